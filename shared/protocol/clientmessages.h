@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "errorcode.h"
+
+#include <variant>
+
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QString>
+
+// One plain struct per client frame of protocol v1; the codec fills them from JSON.
+namespace Switchboard::Protocol {
+
+struct AuthRequest
+{
+    QString token;
+};
+
+struct RefreshRequest
+{
+    QString token;
+};
+
+struct PingRequest
+{
+};
+
+// A direct message to one user. Seed frames (`message`, `chat`, `text`) map onto it.
+struct SendRequest
+{
+    qint64 toUserId = 0;
+    QString content;
+    QJsonObject data;
+    QString idempotencyKey;
+};
+
+// A message to every connected user (admin role or API key).
+struct BroadcastRequest
+{
+    QString content;
+    QJsonObject data;
+};
+
+// A notification (seed 002 shape) to one user, or to everyone when toUserId is 0 (admin).
+struct NotifyRequest
+{
+    qint64 toUserId = 0;
+    QString notificationType;
+    QString title;
+    QString message;
+    QJsonObject data;
+    QString link;
+    QString priority;
+};
+
+using ClientMessage = std::variant<AuthRequest, RefreshRequest, PingRequest, SendRequest,
+                                   BroadcastRequest, NotifyRequest>;
+
+// A decoded frame: the message and the client's correlation id (any JSON scalar, echoed back).
+struct DecodedFrame
+{
+    QJsonValue id;
+    ClientMessage message;
+};
+
+struct DecodeError
+{
+    ErrorCode code;
+    QString message;
+    QJsonValue id;
+};
+
+} // namespace Switchboard::Protocol

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QLatin1StringView>
+#include <QString>
+
+// Wire constants of protocol v1. Names and numbers are append-only: never change or remove one
+// that has shipped; docs/PROTOCOL.md lists them all.
+namespace Switchboard::Protocol {
+
+constexpr int VERSION = 1;
+
+// Frame types a client may send (canonical names; codec.cpp maps the seeds' aliases onto them).
+namespace ClientType {
+constexpr QLatin1StringView AUTH{"auth"};
+constexpr QLatin1StringView REFRESH{"refresh"};
+constexpr QLatin1StringView PING{"ping"};
+constexpr QLatin1StringView SEND{"send"};
+constexpr QLatin1StringView BROADCAST{"broadcast"};
+constexpr QLatin1StringView NOTIFY{"notify"};
+} // namespace ClientType
+
+// Event types the server sends.
+namespace ServerType {
+constexpr QLatin1StringView CONNECTED{"connected"};
+constexpr QLatin1StringView AUTHENTICATED{"authenticated"};
+constexpr QLatin1StringView PONG{"pong"};
+constexpr QLatin1StringView ACK{"ack"};
+constexpr QLatin1StringView MESSAGE{"message"};
+constexpr QLatin1StringView BROADCAST{"broadcast"};
+constexpr QLatin1StringView NOTIFICATION{"notification"};
+constexpr QLatin1StringView SYSTEM{"system"};
+constexpr QLatin1StringView USER_STATUS{"user_status"};
+constexpr QLatin1StringView TOKEN_EXPIRING{"token_expiring"};
+constexpr QLatin1StringView SYNC_COMPLETE{"sync_complete"};
+constexpr QLatin1StringView ERROR{"error"};
+} // namespace ServerType
+
+// WebSocket close codes used by the server (RFC 6455 codes plus the 4xxx application range).
+namespace CloseCode {
+constexpr int NORMAL = 1000;
+constexpr int GOING_AWAY = 1001; // server shutting down
+constexpr int PROTOCOL_ERROR = 1002;
+constexpr int POLICY_VIOLATION = 1008;
+constexpr int TOO_BIG = 1009; // frame or message over the configured size
+constexpr int TRY_AGAIN_LATER = 1013;
+constexpr int UNAUTHORIZED = 4001; // missing/invalid token, or no auth frame in time
+constexpr int TOKEN_EXPIRED = 4002; // token expired on a live connection without refresh
+constexpr int FORBIDDEN = 4003; // account disabled
+constexpr int KICKED = 4004; // disconnected by an operator
+constexpr int HEARTBEAT_TIMEOUT = 4008; // no pong within the heartbeat timeout
+constexpr int RATE_LIMITED = 4029; // too many frames, or a client that does not read
+} // namespace CloseCode
+
+// Streams that hold persisted messages, each with its own monotonic sequence.
+inline QString userStream(qint64 userId) { return QStringLiteral("u:") + QString::number(userId); }
+
+} // namespace Switchboard::Protocol

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+#include "protocol/codec.h"
+#include "protocol/events.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace Switchboard::Protocol;
+
+class tst_Codec : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void errors_data();
+    void errors();
+    void canonicalSend();
+    void seedFrames_data();
+    void seedFrames();
+    void correlationIdEchoed();
+    void notify();
+    void eventsCarryTypeAndTimestamp();
+    void userIds_data();
+    void userIds();
+};
+
+void tst_Codec::errors_data()
+{
+    QTest::addColumn<QByteArray>("frame");
+    QTest::addColumn<QString>("code");
+    QTest::newRow("not json") << QByteArray("{not json") << "INVALID_JSON";
+    QTest::newRow("empty") << QByteArray("") << "INVALID_JSON";
+    QTest::newRow("array") << QByteArray("[1,2]") << "INVALID_JSON";
+    QTest::newRow("string") << QByteArray("\"ping\"") << "INVALID_JSON";
+    QTest::newRow("no type") << QByteArray("{\"to\":1}") << "VALIDATION_ERROR";
+    QTest::newRow("type number") << QByteArray("{\"type\":5}") << "VALIDATION_ERROR";
+    QTest::newRow("unknown type") << QByteArray("{\"type\":\"teleport\"}") << "UNKNOWN_MESSAGE_TYPE";
+    QTest::newRow("unknown seed type")
+            << QByteArray("{\"message_type\":\"teleport\",\"data\":{}}") << "UNKNOWN_MESSAGE_TYPE";
+    QTest::newRow("send without to") << QByteArray("{\"type\":\"send\",\"content\":\"x\"}")
+                                     << "VALIDATION_ERROR";
+    QTest::newRow("send to object")
+            << QByteArray("{\"type\":\"send\",\"to\":{},\"content\":\"x\"}") << "VALIDATION_ERROR";
+    QTest::newRow("send to negative")
+            << QByteArray("{\"type\":\"send\",\"to\":-3,\"content\":\"x\"}") << "VALIDATION_ERROR";
+    QTest::newRow("send to fraction")
+            << QByteArray("{\"type\":\"send\",\"to\":1.5,\"content\":\"x\"}") << "VALIDATION_ERROR";
+    QTest::newRow("content number")
+            << QByteArray("{\"type\":\"send\",\"to\":2,\"content\":7}") << "VALIDATION_ERROR";
+    QTest::newRow("empty message") << QByteArray("{\"type\":\"send\",\"to\":2}") << "VALIDATION_ERROR";
+    QTest::newRow("data array")
+            << QByteArray("{\"type\":\"send\",\"to\":2,\"content\":\"x\",\"data\":[1]}")
+            << "VALIDATION_ERROR";
+    QTest::newRow("auth no token") << QByteArray("{\"type\":\"auth\"}") << "VALIDATION_ERROR";
+    QTest::newRow("auth token number") << QByteArray("{\"type\":\"auth\",\"token\":1}")
+                                       << "VALIDATION_ERROR";
+    QTest::newRow("id object") << QByteArray("{\"type\":\"ping\",\"id\":{}}") << "VALIDATION_ERROR";
+    QTest::newRow("notify empty") << QByteArray("{\"type\":\"notify\",\"to\":3}")
+                                  << "VALIDATION_ERROR";
+    QTest::newRow("broadcast empty") << QByteArray("{\"type\":\"broadcast\"}") << "VALIDATION_ERROR";
+    QTest::newRow("huge id") << QByteArray("{\"type\":\"ping\",\"id\":\"" + QByteArray(200, 'x') + "\"}")
+                             << "VALIDATION_ERROR";
+}
+
+void tst_Codec::errors()
+{
+    QFETCH(QByteArray, frame);
+    QFETCH(QString, code);
+    const auto result = decodeClientFrame(frame);
+    const auto *error = std::get_if<DecodeError>(&result);
+    QVERIFY2(error, "frame must be refused");
+    QCOMPARE(QString(errorCodeName(error->code)), code);
+    QVERIFY(!error->message.isEmpty());
+}
+
+void tst_Codec::canonicalSend()
+{
+    const auto result = decodeClientFrame(
+            R"({"type":"send","id":"c1","to":"42","content":"hi","data":{"k":1},"idempotency_key":"abc"})");
+    const auto *frame = std::get_if<DecodedFrame>(&result);
+    QVERIFY(frame);
+    QCOMPARE(frame->id.toString(), QStringLiteral("c1"));
+    const auto *send = std::get_if<SendRequest>(&frame->message);
+    QVERIFY(send);
+    QCOMPARE(send->toUserId, 42);
+    QCOMPARE(send->content, QStringLiteral("hi"));
+    QCOMPARE(send->data.value(QStringLiteral("k")).toInt(), 1);
+    QCOMPARE(send->idempotencyKey, QStringLiteral("abc"));
+}
+
+void tst_Codec::seedFrames_data()
+{
+    QTest::addColumn<QByteArray>("frame");
+    QTest::addColumn<int>("kind"); // variant index
+    QTest::addColumn<qint64>("to");
+    QTest::addColumn<QString>("content");
+    QTest::newRow("000 ping") << QByteArray(R"({"id":"x","message_type":"ping","data":{}})") << 2
+                              << qint64(0) << QString();
+    QTest::newRow("000 text broadcast")
+            << QByteArray(R"({"message_type":"text","data":{"content":"hello"}})") << 4 << qint64(0)
+            << "hello";
+    QTest::newRow("000 text direct")
+            << QByteArray(R"({"message_type":"text","data":{"content":"hi","to_user_id":"7"}})")
+            << 3 << qint64(7) << "hi";
+    QTest::newRow("000 notification")
+            << QByteArray(R"({"message_type":"notification","data":{"content":"n","priority":"high"}})")
+            << 5 << qint64(0) << "n";
+    QTest::newRow("002 message") << QByteArray(R"({"type":"message","to_user_id":9,"message":"yo"})")
+                                 << 3 << qint64(9) << "yo";
+    QTest::newRow("004 chat direct") << QByteArray(R"({"type":"chat","to":"5","content":"c"})") << 3
+                                     << qint64(5) << "c";
+    QTest::newRow("004 chat broadcast") << QByteArray(R"({"type":"chat","to":"","content":"all"})")
+                                        << 4 << qint64(0) << "all";
+    QTest::newRow("ping") << QByteArray(R"({"type":"ping"})") << 2 << qint64(0) << QString();
+}
+
+void tst_Codec::seedFrames()
+{
+    QFETCH(QByteArray, frame);
+    QFETCH(int, kind);
+    QFETCH(qint64, to);
+    QFETCH(QString, content);
+    const auto result = decodeClientFrame(frame);
+    const auto *decoded = std::get_if<DecodedFrame>(&result);
+    if (!decoded)
+        QFAIL(qPrintable(std::get<DecodeError>(result).message));
+    QCOMPARE(int(decoded->message.index()), kind);
+    if (const auto *send = std::get_if<SendRequest>(&decoded->message)) {
+        QCOMPARE(send->toUserId, to);
+        QCOMPARE(send->content, content);
+    }
+    if (const auto *b = std::get_if<BroadcastRequest>(&decoded->message))
+        QCOMPARE(b->content, content);
+    if (const auto *n = std::get_if<NotifyRequest>(&decoded->message)) {
+        QCOMPARE(n->message, content);
+        QCOMPARE(n->toUserId, to);
+    }
+}
+
+void tst_Codec::correlationIdEchoed()
+{
+    const auto result = decodeClientFrame(R"({"type":"nope","id":17})");
+    const auto *error = std::get_if<DecodeError>(&result);
+    QVERIFY(error);
+    QCOMPARE(error->id.toInt(), 17);
+    const QJsonObject pong = QJsonDocument::fromJson(Events::pong(QJsonValue(17))).object();
+    QCOMPARE(pong.value(QStringLiteral("id")).toInt(), 17);
+    QCOMPARE(pong.value(QStringLiteral("type")).toString(), QStringLiteral("pong"));
+}
+
+void tst_Codec::notify()
+{
+    const auto result = decodeClientFrame(
+            R"({"type":"notify","to":3,"title":"T","message":"M","link":"/x","notification_type":"order"})");
+    const auto *frame = std::get_if<DecodedFrame>(&result);
+    QVERIFY(frame);
+    const auto *n = std::get_if<NotifyRequest>(&frame->message);
+    QVERIFY(n);
+    QCOMPARE(n->toUserId, 3);
+    QCOMPARE(n->title, QStringLiteral("T"));
+    QCOMPARE(n->link, QStringLiteral("/x"));
+    QCOMPARE(n->notificationType, QStringLiteral("order"));
+}
+
+void tst_Codec::eventsCarryTypeAndTimestamp()
+{
+    const qint64 before = Events::nowMs();
+    const QJsonObject e = QJsonDocument::fromJson(
+                                  Events::error(ErrorCode::RateLimited, QStringLiteral("slow down"),
+                                                QJsonValue(QStringLiteral("r1"))))
+                                  .object();
+    QCOMPARE(e.value(QStringLiteral("type")).toString(), QStringLiteral("error"));
+    QCOMPARE(e.value(QStringLiteral("code")).toString(), QStringLiteral("RATE_LIMITED"));
+    QCOMPARE(e.value(QStringLiteral("id")).toString(), QStringLiteral("r1"));
+    QVERIFY(e.value(QStringLiteral("ts")).toInteger() >= before);
+}
+
+void tst_Codec::userIds_data()
+{
+    QTest::addColumn<QJsonValue>("value");
+    QTest::addColumn<qint64>("expected");
+    QTest::newRow("number") << QJsonValue(12) << qint64(12);
+    QTest::newRow("string") << QJsonValue(QStringLiteral("12")) << qint64(12);
+    QTest::newRow("zero") << QJsonValue(0) << qint64(0);
+    QTest::newRow("negative string") << QJsonValue(QStringLiteral("-4")) << qint64(0);
+    QTest::newRow("junk") << QJsonValue(QStringLiteral("abc")) << qint64(0);
+    QTest::newRow("too big") << QJsonValue(1e300) << qint64(0);
+    QTest::newRow("bool") << QJsonValue(true) << qint64(0);
+}
+
+void tst_Codec::userIds()
+{
+    QFETCH(QJsonValue, value);
+    QFETCH(qint64, expected);
+    bool ok = false;
+    QCOMPARE(userIdFromJson(value, &ok), expected);
+    QCOMPARE(ok, expected > 0);
+}
+
+QTEST_GUILESS_MAIN(tst_Codec)
+#include "tst_codec.moc"
