@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs the Debian 12 packages Switchboard needs, only those missing (idempotent).
+#   scripts/install-deps.sh            build + run dependencies
+#   scripts/install-deps.sh --test     also the servers the test suite starts (PostgreSQL, Redis)
+set -euo pipefail
+
+packages=(
+    build-essential cmake ninja-build pkg-config ccache git
+    qt6-base-dev qt6-websockets-dev qt6-httpserver-dev
+    libqt6sql6-sqlite libqt6sql6-psql
+    libsodium-dev libjwt-dev libhiredis-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+    packages+=(postgresql redis-server openssl)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+echo "Installing: ${missing[*]}" >&2
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+    sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs a command beside a throwaway PostgreSQL cluster (and a Redis server once tests need
+# one): initdb into a temporary directory, a free port on 127.0.0.1, trust authentication on
+# loopback only, everything removed afterwards.
+#   scripts/with-postgres.sh CMD [ARGS...]
+# Exports SWITCHBOARD_TEST_DATABASE_URL=postgres://USER@127.0.0.1:PORT/switchboard_test
+set -euo pipefail
+
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [[ -z "$pgbin" || ! -x "$pgbin/initdb" ]]; then
+    echo "with-postgres: PostgreSQL server binaries not found (apt-get install postgresql)" >&2
+    exit 1
+fi
+
+free_port() {
+    python3 - <<'PY'
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+PY
+}
+
+workdir=$(mktemp -d /tmp/switchboard-pg.XXXXXX)
+chmod 755 "$workdir"
+run_as=()
+pguser=$(id -un)
+if [[ $(id -u) -eq 0 ]]; then
+    # PostgreSQL refuses to run as root.
+    chown postgres:postgres "$workdir"
+    run_as=(runuser -u postgres --)
+    pguser=postgres
+fi
+
+cleanup() {
+    "${run_as[@]}" "$pgbin/pg_ctl" -D "$workdir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+"${run_as[@]}" "$pgbin/initdb" -D "$workdir/data" --auth=trust --username="$pguser" \
+    --encoding=UTF8 --locale=C.UTF-8 >"$workdir/initdb.log" 2>&1 || {
+    cat "$workdir/initdb.log" >&2
+    exit 1
+}
+
+for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    if "${run_as[@]}" "$pgbin/pg_ctl" -D "$workdir/data" -l "$workdir/postgres.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $workdir -c fsync=off \
+            -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        start >/dev/null; then
+        break
+    fi
+    if [[ $attempt -eq 5 ]]; then
+        cat "$workdir/postgres.log" >&2
+        exit 1
+    fi
+done
+
+"${run_as[@]}" "$pgbin/psql" -h 127.0.0.1 -p "$port" -U "$pguser" -d postgres -q \
+    -c "CREATE DATABASE switchboard_test" >/dev/null
+
+export SWITCHBOARD_TEST_DATABASE_URL="postgres://$pguser@127.0.0.1:$port/switchboard_test"
+echo "with-postgres: PostgreSQL on 127.0.0.1:$port ($SWITCHBOARD_TEST_DATABASE_URL)" >&2
+set +e
+"$@"
+status=$?
+set -e
+exit $status
