@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "config/config.h"
+#include "rest/restapi.h"
+
+#include <memory>
+
+#include <QObject>
+
+class QTcpServer;
+
+namespace Switchboard {
+
+class AsyncStore;
+class ConnectionManager;
+class HttpFrontend;
+class Hub;
+class MessageService;
+class TokenService;
+
+// Wires the daemon's parts together and owns them; no logic of its own beyond start and stop.
+class Application : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Application(const Config &config, QObject *parent = nullptr);
+    ~Application() override;
+
+    // Opens the store, prepares keys and listens. False with a message naming the cause.
+    bool start(QString *error);
+    // Graceful stop: refuse new connections, close sessions with 1001, flush the store.
+    void stop();
+
+    quint16 port() const;
+    const Config &config() const { return m_config; }
+    Hub *hub() const { return m_hub.get(); }
+    AsyncStore *store() const { return m_store.get(); }
+    const TokenService *tokens() const { return m_tokens.get(); }
+    ConnectionManager *connections() const { return m_connections; }
+
+    // Token settings from the config: the secret (generated once into the data dir when unset)
+    // or the key files. Shared with the operator commands.
+    static bool tokenSettings(const Config &config, struct TokenSettings *settings,
+                              QString *error);
+
+private:
+    Config m_config;
+    std::unique_ptr<AsyncStore> m_store;
+    std::unique_ptr<TokenService> m_tokens;
+    std::unique_ptr<Hub> m_hub;
+    std::unique_ptr<MessageService> m_messages;
+    Router m_router;
+    RestServices m_rest;
+    HttpFrontend *m_http = nullptr;
+    ConnectionManager *m_connections = nullptr;
+    QTcpServer *m_listener = nullptr;
+    bool m_stopped = false;
+};
+
+} // namespace Switchboard

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: MIT
+#include "config.h"
+
+#include <functional>
+
+#include <QFileInfo>
+#include <QProcessEnvironment>
+#include <QRegularExpression>
+#include <QSettings>
+
+namespace Switchboard {
+
+namespace {
+
+using Setter = std::function<bool(Config &, const QString &value, QString *expected)>;
+
+struct Key
+{
+    const char *name;
+    Setter set;
+};
+
+bool parseInt(const QString &v, qint64 min, qint64 max, qint64 *out)
+{
+    bool ok = false;
+    const qint64 n = v.trimmed().toLongLong(&ok);
+    if (!ok || n < min || n > max)
+        return false;
+    *out = n;
+    return true;
+}
+
+// "54s", "500ms", "2m", "1h" or a plain number of seconds.
+bool parseDurationMs(const QString &v, qint64 *out)
+{
+    static const QRegularExpression re(QStringLiteral("^\\s*(\\d+)\\s*(ms|s|m|h)?\\s*$"));
+    const auto m = re.match(v);
+    if (!m.hasMatch())
+        return false;
+    bool ok = false;
+    const qint64 n = m.captured(1).toLongLong(&ok);
+    if (!ok || n > 365LL * 24 * 3600 * 1000)
+        return false;
+    const QString unit = m.captured(2);
+    qint64 factor = 1000;
+    if (unit == QLatin1StringView("ms"))
+        factor = 1;
+    else if (unit == QLatin1StringView("m"))
+        factor = 60'000;
+    else if (unit == QLatin1StringView("h"))
+        factor = 3'600'000;
+    *out = n * factor;
+    return true;
+}
+
+// "65536", "64KiB", "64K", "1MiB", "1M".
+bool parseBytes(const QString &v, qint64 *out)
+{
+    static const QRegularExpression re(
+            QStringLiteral("^\\s*(\\d+)\\s*(B|K|KB|KiB|M|MB|MiB|G|GB|GiB)?\\s*$"),
+            QRegularExpression::CaseInsensitiveOption);
+    const auto m = re.match(v);
+    if (!m.hasMatch())
+        return false;
+    bool ok = false;
+    const qint64 n = m.captured(1).toLongLong(&ok);
+    if (!ok)
+        return false;
+    const QString unit = m.captured(2).toUpper();
+    qint64 factor = 1;
+    if (unit.startsWith(QLatin1Char('K')))
+        factor = 1024;
+    else if (unit.startsWith(QLatin1Char('M')))
+        factor = 1024 * 1024;
+    else if (unit.startsWith(QLatin1Char('G')))
+        factor = 1024LL * 1024 * 1024;
+    if (n > (qint64(1) << 40) / factor)
+        return false;
+    *out = n * factor;
+    return true;
+}
+
+bool parseBool(const QString &v, bool *out)
+{
+    const QString s = v.trimmed().toLower();
+    if (s == QLatin1StringView("1") || s == QLatin1StringView("true") || s == QLatin1StringView("yes")
+        || s == QLatin1StringView("on")) {
+        *out = true;
+        return true;
+    }
+    if (s == QLatin1StringView("0") || s == QLatin1StringView("false") || s == QLatin1StringView("no")
+        || s == QLatin1StringView("off")) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+template<typename T>
+Setter intKey(T Config::*field, qint64 min, qint64 max)
+{
+    return [=](Config &c, const QString &v, QString *expected) {
+        qint64 n = 0;
+        if (!parseInt(v, min, max, &n)) {
+            *expected = QStringLiteral("an integer from %1 to %2").arg(min).arg(max);
+            return false;
+        }
+        c.*field = static_cast<T>(n);
+        return true;
+    };
+}
+
+template<typename T>
+Setter durationKey(T Config::*field, qint64 minMs, qint64 maxMs, bool seconds = false)
+{
+    return [=](Config &c, const QString &v, QString *expected) {
+        qint64 ms = 0;
+        if (!parseDurationMs(v, &ms) || ms < minMs || ms > maxMs) {
+            *expected = QStringLiteral("a duration from %1 ms to %2 ms (e.g. 30s, 500ms, 2m)")
+                                .arg(minMs)
+                                .arg(maxMs);
+            return false;
+        }
+        c.*field = static_cast<T>(seconds ? ms / 1000 : ms);
+        return true;
+    };
+}
+
+Setter bytesKey(qint64 Config::*field, qint64 min, qint64 max)
+{
+    return [=](Config &c, const QString &v, QString *expected) {
+        qint64 n = 0;
+        if (!parseBytes(v, &n) || n < min || n > max) {
+            *expected = QStringLiteral("a size from %1 to %2 bytes (e.g. 65536, 64KiB, 1MiB)")
+                                .arg(min)
+                                .arg(max);
+            return false;
+        }
+        c.*field = n;
+        return true;
+    };
+}
+
+Setter stringKey(QString Config::*field)
+{
+    return [=](Config &c, const QString &v, QString *) {
+        c.*field = v;
+        return true;
+    };
+}
+
+Setter boolKey(bool Config::*field)
+{
+    return [=](Config &c, const QString &v, QString *expected) {
+        if (!parseBool(v, &(c.*field))) {
+            *expected = QStringLiteral("true or false");
+            return false;
+        }
+        return true;
+    };
+}
+
+Setter oneOf(QString Config::*field, QStringList allowed)
+{
+    return [=](Config &c, const QString &v, QString *expected) {
+        const QString s = v.trimmed();
+        if (!allowed.contains(s)) {
+            *expected = QStringLiteral("one of %1").arg(allowed.join(QStringLiteral(", ")));
+            return false;
+        }
+        c.*field = s;
+        return true;
+    };
+}
+
+bool setListen(Config &c, const QString &v, QString *expected)
+{
+    *expected = QStringLiteral("ADDRESS:PORT, e.g. 127.0.0.1:8000 or [::1]:8000");
+    const QString s = v.trimmed();
+    const int colon = s.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0)
+        return false;
+    QString host = s.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    bool ok = false;
+    const uint port = s.mid(colon + 1).toUInt(&ok);
+    if (!ok || port > 65535)
+        return false;
+    QHostAddress address;
+    if (host == QLatin1StringView("localhost"))
+        address = QHostAddress::LocalHost;
+    else if (host == QLatin1StringView("*") || host == QLatin1StringView("0.0.0.0"))
+        address = QHostAddress::AnyIPv4;
+    else if (!address.setAddress(host))
+        return false;
+    c.listenAddress = address;
+    c.listenPort = static_cast<quint16>(port);
+    return true;
+}
+
+const QList<Key> &keyTable()
+{
+    static const QList<Key> table = {
+            {"listen", setListen},
+            {"listen_backlog", intKey(&Config::listenBacklog, 1, 65535)},
+            {"tls_cert_file", stringKey(&Config::tlsCertFile)},
+            {"tls_key_file", stringKey(&Config::tlsKeyFile)},
+            {"max_connections", intKey(&Config::maxConnections, 1, 1'000'000)},
+            {"handshake_timeout", durationKey(&Config::handshakeTimeoutMs, 100, 600'000)},
+            {"max_body_bytes", bytesKey(&Config::maxBodyBytes, 1024, 256LL * 1024 * 1024)},
+            {"data_dir", stringKey(&Config::dataDir)},
+            {"database_url", stringKey(&Config::databaseUrl)},
+            {"jwt_algorithm",
+             oneOf(&Config::jwtAlgorithm,
+                   {QStringLiteral("HS256"), QStringLiteral("RS256"), QStringLiteral("ES256")})},
+            {"jwt_secret", stringKey(&Config::jwtSecret)},
+            {"jwt_public_key_file", stringKey(&Config::jwtPublicKeyFile)},
+            {"jwt_private_key_file", stringKey(&Config::jwtPrivateKeyFile)},
+            {"token_ttl", durationKey(&Config::tokenTtlSeconds, 60'000, 366LL * 86400 * 1000, true)},
+            {"token_leeway", durationKey(&Config::tokenLeewaySeconds, 0, 3'600'000, true)},
+            {"api_key", stringKey(&Config::apiKey)},
+            {"auth_timeout", durationKey(&Config::authTimeoutMs, 100, 600'000)},
+            {"heartbeat_interval", durationKey(&Config::heartbeatIntervalMs, 100, 3'600'000)},
+            {"heartbeat_timeout", durationKey(&Config::heartbeatTimeoutMs, 200, 7'200'000)},
+            {"max_frame_bytes", bytesKey(&Config::maxFrameBytes, 128, 64LL * 1024 * 1024)},
+            {"max_message_bytes", bytesKey(&Config::maxMessageBytes, 128, 64LL * 1024 * 1024)},
+            {"max_content_chars", intKey(&Config::maxContentChars, 1, 16 * 1024 * 1024)},
+            {"allow_user_broadcast", boolKey(&Config::allowUserBroadcast)},
+            {"offline_batch", intKey(&Config::offlineBatch, 1, 100'000)},
+            {"log_level",
+             oneOf(&Config::logLevel,
+                   {QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"),
+                    QStringLiteral("critical")})},
+            {"drain_timeout", durationKey(&Config::drainTimeoutMs, 0, 600'000)},
+    };
+    return table;
+}
+
+const Key *findKey(const QString &name)
+{
+    for (const Key &k : keyTable()) {
+        if (name == QLatin1StringView(k.name))
+            return &k;
+    }
+    return nullptr;
+}
+
+bool apply(Config &c, const QString &key, const QString &value, const QString &source,
+           QString *error)
+{
+    const Key *k = findKey(key);
+    if (!k) {
+        *error = QStringLiteral("unknown setting '%1' (from %2)").arg(key, source);
+        return false;
+    }
+    QString expected;
+    if (!k->set(c, value, &expected)) {
+        *error = QStringLiteral("invalid value for '%1' (from %2): expected %3")
+                         .arg(key, source, expected);
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+QStringList ConfigLoader::keys()
+{
+    QStringList names;
+    for (const Key &k : keyTable())
+        names << QLatin1StringView(k.name);
+    return names;
+}
+
+QMap<QString, QString> ConfigLoader::processEnvironment()
+{
+    QMap<QString, QString> env;
+    const QProcessEnvironment pe = QProcessEnvironment::systemEnvironment();
+    for (const QString &name : pe.keys()) {
+        if (name.startsWith(QLatin1StringView("SWITCHBOARD_")))
+            env.insert(name, pe.value(name));
+    }
+    return env;
+}
+
+bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
+{
+    Config c;
+    if (!sources.configFile.isEmpty()) {
+        const QFileInfo info(sources.configFile);
+        if (!info.isFile() || !info.isReadable()) {
+            *error = QStringLiteral("cannot read config file '%1'").arg(sources.configFile);
+            return false;
+        }
+        QSettings ini(sources.configFile, QSettings::IniFormat);
+        if (ini.status() != QSettings::NoError) {
+            *error = QStringLiteral("config file '%1' is not a valid INI file")
+                             .arg(sources.configFile);
+            return false;
+        }
+        // Keys may sit at the top level or in a [switchboard] section.
+        for (const QString &fullKey : ini.allKeys()) {
+            QString key = fullKey;
+            if (key.startsWith(QLatin1StringView("switchboard/")))
+                key = key.mid(12);
+            else if (key.startsWith(QLatin1StringView("General/")))
+                key = key.mid(8);
+            const QVariant v = ini.value(fullKey);
+            const QString value = v.typeId() == QMetaType::QStringList
+                    ? v.toStringList().join(QLatin1Char(','))
+                    : v.toString();
+            if (!apply(c, key, value, QStringLiteral("config file %1").arg(sources.configFile),
+                       error))
+                return false;
+        }
+    }
+    for (auto it = sources.environment.cbegin(); it != sources.environment.cend(); ++it) {
+        if (!it.key().startsWith(QLatin1StringView("SWITCHBOARD_")))
+            continue;
+        const QString key = it.key().mid(12).toLower();
+        if (key == QLatin1StringView("config") || !findKey(key))
+            continue; // SWITCHBOARD_CONFIG and test-only variables are not settings
+        if (!apply(c, key, it.value(), QStringLiteral("environment %1").arg(it.key()), error))
+            return false;
+    }
+    for (auto it = sources.commandLine.cbegin(); it != sources.commandLine.cend(); ++it) {
+        if (!apply(c, it.key(), it.value(),
+                   QStringLiteral("command line --%1").arg(QString(it.key()).replace(
+                           QLatin1Char('_'), QLatin1Char('-'))),
+                   error))
+            return false;
+    }
+    if (c.heartbeatTimeoutMs <= c.heartbeatIntervalMs) {
+        *error = QStringLiteral("invalid value for 'heartbeat_timeout': must be longer than "
+                                "heartbeat_interval (%1 ms)")
+                         .arg(c.heartbeatIntervalMs);
+        return false;
+    }
+    if (c.tlsCertFile.isEmpty() != c.tlsKeyFile.isEmpty()) {
+        *error = QStringLiteral("invalid value for 'tls_cert_file'/'tls_key_file': set both or "
+                                "neither");
+        return false;
+    }
+    if (c.maxFrameBytes > c.maxMessageBytes) {
+        *error = QStringLiteral("invalid value for 'max_frame_bytes': must not exceed "
+                                "max_message_bytes (%1)")
+                         .arg(c.maxMessageBytes);
+        return false;
+    }
+    if (c.dataDir.trimmed().isEmpty()) {
+        *error = QStringLiteral("invalid value for 'data_dir': must not be empty");
+        return false;
+    }
+    *config = c;
+    return true;
+}
+
+QStringList Config::describe() const
+{
+    auto secret = [](const QString &s) {
+        return s.isEmpty() ? QStringLiteral("(unset)") : QStringLiteral("(set, redacted)");
+    };
+    QString db = databaseUrl;
+    static const QRegularExpression password(QStringLiteral("(://[^:/@]*:)[^@]*@"));
+    db.replace(password, QStringLiteral("\\1***@"));
+    return {
+            QStringLiteral("listen=%1:%2").arg(listenAddress.toString()).arg(listenPort),
+            QStringLiteral("tls=%1").arg(tlsCertFile.isEmpty() ? QStringLiteral("off")
+                                                               : QStringLiteral("on")),
+            QStringLiteral("data_dir=%1").arg(dataDir),
+            QStringLiteral("database_url=%1").arg(db.isEmpty() ? QStringLiteral("(sqlite)") : db),
+            QStringLiteral("jwt_algorithm=%1").arg(jwtAlgorithm),
+            QStringLiteral("jwt_secret=%1").arg(secret(jwtSecret)),
+            QStringLiteral("api_key=%1").arg(secret(apiKey)),
+            QStringLiteral("max_connections=%1").arg(maxConnections),
+            QStringLiteral("heartbeat_interval=%1ms heartbeat_timeout=%2ms")
+                    .arg(heartbeatIntervalMs)
+                    .arg(heartbeatTimeoutMs),
+            QStringLiteral("max_frame_bytes=%1 max_message_bytes=%2")
+                    .arg(maxFrameBytes)
+                    .arg(maxMessageBytes),
+    };
+}
+
+} // namespace Switchboard

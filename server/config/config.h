@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QHostAddress>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+namespace Switchboard {
+
+// The daemon's typed settings. Built from defaults < INI file < SWITCHBOARD_* environment <
+// command line; every key is validated and errors name the key and where the value came from.
+struct Config
+{
+    // network
+    QHostAddress listenAddress = QHostAddress::LocalHost;
+    quint16 listenPort = 8000;
+    int listenBacklog = 4096;
+    QString tlsCertFile;
+    QString tlsKeyFile;
+    int maxConnections = 10000;
+    int handshakeTimeoutMs = 10000;
+    qint64 maxBodyBytes = 1024 * 1024;
+
+    // storage
+    QString dataDir = QStringLiteral("data");
+    QString databaseUrl; // empty = SQLite in dataDir
+
+    // authentication
+    QString jwtAlgorithm = QStringLiteral("HS256");
+    QString jwtSecret; // empty = generated once into dataDir/jwt_secret
+    QString jwtPublicKeyFile;
+    QString jwtPrivateKeyFile;
+    qint64 tokenTtlSeconds = 24 * 3600;
+    qint64 tokenLeewaySeconds = 30;
+    QString apiKey; // empty = backends cannot use the REST API with a key
+    int authTimeoutMs = 10000; // time to send an `auth` frame when the URL carries no token
+
+    // WebSocket sessions
+    int heartbeatIntervalMs = 54000;
+    int heartbeatTimeoutMs = 60000;
+    qint64 maxFrameBytes = 64 * 1024;
+    qint64 maxMessageBytes = 64 * 1024;
+    int maxContentChars = 8192;
+    bool allowUserBroadcast = false;
+    int offlineBatch = 500; // stored messages replayed per round on connect
+
+    // operations
+    QString logLevel = QStringLiteral("info");
+    int drainTimeoutMs = 10000;
+
+    // Log-safe list of effective values (secrets redacted).
+    QStringList describe() const;
+};
+
+// Builds a Config from its sources. Kept apart from Config so tests can feed every source.
+class ConfigLoader
+{
+public:
+    struct Sources
+    {
+        QString configFile; // INI; empty = none
+        QMap<QString, QString> environment; // SWITCHBOARD_* variables
+        QMap<QString, QString> commandLine; // key -> value from --key value options
+    };
+
+    // Returns false and fills *error (naming the key and its source) on an invalid value.
+    static bool load(const Sources &sources, Config *config, QString *error);
+    // The environment of this process, restricted to SWITCHBOARD_* variables.
+    static QMap<QString, QString> processEnvironment();
+    // Every key the loader knows, in documentation order.
+    static QStringList keys();
+};
+
+} // namespace Switchboard

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+#include "hub.h"
+
+#include "net/session.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+
+#include <algorithm>
+
+#include <QJsonObject>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcHub, "switchboard.hub")
+
+namespace Switchboard {
+
+using namespace Protocol;
+
+Hub::Hub(QObject *parent)
+    : QObject(parent)
+{
+}
+
+void Hub::attach(Session *session)
+{
+    m_sessions.insert(session->connectionId(), session);
+    m_counters.connectionsTotal++;
+    auto &list = m_users[session->userId()];
+    list.append(session);
+    if (list.size() == 1) {
+        qCInfo(lcHub) << "user" << session->userId() << "online";
+        publishToAll(Events::encode(ServerType::USER_STATUS,
+                                    {{QStringLiteral("user_id"), session->userId()},
+                                     {QStringLiteral("username"), session->username()},
+                                     {QStringLiteral("status"), QStringLiteral("online")}}));
+        emit userOnline(session->userId());
+    }
+}
+
+void Hub::detach(Session *session)
+{
+    if (!m_sessions.remove(session->connectionId()))
+        return;
+    auto it = m_users.find(session->userId());
+    if (it == m_users.end())
+        return;
+    it->removeOne(session);
+    if (it->isEmpty()) {
+        const qint64 userId = session->userId();
+        m_users.erase(it);
+        qCInfo(lcHub) << "user" << userId << "offline";
+        publishToAll(Events::encode(ServerType::USER_STATUS,
+                                    {{QStringLiteral("user_id"), userId},
+                                     {QStringLiteral("username"), session->username()},
+                                     {QStringLiteral("status"), QStringLiteral("offline")}}));
+        emit userOffline(userId);
+    }
+}
+
+int Hub::connectionsOf(qint64 userId) const
+{
+    const auto it = m_users.constFind(userId);
+    return it == m_users.cend() ? 0 : int(it->size());
+}
+
+QList<OnlineUser> Hub::onlineUsers(int limit) const
+{
+    QList<OnlineUser> users;
+    users.reserve(std::min<qsizetype>(limit, m_users.size()));
+    for (auto it = m_users.cbegin(); it != m_users.cend(); ++it) {
+        OnlineUser u;
+        u.userId = it.key();
+        u.connections = int(it->size());
+        u.onlineSince = std::numeric_limits<qint64>::max();
+        for (const Session *s : *it) {
+            u.onlineSince = std::min(u.onlineSince, s->connectedAt());
+            if (u.username.isEmpty())
+                u.username = s->username();
+        }
+        users.append(u);
+    }
+    std::sort(users.begin(), users.end(),
+              [](const OnlineUser &a, const OnlineUser &b) { return a.userId < b.userId; });
+    if (users.size() > limit)
+        users.resize(limit);
+    return users;
+}
+
+void Hub::publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
+                        qint64 inboxSeq)
+{
+    deliverToUser(userId, frame, exceptConnection, inboxSeq);
+}
+
+int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
+                       qint64 inboxSeq)
+{
+    const auto it = m_users.constFind(userId);
+    if (it == m_users.cend())
+        return 0;
+    int count = 0;
+    for (Session *s : *it) {
+        if (s->connectionId() == exceptConnection)
+            continue;
+        s->deliver(frame, inboxSeq);
+        ++count;
+    }
+    if (count > 0 && inboxSeq > 0)
+        emit delivered(userId, inboxSeq);
+    return count;
+}
+
+void Hub::publishToAll(const QByteArray &frame)
+{
+    for (Session *s : std::as_const(m_sessions))
+        s->deliver(frame);
+}
+
+void Hub::closeAll(int code, const QString &reason)
+{
+    const auto sessions = m_sessions.values();
+    for (Session *s : sessions)
+        s->close(code, reason);
+}
+
+} // namespace Switchboard

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "hub/deliverybus.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+namespace Switchboard {
+
+class Session;
+
+struct OnlineUser
+{
+    qint64 userId = 0;
+    QString username;
+    int connections = 0;
+    qint64 onlineSince = 0; // ms since epoch, first of the current connections
+};
+
+struct HubCounters
+{
+    quint64 connectionsTotal = 0; // accepted sessions since start
+    quint64 framesIn = 0;
+    quint64 framesOut = 0;
+    quint64 messagesStored = 0;
+    quint64 broadcasts = 0;
+    quint64 errorsSent = 0;
+};
+
+// Owns the registry of live, authenticated sessions on this node and routes encoded frames to
+// them. It also announces first-connection / last-connection transitions (user_status).
+class Hub : public QObject, public DeliveryBus
+{
+    Q_OBJECT
+
+public:
+    explicit Hub(QObject *parent = nullptr);
+
+    void attach(Session *session);
+    void detach(Session *session);
+
+    // DeliveryBus, for this node only: returns how many connections got the frame.
+    void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
+                       qint64 inboxSeq = 0) override;
+    void publishToAll(const QByteArray &frame) override;
+    int deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
+                      qint64 inboxSeq = 0);
+
+    int connectionCount() const { return m_sessions.size(); }
+    int userCount() const { return static_cast<int>(m_users.size()); }
+    bool isOnline(qint64 userId) const { return m_users.contains(userId); }
+    int connectionsOf(qint64 userId) const;
+    QList<Session *> sessionsOf(qint64 userId) const { return m_users.value(userId); }
+    QList<OnlineUser> onlineUsers(int limit) const;
+    const QHash<quint64, Session *> &sessions() const { return m_sessions; }
+
+    HubCounters &counters() { return m_counters; }
+    const HubCounters &counters() const { return m_counters; }
+
+    // Sends 1001 to every session and stops accepting new ones.
+    void closeAll(int code, const QString &reason);
+
+Q_SIGNALS:
+    void userOnline(qint64 userId);
+    void userOffline(qint64 userId);
+    // A stored message reached at least one of the user's connections on this node.
+    void delivered(qint64 userId, qint64 inboxSeq);
+
+private:
+    QHash<quint64, Session *> m_sessions;
+    QHash<qint64, QList<Session *>> m_users;
+    HubCounters m_counters;
+};
+
+} // namespace Switchboard

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+#include "messageservice.h"
+
+#include "hub/hub.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+#include "store/asyncstore.h"
+
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QPointer>
+
+Q_LOGGING_CATEGORY(lcMessages, "switchboard.messages")
+
+namespace Switchboard {
+
+using namespace Protocol;
+
+namespace {
+
+QLatin1StringView kindName(MessageKind kind)
+{
+    switch (kind) {
+    case MessageKind::Direct: return QLatin1StringView("direct");
+    case MessageKind::Notification: return QLatin1StringView("notification");
+    case MessageKind::System: return QLatin1StringView("system");
+    }
+    return QLatin1StringView("direct");
+}
+
+void insertIfSet(QJsonObject &o, QLatin1StringView key, const QString &value)
+{
+    if (!value.isEmpty())
+        o.insert(key, value);
+}
+
+} // namespace
+
+MessageService::MessageService(AsyncStore *store, DeliveryBus *bus, Hub *hub, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_bus(bus)
+    , m_hub(hub)
+{
+    // What reached a device counts as delivered: replay on the next connect starts after it.
+    connect(m_hub, &Hub::delivered, this, [this](qint64 userId, qint64 seq) {
+        m_store->advanceCursor(StreamCursor{userId, userStream(userId), seq});
+    });
+}
+
+QJsonObject MessageService::directBody(const Sender &sender, qint64 to, const QString &content,
+                                       const QJsonObject &data)
+{
+    QJsonObject body{{QStringLiteral("from"), sender.userId}, {QStringLiteral("to"), to}};
+    insertIfSet(body, QLatin1StringView("from_name"), sender.username);
+    insertIfSet(body, QLatin1StringView("content"), content);
+    if (!data.isEmpty())
+        body.insert(QStringLiteral("data"), data);
+    return body;
+}
+
+QJsonObject MessageService::notificationBody(const Sender &sender, qint64 to,
+                                             const NotifyRequest &request)
+{
+    QJsonObject body{{QStringLiteral("from"), sender.userId}, {QStringLiteral("to"), to}};
+    insertIfSet(body, QLatin1StringView("from_name"), sender.username);
+    insertIfSet(body, QLatin1StringView("notification_type"),
+                request.notificationType.isEmpty() ? QStringLiteral("info")
+                                                   : request.notificationType);
+    insertIfSet(body, QLatin1StringView("title"), request.title);
+    insertIfSet(body, QLatin1StringView("message"), request.message);
+    insertIfSet(body, QLatin1StringView("link"), request.link);
+    insertIfSet(body, QLatin1StringView("priority"),
+                request.priority.isEmpty() ? QStringLiteral("normal") : request.priority);
+    if (!request.data.isEmpty())
+        body.insert(QStringLiteral("data"), request.data);
+    return body;
+}
+
+// Shapes of the wire events (docs/PROTOCOL.md): `message` carries the body's fields at the top
+// level; `notification` follows seed 002 with the payload under `data`.
+static QByteArray encodeEvent(const QString &kind, const QJsonObject &body, qint64 messageId,
+                              const QString &stream, qint64 seq, qint64 createdAt)
+{
+    QJsonObject fields;
+    QLatin1StringView type = ServerType::MESSAGE;
+    if (kind == QLatin1StringView("notification")) {
+        type = ServerType::NOTIFICATION;
+        QJsonObject payload = body;
+        payload.remove(QStringLiteral("from"));
+        payload.remove(QStringLiteral("from_name"));
+        payload.remove(QStringLiteral("to"));
+        payload.remove(QStringLiteral("notification_type"));
+        payload.insert(QStringLiteral("id"), messageId);
+        payload.insert(QStringLiteral("type"), body.value(QStringLiteral("notification_type")));
+        payload.insert(QStringLiteral("created_at"), createdAt);
+        fields.insert(QStringLiteral("notification_type"),
+                      body.value(QStringLiteral("notification_type")));
+        fields.insert(QStringLiteral("data"), payload);
+        fields.insert(QStringLiteral("from"), body.value(QStringLiteral("from")));
+    } else {
+        if (kind == QLatin1StringView("system"))
+            type = ServerType::SYSTEM;
+        fields = body;
+        fields.insert(QStringLiteral("kind"), kind);
+    }
+    fields.insert(QStringLiteral("message_id"), messageId);
+    fields.insert(QStringLiteral("stream"), stream);
+    fields.insert(QStringLiteral("seq"), seq);
+    fields.insert(QStringLiteral("created_at"), createdAt);
+    return Events::encode(type, fields);
+}
+
+QByteArray MessageService::encodeStored(const StreamEntry &entry)
+{
+    const QJsonObject body = QJsonDocument::fromJson(entry.body).object();
+    return encodeEvent(entry.kind, body, entry.messageId, entry.stream, entry.seq,
+                       entry.createdAt);
+}
+
+void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKind kind,
+                                QJsonObject body, const QString &idempotencyKey,
+                                QObject *context, Done done)
+{
+    NewMessage message;
+    message.kind = kindName(kind);
+    message.senderId = sender.userId;
+    message.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    message.streams << userStream(toUserId);
+    const bool copyToSender = sender.userId != 0 && sender.userId != toUserId;
+    if (copyToSender)
+        message.streams << userStream(sender.userId);
+    message.idempotencyKey = idempotencyKey;
+    message.createdAt = Events::nowMs();
+
+    QPointer<QObject> guard(context);
+    m_store->append(
+            message, this,
+            [this, sender, toUserId, copyToSender, body, message, guard,
+             done = std::move(done)](std::optional<AppendResult> result, QString error) {
+                if (!result) {
+                    qCWarning(lcMessages) << "storing a message failed:" << error;
+                    if (guard)
+                        done(std::nullopt,
+                             SendFailure{ErrorCode::MessageProcessingError,
+                                         QStringLiteral("the message could not be stored")});
+                    return;
+                }
+                SendOutcome outcome;
+                outcome.messageId = result->messageId;
+                outcome.createdAt = result->createdAt;
+                outcome.duplicate = result->duplicate;
+                outcome.stream = message.streams.value(copyToSender ? 1 : 0);
+                outcome.seq = result->seqs.value(copyToSender ? 1 : 0);
+                if (!result->duplicate) {
+                    m_hub->counters().messagesStored++;
+                    const qint64 toSeq = result->seqs.value(0);
+                    m_bus->publishToUser(toUserId,
+                                         encodeEvent(message.kind, body, result->messageId,
+                                                     message.streams[0], toSeq,
+                                                     result->createdAt),
+                                         sender.userId == toUserId ? sender.connectionId : 0,
+                                         toSeq);
+                    if (copyToSender) {
+                        const qint64 fromSeq = result->seqs.value(1);
+                        m_bus->publishToUser(sender.userId,
+                                             encodeEvent(message.kind, body, result->messageId,
+                                                         message.streams[1], fromSeq,
+                                                         result->createdAt),
+                                             sender.connectionId, fromSeq);
+                        if (sender.connectionId)
+                            m_store->advanceCursor(
+                                    StreamCursor{sender.userId, message.streams[1], fromSeq});
+                    }
+                }
+                if (guard)
+                    done(outcome, std::nullopt);
+            });
+}
+
+void MessageService::broadcast(const Sender &sender, const QString &content,
+                               const QJsonObject &data)
+{
+    QJsonObject fields{{QStringLiteral("from"), sender.userId}};
+    insertIfSet(fields, QLatin1StringView("from_name"), sender.username);
+    insertIfSet(fields, QLatin1StringView("content"), content);
+    if (!data.isEmpty())
+        fields.insert(QStringLiteral("data"), data);
+    m_hub->counters().broadcasts++;
+    m_bus->publishToAll(Events::encode(ServerType::BROADCAST, fields));
+}
+
+void MessageService::systemToAll(const QString &content, const QJsonObject &data)
+{
+    QJsonObject fields;
+    insertIfSet(fields, QLatin1StringView("content"), content);
+    if (!data.isEmpty())
+        fields.insert(QStringLiteral("data"), data);
+    m_hub->counters().broadcasts++;
+    m_bus->publishToAll(Events::encode(ServerType::SYSTEM, fields));
+}
+
+void MessageService::notifyAll(const Sender &sender, const NotifyRequest &request)
+{
+    const QJsonObject body = notificationBody(sender, 0, request);
+    QJsonObject payload = body;
+    payload.remove(QStringLiteral("from"));
+    payload.remove(QStringLiteral("from_name"));
+    payload.remove(QStringLiteral("to"));
+    payload.remove(QStringLiteral("notification_type"));
+    const qint64 now = Events::nowMs();
+    payload.insert(QStringLiteral("type"), body.value(QStringLiteral("notification_type")));
+    payload.insert(QStringLiteral("created_at"), now);
+    QJsonObject fields{{QStringLiteral("notification_type"),
+                        body.value(QStringLiteral("notification_type"))},
+                       {QStringLiteral("data"), payload},
+                       {QStringLiteral("from"), sender.userId}};
+    m_hub->counters().broadcasts++;
+    m_bus->publishToAll(Events::encode(ServerType::NOTIFICATION, fields, now));
+}
+
+} // namespace Switchboard

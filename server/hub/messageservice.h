@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "protocol/clientmessages.h"
+#include "store/store.h"
+
+#include <functional>
+#include <optional>
+
+#include <QJsonObject>
+#include <QObject>
+
+namespace Switchboard {
+
+class AsyncStore;
+class DeliveryBus;
+class Hub;
+
+// Who is sending: a user (over WebSocket or REST) or the server itself (API key, operators).
+struct Sender
+{
+    qint64 userId = 0; // 0 = the server
+    QString username;
+    bool admin = false;
+    quint64 connectionId = 0; // the sending WebSocket connection, 0 for REST
+};
+
+// What a persisted send produced, for the `ack` and the REST reply.
+struct SendOutcome
+{
+    qint64 messageId = 0;
+    QString stream; // the sender's stream (its inbox), or the recipient's when sent by the server
+    qint64 seq = 0;
+    qint64 createdAt = 0;
+    bool duplicate = false;
+};
+
+struct SendFailure
+{
+    Protocol::ErrorCode code;
+    QString message;
+};
+
+// Kinds of persisted user-addressed messages; each maps to one event type on the wire.
+enum class MessageKind { Direct, Notification, System };
+
+// Persists user-addressed messages (stored before they are acknowledged), delivers them through
+// the bus, and encodes every event once for all of its recipients.
+class MessageService : public QObject
+{
+    Q_OBJECT
+
+public:
+    using Done = std::function<void(std::optional<SendOutcome>, std::optional<SendFailure>)>;
+
+    MessageService(AsyncStore *store, DeliveryBus *bus, Hub *hub, QObject *parent = nullptr);
+
+    // A direct message, notification or system message to one user; `done` runs once stored.
+    void sendToUser(const Sender &sender, qint64 toUserId, MessageKind kind, QJsonObject body,
+                    const QString &idempotencyKey, QObject *context, Done done);
+    // Live events to every connected user (not stored).
+    void broadcast(const Sender &sender, const QString &content, const QJsonObject &data);
+    void systemToAll(const QString &content, const QJsonObject &data);
+    void notifyAll(const Sender &sender, const Protocol::NotifyRequest &request);
+
+    // Body of a stored direct message / notification built from client requests.
+    static QJsonObject directBody(const Sender &sender, qint64 to, const QString &content,
+                                  const QJsonObject &data);
+    static QJsonObject notificationBody(const Sender &sender, qint64 to,
+                                        const Protocol::NotifyRequest &request);
+    // The wire event of a stored message, as read back from its stream.
+    static QByteArray encodeStored(const StreamEntry &entry);
+
+private:
+    AsyncStore *m_store;
+    DeliveryBus *m_bus;
+    Hub *m_hub;
+};
+
+} // namespace Switchboard

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+// switchboardd: the daemon, and its operator commands (`switchboardd user ...`).
+#include "app/application.h"
+#include "app/logging.h"
+#include "app/usercommands.h"
+#include "config/config.h"
+
+#include <QCoreApplication>
+#include <QSocketNotifier>
+#include <QTextStream>
+
+#include <csignal>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace Switchboard;
+
+namespace {
+
+int g_signalFds[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const auto written = ::write(g_signalFds[0], &byte, 1);
+}
+
+void printHelp()
+{
+    QTextStream(stdout)
+            << "usage: switchboardd [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
+               "                    [--database-url URL] [--KEY VALUE ...]\n"
+               "       switchboardd [options] user add|list|passwd|disable|enable ...\n\n"
+               "Every setting comes from the INI file, SWITCHBOARD_<KEY> environment variables\n"
+               "or --key-name VALUE options (command line > environment > file > defaults).\n"
+               "Settings: "
+            << ConfigLoader::keys().join(QStringLiteral(", "))
+            << "\nSee docs/CONFIG.md for their meaning.\n";
+}
+
+// Sockets are files: take the whole hard limit so connection counts are not capped at 1024.
+void raiseFileLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("switchboardd"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION));
+    QTextStream err(stderr);
+
+    ConfigLoader::Sources sources;
+    sources.environment = ConfigLoader::processEnvironment();
+    sources.configFile = sources.environment.value(QStringLiteral("SWITCHBOARD_CONFIG"));
+    QStringList rest;
+    const QStringList args = app.arguments().mid(1);
+    for (int i = 0; i < args.size(); ++i) {
+        const QString &a = args[i];
+        if (!rest.isEmpty() || !a.startsWith(QLatin1StringView("--"))) {
+            rest << a;
+            continue;
+        }
+        if (a == QLatin1StringView("--help")) {
+            printHelp();
+            return 0;
+        }
+        if (a == QLatin1StringView("--version")) {
+            QTextStream(stdout) << "switchboardd " << SWITCHBOARD_VERSION << Qt::endl;
+            return 0;
+        }
+        QString key = a.mid(2);
+        QString value;
+        const int eq = key.indexOf(QLatin1Char('='));
+        if (eq >= 0) {
+            value = key.mid(eq + 1);
+            key = key.left(eq);
+        } else if (i + 1 < args.size()) {
+            value = args[++i];
+        } else {
+            err << "switchboardd: option --" << key << " needs a value" << Qt::endl;
+            return 2;
+        }
+        key.replace(QLatin1Char('-'), QLatin1Char('_'));
+        if (key == QLatin1StringView("config"))
+            sources.configFile = value;
+        else
+            sources.commandLine.insert(key, value);
+    }
+
+    Config config;
+    QString error;
+    if (!ConfigLoader::load(sources, &config, &error)) {
+        err << "switchboardd: " << error << Qt::endl;
+        return 2;
+    }
+    setupLogging(config.logLevel);
+
+    if (!rest.isEmpty()) {
+        if (rest.first() == QLatin1StringView("user"))
+            return runUserCommand(config, rest.mid(1));
+        err << "switchboardd: unknown command '" << rest.first() << "' (see --help)" << Qt::endl;
+        return 2;
+    }
+
+    raiseFileLimit();
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFds) != 0) {
+        err << "switchboardd: socketpair failed" << Qt::endl;
+        return 1;
+    }
+    QSocketNotifier notifier(g_signalFds[1], QSocketNotifier::Read);
+    std::signal(SIGTERM, onSignal);
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    Application server(config);
+    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&]() {
+        char byte;
+        [[maybe_unused]] const auto n = ::read(g_signalFds[1], &byte, 1);
+        notifier.setEnabled(false);
+        logInfo(QStringLiteral("signal received; draining connections"));
+        server.stop();
+        QCoreApplication::quit();
+    });
+    for (const QString &line : config.describe())
+        logInfo(QStringLiteral("config: ") + line);
+    if (!server.start(&error)) {
+        err << "switchboardd: " << error << Qt::endl;
+        return 1;
+    }
+    return app.exec();
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#include "connectionmanager.h"
+
+#include "config/config.h"
+#include "net/httpfrontend.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+
+#include <QAbstractHttpServer>
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QLoggingCategory>
+#include <QTimerEvent>
+#include <QWebSocket>
+
+Q_DECLARE_LOGGING_CATEGORY(lcSession)
+
+namespace Switchboard {
+
+ConnectionManager::ConnectionManager(QAbstractHttpServer *http, const SessionContext &ctx,
+                                     QObject *parent)
+    : QObject(parent)
+    , m_http(http)
+    , m_ctx(ctx)
+{
+    connect(m_http, &QAbstractHttpServer::newWebSocketConnection, this,
+            &ConnectionManager::onNewWebSocket);
+    // Housekeeping granularity: a second, or finer when heartbeats are configured shorter.
+    m_tick.start(std::clamp(m_ctx.config->heartbeatIntervalMs / 4, 50, 1000), Qt::CoarseTimer,
+                 this);
+}
+
+bool ConnectionManager::admitting() const
+{
+    return !m_draining && sessionCount() < m_ctx.config->maxConnections;
+}
+
+void ConnectionManager::onNewWebSocket()
+{
+    while (auto socket = m_http->nextPendingWebSocketConnection()) {
+        if (m_draining) {
+            socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("shutting down"));
+            socket.release()->deleteLater();
+            continue;
+        }
+        std::optional<TokenClaims> claims;
+        const QNetworkRequest request = socket->request();
+        const QString token = HttpFrontend::requestToken(QUrlQuery(request.url()),
+                                                         request.rawHeader("Authorization"));
+        if (!token.isEmpty()) {
+            const auto result = m_ctx.tokens->verify(token.toUtf8(),
+                                                     Protocol::Events::nowMs() / 1000);
+            if (const auto *c = std::get_if<TokenClaims>(&result)) {
+                claims = *c;
+            } else {
+                const auto error = std::get<TokenError>(result);
+                socket->close(static_cast<QWebSocketProtocol::CloseCode>(
+                                      error == TokenError::Expired
+                                              ? Protocol::CloseCode::TOKEN_EXPIRED
+                                              : Protocol::CloseCode::UNAUTHORIZED),
+                              TokenService::errorText(error));
+                socket.release()->deleteLater();
+                continue;
+            }
+        }
+        const quint64 id = m_nextId++;
+        auto *session = new Session(std::move(socket), id, m_ctx, claims, this);
+        m_sessions.insert(id, session);
+        connect(session, &Session::finished, this, [this](Session *s) {
+            m_sessions.remove(s->connectionId());
+            emit sessionClosed(s->connectionId());
+            s->deleteLater();
+        });
+        emit sessionOpened(id);
+    }
+}
+
+void ConnectionManager::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_tick.timerId())
+        return;
+    const qint64 now = Protocol::Events::nowMs();
+    const auto sessions = m_sessions.values();
+    for (Session *s : sessions)
+        s->tick(now);
+}
+
+void ConnectionManager::drain(int timeoutMs)
+{
+    m_draining = true;
+    const auto sessions = m_sessions.values();
+    qCInfo(lcSession) << "closing" << sessions.size() << "connections";
+    for (Session *s : sessions)
+        s->close(Protocol::CloseCode::GOING_AWAY, QStringLiteral("server shutting down"));
+    QDeadlineTimer deadline(timeoutMs);
+    while (!m_sessions.isEmpty() && !deadline.hasExpired())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    if (!m_sessions.isEmpty())
+        qCWarning(lcSession) << m_sessions.size() << "connections did not close in time";
+}
+
+} // namespace Switchboard

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "net/session.h"
+
+#include <QBasicTimer>
+#include <QHash>
+#include <QObject>
+
+class QAbstractHttpServer;
+
+namespace Switchboard {
+
+// Turns upgraded sockets into sessions, keeps every session (authenticated or not), drives
+// their once-a-second housekeeping (auth deadlines, heartbeats, token expiry) from one timer
+// instead of one per connection, and drains them at shutdown.
+class ConnectionManager : public QObject
+{
+    Q_OBJECT
+
+public:
+    ConnectionManager(QAbstractHttpServer *http, const SessionContext &ctx,
+                      QObject *parent = nullptr);
+
+    int sessionCount() const { return int(m_sessions.size()); }
+    bool admitting() const;
+    // Stops admitting, closes every session with 1001 and returns once all are gone or the
+    // deadline passed (the event loop keeps running meanwhile).
+    void drain(int timeoutMs);
+    Session *session(quint64 connectionId) const { return m_sessions.value(connectionId); }
+
+Q_SIGNALS:
+    void sessionOpened(quint64 connectionId);
+    void sessionClosed(quint64 connectionId);
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    void onNewWebSocket();
+
+    QAbstractHttpServer *m_http;
+    SessionContext m_ctx;
+    QHash<quint64, Session *> m_sessions;
+    QBasicTimer m_tick;
+    quint64 m_nextId = 1;
+    bool m_draining = false;
+};
+
+} // namespace Switchboard

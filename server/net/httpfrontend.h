@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "auth/tokenservice.h"
+#include "rest/router.h"
+
+#include <functional>
+
+#include <QAbstractHttpServer>
+
+namespace Switchboard {
+
+struct Config;
+
+// The HTTP side of the single port: routes REST calls, and decides WebSocket upgrades before
+// the 101 so that a bad token gets a plain HTTP 401 and never reaches a session.
+class HttpFrontend : public QAbstractHttpServer
+{
+    Q_OBJECT
+
+public:
+    HttpFrontend(const Config &config, const TokenService &tokens, const Router &router,
+                 QObject *parent = nullptr);
+
+    // Asked before each upgrade: false = the server is full or shutting down (503).
+    std::function<bool()> admitWebSocket;
+
+    static bool isWebSocketPath(const QString &path);
+    // The token a WebSocket or REST request carries: ?token= or Authorization: Bearer.
+    static QString requestToken(const QUrlQuery &query, const QByteArray &authorization);
+    // Authenticates a REST request's bearer credential; false + error text on a bad one.
+    bool resolvePrincipal(const QByteArray &authorization, Principal *principal,
+                          Protocol::ErrorCode *code, QString *error) const;
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    bool handleUpgrade(const QHttpServerRequest &request, QTcpSocket *socket);
+    void dispatch(RestRequest request, QTcpSocket *socket);
+
+    const Config &m_config;
+    const TokenService &m_tokens;
+    const Router &m_router;
+    struct Rejection
+    {
+        Protocol::ErrorCode code;
+        QString message;
+    };
+    std::optional<Rejection> m_rejection; // set by handleUpgrade for missingHandler
+};
+
+} // namespace Switchboard

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+#include "listener.h"
+
+#include <QLoggingCategory>
+#include <QSslSocket>
+#include <QTimerEvent>
+
+#include <unistd.h>
+
+Q_LOGGING_CATEGORY(lcListener, "switchboard.listener")
+
+namespace Switchboard {
+
+ConnectionGuard::ConnectionGuard(QTcpSocket *socket, int idleTimeoutMs, qint64 maxRequestBytes,
+                                 std::shared_ptr<int> openCount)
+    : QObject(socket)
+    , m_socket(socket)
+    , m_idleTimeoutMs(idleTimeoutMs)
+    , m_maxRequestBytes(maxRequestBytes)
+    , m_openCount(std::move(openCount))
+{
+    setObjectName(QStringLiteral("switchboard-guard"));
+    ++*m_openCount;
+    m_timerId = startTimer(m_idleTimeoutMs, Qt::CoarseTimer);
+    // Connected before QAbstractHttpServer's own slot, so this sees each chunk first.
+    connect(socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
+}
+
+ConnectionGuard::~ConnectionGuard()
+{
+    --*m_openCount;
+}
+
+ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket)
+{
+    return socket ? socket->findChild<ConnectionGuard *>(QStringLiteral("switchboard-guard"),
+                                                         Qt::FindDirectChildrenOnly)
+                  : nullptr;
+}
+
+void ConnectionGuard::requestHandled()
+{
+    m_bytes = 0;
+    if (m_timerId)
+        killTimer(m_timerId);
+    m_timerId = startTimer(m_idleTimeoutMs, Qt::CoarseTimer);
+}
+
+void ConnectionGuard::upgraded()
+{
+    if (m_timerId)
+        killTimer(m_timerId);
+    m_timerId = 0;
+    m_bytes = 0;
+    disconnect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
+}
+
+void ConnectionGuard::onReadyRead()
+{
+    m_bytes += m_socket->bytesAvailable();
+    if (m_bytes <= m_maxRequestBytes)
+        return;
+    qCInfo(lcListener) << "request from" << m_socket->peerAddress().toString()
+                       << "exceeds the body limit; answering 413";
+    const QByteArray body = R"({"error":{"code":"TOO_LARGE","message":"request body too large"}})";
+    m_socket->write("HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+                    "Connection: close\r\nContent-Length: "
+                    + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    m_socket->readAll();
+    m_socket->disconnectFromHost();
+    disconnect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
+}
+
+void ConnectionGuard::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_timerId)
+        return;
+    onIdle();
+}
+
+void ConnectionGuard::onIdle()
+{
+    killTimer(m_timerId);
+    m_timerId = 0;
+    qCDebug(lcListener) << "closing idle connection from" << m_socket->peerAddress().toString();
+    m_socket->abort();
+}
+
+TcpListener::TcpListener(const ListenerSettings &settings, QObject *parent)
+    : QTcpServer(parent)
+    , m_settings(settings)
+{
+    setListenBacklogSize(settings.backlog);
+}
+
+void TcpListener::incomingConnection(qintptr descriptor)
+{
+    if (*m_open >= m_settings.maxOpen) {
+        qCWarning(lcListener) << "connection limit" << m_settings.maxOpen
+                              << "reached; refusing a connection";
+        ::close(int(descriptor));
+        return;
+    }
+    auto *socket = new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        ::close(int(descriptor));
+        return;
+    }
+    new ConnectionGuard(socket, m_settings.idleTimeoutMs, m_settings.maxRequestBytes, m_open);
+    addPendingConnection(socket);
+}
+
+TlsListener::TlsListener(const ListenerSettings &settings, const QSslConfiguration &tls,
+                         QObject *parent)
+    : QSslServer(parent)
+    , m_settings(settings)
+{
+    setListenBacklogSize(settings.backlog);
+    setSslConfiguration(tls);
+    setHandshakeTimeout(settings.idleTimeoutMs);
+    connect(this, &QSslServer::startedEncryptionHandshake, this, [this](QSslSocket *socket) {
+        new ConnectionGuard(socket, m_settings.idleTimeoutMs, m_settings.maxRequestBytes, m_open);
+    });
+}
+
+void TlsListener::incomingConnection(qintptr descriptor)
+{
+    if (*m_open >= m_settings.maxOpen) {
+        qCWarning(lcListener) << "connection limit" << m_settings.maxOpen
+                              << "reached; refusing a connection";
+        ::close(int(descriptor));
+        return;
+    }
+    QSslServer::incomingConnection(descriptor);
+}
+
+} // namespace Switchboard

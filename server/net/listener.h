@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <memory>
+
+#include <QSslConfiguration>
+#include <QSslServer>
+#include <QTcpServer>
+
+namespace Switchboard {
+
+// Guards one accepted TCP connection until it becomes a WebSocket: an idle/handshake deadline
+// (QHttpServer 6.4 has none) and a cap on bytes received for one HTTP request (it has no body
+// limit either). Lives as a child of the socket.
+class ConnectionGuard : public QObject
+{
+    Q_OBJECT
+
+public:
+    ConnectionGuard(QTcpSocket *socket, int idleTimeoutMs, qint64 maxRequestBytes,
+                    std::shared_ptr<int> openCount);
+    ~ConnectionGuard() override;
+
+    static ConnectionGuard *of(QTcpSocket *socket);
+    // A complete HTTP request was handled: restart the idle deadline and the byte count.
+    void requestHandled();
+    // The connection is now a WebSocket: its session takes over liveness checks.
+    void upgraded();
+
+private:
+    void onReadyRead();
+    void onIdle();
+
+    QTcpSocket *m_socket;
+    int m_timerId = 0;
+    int m_idleTimeoutMs;
+    qint64 m_maxRequestBytes;
+    qint64 m_bytes = 0;
+    std::shared_ptr<int> m_openCount;
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+};
+
+struct ListenerSettings
+{
+    int backlog = 4096;
+    int maxOpen = 10000; // TCP connections, WebSocket or HTTP
+    int idleTimeoutMs = 10000;
+    qint64 maxRequestBytes = 1024 * 1024;
+};
+
+// Plain TCP listener with a deep backlog (no SYN retries under connection storms) and a hard cap
+// on open connections.
+class TcpListener : public QTcpServer
+{
+    Q_OBJECT
+
+public:
+    explicit TcpListener(const ListenerSettings &settings, QObject *parent = nullptr);
+    int openConnections() const { return *m_open; }
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    ListenerSettings m_settings;
+    std::shared_ptr<int> m_open = std::make_shared<int>(0);
+};
+
+// The TLS variant: https:// and wss:// on the same port.
+class TlsListener : public QSslServer
+{
+    Q_OBJECT
+
+public:
+    TlsListener(const ListenerSettings &settings, const QSslConfiguration &tls,
+                QObject *parent = nullptr);
+    int openConnections() const { return *m_open; }
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    ListenerSettings m_settings;
+    std::shared_ptr<int> m_open = std::make_shared<int>(0);
+};
+
+} // namespace Switchboard

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+#include "session.h"
+
+#include "config/config.h"
+#include "hub/hub.h"
+#include "hub/messageservice.h"
+#include "protocol/codec.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+#include "store/asyncstore.h"
+
+#include <QLoggingCategory>
+#include <QWebSocket>
+
+Q_LOGGING_CATEGORY(lcSession, "switchboard.ws")
+
+namespace Switchboard {
+
+using namespace Protocol;
+
+namespace {
+
+struct Backlog
+{
+    qint64 cursor = 0;
+    QList<StreamEntry> entries;
+};
+
+} // namespace
+
+Session::Session(std::unique_ptr<QWebSocket> socket, quint64 connectionId,
+                 const SessionContext &ctx, std::optional<TokenClaims> claims, QObject *parent)
+    : QObject(parent)
+    , m_socket(std::move(socket))
+    , m_connectionId(connectionId)
+    , m_ctx(ctx)
+{
+    const qint64 now = Events::nowMs();
+    m_connectedAt = now;
+    m_lastSeenMs = now;
+    m_deadlineMs = now + m_ctx.config->authTimeoutMs;
+    m_socket->setParent(nullptr);
+    m_socket->setMaxAllowedIncomingFrameSize(quint64(m_ctx.config->maxFrameBytes));
+    m_socket->setMaxAllowedIncomingMessageSize(quint64(m_ctx.config->maxMessageBytes));
+
+    connect(m_socket.get(), &QWebSocket::textMessageReceived, this, &Session::onText);
+    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this,
+            [this](const QByteArray &data) { onText(QString::fromUtf8(data)); });
+    connect(m_socket.get(), &QWebSocket::disconnected, this, &Session::onDisconnected);
+    connect(m_socket.get(), &QWebSocket::pong, this, [this](quint64 elapsed, const QByteArray &) {
+        m_lastSeenMs = Events::nowMs();
+        m_lastRttMs = qint64(elapsed);
+    });
+
+    if (claims) {
+        m_claims = *claims;
+        m_state = State::Activating;
+        activate();
+    }
+}
+
+Session::~Session()
+{
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket.release()->deleteLater();
+    }
+}
+
+QHostAddress Session::peerAddress() const
+{
+    return m_socket ? m_socket->peerAddress() : QHostAddress();
+}
+
+void Session::sendFrame(const QByteArray &frame)
+{
+    if (m_state == State::Closed || !m_socket)
+        return;
+    m_socket->sendTextMessage(QString::fromUtf8(frame));
+    m_ctx.hub->counters().framesOut++;
+}
+
+void Session::deliver(const QByteArray &frame, qint64 inboxSeq)
+{
+    if (inboxSeq > 0) {
+        if (m_replaying) {
+            m_heldDuringReplay.append({inboxSeq, frame});
+            return;
+        }
+        if (inboxSeq <= m_inboxSeq)
+            return; // already sent by the replay
+        m_inboxSeq = inboxSeq;
+    }
+    sendFrame(frame);
+}
+
+void Session::sendError(ErrorCode code, const QString &message, const QJsonValue &id)
+{
+    m_ctx.hub->counters().errorsSent++;
+    sendFrame(Events::error(code, message, id));
+}
+
+void Session::close(int code, const QString &reason)
+{
+    if (m_state == State::Closed || !m_socket)
+        return;
+    qCDebug(lcSession) << "closing connection" << m_connectionId << code << reason;
+    m_socket->close(static_cast<QWebSocketProtocol::CloseCode>(code), reason);
+}
+
+void Session::onDisconnected()
+{
+    if (m_state == State::Closed)
+        return;
+    const bool wasAttached = m_state == State::Active;
+    m_state = State::Closed;
+    if (wasAttached)
+        m_ctx.hub->detach(this);
+    emit finished(this);
+}
+
+void Session::tick(qint64 nowMs)
+{
+    if (m_state == State::Closed)
+        return;
+    if (m_state == State::AwaitingAuth) {
+        if (nowMs >= m_deadlineMs)
+            close(CloseCode::UNAUTHORIZED, QStringLiteral("authentication timeout"));
+        return;
+    }
+    if (nowMs - m_lastSeenMs > m_ctx.config->heartbeatTimeoutMs) {
+        qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
+                          << "missed its heartbeats; closing";
+        close(CloseCode::HEARTBEAT_TIMEOUT, QStringLiteral("heartbeat timeout"));
+        m_socket->abort();
+        return;
+    }
+    if (nowMs >= m_nextPingMs) {
+        m_socket->ping();
+        m_nextPingMs = nowMs + m_ctx.config->heartbeatIntervalMs;
+    }
+    const qint64 expiresMs = m_claims.expiresAt * 1000;
+    if (nowMs >= expiresMs) {
+        close(CloseCode::TOKEN_EXPIRED, QStringLiteral("token expired"));
+    } else if (!m_expiryWarned && expiresMs - nowMs <= 60'000) {
+        m_expiryWarned = true;
+        sendFrame(Events::encode(ServerType::TOKEN_EXPIRING,
+                                 {{QStringLiteral("expires_at"), m_claims.expiresAt}}));
+    }
+}
+
+void Session::onText(const QString &text)
+{
+    if (m_state == State::Closed)
+        return;
+    m_lastSeenMs = Events::nowMs();
+    m_ctx.hub->counters().framesIn++;
+    const QByteArray utf8 = text.toUtf8();
+    auto decoded = decodeClientFrame(utf8);
+    if (auto *err = std::get_if<DecodeError>(&decoded)) {
+        if (m_state == State::AwaitingAuth) {
+            close(CloseCode::UNAUTHORIZED, QStringLiteral("authentication required"));
+            return;
+        }
+        sendError(err->code, err->message, err->id);
+        return;
+    }
+    auto &frame = std::get<DecodedFrame>(decoded);
+    if (m_state == State::AwaitingAuth && !std::holds_alternative<AuthRequest>(frame.message)) {
+        sendError(ErrorCode::Unauthorized,
+                  QStringLiteral("the first frame must be 'auth' with a token"), frame.id);
+        close(CloseCode::UNAUTHORIZED, QStringLiteral("authentication required"));
+        return;
+    }
+    if (m_state == State::Activating) {
+        m_pendingBeforeActive.append({utf8, frame.id});
+        return;
+    }
+    std::visit([this, &frame](const auto &message) { handle(frame.id, message); }, frame.message);
+}
+
+void Session::authenticate(const QString &token, const QJsonValue &id)
+{
+    const auto result = m_ctx.tokens->verify(token.toUtf8(), Events::nowMs() / 1000);
+    if (const auto *error = std::get_if<TokenError>(&result)) {
+        const int code = *error == TokenError::Expired ? CloseCode::TOKEN_EXPIRED
+                                                       : CloseCode::UNAUTHORIZED;
+        sendError(*error == TokenError::Expired ? ErrorCode::TokenExpired : ErrorCode::Unauthorized,
+                  TokenService::errorText(*error), id);
+        close(code, TokenService::errorText(*error));
+        return;
+    }
+    m_claims = std::get<TokenClaims>(result);
+    m_state = State::Activating;
+    activate();
+}
+
+void Session::activate()
+{
+    const qint64 userId = m_claims.userId;
+    m_ctx.store->run<std::optional<UserRecord>>(
+            this, [userId](Store &store) { return store.userById(userId); },
+            [this](std::optional<std::optional<UserRecord>> record, QString error) {
+                if (m_state != State::Activating)
+                    return;
+                if (!record) {
+                    qCWarning(lcSession) << "user lookup failed:" << error;
+                    close(CloseCode::TRY_AGAIN_LATER, QStringLiteral("storage unavailable"));
+                    return;
+                }
+                if (*record && (*record)->disabled) {
+                    close(CloseCode::FORBIDDEN, QStringLiteral("account disabled"));
+                    return;
+                }
+                if (*record && m_claims.username.isEmpty())
+                    m_claims.username = (*record)->username;
+                m_state = State::Active;
+                m_nextPingMs = Events::nowMs() + m_ctx.config->heartbeatIntervalMs;
+                m_replaying = true;
+                m_ctx.hub->attach(this);
+                const int online = m_ctx.hub->userCount();
+                QJsonObject user{{QStringLiteral("id"), m_claims.userId},
+                                 {QStringLiteral("name"), m_claims.username},
+                                 {QStringLiteral("role"), m_claims.admin ? QStringLiteral("admin")
+                                                                         : QStringLiteral("user")}};
+                QJsonObject seedData{{QStringLiteral("message"), QStringLiteral("connected")},
+                                     {QStringLiteral("user_id"), m_claims.userId},
+                                     {QStringLiteral("online_count"), online}};
+                sendFrame(Events::encode(
+                        ServerType::CONNECTED,
+                        {{QStringLiteral("user"), user},
+                         {QStringLiteral("connection_id"), QString::number(m_connectionId)},
+                         {QStringLiteral("protocol"), VERSION},
+                         {QStringLiteral("online_count"), online},
+                         {QStringLiteral("heartbeat_interval_ms"),
+                          m_ctx.config->heartbeatIntervalMs},
+                         {QStringLiteral("expires_at"), m_claims.expiresAt},
+                         {QStringLiteral("data"), seedData}}));
+                replayBacklog(-1);
+                const auto pending = std::exchange(m_pendingBeforeActive, {});
+                for (const auto &[utf8, id] : pending) {
+                    auto decoded = decodeClientFrame(utf8);
+                    auto &frame = std::get<DecodedFrame>(decoded);
+                    std::visit([this, &frame](const auto &m) { handle(frame.id, m); },
+                               frame.message);
+                }
+            });
+}
+
+// Sends stored inbox messages the user has not received yet, in batches, holding live ones back
+// until the backlog is out so the order is the stream's order and nothing comes twice.
+void Session::replayBacklog(qint64 afterSeq)
+{
+    const qint64 userId = m_claims.userId;
+    const int batch = m_ctx.config->offlineBatch;
+    m_ctx.store->run<Backlog>(
+            this,
+            [userId, afterSeq, batch](Store &store) {
+                Backlog b;
+                const QString stream = userStream(userId);
+                b.cursor = afterSeq >= 0 ? afterSeq : store.cursor(userId, stream);
+                b.entries = store.readStream(stream, b.cursor, batch);
+                return b;
+            },
+            [this, batch](std::optional<Backlog> backlog, QString error) {
+                if (m_state != State::Active)
+                    return;
+                if (!backlog) {
+                    qCWarning(lcSession) << "backlog read failed:" << error;
+                    finishReplay();
+                    return;
+                }
+                m_inboxSeq = std::max(m_inboxSeq, backlog->cursor);
+                for (const StreamEntry &entry : backlog->entries) {
+                    if (entry.seq <= m_inboxSeq)
+                        continue;
+                    sendFrame(MessageService::encodeStored(entry));
+                    m_inboxSeq = entry.seq;
+                }
+                if (backlog->entries.size() >= batch)
+                    replayBacklog(m_inboxSeq);
+                else
+                    finishReplay();
+            });
+}
+
+void Session::finishReplay()
+{
+    m_replaying = false;
+    for (const auto &[seq, frame] : std::exchange(m_heldDuringReplay, {})) {
+        if (seq > m_inboxSeq) {
+            m_inboxSeq = seq;
+            sendFrame(frame);
+        }
+    }
+    const QString stream = userStream(m_claims.userId);
+    if (m_inboxSeq > 0)
+        m_ctx.store->advanceCursor(StreamCursor{m_claims.userId, stream, m_inboxSeq});
+    sendFrame(Events::encode(ServerType::SYNC_COMPLETE, {{QStringLiteral("stream"), stream},
+                                                          {QStringLiteral("seq"), m_inboxSeq}}));
+}
+
+} // namespace Switchboard

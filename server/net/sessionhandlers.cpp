@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// The per-frame-type handlers of Session, kept apart from its connection life cycle.
+#include "session.h"
+
+#include "config/config.h"
+#include "hub/hub.h"
+#include "hub/messageservice.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+
+namespace Switchboard {
+
+using namespace Protocol;
+
+namespace {
+
+Sender senderOf(const Session &s)
+{
+    return Sender{s.userId(), s.username(), s.isAdmin(), s.connectionId()};
+}
+
+} // namespace
+
+void Session::handle(const QJsonValue &id, const AuthRequest &request)
+{
+    if (m_state != State::AwaitingAuth) {
+        sendError(ErrorCode::ValidationError,
+                  QStringLiteral("already authenticated; use 'refresh' to renew the token"), id);
+        return;
+    }
+    authenticate(request.token, id);
+}
+
+void Session::handle(const QJsonValue &id, const RefreshRequest &request)
+{
+    const auto result = m_ctx.tokens->verify(request.token.toUtf8(), Events::nowMs() / 1000);
+    if (const auto *error = std::get_if<TokenError>(&result)) {
+        sendError(*error == TokenError::Expired ? ErrorCode::TokenExpired : ErrorCode::Unauthorized,
+                  TokenService::errorText(*error), id);
+        return;
+    }
+    const TokenClaims claims = std::get<TokenClaims>(result);
+    if (claims.userId != m_claims.userId) {
+        sendError(ErrorCode::Forbidden,
+                  QStringLiteral("a refreshed token must belong to the same user"), id);
+        return;
+    }
+    const QString name = m_claims.username;
+    m_claims = claims;
+    if (m_claims.username.isEmpty())
+        m_claims.username = name;
+    m_expiryWarned = false;
+    QJsonObject fields{{QStringLiteral("expires_at"), m_claims.expiresAt}};
+    if (!id.isNull())
+        fields.insert(QStringLiteral("id"), id);
+    sendFrame(Events::encode(ServerType::AUTHENTICATED, fields));
+}
+
+void Session::handle(const QJsonValue &id, const PingRequest &)
+{
+    sendFrame(Events::pong(id));
+}
+
+void Session::handle(const QJsonValue &id, const SendRequest &request)
+{
+    if (request.content.size() > m_ctx.config->maxContentChars) {
+        sendError(ErrorCode::TooLarge,
+                  QStringLiteral("content is longer than %1 characters")
+                          .arg(m_ctx.config->maxContentChars),
+                  id);
+        return;
+    }
+    if (request.idempotencyKey.size() > 128) {
+        sendError(ErrorCode::ValidationError,
+                  QStringLiteral("idempotency_key is longer than 128 characters"), id);
+        return;
+    }
+    const Sender sender = senderOf(*this);
+    m_ctx.messages->sendToUser(
+            sender, request.toUserId, MessageKind::Direct,
+            MessageService::directBody(sender, request.toUserId, request.content, request.data),
+            request.idempotencyKey, this,
+            [this, id](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
+                if (failure) {
+                    sendError(failure->code, failure->message, id);
+                    return;
+                }
+                sendFrame(Events::ack(id,
+                                      Events::StoredDelivery{outcome->messageId, outcome->stream,
+                                                             outcome->seq, outcome->createdAt},
+                                      outcome->duplicate));
+            });
+}
+
+void Session::handle(const QJsonValue &id, const BroadcastRequest &request)
+{
+    if (!m_claims.admin && !m_ctx.config->allowUserBroadcast) {
+        sendError(ErrorCode::Forbidden,
+                  QStringLiteral("broadcasting needs the admin role (or allow_user_broadcast)"), id);
+        return;
+    }
+    if (request.content.size() > m_ctx.config->maxContentChars) {
+        sendError(ErrorCode::TooLarge,
+                  QStringLiteral("content is longer than %1 characters")
+                          .arg(m_ctx.config->maxContentChars),
+                  id);
+        return;
+    }
+    const int recipients = m_ctx.hub->connectionCount();
+    m_ctx.messages->broadcast(senderOf(*this), request.content, request.data);
+    QJsonObject fields{{QStringLiteral("recipients"), recipients}};
+    if (!id.isNull())
+        fields.insert(QStringLiteral("id"), id);
+    sendFrame(Events::encode(ServerType::ACK, fields));
+}
+
+void Session::handle(const QJsonValue &id, const NotifyRequest &request)
+{
+    if (request.message.size() + request.title.size() > m_ctx.config->maxContentChars) {
+        sendError(ErrorCode::TooLarge,
+                  QStringLiteral("notification is longer than %1 characters")
+                          .arg(m_ctx.config->maxContentChars),
+                  id);
+        return;
+    }
+    const Sender sender = senderOf(*this);
+    if (request.toUserId == 0) {
+        if (!m_claims.admin && !m_ctx.config->allowUserBroadcast) {
+            sendError(ErrorCode::Forbidden,
+                      QStringLiteral("notifying everyone needs the admin role; set 'to' to "
+                                     "notify one user"),
+                      id);
+            return;
+        }
+        const int recipients = m_ctx.hub->connectionCount();
+        m_ctx.messages->notifyAll(sender, request);
+        QJsonObject fields{{QStringLiteral("recipients"), recipients}};
+        if (!id.isNull())
+            fields.insert(QStringLiteral("id"), id);
+        sendFrame(Events::encode(ServerType::ACK, fields));
+        return;
+    }
+    m_ctx.messages->sendToUser(
+            sender, request.toUserId, MessageKind::Notification,
+            MessageService::notificationBody(sender, request.toUserId, request), QString(), this,
+            [this, id](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
+                if (failure) {
+                    sendError(failure->code, failure->message, id);
+                    return;
+                }
+                sendFrame(Events::ack(id,
+                                      Events::StoredDelivery{outcome->messageId, outcome->stream,
+                                                             outcome->seq, outcome->createdAt},
+                                      outcome->duplicate));
+            });
+}
+
+} // namespace Switchboard

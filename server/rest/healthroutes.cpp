@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#include "restapi.h"
+
+#include "config/config.h"
+#include "hub/hub.h"
+#include "net/connectionmanager.h"
+#include "store/asyncstore.h"
+
+#include <QCoreApplication>
+
+namespace Switchboard::RestApi {
+
+using Protocol::ErrorCode;
+
+bool intParam(const RestRequest &request, const QString &name, qint64 defaultValue, qint64 max,
+              qint64 *out, const ReplyPtr &reply)
+{
+    const QString raw = request.query.queryItemValue(name);
+    if (raw.isEmpty()) {
+        *out = defaultValue;
+        return true;
+    }
+    bool ok = false;
+    const qint64 v = raw.toLongLong(&ok);
+    if (!ok || v < 0 || v > max) {
+        reply->error(ErrorCode::ValidationError,
+                     QStringLiteral("query parameter '%1' must be an integer from 0 to %2")
+                             .arg(name)
+                             .arg(max));
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+void addHealthRoutes(Router &router, RestServices *s)
+{
+    router.add("GET|HEAD", {QStringLiteral("/healthz")}, Access::Public,
+               [](const RestRequest &, const ReplyPtr &reply) {
+                   reply->json(200, {{QStringLiteral("status"), QStringLiteral("ok")}});
+               });
+    // Ready = accepting connections and the database answers.
+    router.add("GET|HEAD", {QStringLiteral("/readyz")}, Access::Public,
+               [s](const RestRequest &, const ReplyPtr &reply) {
+                   if (!s->connections->admitting()) {
+                       reply->error(ErrorCode::Unavailable,
+                                    QStringLiteral("not accepting connections"));
+                       return;
+                   }
+                   s->store->run<qint64>(
+                           s->hub, [](Store &store) { return store.lastSeq(QStringLiteral("-")); },
+                           [reply](std::optional<qint64> ok, QString error) {
+                               if (!ok) {
+                                   reply->error(ErrorCode::Unavailable,
+                                                QStringLiteral("database unavailable: ") + error);
+                                   return;
+                               }
+                               reply->json(200, {{QStringLiteral("status"),
+                                                  QStringLiteral("ready")}});
+                           });
+               });
+    router.add("GET", {QStringLiteral("/api/v1/stats"), QStringLiteral("/ws/stats")},
+               Access::Admin, [s](const RestRequest &, const ReplyPtr &reply) {
+                   s->store->run<qint64>(
+                           s->hub, [](Store &store) { return store.messageCount(); },
+                           [s, reply](std::optional<qint64> stored, QString) {
+                               const HubCounters &c = s->hub->counters();
+                               reply->json(
+                                       200,
+                                       {{QStringLiteral("connections"),
+                                         s->connections->sessionCount()},
+                                        {QStringLiteral("authenticated_connections"),
+                                         s->hub->connectionCount()},
+                                        {QStringLiteral("users_online"), s->hub->userCount()},
+                                        {QStringLiteral("online_users"), s->hub->userCount()},
+                                        {QStringLiteral("connections_total"),
+                                         qint64(c.connectionsTotal)},
+                                        {QStringLiteral("messages_stored"), stored.value_or(-1)},
+                                        {QStringLiteral("total_messages"), stored.value_or(-1)},
+                                        {QStringLiteral("messages_since_start"),
+                                         qint64(c.messagesStored)},
+                                        {QStringLiteral("broadcasts"), qint64(c.broadcasts)},
+                                        {QStringLiteral("frames_in"), qint64(c.framesIn)},
+                                        {QStringLiteral("frames_out"), qint64(c.framesOut)},
+                                        {QStringLiteral("errors_sent"), qint64(c.errorsSent)},
+                                        {QStringLiteral("uptime_seconds"),
+                                         s->uptime.elapsed() / 1000},
+                                        {QStringLiteral("storage"), s->store->backendName()},
+                                        {QStringLiteral("version"),
+                                         QCoreApplication::applicationVersion()}});
+                           });
+               });
+}
+
+} // namespace Switchboard::RestApi

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "rest/router.h"
+
+#include <QElapsedTimer>
+
+namespace Switchboard {
+
+struct Config;
+class AsyncStore;
+class ConnectionManager;
+class Hub;
+class MessageService;
+class TokenService;
+
+// What the REST handlers work with; owned by the application.
+struct RestServices
+{
+    const Config *config = nullptr;
+    const TokenService *tokens = nullptr;
+    AsyncStore *store = nullptr;
+    Hub *hub = nullptr;
+    MessageService *messages = nullptr;
+    ConnectionManager *connections = nullptr;
+    QElapsedTimer uptime;
+};
+
+// Registers every REST resource (one file each) with the router; docs/API.md lists them.
+namespace RestApi {
+void addHealthRoutes(Router &router, RestServices *services);
+void addAuthRoutes(Router &router, RestServices *services);
+void addUserRoutes(Router &router, RestServices *services);
+void addPresenceRoutes(Router &router, RestServices *services);
+void addMessageRoutes(Router &router, RestServices *services);
+
+inline void addAll(Router &router, RestServices *services)
+{
+    addHealthRoutes(router, services);
+    addAuthRoutes(router, services);
+    addUserRoutes(router, services);
+    addPresenceRoutes(router, services);
+    addMessageRoutes(router, services);
+}
+
+// 1-64 characters of A-Z a-z 0-9 _ . @ -; shared with the operator commands.
+bool validUsername(const QString &name);
+
+// Positive integer query parameter with a default and an upper bound; false on bad input.
+bool intParam(const RestRequest &request, const QString &name, qint64 defaultValue, qint64 max,
+              qint64 *out, const ReplyPtr &reply);
+} // namespace RestApi
+
+} // namespace Switchboard

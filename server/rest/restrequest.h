@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "auth/tokenservice.h"
+#include "protocol/errorcode.h"
+
+#include <memory>
+
+#include <QByteArray>
+#include <QHash>
+#include <QHostAddress>
+#include <QJsonObject>
+#include <QPointer>
+#include <QStringList>
+#include <QUrlQuery>
+
+class QTcpSocket;
+
+namespace Switchboard {
+
+// Who made a REST call: nobody, a user with a token, or a backend with the API key.
+struct Principal
+{
+    enum class Kind { Anonymous, User, ApiKey };
+    Kind kind = Kind::Anonymous;
+    TokenClaims claims; // for Kind::User
+
+    bool isAdmin() const { return kind == Kind::ApiKey || (kind == Kind::User && claims.admin); }
+};
+
+// A REST request copied out of QHttpServerRequest, so handlers may answer asynchronously.
+struct RestRequest
+{
+    QByteArray method;
+    QString path;
+    QUrlQuery query;
+    QHash<QByteArray, QByteArray> headers; // lower-case names
+    QByteArray body;
+    QHostAddress remoteAddress;
+    QStringList params; // path captures, in pattern order
+    Principal principal;
+
+    // The body as a JSON object; false (and *error set) when it is not one.
+    bool jsonBody(QJsonObject *out, QString *error) const;
+};
+
+// The answer to one request. Safe to use after the client went away (then it writes nothing).
+class RestReply
+{
+public:
+    explicit RestReply(QTcpSocket *socket);
+
+    void json(int status, const QJsonObject &body);
+    void error(Protocol::ErrorCode code, const QString &message, int status = 0);
+    void raw(int status, const QByteArray &contentType, const QByteArray &body,
+             const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
+    bool answered() const { return m_answered; }
+
+private:
+    QPointer<QTcpSocket> m_socket;
+    bool m_answered = false;
+};
+
+using ReplyPtr = std::shared_ptr<RestReply>;
+
+} // namespace Switchboard

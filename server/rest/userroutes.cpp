@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+#include "restapi.h"
+
+#include "auth/passwordhasher.h"
+#include "hub/hub.h"
+#include "net/session.h"
+#include "protocol/protocol.h"
+#include "store/asyncstore.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+
+namespace Switchboard::RestApi {
+
+using Protocol::ErrorCode;
+
+namespace {
+
+QJsonObject userJson(const UserRecord &u, const Hub &hub)
+{
+    return {{QStringLiteral("user_id"), u.id},
+            {QStringLiteral("username"), u.username},
+            {QStringLiteral("role"), u.admin ? QStringLiteral("admin") : QStringLiteral("user")},
+            {QStringLiteral("disabled"), u.disabled},
+            {QStringLiteral("created_at"), u.createdAt},
+            {QStringLiteral("last_seen"), u.lastSeen ? QJsonValue(u.lastSeen) : QJsonValue()},
+            {QStringLiteral("online"), hub.isOnline(u.id)}};
+}
+
+} // namespace
+
+bool validUsername(const QString &name)
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9_.@-]{1,64}$"));
+    return re.match(name).hasMatch();
+}
+
+void addUserRoutes(Router &router, RestServices *s)
+{
+    router.add("GET", {QStringLiteral("/api/v1/users")}, Access::Admin,
+               [s](const RestRequest &, const ReplyPtr &reply) {
+                   s->store->run<QList<UserRecord>>(
+                           s->hub, [](Store &store) { return store.users(); },
+                           [s, reply](std::optional<QList<UserRecord>> users, QString) {
+                               if (!users) {
+                                   reply->error(ErrorCode::Unavailable,
+                                                QStringLiteral("database unavailable"));
+                                   return;
+                               }
+                               QJsonArray list;
+                               for (const UserRecord &u : *users)
+                                   list.append(userJson(u, *s->hub));
+                               reply->json(200, {{QStringLiteral("users"), list},
+                                                 {QStringLiteral("count"), list.size()}});
+                           });
+               });
+
+    router.add("POST", {QStringLiteral("/api/v1/users")}, Access::Admin,
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   QJsonObject body;
+                   QString error;
+                   if (!request.jsonBody(&body, &error)) {
+                       reply->error(ErrorCode::InvalidJson, error);
+                       return;
+                   }
+                   const QString name = body.value(QStringLiteral("username")).toString();
+                   const QString password = body.value(QStringLiteral("password")).toString();
+                   if (!validUsername(name)) {
+                       reply->error(ErrorCode::ValidationError,
+                                    QStringLiteral("'username' must be 1-64 characters of "
+                                                   "A-Z a-z 0-9 _ . @ -"));
+                       return;
+                   }
+                   if (password.size() < 8 || password.size() > 1024) {
+                       reply->error(ErrorCode::ValidationError,
+                                    QStringLiteral("'password' must be 8-1024 characters"));
+                       return;
+                   }
+                   const bool admin = body.value(QStringLiteral("admin")).toBool(false)
+                           || body.value(QStringLiteral("role")).toString()
+                                   == QLatin1StringView("admin");
+                   const QByteArray pw = password.toUtf8();
+                   s->store->run<std::optional<UserRecord>>(
+                           s->hub,
+                           [name, pw, admin](Store &store) {
+                               return store.createUser(name, PasswordHasher::hash(pw), admin);
+                           },
+                           [s, reply, name](std::optional<std::optional<UserRecord>> user,
+                                            QString) {
+                               if (!user) {
+                                   reply->error(ErrorCode::Unavailable,
+                                                QStringLiteral("database unavailable"));
+                               } else if (!*user) {
+                                   reply->error(ErrorCode::Conflict,
+                                                QStringLiteral("user '%1' exists").arg(name));
+                               } else {
+                                   reply->json(201, userJson(**user, *s->hub));
+                               }
+                           });
+               });
+
+    // Disabling also closes the user's live connections (4003).
+    router.add("POST", {QStringLiteral("/api/v1/users/{id}/disable"),
+                        QStringLiteral("/api/v1/users/{id}/enable")},
+               Access::Admin, [s](const RestRequest &request, const ReplyPtr &reply) {
+                   bool ok = false;
+                   const qint64 id = request.params.value(0).toLongLong(&ok);
+                   if (!ok || id <= 0) {
+                       reply->error(ErrorCode::ValidationError,
+                                    QStringLiteral("the user id must be a positive integer"));
+                       return;
+                   }
+                   const bool disable = request.path.endsWith(QLatin1StringView("/disable"))
+                           || request.path.endsWith(QLatin1StringView("/disable/"));
+                   s->store->run<bool>(
+                           s->hub, [id, disable](Store &store) { return store.setDisabled(id, disable); },
+                           [s, reply, id, disable](std::optional<bool> found, QString) {
+                               if (!found) {
+                                   reply->error(ErrorCode::Unavailable,
+                                                QStringLiteral("database unavailable"));
+                                   return;
+                               }
+                               if (!*found) {
+                                   reply->error(ErrorCode::NotFound,
+                                                QStringLiteral("no user %1").arg(id));
+                                   return;
+                               }
+                               int closed = 0;
+                               if (disable) {
+                                   for (Session *session : s->hub->sessionsOf(id)) {
+                                       session->close(Protocol::CloseCode::FORBIDDEN,
+                                                      QStringLiteral("account disabled"));
+                                       ++closed;
+                                   }
+                               }
+                               reply->json(200, {{QStringLiteral("user_id"), id},
+                                                 {QStringLiteral("disabled"), disable},
+                                                 {QStringLiteral("connections_closed"), closed}});
+                           });
+               });
+}
+
+} // namespace Switchboard::RestApi

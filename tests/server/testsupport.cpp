@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+#include "testsupport.h"
+
+#include "protocol/events.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRandomGenerator>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTest>
+#include <QUrlQuery>
+
+namespace Switchboard::Test {
+
+void addBackendRows()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgres") << QStringLiteral("postgres");
+}
+
+bool postgresAvailable(QString *why)
+{
+    if (!qEnvironmentVariableIsEmpty("SWITCHBOARD_TEST_DATABASE_URL"))
+        return true;
+    *why = QStringLiteral("SWITCHBOARD_TEST_DATABASE_URL is not set (run through "
+                          "scripts/with-postgres.sh)");
+    return false;
+}
+
+namespace {
+
+// Runs SQL on the test cluster's maintenance database (CREATE/DROP DATABASE).
+bool adminExec(const QString &sql, QString *error)
+{
+    const QUrl url(qEnvironmentVariable("SWITCHBOARD_TEST_DATABASE_URL"));
+    const QString name = QStringLiteral("sb-admin-%1").arg(QRandomGenerator::global()->generate());
+    bool ok = false;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+        db.setHostName(url.host());
+        db.setPort(url.port(5432));
+        db.setUserName(url.userName());
+        db.setPassword(url.password());
+        db.setDatabaseName(url.path().mid(1));
+        if (db.open()) {
+            QSqlQuery q(db);
+            ok = q.exec(sql);
+            if (!ok)
+                *error = q.lastError().text();
+        } else {
+            *error = db.lastError().text();
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return ok;
+}
+
+} // namespace
+
+QString createDatabase(QString *name, QString *error)
+{
+    *name = QStringLiteral("sbtest_%1_%2")
+                    .arg(QCoreApplication::applicationPid())
+                    .arg(QRandomGenerator::global()->generate());
+    if (!adminExec(QStringLiteral("CREATE DATABASE %1").arg(*name), error))
+        return {};
+    QUrl url(qEnvironmentVariable("SWITCHBOARD_TEST_DATABASE_URL"));
+    url.setPath(QLatin1Char('/') + *name);
+    return url.toString();
+}
+
+void dropDatabase(const QString &name)
+{
+    QString error;
+    adminExec(QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(name), &error);
+}
+
+TestServer::TestServer(const QString &backend, std::function<void(Config &)> tweak)
+    : m_backend(backend)
+{
+    m_config.listenAddress = QHostAddress::LocalHost;
+    m_config.listenPort = 0;
+    m_config.dataDir = m_dir.path();
+    m_config.jwtSecret = QString::fromLatin1(SECRET);
+    m_config.apiKey = QStringLiteral("test-api-key-0123456789");
+    m_config.drainTimeoutMs = 3000;
+    if (tweak)
+        tweak(m_config);
+}
+
+TestServer::~TestServer()
+{
+    stop();
+    if (!m_pgDatabase.isEmpty())
+        dropDatabase(m_pgDatabase);
+}
+
+bool TestServer::start(QString *error)
+{
+    if (m_backend == QLatin1StringView("postgres")) {
+        m_config.databaseUrl = createDatabase(&m_pgDatabase, error);
+        if (m_config.databaseUrl.isEmpty())
+            return false;
+    }
+    m_app = std::make_unique<Application>(m_config);
+    if (!m_app->start(error))
+        return false;
+    m_port = m_app->port();
+    return true;
+}
+
+void TestServer::stop()
+{
+    m_app.reset();
+}
+
+QUrl TestServer::wsUrl(const QString &token, const QString &path) const
+{
+    QUrl url(QStringLiteral("ws://127.0.0.1:%1%2").arg(m_port).arg(path));
+    if (!token.isEmpty()) {
+        QUrlQuery q;
+        q.addQueryItem(QStringLiteral("token"), token);
+        url.setQuery(q);
+    }
+    return url;
+}
+
+QUrl TestServer::httpUrl(const QString &pathAndQuery) const
+{
+    return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(pathAndQuery));
+}
+
+QByteArray TestServer::token(qint64 userId, const QString &name, bool admin,
+                             qint64 ttlSeconds) const
+{
+    TokenSettings settings;
+    settings.secret = SECRET;
+    TokenService service(settings);
+    TokenClaims claims;
+    claims.userId = userId;
+    claims.username = name.isEmpty() ? QStringLiteral("user%1").arg(userId) : name;
+    claims.admin = admin;
+    const qint64 now = Protocol::Events::nowMs() / 1000;
+    claims.expiresAt = now + ttlSeconds;
+    return service.issue(claims, now);
+}
+
+WsClient::WsClient()
+{
+    connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+        m_events.append(QJsonDocument::fromJson(text.toUtf8()).object());
+    });
+    connect(&m_socket, &QWebSocket::disconnected, this, [this]() { m_closed = true; });
+}
+
+WsClient::~WsClient()
+{
+    m_socket.abort();
+}
+
+bool WsClient::open(const QUrl &url, int timeoutMs,
+                    const QList<QPair<QByteArray, QByteArray>> &headers)
+{
+    QNetworkRequest request(url);
+    for (const auto &[name, value] : headers)
+        request.setRawHeader(name, value);
+    m_socket.open(request);
+    QDeadlineTimer deadline(timeoutMs);
+    while (m_socket.state() != QAbstractSocket::ConnectedState && !m_closed
+           && !deadline.hasExpired())
+        QTest::qWait(5);
+    return m_socket.state() == QAbstractSocket::ConnectedState;
+}
+
+void WsClient::send(const QJsonObject &frame)
+{
+    m_socket.sendTextMessage(QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact)));
+}
+
+void WsClient::sendRaw(const QByteArray &text)
+{
+    m_socket.sendTextMessage(QString::fromUtf8(text));
+}
+
+QJsonObject WsClient::waitFor(const QString &type, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    qsizetype &index = m_readByType[type];
+    forever {
+        for (; index < m_events.size(); ++index) {
+            if (m_events[index].value(QStringLiteral("type")).toString() == type)
+                return m_events[index++];
+        }
+        if (deadline.hasExpired())
+            return {};
+        QTest::qWait(2);
+    }
+}
+
+int WsClient::waitClosed(int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!m_closed && !deadline.hasExpired())
+        QTest::qWait(5);
+    return m_closed ? int(m_socket.closeCode()) : -1;
+}
+
+QList<QJsonObject> WsClient::eventsOfType(const QString &type) const
+{
+    QList<QJsonObject> out;
+    for (const QJsonObject &e : m_events) {
+        if (e.value(QStringLiteral("type")).toString() == type)
+            out.append(e);
+    }
+    return out;
+}
+
+bool WsClient::noEventOfType(const QString &type, int ms)
+{
+    const qsizetype before = eventsOfType(type).size();
+    QTest::qWait(ms);
+    return eventsOfType(type).size() == before;
+}
+
+HttpResult http(const QByteArray &method, const QUrl &url, const QByteArray &body,
+                const QByteArray &bearer, int timeoutMs)
+{
+    static QNetworkAccessManager *nam = new QNetworkAccessManager(qApp);
+    QNetworkRequest request(url);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    if (!bearer.isEmpty())
+        request.setRawHeader("Authorization", "Bearer " + bearer);
+    QNetworkReply *reply = nam->sendCustomRequest(request, method, body);
+    QDeadlineTimer deadline(timeoutMs);
+    while (!reply->isFinished() && !deadline.hasExpired())
+        QTest::qWait(2);
+    HttpResult result;
+    result.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    result.body = reply->readAll();
+    result.json = QJsonDocument::fromJson(result.body).object();
+    for (const auto &[name, value] : reply->rawHeaderPairs())
+        result.headers.insert(name.toLower(), value);
+    reply->deleteLater();
+    return result;
+}
+
+HttpResult httpJson(const QByteArray &method, const QUrl &url, const QJsonObject &body,
+                    const QByteArray &bearer)
+{
+    return http(method, url, QJsonDocument(body).toJson(QJsonDocument::Compact), bearer);
+}
+
+QByteArray handMadeToken(const QJsonObject &header, const QJsonObject &payload,
+                         const QByteArray &signature)
+{
+    const auto enc = [](const QByteArray &b) {
+        return b.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    };
+    return enc(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
+            + enc(QJsonDocument(payload).toJson(QJsonDocument::Compact)) + '.' + enc(signature);
+}
+
+} // namespace Switchboard::Test

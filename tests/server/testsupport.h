@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "app/application.h"
+#include "auth/tokenservice.h"
+
+#include <functional>
+#include <memory>
+
+#include <QJsonObject>
+#include <QList>
+#include <QTemporaryDir>
+#include <QWebSocket>
+
+namespace Switchboard::Test {
+
+// The backends every end-to-end test runs on: rows "sqlite" and "postgres" for _data() tables.
+void addBackendRows();
+// QSKIP/QFAIL policy for PostgreSQL: skipped when SWITCHBOARD_TEST_DATABASE_URL is unset,
+// unless SWITCHBOARD_REQUIRE_POSTGRES=1 (CI), where it fails.
+bool postgresAvailable(QString *why);
+
+// A PostgreSQL database of its own on the test cluster; returns its URL (empty + error on
+// failure). dropDatabase() removes it.
+QString createDatabase(QString *name, QString *error);
+void dropDatabase(const QString &name);
+
+// A real switchboardd (Application) on 127.0.0.1 with an ephemeral port, a temporary data dir,
+// and on PostgreSQL a database of its own that is dropped afterwards.
+class TestServer
+{
+public:
+    static constexpr const char *SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+
+    explicit TestServer(const QString &backend, std::function<void(Config &)> tweak = {});
+    ~TestServer();
+
+    bool start(QString *error);
+    void stop();
+    Application *app() { return m_app.get(); }
+    quint16 port() const { return m_port; }
+    const Config &config() const { return m_config; }
+
+    QUrl wsUrl(const QString &token = QString(), const QString &path = QStringLiteral("/ws")) const;
+    QUrl httpUrl(const QString &pathAndQuery) const;
+    QByteArray token(qint64 userId, const QString &name = QString(), bool admin = false,
+                     qint64 ttlSeconds = 3600) const;
+
+private:
+    QString m_backend;
+    QTemporaryDir m_dir;
+    Config m_config;
+    QString m_pgDatabase;
+    std::unique_ptr<Application> m_app;
+    quint16 m_port = 0;
+};
+
+// A WebSocket client that records every event it receives.
+class WsClient : public QObject
+{
+    Q_OBJECT
+
+public:
+    WsClient();
+    ~WsClient() override;
+
+    bool open(const QUrl &url, int timeoutMs = 5000,
+              const QList<QPair<QByteArray, QByteArray>> &headers = {});
+    void send(const QJsonObject &frame);
+    void sendRaw(const QByteArray &text);
+    // The next unread event of this type (waits up to timeoutMs); empty object on timeout.
+    QJsonObject waitFor(const QString &type, int timeoutMs = 5000);
+    // Waits until the server closed the socket; returns the close code (-1 on timeout).
+    int waitClosed(int timeoutMs = 5000);
+    // Events received so far (all types), oldest first.
+    const QList<QJsonObject> &events() const { return m_events; }
+    QList<QJsonObject> eventsOfType(const QString &type) const;
+    // True when no event of this type arrives within the time (drains the event loop).
+    bool noEventOfType(const QString &type, int ms = 300);
+    QWebSocket &socket() { return m_socket; }
+    bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
+
+private:
+    QWebSocket m_socket;
+    QList<QJsonObject> m_events;
+    qsizetype m_readIndex = 0;
+    QHash<QString, qsizetype> m_readByType;
+    bool m_closed = false;
+};
+
+struct HttpResult
+{
+    int status = 0;
+    QJsonObject json;
+    QByteArray body;
+    QByteArray header(const QByteArray &name) const { return headers.value(name.toLower()); }
+    QHash<QByteArray, QByteArray> headers;
+};
+
+// A blocking HTTP call over a real socket (QNetworkAccessManager).
+HttpResult http(const QByteArray &method, const QUrl &url, const QByteArray &body = {},
+                const QByteArray &bearer = {}, int timeoutMs = 10000);
+HttpResult httpJson(const QByteArray &method, const QUrl &url, const QJsonObject &body,
+                    const QByteArray &bearer = {});
+
+// base64url JWT assembled by hand, for tokens a correct library would never produce.
+QByteArray handMadeToken(const QJsonObject &header, const QJsonObject &payload,
+                         const QByteArray &signature = {});
+
+} // namespace Switchboard::Test

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+#include "config/config.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Switchboard;
+
+class tst_Config : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void defaults();
+    void precedence();
+    void units();
+    void invalidValuesNameTheKey_data();
+    void invalidValuesNameTheKey();
+    void secretsRedacted();
+};
+
+void tst_Config::defaults()
+{
+    Config c;
+    QString error;
+    QVERIFY(ConfigLoader::load({}, &c, &error));
+    QCOMPARE(c.listenAddress, QHostAddress(QHostAddress::LocalHost));
+    QCOMPARE(c.listenPort, 8000);
+    QCOMPARE(c.maxFrameBytes, 64 * 1024);
+    QCOMPARE(c.heartbeatIntervalMs, 54000);
+    QCOMPARE(c.heartbeatTimeoutMs, 60000);
+    QVERIFY(c.listenBacklog >= 4096);
+    QVERIFY(c.jwtSecret.isEmpty());
+}
+
+void tst_Config::precedence()
+{
+    QTemporaryDir dir;
+    const QString ini = dir.filePath(QStringLiteral("switchboard.ini"));
+    QFile f(ini);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("[switchboard]\nlisten=127.0.0.1:9001\nmax_connections=10\ndata_dir=/tmp/file\n"
+            "heartbeat_interval=10s\n");
+    f.close();
+    ConfigLoader::Sources s;
+    s.configFile = ini;
+    s.environment.insert(QStringLiteral("SWITCHBOARD_MAX_CONNECTIONS"), QStringLiteral("20"));
+    s.environment.insert(QStringLiteral("SWITCHBOARD_DATA_DIR"), QStringLiteral("/tmp/env"));
+    s.environment.insert(QStringLiteral("SWITCHBOARD_TEST_DATABASE_URL"), QStringLiteral("ignored"));
+    s.commandLine.insert(QStringLiteral("data_dir"), QStringLiteral("/tmp/cli"));
+    Config c;
+    QString error;
+    QVERIFY2(ConfigLoader::load(s, &c, &error), qPrintable(error));
+    QCOMPARE(c.listenPort, 9001); // file
+    QCOMPARE(c.maxConnections, 20); // environment beats file
+    QCOMPARE(c.dataDir, QStringLiteral("/tmp/cli")); // command line beats both
+    QCOMPARE(c.heartbeatIntervalMs, 10000);
+}
+
+void tst_Config::units()
+{
+    ConfigLoader::Sources s;
+    s.commandLine = {{QStringLiteral("max_frame_bytes"), QStringLiteral("16KiB")},
+                     {QStringLiteral("max_message_bytes"), QStringLiteral("1MiB")},
+                     {QStringLiteral("heartbeat_timeout"), QStringLiteral("2m")},
+                     {QStringLiteral("heartbeat_interval"), QStringLiteral("500ms")},
+                     {QStringLiteral("listen"), QStringLiteral("[::1]:8080")},
+                     {QStringLiteral("allow_user_broadcast"), QStringLiteral("yes")}};
+    Config c;
+    QString error;
+    QVERIFY2(ConfigLoader::load(s, &c, &error), qPrintable(error));
+    QCOMPARE(c.maxFrameBytes, 16 * 1024);
+    QCOMPARE(c.maxMessageBytes, 1024 * 1024);
+    QCOMPARE(c.heartbeatTimeoutMs, 120000);
+    QCOMPARE(c.heartbeatIntervalMs, 500);
+    QCOMPARE(c.listenAddress, QHostAddress(QHostAddress::LocalHostIPv6));
+    QCOMPARE(c.listenPort, 8080);
+    QVERIFY(c.allowUserBroadcast);
+}
+
+void tst_Config::invalidValuesNameTheKey_data()
+{
+    QTest::addColumn<QString>("envName");
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("key");
+    QTest::newRow("port") << "SWITCHBOARD_LISTEN" << "127.0.0.1:99999" << "listen";
+    QTest::newRow("no port") << "SWITCHBOARD_LISTEN" << "localhost" << "listen";
+    QTest::newRow("negative") << "SWITCHBOARD_MAX_CONNECTIONS" << "-1" << "max_connections";
+    QTest::newRow("words") << "SWITCHBOARD_MAX_CONNECTIONS" << "many" << "max_connections";
+    QTest::newRow("duration") << "SWITCHBOARD_HEARTBEAT_INTERVAL" << "soon" << "heartbeat_interval";
+    QTest::newRow("size") << "SWITCHBOARD_MAX_FRAME_BYTES" << "1TB" << "max_frame_bytes";
+    QTest::newRow("alg") << "SWITCHBOARD_JWT_ALGORITHM" << "none" << "jwt_algorithm";
+    QTest::newRow("bool") << "SWITCHBOARD_ALLOW_USER_BROADCAST" << "maybe" << "allow_user_broadcast";
+    QTest::newRow("timeout order") << "SWITCHBOARD_HEARTBEAT_TIMEOUT" << "1s" << "heartbeat_timeout";
+    QTest::newRow("log level") << "SWITCHBOARD_LOG_LEVEL" << "chatty" << "log_level";
+}
+
+void tst_Config::invalidValuesNameTheKey()
+{
+    QFETCH(QString, envName);
+    QFETCH(QString, value);
+    QFETCH(QString, key);
+    ConfigLoader::Sources s;
+    s.environment.insert(envName, value);
+    Config c;
+    QString error;
+    QVERIFY(!ConfigLoader::load(s, &c, &error));
+    QVERIFY2(error.contains(QLatin1Char('\'') + key + QLatin1Char('\'')), qPrintable(error));
+    // An unknown key on the command line or in a file is an error too.
+    ConfigLoader::Sources unknown;
+    unknown.commandLine.insert(QStringLiteral("lisen"), QStringLiteral("x"));
+    QVERIFY(!ConfigLoader::load(unknown, &c, &error));
+    QVERIFY(error.contains(QStringLiteral("'lisen'")));
+}
+
+void tst_Config::secretsRedacted()
+{
+    Config c;
+    c.jwtSecret = QStringLiteral("super-secret-value");
+    c.apiKey = QStringLiteral("api-key-value");
+    c.databaseUrl = QStringLiteral("postgres://sb:hunter2@db:5432/switchboard");
+    const QString text = c.describe().join(QLatin1Char('\n'));
+    QVERIFY(!text.contains(QStringLiteral("super-secret-value")));
+    QVERIFY(!text.contains(QStringLiteral("api-key-value")));
+    QVERIFY(!text.contains(QStringLiteral("hunter2")));
+    QVERIFY(text.contains(QStringLiteral("postgres://sb:***@db:5432/switchboard")));
+}
+
+QTEST_GUILESS_MAIN(tst_Config)
+#include "tst_config.moc"

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+// The switchboardd executable as an operator runs it: user commands, start-up errors, the
+// generated secret, and a graceful SIGTERM that loses nothing.
+#include "testsupport.h"
+
+#include "protocol/protocol.h"
+
+#include <QFileInfo>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTest>
+
+#include <csignal>
+
+using namespace Switchboard;
+using namespace Switchboard::Test;
+
+namespace {
+
+quint16 freePort()
+{
+    QTcpServer s;
+    s.listen(QHostAddress::LocalHost, 0);
+    return s.serverPort();
+}
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run runDaemon(const QStringList &args, const QByteArray &stdinData = {},
+              const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(SWITCHBOARDD_PATH), args);
+    p.waitForStarted();
+    p.write(stdinData);
+    p.closeWriteChannel();
+    p.waitForFinished(60000);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+            p.readAllStandardError()};
+}
+
+class Daemon
+{
+public:
+    Daemon(const QStringList &args, quint16 port)
+        : m_port(port)
+    {
+        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_process.start(QStringLiteral(SWITCHBOARDD_PATH),
+                        args + QStringList{QStringLiteral("--listen"),
+                                           QStringLiteral("127.0.0.1:%1").arg(port)});
+    }
+    ~Daemon()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(5000);
+        }
+    }
+    bool waitReady()
+    {
+        QDeadlineTimer deadline(20000);
+        while (!deadline.hasExpired() && m_process.state() != QProcess::NotRunning) {
+            if (http("GET", url(QStringLiteral("/healthz")), {}, {}, 1000).status == 200)
+                return true;
+            QTest::qWait(50);
+        }
+        return false;
+    }
+    QUrl url(const QString &path) const
+    {
+        return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(path));
+    }
+    QUrl ws(const QString &token) const
+    {
+        return QUrl(QStringLiteral("ws://127.0.0.1:%1/ws?token=%2").arg(m_port).arg(token));
+    }
+    QProcess &process() { return m_process; }
+
+private:
+    QProcess m_process;
+    quint16 m_port;
+};
+
+} // namespace
+
+class tst_Daemon : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void userCommands_data() { addBackendRows(); }
+    void userCommands();
+    void invalidConfigRefused();
+    void generatedSecretIsKept();
+    void sigtermDrainsAndLosesNothing_data() { addBackendRows(); }
+    void sigtermDrainsAndLosesNothing();
+};
+
+void tst_Daemon::userCommands()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    QStringList base{QStringLiteral("--data-dir"), dir.path()};
+    QString dbName;
+    if (backend == QLatin1StringView("postgres")) {
+        QString why;
+        if (!postgresAvailable(&why)) {
+            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))
+                QFAIL(qPrintable(why));
+            QSKIP(qPrintable(why));
+        }
+        const QString url = createDatabase(&dbName, &why);
+        QVERIFY2(!url.isEmpty(), qPrintable(why));
+        base << QStringLiteral("--database-url") << url;
+    }
+    auto cleanup = qScopeGuard([&] {
+        if (!dbName.isEmpty())
+            dropDatabase(dbName);
+    });
+    Run r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("add"),
+                                         QStringLiteral("alice"), QStringLiteral("--admin"),
+                                         QStringLiteral("--password-stdin")},
+                      "first-password\n");
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY(r.out.contains("created user alice"));
+    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("alice")},
+                  "another-password\n");
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY(r.err.contains("exists"));
+    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("bob")},
+                  "short\n");
+    QCOMPARE(r.exitCode, 1);
+    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("bad name!")},
+                  "long-enough-password\n");
+    QCOMPARE(r.exitCode, 1);
+    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("passwd"), QStringLiteral("alice")},
+                  "second-password\n");
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("list")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY(r.out.contains("alice"));
+    QVERIFY(r.out.contains("admin"));
+    QVERIFY(!r.out.contains("first-password") && !r.out.contains("argon2"));
+
+    const quint16 port = freePort();
+    {
+        Daemon d(base, port);
+        QVERIFY(d.waitReady());
+        HttpResult login = httpJson("POST", d.url(QStringLiteral("/api/v1/users/login")),
+                                    {{QStringLiteral("username"), QStringLiteral("alice")},
+                                     {QStringLiteral("password"), QStringLiteral("first-password")}});
+        QCOMPARE(login.status, 401);
+        login = httpJson("POST", d.url(QStringLiteral("/api/v1/users/login")),
+                         {{QStringLiteral("username"), QStringLiteral("alice")},
+                          {QStringLiteral("password"), QStringLiteral("second-password")}});
+        QCOMPARE(login.status, 200);
+        QCOMPARE(login.json.value(QStringLiteral("role")).toString(), QStringLiteral("admin"));
+        // Disabling through the CLI while the daemon runs on the same store.
+        r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("disable"), QStringLiteral("alice")});
+        QCOMPARE(r.exitCode, 0);
+        login = httpJson("POST", d.url(QStringLiteral("/api/v1/users/login")),
+                         {{QStringLiteral("username"), QStringLiteral("alice")},
+                          {QStringLiteral("password"), QStringLiteral("second-password")}});
+        QCOMPARE(login.status, 403);
+    }
+    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("disable"), QStringLiteral("nobody")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY(r.err.contains("no user"));
+}
+
+void tst_Daemon::invalidConfigRefused()
+{
+    QTemporaryDir dir;
+    Run r = runDaemon({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--max-connections"),
+                       QStringLiteral("lots")});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("'max_connections'"), r.err.constData());
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("SWITCHBOARD_HEARTBEAT_INTERVAL"), QStringLiteral("often"));
+    r = runDaemon({QStringLiteral("--data-dir"), dir.path()}, {}, env);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("'heartbeat_interval'") && r.err.contains("SWITCHBOARD_HEARTBEAT_INTERVAL"),
+             r.err.constData());
+    r = runDaemon({QStringLiteral("--config"), dir.filePath(QStringLiteral("missing.ini"))});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY(r.err.contains("missing.ini"));
+}
+
+void tst_Daemon::generatedSecretIsKept()
+{
+    QTemporaryDir dir;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("SWITCHBOARD_JWT_SECRET"));
+    const quint16 port = freePort();
+    const QStringList args{QStringLiteral("--data-dir"), dir.path()};
+    QByteArray secret;
+    {
+        Daemon d(args, port);
+        QVERIFY(d.waitReady());
+        QFile f(dir.filePath(QStringLiteral("jwt_secret")));
+        QVERIFY(f.exists());
+        QCOMPARE(f.permissions() & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteOther),
+                 QFile::Permissions());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        secret = f.readAll().trimmed();
+        QVERIFY(secret.size() >= 32);
+        ::kill(pid_t(d.process().processId()), SIGTERM);
+        QVERIFY(d.process().waitForFinished(10000));
+    }
+    Daemon again(args, port);
+    QVERIFY(again.waitReady());
+    QFile f(dir.filePath(QStringLiteral("jwt_secret")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll().trimmed(), secret);
+}
+
+void tst_Daemon::sigtermDrainsAndLosesNothing()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    QStringList args{QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--jwt-secret"),
+                     QString::fromLatin1(TestServer::SECRET)};
+    QString dbName;
+    if (backend == QLatin1StringView("postgres")) {
+        QString why;
+        if (!postgresAvailable(&why)) {
+            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))
+                QFAIL(qPrintable(why));
+            QSKIP(qPrintable(why));
+        }
+        const QString url = createDatabase(&dbName, &why);
+        QVERIFY2(!url.isEmpty(), qPrintable(why));
+        args << QStringLiteral("--database-url") << url;
+    }
+    auto cleanup = qScopeGuard([&] {
+        if (!dbName.isEmpty())
+            dropDatabase(dbName);
+    });
+    TestServer minter(QStringLiteral("sqlite")); // only mints tokens with the same secret
+    const quint16 port = freePort();
+    const int burst = 50;
+    {
+        Daemon d(args, port);
+        QVERIFY(d.waitReady());
+        WsClient sender;
+        QVERIFY(sender.open(d.ws(QString::fromLatin1(minter.token(1)))));
+        QVERIFY(!sender.waitFor(QStringLiteral("connected")).isEmpty());
+        for (int i = 0; i < burst; ++i)
+            sender.send({{QStringLiteral("type"), QStringLiteral("send")}, {QStringLiteral("id"), i},
+                         {QStringLiteral("to"), 2}, {QStringLiteral("content"), QStringLiteral("m%1").arg(i)}});
+        // Every message acknowledged was stored; SIGTERM right after the last ack.
+        QTRY_COMPARE_WITH_TIMEOUT(sender.eventsOfType(QStringLiteral("ack")).size(), burst, 10000);
+        QElapsedTimer timer;
+        timer.start();
+        ::kill(pid_t(d.process().processId()), SIGTERM);
+        QCOMPARE(sender.waitClosed(10000), Protocol::CloseCode::GOING_AWAY);
+        QVERIFY(d.process().waitForFinished(10000));
+        QCOMPARE(d.process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(d.process().exitCode(), 0);
+        QVERIFY(timer.elapsed() < 10000);
+    }
+    Daemon d(args, port);
+    QVERIFY(d.waitReady());
+    WsClient receiver;
+    QVERIFY(receiver.open(d.ws(QString::fromLatin1(minter.token(2)))));
+    QCOMPARE(receiver.waitFor(QStringLiteral("sync_complete"), 10000).value(QStringLiteral("seq")).toInteger(),
+             burst);
+    const auto messages = receiver.eventsOfType(QStringLiteral("message"));
+    QCOMPARE(messages.size(), burst);
+    for (int i = 0; i < burst; ++i)
+        QCOMPARE(messages[i].value(QStringLiteral("content")).toString(), QStringLiteral("m%1").arg(i));
+}
+
+QTEST_GUILESS_MAIN(tst_Daemon)
+#include "tst_daemon.moc"
