@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+#include "asyncstore.h"
+
+#include <QLoggingCategory>
+#include <QThread>
+#include <QThreadStorage>
+#include <QTimer>
+
+Q_LOGGING_CATEGORY(lcStore, "switchboard.store")
+
+namespace Switchboard {
+
+AsyncStore::AsyncStore(Factory factory, QObject *parent)
+    : QObject(parent)
+    , m_factory(std::move(factory))
+{
+}
+
+AsyncStore::~AsyncStore()
+{
+    if (!m_thread)
+        return;
+    drain();
+    // The connection belongs to the worker thread: close it there.
+    QMetaObject::invokeMethod(m_worker, [this]() { m_store.reset(); },
+                              Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+    delete m_worker;
+    delete m_thread;
+}
+
+QObject *AsyncStore::relayForCurrentThread()
+{
+    // One plain QObject per requesting thread receives the completions for that thread;
+    // deleted when the thread ends.
+    static QThreadStorage<QObject *> relays;
+    if (!relays.hasLocalData())
+        relays.setLocalData(new QObject);
+    return relays.localData();
+}
+
+bool AsyncStore::start(QString *error)
+{
+    Q_ASSERT(!m_thread);
+    m_thread = new QThread;
+    m_thread->setObjectName(QStringLiteral("store"));
+    m_worker = new QObject;
+    m_worker->moveToThread(m_thread);
+    m_thread->start();
+    QString failure;
+    QMetaObject::invokeMethod(
+            m_worker,
+            [this, &failure]() {
+                try {
+                    m_store = m_factory();
+                    if (!m_store)
+                        throw StoreError("the store could not be opened");
+                    m_store->migrate();
+                    m_backendName = m_store->backendName();
+                } catch (const StoreError &e) {
+                    failure = QString::fromUtf8(e.what());
+                    m_store.reset();
+                }
+            },
+            Qt::BlockingQueuedConnection);
+    if (!m_store) {
+        *error = failure;
+        m_thread->quit();
+        m_thread->wait();
+        delete m_worker;
+        m_worker = nullptr;
+        delete m_thread;
+        m_thread = nullptr;
+        return false;
+    }
+    return true;
+}
+
+void AsyncStore::post(std::function<void(Store &)> job)
+{
+    Q_ASSERT(m_worker);
+    QMetaObject::invokeMethod(
+            m_worker, [this, job = std::move(job)]() { job(*m_store); }, Qt::QueuedConnection);
+}
+
+void AsyncStore::append(const NewMessage &message, QObject *context, AppendDone done)
+{
+    PendingAppend p{message, QPointer<QObject>(context), relayForCurrentThread(), std::move(done)};
+    QMutexLocker lock(&m_mutex);
+    m_appends.append(std::move(p));
+    if (m_commitPosted)
+        return; // the commit already queued takes this one too
+    m_commitPosted = true;
+    lock.unlock();
+    QMetaObject::invokeMethod(m_worker, [this]() { commitAppends(); }, Qt::QueuedConnection);
+}
+
+int AsyncStore::pendingAppends() const
+{
+    QMutexLocker lock(&m_mutex);
+    return int(m_appends.size());
+}
+
+void AsyncStore::commitAppends()
+{
+    QList<PendingAppend> batch;
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_appends.size() <= MAX_GROUP_COMMIT) {
+            batch.swap(m_appends);
+            m_commitPosted = false;
+        } else {
+            batch = m_appends.mid(0, MAX_GROUP_COMMIT);
+            m_appends.remove(0, MAX_GROUP_COMMIT);
+            // the rest goes in the next transaction, after other queued jobs had their turn
+            QMetaObject::invokeMethod(m_worker, [this]() { commitAppends(); },
+                                      Qt::QueuedConnection);
+        }
+    }
+    if (batch.isEmpty())
+        return;
+    QList<NewMessage> messages;
+    messages.reserve(batch.size());
+    for (const PendingAppend &p : batch)
+        messages << p.message;
+
+    QList<AppendResult> results;
+    QString error;
+    try {
+        results = m_store->append(messages);
+    } catch (const StoreError &e) {
+        error = QString::fromUtf8(e.what());
+        qCWarning(lcStore) << "group commit of" << messages.size() << "messages failed:" << error;
+    }
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        PendingAppend &p = batch[i];
+        std::optional<AppendResult> r;
+        if (i < results.size())
+            r = results[i];
+        QMetaObject::invokeMethod(
+                p.relay,
+                [guard = p.guard, done = std::move(p.done), r, error]() {
+                    if (guard)
+                        done(r, error);
+                },
+                Qt::QueuedConnection);
+    }
+}
+
+void AsyncStore::advanceCursor(const StreamCursor &cursor)
+{
+    QMutexLocker lock(&m_mutex);
+    qint64 &seq = m_cursors[{cursor.userId, cursor.stream}];
+    seq = std::max(seq, cursor.seq);
+    lock.unlock();
+    scheduleFlush();
+}
+
+void AsyncStore::setLastSeen(qint64 userId, qint64 ms)
+{
+    QMutexLocker lock(&m_mutex);
+    qint64 &v = m_lastSeen[userId];
+    v = std::max(v, ms);
+    lock.unlock();
+    scheduleFlush();
+}
+
+void AsyncStore::scheduleFlush()
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_flushScheduled)
+        return;
+    m_flushScheduled = true;
+    lock.unlock();
+    QMetaObject::invokeMethod(
+            m_worker,
+            [this]() {
+                QTimer::singleShot(FLUSH_INTERVAL_MS, m_worker, [this]() { flushCoalesced(); });
+            },
+            Qt::QueuedConnection);
+}
+
+void AsyncStore::flushCoalesced()
+{
+    QHash<QPair<qint64, QString>, qint64> cursors;
+    QHash<qint64, qint64> lastSeen;
+    {
+        QMutexLocker lock(&m_mutex);
+        cursors.swap(m_cursors);
+        lastSeen.swap(m_lastSeen);
+        m_flushScheduled = false;
+    }
+    if (!cursors.isEmpty()) {
+        QList<StreamCursor> list;
+        list.reserve(cursors.size());
+        for (auto it = cursors.cbegin(); it != cursors.cend(); ++it)
+            list << StreamCursor{it.key().first, it.key().second, it.value()};
+        try {
+            m_store->advanceCursors(list);
+        } catch (const StoreError &e) {
+            // Cursors only save re-delivery work: a lost update means a client may see a
+            // message again after reconnecting (it dedupes by id), never a lost message.
+            qCWarning(lcStore) << "saving" << list.size() << "cursors failed:" << e.what();
+        }
+    }
+    if (!lastSeen.isEmpty()) {
+        QList<QPair<qint64, qint64>> list;
+        list.reserve(lastSeen.size());
+        for (auto it = lastSeen.cbegin(); it != lastSeen.cend(); ++it)
+            list.append({it.key(), it.value()});
+        try {
+            m_store->setLastSeen(list);
+        } catch (const StoreError &e) {
+            qCWarning(lcStore) << "saving last-seen times failed:" << e.what();
+        }
+    }
+}
+
+void AsyncStore::drain()
+{
+    if (!m_worker)
+        return;
+    QMetaObject::invokeMethod(
+            m_worker,
+            [this]() {
+                for (;;) {
+                    {
+                        QMutexLocker lock(&m_mutex);
+                        if (m_appends.isEmpty())
+                            break;
+                    }
+                    commitAppends();
+                }
+                flushCoalesced();
+            },
+            Qt::BlockingQueuedConnection);
+}
+
+} // namespace Switchboard

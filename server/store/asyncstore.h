@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "store/store.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include <QHash>
+#include <QMutex>
+#include <QObject>
+#include <QPointer>
+
+class QThread;
+
+namespace Switchboard {
+
+// Runs Store work on a worker thread of its own (QtSql calls block), so the threads that serve
+// sockets never wait for the database. Results come back as callbacks on the thread of the
+// context object, and are dropped when that object is gone by then.
+//
+// Appends are group-committed: every append queued while the worker is busy goes into the
+// next transaction. Cursor and last-seen updates are coalesced and written at most every
+// FLUSH_INTERVAL_MS. drain() writes everything pending before it returns.
+class AsyncStore : public QObject
+{
+    Q_OBJECT
+
+public:
+    using Factory = std::function<std::unique_ptr<Store>()>; // may throw StoreError
+    using AppendDone = std::function<void(std::optional<AppendResult>, QString)>;
+
+    static constexpr int FLUSH_INTERVAL_MS = 100;
+    static constexpr int MAX_GROUP_COMMIT = 1024;
+
+    explicit AsyncStore(Factory factory, QObject *parent = nullptr);
+    ~AsyncStore() override;
+
+    // Opens and migrates the store on the worker thread; blocks until that is done.
+    bool start(QString *error);
+    QString backendName() const { return m_backendName; }
+
+    template <typename R>
+    void run(QObject *context, std::function<R(Store &)> job,
+             std::function<void(std::optional<R>, QString)> done)
+    {
+        QPointer<QObject> guard(context);
+        QObject *relay = relayForCurrentThread();
+        post([job = std::move(job), done = std::move(done), guard, relay](Store &store) {
+            std::optional<R> result;
+            QString error;
+            try {
+                result = job(store);
+            } catch (const StoreError &e) {
+                error = QString::fromUtf8(e.what());
+            }
+            QMetaObject::invokeMethod(
+                    relay,
+                    [guard, done, result = std::move(result), error]() mutable {
+                        if (guard)
+                            done(std::move(result), error);
+                    },
+                    Qt::QueuedConnection);
+        });
+    }
+
+    // Stores one message in the next group commit; done runs after the commit.
+    void append(const NewMessage &message, QObject *context, AppendDone done);
+    // Raises a delivery cursor (coalesced; never lowers one).
+    void advanceCursor(const StreamCursor &cursor);
+    // Records when a user was last seen (coalesced).
+    void setLastSeen(qint64 userId, qint64 ms);
+
+    // Writes every queued append, cursor and last-seen update; blocks until committed.
+    void drain();
+
+    // Jobs queued or running, for metrics and tests.
+    int pendingAppends() const;
+
+private:
+    struct PendingAppend
+    {
+        NewMessage message;
+        QPointer<QObject> guard;
+        QObject *relay = nullptr;
+        AppendDone done;
+    };
+
+    static QObject *relayForCurrentThread();
+    void post(std::function<void(Store &)> job);
+    void scheduleFlush();
+    // Worker thread only.
+    void commitAppends();
+    void flushCoalesced();
+
+    Factory m_factory;
+    QThread *m_thread = nullptr;
+    QObject *m_worker = nullptr; // lives in m_thread
+    std::unique_ptr<Store> m_store; // used on m_thread only
+    QString m_backendName;
+
+    mutable QMutex m_mutex;
+    QList<PendingAppend> m_appends;
+    bool m_commitPosted = false;
+    QHash<QPair<qint64, QString>, qint64> m_cursors;
+    QHash<qint64, qint64> m_lastSeen;
+    bool m_flushScheduled = false;
+};
+
+} // namespace Switchboard

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: MIT
+#include "sqlstore.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace Switchboard {
+
+namespace {
+
+constexpr qint64 MIGRATION_LOCK_ID = 0x5357424421; // pg_advisory_xact_lock key ("SWBD!")
+
+QVariant nullableText(const QString &s)
+{
+    return s.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(s);
+}
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+// Splits a migration file into statements: '--' comment lines dropped, ';' ends a statement.
+// Migration files keep semicolons out of literals and bodies on purpose.
+QStringList statementsOf(const QString &script)
+{
+    QString code;
+    for (const QString &line : script.split(QLatin1Char('\n'))) {
+        if (line.trimmed().startsWith(QLatin1StringView("--")))
+            continue;
+        code += line;
+        code += QLatin1Char('\n');
+    }
+    QStringList out;
+    for (const QString &part : code.split(QLatin1Char(';'))) {
+        const QString s = part.trimmed();
+        if (!s.isEmpty())
+            out << s;
+    }
+    return out;
+}
+
+UserRecord userFrom(const QSqlQuery &q)
+{
+    UserRecord u;
+    u.id = q.value(0).toLongLong();
+    u.username = q.value(1).toString();
+    u.passwordHash = q.value(2).toString();
+    u.admin = q.value(3).toBool();
+    u.disabled = q.value(4).toBool();
+    u.createdAt = q.value(5).toLongLong();
+    u.lastSeen = q.value(6).toLongLong();
+    return u;
+}
+
+const QString USER_COLUMNS = QStringLiteral(
+        "id, username, password_hash, is_admin, disabled, created_at, last_seen");
+
+} // namespace
+
+// BEGIN (IMMEDIATE on SQLite, so writers queue on the busy timeout instead of failing on a
+// lock upgrade) ... COMMIT, rolled back when left without commit().
+class SqlStore::Transaction
+{
+public:
+    explicit Transaction(SqlStore *store)
+        : m_store(store)
+    {
+        m_store->execDirect(QStringLiteral("begin a transaction"),
+                            m_store->m_backend == Backend::Sqlite ? QStringLiteral("BEGIN IMMEDIATE")
+                                                                  : QStringLiteral("BEGIN"));
+        m_store->m_inTransaction = true;
+    }
+    ~Transaction()
+    {
+        if (m_store->m_inTransaction) {
+            QSqlQuery q(m_store->m_db);
+            q.exec(QStringLiteral("ROLLBACK"));
+            m_store->m_inTransaction = false;
+        }
+    }
+    void commit()
+    {
+        m_store->execDirect(QStringLiteral("commit"), QStringLiteral("COMMIT"));
+        m_store->m_inTransaction = false;
+    }
+
+private:
+    SqlStore *m_store;
+};
+
+SqlStore::SqlStore(Backend backend, const QString &connectionName)
+    : m_backend(backend)
+    , m_connectionName(connectionName)
+    , m_db(QSqlDatabase::database(connectionName, false))
+{
+}
+
+SqlStore::~SqlStore()
+{
+    qDeleteAll(m_statements);
+    m_statements.clear();
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+QString SqlStore::backendName() const
+{
+    return m_backend == Backend::Sqlite ? QStringLiteral("sqlite") : QStringLiteral("postgres");
+}
+
+QSqlQuery &SqlStore::prepared(const QString &sql)
+{
+    auto it = m_statements.find(sql);
+    if (it != m_statements.end())
+        return **it;
+    auto *q = new QSqlQuery(m_db);
+    q->setForwardOnly(true);
+    if (!q->prepare(sql)) {
+        const QSqlQuery failed = std::move(*q);
+        delete q;
+        fail(QStringLiteral("prepare"), failed);
+    }
+    m_statements.insert(sql, q);
+    return *q;
+}
+
+void SqlStore::fail(const QString &what, const QSqlQuery &query) const
+{
+    const QSqlError e = query.lastError();
+    QString text = e.databaseText().isEmpty() ? e.text() : e.databaseText();
+    throw StoreError(QStringLiteral("%1 failed (%2): %3")
+                             .arg(what, backendName(), text.trimmed())
+                             .toStdString());
+}
+
+bool SqlStore::reconnectIfLost()
+{
+    if (m_inTransaction)
+        return false;
+    {
+        QSqlQuery probe(m_db);
+        if (m_db.isOpen() && probe.exec(QStringLiteral("SELECT 1")))
+            return false; // the connection is fine: the statement itself failed
+    }
+    qDeleteAll(m_statements);
+    m_statements.clear();
+    m_db.close();
+    return m_db.open();
+}
+
+QSqlQuery &SqlStore::exec(const QString &what, const QString &sql, const QVariantList &values)
+{
+    for (int attempt = 0;; ++attempt) {
+        QSqlQuery *qp = nullptr;
+        try {
+            qp = &prepared(sql);
+        } catch (const StoreError &) {
+            if (attempt == 0 && reconnectIfLost())
+                continue;
+            throw;
+        }
+        QSqlQuery &q = *qp;
+        for (int i = 0; i < values.size(); ++i)
+            q.bindValue(i, values[i]);
+        if (q.exec())
+            return q;
+        if (attempt == 0 && reconnectIfLost())
+            continue;
+        fail(what, q);
+    }
+}
+
+void SqlStore::execDirect(const QString &what, const QString &sql)
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(sql)) {
+        if (!m_inTransaction && reconnectIfLost()) {
+            QSqlQuery again(m_db);
+            if (again.exec(sql))
+                return;
+            fail(what, again);
+        }
+        fail(what, q);
+    }
+}
+
+int SqlStore::migrate()
+{
+    execDirect(QStringLiteral("create schema_migrations"),
+               QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                              "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                              "applied_at BIGINT NOT NULL)"));
+    const QString dirPath = QStringLiteral(":/switchboard/migrations/%1").arg(backendName());
+    QDir dir(dirPath);
+    static const QRegularExpression numbered(QStringLiteral("^(\\d+)_[A-Za-z0-9_]+\\.sql$"));
+    QList<QPair<int, QString>> files;
+    for (const QString &name : dir.entryList(QDir::Files, QDir::Name)) {
+        const auto m = numbered.match(name);
+        if (m.hasMatch())
+            files.append({m.captured(1).toInt(), name});
+    }
+    std::sort(files.begin(), files.end());
+    if (files.isEmpty())
+        throw StoreError("no migrations compiled in for " + backendName().toStdString());
+
+    auto currentVersion = [this]() {
+        QSqlQuery &q = exec(QStringLiteral("read the schema version"),
+                            QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+        const int v = q.next() ? q.value(0).toInt() : 0;
+        q.finish();
+        return v;
+    };
+
+    int version = currentVersion();
+    for (const auto &[number, name] : files) {
+        if (number <= version)
+            continue;
+        QFile f(dir.filePath(name));
+        if (!f.open(QIODevice::ReadOnly))
+            throw StoreError("cannot read migration " + name.toStdString());
+        const QString script = QString::fromUtf8(f.readAll());
+        Transaction tx(this);
+        if (m_backend == Backend::Postgres) {
+            // Several nodes starting at once: one migrates, the others wait and then skip.
+            exec(QStringLiteral("lock migrations"), QStringLiteral("SELECT pg_advisory_xact_lock(?)"),
+                 {MIGRATION_LOCK_ID})
+                    .finish();
+            if (currentVersion() >= number) {
+                tx.commit();
+                version = number;
+                continue;
+            }
+        }
+        for (const QString &statement : statementsOf(script))
+            execDirect(QStringLiteral("migration %1").arg(name), statement);
+        exec(QStringLiteral("record migration %1").arg(name),
+             QStringLiteral("INSERT INTO schema_migrations (version, name, applied_at) "
+                            "VALUES (?, ?, ?)"),
+             {number, name, nowMs()});
+        tx.commit();
+        version = number;
+    }
+    return version;
+}
+
+// --- users
+
+std::optional<UserRecord> SqlStore::oneUser(const QString &what, const QString &where,
+                                            const QVariant &value)
+{
+    QSqlQuery &q = exec(what,
+                        QStringLiteral("SELECT %1 FROM users WHERE %2 = ?").arg(USER_COLUMNS, where),
+                        {value});
+    std::optional<UserRecord> out;
+    if (q.next())
+        out = userFrom(q);
+    q.finish();
+    return out;
+}
+
+std::optional<UserRecord> SqlStore::createUser(const QString &username,
+                                               const QString &passwordHash, bool admin)
+{
+    if (userByName(username))
+        return std::nullopt;
+    UserRecord u;
+    u.username = username;
+    u.passwordHash = passwordHash;
+    u.admin = admin;
+    u.createdAt = nowMs();
+    try {
+        QSqlQuery &q = exec(QStringLiteral("create user"),
+                            QStringLiteral("INSERT INTO users (username, password_hash, is_admin, "
+                                           "created_at) VALUES (?, ?, ?, ?) RETURNING id"),
+                            {username, passwordHash, admin, u.createdAt});
+        if (!q.next())
+            throw StoreError("create user returned no id");
+        u.id = q.value(0).toLongLong();
+        q.finish();
+    } catch (const StoreError &) {
+        if (userByName(username)) // lost a race with another writer
+            return std::nullopt;
+        throw;
+    }
+    return u;
+}
+
+std::optional<UserRecord> SqlStore::userByName(const QString &username)
+{
+    return oneUser(QStringLiteral("find user"), QStringLiteral("username"), username);
+}
+
+std::optional<UserRecord> SqlStore::userById(qint64 id)
+{
+    return oneUser(QStringLiteral("find user"), QStringLiteral("id"), id);
+}
+
+QList<UserRecord> SqlStore::users()
+{
+    QSqlQuery &q = exec(QStringLiteral("list users"),
+                        QStringLiteral("SELECT %1 FROM users ORDER BY id").arg(USER_COLUMNS));
+    QList<UserRecord> out;
+    while (q.next())
+        out << userFrom(q);
+    q.finish();
+    return out;
+}
+
+bool SqlStore::setPasswordHash(qint64 userId, const QString &passwordHash)
+{
+    QSqlQuery &q = exec(QStringLiteral("set password"),
+                        QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"),
+                        {passwordHash, userId});
+    return q.numRowsAffected() > 0;
+}
+
+bool SqlStore::setDisabled(qint64 userId, bool disabled)
+{
+    QSqlQuery &q = exec(QStringLiteral("set disabled"),
+                        QStringLiteral("UPDATE users SET disabled = ? WHERE id = ?"),
+                        {disabled, userId});
+    return q.numRowsAffected() > 0;
+}
+
+void SqlStore::setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs)
+{
+    if (userIdAndMs.isEmpty())
+        return;
+    Transaction tx(this);
+    for (const auto &[userId, ms] : userIdAndMs) {
+        exec(QStringLiteral("set last seen"),
+             QStringLiteral("UPDATE users SET last_seen = ? WHERE id = ? AND last_seen < ?"),
+             {ms, userId, ms});
+    }
+    tx.commit();
+}
+
+// --- messages
+
+QList<AppendResult> SqlStore::append(const QList<NewMessage> &messages)
+{
+    if (messages.isEmpty())
+        return {};
+    try {
+        return appendOnce(messages);
+    } catch (const StoreError &) {
+        // Another node may have stored the same idempotency key between our check and insert
+        // (a unique violation aborts the transaction): one more try finds it as a duplicate.
+        if (m_backend != Backend::Postgres)
+            throw;
+        return appendOnce(messages);
+    }
+}
+
+QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
+{
+    const QString findKey = QStringLiteral(
+            "SELECT id, created_at FROM messages WHERE sender_id = ? AND idempotency_key = ?");
+    const QString findSeqs =
+            QStringLiteral("SELECT stream, seq FROM stream_entries WHERE message_id = ?");
+    const QString insertMessage =
+            QStringLiteral("INSERT INTO messages (kind, sender_id, body, idempotency_key, "
+                           "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id");
+    const QString nextSeq = QStringLiteral(
+            "INSERT INTO streams (name, last_seq) VALUES (?, 1) ON CONFLICT (name) "
+            "DO UPDATE SET last_seq = streams.last_seq + 1 RETURNING last_seq");
+    const QString insertEntry = QStringLiteral(
+            "INSERT INTO stream_entries (stream, seq, message_id) VALUES (?, ?, ?)");
+
+    QList<AppendResult> results;
+    results.reserve(messages.size());
+    QHash<QPair<qint64, QString>, qsizetype> keysInBatch;
+
+    Transaction tx(this);
+    for (const NewMessage &m : messages) {
+        if (m.streams.isEmpty())
+            throw StoreError("append: a message needs at least one stream");
+        if (!m.idempotencyKey.isEmpty()) {
+            const QPair<qint64, QString> key{m.senderId, m.idempotencyKey};
+            if (auto it = keysInBatch.constFind(key); it != keysInBatch.cend()) {
+                AppendResult r = results.at(*it);
+                r.duplicate = true;
+                results << r;
+                continue;
+            }
+            QSqlQuery &q = exec(QStringLiteral("find idempotency key"), findKey,
+                                {m.senderId, m.idempotencyKey});
+            if (q.next()) {
+                AppendResult r;
+                r.messageId = q.value(0).toLongLong();
+                r.createdAt = q.value(1).toLongLong();
+                r.duplicate = true;
+                q.finish();
+                QHash<QString, qint64> seqs;
+                QSqlQuery &s = exec(QStringLiteral("find stored sequence numbers"), findSeqs,
+                                    {r.messageId});
+                while (s.next())
+                    seqs.insert(s.value(0).toString(), s.value(1).toLongLong());
+                s.finish();
+                for (const QString &stream : m.streams)
+                    r.seqs << seqs.value(stream, 0);
+                keysInBatch.insert(key, results.size());
+                results << r;
+                continue;
+            }
+            q.finish();
+            keysInBatch.insert(key, results.size());
+        }
+        AppendResult r;
+        r.createdAt = m.createdAt ? m.createdAt : nowMs();
+        QSqlQuery &ins = exec(QStringLiteral("store message"), insertMessage,
+                              {m.kind, m.senderId, QString::fromUtf8(m.body),
+                               nullableText(m.idempotencyKey), r.createdAt});
+        if (!ins.next())
+            throw StoreError("store message returned no id");
+        r.messageId = ins.value(0).toLongLong();
+        ins.finish();
+        for (const QString &stream : m.streams) {
+            QSqlQuery &seq = exec(QStringLiteral("allocate sequence number"), nextSeq, {stream});
+            if (!seq.next())
+                throw StoreError("allocate sequence number returned nothing");
+            const qint64 n = seq.value(0).toLongLong();
+            seq.finish();
+            exec(QStringLiteral("store stream entry"), insertEntry, {stream, n, r.messageId});
+            r.seqs << n;
+        }
+        results << r;
+    }
+    tx.commit();
+    return results;
+}
+
+QList<StreamEntry> SqlStore::readStream(const QString &stream, qint64 afterSeq, int limit)
+{
+    limit = std::clamp(limit, 1, 10000);
+    QSqlQuery &q = exec(QStringLiteral("read stream"),
+                        QStringLiteral("SELECT e.seq, e.message_id, m.kind, m.sender_id, m.body, "
+                                       "m.created_at FROM stream_entries e JOIN messages m ON "
+                                       "m.id = e.message_id WHERE e.stream = ? AND e.seq > ? "
+                                       "ORDER BY e.seq LIMIT ?"),
+                        {stream, afterSeq, limit});
+    QList<StreamEntry> out;
+    while (q.next()) {
+        StreamEntry e;
+        e.stream = stream;
+        e.seq = q.value(0).toLongLong();
+        e.messageId = q.value(1).toLongLong();
+        e.kind = q.value(2).toString();
+        e.senderId = q.value(3).toLongLong();
+        e.body = q.value(4).toString().toUtf8();
+        e.createdAt = q.value(5).toLongLong();
+        out << e;
+    }
+    q.finish();
+    return out;
+}
+
+qint64 SqlStore::lastSeq(const QString &stream)
+{
+    QSqlQuery &q = exec(QStringLiteral("read last sequence number"),
+                        QStringLiteral("SELECT last_seq FROM streams WHERE name = ?"), {stream});
+    const qint64 v = q.next() ? q.value(0).toLongLong() : 0;
+    q.finish();
+    return v;
+}
+
+qint64 SqlStore::messageCount()
+{
+    QSqlQuery &q = exec(QStringLiteral("count messages"),
+                        QStringLiteral("SELECT COUNT(*) FROM messages"));
+    const qint64 v = q.next() ? q.value(0).toLongLong() : 0;
+    q.finish();
+    return v;
+}
+
+// --- cursors
+
+qint64 SqlStore::cursor(qint64 userId, const QString &stream)
+{
+    QSqlQuery &q = exec(QStringLiteral("read cursor"),
+                        QStringLiteral("SELECT seq FROM cursors WHERE user_id = ? AND stream = ?"),
+                        {userId, stream});
+    const qint64 v = q.next() ? q.value(0).toLongLong() : 0;
+    q.finish();
+    return v;
+}
+
+void SqlStore::advanceCursors(const QList<StreamCursor> &cursors)
+{
+    if (cursors.isEmpty())
+        return;
+    Transaction tx(this);
+    for (const StreamCursor &c : cursors) {
+        exec(QStringLiteral("advance cursor"),
+             QStringLiteral("INSERT INTO cursors (user_id, stream, seq) VALUES (?, ?, ?) "
+                            "ON CONFLICT (user_id, stream) DO UPDATE SET seq = excluded.seq "
+                            "WHERE cursors.seq < excluded.seq"),
+             {c.userId, c.stream, c.seq});
+    }
+    tx.commit();
+}
+
+} // namespace Switchboard

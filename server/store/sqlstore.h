@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "store/store.h"
+
+#include <QHash>
+#include <QSqlDatabase>
+
+class QSqlQuery;
+
+namespace Switchboard {
+
+// The Store on QtSql: SQLite (QSQLITE, WAL) or PostgreSQL (QPSQL). One database connection,
+// bound to the thread that constructed the object.
+class SqlStore final : public Store
+{
+public:
+    enum class Backend { Sqlite, Postgres };
+
+    // Takes an opened connection (see openStore()); closes and removes it on destruction.
+    SqlStore(Backend backend, const QString &connectionName);
+    ~SqlStore() override;
+
+    QString backendName() const override;
+    int migrate() override;
+
+    std::optional<UserRecord> createUser(const QString &username, const QString &passwordHash,
+                                         bool admin) override;
+    std::optional<UserRecord> userByName(const QString &username) override;
+    std::optional<UserRecord> userById(qint64 id) override;
+    QList<UserRecord> users() override;
+    bool setPasswordHash(qint64 userId, const QString &passwordHash) override;
+    bool setDisabled(qint64 userId, bool disabled) override;
+    void setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs) override;
+
+    QList<AppendResult> append(const QList<NewMessage> &messages) override;
+    QList<StreamEntry> readStream(const QString &stream, qint64 afterSeq, int limit) override;
+    qint64 lastSeq(const QString &stream) override;
+    qint64 messageCount() override;
+
+    qint64 cursor(qint64 userId, const QString &stream) override;
+    void advanceCursors(const QList<StreamCursor> &cursors) override;
+
+private:
+    class Transaction;
+
+    // A prepared statement, cached by its SQL text for the life of the connection.
+    QSqlQuery &prepared(const QString &sql);
+    // Executes a prepared statement with positional values; throws StoreError naming `what`.
+    QSqlQuery &exec(const QString &what, const QString &sql, const QVariantList &values = {});
+    void execDirect(const QString &what, const QString &sql);
+    [[noreturn]] void fail(const QString &what, const QSqlQuery &query) const;
+    // Re-opens a connection the server dropped (PostgreSQL restart), outside transactions.
+    bool reconnectIfLost();
+    std::optional<UserRecord> oneUser(const QString &what, const QString &where,
+                                      const QVariant &value);
+    QList<AppendResult> appendOnce(const QList<NewMessage> &messages);
+
+    Backend m_backend;
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    QHash<QString, QSqlQuery *> m_statements;
+    bool m_inTransaction = false;
+};
+
+} // namespace Switchboard

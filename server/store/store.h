@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+// The persistence contract of the server, grouped by domain. Implementations are synchronous
+// and bound to the thread that created them (one database connection each); the server calls
+// them through AsyncStore on a worker thread, operator commands call them directly.
+namespace Switchboard {
+
+// Thrown by every Store method when the database fails; the message names the operation.
+class StoreError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct UserRecord
+{
+    qint64 id = 0;
+    QString username;
+    QString passwordHash; // argon2id string from PasswordHasher; empty = no password login
+    bool admin = false;
+    bool disabled = false;
+    qint64 createdAt = 0; // ms since epoch
+    qint64 lastSeen = 0; // ms since epoch, 0 = never
+};
+
+// A message to persist. It is appended to every stream listed, each of which assigns the next
+// sequence number of its own (a direct message goes to the recipient's and the sender's inbox).
+struct NewMessage
+{
+    QString kind; // "direct", "notification", later "room"
+    qint64 senderId = 0; // 0 = the server / a backend
+    QByteArray body; // the message as a compact JSON object (content, data, to, ...)
+    QStringList streams; // e.g. "u:42"; at least one
+    QString idempotencyKey; // optional; unique per sender
+    qint64 createdAt = 0; // ms since epoch
+};
+
+struct AppendResult
+{
+    qint64 messageId = 0;
+    QList<qint64> seqs; // parallel to NewMessage::streams
+    qint64 createdAt = 0;
+    bool duplicate = false; // the idempotency key was seen before: ids and seqs are the stored ones
+};
+
+struct StreamEntry
+{
+    QString stream;
+    qint64 seq = 0;
+    qint64 messageId = 0;
+    QString kind;
+    qint64 senderId = 0;
+    QByteArray body;
+    qint64 createdAt = 0;
+};
+
+struct StreamCursor
+{
+    qint64 userId = 0;
+    QString stream;
+    qint64 seq = 0;
+};
+
+class Store
+{
+public:
+    virtual ~Store() = default;
+
+    // "sqlite" or "postgres".
+    virtual QString backendName() const = 0;
+    // Applies pending numbered migrations, each in a transaction; returns the schema version.
+    virtual int migrate() = 0;
+
+    // --- users
+    // Returns nullopt when the name is taken.
+    virtual std::optional<UserRecord> createUser(const QString &username,
+                                                 const QString &passwordHash, bool admin) = 0;
+    virtual std::optional<UserRecord> userByName(const QString &username) = 0;
+    virtual std::optional<UserRecord> userById(qint64 id) = 0;
+    virtual QList<UserRecord> users() = 0;
+    virtual bool setPasswordHash(qint64 userId, const QString &passwordHash) = 0;
+    virtual bool setDisabled(qint64 userId, bool disabled) = 0;
+    virtual void setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs) = 0;
+
+    // --- messages
+    // Appends all messages in one transaction (group commit). A message whose (senderId,
+    // idempotencyKey) exists already is not stored again: its result has duplicate = true.
+    virtual QList<AppendResult> append(const QList<NewMessage> &messages) = 0;
+    // Entries of one stream with seq > afterSeq, oldest first, at most limit.
+    virtual QList<StreamEntry> readStream(const QString &stream, qint64 afterSeq, int limit) = 0;
+    // Highest seq of a stream, 0 when empty.
+    virtual qint64 lastSeq(const QString &stream) = 0;
+    virtual qint64 messageCount() = 0;
+
+    // --- per-user delivery cursors (what was delivered to at least one of the user's devices)
+    virtual qint64 cursor(qint64 userId, const QString &stream) = 0;
+    // Raises each cursor to the given seq (never lowers one), in one transaction.
+    virtual void advanceCursors(const QList<StreamCursor> &cursors) = 0;
+};
+
+} // namespace Switchboard

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "store/store.h"
+
+#include <memory>
+
+namespace Switchboard {
+
+struct StoreSettings
+{
+    QString dataDir; // SQLite: <dataDir>/switchboard.db when databaseUrl is empty
+    QString databaseUrl; // postgres://user:pass@host:port/db, postgresql://..., sqlite:///path
+};
+
+// Opens (but does not migrate) the configured store on the calling thread. Returns null with
+// an error naming the database (never its password) when it cannot be opened.
+std::unique_ptr<Store> openStore(const StoreSettings &settings, QString *error);
+
+// The URL with any password replaced by "***", for logs and error messages.
+QString redactDatabaseUrl(const QString &url);
+
+} // namespace Switchboard

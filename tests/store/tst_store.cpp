@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: MIT
+// The Store contract on both backends (SQLite file, real PostgreSQL), and AsyncStore's worker
+// thread, group commit and coalescing.
+#include "../server/testsupport.h"
+#include "store/asyncstore.h"
+#include "store/storefactory.h"
+
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Switchboard;
+
+namespace {
+
+// A fresh, empty database for one test: a file in a temporary directory, or a PostgreSQL
+// database of its own on the test cluster.
+class Db
+{
+public:
+    explicit Db(const QString &backend)
+    {
+        if (backend == QLatin1StringView("postgres")) {
+            QString error;
+            settings.databaseUrl = Test::createDatabase(&m_pgName, &error);
+            if (settings.databaseUrl.isEmpty())
+                qFatal("cannot create a PostgreSQL test database: %s", qPrintable(error));
+        }
+        settings.dataDir = m_dir.path();
+    }
+    ~Db()
+    {
+        if (!m_pgName.isEmpty())
+            Test::dropDatabase(m_pgName);
+    }
+    std::unique_ptr<Store> open()
+    {
+        QString error;
+        auto store = openStore(settings, &error);
+        if (!store)
+            qFatal("openStore: %s", qPrintable(error));
+        store->migrate();
+        return store;
+    }
+
+    StoreSettings settings;
+
+private:
+    QTemporaryDir m_dir;
+    QString m_pgName;
+};
+
+NewMessage message(qint64 sender, const QStringList &streams, const QString &key = {})
+{
+    NewMessage m;
+    m.kind = QStringLiteral("direct");
+    m.senderId = sender;
+    m.body = R"({"content":"héllo 你好"})";
+    m.streams = streams;
+    m.idempotencyKey = key;
+    m.createdAt = 1700000000000;
+    return m;
+}
+
+} // namespace
+
+class TestStore : public QObject
+{
+    Q_OBJECT
+
+private:
+    bool skipWithoutPostgres(const QString &backend)
+    {
+        QString why;
+        if (backend != QLatin1StringView("postgres") || Test::postgresAvailable(&why))
+            return false;
+        if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))
+            qFatal("PostgreSQL required: %s", qPrintable(why));
+        return true;
+    }
+
+#define BACKEND()                                                                                  \
+    QFETCH(QString, backend);                                                                      \
+    if (skipWithoutPostgres(backend))                                                              \
+        QSKIP("PostgreSQL not available (run through scripts/with-postgres.sh)");                 \
+    Db db(backend)
+
+private slots:
+    void migrate_data() { Test::addBackendRows(); }
+    void migrate()
+    {
+        BACKEND();
+        auto store = db.open();
+        QCOMPARE(store->backendName(), backend);
+        QCOMPARE(store->migrate(), 1); // already applied: nothing to do, same version
+        auto again = db.open(); // a second connection (another process, another node)
+        QCOMPARE(again->migrate(), 1);
+    }
+
+    void users_data() { Test::addBackendRows(); }
+    void users()
+    {
+        BACKEND();
+        auto store = db.open();
+        auto alice = store->createUser(QStringLiteral("alice"), QStringLiteral("$argon2id$x"), false);
+        QVERIFY(alice);
+        QVERIFY(alice->id > 0);
+        QVERIFY(alice->createdAt > 0);
+        QVERIFY(!store->createUser(QStringLiteral("alice"), {}, true)); // name taken
+        auto root = store->createUser(QStringLiteral("root"), {}, true);
+        QVERIFY(root);
+        QVERIFY(root->id != alice->id);
+
+        auto byName = store->userByName(QStringLiteral("alice"));
+        QVERIFY(byName);
+        QCOMPARE(byName->id, alice->id);
+        QCOMPARE(byName->passwordHash, QStringLiteral("$argon2id$x"));
+        QCOMPARE(byName->admin, false);
+        QCOMPARE(store->userById(root->id)->admin, true);
+        QVERIFY(!store->userByName(QStringLiteral("nobody")));
+        QVERIFY(!store->userById(999999));
+        QCOMPARE(store->users().size(), 2);
+        QCOMPARE(store->users().first().username, QStringLiteral("alice"));
+
+        QVERIFY(store->setPasswordHash(alice->id, QStringLiteral("new")));
+        QCOMPARE(store->userById(alice->id)->passwordHash, QStringLiteral("new"));
+        QVERIFY(!store->setPasswordHash(999999, QStringLiteral("x")));
+        QVERIFY(store->setDisabled(alice->id, true));
+        QCOMPARE(store->userById(alice->id)->disabled, true);
+        QVERIFY(store->setDisabled(alice->id, false));
+        QCOMPARE(store->userById(alice->id)->disabled, false);
+
+        store->setLastSeen({{alice->id, 5000}, {root->id, 7000}});
+        store->setLastSeen({{alice->id, 4000}}); // never goes back
+        QCOMPARE(store->userById(alice->id)->lastSeen, 5000);
+        QCOMPARE(store->userById(root->id)->lastSeen, 7000);
+    }
+
+    void appendAndRead_data() { Test::addBackendRows(); }
+    void appendAndRead()
+    {
+        BACKEND();
+        auto store = db.open();
+        const QString a = QStringLiteral("u:1"), b = QStringLiteral("u:2");
+        auto results = store->append({message(1, {b, a}), message(2, {a, b}), message(0, {b})});
+        QCOMPARE(results.size(), 3);
+        QCOMPARE(results[0].seqs, (QList<qint64>{1, 1}));
+        QCOMPARE(results[1].seqs, (QList<qint64>{2, 2}));
+        QCOMPARE(results[2].seqs, (QList<qint64>{3}));
+        QVERIFY(results[0].messageId < results[1].messageId);
+        QVERIFY(!results[0].duplicate);
+        QCOMPARE(results[0].createdAt, 1700000000000);
+        QCOMPARE(store->lastSeq(b), 3);
+        QCOMPARE(store->lastSeq(a), 2);
+        QCOMPARE(store->lastSeq(QStringLiteral("u:404")), 0);
+        QCOMPARE(store->messageCount(), 3);
+
+        const auto all = store->readStream(b, 0, 100);
+        QCOMPARE(all.size(), 3);
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(all[i].seq, i + 1);
+            QCOMPARE(all[i].messageId, results[i].messageId);
+            QCOMPARE(all[i].stream, b);
+        }
+        QCOMPARE(all[0].body, QByteArray(R"({"content":"héllo 你好"})"));
+        QCOMPARE(all[0].kind, QStringLiteral("direct"));
+        QCOMPARE(all[1].senderId, 2);
+        QCOMPARE(all[2].senderId, 0);
+        const auto page = store->readStream(b, 1, 1);
+        QCOMPARE(page.size(), 1);
+        QCOMPARE(page[0].seq, 2);
+        QVERIFY(store->readStream(b, 3, 100).isEmpty());
+        QVERIFY(store->readStream(QStringLiteral("u:404"), 0, 100).isEmpty());
+
+        // Numbers continue after a reopen: nothing is kept only in memory.
+        store.reset();
+        auto reopened = db.open();
+        QCOMPARE(reopened->append({message(1, {b})}).first().seqs, (QList<qint64>{4}));
+        QCOMPARE(reopened->messageCount(), 4);
+    }
+
+    void idempotency_data() { Test::addBackendRows(); }
+    void idempotency()
+    {
+        BACKEND();
+        auto store = db.open();
+        const QStringList streams{QStringLiteral("u:2"), QStringLiteral("u:1")};
+        const auto first = store->append({message(1, streams, QStringLiteral("k-1"))}).first();
+        QVERIFY(!first.duplicate);
+        // A retry, in a later transaction and inside one batch.
+        const auto retry = store->append({message(1, streams, QStringLiteral("k-1")),
+                                          message(1, streams, QStringLiteral("k-2")),
+                                          message(1, streams, QStringLiteral("k-2"))});
+        QCOMPARE(retry.size(), 3);
+        QVERIFY(retry[0].duplicate);
+        QCOMPARE(retry[0].messageId, first.messageId);
+        QCOMPARE(retry[0].seqs, first.seqs);
+        QCOMPARE(retry[0].createdAt, first.createdAt);
+        QVERIFY(!retry[1].duplicate);
+        QVERIFY(retry[2].duplicate);
+        QCOMPARE(retry[2].messageId, retry[1].messageId);
+        QCOMPARE(retry[2].seqs, retry[1].seqs);
+        // The key is per sender: another sender may use it.
+        const auto other = store->append({message(7, streams, QStringLiteral("k-1"))}).first();
+        QVERIFY(!other.duplicate);
+        QVERIFY(other.messageId != first.messageId);
+        QCOMPARE(store->messageCount(), 3);
+        QCOMPARE(store->readStream(QStringLiteral("u:2"), 0, 100).size(), 3);
+    }
+
+    void cursors_data() { Test::addBackendRows(); }
+    void cursors()
+    {
+        BACKEND();
+        auto store = db.open();
+        QCOMPARE(store->cursor(1, QStringLiteral("u:1")), 0);
+        store->advanceCursors({{1, QStringLiteral("u:1"), 5}, {2, QStringLiteral("u:1"), 9}});
+        store->advanceCursors({{1, QStringLiteral("u:1"), 3}}); // never lowered
+        QCOMPARE(store->cursor(1, QStringLiteral("u:1")), 5);
+        QCOMPARE(store->cursor(2, QStringLiteral("u:1")), 9);
+        store->advanceCursors({{1, QStringLiteral("u:1"), 6}});
+        QCOMPARE(store->cursor(1, QStringLiteral("u:1")), 6);
+    }
+
+    void badUrls()
+    {
+        QString error;
+        QVERIFY(!openStore({QString(), QStringLiteral("mysql://x/y")}, &error));
+        QVERIFY2(error.contains(QStringLiteral("invalid database_url")), qPrintable(error));
+        QVERIFY(!openStore({QString(), QStringLiteral("postgres://u:pw@127.0.0.1/")}, &error));
+        QVERIFY2(error.contains(QStringLiteral("invalid database_url")), qPrintable(error));
+        // Nothing listens on port 1: a clear error, and the password is never shown.
+        QVERIFY(!openStore({QString(), QStringLiteral("postgres://u:hunter2@127.0.0.1:1/db")},
+                           &error));
+        QVERIFY2(error.contains(QStringLiteral("cannot connect to PostgreSQL")), qPrintable(error));
+        QVERIFY2(!error.contains(QStringLiteral("hunter2")), qPrintable(error));
+        QVERIFY(!openStore({QStringLiteral("/proc/forbidden"), QString()}, &error));
+    }
+
+    void asyncStartFailure()
+    {
+        AsyncStore store([]() -> std::unique_ptr<Store> { throw StoreError("no database here"); });
+        QString error;
+        QVERIFY(!store.start(&error));
+        QCOMPARE(error, QStringLiteral("no database here"));
+    }
+
+    void asyncGroupCommit_data() { Test::addBackendRows(); }
+    void asyncGroupCommit()
+    {
+        BACKEND();
+        const StoreSettings settings = db.settings;
+        AsyncStore store([settings]() {
+            QString error;
+            auto s = openStore(settings, &error);
+            if (!s)
+                throw StoreError(error.toStdString());
+            return s;
+        });
+        QString error;
+        QVERIFY2(store.start(&error), qPrintable(error));
+        QCOMPARE(store.backendName(), backend);
+
+        constexpr int N = 500;
+        QList<qint64> seqs;
+        QSet<qint64> ids;
+        int failures = 0;
+        QObject context;
+        for (int i = 0; i < N; ++i) {
+            store.append(message(1, {QStringLiteral("u:9")}), &context,
+                         [&](std::optional<AppendResult> r, QString) {
+                             if (!r) {
+                                 ++failures;
+                                 return;
+                             }
+                             seqs << r->seqs.first();
+                             ids << r->messageId;
+                         });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(seqs.size() + failures, N, 30000);
+        QCOMPARE(failures, 0);
+        QCOMPARE(ids.size(), N);
+        // Completions arrive in submission order with gapless numbers.
+        for (int i = 0; i < N; ++i)
+            QCOMPARE(seqs[i], i + 1);
+
+        // A job's result comes back on this thread; its exceptions become the error text.
+        std::optional<qint64> count;
+        store.run<qint64>(&context, [](Store &s) { return s.messageCount(); },
+                          [&](std::optional<qint64> r, QString) { count = r; });
+        QTRY_VERIFY(count.has_value());
+        QCOMPARE(*count, N);
+        QString jobError;
+        bool failed = false;
+        store.run<int>(
+                &context, [](Store &) -> int { throw StoreError("boom"); },
+                [&](std::optional<int> r, QString e) {
+                    failed = !r;
+                    jobError = e;
+                });
+        QTRY_VERIFY(failed);
+        QCOMPARE(jobError, QStringLiteral("boom"));
+
+        // A completion for a context that is gone is dropped, not called.
+        bool called = false;
+        {
+            QObject shortLived;
+            store.run<int>(&shortLived, [](Store &) { return 1; },
+                           [&](std::optional<int>, QString) { called = true; });
+        }
+        bool later = false;
+        store.run<int>(&context, [](Store &) { return 1; },
+                       [&](std::optional<int>, QString) { later = true; });
+        QTRY_VERIFY(later);
+        QVERIFY(!called);
+    }
+
+    void asyncCoalescingAndDrain_data() { Test::addBackendRows(); }
+    void asyncCoalescingAndDrain()
+    {
+        BACKEND();
+        const StoreSettings settings = db.settings;
+        auto factory = [settings]() {
+            QString error;
+            auto s = openStore(settings, &error);
+            if (!s)
+                throw StoreError(error.toStdString());
+            return s;
+        };
+        qint64 userId = 0;
+        {
+            AsyncStore store(factory);
+            QString error;
+            QVERIFY2(store.start(&error), qPrintable(error));
+            QObject context;
+            std::optional<std::optional<UserRecord>> created;
+            store.run<std::optional<UserRecord>>(
+                    &context,
+                    [](Store &s) { return s.createUser(QStringLiteral("bob"), {}, false); },
+                    [&](std::optional<std::optional<UserRecord>> r, QString) { created = r; });
+            QTRY_VERIFY(created.has_value());
+            QVERIFY(created->has_value());
+            userId = (*created)->id;
+            for (int i = 1; i <= 50; ++i)
+                store.advanceCursor({userId, QStringLiteral("u:1"), i});
+            store.advanceCursor({userId, QStringLiteral("u:1"), 10}); // lower: ignored
+            store.setLastSeen(userId, 1234);
+            store.append(message(1, {QStringLiteral("u:1")}), &context,
+                         [](std::optional<AppendResult>, QString) {});
+            store.drain(); // everything above is committed when this returns
+            auto direct = db.open();
+            QCOMPARE(direct->cursor(userId, QStringLiteral("u:1")), 50);
+            QCOMPARE(direct->userById(userId)->lastSeen, 1234);
+            QCOMPARE(direct->messageCount(), 1);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "tst_store.moc"
