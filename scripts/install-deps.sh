@@ -9,7 +9,7 @@ packages=(
     build-essential cmake ninja-build pkg-config ccache git
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev
     libqt6sql6-sqlite libqt6sql6-psql
-    libsodium-dev libjwt-dev libhiredis-dev
+    libsodium-dev libjwt-dev libssl-dev libhiredis-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
     packages+=(postgresql redis-server openssl)
