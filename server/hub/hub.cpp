@@ -23,18 +23,20 @@ Hub::Hub(QObject *parent)
 
 void Hub::attach(Session *session)
 {
-    m_sessions.insert(session->connectionId(), session);
-    m_counters.connectionsTotal++;
     auto &list = m_users[session->userId()];
-    list.append(session);
-    if (list.size() == 1) {
+    if (list.isEmpty()) {
+        // Announced before the session joins, so a user is not told about itself.
         qCInfo(lcHub) << "user" << session->userId() << "online";
         publishToAll(Events::encode(ServerType::USER_STATUS,
                                     {{QStringLiteral("user_id"), session->userId()},
                                      {QStringLiteral("username"), session->username()},
                                      {QStringLiteral("status"), QStringLiteral("online")}}));
-        emit userOnline(session->userId());
     }
+    list.append(session);
+    m_sessions.insert(session->connectionId(), session);
+    m_counters.connectionsTotal++;
+    if (list.size() == 1)
+        emit userOnline(session->userId());
 }
 
 void Hub::detach(Session *session)

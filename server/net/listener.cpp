@@ -40,6 +40,8 @@ ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket)
 
 void ConnectionGuard::requestHandled()
 {
+    if (m_rejecting)
+        return;
     m_bytes = 0;
     if (m_timerId)
         killTimer(m_timerId);
@@ -57,6 +59,12 @@ void ConnectionGuard::upgraded()
 
 void ConnectionGuard::onReadyRead()
 {
+    if (m_rejecting) {
+        // Keep reading (and dropping) what the client still sends, so it gets to read the
+        // 413 instead of a connection reset in the middle of its upload.
+        m_socket->readAll();
+        return;
+    }
     m_bytes += m_socket->bytesAvailable();
     if (m_bytes <= m_maxRequestBytes)
         return;
@@ -67,8 +75,11 @@ void ConnectionGuard::onReadyRead()
                     "Connection: close\r\nContent-Length: "
                     + QByteArray::number(body.size()) + "\r\n\r\n" + body);
     m_socket->readAll();
-    m_socket->disconnectFromHost();
-    disconnect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::onReadyRead);
+    m_rejecting = true;
+    // Linger briefly, then close whatever the client is still doing.
+    if (m_timerId)
+        killTimer(m_timerId);
+    m_timerId = startTimer(REJECT_LINGER_MS, Qt::CoarseTimer);
 }
 
 void ConnectionGuard::timerEvent(QTimerEvent *event)

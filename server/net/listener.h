@@ -36,7 +36,9 @@ private:
     int m_idleTimeoutMs;
     qint64 m_maxRequestBytes;
     qint64 m_bytes = 0;
+    bool m_rejecting = false; // answered 413; draining until the linger time is over
     std::shared_ptr<int> m_openCount;
+    static constexpr int REJECT_LINGER_MS = 2000;
 
 protected:
     void timerEvent(QTimerEvent *event) override;

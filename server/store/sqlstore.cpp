@@ -19,6 +19,12 @@ QVariant nullableText(const QString &s)
     return s.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(s);
 }
 
+// QtSql binds a null QString as NULL; NOT NULL text columns get '' instead.
+QString notNull(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
 qint64 nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
@@ -278,7 +284,7 @@ std::optional<UserRecord> SqlStore::createUser(const QString &username,
         QSqlQuery &q = exec(QStringLiteral("create user"),
                             QStringLiteral("INSERT INTO users (username, password_hash, is_admin, "
                                            "created_at) VALUES (?, ?, ?, ?) RETURNING id"),
-                            {username, passwordHash, admin, u.createdAt});
+                            {username, notNull(passwordHash), admin, u.createdAt});
         if (!q.next())
             throw StoreError("create user returned no id");
         u.id = q.value(0).toLongLong();
@@ -316,7 +322,7 @@ bool SqlStore::setPasswordHash(qint64 userId, const QString &passwordHash)
 {
     QSqlQuery &q = exec(QStringLiteral("set password"),
                         QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"),
-                        {passwordHash, userId});
+                        {notNull(passwordHash), userId});
     return q.numRowsAffected() > 0;
 }
 

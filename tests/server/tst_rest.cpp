@@ -4,6 +4,7 @@
 
 #include <QJsonArray>
 #include <QTcpSocket>
+#include <QLoggingCategory>
 #include <QTest>
 
 using namespace Switchboard;

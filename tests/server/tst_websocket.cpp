@@ -2,6 +2,7 @@
 // End-to-end WebSocket tests over real loopback sockets, on SQLite and PostgreSQL.
 #include "testsupport.h"
 
+#include "hub/hub.h"
 #include "store/asyncstore.h"
 #include "protocol/protocol.h"
 
@@ -140,7 +141,7 @@ void tst_WebSocket::tokenPlaces()
     WsClient h;
     QVERIFY(h.open(server.wsUrl(), 5000, {{"Authorization", "Bearer " + token}}));
     QCOMPARE(num(h.waitFor(QStringLiteral("connected")).value(QStringLiteral("user")).toObject(), "id"), 5);
-    for (const QString path : {QStringLiteral("/api/v1/ws"), QStringLiteral("/api/ws/connect")}) {
+    for (const QString &path : {QStringLiteral("/api/v1/ws"), QStringLiteral("/api/ws/connect")}) {
         WsClient c;
         QVERIFY(c.open(server.wsUrl(QString::fromLatin1(token), path)));
         QVERIFY2(!c.waitFor(QStringLiteral("connected")).isEmpty(), qPrintable(path));
@@ -306,6 +307,9 @@ void tst_WebSocket::userStatusTransitions()
     s = watcher.waitFor(QStringLiteral("user_status"));
     QCOMPARE(num(s, "user_id"), 2);
     QCOMPARE(str(s, "status"), QStringLiteral("offline"));
+    QCOMPARE(watcher.eventsOfType(QStringLiteral("user_status")).size(), 2);
+    for (const QJsonObject &e : watcher.eventsOfType(QStringLiteral("user_status")))
+        QCOMPARE(num(e, "user_id"), 2); // nobody is told about their own transitions
 }
 
 void tst_WebSocket::offlineDelivery()
