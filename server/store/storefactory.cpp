@@ -5,6 +5,7 @@
 
 #include <QAtomicInteger>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -41,6 +42,17 @@ std::unique_ptr<Store> openSqlite(const QString &path, QString *error)
     if (!QDir().mkpath(info.absolutePath())) {
         *error = QStringLiteral("cannot create the directory of the database '%1'").arg(path);
         return nullptr;
+    }
+    if (!QFileInfo::exists(path)) {
+        // Password hashes live here: owner-only from the start (SQLite gives the -wal and -shm
+        // files the database file's mode).
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly)
+            || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+            *error = QStringLiteral("cannot create the SQLite database '%1': %2")
+                             .arg(path, file.errorString());
+            return nullptr;
+        }
     }
     const QString name = nextConnectionName();
     {

@@ -5,6 +5,7 @@
 #include "store/asyncstore.h"
 #include "store/storefactory.h"
 
+#include <QFile>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -97,6 +98,12 @@ private slots:
         QCOMPARE(store->migrate(), 1); // already applied: nothing to do, same version
         auto again = db.open(); // a second connection (another process, another node)
         QCOMPARE(again->migrate(), 1);
+        if (backend == QLatin1StringView("sqlite")) {
+            // It holds password hashes: owner-only.
+            const auto mode = QFile::permissions(db.settings.dataDir + QStringLiteral("/switchboard.db"));
+            QVERIFY(mode & QFileDevice::ReadOwner);
+            QCOMPARE(mode & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+        }
     }
 
     void users_data() { Test::addBackendRows(); }
