@@ -485,6 +485,144 @@ qint64 SqlStore::messageCount()
     return v;
 }
 
+// --- rooms
+
+bool SqlStore::createRoom(const RoomRecord &room)
+{
+    const QString sql = m_backend == Backend::Sqlite
+            ? QStringLiteral("INSERT OR IGNORE INTO rooms (id, name, description, is_private, "
+                             "post_policy, max_members, announce_membership, created_by, "
+                             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            : QStringLiteral("INSERT INTO rooms (id, name, description, is_private, post_policy, "
+                             "max_members, announce_membership, created_by, created_at) VALUES "
+                             "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+    QSqlQuery &q = exec(QStringLiteral("create room"), sql,
+                        {room.id, notNull(room.name), notNull(room.description), room.isPrivate,
+                         room.postPolicy, room.maxMembers, room.announceMembership,
+                         room.createdBy, room.createdAt ? room.createdAt : nowMs()});
+    return q.numRowsAffected() > 0;
+}
+
+bool SqlStore::updateRoom(const RoomRecord &room)
+{
+    QSqlQuery &q = exec(QStringLiteral("update room"),
+                        QStringLiteral("UPDATE rooms SET name = ?, description = ?, is_private = ?, "
+                                       "post_policy = ?, max_members = ?, announce_membership = ? "
+                                       "WHERE id = ?"),
+                        {notNull(room.name), notNull(room.description), room.isPrivate,
+                         room.postPolicy, room.maxMembers, room.announceMembership, room.id});
+    return q.numRowsAffected() > 0;
+}
+
+bool SqlStore::deleteRoom(const QString &roomId)
+{
+    const QString stream = QStringLiteral("r:") + roomId;
+    Transaction tx(this);
+    exec(QStringLiteral("delete room messages"),
+         QStringLiteral("DELETE FROM messages WHERE id IN (SELECT message_id FROM stream_entries "
+                        "WHERE stream = ?)"),
+         {stream});
+    exec(QStringLiteral("delete room stream"),
+         QStringLiteral("DELETE FROM stream_entries WHERE stream = ?"), {stream});
+    exec(QStringLiteral("delete room members"),
+         QStringLiteral("DELETE FROM room_members WHERE room_id = ?"), {roomId});
+    exec(QStringLiteral("delete room invites"),
+         QStringLiteral("DELETE FROM room_invites WHERE room_id = ?"), {roomId});
+    exec(QStringLiteral("delete room cursors"),
+         QStringLiteral("DELETE FROM cursors WHERE stream = ?"), {stream});
+    const bool deleted = exec(QStringLiteral("delete room"),
+                              QStringLiteral("DELETE FROM rooms WHERE id = ?"), {roomId})
+                                 .numRowsAffected()
+            > 0;
+    tx.commit();
+    return deleted;
+}
+
+QList<RoomRecord> SqlStore::rooms()
+{
+    QSqlQuery &q = exec(QStringLiteral("list rooms"),
+                        QStringLiteral("SELECT id, name, description, is_private, post_policy, "
+                                       "max_members, announce_membership, created_by, created_at "
+                                       "FROM rooms ORDER BY created_at, id"));
+    QList<RoomRecord> out;
+    while (q.next()) {
+        RoomRecord r;
+        r.id = q.value(0).toString();
+        r.name = q.value(1).toString();
+        r.description = q.value(2).toString();
+        r.isPrivate = q.value(3).toBool();
+        r.postPolicy = q.value(4).toString();
+        r.maxMembers = q.value(5).toInt();
+        r.announceMembership = q.value(6).toBool();
+        r.createdBy = q.value(7).toLongLong();
+        r.createdAt = q.value(8).toLongLong();
+        out << r;
+    }
+    q.finish();
+    return out;
+}
+
+QList<RoomMember> SqlStore::roomMembers()
+{
+    QSqlQuery &q = exec(QStringLiteral("list room members"),
+                        QStringLiteral("SELECT room_id, user_id, role, joined_at FROM room_members "
+                                       "ORDER BY room_id, joined_at, user_id"));
+    QList<RoomMember> out;
+    while (q.next())
+        out << RoomMember{q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toString(),
+                          q.value(3).toLongLong()};
+    q.finish();
+    return out;
+}
+
+bool SqlStore::addRoomMember(const RoomMember &member)
+{
+    const QString sql = m_backend == Backend::Sqlite
+            ? QStringLiteral("INSERT OR IGNORE INTO room_members (room_id, user_id, role, "
+                             "joined_at) VALUES (?, ?, ?, ?)")
+            : QStringLiteral("INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES "
+                             "(?, ?, ?, ?) ON CONFLICT (room_id, user_id) DO NOTHING");
+    QSqlQuery &q = exec(QStringLiteral("add room member"), sql,
+                        {member.roomId, member.userId, member.role,
+                         member.joinedAt ? member.joinedAt : nowMs()});
+    return q.numRowsAffected() > 0;
+}
+
+bool SqlStore::removeRoomMember(const QString &roomId, qint64 userId)
+{
+    QSqlQuery &q = exec(QStringLiteral("remove room member"),
+                        QStringLiteral("DELETE FROM room_members WHERE room_id = ? AND user_id = ?"),
+                        {roomId, userId});
+    return q.numRowsAffected() > 0;
+}
+
+void SqlStore::setRoomInvite(const QString &roomId, qint64 userId, bool invited)
+{
+    if (invited) {
+        const QString sql = m_backend == Backend::Sqlite
+                ? QStringLiteral("INSERT OR IGNORE INTO room_invites (room_id, user_id, "
+                                 "created_at) VALUES (?, ?, ?)")
+                : QStringLiteral("INSERT INTO room_invites (room_id, user_id, created_at) VALUES "
+                                 "(?, ?, ?) ON CONFLICT (room_id, user_id) DO NOTHING");
+        exec(QStringLiteral("invite to room"), sql, {roomId, userId, nowMs()});
+    } else {
+        exec(QStringLiteral("withdraw room invitation"),
+             QStringLiteral("DELETE FROM room_invites WHERE room_id = ? AND user_id = ?"),
+             {roomId, userId});
+    }
+}
+
+QList<QPair<QString, qint64>> SqlStore::roomInvites()
+{
+    QSqlQuery &q = exec(QStringLiteral("list room invitations"),
+                        QStringLiteral("SELECT room_id, user_id FROM room_invites"));
+    QList<QPair<QString, qint64>> out;
+    while (q.next())
+        out.append({q.value(0).toString(), q.value(1).toLongLong()});
+    q.finish();
+    return out;
+}
+
 // --- cursors
 
 qint64 SqlStore::cursor(qint64 userId, const QString &stream)

@@ -38,6 +38,16 @@ public:
     qint64 lastSeq(const QString &stream) override;
     qint64 messageCount() override;
 
+    bool createRoom(const RoomRecord &room) override;
+    bool updateRoom(const RoomRecord &room) override;
+    bool deleteRoom(const QString &roomId) override;
+    QList<RoomRecord> rooms() override;
+    QList<RoomMember> roomMembers() override;
+    bool addRoomMember(const RoomMember &member) override;
+    bool removeRoomMember(const QString &roomId, qint64 userId) override;
+    void setRoomInvite(const QString &roomId, qint64 userId, bool invited) override;
+    QList<QPair<QString, qint64>> roomInvites() override;
+
     qint64 cursor(qint64 userId, const QString &stream) override;
     void advanceCursors(const QList<StreamCursor> &cursors) override;
 

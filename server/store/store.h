@@ -63,6 +63,28 @@ struct StreamEntry
     qint64 createdAt = 0;
 };
 
+// A room (group). Its messages live in the stream "r:<id>".
+struct RoomRecord
+{
+    QString id; // 1-64 characters of A-Z a-z 0-9 _ -
+    QString name;
+    QString description;
+    bool isPrivate = false; // members join by invitation of an owner (or an admin)
+    QString postPolicy = QStringLiteral("members"); // members | owners | admins
+    int maxMembers = 0; // 0 = the server's max_room_members
+    bool announceMembership = true; // send user_joined / user_left to the members
+    qint64 createdBy = 0; // 0 = the server
+    qint64 createdAt = 0; // ms since epoch
+};
+
+struct RoomMember
+{
+    QString roomId;
+    qint64 userId = 0;
+    QString role = QStringLiteral("member"); // owner | member
+    qint64 joinedAt = 0;
+};
+
 struct StreamCursor
 {
     qint64 userId = 0;
@@ -100,6 +122,22 @@ public:
     // Highest seq of a stream, 0 when empty.
     virtual qint64 lastSeq(const QString &stream) = 0;
     virtual qint64 messageCount() = 0;
+
+    // --- rooms
+    // false when the id is taken.
+    virtual bool createRoom(const RoomRecord &room) = 0;
+    // Rewrites name, description and policy; false when there is no such room.
+    virtual bool updateRoom(const RoomRecord &room) = 0;
+    // Removes the room, its memberships, invitations and messages (its stream keeps its last
+    // sequence number, so a room created again with the same id never reuses one).
+    virtual bool deleteRoom(const QString &roomId) = 0;
+    virtual QList<RoomRecord> rooms() = 0;
+    virtual QList<RoomMember> roomMembers() = 0; // every membership, for the in-memory index
+    // false when the user is a member already.
+    virtual bool addRoomMember(const RoomMember &member) = 0;
+    virtual bool removeRoomMember(const QString &roomId, qint64 userId) = 0;
+    virtual void setRoomInvite(const QString &roomId, qint64 userId, bool invited) = 0;
+    virtual QList<QPair<QString, qint64>> roomInvites() = 0;
 
     // --- per-user delivery cursors (what was delivered to at least one of the user's devices)
     virtual qint64 cursor(qint64 userId, const QString &stream) = 0;

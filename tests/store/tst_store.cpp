@@ -95,9 +95,9 @@ private slots:
         BACKEND();
         auto store = db.open();
         QCOMPARE(store->backendName(), backend);
-        QCOMPARE(store->migrate(), 1); // already applied: nothing to do, same version
+        QCOMPARE(store->migrate(), 2); // already applied: nothing to do, same version
         auto again = db.open(); // a second connection (another process, another node)
-        QCOMPARE(again->migrate(), 1);
+        QCOMPARE(again->migrate(), 2);
         if (backend == QLatin1StringView("sqlite")) {
             // It holds password hashes: owner-only.
             const auto mode = QFile::permissions(db.settings.dataDir + QStringLiteral("/switchboard.db"));
@@ -229,6 +229,73 @@ private slots:
         QCOMPARE(store->cursor(2, QStringLiteral("u:1")), 9);
         store->advanceCursors({{1, QStringLiteral("u:1"), 6}});
         QCOMPARE(store->cursor(1, QStringLiteral("u:1")), 6);
+    }
+
+    void rooms_data() { Test::addBackendRows(); }
+    void rooms()
+    {
+        BACKEND();
+        auto store = db.open();
+        RoomRecord general;
+        general.id = QStringLiteral("general");
+        general.name = QStringLiteral("General 综合");
+        QVERIFY(store->createRoom(general));
+        QVERIFY(!store->createRoom(general)); // id taken
+        RoomRecord secret;
+        secret.id = QStringLiteral("secret-1");
+        secret.name = QStringLiteral("Secret");
+        secret.isPrivate = true;
+        secret.postPolicy = QStringLiteral("owners");
+        secret.maxMembers = 3;
+        secret.announceMembership = false;
+        secret.createdBy = 7;
+        QVERIFY(store->createRoom(secret));
+        auto rooms = store->rooms();
+        QCOMPARE(rooms.size(), 2);
+        const RoomRecord &loaded = rooms[0].id == secret.id ? rooms[0] : rooms[1];
+        QCOMPARE(loaded.name, QStringLiteral("Secret"));
+        QVERIFY(loaded.isPrivate);
+        QCOMPARE(loaded.postPolicy, QStringLiteral("owners"));
+        QCOMPARE(loaded.maxMembers, 3);
+        QVERIFY(!loaded.announceMembership);
+        QCOMPARE(loaded.createdBy, 7);
+        QVERIFY(loaded.createdAt > 0);
+
+        QVERIFY(store->addRoomMember({QStringLiteral("general"), 1, QStringLiteral("owner"), 0}));
+        QVERIFY(store->addRoomMember({QStringLiteral("general"), 2, QStringLiteral("member"), 0}));
+        QVERIFY(!store->addRoomMember({QStringLiteral("general"), 2, QStringLiteral("member"), 0}));
+        QVERIFY(store->addRoomMember({QStringLiteral("secret-1"), 2, QStringLiteral("member"), 0}));
+        QCOMPARE(store->roomMembers().size(), 3);
+        QVERIFY(store->removeRoomMember(QStringLiteral("general"), 2));
+        QVERIFY(!store->removeRoomMember(QStringLiteral("general"), 2));
+        QCOMPARE(store->roomMembers().size(), 2);
+
+        store->setRoomInvite(QStringLiteral("secret-1"), 5, true);
+        store->setRoomInvite(QStringLiteral("secret-1"), 5, true); // twice is once
+        QCOMPARE(store->roomInvites().size(), 1);
+        store->setRoomInvite(QStringLiteral("secret-1"), 5, false);
+        QVERIFY(store->roomInvites().isEmpty());
+        store->setRoomInvite(QStringLiteral("secret-1"), 6, true);
+
+        secret.name = QStringLiteral("Renamed");
+        secret.postPolicy = QStringLiteral("members");
+        QVERIFY(store->updateRoom(secret));
+        RoomRecord ghost;
+        ghost.id = QStringLiteral("ghost");
+        QVERIFY(!store->updateRoom(ghost));
+
+        // Deleting takes members, invitations and messages along; sequence numbers go on.
+        const QString stream = QStringLiteral("r:secret-1");
+        store->append({message(2, {stream}), message(2, {stream})});
+        QVERIFY(store->deleteRoom(QStringLiteral("secret-1")));
+        QVERIFY(!store->deleteRoom(QStringLiteral("secret-1")));
+        QCOMPARE(store->rooms().size(), 1);
+        QCOMPARE(store->roomMembers().size(), 1);
+        QVERIFY(store->roomInvites().isEmpty());
+        QVERIFY(store->readStream(stream, 0, 10).isEmpty());
+        QCOMPARE(store->messageCount(), 0);
+        QVERIFY(store->createRoom(secret));
+        QCOMPARE(store->append({message(2, {stream})}).first().seqs.first(), 3);
     }
 
     void badUrls()
