@@ -17,6 +17,7 @@ class ConnectionManager;
 class HttpFrontend;
 class Hub;
 class MessageService;
+class RoomService;
 class TokenService;
 
 // Wires the daemon's parts together and owns them; no logic of its own beyond start and stop.
@@ -36,6 +37,7 @@ public:
     quint16 port() const;
     const Config &config() const { return m_config; }
     Hub *hub() const { return m_hub.get(); }
+    RoomService *rooms() const { return m_rooms.get(); }
     AsyncStore *store() const { return m_store.get(); }
     const TokenService *tokens() const { return m_tokens.get(); }
     ConnectionManager *connections() const { return m_connections; }
@@ -51,6 +53,7 @@ private:
     std::unique_ptr<TokenService> m_tokens;
     std::unique_ptr<Hub> m_hub;
     std::unique_ptr<MessageService> m_messages;
+    std::unique_ptr<RoomService> m_rooms;
     Router m_router;
     RestServices m_rest;
     HttpFrontend *m_http = nullptr;

@@ -173,6 +173,39 @@ Setter oneOf(QString Config::*field, QStringList allowed)
     };
 }
 
+bool roomIdOk(const QString &id)
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
+    return re.match(id).hasMatch();
+}
+
+bool setDefaultRooms(Config &c, const QString &v, QString *expected)
+{
+    *expected = QStringLiteral("a comma-separated list of room ids, each optionally followed by "
+                               "':readonly' (e.g. general,announcements:readonly,support)");
+    QStringList rooms;
+    for (const QString &item : v.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString t = item.trimmed();
+        const QString id = t.section(QLatin1Char(':'), 0, 0);
+        const QString policy = t.section(QLatin1Char(':'), 1);
+        if (!roomIdOk(id) || !(policy.isEmpty() || policy == QLatin1StringView("readonly")))
+            return false;
+        rooms << t;
+    }
+    c.defaultRooms = rooms;
+    return true;
+}
+
+bool setConnectRoom(Config &c, const QString &v, QString *expected)
+{
+    *expected = QStringLiteral("a room id (1-64 characters of A-Z a-z 0-9 _ -) or empty");
+    const QString t = v.trimmed();
+    if (!t.isEmpty() && !roomIdOk(t))
+        return false;
+    c.connectRoom = t;
+    return true;
+}
+
 bool setListen(Config &c, const QString &v, QString *expected)
 {
     *expected = QStringLiteral("ADDRESS:PORT, e.g. 127.0.0.1:8000 or [::1]:8000");
@@ -228,6 +261,11 @@ const QList<Key> &keyTable()
             {"max_content_chars", intKey(&Config::maxContentChars, 1, 16 * 1024 * 1024)},
             {"allow_user_broadcast", boolKey(&Config::allowUserBroadcast)},
             {"offline_batch", intKey(&Config::offlineBatch, 1, 100'000)},
+            {"default_rooms", setDefaultRooms},
+            {"connect_room", setConnectRoom},
+            {"max_rooms", intKey(&Config::maxRooms, 0, 1'000'000)},
+            {"max_rooms_per_user", intKey(&Config::maxRoomsPerUser, 0, 100'000)},
+            {"max_room_members", intKey(&Config::maxRoomMembers, 1, 10'000'000)},
             {"log_level",
              oneOf(&Config::logLevel,
                    {QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"),

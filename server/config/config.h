@@ -45,6 +45,15 @@ struct Config
     bool allowUserBroadcast = false;
     int offlineBatch = 500; // stored messages replayed per round on connect
 
+    // rooms
+    // Created at start when missing: id[:policy] items, policy "readonly" = only admins post.
+    QStringList defaultRooms{QStringLiteral("general"), QStringLiteral("announcements:readonly"),
+                             QStringLiteral("support")};
+    QString connectRoom; // room joined on connect without ?room_id= (seed 003: general); empty = none
+    int maxRooms = 1000;
+    int maxRoomsPerUser = 100; // memberships per user
+    int maxRoomMembers = 10000;
+
     // operations
     QString logLevel = QStringLiteral("info");
     int drainTimeoutMs = 10000;

@@ -79,7 +79,7 @@ QJsonObject MessageService::notificationBody(const Sender &sender, qint64 to,
 
 // Shapes of the wire events (docs/PROTOCOL.md): `message` carries the body's fields at the top
 // level; `notification` follows seed 002 with the payload under `data`.
-static QByteArray encodeEvent(const QString &kind, const QJsonObject &body, qint64 messageId,
+QByteArray MessageService::encodeEvent(const QString &kind, const QJsonObject &body, qint64 messageId,
                               const QString &stream, qint64 seq, qint64 createdAt)
 {
     QJsonObject fields;
@@ -101,6 +101,8 @@ static QByteArray encodeEvent(const QString &kind, const QJsonObject &body, qint
     } else {
         if (kind == QLatin1StringView("system"))
             type = ServerType::SYSTEM;
+        else if (kind == QLatin1StringView("room"))
+            type = ServerType::ROOM_MESSAGE;
         fields = body;
         fields.insert(QStringLiteral("kind"), kind);
     }

@@ -236,6 +236,7 @@ void Session::activate()
                           m_ctx.config->heartbeatIntervalMs},
                          {QStringLiteral("expires_at"), m_claims.expiresAt},
                          {QStringLiteral("data"), seedData}}));
+                joinConnectRoom();
                 replayBacklog(-1);
                 const auto pending = std::exchange(m_pendingBeforeActive, {});
                 for (const auto &[utf8, id] : pending) {

@@ -20,6 +20,7 @@ struct Config;
 class AsyncStore;
 class Hub;
 class MessageService;
+class RoomService;
 
 // The services a session talks to, owned by the application.
 struct SessionContext
@@ -29,6 +30,7 @@ struct SessionContext
     AsyncStore *store = nullptr;
     Hub *hub = nullptr;
     MessageService *messages = nullptr;
+    RoomService *rooms = nullptr;
 };
 
 // One WebSocket connection: authentication, decoding and dispatch of client frames, the backlog
@@ -79,6 +81,13 @@ private:
     void handle(const QJsonValue &id, const Protocol::SendRequest &request);
     void handle(const QJsonValue &id, const Protocol::BroadcastRequest &request);
     void handle(const QJsonValue &id, const Protocol::NotifyRequest &request);
+    void handle(const QJsonValue &id, const Protocol::RoomSettingsRequest &request);
+    void handle(const QJsonValue &id, const Protocol::RoomActionRequest &request);
+    void handle(const QJsonValue &id, const Protocol::RoomInviteRequest &request);
+    void handle(const QJsonValue &id, const Protocol::RoomListRequest &request);
+    void handle(const QJsonValue &id, const Protocol::RoomSendRequest &request);
+    // Joins the room named by ?room_id= (or connect_room) once the session is active.
+    void joinConnectRoom();
 
     std::unique_ptr<QWebSocket> m_socket;
     quint64 m_connectionId;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "restapi.h"
 
+#include "hub/roomservice.h"
+
 #include "config/config.h"
 #include "hub/hub.h"
 #include "net/connectionmanager.h"
 #include "store/asyncstore.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 
 namespace Switchboard::RestApi {
 
@@ -65,6 +68,13 @@ void addHealthRoutes(Router &router, RestServices *s)
                            s->hub, [](Store &store) { return store.messageCount(); },
                            [s, reply](std::optional<qint64> stored, QString) {
                                const HubCounters &c = s->hub->counters();
+                               QJsonArray perRoom;
+                               for (const RoomView &v : s->rooms->list(Sender{0, {}, true, 0}))
+                                   perRoom.append(QJsonObject{
+                                           {QStringLiteral("room_id"), v.record.id},
+                                           {QStringLiteral("members"), v.members},
+                                           {QStringLiteral("online_members"), v.onlineMembers},
+                                           {QStringLiteral("messages"), v.messages}});
                                reply->json(
                                        200,
                                        {{QStringLiteral("connections"),
@@ -85,6 +95,9 @@ void addHealthRoutes(Router &router, RestServices *s)
                                         {QStringLiteral("errors_sent"), qint64(c.errorsSent)},
                                         {QStringLiteral("uptime_seconds"),
                                          s->uptime.elapsed() / 1000},
+                                        {QStringLiteral("rooms"), s->rooms->roomCount()},
+                                        {QStringLiteral("total_rooms"), s->rooms->roomCount()},
+                                        {QStringLiteral("room_stats"), perRoom},
                                         {QStringLiteral("storage"), s->store->backendName()},
                                         {QStringLiteral("version"),
                                          QCoreApplication::applicationVersion()}});

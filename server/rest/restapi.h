@@ -12,6 +12,7 @@ class AsyncStore;
 class ConnectionManager;
 class Hub;
 class MessageService;
+class RoomService;
 class TokenService;
 
 // What the REST handlers work with; owned by the application.
@@ -22,6 +23,7 @@ struct RestServices
     AsyncStore *store = nullptr;
     Hub *hub = nullptr;
     MessageService *messages = nullptr;
+    RoomService *rooms = nullptr;
     ConnectionManager *connections = nullptr;
     QElapsedTimer uptime;
 };
@@ -33,6 +35,7 @@ void addAuthRoutes(Router &router, RestServices *services);
 void addUserRoutes(Router &router, RestServices *services);
 void addPresenceRoutes(Router &router, RestServices *services);
 void addMessageRoutes(Router &router, RestServices *services);
+void addRoomRoutes(Router &router, RestServices *services);
 
 inline void addAll(Router &router, RestServices *services)
 {
@@ -41,6 +44,7 @@ inline void addAll(Router &router, RestServices *services)
     addUserRoutes(router, services);
     addPresenceRoutes(router, services);
     addMessageRoutes(router, services);
+    addRoomRoutes(router, services);
 }
 
 // 1-64 characters of A-Z a-z 0-9 _ . @ -; shared with the operator commands.

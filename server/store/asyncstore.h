@@ -65,6 +65,25 @@ public:
         });
     }
 
+    // Runs a job on the worker thread and waits for it: for start-up work only, never on a
+    // thread that serves sockets once they are open.
+    template <typename R>
+    std::optional<R> call(std::function<R(Store &)> job, QString *error)
+    {
+        std::optional<R> result;
+        QMetaObject::invokeMethod(
+                m_worker,
+                [&]() {
+                    try {
+                        result = job(*m_store);
+                    } catch (const StoreError &e) {
+                        *error = QString::fromUtf8(e.what());
+                    }
+                },
+                Qt::BlockingQueuedConnection);
+        return result;
+    }
+
     // Stores one message in the next group commit; done runs after the commit.
     void append(const NewMessage &message, QObject *context, AppendDone done);
     // Raises a delivery cursor (coalesced; never lowers one).

@@ -3,6 +3,7 @@
 
 #include "errorcode.h"
 
+#include <optional>
 #include <variant>
 
 #include <QJsonObject>
@@ -54,8 +55,50 @@ struct NotifyRequest
     QString priority;
 };
 
+// room_create (create = true) and room_update: unset fields keep their default / value.
+struct RoomSettingsRequest
+{
+    bool create = true;
+    QString roomId;
+    std::optional<QString> name;
+    std::optional<QString> description;
+    std::optional<bool> isPrivate;
+    std::optional<QString> postPolicy; // members | owners | admins
+    std::optional<int> maxMembers;
+    std::optional<bool> announceMembership;
+};
+
+// room_join, room_leave, room_delete, room_get.
+struct RoomActionRequest
+{
+    enum class Action { Join, Leave, Delete, Get };
+    Action action = Action::Get;
+    QString roomId;
+};
+
+struct RoomInviteRequest
+{
+    QString roomId;
+    qint64 userId = 0;
+};
+
+struct RoomListRequest
+{
+};
+
+// A message to a room's members (seed 003's `room_message` maps onto it).
+struct RoomSendRequest
+{
+    QString roomId;
+    QString content;
+    QJsonObject data;
+    QString idempotencyKey;
+};
+
 using ClientMessage = std::variant<AuthRequest, RefreshRequest, PingRequest, SendRequest,
-                                   BroadcastRequest, NotifyRequest>;
+                                   BroadcastRequest, NotifyRequest, RoomSettingsRequest,
+                                   RoomActionRequest, RoomInviteRequest, RoomListRequest,
+                                   RoomSendRequest>;
 
 // A decoded frame: the message and the client's correlation id (any JSON scalar, echoed back).
 struct DecodedFrame

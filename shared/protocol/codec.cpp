@@ -179,7 +179,137 @@ Result decodeSeed000(const QJsonObject &obj, const QString &type, const QJsonVal
                 QStringLiteral("unknown message_type '%1'").arg(type.left(64)), id);
 }
 
+Result decodeRoomId(const QJsonObject &obj, const QJsonValue &id, QString *out)
+{
+    const QJsonValue v = obj.value(QLatin1StringView("room_id"));
+    if (!v.isString() || !validRoomId(v.toString()))
+        return badField(QStringLiteral("room_id"),
+                        QStringLiteral("1-64 characters of A-Z a-z 0-9 _ -"), id);
+    *out = v.toString();
+    return DecodedFrame{};
+}
+
+Result decodeRoomSettings(const QJsonObject &obj, const QJsonValue &id, bool create)
+{
+    RoomSettingsRequest req;
+    req.create = create;
+    const QString error = roomSettingsFromJson(obj, &req);
+    if (!error.isEmpty())
+        return fail(ErrorCode::ValidationError, error, id);
+    return withId(id, std::move(req));
+}
+
+Result decodeRoomAction(const QJsonObject &obj, const QJsonValue &id,
+                        RoomActionRequest::Action action)
+{
+    RoomActionRequest req;
+    req.action = action;
+    if (auto r = decodeRoomId(obj, id, &req.roomId); std::holds_alternative<DecodeError>(r))
+        return r;
+    return withId(id, std::move(req));
+}
+
+Result decodeRoomInvite(const QJsonObject &obj, const QJsonValue &id)
+{
+    RoomInviteRequest req;
+    if (auto r = decodeRoomId(obj, id, &req.roomId); std::holds_alternative<DecodeError>(r))
+        return r;
+    bool ok = false;
+    req.userId = userIdFromJson(obj.value(QLatin1StringView("user_id")), &ok);
+    if (!ok)
+        return badField(QStringLiteral("user_id"), QStringLiteral("a user id (positive integer)"),
+                        id);
+    return withId(id, std::move(req));
+}
+
+Result decodeRoomSend(const QJsonObject &obj, const QJsonValue &id)
+{
+    RoomSendRequest req;
+    if (auto r = decodeRoomId(obj, id, &req.roomId); std::holds_alternative<DecodeError>(r))
+        return r;
+    if (!optionalString(obj, QStringLiteral("content"), &req.content))
+        return badField(QStringLiteral("content"), QStringLiteral("a string"), id);
+    if (!optionalObject(obj, QStringLiteral("data"), &req.data))
+        return badField(QStringLiteral("data"), QStringLiteral("an object"), id);
+    if (!optionalString(obj, QStringLiteral("idempotency_key"), &req.idempotencyKey))
+        return badField(QStringLiteral("idempotency_key"), QStringLiteral("a string"), id);
+    if (req.content.isEmpty() && req.data.isEmpty())
+        return fail(ErrorCode::ValidationError,
+                    QStringLiteral("a room message needs 'content' or 'data'"), id);
+    return withId(id, std::move(req));
+}
+
 } // namespace
+
+bool validRoomId(const QString &id)
+{
+    if (id.isEmpty() || id.size() > 64)
+        return false;
+    for (const QChar c : id) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')
+                || u == '_' || u == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+QString roomSettingsFromJson(const QJsonObject &obj, RoomSettingsRequest *out)
+{
+    const QJsonValue rid = obj.value(QLatin1StringView("room_id"));
+    if (rid.isUndefined() && obj.value(QLatin1StringView("id")).isString() && out->create)
+        out->roomId = obj.value(QLatin1StringView("id")).toString(); // seed 003 REST body
+    else if (rid.isString())
+        out->roomId = rid.toString();
+    if (!validRoomId(out->roomId))
+        return QStringLiteral("field 'room_id' must be 1-64 characters of A-Z a-z 0-9 _ -");
+    auto text = [&obj](const char *key, int max, std::optional<QString> *field) -> QString {
+        const QJsonValue v = obj.value(QLatin1StringView(key));
+        if (v.isUndefined() || v.isNull())
+            return {};
+        if (!v.isString())
+            return QStringLiteral("field '%1' must be a string").arg(QLatin1StringView(key));
+        if (v.toString().size() > max)
+            return QStringLiteral("field '%1' must be at most %2 characters")
+                    .arg(QLatin1StringView(key))
+                    .arg(max);
+        *field = v.toString();
+        return {};
+    };
+    auto flag = [&obj](const char *key, std::optional<bool> *field) -> QString {
+        const QJsonValue v = obj.value(QLatin1StringView(key));
+        if (v.isUndefined() || v.isNull())
+            return {};
+        if (!v.isBool())
+            return QStringLiteral("field '%1' must be true or false").arg(QLatin1StringView(key));
+        *field = v.toBool();
+        return {};
+    };
+    QString e = text("name", MAX_ROOM_NAME_CHARS, &out->name);
+    if (e.isEmpty())
+        e = text("description", MAX_ROOM_DESCRIPTION_CHARS, &out->description);
+    if (e.isEmpty())
+        e = text("post_policy", 16, &out->postPolicy);
+    if (e.isEmpty())
+        e = flag("private", &out->isPrivate);
+    if (e.isEmpty())
+        e = flag("announce_membership", &out->announceMembership);
+    if (!e.isEmpty())
+        return e;
+    if (out->postPolicy && *out->postPolicy != QLatin1StringView("members")
+        && *out->postPolicy != QLatin1StringView("owners")
+        && *out->postPolicy != QLatin1StringView("admins"))
+        return QStringLiteral("field 'post_policy' must be 'members', 'owners' or 'admins'");
+    const QJsonValue max = obj.value(QLatin1StringView("max_members"));
+    if (!max.isUndefined() && !max.isNull()) {
+        const double d = max.toDouble(-1);
+        if (!max.isDouble() || d < 0 || d > 1000000 || d != double(int(d)))
+            return QStringLiteral("field 'max_members' must be an integer from 0 to 1000000");
+        out->maxMembers = int(d);
+    }
+    return {};
+}
 
 qint64 userIdFromJson(const QJsonValue &value, bool *valid)
 {
@@ -246,6 +376,24 @@ std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8)
         return decodeBroadcast(obj, id, QStringLiteral("content"));
     if (type == ClientType::NOTIFY || type == QLatin1StringView("notification"))
         return decodeNotify(obj, id);
+    if (type == ClientType::ROOM_SEND || type == ServerType::ROOM_MESSAGE)
+        return decodeRoomSend(obj, id);
+    if (type == ClientType::ROOM_JOIN)
+        return decodeRoomAction(obj, id, RoomActionRequest::Action::Join);
+    if (type == ClientType::ROOM_LEAVE)
+        return decodeRoomAction(obj, id, RoomActionRequest::Action::Leave);
+    if (type == ClientType::ROOM_GET)
+        return decodeRoomAction(obj, id, RoomActionRequest::Action::Get);
+    if (type == ClientType::ROOM_DELETE)
+        return decodeRoomAction(obj, id, RoomActionRequest::Action::Delete);
+    if (type == ClientType::ROOM_LIST)
+        return withId(id, RoomListRequest{});
+    if (type == ClientType::ROOM_CREATE)
+        return decodeRoomSettings(obj, id, true);
+    if (type == ClientType::ROOM_UPDATE)
+        return decodeRoomSettings(obj, id, false);
+    if (type == ClientType::ROOM_INVITE)
+        return decodeRoomInvite(obj, id);
     // Seed 002: {type: "message", to_user_id, message}.
     if (type == QLatin1StringView("message"))
         return decodeSend(obj, id, QStringLiteral("to_user_id"), QStringLiteral("message"));

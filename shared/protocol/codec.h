@@ -16,4 +16,12 @@ std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8);
 // Parses a user id given as a JSON number or a numeric string; 0 when absent or invalid.
 qint64 userIdFromJson(const QJsonValue &value, bool *valid = nullptr);
 
+// Room ids: 1-64 characters of A-Z a-z 0-9 _ - (they appear in URLs and stream names).
+bool validRoomId(const QString &id);
+constexpr int MAX_ROOM_NAME_CHARS = 100;
+constexpr int MAX_ROOM_DESCRIPTION_CHARS = 1000;
+// Checks and fills room settings from a JSON object (WebSocket frame or REST body); returns
+// an error message naming the field, empty when valid.
+QString roomSettingsFromJson(const QJsonObject &obj, RoomSettingsRequest *out);
+
 } // namespace Switchboard::Protocol

@@ -20,6 +20,7 @@ QLatin1StringView errorCodeName(ErrorCode code)
     case ErrorCode::InternalError: return QLatin1StringView("INTERNAL_ERROR");
     case ErrorCode::Unavailable: return QLatin1StringView("UNAVAILABLE");
     case ErrorCode::TokenExpired: return QLatin1StringView("TOKEN_EXPIRED");
+    case ErrorCode::LimitReached: return QLatin1StringView("LIMIT_REACHED");
     }
     return QLatin1StringView("INTERNAL_ERROR");
 }
@@ -35,7 +36,8 @@ int errorCodeHttpStatus(ErrorCode code)
     case ErrorCode::Forbidden: return 403;
     case ErrorCode::NotFound: return 404;
     case ErrorCode::MethodNotAllowed: return 405;
-    case ErrorCode::Conflict: return 409;
+    case ErrorCode::Conflict:
+    case ErrorCode::LimitReached: return 409;
     case ErrorCode::TooLarge: return 413;
     case ErrorCode::RateLimited: return 429;
     case ErrorCode::MessageProcessingError:

@@ -22,6 +22,7 @@ enum class ErrorCode {
     InternalError,
     Unavailable,
     TokenExpired,
+    LimitReached, // a configured limit (rooms, rooms per user, members of a room)
 };
 
 QLatin1StringView errorCodeName(ErrorCode code);

@@ -18,6 +18,15 @@ constexpr QLatin1StringView PING{"ping"};
 constexpr QLatin1StringView SEND{"send"};
 constexpr QLatin1StringView BROADCAST{"broadcast"};
 constexpr QLatin1StringView NOTIFY{"notify"};
+constexpr QLatin1StringView ROOM_CREATE{"room_create"};
+constexpr QLatin1StringView ROOM_UPDATE{"room_update"};
+constexpr QLatin1StringView ROOM_DELETE{"room_delete"};
+constexpr QLatin1StringView ROOM_JOIN{"room_join"};
+constexpr QLatin1StringView ROOM_LEAVE{"room_leave"};
+constexpr QLatin1StringView ROOM_INVITE{"room_invite"};
+constexpr QLatin1StringView ROOM_LIST{"room_list"};
+constexpr QLatin1StringView ROOM_GET{"room_get"};
+constexpr QLatin1StringView ROOM_SEND{"room_send"};
 } // namespace ClientType
 
 // Event types the server sends.
@@ -34,6 +43,15 @@ constexpr QLatin1StringView USER_STATUS{"user_status"};
 constexpr QLatin1StringView TOKEN_EXPIRING{"token_expiring"};
 constexpr QLatin1StringView SYNC_COMPLETE{"sync_complete"};
 constexpr QLatin1StringView ERROR{"error"};
+constexpr QLatin1StringView ROOM_MESSAGE{"room_message"};
+constexpr QLatin1StringView USER_JOINED{"user_joined"};
+constexpr QLatin1StringView USER_LEFT{"user_left"};
+constexpr QLatin1StringView ROOM{"room"}; // one room's details (reply to room_get, room_create, ...)
+constexpr QLatin1StringView ROOMS{"rooms"}; // reply to room_list
+constexpr QLatin1StringView ROOM_JOINED{"room_joined"}; // reply to room_join
+constexpr QLatin1StringView ROOM_LEFT{"room_left"}; // reply to room_leave
+constexpr QLatin1StringView ROOM_DELETED{"room_deleted"}; // to the members of a deleted room
+constexpr QLatin1StringView ROOM_INVITED{"room_invited"}; // to a user invited to a private room
 } // namespace ServerType
 
 // WebSocket close codes used by the server (RFC 6455 codes plus the 4xxx application range).
@@ -54,5 +72,6 @@ constexpr int RATE_LIMITED = 4029; // too many frames, or a client that does not
 
 // Streams that hold persisted messages, each with its own monotonic sequence.
 inline QString userStream(qint64 userId) { return QStringLiteral("u:") + QString::number(userId); }
+inline QString roomStream(const QString &roomId) { return QStringLiteral("r:") + roomId; }
 
 } // namespace Switchboard::Protocol

@@ -104,7 +104,7 @@ TestServer::~TestServer()
 
 bool TestServer::start(QString *error)
 {
-    if (m_backend == QLatin1StringView("postgres")) {
+    if (m_backend == QLatin1StringView("postgres") && m_pgDatabase.isEmpty()) {
         m_config.databaseUrl = createDatabase(&m_pgDatabase, error);
         if (m_config.databaseUrl.isEmpty())
             return false;

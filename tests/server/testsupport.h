@@ -35,6 +35,7 @@ public:
     explicit TestServer(const QString &backend, std::function<void(Config &)> tweak = {});
     ~TestServer();
 
+    // start() after stop() restarts on the same data directory / database.
     bool start(QString *error);
     void stop();
     Application *app() { return m_app.get(); }

@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: MIT
+#include "roomservice.h"
+
+#include "config/config.h"
+#include "hub/hub.h"
+#include "net/session.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+#include "store/asyncstore.h"
+
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QPointer>
+
+Q_LOGGING_CATEGORY(lcRooms, "switchboard.rooms")
+
+namespace Switchboard {
+
+using namespace Protocol;
+
+namespace {
+
+RoomFailure failure(ErrorCode code, const QString &message)
+{
+    return RoomFailure{code, message};
+}
+
+QString notFound(const QString &roomId)
+{
+    return QStringLiteral("no room '%1'").arg(roomId);
+}
+
+} // namespace
+
+RoomService::RoomService(const Config *config, AsyncStore *store, Hub *hub, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_store(store)
+    , m_hub(hub)
+{
+}
+
+bool RoomService::load(QString *error)
+{
+    struct Snapshot
+    {
+        QList<RoomRecord> rooms;
+        QList<RoomMember> members;
+        QList<QPair<QString, qint64>> invites;
+        QHash<QString, qint64> lastSeqs;
+    };
+    const QStringList defaults = m_config->defaultRooms;
+    auto snapshot = m_store->call<Snapshot>(
+            [defaults](Store &store) {
+                const qint64 now = Events::nowMs();
+                for (qsizetype i = 0; i < defaults.size(); ++i) {
+                    const QString &item = defaults[i];
+                    RoomRecord r;
+                    r.id = item.section(QLatin1Char(':'), 0, 0);
+                    r.name = r.id;
+                    r.createdAt = now + i; // lists show them in configuration order
+                    if (item.section(QLatin1Char(':'), 1) == QLatin1StringView("readonly"))
+                        r.postPolicy = QStringLiteral("admins");
+                    store.createRoom(r); // no-op when it exists (an operator may have changed it)
+                }
+                Snapshot s;
+                s.rooms = store.rooms();
+                s.members = store.roomMembers();
+                s.invites = store.roomInvites();
+                for (const RoomRecord &r : std::as_const(s.rooms))
+                    s.lastSeqs.insert(r.id, store.lastSeq(roomStream(r.id)));
+                return s;
+            },
+            error);
+    if (!snapshot)
+        return false;
+    m_rooms.clear();
+    m_userRooms.clear();
+    for (const RoomRecord &r : std::as_const(snapshot->rooms))
+        m_rooms.insert(r.id, Room{r, {}, {}, snapshot->lastSeqs.value(r.id)});
+    for (const RoomMember &m : std::as_const(snapshot->members))
+        addMemberLocally(m.roomId, m.userId, m.role);
+    for (const auto &[roomId, userId] : std::as_const(snapshot->invites)) {
+        if (auto it = m_rooms.find(roomId); it != m_rooms.end())
+            it->invites.insert(userId);
+    }
+    qCInfo(lcRooms) << m_rooms.size() << "rooms," << snapshot->members.size() << "memberships";
+    return true;
+}
+
+// --- the in-memory index
+
+void RoomService::addMemberLocally(const QString &roomId, qint64 userId, const QString &role)
+{
+    auto it = m_rooms.find(roomId);
+    if (it == m_rooms.end())
+        return;
+    it->members.insert(userId, role);
+    it->invites.remove(userId);
+    m_userRooms[userId].insert(roomId);
+}
+
+void RoomService::removeMemberLocally(const QString &roomId, qint64 userId)
+{
+    if (auto it = m_rooms.find(roomId); it != m_rooms.end())
+        it->members.remove(userId);
+    if (auto it = m_userRooms.find(userId); it != m_userRooms.end()) {
+        it->remove(roomId);
+        if (it->isEmpty())
+            m_userRooms.erase(it);
+    }
+}
+
+int RoomService::limitOf(const Room &room) const
+{
+    const int own = room.record.maxMembers;
+    return own > 0 ? std::min(own, m_config->maxRoomMembers) : m_config->maxRoomMembers;
+}
+
+bool RoomService::isMember(const QString &roomId, qint64 userId) const
+{
+    const auto it = m_rooms.constFind(roomId);
+    return it != m_rooms.cend() && it->members.contains(userId);
+}
+
+QStringList RoomService::roomsOf(qint64 userId) const
+{
+    QStringList out = m_userRooms.value(userId).values();
+    out.sort();
+    return out;
+}
+
+QList<RoomMember> RoomService::members(const QString &roomId) const
+{
+    QList<RoomMember> out;
+    const auto it = m_rooms.constFind(roomId);
+    if (it == m_rooms.cend())
+        return out;
+    for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
+        out << RoomMember{roomId, m.key(), m.value(), 0};
+    std::sort(out.begin(), out.end(),
+              [](const RoomMember &a, const RoomMember &b) { return a.userId < b.userId; });
+    return out;
+}
+
+qint64 RoomService::totalRoomMessages() const
+{
+    qint64 n = 0;
+    for (const Room &r : m_rooms)
+        n += r.lastSeq;
+    return n;
+}
+
+RoomView RoomService::viewOf(const Room &room, const Sender &viewer) const
+{
+    RoomView v;
+    v.record = room.record;
+    v.members = int(room.members.size());
+    for (auto it = room.members.cbegin(); it != room.members.cend(); ++it) {
+        if (m_hub->isOnline(it.key()))
+            ++v.onlineMembers;
+    }
+    v.messages = room.lastSeq;
+    v.myRole = room.members.value(viewer.userId);
+    v.invited = room.invites.contains(viewer.userId);
+    return v;
+}
+
+bool RoomService::canSee(const QString &roomId, const Sender &viewer) const
+{
+    const auto it = m_rooms.constFind(roomId);
+    if (it == m_rooms.cend())
+        return false;
+    return !it->record.isPrivate || viewer.admin || viewer.userId == 0
+            || it->members.contains(viewer.userId) || it->invites.contains(viewer.userId);
+}
+
+std::optional<RoomView> RoomService::view(const QString &roomId, const Sender &viewer) const
+{
+    const auto it = m_rooms.constFind(roomId);
+    if (it == m_rooms.cend())
+        return std::nullopt;
+    return viewOf(*it, viewer);
+}
+
+QList<RoomView> RoomService::list(const Sender &viewer) const
+{
+    QList<RoomView> out;
+    for (const Room &r : m_rooms) {
+        if (canSee(r.record.id, viewer))
+            out << viewOf(r, viewer);
+    }
+    std::sort(out.begin(), out.end(), [](const RoomView &a, const RoomView &b) {
+        return a.record.createdAt != b.record.createdAt ? a.record.createdAt < b.record.createdAt
+                                                        : a.record.id < b.record.id;
+    });
+    return out;
+}
+
+std::optional<RoomFailure> RoomService::checkCanManage(const Room &room, const Sender &actor) const
+{
+    // The server (API key) and admins manage every room; owners their own.
+    if (actor.userId == 0 || actor.admin
+        || room.members.value(actor.userId) == QLatin1StringView("owner"))
+        return std::nullopt;
+    return failure(ErrorCode::Forbidden,
+                   QStringLiteral("only an owner of room '%1' or an admin may do that")
+                           .arg(room.record.id));
+}
+
+QJsonObject RoomService::toJson(const RoomView &v)
+{
+    QJsonObject o{{QStringLiteral("room_id"), v.record.id},
+                  {QStringLiteral("name"), v.record.name},
+                  {QStringLiteral("description"), v.record.description},
+                  {QStringLiteral("private"), v.record.isPrivate},
+                  {QStringLiteral("post_policy"), v.record.postPolicy},
+                  {QStringLiteral("max_members"), v.record.maxMembers},
+                  {QStringLiteral("announce_membership"), v.record.announceMembership},
+                  {QStringLiteral("created_by"), v.record.createdBy},
+                  {QStringLiteral("created_at"), v.record.createdAt},
+                  {QStringLiteral("members"), v.members},
+                  {QStringLiteral("online_members"), v.onlineMembers},
+                  {QStringLiteral("messages"), v.messages},
+                  {QStringLiteral("stream"), roomStream(v.record.id)}};
+    if (!v.myRole.isEmpty())
+        o.insert(QStringLiteral("role"), v.myRole);
+    if (v.invited)
+        o.insert(QStringLiteral("invited"), true);
+    return o;
+}
+
+QJsonArray RoomService::membersJson(const QString &roomId) const
+{
+    QJsonArray out;
+    for (const RoomMember &m : members(roomId))
+        out.append(QJsonObject{{QStringLiteral("user_id"), m.userId},
+                               {QStringLiteral("role"), m.role},
+                               {QStringLiteral("online"), m_hub->isOnline(m.userId)}});
+    return out;
+}
+
+// --- fan-out
+
+int RoomService::publishToRoom(const QString &roomId, const QByteArray &frame,
+                               quint64 exceptConnection)
+{
+    const auto it = m_rooms.constFind(roomId);
+    if (it == m_rooms.cend())
+        return 0;
+    int count = 0;
+    for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
+        count += m_hub->deliverToUser(m.key(), frame, exceptConnection);
+    return count;
+}
+
+void RoomService::announce(const Room &room, QLatin1StringView type, const Sender &who,
+                           quint64 exceptConnection)
+{
+    if (!room.record.announceMembership)
+        return;
+    QJsonObject fields{{QStringLiteral("room_id"), room.record.id},
+                       {QStringLiteral("user_id"), who.userId}};
+    if (!who.username.isEmpty())
+        fields.insert(QStringLiteral("username"), who.username);
+    fields.insert(QStringLiteral("members"), int(room.members.size()));
+    publishToRoom(room.record.id, Events::encode(type, fields), exceptConnection);
+}
+
+// --- operations
+
+void RoomService::create(const Sender &actor, const RoomSettingsRequest &request,
+                         QObject *context, Done done)
+{
+    if (m_rooms.contains(request.roomId)) {
+        done(std::nullopt, failure(ErrorCode::Conflict,
+                                   QStringLiteral("room '%1' exists already").arg(request.roomId)));
+        return;
+    }
+    if (m_rooms.size() >= m_config->maxRooms) {
+        done(std::nullopt,
+             failure(ErrorCode::LimitReached,
+                     QStringLiteral("the server holds its maximum of %1 rooms").arg(m_config->maxRooms)));
+        return;
+    }
+    if (actor.userId && m_userRooms.value(actor.userId).size() >= m_config->maxRoomsPerUser) {
+        done(std::nullopt, failure(ErrorCode::LimitReached,
+                                   QStringLiteral("a user may be a member of at most %1 rooms")
+                                           .arg(m_config->maxRoomsPerUser)));
+        return;
+    }
+    RoomRecord r;
+    r.id = request.roomId;
+    r.name = request.name.value_or(request.roomId);
+    r.description = request.description.value_or(QString());
+    r.isPrivate = request.isPrivate.value_or(false);
+    r.postPolicy = request.postPolicy.value_or(QStringLiteral("members"));
+    r.maxMembers = request.maxMembers.value_or(0);
+    r.announceMembership = request.announceMembership.value_or(true);
+    r.createdBy = actor.userId;
+    r.createdAt = Events::nowMs();
+    // Reserved at once, so a second create of the same id is refused while this one commits.
+    m_rooms.insert(r.id, Room{r, {}, {}, 0});
+    if (actor.userId)
+        addMemberLocally(r.id, actor.userId, QStringLiteral("owner"));
+    QPointer<QObject> guard(context);
+    const qint64 owner = actor.userId;
+    m_store->run<bool>(
+            this,
+            [r, owner](Store &store) {
+                if (!store.createRoom(r))
+                    return false;
+                if (owner)
+                    store.addRoomMember(RoomMember{r.id, owner, QStringLiteral("owner"), r.createdAt});
+                return true;
+            },
+            [this, r, actor, guard, done](std::optional<bool> ok, QString error) {
+                if (!ok || !*ok) {
+                    if (actor.userId)
+                        removeMemberLocally(r.id, actor.userId);
+                    m_rooms.remove(r.id);
+                    qCWarning(lcRooms) << "creating room" << r.id << "failed:" << error;
+                    if (guard)
+                        done(std::nullopt,
+                             ok ? failure(ErrorCode::Conflict,
+                                          QStringLiteral("room '%1' exists already").arg(r.id))
+                                : failure(ErrorCode::MessageProcessingError,
+                                          QStringLiteral("the room could not be stored")));
+                    return;
+                }
+                qCInfo(lcRooms) << "room" << r.id << "created by" << actor.userId;
+                if (guard)
+                    done(view(r.id, actor), std::nullopt);
+            });
+}
+
+void RoomService::update(const Sender &actor, const RoomSettingsRequest &request,
+                         QObject *context, Done done)
+{
+    auto it = m_rooms.find(request.roomId);
+    if (it == m_rooms.end()) {
+        done(std::nullopt, failure(ErrorCode::NotFound, notFound(request.roomId)));
+        return;
+    }
+    if (auto denied = checkCanManage(*it, actor)) {
+        done(std::nullopt, denied);
+        return;
+    }
+    RoomRecord r = it->record;
+    if (request.name)
+        r.name = *request.name;
+    if (request.description)
+        r.description = *request.description;
+    if (request.isPrivate)
+        r.isPrivate = *request.isPrivate;
+    if (request.postPolicy)
+        r.postPolicy = *request.postPolicy;
+    if (request.maxMembers)
+        r.maxMembers = *request.maxMembers;
+    if (request.announceMembership)
+        r.announceMembership = *request.announceMembership;
+    const RoomRecord before = it->record;
+    it->record = r;
+    QPointer<QObject> guard(context);
+    m_store->run<bool>(
+            this, [r](Store &store) { return store.updateRoom(r); },
+            [this, r, before, actor, guard, done](std::optional<bool> ok, QString error) {
+                auto it = m_rooms.find(r.id);
+                if (!ok || !*ok) {
+                    if (it != m_rooms.end())
+                        it->record = before;
+                    qCWarning(lcRooms) << "updating room" << r.id << "failed:" << error;
+                    if (guard)
+                        done(std::nullopt, failure(ErrorCode::MessageProcessingError,
+                                                   QStringLiteral("the room could not be stored")));
+                    return;
+                }
+                if (guard)
+                    done(view(r.id, actor), std::nullopt);
+            });
+}
+
+void RoomService::remove(const Sender &actor, const QString &roomId, QObject *context, Done done)
+{
+    auto it = m_rooms.find(roomId);
+    if (it == m_rooms.end()) {
+        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+        return;
+    }
+    if (auto denied = checkCanManage(*it, actor)) {
+        done(std::nullopt, denied);
+        return;
+    }
+    const RoomView last = viewOf(*it, actor);
+    // Members hear about it first, then the room is gone from the index at once (no more
+    // posts or joins), then from the store.
+    publishToRoom(roomId, Events::encode(ServerType::ROOM_DELETED, {{QStringLiteral("room_id"), roomId}}),
+                  0);
+    const QList<qint64> memberIds = it->members.keys();
+    for (qint64 userId : memberIds)
+        removeMemberLocally(roomId, userId);
+    m_rooms.erase(it);
+    QPointer<QObject> guard(context);
+    m_store->run<bool>(
+            this, [roomId](Store &store) { return store.deleteRoom(roomId); },
+            [roomId, last, guard, done](std::optional<bool> ok, QString error) {
+                if (!ok) {
+                    qCWarning(lcRooms) << "deleting room" << roomId << "failed:" << error;
+                    if (guard)
+                        done(std::nullopt, failure(ErrorCode::MessageProcessingError,
+                                                   QStringLiteral("the room could not be deleted")));
+                    return;
+                }
+                qCInfo(lcRooms) << "room" << roomId << "deleted";
+                if (guard)
+                    done(last, std::nullopt);
+            });
+}
+
+void RoomService::join(const Sender &actor, const QString &roomId, QObject *context, Done done)
+{
+    auto it = m_rooms.find(roomId);
+    if (it == m_rooms.end()) {
+        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+        return;
+    }
+    if (actor.userId == 0) {
+        done(std::nullopt, failure(ErrorCode::ValidationError,
+                                   QStringLiteral("the server itself cannot join rooms")));
+        return;
+    }
+    if (it->members.contains(actor.userId)) {
+        done(std::nullopt, failure(ErrorCode::Conflict,
+                                   QStringLiteral("already a member of room '%1'").arg(roomId)));
+        return;
+    }
+    if (it->record.isPrivate && !actor.admin && !it->invites.contains(actor.userId)) {
+        done(std::nullopt,
+             failure(ErrorCode::Forbidden,
+                     QStringLiteral("room '%1' is private: it takes an invitation").arg(roomId)));
+        return;
+    }
+    if (it->members.size() >= limitOf(*it)) {
+        done(std::nullopt, failure(ErrorCode::LimitReached,
+                                   QStringLiteral("room '%1' is full (%2 members)")
+                                           .arg(roomId)
+                                           .arg(limitOf(*it))));
+        return;
+    }
+    if (m_userRooms.value(actor.userId).size() >= m_config->maxRoomsPerUser) {
+        done(std::nullopt, failure(ErrorCode::LimitReached,
+                                   QStringLiteral("a user may be a member of at most %1 rooms")
+                                           .arg(m_config->maxRoomsPerUser)));
+        return;
+    }
+    const bool wasInvited = it->invites.contains(actor.userId);
+    addMemberLocally(roomId, actor.userId, QStringLiteral("member"));
+    const RoomMember member{roomId, actor.userId, QStringLiteral("member"), Events::nowMs()};
+    QPointer<QObject> guard(context);
+    m_store->run<bool>(
+            this,
+            [member, wasInvited](Store &store) {
+                const bool added = store.addRoomMember(member);
+                if (wasInvited)
+                    store.setRoomInvite(member.roomId, member.userId, false);
+                return added;
+            },
+            [this, roomId, actor, wasInvited, guard, done](std::optional<bool> ok, QString error) {
+                if (!ok) {
+                    removeMemberLocally(roomId, actor.userId);
+                    if (wasInvited)
+                        if (auto it = m_rooms.find(roomId); it != m_rooms.end())
+                            it->invites.insert(actor.userId);
+                    qCWarning(lcRooms) << "joining room" << roomId << "failed:" << error;
+                    if (guard)
+                        done(std::nullopt, failure(ErrorCode::MessageProcessingError,
+                                                   QStringLiteral("the membership could not be stored")));
+                    return;
+                }
+                const auto it = m_rooms.constFind(roomId);
+                if (it == m_rooms.cend()) {
+                    if (guard)
+                        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+                    return;
+                }
+                announce(*it, ServerType::USER_JOINED, actor, actor.connectionId);
+                if (guard)
+                    done(viewOf(*it, actor), std::nullopt);
+            });
+}
+
+void RoomService::leave(const Sender &actor, const QString &roomId, QObject *context, Done done)
+{
+    auto it = m_rooms.find(roomId);
+    if (it == m_rooms.end()) {
+        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+        return;
+    }
+    if (!it->members.contains(actor.userId)) {
+        done(std::nullopt, failure(ErrorCode::Conflict,
+                                   QStringLiteral("not a member of room '%1'").arg(roomId)));
+        return;
+    }
+    const QString role = it->members.value(actor.userId);
+    removeMemberLocally(roomId, actor.userId);
+    QPointer<QObject> guard(context);
+    m_store->run<bool>(
+            this, [roomId, actor](Store &store) { return store.removeRoomMember(roomId, actor.userId); },
+            [this, roomId, role, actor, guard, done](std::optional<bool> ok, QString error) {
+                if (!ok) {
+                    addMemberLocally(roomId, actor.userId, role);
+                    qCWarning(lcRooms) << "leaving room" << roomId << "failed:" << error;
+                    if (guard)
+                        done(std::nullopt, failure(ErrorCode::MessageProcessingError,
+                                                   QStringLiteral("the membership could not be removed")));
+                    return;
+                }
+                const auto it = m_rooms.constFind(roomId);
+                if (it == m_rooms.cend()) {
+                    if (guard)
+                        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+                    return;
+                }
+                announce(*it, ServerType::USER_LEFT, actor, 0);
+                if (guard)
+                    done(viewOf(*it, actor), std::nullopt);
+            });
+}
+
+void RoomService::invite(const Sender &actor, const QString &roomId, qint64 userId,
+                         QObject *context, Done done)
+{
+    auto it = m_rooms.find(roomId);
+    if (it == m_rooms.end()) {
+        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+        return;
+    }
+    if (auto denied = checkCanManage(*it, actor)) {
+        done(std::nullopt, denied);
+        return;
+    }
+    if (it->members.contains(userId)) {
+        done(std::nullopt, failure(ErrorCode::Conflict,
+                                   QStringLiteral("user %1 is a member of room '%2' already")
+                                           .arg(userId)
+                                           .arg(roomId)));
+        return;
+    }
+    it->invites.insert(userId);
+    QPointer<QObject> guard(context);
+    m_store->run<bool>(
+            this,
+            [roomId, userId](Store &store) {
+                if (!store.userById(userId))
+                    return false;
+                store.setRoomInvite(roomId, userId, true);
+                return true;
+            },
+            [this, roomId, userId, actor, guard, done](std::optional<bool> ok, QString error) {
+                auto it = m_rooms.find(roomId);
+                if (!ok || !*ok) {
+                    if (it != m_rooms.end())
+                        it->invites.remove(userId);
+                    if (guard)
+                        done(std::nullopt,
+                             ok ? failure(ErrorCode::NotFound, QStringLiteral("no user %1").arg(userId))
+                                : failure(ErrorCode::MessageProcessingError,
+                                          QStringLiteral("the invitation could not be stored: %1")
+                                                  .arg(error)));
+                    return;
+                }
+                if (it == m_rooms.end()) {
+                    if (guard)
+                        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+                    return;
+                }
+                m_hub->deliverToUser(userId,
+                                     Events::encode(ServerType::ROOM_INVITED,
+                                                    {{QStringLiteral("room_id"), roomId},
+                                                     {QStringLiteral("name"), it->record.name},
+                                                     {QStringLiteral("by"), actor.userId}}),
+                                     0);
+                if (guard)
+                    done(viewOf(*it, actor), std::nullopt);
+            });
+}
+
+void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObject *context,
+                       MessageService::Done done)
+{
+    const auto it = m_rooms.constFind(request.roomId);
+    if (it == m_rooms.cend()) {
+        done(std::nullopt, SendFailure{ErrorCode::NotFound, notFound(request.roomId)});
+        return;
+    }
+    const bool server = actor.userId == 0;
+    const QString role = it->members.value(actor.userId);
+    if (!server && !actor.admin && role.isEmpty()) {
+        done(std::nullopt, SendFailure{ErrorCode::Forbidden,
+                                       QStringLiteral("join room '%1' before posting to it")
+                                               .arg(request.roomId)});
+        return;
+    }
+    const QString &policy = it->record.postPolicy;
+    const bool allowed = server || actor.admin || policy == QLatin1StringView("members")
+            || (policy == QLatin1StringView("owners") && role == QLatin1StringView("owner"));
+    if (!allowed) {
+        done(std::nullopt,
+             SendFailure{ErrorCode::Forbidden,
+                         QStringLiteral("room '%1' is read-only: only %2 may post")
+                                 .arg(request.roomId, policy)});
+        return;
+    }
+    QJsonObject body{{QStringLiteral("from"), actor.userId},
+                     {QStringLiteral("room_id"), request.roomId}};
+    if (!actor.username.isEmpty())
+        body.insert(QStringLiteral("from_name"), actor.username);
+    if (!request.content.isEmpty())
+        body.insert(QStringLiteral("content"), request.content);
+    if (!request.data.isEmpty())
+        body.insert(QStringLiteral("data"), request.data);
+    NewMessage message;
+    message.kind = QStringLiteral("room");
+    message.senderId = actor.userId;
+    message.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    message.streams << roomStream(request.roomId);
+    message.idempotencyKey = request.idempotencyKey;
+    message.createdAt = Events::nowMs();
+    QPointer<QObject> guard(context);
+    const QString roomId = request.roomId;
+    m_store->append(
+            message, this,
+            [this, roomId, body, message, actor, guard, done](std::optional<AppendResult> result,
+                                                              QString error) {
+                if (!result) {
+                    qCWarning(lcRooms) << "storing a room message failed:" << error;
+                    if (guard)
+                        done(std::nullopt, SendFailure{ErrorCode::MessageProcessingError,
+                                                       QStringLiteral("the message could not be stored")});
+                    return;
+                }
+                const qint64 seq = result->seqs.value(0);
+                if (!result->duplicate) {
+                    m_hub->counters().messagesStored++;
+                    if (auto it = m_rooms.find(roomId); it != m_rooms.end()) {
+                        it->lastSeq = std::max(it->lastSeq, seq);
+                        publishToRoom(roomId,
+                                      MessageService::encodeEvent(message.kind, body,
+                                                                  result->messageId,
+                                                                  message.streams[0], seq,
+                                                                  result->createdAt),
+                                      actor.connectionId);
+                    }
+                }
+                if (guard)
+                    done(SendOutcome{result->messageId, message.streams[0], seq,
+                                     result->createdAt, result->duplicate},
+                         std::nullopt);
+            });
+}
+
+} // namespace Switchboard

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "hub/messageservice.h"
+#include "protocol/clientmessages.h"
+#include "store/store.h"
+
+#include <functional>
+#include <optional>
+
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+
+namespace Switchboard {
+
+struct Config;
+class AsyncStore;
+class Hub;
+
+struct RoomFailure
+{
+    Protocol::ErrorCode code;
+    QString message;
+};
+
+// One room as the API shows it.
+struct RoomView
+{
+    RoomRecord record;
+    int members = 0;
+    int onlineMembers = 0;
+    qint64 messages = 0; // messages ever posted (the stream's last sequence number)
+    QString myRole; // the viewer's role: owner | member | "" (not a member)
+    bool invited = false; // the viewer holds an invitation
+};
+
+// Rooms and their memberships: an in-memory index of what the store holds (loaded at start,
+// written through on every change), the rules (privacy, post policy, limits), and the fan-out
+// of room events to the online members' connections.
+class RoomService : public QObject
+{
+    Q_OBJECT
+
+public:
+    using Done = std::function<void(std::optional<RoomView>, std::optional<RoomFailure>)>;
+
+    RoomService(const Config *config, AsyncStore *store, Hub *hub, QObject *parent = nullptr);
+
+    // Loads rooms, memberships, invitations and message counts, and creates the configured
+    // default rooms; blocks (at start only).
+    bool load(QString *error);
+
+    void create(const Sender &actor, const Protocol::RoomSettingsRequest &request,
+                QObject *context, Done done);
+    void update(const Sender &actor, const Protocol::RoomSettingsRequest &request,
+                QObject *context, Done done);
+    void remove(const Sender &actor, const QString &roomId, QObject *context, Done done);
+    void join(const Sender &actor, const QString &roomId, QObject *context, Done done);
+    void leave(const Sender &actor, const QString &roomId, QObject *context, Done done);
+    void invite(const Sender &actor, const QString &roomId, qint64 userId, QObject *context,
+                Done done);
+    // Stores and delivers a room message; `done` runs after the commit (for the ack).
+    void post(const Sender &actor, const Protocol::RoomSendRequest &request, QObject *context,
+              MessageService::Done done);
+
+    // Rooms the viewer may see (public ones, its own, all for admins), oldest first.
+    QList<RoomView> list(const Sender &viewer) const;
+    std::optional<RoomView> view(const QString &roomId, const Sender &viewer) const;
+    // Whether the viewer may see the room's details and members.
+    bool canSee(const QString &roomId, const Sender &viewer) const;
+    QList<RoomMember> members(const QString &roomId) const;
+    bool exists(const QString &roomId) const { return m_rooms.contains(roomId); }
+    bool isMember(const QString &roomId, qint64 userId) const;
+    QStringList roomsOf(qint64 userId) const;
+    int roomCount() const { return int(m_rooms.size()); }
+    qint64 totalRoomMessages() const;
+
+    // The JSON shape of a room in replies and REST (docs/PROTOCOL.md, "Rooms").
+    static QJsonObject toJson(const RoomView &view);
+    QJsonArray membersJson(const QString &roomId) const;
+
+    // Delivers an encoded event to every online member's connections but one (0 = none).
+    int publishToRoom(const QString &roomId, const QByteArray &frame, quint64 exceptConnection);
+
+private:
+    struct Room
+    {
+        RoomRecord record;
+        QHash<qint64, QString> members; // user id -> role
+        QSet<qint64> invites;
+        qint64 lastSeq = 0;
+    };
+
+    RoomView viewOf(const Room &room, const Sender &viewer) const;
+    std::optional<RoomFailure> checkCanManage(const Room &room, const Sender &actor) const;
+    void addMemberLocally(const QString &roomId, qint64 userId, const QString &role);
+    void removeMemberLocally(const QString &roomId, qint64 userId);
+    void announce(const Room &room, QLatin1StringView type, const Sender &who,
+                  quint64 exceptConnection);
+    int limitOf(const Room &room) const;
+
+    const Config *m_config;
+    AsyncStore *m_store;
+    Hub *m_hub;
+    QHash<QString, Room> m_rooms;
+    QHash<qint64, QSet<QString>> m_userRooms;
+};
+
+} // namespace Switchboard
