@@ -22,7 +22,45 @@ private slots:
     void eventsCarryTypeAndTimestamp();
     void userIds_data();
     void userIds();
+    void roomFrames();
 };
+
+void tst_Codec::roomFrames()
+{
+    auto decode = [](const QByteArray &json) { return decodeClientFrame(json); };
+    auto create = decode(R"({"type":"room_create","id":"c1","room_id":"team-1","name":"Team",)"
+                         R"("private":true,"post_policy":"owners","max_members":10,)"
+                         R"("announce_membership":false})");
+    QVERIFY(std::holds_alternative<DecodedFrame>(create));
+    const auto &c = std::get<RoomSettingsRequest>(std::get<DecodedFrame>(create).message);
+    QVERIFY(c.create);
+    QCOMPARE(c.roomId, QStringLiteral("team-1"));
+    QCOMPARE(*c.name, QStringLiteral("Team"));
+    QCOMPARE(*c.isPrivate, true);
+    QCOMPARE(*c.postPolicy, QStringLiteral("owners"));
+    QCOMPARE(*c.maxMembers, 10);
+    QCOMPARE(*c.announceMembership, false);
+    QVERIFY(!c.description);
+    auto update = decode(R"({"type":"room_update","room_id":"team-1","name":"T2"})");
+    const auto &u = std::get<RoomSettingsRequest>(std::get<DecodedFrame>(update).message);
+    QVERIFY(!u.create);
+    QVERIFY(!u.isPrivate);
+    auto join = decode(R"({"type":"room_join","room_id":"general"})");
+    const auto &j = std::get<RoomActionRequest>(std::get<DecodedFrame>(join).message);
+    QCOMPARE(j.action, RoomActionRequest::Action::Join);
+    QCOMPARE(j.roomId, QStringLiteral("general"));
+    // Seed 003's room_message is the canonical room_send.
+    auto seed = decode(R"({"type":"room_message","room_id":"general","content":"hi"})");
+    const auto &p = std::get<RoomSendRequest>(std::get<DecodedFrame>(seed).message);
+    QCOMPARE(p.content, QStringLiteral("hi"));
+    auto invite = decode(R"({"type":"room_invite","room_id":"general","user_id":"7"})");
+    QCOMPARE(std::get<RoomInviteRequest>(std::get<DecodedFrame>(invite).message).userId, 7);
+    QVERIFY(std::holds_alternative<RoomListRequest>(
+            std::get<DecodedFrame>(decode(R"({"type":"room_list"})")).message));
+    QVERIFY(validRoomId(QStringLiteral("A-z_09")));
+    QVERIFY(!validRoomId(QString()));
+    QVERIFY(!validRoomId(QStringLiteral("日本")));
+}
 
 void tst_Codec::errors_data()
 {
@@ -58,6 +96,31 @@ void tst_Codec::errors_data()
     QTest::newRow("notify empty") << QByteArray("{\"type\":\"notify\",\"to\":3}")
                                   << "VALIDATION_ERROR";
     QTest::newRow("broadcast empty") << QByteArray("{\"type\":\"broadcast\"}") << "VALIDATION_ERROR";
+    QTest::newRow("room join no id") << QByteArray("{\"type\":\"room_join\"}") << "VALIDATION_ERROR";
+    QTest::newRow("room id number") << QByteArray("{\"type\":\"room_join\",\"room_id\":5}")
+                                    << "VALIDATION_ERROR";
+    QTest::newRow("room id charset") << QByteArray("{\"type\":\"room_leave\",\"room_id\":\"a b\"}")
+                                     << "VALIDATION_ERROR";
+    QTest::newRow("room id too long")
+            << QByteArray("{\"type\":\"room_get\",\"room_id\":\"" + QByteArray(65, 'r') + "\"}")
+            << "VALIDATION_ERROR";
+    QTest::newRow("room name too long")
+            << QByteArray("{\"type\":\"room_create\",\"room_id\":\"r\",\"name\":\"" + QByteArray(101, 'n')
+                          + "\"}")
+            << "VALIDATION_ERROR";
+    QTest::newRow("room private string")
+            << QByteArray("{\"type\":\"room_create\",\"room_id\":\"r\",\"private\":\"yes\"}")
+            << "VALIDATION_ERROR";
+    QTest::newRow("room policy")
+            << QByteArray("{\"type\":\"room_update\",\"room_id\":\"r\",\"post_policy\":\"all\"}")
+            << "VALIDATION_ERROR";
+    QTest::newRow("room max members")
+            << QByteArray("{\"type\":\"room_create\",\"room_id\":\"r\",\"max_members\":-1}")
+            << "VALIDATION_ERROR";
+    QTest::newRow("room send empty") << QByteArray("{\"type\":\"room_send\",\"room_id\":\"r\"}")
+                                     << "VALIDATION_ERROR";
+    QTest::newRow("room invite no user")
+            << QByteArray("{\"type\":\"room_invite\",\"room_id\":\"r\"}") << "VALIDATION_ERROR";
     QTest::newRow("huge id") << QByteArray("{\"type\":\"ping\",\"id\":\"" + QByteArray(200, 'x') + "\"}")
                              << "VALIDATION_ERROR";
 }
