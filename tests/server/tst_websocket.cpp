@@ -566,7 +566,9 @@ void tst_WebSocket::disabledUserRefused()
     QCOMPARE(disabled.status, 200);
     QCOMPARE(live.waitClosed(), Protocol::CloseCode::FORBIDDEN);
     WsClient again;
-    QVERIFY(again.open(server.wsUrl(QString::fromLatin1(server.token(id)))));
+    // The account check runs right after the upgrade, so the close may already have arrived by
+    // the time open() looks: only the close code and the absence of a welcome matter.
+    again.open(server.wsUrl(QString::fromLatin1(server.token(id))));
     QCOMPARE(again.waitClosed(), Protocol::CloseCode::FORBIDDEN);
     QVERIFY(again.eventsOfType(QStringLiteral("connected")).isEmpty());
 }
