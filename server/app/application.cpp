@@ -5,6 +5,7 @@
 #include "auth/tokenservice.h"
 #include "hub/hub.h"
 #include "hub/messageservice.h"
+#include "hub/presenceservice.h"
 #include "hub/roomservice.h"
 #include "net/connectionmanager.h"
 #include "net/httpfrontend.h"
@@ -116,13 +117,15 @@ bool Application::start(QString *error)
     m_rooms = std::make_unique<RoomService>(&m_config, m_store.get(), m_hub.get());
     if (!m_rooms->load(error))
         return false;
+    m_presence = std::make_unique<PresenceService>(&m_config, m_hub.get(), m_rooms.get(),
+                                                   m_store.get());
     connect(m_hub.get(), &Hub::userOffline, this, [this](qint64 userId) {
         m_store->setLastSeen(userId, Protocol::Events::nowMs());
     });
 
     m_http = new HttpFrontend(m_config, *m_tokens, m_router, this);
     SessionContext ctx{&m_config, m_tokens.get(), m_store.get(), m_hub.get(), m_messages.get(),
-                       m_rooms.get()};
+                       m_rooms.get(), m_presence.get()};
     m_connections = new ConnectionManager(m_http, ctx, this);
     m_http->admitWebSocket = [this]() { return m_connections->admitting(); };
 
@@ -132,6 +135,7 @@ bool Application::start(QString *error)
     m_rest.hub = m_hub.get();
     m_rest.messages = m_messages.get();
     m_rest.rooms = m_rooms.get();
+    m_rest.presence = m_presence.get();
     m_rest.connections = m_connections;
     m_rest.uptime.start();
     RestApi::addAll(m_router, &m_rest);

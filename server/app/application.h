@@ -18,6 +18,7 @@ class HttpFrontend;
 class Hub;
 class MessageService;
 class RoomService;
+class PresenceService;
 class TokenService;
 
 // Wires the daemon's parts together and owns them; no logic of its own beyond start and stop.
@@ -54,6 +55,7 @@ private:
     std::unique_ptr<Hub> m_hub;
     std::unique_ptr<MessageService> m_messages;
     std::unique_ptr<RoomService> m_rooms;
+    std::unique_ptr<PresenceService> m_presence;
     Router m_router;
     RestServices m_rest;
     HttpFrontend *m_http = nullptr;

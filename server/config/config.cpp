@@ -261,6 +261,8 @@ const QList<Key> &keyTable()
             {"max_content_chars", intKey(&Config::maxContentChars, 1, 16 * 1024 * 1024)},
             {"allow_user_broadcast", boolKey(&Config::allowUserBroadcast)},
             {"offline_batch", intKey(&Config::offlineBatch, 1, 100'000)},
+            {"typing_timeout", durationKey(&Config::typingTimeoutMs, 500, 600'000)},
+            {"typing_interval", durationKey(&Config::typingIntervalMs, 0, 60'000)},
             {"default_rooms", setDefaultRooms},
             {"connect_room", setConnectRoom},
             {"max_rooms", intKey(&Config::maxRooms, 0, 1'000'000)},

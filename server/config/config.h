@@ -44,6 +44,8 @@ struct Config
     int maxContentChars = 8192;
     bool allowUserBroadcast = false;
     int offlineBatch = 500; // stored messages replayed per round on connect
+    int typingTimeoutMs = 5000; // a typing indicator ends by itself after this
+    int typingIntervalMs = 1000; // at most one typing event per user and context per interval
 
     // rooms
     // Created at start when missing: id[:policy] items, policy "readonly" = only admins post.

@@ -24,25 +24,26 @@ Hub::Hub(QObject *parent)
 void Hub::attach(Session *session)
 {
     auto &list = m_users[session->userId()];
-    if (list.isEmpty()) {
-        // Announced before the session joins, so a user is not told about itself.
-        qCInfo(lcHub) << "user" << session->userId() << "online";
-        publishToAll(Events::encode(ServerType::USER_STATUS,
-                                    {{QStringLiteral("user_id"), session->userId()},
-                                     {QStringLiteral("username"), session->username()},
-                                     {QStringLiteral("status"), QStringLiteral("online")}}));
-    }
     list.append(session);
     m_sessions.insert(session->connectionId(), session);
     m_counters.connectionsTotal++;
-    if (list.size() == 1)
-        emit userOnline(session->userId());
+    if (session->isAdmin())
+        m_admins[session->userId()]++;
+    if (list.size() == 1) {
+        qCInfo(lcHub) << "user" << session->userId() << "online";
+        emit userOnline(session->userId(), session->username());
+    }
 }
 
 void Hub::detach(Session *session)
 {
     if (!m_sessions.remove(session->connectionId()))
         return;
+    if (session->isAdmin()) {
+        auto a = m_admins.find(session->userId());
+        if (a != m_admins.end() && --*a <= 0)
+            m_admins.erase(a);
+    }
     auto it = m_users.find(session->userId());
     if (it == m_users.end())
         return;
@@ -51,12 +52,13 @@ void Hub::detach(Session *session)
         const qint64 userId = session->userId();
         m_users.erase(it);
         qCInfo(lcHub) << "user" << userId << "offline";
-        publishToAll(Events::encode(ServerType::USER_STATUS,
-                                    {{QStringLiteral("user_id"), userId},
-                                     {QStringLiteral("username"), session->username()},
-                                     {QStringLiteral("status"), QStringLiteral("offline")}}));
-        emit userOffline(userId);
+        emit userOffline(userId, session->username());
     }
+}
+
+QList<qint64> Hub::onlineAdmins() const
+{
+    return m_admins.keys();
 }
 
 int Hub::connectionsOf(qint64 userId) const

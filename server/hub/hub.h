@@ -31,7 +31,7 @@ struct HubCounters
 };
 
 // Owns the registry of live, authenticated sessions on this node and routes encoded frames to
-// them. It also announces first-connection / last-connection transitions (user_status).
+// them, and signals first-connection / last-connection transitions.
 class Hub : public QObject, public DeliveryBus
 {
     Q_OBJECT
@@ -53,6 +53,8 @@ public:
     int userCount() const { return static_cast<int>(m_users.size()); }
     bool isOnline(qint64 userId) const { return m_users.contains(userId); }
     int connectionsOf(qint64 userId) const;
+    // Users with an admin token connected (they see every presence change).
+    QList<qint64> onlineAdmins() const;
     QList<Session *> sessionsOf(qint64 userId) const { return m_users.value(userId); }
     QList<OnlineUser> onlineUsers(int limit) const;
     const QHash<quint64, Session *> &sessions() const { return m_sessions; }
@@ -64,14 +66,16 @@ public:
     void closeAll(int code, const QString &reason);
 
 Q_SIGNALS:
-    void userOnline(qint64 userId);
-    void userOffline(qint64 userId);
+    // First connection of a user opened / last one closed (presence announces them).
+    void userOnline(qint64 userId, const QString &username);
+    void userOffline(qint64 userId, const QString &username);
     // A stored message reached at least one of the user's connections on this node.
     void delivered(qint64 userId, qint64 inboxSeq);
 
 private:
     QHash<quint64, Session *> m_sessions;
     QHash<qint64, QList<Session *>> m_users;
+    QHash<qint64, int> m_admins; // admin users online -> their connections
     HubCounters m_counters;
 };
 

@@ -21,6 +21,7 @@ class AsyncStore;
 class Hub;
 class MessageService;
 class RoomService;
+class PresenceService;
 
 // The services a session talks to, owned by the application.
 struct SessionContext
@@ -31,6 +32,7 @@ struct SessionContext
     Hub *hub = nullptr;
     MessageService *messages = nullptr;
     RoomService *rooms = nullptr;
+    PresenceService *presence = nullptr;
 };
 
 // One WebSocket connection: authentication, decoding and dispatch of client frames, the backlog
@@ -86,6 +88,9 @@ private:
     void handle(const QJsonValue &id, const Protocol::RoomInviteRequest &request);
     void handle(const QJsonValue &id, const Protocol::RoomListRequest &request);
     void handle(const QJsonValue &id, const Protocol::RoomSendRequest &request);
+    void handle(const QJsonValue &id, const Protocol::PresenceRequest &request);
+    void handle(const QJsonValue &id, const Protocol::PresenceQueryRequest &request);
+    void handle(const QJsonValue &id, const Protocol::TypingRequest &request);
     // Joins the room named by ?room_id= (or connect_room) once the session is active.
     void joinConnectRoom();
 

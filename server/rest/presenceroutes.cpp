@@ -2,6 +2,9 @@
 #include "restapi.h"
 
 #include "hub/hub.h"
+#include "hub/messageservice.h"
+#include "hub/presenceservice.h"
+#include "hub/roomservice.h"
 #include "protocol/codec.h"
 #include "protocol/events.h"
 #include "store/asyncstore.h"
@@ -26,7 +29,7 @@ void addPresenceRoutes(Router &router, RestServices *s)
                    for (const OnlineUser &u : s->hub->onlineUsers(int(limit))) {
                        users.append(QJsonObject{{QStringLiteral("user_id"), u.userId},
                                                 {QStringLiteral("username"), u.username},
-                                                {QStringLiteral("status"), QStringLiteral("online")},
+                                                {QStringLiteral("status"), s->presence->statusOf(u.userId)},
                                                 {QStringLiteral("connections_count"), u.connections},
                                                 {QStringLiteral("online_since"), u.onlineSince}});
                    }
@@ -62,27 +65,49 @@ void addPresenceRoutes(Router &router, RestServices *s)
                                     QStringLiteral("the user id must be a positive integer"));
                        return;
                    }
-                   const int connections = s->hub->connectionsOf(id);
-                   if (connections > 0) {
-                       reply->json(200, {{QStringLiteral("user_id"), id},
-                                         {QStringLiteral("online"), true},
-                                         {QStringLiteral("status"), QStringLiteral("online")},
-                                         {QStringLiteral("last_seen"), Protocol::Events::nowMs()},
-                                         {QStringLiteral("connections_count"), connections}});
-                       return;
+                   s->presence->describe({id}, s->hub, [reply](QJsonArray users) {
+                       reply->json(200, users.first().toObject());
+                   });
+               });
+
+    // Presence of listed users (?user_ids=1,2,3) or of a room's members (?room_id=).
+    router.add("GET", {QStringLiteral("/api/v1/presence")}, Access::User,
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   QList<qint64> ids;
+                   const QString roomId = request.query.queryItemValue(QStringLiteral("room_id"));
+                   if (!roomId.isEmpty()) {
+                       Sender viewer;
+                       viewer.admin = request.principal.isAdmin();
+                       viewer.userId = request.principal.claims.userId;
+                       if (!s->rooms->canSee(roomId, viewer)) {
+                           reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId));
+                           return;
+                       }
+                       for (const RoomMember &m : s->rooms->members(roomId))
+                           ids << m.userId;
+                   } else {
+                       const QStringList parts = request.query.queryItemValue(QStringLiteral("user_ids"))
+                                                         .split(QLatin1Char(','), Qt::SkipEmptyParts);
+                       for (const QString &p : parts) {
+                           bool ok = false;
+                           ids << Protocol::userIdFromJson(p.trimmed(), &ok);
+                           if (!ok) {
+                               reply->error(ErrorCode::ValidationError,
+                                            QStringLiteral("'user_ids' must be a comma-separated "
+                                                           "list of positive integers"));
+                               return;
+                           }
+                       }
+                       if (ids.isEmpty() || ids.size() > 500) {
+                           reply->error(ErrorCode::ValidationError,
+                                        QStringLiteral("give 'user_ids' (1-500 ids) or 'room_id'"));
+                           return;
+                       }
                    }
-                   s->store->run<std::optional<UserRecord>>(
-                           s->hub, [id](Store &store) { return store.userById(id); },
-                           [reply, id](std::optional<std::optional<UserRecord>> user, QString) {
-                               const qint64 lastSeen =
-                                       user && *user ? (*user)->lastSeen : qint64(0);
-                               reply->json(200, {{QStringLiteral("user_id"), id},
-                                                 {QStringLiteral("online"), false},
-                                                 {QStringLiteral("status"), QStringLiteral("offline")},
-                                                 {QStringLiteral("last_seen"),
-                                                  lastSeen ? QJsonValue(lastSeen) : QJsonValue()},
-                                                 {QStringLiteral("connections_count"), 0}});
-                           });
+                   s->presence->describe(ids, s->hub, [reply](QJsonArray users) {
+                       reply->json(200, {{QStringLiteral("users"), users},
+                                         {QStringLiteral("count"), users.size()}});
+                   });
                });
 }
 

@@ -13,6 +13,7 @@ class ConnectionManager;
 class Hub;
 class MessageService;
 class RoomService;
+class PresenceService;
 class TokenService;
 
 // What the REST handlers work with; owned by the application.
@@ -24,6 +25,7 @@ struct RestServices
     Hub *hub = nullptr;
     MessageService *messages = nullptr;
     RoomService *rooms = nullptr;
+    PresenceService *presence = nullptr;
     ConnectionManager *connections = nullptr;
     QElapsedTimer uptime;
 };

@@ -166,6 +166,12 @@ void AsyncStore::setLastSeen(qint64 userId, qint64 ms)
     scheduleFlush();
 }
 
+qint64 AsyncStore::pendingLastSeen(qint64 userId) const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_lastSeen.value(userId);
+}
+
 void AsyncStore::scheduleFlush()
 {
     QMutexLocker lock(&m_mutex);

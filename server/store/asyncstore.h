@@ -90,6 +90,9 @@ public:
     void advanceCursor(const StreamCursor &cursor);
     // Records when a user was last seen (coalesced).
     void setLastSeen(qint64 userId, qint64 ms);
+    // A last-seen time recorded but not yet written (0 if none). Thread-safe: a job on the
+    // worker that reads users and then asks this sees every update exactly once between them.
+    qint64 pendingLastSeen(qint64 userId) const;
 
     // Writes every queued append, cursor and last-seen update; blocks until committed.
     void drain();

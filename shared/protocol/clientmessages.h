@@ -7,6 +7,7 @@
 #include <variant>
 
 #include <QJsonObject>
+#include <QList>
 #include <QJsonValue>
 #include <QString>
 
@@ -95,10 +96,34 @@ struct RoomSendRequest
     QString idempotencyKey;
 };
 
+// Seed 002: {type: "presence", status: online|away|busy|offline, data}.
+struct PresenceRequest
+{
+    QString status;
+    QJsonObject data;
+};
+
+// Status of some users: listed ids, or the members of one room.
+struct PresenceQueryRequest
+{
+    QList<qint64> userIds;
+    QString roomId;
+};
+
+// Seed 002: {type: "typing", is_typing, context}; context "room:<id>" or "user:<id>" (or the
+// fields room_id / to).
+struct TypingRequest
+{
+    QString roomId; // set for a room
+    qint64 toUserId = 0; // set for a direct conversation
+    bool isTyping = true;
+};
+
 using ClientMessage = std::variant<AuthRequest, RefreshRequest, PingRequest, SendRequest,
                                    BroadcastRequest, NotifyRequest, RoomSettingsRequest,
                                    RoomActionRequest, RoomInviteRequest, RoomListRequest,
-                                   RoomSendRequest>;
+                                   RoomSendRequest, PresenceRequest, PresenceQueryRequest,
+                                   TypingRequest>;
 
 // A decoded frame: the message and the client's correlation id (any JSON scalar, echoed back).
 struct DecodedFrame

@@ -3,6 +3,7 @@
 
 #include "protocol.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
 
@@ -239,7 +240,88 @@ Result decodeRoomSend(const QJsonObject &obj, const QJsonValue &id)
     return withId(id, std::move(req));
 }
 
+Result decodePresence(const QJsonObject &obj, const QJsonValue &id)
+{
+    PresenceRequest req;
+    const QJsonValue status = obj.value(QLatin1StringView("status"));
+    req.status = status.toString();
+    if (!status.isString() || !validPresenceStatus(req.status))
+        return badField(QStringLiteral("status"),
+                        QStringLiteral("one of online, away, busy, offline"), id);
+    if (!optionalObject(obj, QStringLiteral("data"), &req.data))
+        return badField(QStringLiteral("data"), QStringLiteral("an object"), id);
+    return withId(id, std::move(req));
+}
+
+Result decodePresenceQuery(const QJsonObject &obj, const QJsonValue &id)
+{
+    PresenceQueryRequest req;
+    const QJsonValue ids = obj.value(QLatin1StringView("user_ids"));
+    const QJsonValue room = obj.value(QLatin1StringView("room_id"));
+    if (!room.isUndefined()) {
+        if (!room.isString() || !validRoomId(room.toString()))
+            return badField(QStringLiteral("room_id"),
+                            QStringLiteral("1-64 characters of A-Z a-z 0-9 _ -"), id);
+        req.roomId = room.toString();
+    } else {
+        if (!ids.isArray() || ids.toArray().isEmpty() || ids.toArray().size() > 500)
+            return badField(QStringLiteral("user_ids"),
+                            QStringLiteral("an array of 1-500 user ids (or give room_id)"), id);
+        for (const QJsonValue &v : ids.toArray()) {
+            bool ok = false;
+            const qint64 userId = userIdFromJson(v, &ok);
+            if (!ok)
+                return badField(QStringLiteral("user_ids"),
+                                QStringLiteral("an array of positive integers"), id);
+            req.userIds << userId;
+        }
+    }
+    return withId(id, std::move(req));
+}
+
+Result decodeTyping(const QJsonObject &obj, const QJsonValue &id)
+{
+    TypingRequest req;
+    const QJsonValue typing = obj.value(QLatin1StringView("is_typing"));
+    if (!typing.isUndefined() && !typing.isBool())
+        return badField(QStringLiteral("is_typing"), QStringLiteral("true or false"), id);
+    req.isTyping = typing.toBool(true);
+    const QJsonValue context = obj.value(QLatin1StringView("context"));
+    if (context.isString()) {
+        const QString c = context.toString();
+        if (c.startsWith(QLatin1StringView("room:")) && validRoomId(c.mid(5))) {
+            req.roomId = c.mid(5);
+        } else if (c.startsWith(QLatin1StringView("user:"))) {
+            bool ok = false;
+            req.toUserId = userIdFromJson(c.mid(5), &ok);
+        }
+        if (req.roomId.isEmpty() && req.toUserId == 0)
+            return badField(QStringLiteral("context"),
+                            QStringLiteral("\"room:<room id>\" or \"user:<user id>\""), id);
+        return withId(id, std::move(req));
+    }
+    if (!context.isUndefined() && !context.isNull())
+        return badField(QStringLiteral("context"), QStringLiteral("a string"), id);
+    const QJsonValue room = obj.value(QLatin1StringView("room_id"));
+    if (room.isString() && validRoomId(room.toString())) {
+        req.roomId = room.toString();
+        return withId(id, std::move(req));
+    }
+    if (!recipient(obj, QStringLiteral("to"), &req.toUserId) || req.toUserId == 0)
+        return fail(ErrorCode::ValidationError,
+                    QStringLiteral("typing needs 'context' (\"room:<id>\" or \"user:<id>\"), "
+                                   "'room_id' or 'to'"),
+                    id);
+    return withId(id, std::move(req));
+}
+
 } // namespace
+
+bool validPresenceStatus(const QString &status)
+{
+    return status == QLatin1StringView("online") || status == QLatin1StringView("away")
+            || status == QLatin1StringView("busy") || status == QLatin1StringView("offline");
+}
 
 bool validRoomId(const QString &id)
 {
@@ -394,6 +476,12 @@ std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8)
         return decodeRoomSettings(obj, id, false);
     if (type == ClientType::ROOM_INVITE)
         return decodeRoomInvite(obj, id);
+    if (type == ClientType::PRESENCE)
+        return decodePresence(obj, id);
+    if (type == ClientType::PRESENCE_QUERY)
+        return decodePresenceQuery(obj, id);
+    if (type == ClientType::TYPING)
+        return decodeTyping(obj, id);
     // Seed 002: {type: "message", to_user_id, message}.
     if (type == QLatin1StringView("message"))
         return decodeSend(obj, id, QStringLiteral("to_user_id"), QStringLiteral("message"));

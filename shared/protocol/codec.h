@@ -18,6 +18,8 @@ qint64 userIdFromJson(const QJsonValue &value, bool *valid = nullptr);
 
 // Room ids: 1-64 characters of A-Z a-z 0-9 _ - (they appear in URLs and stream names).
 bool validRoomId(const QString &id);
+// Presence statuses: online, away, busy, offline.
+bool validPresenceStatus(const QString &status);
 constexpr int MAX_ROOM_NAME_CHARS = 100;
 constexpr int MAX_ROOM_DESCRIPTION_CHARS = 1000;
 // Checks and fills room settings from a JSON object (WebSocket frame or REST body); returns

@@ -27,6 +27,9 @@ constexpr QLatin1StringView ROOM_INVITE{"room_invite"};
 constexpr QLatin1StringView ROOM_LIST{"room_list"};
 constexpr QLatin1StringView ROOM_GET{"room_get"};
 constexpr QLatin1StringView ROOM_SEND{"room_send"};
+constexpr QLatin1StringView PRESENCE{"presence"}; // set my status (seed 002)
+constexpr QLatin1StringView PRESENCE_QUERY{"presence_query"};
+constexpr QLatin1StringView TYPING{"typing"}; // seed 002
 } // namespace ClientType
 
 // Event types the server sends.
@@ -52,6 +55,9 @@ constexpr QLatin1StringView ROOM_JOINED{"room_joined"}; // reply to room_join
 constexpr QLatin1StringView ROOM_LEFT{"room_left"}; // reply to room_leave
 constexpr QLatin1StringView ROOM_DELETED{"room_deleted"}; // to the members of a deleted room
 constexpr QLatin1StringView ROOM_INVITED{"room_invited"}; // to a user invited to a private room
+constexpr QLatin1StringView PRESENCE{"presence"}; // a user's status changed
+constexpr QLatin1StringView PRESENCE_LIST{"presence_list"}; // reply to presence_query
+constexpr QLatin1StringView TYPING{"typing"};
 } // namespace ServerType
 
 // WebSocket close codes used by the server (RFC 6455 codes plus the 4xxx application range).

@@ -23,6 +23,7 @@ private slots:
     void userIds_data();
     void userIds();
     void roomFrames();
+    void presenceFrames();
 };
 
 void tst_Codec::roomFrames()
@@ -60,6 +61,50 @@ void tst_Codec::roomFrames()
     QVERIFY(validRoomId(QStringLiteral("A-z_09")));
     QVERIFY(!validRoomId(QString()));
     QVERIFY(!validRoomId(QStringLiteral("日本")));
+}
+
+void tst_Codec::presenceFrames()
+{
+    auto decode = [](const QByteArray &json) { return decodeClientFrame(json); };
+    auto p = decode(R"({"type":"presence","status":"busy","data":{"until":"15:00"}})");
+    const auto &pr = std::get<PresenceRequest>(std::get<DecodedFrame>(p).message);
+    QCOMPARE(pr.status, QStringLiteral("busy"));
+    QCOMPARE(pr.data.value(QStringLiteral("until")).toString(), QStringLiteral("15:00"));
+    auto q = decode(R"({"type":"presence_query","user_ids":[3,"4"]})");
+    const auto &qr = std::get<PresenceQueryRequest>(std::get<DecodedFrame>(q).message);
+    QCOMPARE(qr.userIds, (QList<qint64>{3, 4}));
+    QVERIFY(qr.roomId.isEmpty());
+    auto qroom = decode(R"({"type":"presence_query","room_id":"general"})");
+    QCOMPARE(std::get<PresenceQueryRequest>(std::get<DecodedFrame>(qroom).message).roomId,
+             QStringLiteral("general"));
+    // Typing: context string, room_id, or to; is_typing defaults to true.
+    auto t1 = decode(R"({"type":"typing","context":"room:general"})");
+    const auto &tr1 = std::get<TypingRequest>(std::get<DecodedFrame>(t1).message);
+    QCOMPARE(tr1.roomId, QStringLiteral("general"));
+    QVERIFY(tr1.isTyping);
+    auto t2 = decode(R"({"type":"typing","context":"user:9","is_typing":false})");
+    const auto &tr2 = std::get<TypingRequest>(std::get<DecodedFrame>(t2).message);
+    QCOMPARE(tr2.toUserId, 9);
+    QVERIFY(tr2.roomId.isEmpty());
+    QVERIFY(!tr2.isTyping);
+    auto t3 = decode(R"({"type":"typing","to":"12"})");
+    QCOMPARE(std::get<TypingRequest>(std::get<DecodedFrame>(t3).message).toUserId, 12);
+    for (const char *bad : {R"({"type":"presence","status":"asleep"})",
+                            R"({"type":"presence","status":"away","data":[1]})",
+                            R"({"type":"presence_query","user_ids":[]})",
+                            R"({"type":"presence_query","user_ids":[0]})",
+                            R"({"type":"presence_query","room_id":"a b"})",
+                            R"({"type":"typing","context":"room:"})",
+                            R"({"type":"typing","context":"user:-1"})",
+                            R"({"type":"typing","context":5})",
+                            R"({"type":"typing","room_id":"general","is_typing":1})",
+                            R"({"type":"typing"})"}) {
+        const auto r = decode(bad);
+        QVERIFY2(std::holds_alternative<DecodeError>(r), bad);
+        QCOMPARE(std::get<DecodeError>(r).code, ErrorCode::ValidationError);
+    }
+    QVERIFY(validPresenceStatus(QStringLiteral("away")));
+    QVERIFY(!validPresenceStatus(QStringLiteral("Away")));
 }
 
 void tst_Codec::errors_data()

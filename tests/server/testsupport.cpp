@@ -267,4 +267,56 @@ QByteArray handMadeToken(const QJsonObject &header, const QJsonObject &payload,
             + enc(QJsonDocument(payload).toJson(QJsonDocument::Compact)) + '.' + enc(signature);
 }
 
+QString str(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1StringView(key)).toString();
+}
+
+qint64 num(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1StringView(key)).toInteger();
+}
+
+QJsonObject frame(const char *type, QJsonObject fields)
+{
+    fields.insert(QStringLiteral("type"), QLatin1StringView(type));
+    return fields;
+}
+
+std::unique_ptr<WsClient> connectAs(TestServer &server, qint64 userId, bool admin,
+                                    const QString &query)
+{
+    auto c = std::make_unique<WsClient>();
+    QUrl url = server.wsUrl(QString::fromLatin1(server.token(userId, {}, admin)));
+    if (!query.isEmpty())
+        url.setQuery(url.query() + QLatin1Char('&') + query);
+    if (!c->open(url) || c->waitFor(QStringLiteral("connected")).isEmpty())
+        return nullptr;
+    return c;
+}
+
+QJsonObject request(WsClient &c, const char *type, QJsonObject fields, const char *replyType)
+{
+    static int next = 1;
+    const int id = next++;
+    fields.insert(QStringLiteral("id"), id);
+    c.send(frame(type, fields));
+    QDeadlineTimer deadline(5000);
+    while (!deadline.hasExpired()) {
+        for (const QJsonObject &e : c.events()) {
+            if (e.value(QStringLiteral("id")).toInt() == id
+                && (str(e, "type") == QLatin1StringView(replyType)
+                    || str(e, "type") == QLatin1StringView("error")))
+                return e;
+        }
+        QTest::qWait(5);
+    }
+    return {};
+}
+
+QString errorCode(const QJsonObject &e)
+{
+    return str(e, "type") == QLatin1StringView("error") ? str(e, "code") : QString();
+}
+
 } // namespace Switchboard::Test

@@ -12,6 +12,20 @@
 #include <QTemporaryDir>
 #include <QWebSocket>
 
+// Starts a TestServer in a test function with a `backend` column: on PostgreSQL skips when no
+// test cluster is configured, or fails when SWITCHBOARD_REQUIRE_POSTGRES=1 (CI).
+#define START_SERVER(server)                                                                       \
+    do {                                                                                           \
+        QString why_;                                                                              \
+        if (backend == QLatin1StringView("postgres")                                               \
+            && !::Switchboard::Test::postgresAvailable(&why_)) {                                   \
+            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))                      \
+                QFAIL(qPrintable(why_));                                                           \
+            QSKIP(qPrintable(why_));                                                               \
+        }                                                                                          \
+        QVERIFY2((server).start(&why_), qPrintable(why_));                                         \
+    } while (false)
+
 namespace Switchboard::Test {
 
 // The backends every end-to-end test runs on: rows "sqlite" and "postgres" for _data() tables.
@@ -107,5 +121,20 @@ HttpResult httpJson(const QByteArray &method, const QUrl &url, const QJsonObject
 // base64url JWT assembled by hand, for tokens a correct library would never produce.
 QByteArray handMadeToken(const QJsonObject &header, const QJsonObject &payload,
                          const QByteArray &signature = {});
+
+// Field accessors and frame building for terse assertions.
+QString str(const QJsonObject &o, const char *key);
+qint64 num(const QJsonObject &o, const char *key);
+QJsonObject frame(const char *type, QJsonObject fields = {});
+
+class TestServer;
+// A connected, welcomed client of one user (nullptr on failure); `query` is appended to the URL.
+std::unique_ptr<WsClient> connectAs(TestServer &server, qint64 userId, bool admin = false,
+                                    const QString &query = {});
+// Sends a frame with a fresh id and returns the reply to it: the event of `replyType` or the
+// error carrying that id (empty object on timeout).
+QJsonObject request(WsClient &c, const char *type, QJsonObject fields, const char *replyType);
+// The code of an error event (empty when it is not an error).
+QString errorCode(const QJsonObject &e);
 
 } // namespace Switchboard::Test

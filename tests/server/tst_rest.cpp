@@ -12,17 +12,6 @@ using namespace Switchboard::Test;
 
 namespace {
 
-#define START_SERVER(server)                                                                       \
-    do {                                                                                           \
-        QString why_;                                                                              \
-        if (backend == QLatin1StringView("postgres") && !postgresAvailable(&why_)) {               \
-            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))                      \
-                QFAIL(qPrintable(why_));                                                           \
-            QSKIP(qPrintable(why_));                                                               \
-        }                                                                                          \
-        QVERIFY2((server).start(&why_), qPrintable(why_));                                         \
-    } while (false)
-
 QString errorCode(const HttpResult &r)
 {
     return r.json.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString();

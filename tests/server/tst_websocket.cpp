@@ -18,27 +18,6 @@ using namespace Switchboard::Test;
 
 namespace {
 
-#define START_SERVER(server)                                                                       \
-    do {                                                                                           \
-        QString why_;                                                                              \
-        if (backend == QLatin1StringView("postgres") && !postgresAvailable(&why_)) {               \
-            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))                      \
-                QFAIL(qPrintable(why_));                                                           \
-            QSKIP(qPrintable(why_));                                                               \
-        }                                                                                          \
-        QVERIFY2((server).start(&why_), qPrintable(why_));                                         \
-    } while (false)
-
-QString str(const QJsonObject &o, const char *key)
-{
-    return o.value(QLatin1StringView(key)).toString();
-}
-
-qint64 num(const QJsonObject &o, const char *key)
-{
-    return o.value(QLatin1StringView(key)).toInteger();
-}
-
 // The raw HTTP answer to an upgrade request (status line), for refusals before the 101.
 QByteArray rawUpgrade(quint16 port, const QByteArray &pathAndQuery,
                       const QByteArray &extraHeaders = {})
@@ -288,9 +267,15 @@ void tst_WebSocket::userStatusTransitions()
     QFETCH(QString, backend);
     TestServer server(backend);
     START_SERVER(server);
+    // user_status goes to the users who share a room with bob and to admins (docs/PROTOCOL.md,
+    // "Presence"): the admin watcher hears it, a stranger does not.
     WsClient watcher;
-    QVERIFY(watcher.open(server.wsUrl(QString::fromLatin1(server.token(1)))));
+    QVERIFY(watcher.open(server.wsUrl(QString::fromLatin1(server.token(1, {}, true)))));
     QVERIFY(!watcher.waitFor(QStringLiteral("connected")).isEmpty());
+    WsClient stranger;
+    QVERIFY(stranger.open(server.wsUrl(QString::fromLatin1(server.token(3)))));
+    QVERIFY(!stranger.waitFor(QStringLiteral("connected")).isEmpty());
+    QCOMPARE(num(watcher.waitFor(QStringLiteral("user_status")), "user_id"), 3); // admins hear all
     const QString bob = QString::fromLatin1(server.token(2));
     auto b1 = std::make_unique<WsClient>();
     QVERIFY(b1->open(server.wsUrl(bob)));
@@ -307,9 +292,10 @@ void tst_WebSocket::userStatusTransitions()
     s = watcher.waitFor(QStringLiteral("user_status"));
     QCOMPARE(num(s, "user_id"), 2);
     QCOMPARE(str(s, "status"), QStringLiteral("offline"));
-    QCOMPARE(watcher.eventsOfType(QStringLiteral("user_status")).size(), 2);
+    QCOMPARE(watcher.eventsOfType(QStringLiteral("user_status")).size(), 3);
     for (const QJsonObject &e : watcher.eventsOfType(QStringLiteral("user_status")))
-        QCOMPARE(num(e, "user_id"), 2); // nobody is told about their own transitions
+        QVERIFY(num(e, "user_id") != 1); // nobody is told about their own transitions
+    QVERIFY(stranger.eventsOfType(QStringLiteral("user_status")).isEmpty());
 }
 
 void tst_WebSocket::offlineDelivery()
