@@ -157,6 +157,17 @@ void AsyncStore::advanceCursor(const StreamCursor &cursor)
     scheduleFlush();
 }
 
+QHash<QString, qint64> AsyncStore::pendingCursors(qint64 userId) const
+{
+    QHash<QString, qint64> out;
+    QMutexLocker lock(&m_mutex);
+    for (auto it = m_cursors.cbegin(); it != m_cursors.cend(); ++it) {
+        if (it.key().first == userId)
+            out.insert(it.key().second, it.value());
+    }
+    return out;
+}
+
 void AsyncStore::setLastSeen(qint64 userId, qint64 ms)
 {
     QMutexLocker lock(&m_mutex);

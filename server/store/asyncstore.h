@@ -88,6 +88,9 @@ public:
     void append(const NewMessage &message, QObject *context, AppendDone done);
     // Raises a delivery cursor (coalesced; never lowers one).
     void advanceCursor(const StreamCursor &cursor);
+    // Cursors of one user raised but not yet written (stream -> seq). Thread-safe, like
+    // pendingLastSeen(): a worker job that reads cursors and then asks this misses no update.
+    QHash<QString, qint64> pendingCursors(qint64 userId) const;
     // Records when a user was last seen (coalesced).
     void setLastSeen(qint64 userId, qint64 ms);
     // A last-seen time recorded but not yet written (0 if none). Thread-safe: a job on the

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sqlstore.h"
+#include "sqlstore_p.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -70,35 +71,6 @@ const QString USER_COLUMNS = QStringLiteral(
 
 // BEGIN (IMMEDIATE on SQLite, so writers queue on the busy timeout instead of failing on a
 // lock upgrade) ... COMMIT, rolled back when left without commit().
-class SqlStore::Transaction
-{
-public:
-    explicit Transaction(SqlStore *store)
-        : m_store(store)
-    {
-        m_store->execDirect(QStringLiteral("begin a transaction"),
-                            m_store->m_backend == Backend::Sqlite ? QStringLiteral("BEGIN IMMEDIATE")
-                                                                  : QStringLiteral("BEGIN"));
-        m_store->m_inTransaction = true;
-    }
-    ~Transaction()
-    {
-        if (m_store->m_inTransaction) {
-            QSqlQuery q(m_store->m_db);
-            q.exec(QStringLiteral("ROLLBACK"));
-            m_store->m_inTransaction = false;
-        }
-    }
-    void commit()
-    {
-        m_store->execDirect(QStringLiteral("commit"), QStringLiteral("COMMIT"));
-        m_store->m_inTransaction = false;
-    }
-
-private:
-    SqlStore *m_store;
-};
-
 SqlStore::SqlStore(Backend backend, const QString &connectionName)
     : m_backend(backend)
     , m_connectionName(connectionName)
@@ -371,8 +343,8 @@ QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
     const QString findSeqs =
             QStringLiteral("SELECT stream, seq FROM stream_entries WHERE message_id = ?");
     const QString insertMessage =
-            QStringLiteral("INSERT INTO messages (kind, sender_id, body, idempotency_key, "
-                           "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id");
+            QStringLiteral("INSERT INTO messages (kind, sender_id, recipient_id, body, "
+                           "idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
     const QString nextSeq = QStringLiteral(
             "INSERT INTO streams (name, last_seq) VALUES (?, 1) ON CONFLICT (name) "
             "DO UPDATE SET last_seq = streams.last_seq + 1 RETURNING last_seq");
@@ -421,7 +393,7 @@ QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
         AppendResult r;
         r.createdAt = m.createdAt ? m.createdAt : nowMs();
         QSqlQuery &ins = exec(QStringLiteral("store message"), insertMessage,
-                              {m.kind, m.senderId, QString::fromUtf8(m.body),
+                              {m.kind, m.senderId, m.recipientId, QString::fromUtf8(m.body),
                                nullableText(m.idempotencyKey), r.createdAt});
         if (!ins.next())
             throw StoreError("store message returned no id");
@@ -440,40 +412,6 @@ QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
     }
     tx.commit();
     return results;
-}
-
-QList<StreamEntry> SqlStore::readStream(const QString &stream, qint64 afterSeq, int limit)
-{
-    limit = std::clamp(limit, 1, 10000);
-    QSqlQuery &q = exec(QStringLiteral("read stream"),
-                        QStringLiteral("SELECT e.seq, e.message_id, m.kind, m.sender_id, m.body, "
-                                       "m.created_at FROM stream_entries e JOIN messages m ON "
-                                       "m.id = e.message_id WHERE e.stream = ? AND e.seq > ? "
-                                       "ORDER BY e.seq LIMIT ?"),
-                        {stream, afterSeq, limit});
-    QList<StreamEntry> out;
-    while (q.next()) {
-        StreamEntry e;
-        e.stream = stream;
-        e.seq = q.value(0).toLongLong();
-        e.messageId = q.value(1).toLongLong();
-        e.kind = q.value(2).toString();
-        e.senderId = q.value(3).toLongLong();
-        e.body = q.value(4).toString().toUtf8();
-        e.createdAt = q.value(5).toLongLong();
-        out << e;
-    }
-    q.finish();
-    return out;
-}
-
-qint64 SqlStore::lastSeq(const QString &stream)
-{
-    QSqlQuery &q = exec(QStringLiteral("read last sequence number"),
-                        QStringLiteral("SELECT last_seq FROM streams WHERE name = ?"), {stream});
-    const qint64 v = q.next() ? q.value(0).toLongLong() : 0;
-    q.finish();
-    return v;
 }
 
 qint64 SqlStore::messageCount()
@@ -633,6 +571,17 @@ qint64 SqlStore::cursor(qint64 userId, const QString &stream)
     const qint64 v = q.next() ? q.value(0).toLongLong() : 0;
     q.finish();
     return v;
+}
+
+QHash<QString, qint64> SqlStore::cursors(qint64 userId)
+{
+    QSqlQuery &q = exec(QStringLiteral("read cursors"),
+                        QStringLiteral("SELECT stream, seq FROM cursors WHERE user_id = ?"), {userId});
+    QHash<QString, qint64> out;
+    while (q.next())
+        out.insert(q.value(0).toString(), q.value(1).toLongLong());
+    q.finish();
+    return out;
 }
 
 void SqlStore::advanceCursors(const QList<StreamCursor> &cursors)

@@ -36,6 +36,9 @@ public:
     QList<AppendResult> append(const QList<NewMessage> &messages) override;
     QList<StreamEntry> readStream(const QString &stream, qint64 afterSeq, int limit) override;
     qint64 lastSeq(const QString &stream) override;
+    StreamBounds streamBounds(const QString &stream) override;
+    QList<StreamEntry> readHistory(const HistoryQuery &query) override;
+    PurgeResult purge(const RetentionPolicy &policy) override;
     qint64 messageCount() override;
 
     bool createRoom(const RoomRecord &room) override;
@@ -49,6 +52,7 @@ public:
     QList<QPair<QString, qint64>> roomInvites() override;
 
     qint64 cursor(qint64 userId, const QString &stream) override;
+    QHash<QString, qint64> cursors(qint64 userId) override;
     void advanceCursors(const QList<StreamCursor> &cursors) override;
 
 private:

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -36,8 +37,9 @@ struct UserRecord
 // sequence number of its own (a direct message goes to the recipient's and the sender's inbox).
 struct NewMessage
 {
-    QString kind; // "direct", "notification", later "room"
+    QString kind; // "direct", "notification", "system", "room"
     qint64 senderId = 0; // 0 = the server / a backend
+    qint64 recipientId = 0; // direct messages: the addressee (per-conversation history)
     QByteArray body; // the message as a compact JSON object (content, data, to, ...)
     QStringList streams; // e.g. "u:42"; at least one
     QString idempotencyKey; // optional; unique per sender
@@ -85,6 +87,46 @@ struct RoomMember
     qint64 joinedAt = 0;
 };
 
+// What a stream still holds: `first` is the oldest retained seq (0 when nothing is retained),
+// `last` the highest seq ever allocated (0 when the stream was never used). Retention removes
+// a prefix of each stream, so seqs first..last are all present.
+struct StreamBounds
+{
+    qint64 first = 0;
+    qint64 last = 0;
+};
+
+// A page of one stream's history. With `after`: the first `limit` entries above it (and below
+// `before` when given); otherwise the last `limit` entries below `before` (or the newest).
+// Either way the page is returned oldest first. `peer` > 0 keeps only the direct messages
+// between `self` (whose inbox `stream` is) and `peer`.
+struct HistoryQuery
+{
+    QString stream;
+    std::optional<qint64> after;
+    std::optional<qint64> before;
+    int limit = 50;
+    qint64 self = 0;
+    qint64 peer = 0;
+};
+
+// Retention: messages older than `olderThanMs` (0 = keep all ages) and entries beyond the
+// newest `maxPerStream` of a stream (0 = no count limit) go. One call does at most `batch`
+// deletions of each kind, so a large purge does not hold the store for long.
+struct RetentionPolicy
+{
+    qint64 olderThanMs = 0;
+    int maxPerStream = 0;
+    int batch = 5000;
+};
+
+struct PurgeResult
+{
+    qint64 messages = 0; // messages deleted (with all their stream entries)
+    qint64 entries = 0; // stream entries trimmed by the count limit
+    bool more = false; // a batch was full: call again
+};
+
 struct StreamCursor
 {
     qint64 userId = 0;
@@ -121,6 +163,9 @@ public:
     virtual QList<StreamEntry> readStream(const QString &stream, qint64 afterSeq, int limit) = 0;
     // Highest seq of a stream, 0 when empty.
     virtual qint64 lastSeq(const QString &stream) = 0;
+    virtual StreamBounds streamBounds(const QString &stream) = 0;
+    virtual QList<StreamEntry> readHistory(const HistoryQuery &query) = 0;
+    virtual PurgeResult purge(const RetentionPolicy &policy) = 0;
     virtual qint64 messageCount() = 0;
 
     // --- rooms
@@ -141,6 +186,8 @@ public:
 
     // --- per-user delivery cursors (what was delivered to at least one of the user's devices)
     virtual qint64 cursor(qint64 userId, const QString &stream) = 0;
+    // Every cursor of one user: stream -> seq.
+    virtual QHash<QString, qint64> cursors(qint64 userId) = 0;
     // Raises each cursor to the given seq (never lowers one), in one transaction.
     virtual void advanceCursors(const QList<StreamCursor> &cursors) = 0;
 };

@@ -95,9 +95,9 @@ private slots:
         BACKEND();
         auto store = db.open();
         QCOMPARE(store->backendName(), backend);
-        QCOMPARE(store->migrate(), 2); // already applied: nothing to do, same version
+        QCOMPARE(store->migrate(), 3); // already applied: nothing to do, same version
         auto again = db.open(); // a second connection (another process, another node)
-        QCOMPARE(again->migrate(), 2);
+        QCOMPARE(again->migrate(), 3);
         if (backend == QLatin1StringView("sqlite")) {
             // It holds password hashes: owner-only.
             const auto mode = QFile::permissions(db.settings.dataDir + QStringLiteral("/switchboard.db"));
@@ -229,6 +229,130 @@ private slots:
         QCOMPARE(store->cursor(2, QStringLiteral("u:1")), 9);
         store->advanceCursors({{1, QStringLiteral("u:1"), 6}});
         QCOMPARE(store->cursor(1, QStringLiteral("u:1")), 6);
+        store->advanceCursors({{1, QStringLiteral("r:team"), 0}}); // a row at 0 is a position too
+        const QHash<QString, qint64> all = store->cursors(1);
+        QCOMPARE(all.size(), 2);
+        QCOMPARE(all.value(QStringLiteral("u:1")), 6);
+        QVERIFY(all.contains(QStringLiteral("r:team")));
+        QCOMPARE(all.value(QStringLiteral("r:team")), 0);
+        QVERIFY(store->cursors(3).isEmpty());
+    }
+
+    void historyPages_data() { Test::addBackendRows(); }
+    void historyPages()
+    {
+        BACKEND();
+        auto store = db.open();
+        const QString room = QStringLiteral("r:team");
+        QList<NewMessage> batch;
+        for (int i = 0; i < 10; ++i)
+            batch << message(1 + i % 2, {room});
+        store->append(batch);
+        auto seqs = [](const QList<StreamEntry> &entries) {
+            QList<qint64> out;
+            for (const StreamEntry &e : entries)
+                out << e.seq;
+            return out;
+        };
+        HistoryQuery q;
+        q.stream = room;
+        q.limit = 3;
+        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64>{8, 9, 10})); // newest, oldest first
+        q.before = 8;
+        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64>{5, 6, 7}));
+        q.before = 2;
+        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64>{1}));
+        q.before.reset();
+        q.after = 0;
+        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64>{1, 2, 3}));
+        q.after = 6;
+        q.before = 9;
+        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64>{7, 8}));
+        q.after = 10;
+        q.before.reset();
+        QVERIFY(store->readHistory(q).isEmpty());
+        const StreamBounds b = store->streamBounds(room);
+        QCOMPARE(b.first, 1);
+        QCOMPARE(b.last, 10);
+        const StreamBounds none = store->streamBounds(QStringLiteral("r:none"));
+        QCOMPARE(none.first, 0);
+        QCOMPARE(none.last, 0);
+
+        // A conversation is the part of an inbox exchanged with one peer.
+        const QString inbox1 = QStringLiteral("u:1");
+        auto dm = [](qint64 from, qint64 to) {
+            NewMessage m = message(from, {QStringLiteral("u:%1").arg(to), QStringLiteral("u:%1").arg(from)});
+            m.recipientId = to;
+            return m;
+        };
+        store->append({dm(1, 2), dm(3, 1), dm(2, 1), dm(1, 3), dm(1, 2)});
+        HistoryQuery conv;
+        conv.stream = inbox1;
+        conv.self = 1;
+        conv.peer = 2;
+        conv.limit = 10;
+        const auto withTwo = store->readHistory(conv);
+        QCOMPARE(seqs(withTwo), (QList<qint64>{1, 3, 5}));
+        QCOMPARE(withTwo[1].senderId, 2);
+        conv.peer = 3;
+        QCOMPARE(seqs(store->readHistory(conv)), (QList<qint64>{2, 4}));
+        conv.peer = 2;
+        conv.limit = 1;
+        conv.before = 5;
+        QCOMPARE(seqs(store->readHistory(conv)), (QList<qint64>{3}));
+    }
+
+    void retention_data() { Test::addBackendRows(); }
+    void retention()
+    {
+        BACKEND();
+        auto store = db.open();
+        const QString a = QStringLiteral("r:a"), b = QStringLiteral("r:b");
+        QList<NewMessage> batch;
+        for (int i = 0; i < 6; ++i) {
+            NewMessage m = message(1, {a});
+            m.createdAt = 1000 + i; // six old messages in a
+            batch << m;
+        }
+        for (int i = 0; i < 4; ++i) {
+            NewMessage m = message(1, {b, a});
+            m.createdAt = 5000 + i; // four newer ones in b and a
+            batch << m;
+        }
+        store->append(batch);
+        QCOMPARE(store->messageCount(), 10);
+
+        // By age, in batches: everything created before 1004 goes (four messages).
+        RetentionPolicy byAge;
+        byAge.olderThanMs = 1004;
+        byAge.batch = 3;
+        PurgeResult r = store->purge(byAge);
+        QCOMPARE(r.messages, 3);
+        QVERIFY(r.more);
+        r = store->purge(byAge);
+        QCOMPARE(r.messages, 1);
+        QVERIFY(!r.more);
+        QCOMPARE(store->messageCount(), 6);
+        QCOMPARE(store->streamBounds(a).first, 5);
+        QCOMPARE(store->streamBounds(a).last, 10); // seqs are never reused
+        QCOMPARE(store->readStream(a, 0, 100).first().seq, 5);
+
+        // By count: each stream keeps its newest 3 entries (a: 8..10, b: 2..4), and a message
+        // no stream holds any more goes: a5 and a6 (only in a) and a7 = b1 (trimmed from both).
+        RetentionPolicy byCount;
+        byCount.maxPerStream = 3;
+        r = store->purge(byCount);
+        QCOMPARE(r.entries, 4);
+        QCOMPARE(r.messages, 3);
+        QVERIFY(!r.more);
+        QCOMPARE(store->streamBounds(a).first, 8);
+        QCOMPARE(store->streamBounds(b).first, 2);
+        QCOMPARE(store->readStream(b, 0, 100).size(), 3);
+        QCOMPARE(store->messageCount(), 3);
+        r = store->purge(byCount); // nothing left to do
+        QCOMPARE(r.entries, 0);
+        QCOMPARE(r.messages, 0);
+        QCOMPARE(store->append({message(1, {a})}).first().seqs, (QList<qint64>{11}));
     }
 
     void rooms_data() { Test::addBackendRows(); }
