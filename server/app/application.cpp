@@ -3,6 +3,7 @@
 
 #include "auth/secretfile.h"
 #include "auth/tokenservice.h"
+#include "hub/historyservice.h"
 #include "hub/hub.h"
 #include "hub/messageservice.h"
 #include "hub/presenceservice.h"
@@ -119,13 +120,15 @@ bool Application::start(QString *error)
         return false;
     m_presence = std::make_unique<PresenceService>(&m_config, m_hub.get(), m_rooms.get(),
                                                    m_store.get());
+    m_history = std::make_unique<HistoryService>(&m_config, m_store.get(), m_rooms.get());
+    m_history->startRetention();
     connect(m_hub.get(), &Hub::userOffline, this, [this](qint64 userId) {
         m_store->setLastSeen(userId, Protocol::Events::nowMs());
     });
 
     m_http = new HttpFrontend(m_config, *m_tokens, m_router, this);
     SessionContext ctx{&m_config, m_tokens.get(), m_store.get(), m_hub.get(), m_messages.get(),
-                       m_rooms.get(), m_presence.get()};
+                       m_rooms.get(), m_presence.get(), m_history.get()};
     m_connections = new ConnectionManager(m_http, ctx, this);
     m_http->admitWebSocket = [this]() { return m_connections->admitting(); };
 
@@ -136,6 +139,7 @@ bool Application::start(QString *error)
     m_rest.messages = m_messages.get();
     m_rest.rooms = m_rooms.get();
     m_rest.presence = m_presence.get();
+    m_rest.history = m_history.get();
     m_rest.connections = m_connections;
     m_rest.uptime.start();
     RestApi::addAll(m_router, &m_rest);

@@ -19,6 +19,7 @@ class Hub;
 class MessageService;
 class RoomService;
 class PresenceService;
+class HistoryService;
 class TokenService;
 
 // Wires the daemon's parts together and owns them; no logic of its own beyond start and stop.
@@ -39,6 +40,7 @@ public:
     const Config &config() const { return m_config; }
     Hub *hub() const { return m_hub.get(); }
     RoomService *rooms() const { return m_rooms.get(); }
+    HistoryService *history() const { return m_history.get(); }
     AsyncStore *store() const { return m_store.get(); }
     const TokenService *tokens() const { return m_tokens.get(); }
     ConnectionManager *connections() const { return m_connections; }
@@ -56,6 +58,7 @@ private:
     std::unique_ptr<MessageService> m_messages;
     std::unique_ptr<RoomService> m_rooms;
     std::unique_ptr<PresenceService> m_presence;
+    std::unique_ptr<HistoryService> m_history;
     Router m_router;
     RestServices m_rest;
     HttpFrontend *m_http = nullptr;

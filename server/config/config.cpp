@@ -30,10 +30,10 @@ bool parseInt(const QString &v, qint64 min, qint64 max, qint64 *out)
     return true;
 }
 
-// "54s", "500ms", "2m", "1h" or a plain number of seconds.
+// "54s", "500ms", "2m", "1h", "30d" or a plain number of seconds.
 bool parseDurationMs(const QString &v, qint64 *out)
 {
-    static const QRegularExpression re(QStringLiteral("^\\s*(\\d+)\\s*(ms|s|m|h)?\\s*$"));
+    static const QRegularExpression re(QStringLiteral("^\\s*(\\d+)\\s*(ms|s|m|h|d)?\\s*$"));
     const auto m = re.match(v);
     if (!m.hasMatch())
         return false;
@@ -49,6 +49,8 @@ bool parseDurationMs(const QString &v, qint64 *out)
         factor = 60'000;
     else if (unit == QLatin1StringView("h"))
         factor = 3'600'000;
+    else if (unit == QLatin1StringView("d"))
+        factor = 86'400'000;
     *out = n * factor;
     return true;
 }
@@ -261,6 +263,7 @@ const QList<Key> &keyTable()
             {"max_content_chars", intKey(&Config::maxContentChars, 1, 16 * 1024 * 1024)},
             {"allow_user_broadcast", boolKey(&Config::allowUserBroadcast)},
             {"offline_batch", intKey(&Config::offlineBatch, 1, 100'000)},
+            {"replay_limit", intKey(&Config::replayLimit, 0, 1'000'000)},
             {"typing_timeout", durationKey(&Config::typingTimeoutMs, 500, 600'000)},
             {"typing_interval", durationKey(&Config::typingIntervalMs, 0, 60'000)},
             {"default_rooms", setDefaultRooms},
@@ -268,6 +271,10 @@ const QList<Key> &keyTable()
             {"max_rooms", intKey(&Config::maxRooms, 0, 1'000'000)},
             {"max_rooms_per_user", intKey(&Config::maxRoomsPerUser, 0, 100'000)},
             {"max_room_members", intKey(&Config::maxRoomMembers, 1, 10'000'000)},
+            {"message_retention",
+             durationKey(&Config::messageRetentionMs, 0, 100LL * 365 * 86'400'000)},
+            {"max_stream_messages", intKey(&Config::maxStreamMessages, 0, 1'000'000'000)},
+            {"purge_interval", durationKey(&Config::purgeIntervalMs, 100, 7 * 86'400'000)},
             {"log_level",
              oneOf(&Config::logLevel,
                    {QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"),

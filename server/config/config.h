@@ -44,6 +44,7 @@ struct Config
     int maxContentChars = 8192;
     bool allowUserBroadcast = false;
     int offlineBatch = 500; // stored messages replayed per round on connect
+    int replayLimit = 1000; // most room messages replayed per room on connect (more: reload)
     int typingTimeoutMs = 5000; // a typing indicator ends by itself after this
     int typingIntervalMs = 1000; // at most one typing event per user and context per interval
 
@@ -55,6 +56,11 @@ struct Config
     int maxRooms = 1000;
     int maxRoomsPerUser = 100; // memberships per user
     int maxRoomMembers = 10000;
+
+    // history and retention
+    qint64 messageRetentionMs = 0; // messages older than this are purged; 0 = kept forever
+    int maxStreamMessages = 0; // newest messages kept per stream; 0 = no count limit
+    int purgeIntervalMs = 3'600'000; // how often retention runs
 
     // operations
     QString logLevel = QStringLiteral("info");

@@ -2,7 +2,7 @@
 #pragma once
 
 #include <QByteArray>
-#include <QtGlobal>
+#include <QString>
 
 namespace Switchboard {
 
@@ -13,10 +13,10 @@ class DeliveryBus
 public:
     virtual ~DeliveryBus() = default;
     // Every connection of the user, except the connection id given (0 = none), on every node.
-    // inboxSeq is the frame's sequence in the user's inbox stream (0 = not a stored message):
-    // sessions that are still replaying the backlog use it to keep order and drop duplicates.
+    // A stored message names its stream and seq (empty / 0 for live-only events): sessions use
+    // them to keep each stream in order while they replay a backlog and to drop repeats.
     virtual void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
-                               qint64 inboxSeq = 0) = 0;
+                               const QString &stream = QString(), qint64 seq = 0) = 0;
     virtual void publishToAll(const QByteArray &frame) = 0;
 };
 

@@ -91,13 +91,13 @@ QList<OnlineUser> Hub::onlineUsers(int limit) const
 }
 
 void Hub::publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
-                        qint64 inboxSeq)
+                        const QString &stream, qint64 seq)
 {
-    deliverToUser(userId, frame, exceptConnection, inboxSeq);
+    deliverToUser(userId, frame, exceptConnection, stream, seq);
 }
 
 int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
-                       qint64 inboxSeq)
+                       const QString &stream, qint64 seq)
 {
     const auto it = m_users.constFind(userId);
     if (it == m_users.cend())
@@ -106,11 +106,9 @@ int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptCon
     for (Session *s : *it) {
         if (s->connectionId() == exceptConnection)
             continue;
-        s->deliver(frame, inboxSeq);
+        s->deliver(frame, stream, seq);
         ++count;
     }
-    if (count > 0 && inboxSeq > 0)
-        emit delivered(userId, inboxSeq);
     return count;
 }
 

@@ -44,10 +44,10 @@ public:
 
     // DeliveryBus, for this node only: returns how many connections got the frame.
     void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
-                       qint64 inboxSeq = 0) override;
+                       const QString &stream = QString(), qint64 seq = 0) override;
     void publishToAll(const QByteArray &frame) override;
     int deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
-                      qint64 inboxSeq = 0);
+                      const QString &stream = QString(), qint64 seq = 0);
 
     int connectionCount() const { return m_sessions.size(); }
     int userCount() const { return static_cast<int>(m_users.size()); }
@@ -69,8 +69,6 @@ Q_SIGNALS:
     // First connection of a user opened / last one closed (presence announces them).
     void userOnline(qint64 userId, const QString &username);
     void userOffline(qint64 userId, const QString &username);
-    // A stored message reached at least one of the user's connections on this node.
-    void delivered(qint64 userId, qint64 inboxSeq);
 
 private:
     QHash<quint64, Session *> m_sessions;

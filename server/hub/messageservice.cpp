@@ -42,10 +42,6 @@ MessageService::MessageService(AsyncStore *store, DeliveryBus *bus, Hub *hub, QO
     , m_bus(bus)
     , m_hub(hub)
 {
-    // What reached a device counts as delivered: replay on the next connect starts after it.
-    connect(m_hub, &Hub::delivered, this, [this](qint64 userId, qint64 seq) {
-        m_store->advanceCursor(StreamCursor{userId, userStream(userId), seq});
-    });
 }
 
 QJsonObject MessageService::directBody(const Sender &sender, qint64 to, const QString &content,
@@ -77,15 +73,18 @@ QJsonObject MessageService::notificationBody(const Sender &sender, qint64 to,
     return body;
 }
 
+namespace {
+
 // Shapes of the wire events (docs/PROTOCOL.md): `message` carries the body's fields at the top
 // level; `notification` follows seed 002 with the payload under `data`.
-QByteArray MessageService::encodeEvent(const QString &kind, const QJsonObject &body, qint64 messageId,
-                              const QString &stream, qint64 seq, qint64 createdAt)
+QJsonObject eventFields(const QString &kind, const QJsonObject &body, qint64 messageId,
+                        const QString &stream, qint64 seq, qint64 createdAt,
+                        QLatin1StringView *type)
 {
     QJsonObject fields;
-    QLatin1StringView type = ServerType::MESSAGE;
+    *type = ServerType::MESSAGE;
     if (kind == QLatin1StringView("notification")) {
-        type = ServerType::NOTIFICATION;
+        *type = ServerType::NOTIFICATION;
         QJsonObject payload = body;
         payload.remove(QStringLiteral("from"));
         payload.remove(QStringLiteral("from_name"));
@@ -100,9 +99,9 @@ QByteArray MessageService::encodeEvent(const QString &kind, const QJsonObject &b
         fields.insert(QStringLiteral("from"), body.value(QStringLiteral("from")));
     } else {
         if (kind == QLatin1StringView("system"))
-            type = ServerType::SYSTEM;
+            *type = ServerType::SYSTEM;
         else if (kind == QLatin1StringView("room"))
-            type = ServerType::ROOM_MESSAGE;
+            *type = ServerType::ROOM_MESSAGE;
         fields = body;
         fields.insert(QStringLiteral("kind"), kind);
     }
@@ -110,7 +109,18 @@ QByteArray MessageService::encodeEvent(const QString &kind, const QJsonObject &b
     fields.insert(QStringLiteral("stream"), stream);
     fields.insert(QStringLiteral("seq"), seq);
     fields.insert(QStringLiteral("created_at"), createdAt);
-    return Events::encode(type, fields);
+    return fields;
+}
+
+} // namespace
+
+QByteArray MessageService::encodeEvent(const QString &kind, const QJsonObject &body,
+                                       qint64 messageId, const QString &stream, qint64 seq,
+                                       qint64 createdAt)
+{
+    QLatin1StringView type;
+    QJsonObject fields = eventFields(kind, body, messageId, stream, seq, createdAt, &type);
+    return Events::encode(type, std::move(fields));
 }
 
 QByteArray MessageService::encodeStored(const StreamEntry &entry)
@@ -120,6 +130,17 @@ QByteArray MessageService::encodeStored(const StreamEntry &entry)
                        entry.createdAt);
 }
 
+QJsonObject MessageService::storedEventObject(const StreamEntry &entry)
+{
+    QLatin1StringView type;
+    QJsonObject fields = eventFields(entry.kind, QJsonDocument::fromJson(entry.body).object(),
+                                     entry.messageId, entry.stream, entry.seq, entry.createdAt,
+                                     &type);
+    fields.insert(QStringLiteral("type"), type);
+    fields.insert(QStringLiteral("ts"), entry.createdAt);
+    return fields;
+}
+
 void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKind kind,
                                 QJsonObject body, const QString &idempotencyKey,
                                 QObject *context, Done done)
@@ -127,6 +148,8 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
     NewMessage message;
     message.kind = kindName(kind);
     message.senderId = sender.userId;
+    if (kind == MessageKind::Direct)
+        message.recipientId = toUserId;
     message.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
     message.streams << userStream(toUserId);
     const bool copyToSender = sender.userId != 0 && sender.userId != toUserId;
@@ -162,17 +185,14 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
                                                      message.streams[0], toSeq,
                                                      result->createdAt),
                                          sender.userId == toUserId ? sender.connectionId : 0,
-                                         toSeq);
+                                         message.streams[0], toSeq);
                     if (copyToSender) {
                         const qint64 fromSeq = result->seqs.value(1);
                         m_bus->publishToUser(sender.userId,
                                              encodeEvent(message.kind, body, result->messageId,
                                                          message.streams[1], fromSeq,
                                                          result->createdAt),
-                                             sender.connectionId, fromSeq);
-                        if (sender.connectionId)
-                            m_store->advanceCursor(
-                                    StreamCursor{sender.userId, message.streams[1], fromSeq});
+                                             sender.connectionId, message.streams[1], fromSeq);
                     }
                 }
                 if (guard)

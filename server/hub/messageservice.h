@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "hub/failure.h"
 #include "protocol/clientmessages.h"
 #include "store/store.h"
 
@@ -35,11 +36,7 @@ struct SendOutcome
     bool duplicate = false;
 };
 
-struct SendFailure
-{
-    Protocol::ErrorCode code;
-    QString message;
-};
+using SendFailure = Failure;
 
 // Kinds of persisted user-addressed messages; each maps to one event type on the wire.
 enum class MessageKind { Direct, Notification, System };
@@ -73,6 +70,8 @@ public:
                                   const QString &stream, qint64 seq, qint64 createdAt);
     // The wire event of a stored message, as read back from its stream.
     static QByteArray encodeStored(const StreamEntry &entry);
+    // The same event as a JSON object (history pages, REST pulls); `ts` is the creation time.
+    static QJsonObject storedEventObject(const StreamEntry &entry);
 
 private:
     AsyncStore *m_store;

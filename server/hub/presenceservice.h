@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "hub/failure.h"
 #include "hub/messageservice.h"
 #include "protocol/clientmessages.h"
 
@@ -21,11 +22,7 @@ class Hub;
 class RoomService;
 class AsyncStore;
 
-struct PresenceFailure
-{
-    Protocol::ErrorCode code;
-    QString message;
-};
+using PresenceFailure = Failure;
 
 // Presence (online / away / busy / offline with optional data) and typing indicators.
 //

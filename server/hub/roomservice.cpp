@@ -243,15 +243,22 @@ QJsonArray RoomService::membersJson(const QString &roomId) const
 // --- fan-out
 
 int RoomService::publishToRoom(const QString &roomId, const QByteArray &frame,
-                               quint64 exceptConnection)
+                               quint64 exceptConnection, qint64 seq)
 {
     const auto it = m_rooms.constFind(roomId);
     if (it == m_rooms.cend())
         return 0;
+    const QString stream = seq > 0 ? roomStream(roomId) : QString();
     int count = 0;
     for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
-        count += m_hub->deliverToUser(m.key(), frame, exceptConnection);
+        count += m_hub->deliverToUser(m.key(), frame, exceptConnection, stream, seq);
     return count;
+}
+
+qint64 RoomService::lastSeq(const QString &roomId) const
+{
+    const auto it = m_rooms.constFind(roomId);
+    return it == m_rooms.cend() ? 0 : it->lastSeq;
 }
 
 void RoomService::announce(const Room &room, QLatin1StringView type, const Sender &who,
@@ -456,13 +463,17 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
     const bool wasInvited = it->invites.contains(actor.userId);
     addMemberLocally(roomId, actor.userId, QStringLiteral("member"));
     const RoomMember member{roomId, actor.userId, QStringLiteral("member"), Events::nowMs()};
+    // A new member's offline delivery starts here: earlier messages are history, not backlog.
+    const StreamCursor joinedAt{actor.userId, roomStream(roomId), it->lastSeq};
     QPointer<QObject> guard(context);
     m_store->run<bool>(
             this,
-            [member, wasInvited](Store &store) {
+            [member, wasInvited, joinedAt](Store &store) {
                 const bool added = store.addRoomMember(member);
                 if (wasInvited)
                     store.setRoomInvite(member.roomId, member.userId, false);
+                if (added)
+                    store.advanceCursors({joinedAt});
                 return added;
             },
             [this, roomId, actor, wasInvited, guard, done](std::optional<bool> ok, QString error) {
@@ -649,7 +660,7 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
                                                                   result->messageId,
                                                                   message.streams[0], seq,
                                                                   result->createdAt),
-                                      actor.connectionId);
+                                      actor.connectionId, seq);
                     }
                 }
                 if (guard)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "hub/failure.h"
 #include "hub/messageservice.h"
 #include "protocol/clientmessages.h"
 #include "store/store.h"
@@ -20,11 +21,7 @@ struct Config;
 class AsyncStore;
 class Hub;
 
-struct RoomFailure
-{
-    Protocol::ErrorCode code;
-    QString message;
-};
+using RoomFailure = Failure;
 
 // One room as the API shows it.
 struct RoomView
@@ -82,8 +79,12 @@ public:
     static QJsonObject toJson(const RoomView &view);
     QJsonArray membersJson(const QString &roomId) const;
 
-    // Delivers an encoded event to every online member's connections but one (0 = none).
-    int publishToRoom(const QString &roomId, const QByteArray &frame, quint64 exceptConnection);
+    // Delivers an encoded event to every online member's connections but one (0 = none); a
+    // stored room message gives its seq in the room's stream.
+    int publishToRoom(const QString &roomId, const QByteArray &frame, quint64 exceptConnection,
+                      qint64 seq = 0);
+    // The room's last sequence number (0 for no room or no message).
+    qint64 lastSeq(const QString &roomId) const;
 
 private:
     struct Room

@@ -18,16 +18,6 @@ namespace Switchboard {
 
 using namespace Protocol;
 
-namespace {
-
-struct Backlog
-{
-    qint64 cursor = 0;
-    QList<StreamEntry> entries;
-};
-
-} // namespace
-
 Session::Session(std::unique_ptr<QWebSocket> socket, quint64 connectionId,
                  const SessionContext &ctx, std::optional<TokenClaims> claims, QObject *parent)
     : QObject(parent)
@@ -80,18 +70,9 @@ void Session::sendFrame(const QByteArray &frame)
     m_ctx.hub->counters().framesOut++;
 }
 
-void Session::deliver(const QByteArray &frame, qint64 inboxSeq)
+Sender Session::sender() const
 {
-    if (inboxSeq > 0) {
-        if (m_replaying) {
-            m_heldDuringReplay.append({inboxSeq, frame});
-            return;
-        }
-        if (inboxSeq <= m_inboxSeq)
-            return; // already sent by the replay
-        m_inboxSeq = inboxSeq;
-    }
-    sendFrame(frame);
+    return Sender{m_claims.userId, m_claims.username, m_claims.admin, m_connectionId};
 }
 
 void Session::sendError(ErrorCode code, const QString &message, const QJsonValue &id)
@@ -113,6 +94,8 @@ void Session::onDisconnected()
     if (m_state == State::Closed)
         return;
     const bool wasAttached = m_state == State::Active;
+    if (wasAttached)
+        saveCursors();
     m_state = State::Closed;
     if (wasAttached)
         m_ctx.hub->detach(this);
@@ -135,6 +118,7 @@ void Session::tick(qint64 nowMs)
         m_socket->abort();
         return;
     }
+    saveCursors();
     if (nowMs >= m_nextPingMs) {
         m_socket->ping();
         m_nextPingMs = nowMs + m_ctx.config->heartbeatIntervalMs;
@@ -179,8 +163,10 @@ void Session::onText(const QString &text)
     std::visit([this, &frame](const auto &message) { handle(frame.id, message); }, frame.message);
 }
 
-void Session::authenticate(const QString &token, const QJsonValue &id)
+void Session::authenticate(const QString &token, const StreamPositions &resume,
+                           const QJsonValue &id)
 {
+    m_resume = resume;
     const auto result = m_ctx.tokens->verify(token.toUtf8(), Events::nowMs() / 1000);
     if (const auto *error = std::get_if<TokenError>(&result)) {
         const int code = *error == TokenError::Expired ? CloseCode::TOKEN_EXPIRED
@@ -216,7 +202,6 @@ void Session::activate()
                     m_claims.username = (*record)->username;
                 m_state = State::Active;
                 m_nextPingMs = Events::nowMs() + m_ctx.config->heartbeatIntervalMs;
-                m_replaying = true;
                 m_ctx.hub->attach(this);
                 const int online = m_ctx.hub->userCount();
                 QJsonObject user{{QStringLiteral("id"), m_claims.userId},
@@ -237,7 +222,7 @@ void Session::activate()
                          {QStringLiteral("expires_at"), m_claims.expiresAt},
                          {QStringLiteral("data"), seedData}}));
                 joinConnectRoom();
-                replayBacklog(-1);
+                startSync();
                 const auto pending = std::exchange(m_pendingBeforeActive, {});
                 for (const auto &[utf8, id] : pending) {
                     auto decoded = decodeClientFrame(utf8);
@@ -246,59 +231,6 @@ void Session::activate()
                                frame.message);
                 }
             });
-}
-
-// Sends stored inbox messages the user has not received yet, in batches, holding live ones back
-// until the backlog is out so the order is the stream's order and nothing comes twice.
-void Session::replayBacklog(qint64 afterSeq)
-{
-    const qint64 userId = m_claims.userId;
-    const int batch = m_ctx.config->offlineBatch;
-    m_ctx.store->run<Backlog>(
-            this,
-            [userId, afterSeq, batch](Store &store) {
-                Backlog b;
-                const QString stream = userStream(userId);
-                b.cursor = afterSeq >= 0 ? afterSeq : store.cursor(userId, stream);
-                b.entries = store.readStream(stream, b.cursor, batch);
-                return b;
-            },
-            [this, batch](std::optional<Backlog> backlog, QString error) {
-                if (m_state != State::Active)
-                    return;
-                if (!backlog) {
-                    qCWarning(lcSession) << "backlog read failed:" << error;
-                    finishReplay();
-                    return;
-                }
-                m_inboxSeq = std::max(m_inboxSeq, backlog->cursor);
-                for (const StreamEntry &entry : backlog->entries) {
-                    if (entry.seq <= m_inboxSeq)
-                        continue;
-                    sendFrame(MessageService::encodeStored(entry));
-                    m_inboxSeq = entry.seq;
-                }
-                if (backlog->entries.size() >= batch)
-                    replayBacklog(m_inboxSeq);
-                else
-                    finishReplay();
-            });
-}
-
-void Session::finishReplay()
-{
-    m_replaying = false;
-    for (const auto &[seq, frame] : std::exchange(m_heldDuringReplay, {})) {
-        if (seq > m_inboxSeq) {
-            m_inboxSeq = seq;
-            sendFrame(frame);
-        }
-    }
-    const QString stream = userStream(m_claims.userId);
-    if (m_inboxSeq > 0)
-        m_ctx.store->advanceCursor(StreamCursor{m_claims.userId, stream, m_inboxSeq});
-    sendFrame(Events::encode(ServerType::SYNC_COMPLETE, {{QStringLiteral("stream"), stream},
-                                                          {QStringLiteral("seq"), m_inboxSeq}}));
 }
 
 } // namespace Switchboard

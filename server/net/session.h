@@ -2,12 +2,14 @@
 #pragma once
 
 #include "auth/tokenservice.h"
+#include "hub/messageservice.h"
 #include "protocol/clientmessages.h"
 
 #include <memory>
 
 #include <QByteArray>
 #include <QHostAddress>
+#include <QJsonObject>
 #include <QList>
 #include <QObject>
 #include <QPair>
@@ -22,6 +24,8 @@ class Hub;
 class MessageService;
 class RoomService;
 class PresenceService;
+class HistoryService;
+struct ReplayItem;
 
 // The services a session talks to, owned by the application.
 struct SessionContext
@@ -33,6 +37,7 @@ struct SessionContext
     MessageService *messages = nullptr;
     RoomService *rooms = nullptr;
     PresenceService *presence = nullptr;
+    HistoryService *history = nullptr;
 };
 
 // One WebSocket connection: authentication, decoding and dispatch of client frames, the backlog
@@ -57,8 +62,9 @@ public:
     QHostAddress peerAddress() const;
     qint64 lastRttMs() const { return m_lastRttMs; }
 
-    // A frame from the hub. inboxSeq > 0 marks a stored message of this user's inbox.
-    void deliver(const QByteArray &frame, qint64 inboxSeq = 0);
+    // A frame from the hub. A stored message names its stream and seq: the session keeps each
+    // stream in order, holds it back while that stream replays, and drops repeats.
+    void deliver(const QByteArray &frame, const QString &stream = QString(), qint64 seq = 0);
     void sendFrame(const QByteArray &frame);
     void close(int code, const QString &reason);
 
@@ -71,10 +77,32 @@ Q_SIGNALS:
 private:
     void onText(const QString &text);
     void onDisconnected();
-    void authenticate(const QString &token, const QJsonValue &id);
+    void authenticate(const QString &token, const Protocol::StreamPositions &resume,
+                      const QJsonValue &id);
     void activate();
-    void replayBacklog(qint64 afterSeq);
-    void finishReplay();
+    Sender sender() const;
+    MessageService::Done acknowledge(const QJsonValue &id);
+
+    // Streams (sessionstreams.cpp): what this connection has of each stream it reads.
+    struct StreamState
+    {
+        QString stream;
+        qint64 seq = 0; // the highest seq this connection was sent (or posted itself)
+        qint64 saved = -1; // the highest seq handed to the stored cursor; -1 = none yet
+        bool replaying = false;
+        // Live frames held back during the replay; an empty frame marks a message this
+        // connection posted itself (acknowledged, never echoed).
+        QList<QPair<qint64, QByteArray>> held;
+    };
+    StreamState *streamState(const QString &stream, bool create);
+    // Replays what the user missed in its inbox and rooms, then sends sync_complete.
+    void startSync();
+    void replayRound(QList<ReplayItem> items, bool first);
+    void finishStream(StreamState &state);
+    // A message this connection posted: it counts as received without being sent back.
+    void noteOwnMessage(const QString &stream, qint64 seq);
+    // Hands positions that moved to the stored per-user cursors (coalesced by the store).
+    void saveCursors();
     void sendError(Protocol::ErrorCode code, const QString &message, const QJsonValue &id);
 
     void handle(const QJsonValue &id, const Protocol::AuthRequest &request);
@@ -91,6 +119,7 @@ private:
     void handle(const QJsonValue &id, const Protocol::PresenceRequest &request);
     void handle(const QJsonValue &id, const Protocol::PresenceQueryRequest &request);
     void handle(const QJsonValue &id, const Protocol::TypingRequest &request);
+    void handle(const QJsonValue &id, const Protocol::HistoryRequest &request);
     // Joins the room named by ?room_id= (or connect_room) once the session is active.
     void joinConnectRoom();
 
@@ -105,9 +134,9 @@ private:
     qint64 m_nextPingMs = 0;
     qint64 m_lastRttMs = -1;
     bool m_expiryWarned = false;
-    bool m_replaying = false;
-    qint64 m_inboxSeq = 0; // highest inbox seq sent to this connection
-    QList<QPair<qint64, QByteArray>> m_heldDuringReplay;
+    QList<StreamState> m_streams; // the inbox first, then rooms as they show up
+    Protocol::StreamPositions m_resume; // positions the client gave at connect (may be empty)
+    QJsonObject m_syncReport; // per stream, for sync_complete
     QList<QPair<QByteArray, QJsonValue>> m_pendingBeforeActive;
 };
 

@@ -12,14 +12,22 @@ namespace Switchboard {
 
 using namespace Protocol;
 
-namespace {
-
-Sender senderOf(const Session &s)
+// The answer to a stored send: `ack` with where it was stored, or the error. The sending
+// connection counts the message as received, so a replay never echoes it back.
+MessageService::Done Session::acknowledge(const QJsonValue &id)
 {
-    return Sender{s.userId(), s.username(), s.isAdmin(), s.connectionId()};
+    return [this, id](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
+        if (failure) {
+            sendError(failure->code, failure->message, id);
+            return;
+        }
+        noteOwnMessage(outcome->stream, outcome->seq);
+        sendFrame(Events::ack(id,
+                              Events::StoredDelivery{outcome->messageId, outcome->stream,
+                                                     outcome->seq, outcome->createdAt},
+                              outcome->duplicate));
+    };
 }
-
-} // namespace
 
 void Session::handle(const QJsonValue &id, const AuthRequest &request)
 {
@@ -28,7 +36,7 @@ void Session::handle(const QJsonValue &id, const AuthRequest &request)
                   QStringLiteral("already authenticated; use 'refresh' to renew the token"), id);
         return;
     }
-    authenticate(request.token, id);
+    authenticate(request.token, request.resume, id);
 }
 
 void Session::handle(const QJsonValue &id, const RefreshRequest &request)
@@ -75,21 +83,12 @@ void Session::handle(const QJsonValue &id, const SendRequest &request)
                   QStringLiteral("idempotency_key is longer than 128 characters"), id);
         return;
     }
-    const Sender sender = senderOf(*this);
+    const Sender me = sender();
     m_ctx.messages->sendToUser(
-            sender, request.toUserId, MessageKind::Direct,
-            MessageService::directBody(sender, request.toUserId, request.content, request.data),
+            me, request.toUserId, MessageKind::Direct,
+            MessageService::directBody(me, request.toUserId, request.content, request.data),
             request.idempotencyKey, this,
-            [this, id](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
-                if (failure) {
-                    sendError(failure->code, failure->message, id);
-                    return;
-                }
-                sendFrame(Events::ack(id,
-                                      Events::StoredDelivery{outcome->messageId, outcome->stream,
-                                                             outcome->seq, outcome->createdAt},
-                                      outcome->duplicate));
-            });
+            acknowledge(id));
 }
 
 void Session::handle(const QJsonValue &id, const BroadcastRequest &request)
@@ -107,7 +106,7 @@ void Session::handle(const QJsonValue &id, const BroadcastRequest &request)
         return;
     }
     const int recipients = m_ctx.hub->connectionCount();
-    m_ctx.messages->broadcast(senderOf(*this), request.content, request.data);
+    m_ctx.messages->broadcast(sender(), request.content, request.data);
     QJsonObject fields{{QStringLiteral("recipients"), recipients}};
     if (!id.isNull())
         fields.insert(QStringLiteral("id"), id);
@@ -123,7 +122,7 @@ void Session::handle(const QJsonValue &id, const NotifyRequest &request)
                   id);
         return;
     }
-    const Sender sender = senderOf(*this);
+    const Sender me = sender();
     if (request.toUserId == 0) {
         if (!m_claims.admin && !m_ctx.config->allowUserBroadcast) {
             sendError(ErrorCode::Forbidden,
@@ -133,7 +132,7 @@ void Session::handle(const QJsonValue &id, const NotifyRequest &request)
             return;
         }
         const int recipients = m_ctx.hub->connectionCount();
-        m_ctx.messages->notifyAll(sender, request);
+        m_ctx.messages->notifyAll(me, request);
         QJsonObject fields{{QStringLiteral("recipients"), recipients}};
         if (!id.isNull())
             fields.insert(QStringLiteral("id"), id);
@@ -141,18 +140,9 @@ void Session::handle(const QJsonValue &id, const NotifyRequest &request)
         return;
     }
     m_ctx.messages->sendToUser(
-            sender, request.toUserId, MessageKind::Notification,
-            MessageService::notificationBody(sender, request.toUserId, request), QString(), this,
-            [this, id](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
-                if (failure) {
-                    sendError(failure->code, failure->message, id);
-                    return;
-                }
-                sendFrame(Events::ack(id,
-                                      Events::StoredDelivery{outcome->messageId, outcome->stream,
-                                                             outcome->seq, outcome->createdAt},
-                                      outcome->duplicate));
-            });
+            me, request.toUserId, MessageKind::Notification,
+            MessageService::notificationBody(me, request.toUserId, request), QString(), this,
+            acknowledge(id));
 }
 
 } // namespace Switchboard

@@ -13,18 +13,9 @@ namespace Switchboard {
 
 using namespace Protocol;
 
-namespace {
-
-Sender senderOf(const Session &s)
-{
-    return Sender{s.userId(), s.username(), s.isAdmin(), s.connectionId()};
-}
-
-} // namespace
-
 void Session::handle(const QJsonValue &id, const PresenceRequest &request)
 {
-    if (auto failure = m_ctx.presence->setStatus(senderOf(*this), request)) {
+    if (auto failure = m_ctx.presence->setStatus(sender(), request)) {
         sendError(failure->code, failure->message, id);
         return;
     }
@@ -38,7 +29,7 @@ void Session::handle(const QJsonValue &id, const PresenceQueryRequest &request)
 {
     QList<qint64> ids = request.userIds;
     if (!request.roomId.isEmpty()) {
-        if (!m_ctx.rooms->canSee(request.roomId, senderOf(*this))) {
+        if (!m_ctx.rooms->canSee(request.roomId, sender())) {
             sendError(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(request.roomId), id);
             return;
         }
@@ -58,7 +49,7 @@ void Session::handle(const QJsonValue &id, const PresenceQueryRequest &request)
 void Session::handle(const QJsonValue &id, const TypingRequest &request)
 {
     // Typing frames get no reply (they come several times a second); only refusals answer.
-    if (auto failure = m_ctx.presence->typing(senderOf(*this), request))
+    if (auto failure = m_ctx.presence->typing(sender(), request))
         sendError(failure->code, failure->message, id);
 }
 

@@ -17,11 +17,6 @@ using namespace Protocol;
 
 namespace {
 
-Sender senderOf(const Session &s)
-{
-    return Sender{s.userId(), s.username(), s.isAdmin(), s.connectionId()};
-}
-
 QByteArray reply(QLatin1StringView type, const QJsonValue &id, QJsonObject fields)
 {
     if (!id.isNull())
@@ -41,15 +36,15 @@ void Session::handle(const QJsonValue &id, const RoomSettingsRequest &request)
         sendFrame(reply(ServerType::ROOM, id, {{QStringLiteral("room"), RoomService::toJson(*view)}}));
     };
     if (request.create)
-        m_ctx.rooms->create(senderOf(*this), request, this, done);
+        m_ctx.rooms->create(sender(), request, this, done);
     else
-        m_ctx.rooms->update(senderOf(*this), request, this, done);
+        m_ctx.rooms->update(sender(), request, this, done);
 }
 
 void Session::handle(const QJsonValue &id, const RoomActionRequest &request)
 {
     using Action = RoomActionRequest::Action;
-    const Sender me = senderOf(*this);
+    const Sender me = sender();
     if (request.action == Action::Get) {
         const auto view = m_ctx.rooms->view(request.roomId, me);
         if (!view || !m_ctx.rooms->canSee(request.roomId, me)) {
@@ -85,7 +80,7 @@ void Session::handle(const QJsonValue &id, const RoomActionRequest &request)
 
 void Session::handle(const QJsonValue &id, const RoomInviteRequest &request)
 {
-    m_ctx.rooms->invite(senderOf(*this), request.roomId, request.userId, this,
+    m_ctx.rooms->invite(sender(), request.roomId, request.userId, this,
                         [this, id, request](std::optional<RoomView> view,
                                             std::optional<RoomFailure> failure) {
                             if (failure) {
@@ -101,7 +96,7 @@ void Session::handle(const QJsonValue &id, const RoomInviteRequest &request)
 void Session::handle(const QJsonValue &id, const RoomListRequest &)
 {
     QJsonArray rooms;
-    for (const RoomView &v : m_ctx.rooms->list(senderOf(*this)))
+    for (const RoomView &v : m_ctx.rooms->list(sender()))
         rooms.append(RoomService::toJson(v));
     sendFrame(reply(ServerType::ROOMS, id,
                     {{QStringLiteral("rooms"), rooms}, {QStringLiteral("count"), rooms.size()}}));
@@ -121,19 +116,7 @@ void Session::handle(const QJsonValue &id, const RoomSendRequest &request)
                   QStringLiteral("idempotency_key is longer than 128 characters"), id);
         return;
     }
-    m_ctx.rooms->post(senderOf(*this), request, this,
-                      [this, id](std::optional<SendOutcome> outcome,
-                                 std::optional<SendFailure> failure) {
-                          if (failure) {
-                              sendError(failure->code, failure->message, id);
-                              return;
-                          }
-                          sendFrame(Events::ack(id,
-                                                Events::StoredDelivery{outcome->messageId,
-                                                                       outcome->stream, outcome->seq,
-                                                                       outcome->createdAt},
-                                                outcome->duplicate));
-                      });
+    m_ctx.rooms->post(sender(), request, this, acknowledge(id));
 }
 
 void Session::joinConnectRoom()
@@ -151,7 +134,7 @@ void Session::joinConnectRoom()
     }
     if (m_ctx.rooms->isMember(roomId, userId()))
         return;
-    m_ctx.rooms->join(senderOf(*this), roomId, this,
+    m_ctx.rooms->join(sender(), roomId, this,
                       [this](std::optional<RoomView> view, std::optional<RoomFailure> failure) {
                           if (failure) {
                               sendError(failure->code, failure->message, QJsonValue());

@@ -4,6 +4,7 @@
 #include "hub/roomservice.h"
 
 #include "config/config.h"
+#include "hub/historyservice.h"
 #include "hub/hub.h"
 #include "net/connectionmanager.h"
 #include "store/asyncstore.h"
@@ -35,6 +36,20 @@ bool intParam(const RestRequest &request, const QString &name, qint64 defaultVal
     *out = v;
     return true;
 }
+
+namespace {
+
+QJsonObject retentionJson(const RestServices *s)
+{
+    const RetentionTotals &t = s->history->retentionTotals();
+    return {{QStringLiteral("enabled"), s->history->retentionEnabled()},
+            {QStringLiteral("runs"), t.runs},
+            {QStringLiteral("purged_messages"), t.messages},
+            {QStringLiteral("purged_entries"), t.entries},
+            {QStringLiteral("last_run_at"), t.lastRunAt ? QJsonValue(t.lastRunAt) : QJsonValue()}};
+}
+
+} // namespace
 
 void addHealthRoutes(Router &router, RestServices *s)
 {
@@ -98,6 +113,7 @@ void addHealthRoutes(Router &router, RestServices *s)
                                         {QStringLiteral("rooms"), s->rooms->roomCount()},
                                         {QStringLiteral("total_rooms"), s->rooms->roomCount()},
                                         {QStringLiteral("room_stats"), perRoom},
+                                        {QStringLiteral("retention"), retentionJson(s)},
                                         {QStringLiteral("storage"), s->store->backendName()},
                                         {QStringLiteral("version"),
                                          QCoreApplication::applicationVersion()}});

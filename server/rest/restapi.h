@@ -14,6 +14,7 @@ class Hub;
 class MessageService;
 class RoomService;
 class PresenceService;
+class HistoryService;
 class TokenService;
 
 // What the REST handlers work with; owned by the application.
@@ -26,6 +27,7 @@ struct RestServices
     MessageService *messages = nullptr;
     RoomService *rooms = nullptr;
     PresenceService *presence = nullptr;
+    HistoryService *history = nullptr;
     ConnectionManager *connections = nullptr;
     QElapsedTimer uptime;
 };
@@ -38,6 +40,7 @@ void addUserRoutes(Router &router, RestServices *services);
 void addPresenceRoutes(Router &router, RestServices *services);
 void addMessageRoutes(Router &router, RestServices *services);
 void addRoomRoutes(Router &router, RestServices *services);
+void addHistoryRoutes(Router &router, RestServices *services);
 
 inline void addAll(Router &router, RestServices *services)
 {
@@ -47,6 +50,7 @@ inline void addAll(Router &router, RestServices *services)
     addPresenceRoutes(router, services);
     addMessageRoutes(router, services);
     addRoomRoutes(router, services);
+    addHistoryRoutes(router, services);
 }
 
 // 1-64 characters of A-Z a-z 0-9 _ . @ -; shared with the operator commands.

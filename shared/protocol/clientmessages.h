@@ -6,6 +6,7 @@
 #include <optional>
 #include <variant>
 
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QJsonValue>
@@ -14,9 +15,14 @@
 // One plain struct per client frame of protocol v1; the codec fills them from JSON.
 namespace Switchboard::Protocol {
 
+// Where a client stands in the streams it reads: stream name ("u:7", "r:general") -> the last
+// seq it received. Given at connect time, it makes the server replay exactly what was missed.
+using StreamPositions = QHash<QString, qint64>;
+
 struct AuthRequest
 {
     QString token;
+    StreamPositions resume;
 };
 
 struct RefreshRequest
@@ -119,11 +125,23 @@ struct TypingRequest
     bool isTyping = true;
 };
 
+// A page of stored history: a room's, the direct conversation with one user, or (neither
+// given) the caller's whole inbox. With `after`: the oldest page above it; otherwise the newest
+// page below `before` (or the newest of all).
+struct HistoryRequest
+{
+    QString roomId;
+    qint64 withUserId = 0;
+    std::optional<qint64> before;
+    std::optional<qint64> after;
+    int limit = 50;
+};
+
 using ClientMessage = std::variant<AuthRequest, RefreshRequest, PingRequest, SendRequest,
                                    BroadcastRequest, NotifyRequest, RoomSettingsRequest,
                                    RoomActionRequest, RoomInviteRequest, RoomListRequest,
                                    RoomSendRequest, PresenceRequest, PresenceQueryRequest,
-                                   TypingRequest>;
+                                   TypingRequest, HistoryRequest>;
 
 // A decoded frame: the message and the client's correlation id (any JSON scalar, echoed back).
 struct DecodedFrame

@@ -20,6 +20,18 @@ qint64 userIdFromJson(const QJsonValue &value, bool *valid = nullptr);
 bool validRoomId(const QString &id);
 // Presence statuses: online, away, busy, offline.
 bool validPresenceStatus(const QString &status);
+// Stream names: "u:<user id>" (a user's inbox) or "r:<room id>".
+bool validStreamName(const QString &stream);
+constexpr int MAX_HISTORY_PAGE = 1000;
+constexpr int DEFAULT_HISTORY_PAGE = 50;
+constexpr int MAX_RESUME_STREAMS = 1000;
+// Resume positions in a URL query: "u:7:12,r:general:41" (stream, ':', last seq received;
+// comma-separated). Returns an error message naming the bad item, empty when valid.
+QString parseStreamPositions(const QString &text, StreamPositions *out);
+QString formatStreamPositions(const StreamPositions &positions);
+// The same as a JSON object {"u:7": 12, "r:general": 41} (the `auth` frame's `resume`).
+QString streamPositionsFromJson(const QJsonValue &value, StreamPositions *out);
+QJsonObject streamPositionsToJson(const StreamPositions &positions);
 constexpr int MAX_ROOM_NAME_CHARS = 100;
 constexpr int MAX_ROOM_DESCRIPTION_CHARS = 1000;
 // Checks and fills room settings from a JSON object (WebSocket frame or REST body); returns

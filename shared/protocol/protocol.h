@@ -30,6 +30,7 @@ constexpr QLatin1StringView ROOM_SEND{"room_send"};
 constexpr QLatin1StringView PRESENCE{"presence"}; // set my status (seed 002)
 constexpr QLatin1StringView PRESENCE_QUERY{"presence_query"};
 constexpr QLatin1StringView TYPING{"typing"}; // seed 002
+constexpr QLatin1StringView HISTORY{"history"}; // a page of stored messages
 } // namespace ClientType
 
 // Event types the server sends.
@@ -58,6 +59,7 @@ constexpr QLatin1StringView ROOM_INVITED{"room_invited"}; // to a user invited t
 constexpr QLatin1StringView PRESENCE{"presence"}; // a user's status changed
 constexpr QLatin1StringView PRESENCE_LIST{"presence_list"}; // reply to presence_query
 constexpr QLatin1StringView TYPING{"typing"};
+constexpr QLatin1StringView HISTORY{"history"}; // reply to history
 } // namespace ServerType
 
 // WebSocket close codes used by the server (RFC 6455 codes plus the 4xxx application range).

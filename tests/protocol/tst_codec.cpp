@@ -24,7 +24,54 @@ private slots:
     void userIds();
     void roomFrames();
     void presenceFrames();
+    void historyAndResume();
 };
+
+void tst_Codec::historyAndResume()
+{
+    auto history = [](const QByteArray &json) {
+        return std::get<HistoryRequest>(std::get<DecodedFrame>(decodeClientFrame(json)).message);
+    };
+    const HistoryRequest room = history(R"({"type":"history","room_id":"general","before":41,"limit":20})");
+    QCOMPARE(room.roomId, QStringLiteral("general"));
+    QCOMPARE(*room.before, 41);
+    QVERIFY(!room.after);
+    QCOMPARE(room.limit, 20);
+    const HistoryRequest conv = history(R"({"type":"history","with":"7","after":0})");
+    QCOMPARE(conv.withUserId, 7);
+    QCOMPARE(*conv.after, 0);
+    QCOMPARE(conv.limit, DEFAULT_HISTORY_PAGE);
+    const HistoryRequest inbox = history(R"({"type":"history"})");
+    QVERIFY(inbox.roomId.isEmpty());
+    QCOMPARE(inbox.withUserId, 0);
+
+    // Resume positions: in the auth frame as an object, in the URL as a list.
+    const auto auth = std::get<AuthRequest>(std::get<DecodedFrame>(decodeClientFrame(
+            R"({"type":"auth","token":"t","resume":{"u:7":12,"r:general":41}})")).message);
+    QCOMPARE(auth.resume.size(), 2);
+    QCOMPARE(auth.resume.value(QStringLiteral("r:general")), 41);
+    StreamPositions parsed;
+    QVERIFY(parseStreamPositions(QStringLiteral("u:7:12, r:general:41,r:a-b_c:0"), &parsed).isEmpty());
+    QCOMPARE(parsed.size(), 3);
+    QCOMPARE(parsed.value(QStringLiteral("u:7")), 12);
+    QCOMPARE(parsed.value(QStringLiteral("r:a-b_c")), 0);
+    QCOMPARE(formatStreamPositions(parsed), QStringLiteral("r:a-b_c:0,r:general:41,u:7:12"));
+    StreamPositions round;
+    QVERIFY(parseStreamPositions(formatStreamPositions(parsed), &round).isEmpty());
+    QCOMPARE(round, parsed);
+    QVERIFY(streamPositionsFromJson(streamPositionsToJson(parsed), &round).isEmpty());
+    QCOMPARE(round, parsed);
+    for (const char *bad : {"u:7", "u:7:", "u:7:-1", "u:07:1", "x:1:2", "r:a b:1", "u:7:1e3",
+                            "r::3", "u:7:12x"}) {
+        StreamPositions out;
+        QVERIFY2(!parseStreamPositions(QString::fromLatin1(bad), &out).isEmpty(), bad);
+    }
+    QVERIFY(parseStreamPositions(QString(), &parsed).isEmpty()); // nothing given is fine
+    QVERIFY(validStreamName(QStringLiteral("u:1")));
+    QVERIFY(!validStreamName(QStringLiteral("u:0")));
+    QVERIFY(!validStreamName(QStringLiteral("u:")));
+    QVERIFY(validStreamName(QStringLiteral("r:general")));
+}
 
 void tst_Codec::roomFrames()
 {
@@ -166,6 +213,26 @@ void tst_Codec::errors_data()
                                      << "VALIDATION_ERROR";
     QTest::newRow("room invite no user")
             << QByteArray("{\"type\":\"room_invite\",\"room_id\":\"r\"}") << "VALIDATION_ERROR";
+    QTest::newRow("history room and with")
+            << QByteArray(R"({"type":"history","room_id":"general","with":3})") << "VALIDATION_ERROR";
+    QTest::newRow("history bad room") << QByteArray(R"({"type":"history","room_id":"a/b"})")
+                                      << "VALIDATION_ERROR";
+    QTest::newRow("history with zero") << QByteArray(R"({"type":"history","with":0})")
+                                       << "VALIDATION_ERROR";
+    QTest::newRow("history before negative")
+            << QByteArray(R"({"type":"history","before":-1})") << "VALIDATION_ERROR";
+    QTest::newRow("history after string") << QByteArray(R"({"type":"history","after":"3"})")
+                                          << "VALIDATION_ERROR";
+    QTest::newRow("history limit zero") << QByteArray(R"({"type":"history","limit":0})")
+                                        << "VALIDATION_ERROR";
+    QTest::newRow("history limit huge") << QByteArray(R"({"type":"history","limit":1001})")
+                                        << "VALIDATION_ERROR";
+    QTest::newRow("auth resume array")
+            << QByteArray(R"({"type":"auth","token":"t","resume":[1]})") << "VALIDATION_ERROR";
+    QTest::newRow("auth resume bad stream")
+            << QByteArray(R"({"type":"auth","token":"t","resume":{"x:1":1}})") << "VALIDATION_ERROR";
+    QTest::newRow("auth resume bad seq")
+            << QByteArray(R"({"type":"auth","token":"t","resume":{"u:1":-2}})") << "VALIDATION_ERROR";
     QTest::newRow("huge id") << QByteArray("{\"type\":\"ping\",\"id\":\"" + QByteArray(200, 'x') + "\"}")
                              << "VALIDATION_ERROR";
 }

@@ -65,7 +65,11 @@ void tst_Config::units()
                      {QStringLiteral("heartbeat_timeout"), QStringLiteral("2m")},
                      {QStringLiteral("heartbeat_interval"), QStringLiteral("500ms")},
                      {QStringLiteral("listen"), QStringLiteral("[::1]:8080")},
-                     {QStringLiteral("allow_user_broadcast"), QStringLiteral("yes")}};
+                     {QStringLiteral("allow_user_broadcast"), QStringLiteral("yes")},
+                     {QStringLiteral("message_retention"), QStringLiteral("30d")},
+                     {QStringLiteral("max_stream_messages"), QStringLiteral("5000")},
+                     {QStringLiteral("purge_interval"), QStringLiteral("10m")},
+                     {QStringLiteral("replay_limit"), QStringLiteral("200")}};
     Config c;
     QString error;
     QVERIFY2(ConfigLoader::load(s, &c, &error), qPrintable(error));
@@ -76,6 +80,10 @@ void tst_Config::units()
     QCOMPARE(c.listenAddress, QHostAddress(QHostAddress::LocalHostIPv6));
     QCOMPARE(c.listenPort, 8080);
     QVERIFY(c.allowUserBroadcast);
+    QCOMPARE(c.messageRetentionMs, 30LL * 86'400'000);
+    QCOMPARE(c.maxStreamMessages, 5000);
+    QCOMPARE(c.purgeIntervalMs, 600'000);
+    QCOMPARE(c.replayLimit, 200);
 }
 
 void tst_Config::invalidValuesNameTheKey_data()
@@ -88,6 +96,9 @@ void tst_Config::invalidValuesNameTheKey_data()
     QTest::newRow("negative") << "SWITCHBOARD_MAX_CONNECTIONS" << "-1" << "max_connections";
     QTest::newRow("words") << "SWITCHBOARD_MAX_CONNECTIONS" << "many" << "max_connections";
     QTest::newRow("duration") << "SWITCHBOARD_HEARTBEAT_INTERVAL" << "soon" << "heartbeat_interval";
+    QTest::newRow("retention unit") << "SWITCHBOARD_MESSAGE_RETENTION" << "30 days" << "message_retention";
+    QTest::newRow("purge too often") << "SWITCHBOARD_PURGE_INTERVAL" << "10ms" << "purge_interval";
+    QTest::newRow("replay limit") << "SWITCHBOARD_REPLAY_LIMIT" << "-5" << "replay_limit";
     QTest::newRow("size") << "SWITCHBOARD_MAX_FRAME_BYTES" << "1TB" << "max_frame_bytes";
     QTest::newRow("alg") << "SWITCHBOARD_JWT_ALGORITHM" << "none" << "jwt_algorithm";
     QTest::newRow("bool") << "SWITCHBOARD_ALLOW_USER_BROADCAST" << "maybe" << "allow_user_broadcast";

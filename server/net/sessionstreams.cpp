@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+// Session and the streams it reads (docs/PROTOCOL.md, "Streams, replay and resume"): live
+// delivery in stream order, the replay of what the user missed when it connects (from the
+// client's own positions or the stored cursors), and the history requests.
+#include "session.h"
+
+#include "config/config.h"
+#include "hub/historyservice.h"
+#include "hub/messageservice.h"
+#include "hub/roomservice.h"
+#include "protocol/codec.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+#include "store/asyncstore.h"
+
+#include <QLoggingCategory>
+#include <QUrlQuery>
+#include <QWebSocket>
+
+Q_DECLARE_LOGGING_CATEGORY(lcSession)
+
+namespace Switchboard {
+
+using namespace Protocol;
+
+// One stream in a replay: where it starts, what the store holds, and the entries of this round.
+struct ReplayItem
+{
+    QString stream;
+    bool room = false;
+    std::optional<qint64> given; // the client's position, when it gave one
+    qint64 from = 0; // the replay sends entries above this
+    bool fromCursor = false; // `from` is the user's stored cursor
+    StreamBounds bounds;
+    QString reason; // why the stream cannot be fully recovered; empty = it can
+    QList<StreamEntry> entries;
+    bool more = false; // another round is needed
+};
+
+namespace {
+
+// Reads one round of a replay on the store's thread. The first round also settles where each stream
+// starts and whether its gap can be recovered.
+QList<ReplayItem> readRound(Store &store, AsyncStore *async, qint64 userId, QList<ReplayItem> items,
+                            bool first, int batch, int replayLimit)
+{
+    QHash<QString, qint64> cursors;
+    if (first) {
+        cursors = store.cursors(userId);
+        // A cursor raised but not yet written counts too (the flush runs on this thread).
+        const auto pending = async->pendingCursors(userId);
+        for (auto it = pending.cbegin(); it != pending.cend(); ++it)
+            cursors[it.key()] = std::max(cursors.value(it.key()), it.value());
+    }
+    for (ReplayItem &item : items) {
+        item.entries.clear();
+        item.more = false;
+        if (first) {
+            item.bounds = store.streamBounds(item.stream);
+            const qint64 last = item.bounds.last;
+            if (item.given)
+                item.from = *item.given;
+            else if (cursors.contains(item.stream)) {
+                item.from = cursors.value(item.stream);
+                item.fromCursor = true;
+            } else
+                item.from = item.room ? last : 0; // a room without a cursor: live from now
+            if (item.from > last) {
+                item.reason = QStringLiteral("unknown_position"); // ahead of the stream
+                item.from = last;
+                continue;
+            }
+            if (item.from == last)
+                continue;
+            const bool purged = item.bounds.first == 0 || item.from + 1 < item.bounds.first;
+            if (purged)
+                item.reason = QStringLiteral("retention");
+            // What a replay would send: the retained entries above the position.
+            const qint64 replayable
+                = item.bounds.first == 0 ? 0 : last - std::max(item.from, item.bounds.first - 1);
+            if (item.room && replayable > replayLimit) {
+                item.reason = QStringLiteral("too_many");
+                item.from = last;
+                continue;
+            }
+        }
+        item.entries = store.readStream(item.stream, item.from, batch);
+        item.more = item.entries.size() >= batch && item.entries.last().seq < item.bounds.last;
+    }
+    return items;
+}
+
+} // namespace
+
+Session::StreamState *Session::streamState(const QString &stream, bool create)
+{
+    for (StreamState &s : m_streams) {
+        if (s.stream == stream)
+            return &s;
+    }
+    if (!create)
+        return nullptr;
+    m_streams.append(StreamState {stream, 0, -1, false, {}});
+    return &m_streams.last();
+}
+
+void Session::deliver(const QByteArray &frame, const QString &stream, qint64 seq)
+{
+    if (seq > 0) {
+        StreamState *s = streamState(stream, true);
+        if (s->replaying) {
+            s->held.append({seq, frame});
+            return;
+        }
+        if (seq <= s->seq)
+            return; // the replay sent it already
+        s->seq = seq;
+    }
+    sendFrame(frame);
+}
+
+void Session::noteOwnMessage(const QString &stream, qint64 seq)
+{
+    StreamState *s = streamState(stream, true);
+    if (s->replaying)
+        s->held.append({seq, QByteArray()});
+    else
+        s->seq = std::max(s->seq, seq);
+}
+
+void Session::saveCursors()
+{
+    for (StreamState &s : m_streams) {
+        if (s.seq > s.saved && !s.replaying) {
+            m_ctx.store->advanceCursor(StreamCursor {m_claims.userId, s.stream, s.seq});
+            s.saved = s.seq;
+        }
+    }
+}
+
+void Session::startSync()
+{
+    // Positions from the URL (?resume=u:7:12,r:general:41) unless the auth frame gave them.
+    if (m_resume.isEmpty()) {
+        const QString text = QUrlQuery(m_socket->request().url())
+                                 .queryItemValue(QStringLiteral("resume"), QUrl::FullyDecoded);
+        const QString error = parseStreamPositions(text, &m_resume);
+        if (!error.isEmpty()) {
+            m_resume.clear();
+            sendError(ErrorCode::ValidationError, error, QJsonValue());
+        }
+    }
+    const QString inbox = userStream(m_claims.userId);
+    QList<ReplayItem> items;
+    auto add = [&](const QString &stream, bool room) {
+        ReplayItem item;
+        item.stream = stream;
+        item.room = room;
+        if (const auto it = m_resume.constFind(stream); it != m_resume.cend())
+            item.given = *it;
+        streamState(stream, true)->replaying = true;
+        items << item;
+    };
+    add(inbox, false);
+    for (const QString &roomId : m_ctx.rooms->roomsOf(m_claims.userId))
+        add(roomStream(roomId), true);
+    // Positions for streams this user does not read are answered, never replayed.
+    for (auto it = m_resume.cbegin(); it != m_resume.cend(); ++it) {
+        if (!streamState(it.key(), false))
+            m_syncReport.insert(
+                it.key(),
+                QJsonObject {{QStringLiteral("complete"), false},
+                             {QStringLiteral("reason"), QStringLiteral("forbidden")}});
+    }
+    m_resume.clear();
+    replayRound(items, true);
+}
+
+void Session::replayRound(QList<ReplayItem> items, bool first)
+{
+    const qint64 userId = m_claims.userId;
+    const int batch = m_ctx.config->offlineBatch;
+    const int limit = m_ctx.config->replayLimit;
+    AsyncStore *async = m_ctx.store;
+    m_ctx.store->run<QList<ReplayItem>>(
+        this,
+        [items, first, userId, batch, limit, async](Store &store) {
+            return readRound(store, async, userId, items, first, batch, limit);
+        },
+        [this, first](std::optional<QList<ReplayItem>> result, QString error) {
+            if (m_state != State::Active)
+                return;
+            if (!result) {
+                qCWarning(lcSession) << "replay read failed:" << error;
+                for (StreamState &s : m_streams) {
+                    if (s.replaying) {
+                        m_syncReport.insert(s.stream,
+                                            QJsonObject {{QStringLiteral("complete"), false},
+                                                         {QStringLiteral("reason"),
+                                                          QStringLiteral("unavailable")}});
+                        finishStream(s);
+                    }
+                }
+                result.emplace();
+            }
+            QList<ReplayItem> next;
+            for (ReplayItem &item : *result) {
+                StreamState *s = streamState(item.stream, true);
+                s->seq = std::max(s->seq, item.from);
+                if (first && !item.given && item.fromCursor)
+                    s->saved = item.from; // the stored cursor is there already
+                for (const StreamEntry &e : std::as_const(item.entries)) {
+                    if (e.seq <= s->seq)
+                        continue;
+                    const bool own
+                        = std::any_of(s->held.cbegin(), s->held.cend(), [&](const auto &h) {
+                              return h.first == e.seq && h.second.isEmpty();
+                          });
+                    if (!own)
+                        sendFrame(MessageService::encodeStored(e));
+                    s->seq = e.seq;
+                }
+                if (item.more) {
+                    item.from = s->seq;
+                    next << item;
+                    continue;
+                }
+                finishStream(*s);
+                QJsonObject report {{QStringLiteral("seq"), s->seq},
+                                    {QStringLiteral("last_seq"), item.bounds.last},
+                                    {QStringLiteral("complete"), item.reason.isEmpty()}};
+                if (item.given)
+                    report.insert(QStringLiteral("from"), *item.given);
+                if (!item.reason.isEmpty()) {
+                    report.insert(QStringLiteral("reason"), item.reason);
+                    report.insert(QStringLiteral("first_seq"), item.bounds.first);
+                }
+                m_syncReport.insert(item.stream, report);
+            }
+            if (!next.isEmpty()) {
+                replayRound(next, false);
+                return;
+            }
+            bool complete = true;
+            for (auto it = m_syncReport.constBegin(); it != m_syncReport.constEnd(); ++it)
+                complete = complete
+                    && it.value().toObject().value(QLatin1StringView("complete")).toBool();
+            const StreamState *inbox = streamState(userStream(m_claims.userId), false);
+            sendFrame(
+                Events::encode(ServerType::SYNC_COMPLETE,
+                               {{QStringLiteral("stream"), userStream(m_claims.userId)},
+                                {QStringLiteral("seq"), inbox ? inbox->seq : 0},
+                                {QStringLiteral("complete"), complete},
+                                {QStringLiteral("streams"), std::exchange(m_syncReport, {})}}));
+            saveCursors();
+        });
+}
+
+// The stream's backlog is out: live frames held meanwhile follow, in order, without repeats.
+void Session::finishStream(StreamState &state)
+{
+    state.replaying = false;
+    auto held = std::exchange(state.held, {});
+    std::stable_sort(held.begin(), held.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (const auto &[seq, frame] : held) {
+        if (seq <= state.seq)
+            continue;
+        if (!frame.isEmpty())
+            sendFrame(frame);
+        state.seq = seq;
+    }
+}
+
+void Session::handle(const QJsonValue &id, const HistoryRequest &request)
+{
+    m_ctx.history->page(
+        sender(), m_claims.userId, request, this,
+        [this, id](std::optional<QJsonObject> page, std::optional<Failure> failure) {
+            if (failure) {
+                sendError(failure->code, failure->message, id);
+                return;
+            }
+            if (!id.isNull())
+                page->insert(QStringLiteral("id"), id);
+            sendFrame(Events::encode(ServerType::HISTORY, *page));
+        });
+}
+
+} // namespace Switchboard
