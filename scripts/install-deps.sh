@@ -10,7 +10,7 @@ packages=(
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev
     libqt6sql6-sqlite libqt6sql6-psql
     libsodium-dev libjwt-dev libssl-dev libhiredis-dev
-    qt6-charts-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
+    qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
     libedit-dev fonts-wqy-microhei
 )
 if [[ "${1:-}" == "--test" ]]; then
