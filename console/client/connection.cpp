@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+// Connection: options, login over REST, requests and REST calls. The WebSocket side (connect,
+// frames, reconnect) is in connectionsocket.cpp.
+#include "connection.h"
+
+#include "clientlogging.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QWebSocket>
+
+namespace Switchboard::Client {
+
+Connection::Connection(QObject *parent)
+    : QObject(parent), m_network(new QNetworkAccessManager(this))
+{
+    m_reconnectTimer.setSingleShot(true);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
+        if (m_token.isEmpty() && !m_options.password.isEmpty())
+            login();
+        else
+            connectSocket();
+    });
+    connect(&m_pingTimer, &QTimer::timeout, this, [this] {
+        if (m_state == State::Connected)
+            send({{QStringLiteral("type"), QStringLiteral("ping")}});
+    });
+}
+
+Connection::~Connection()
+{
+    dropSocket();
+}
+
+void Connection::setOptions(const ConnectionOptions &options)
+{
+    m_options = options;
+    m_token = options.token;
+}
+
+void Connection::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void Connection::open()
+{
+    m_reconnectTimer.stop();
+    dropSocket();
+    m_attempt = 0;
+    m_authFailed = false;
+    if (m_token.isEmpty() && !m_options.username.isEmpty())
+        login();
+    else
+        connectSocket();
+}
+
+void Connection::close()
+{
+    m_reconnectTimer.stop();
+    m_pingTimer.stop();
+    if (m_loginReply)
+        m_loginReply->abort();
+    const bool hadSocket = m_socket != nullptr;
+    dropSocket();
+    setState(State::Disconnected);
+    if (hadSocket)
+        Q_EMIT disconnected(1000, QString());
+}
+
+QUrl Connection::httpUrl(const QString &pathAndQuery) const
+{
+    QUrl url = m_options.url;
+    url.setScheme(url.scheme() == QLatin1StringView("wss") ? QStringLiteral("https")
+                                                            : QStringLiteral("http"));
+    const qsizetype q = pathAndQuery.indexOf(QLatin1Char('?'));
+    url.setPath(q < 0 ? pathAndQuery : pathAndQuery.left(q));
+    url.setQuery(q < 0 ? QString() : pathAndQuery.mid(q + 1));
+    url.setFragment(QString());
+    return url;
+}
+
+QNetworkReply *Connection::rest(const QByteArray &method, const QString &path,
+                                const QJsonObject &body)
+{
+    QNetworkRequest request(httpUrl(path));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    const QString credential = m_token.isEmpty() ? m_options.apiKey : m_token;
+    if (!credential.isEmpty())
+        request.setRawHeader("Authorization", "Bearer " + credential.toUtf8());
+    const QByteArray data = body.isEmpty() && (method == "GET" || method == "DELETE")
+            ? QByteArray()
+            : QJsonDocument(body).toJson(QJsonDocument::Compact);
+    QNetworkReply *reply = m_network->sendCustomRequest(request, method, data);
+    reply->setParent(nullptr); // the caller owns it
+    return reply;
+}
+
+void Connection::login()
+{
+    setState(m_everConnected ? State::Reconnecting : State::LoggingIn);
+    QNetworkRequest request(httpUrl(QStringLiteral("/api/v1/users/login")));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    const QJsonObject body{{QStringLiteral("username"), m_options.username},
+                           {QStringLiteral("password"), m_options.password}};
+    QNetworkReply *reply = m_network->post(request, QJsonDocument(body).toJson());
+    m_loginReply = reply;
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        reply->deleteLater();
+        if (reply->error() == QNetworkReply::OperationCanceledError)
+            return;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QJsonObject json = QJsonDocument::fromJson(reply->readAll()).object();
+        if (status == 200 && !json.value(QLatin1StringView("token")).toString().isEmpty()) {
+            m_token = json.value(QLatin1StringView("token")).toString();
+            m_userId = json.value(QLatin1StringView("user_id")).toInteger();
+            m_freshToken = true;
+            qCDebug(lcClient) << "logged in as" << m_options.username << "id" << m_userId;
+            connectSocket();
+            return;
+        }
+        if (status != 0) {
+            // The server answered: a wrong password or a disabled account is not going to
+            // change by retrying.
+            const QString why = json.value(QLatin1StringView("error"))
+                                        .toObject()
+                                        .value(QLatin1StringView("message"))
+                                        .toString();
+            m_authFailed = true;
+            giveUp(QCoreApplication::translate("Connection", "Login refused for %1 (HTTP %2): %3")
+                           .arg(m_options.username)
+                           .arg(status)
+                           .arg(why.isEmpty() ? reply->errorString() : why));
+            return;
+        }
+        const QString message =
+                QCoreApplication::translate("Connection", "Cannot reach the server at %1: %2")
+                        .arg(httpUrl(QString()).toDisplayString(), reply->errorString());
+        if (!m_options.autoReconnect) {
+            giveUp(message);
+            return;
+        }
+        scheduleReconnect();
+        Q_EMIT failed(message);
+    });
+}
+
+QString Connection::send(QJsonObject frame)
+{
+    if (m_state != State::Connected || !m_socket)
+        return QString();
+    QString id;
+    const QJsonValue given = frame.value(QLatin1StringView("id"));
+    if (given.isString())
+        id = given.toString();
+    else if (given.isDouble())
+        id = QString::number(given.toInteger());
+    else {
+        id = QStringLiteral("c%1").arg(++m_nextId);
+        frame.insert(QStringLiteral("id"), id);
+    }
+    const QString text = QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact));
+    noteSent(frame);
+    m_socket->sendTextMessage(text);
+    Q_EMIT frameText(false, text);
+    return id;
+}
+
+bool Connection::sendText(const QString &json)
+{
+    if (m_state != State::Connected || !m_socket)
+        return false;
+    noteSent(QJsonDocument::fromJson(json.toUtf8()).object());
+    m_socket->sendTextMessage(json);
+    Q_EMIT frameText(false, json);
+    return true;
+}
+
+void Connection::noteSent(const QJsonObject &frame)
+{
+    // Pings are timed from here to their pong; seed 000's `message_type: ping` too.
+    const bool ping = frame.value(QLatin1StringView("type")).toString() == QLatin1StringView("ping")
+            || frame.value(QLatin1StringView("message_type")).toString()
+                    == QLatin1StringView("ping");
+    const QJsonValue id = frame.value(QLatin1StringView("id"));
+    if (!ping || id.isUndefined() || id.isNull())
+        return;
+    QElapsedTimer timer;
+    timer.start();
+    m_pendingPings.insert(id.isString() ? id.toString() : QString::number(id.toInteger()), timer);
+    if (m_pendingPings.size() > 1000) // unanswered pings must not pile up forever
+        m_pendingPings.erase(m_pendingPings.begin());
+}
+
+} // namespace Switchboard::Client

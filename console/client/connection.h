@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "connectionoptions.h"
+#include "streamtracker.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QWebSocket;
+
+namespace Switchboard::Client {
+
+// One client connection to a Switchboard server: logs in over REST when given a password,
+// opens the WebSocket, numbers requests, measures pings, keeps the stream positions and
+// reconnects with backoff, resuming where it stopped. No terminal or widget code: the CLI
+// and the operator console's chat windows both sit on it.
+class Connection : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class State { Disconnected, LoggingIn, Connecting, Connected, Reconnecting };
+    Q_ENUM(State)
+
+    explicit Connection(QObject *parent = nullptr);
+    ~Connection() override;
+
+    void setOptions(const ConnectionOptions &options);
+    const ConnectionOptions &options() const { return m_options; }
+    void open(); // log in if needed, connect; on reconnect sends ?resume= positions
+    void close(); // closes, no reconnect
+    State state() const { return m_state; }
+
+    // Adds an "id" when absent and returns it; "" if not connected.
+    QString send(QJsonObject frame);
+    // Raw JSON text as typed by a user (no id added); false if not connected.
+    bool sendText(const QString &json);
+
+    QJsonObject welcome() const { return m_welcome; } // the last `connected` frame
+    qint64 userId() const { return m_userId; }
+    QString token() const { return m_token; } // current token (after login)
+    Protocol::StreamPositions positions() const { return m_streams.positions(); }
+    int reconnectAttempt() const { return m_attempt; }
+
+    // REST on the same server with the current token (or the API key when no token). The
+    // caller owns the reply (deleteLater it when finished).
+    QNetworkReply *rest(const QByteArray &method, const QString &path,
+                        const QJsonObject &body = {});
+    // The http(s):// base URL that matches the WebSocket URL.
+    QUrl httpUrl(const QString &pathAndQuery) const;
+
+Q_SIGNALS:
+    void stateChanged(Switchboard::Client::Connection::State state);
+    void connected(const QJsonObject &welcome);
+    void disconnected(int closeCode, const QString &reason);
+    void reconnectScheduled(int attempt, int delayMs);
+    void eventReceived(const QJsonObject &event); // every server frame, parsed
+    void errorReceived(const QJsonObject &error); // `error` frames (also in eventReceived)
+    void failed(const QString &message); // human-readable: login refused, 401, TLS, server down
+    void pongReceived(const QString &id, double rttMs);
+    void frameText(bool incoming, const QString &text); // raw text both ways, for raw views
+
+private:
+    void setState(State state);
+    void login();
+    void connectSocket();
+    QUrl socketUrl() const;
+    void onTextMessage(const QString &text);
+    void onSocketDisconnected();
+    void onSocketError();
+    void giveUp(const QString &message);
+    void scheduleReconnect();
+    void dropSocket();
+    void noteSent(const QJsonObject &frame);
+
+    ConnectionOptions m_options;
+    State m_state = State::Disconnected;
+    QNetworkAccessManager *m_network = nullptr;
+    QPointer<QNetworkReply> m_loginReply;
+    QWebSocket *m_socket = nullptr;
+    QTimer m_reconnectTimer;
+    QTimer m_pingTimer;
+    QString m_token;
+    qint64 m_userId = 0;
+    QJsonObject m_welcome;
+    StreamTracker m_streams;
+    QHash<QString, QElapsedTimer> m_pendingPings; // id -> time sent
+    quint64 m_nextId = 0;
+    int m_attempt = 0; // reconnect attempts since the last welcome
+    bool m_everConnected = false;
+    bool m_welcomed = false; // this socket got its `connected`
+    bool m_freshToken = false; // from a login not yet used for a welcome
+    bool m_authFailed = false; // the current failure is a refusal: no reconnect
+};
+
+} // namespace Switchboard::Client
