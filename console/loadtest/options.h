@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <QStringList>
+
+namespace Switchboard::LoadTest {
+
+enum class TestType { Storm, Throughput, Sustained, Fanout, Echo };
+enum class Protocol { Switchboard, Bench };
+
+const char *testTypeName(TestType type);
+
+// Everything the command line says, validated; see docs/BENCHMARKS.md for the meaning of each.
+struct Options
+{
+    // target, from --url ws://HOST[:PORT]/PATH[?QUERY]
+    std::string url;
+    std::string host;            // as written (Host header)
+    std::uint32_t address = 0;   // IPv4, network byte order
+    std::uint16_t port = 80;
+    std::string path = "/ws";    // path and query
+    bool loopback = false;
+
+    std::vector<TestType> tests;
+    Protocol protocol = Protocol::Switchboard;
+    int connections = 100;
+    std::uint64_t messages = 10000;
+    double durationS = 10;
+    int rooms = 1;
+    int publishers = 0;          // 0: the test's default
+    double rate = 1000;          // messages per second, in total
+    int payloadBytes = 64;
+    int window = 16;             // throughput: unacknowledged messages per publisher
+    int threads = 1;
+    int sourceAddresses = 10;
+    int concurrency = 0;         // connects in flight; 0: all at once for storm, 256 otherwise
+    double holdS = 0;
+    double drainS = 5;
+    double connectTimeoutS = 30;
+    double maxTimeS = 600;
+    std::int64_t userBase = 1000000;
+    int serverPid = 0;
+    bool json = false;
+    bool quiet = false;
+
+    std::string jwtSecret;
+    std::vector<std::string> tokens; // --tokens-file: used instead of minting
+};
+
+// Parses the arguments (argv[0] first). On error returns nullopt and sets *error; for --help
+// and --version it prints and sets *exitNow.
+std::optional<Options> parseOptions(const QStringList &arguments, std::string *error, bool *exitNow);
+
+} // namespace Switchboard::LoadTest
