@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+// AdminSession's REST side: the operator's actions and the queries behind the views.
+#include "adminsession.h"
+
+#include "eventlogmodel.h"
+#include "jsonfields.h"
+#include "roomsmodel.h"
+#include "usersmodel.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QUrlQuery>
+
+namespace Switchboard::Console {
+
+void AdminSession::request(const QString &credential, const QByteArray &method,
+                           const QString &path, const QJsonObject &body, JsonCallback done)
+{
+    QUrl url = m_profile.httpBase();
+    const qsizetype q = path.indexOf(QLatin1Char('?'));
+    url.setPath(q < 0 ? path : path.left(q));
+    if (q >= 0)
+        url.setQuery(path.mid(q + 1));
+    QNetworkRequest req(url);
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    req.setRawHeader("Authorization", "Bearer " + credential.toUtf8());
+    req.setTransferTimeout(15000);
+    const QByteArray payload =
+            method == "GET" ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
+    QNetworkReply *reply = m_network->sendCustomRequest(req, method, payload);
+    connect(reply, &QNetworkReply::finished, this, [reply, done]() {
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QJsonObject json = QJsonDocument::fromJson(reply->readAll()).object();
+        const bool ok = status >= 200 && status < 300;
+        if (done)
+            done(ok, json, ok ? QString() : restErrorText(status, json, reply->errorString()));
+    });
+}
+
+void AdminSession::rest(const QByteArray &method, const QString &path, const QJsonObject &body,
+                        JsonCallback done)
+{
+    // The admin token once there is one; before that (or without a login) the API key.
+    const QString token = m_connection ? m_connection->token() : QString();
+    const QString credential = !token.isEmpty() ? token : m_profile.apiKey;
+    request(credential, method, path, body, std::move(done));
+}
+
+void AdminSession::mintToken(const QString &username, JsonCallback done)
+{
+    if (m_profile.apiKey.isEmpty()) {
+        done(false, {}, tr("This profile has no API key."));
+        return;
+    }
+    request(m_profile.apiKey, "POST", QStringLiteral("/api/v1/tokens"),
+            {{QStringLiteral("username"), username}, {QStringLiteral("ttl_s"), 24 * 3600}},
+            std::move(done));
+}
+
+void AdminSession::action(const QString &name, const QString &target, const QByteArray &method,
+                          const QString &path, const QJsonObject &body, JsonCallback done)
+{
+    rest(method, path, body,
+         [this, name, target, done](bool ok, const QJsonObject &json, const QString &error) {
+             m_log->append({{QStringLiteral("event"), QStringLiteral("operator_action")},
+                            {QStringLiteral("action"), name},
+                            {QStringLiteral("target"), target},
+                            {QStringLiteral("ok"), ok},
+                            {QStringLiteral("error"), error}},
+                           QDateTime::currentMSecsSinceEpoch());
+             if (done)
+                 done(ok, json, error);
+             Q_EMIT actionFinished(name, ok, error);
+         });
+}
+
+namespace {
+QString userLabel(const UsersModel *users, qint64 userId)
+{
+    const QString name = users->userName(userId);
+    return name.isEmpty() ? QStringLiteral("#%1").arg(userId)
+                          : QStringLiteral("%1 (#%2)").arg(name).arg(userId);
+}
+} // namespace
+
+void AdminSession::sendMessage(qint64 userId, const QString &text)
+{
+    action(QStringLiteral("message"), userLabel(m_users, userId), "POST",
+           QStringLiteral("/api/v1/messages"),
+           {{QStringLiteral("to_user_id"), userId}, {QStringLiteral("content"), text}});
+}
+
+void AdminSession::disconnectUser(qint64 userId, const QString &reason)
+{
+    action(QStringLiteral("disconnect"), userLabel(m_users, userId), "POST",
+           QStringLiteral("/api/v1/users/%1/disconnect").arg(userId),
+           {{QStringLiteral("reason"), reason}});
+}
+
+void AdminSession::closeConnection(const QString &connectionId, const QString &reason)
+{
+    action(QStringLiteral("disconnect"), tr("connection %1").arg(connectionId), "POST",
+           QStringLiteral("/api/v1/connections/%1/close").arg(connectionId),
+           {{QStringLiteral("reason"), reason}});
+}
+
+void AdminSession::disableUser(qint64 userId)
+{
+    action(QStringLiteral("disable"), userLabel(m_users, userId), "POST",
+           QStringLiteral("/api/v1/users/%1/disable").arg(userId), {});
+}
+
+void AdminSession::enableUser(qint64 userId)
+{
+    action(QStringLiteral("enable"), userLabel(m_users, userId), "POST",
+           QStringLiteral("/api/v1/users/%1/enable").arg(userId), {});
+}
+
+void AdminSession::createRoom(const QJsonObject &room)
+{
+    action(QStringLiteral("room_create"), Json::str(room, "room_id"), "POST",
+           QStringLiteral("/api/v1/rooms"), room);
+}
+
+void AdminSession::updateRoom(const QString &roomId, const QJsonObject &changes)
+{
+    action(QStringLiteral("room_update"), roomId, "PATCH",
+           QStringLiteral("/api/v1/rooms/%1").arg(roomId), changes);
+}
+
+void AdminSession::deleteRoom(const QString &roomId)
+{
+    action(QStringLiteral("room_delete"), roomId, "DELETE",
+           QStringLiteral("/api/v1/rooms/%1").arg(roomId), {});
+}
+
+namespace {
+QString audienceQuery(const AdminSession::Broadcast &b)
+{
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("target"), b.target);
+    if (b.target == QLatin1StringView("room"))
+        q.addQueryItem(QStringLiteral("room_id"), b.roomId);
+    if (b.target == QLatin1StringView("user"))
+        q.addQueryItem(QStringLiteral("user_id"), QString::number(b.userId));
+    return q.toString(QUrl::FullyEncoded);
+}
+} // namespace
+
+void AdminSession::queryAudience(const Broadcast &b, JsonCallback done)
+{
+    rest("GET", QStringLiteral("/api/v1/audience?") + audienceQuery(b), {}, std::move(done));
+}
+
+void AdminSession::sendBroadcast(const Broadcast &b)
+{
+    QJsonObject body{{QStringLiteral("target"), b.target}, {QStringLiteral("type"), b.kind}};
+    QString target = tr("everyone");
+    if (b.target == QLatin1StringView("room")) {
+        body.insert(QStringLiteral("room_id"), b.roomId);
+        target = tr("room %1").arg(b.roomId);
+    } else if (b.target == QLatin1StringView("user")) {
+        body.insert(QStringLiteral("user_id"), b.userId);
+        target = tr("user %1").arg(userLabel(m_users, b.userId));
+    }
+    if (b.kind == QLatin1StringView("notification")) {
+        body.insert(QStringLiteral("title"), b.title);
+        body.insert(QStringLiteral("message"), b.message);
+        if (!b.priority.isEmpty())
+            body.insert(QStringLiteral("priority"), b.priority);
+        if (!b.link.isEmpty())
+            body.insert(QStringLiteral("link"), b.link);
+    } else {
+        body.insert(QStringLiteral("content"), b.message);
+        if (!b.title.isEmpty())
+            body.insert(QStringLiteral("title"), b.title);
+    }
+    action(QStringLiteral("broadcast"), target, "POST", QStringLiteral("/api/v1/broadcast"), body);
+}
+
+void AdminSession::refreshConnectionMetrics()
+{
+    if (!m_subscribed)
+        return;
+    rest("GET", QStringLiteral("/api/v1/connections"), {},
+         [this](bool ok, const QJsonObject &json, const QString &) {
+             if (ok)
+                 m_users->updateConnectionMetrics(
+                         json.value(QLatin1StringView("connections")).toArray());
+         });
+    rest("GET", QStringLiteral("/api/v1/rooms"), {},
+         [this](bool ok, const QJsonObject &json, const QString &) {
+             if (!ok)
+                 return;
+             for (const QJsonValue &v : json.value(QLatin1StringView("rooms")).toArray()) {
+                 const QJsonObject r = v.toObject();
+                 const QJsonObject known = m_rooms->room(Json::str(r, "room_id"));
+                 if (known.isEmpty())
+                     continue;
+                 QJsonObject counters;
+                 for (const char *key : {"members", "online_members", "messages"}) {
+                     if (known.value(QLatin1StringView(key)) != r.value(QLatin1StringView(key)))
+                         counters.insert(QLatin1StringView(key), r.value(QLatin1StringView(key)));
+                 }
+                 if (!counters.isEmpty()) {
+                     counters.insert(QStringLiteral("room_id"), Json::str(r, "room_id"));
+                     m_rooms->upsert(counters);
+                 }
+             }
+         });
+}
+
+} // namespace Switchboard::Console

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+#include "adminsession.h"
+
+#include "consolelogging.h"
+#include "eventlogmodel.h"
+#include "jsonfields.h"
+#include "roomsmodel.h"
+#include "statshistory.h"
+#include "usersmodel.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QNetworkAccessManager>
+
+namespace Switchboard::Console {
+
+namespace {
+constexpr int METRICS_INTERVAL_MS = 5000;
+constexpr int TOKEN_TTL_S = 24 * 3600;
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+} // namespace
+
+AdminSession::AdminSession(QObject *parent)
+    : QObject(parent),
+      m_users(new UsersModel(this)),
+      m_rooms(new RoomsModel(this)),
+      m_stats(new StatsHistory(this)),
+      m_log(new EventLogModel(this)),
+      m_network(new QNetworkAccessManager(this))
+{
+    // Round-trip times and send queues change all the time and are not events; counters of
+    // rooms neither. A slow refresh keeps them honest without flooding the feed.
+    m_metricsTimer.setInterval(METRICS_INTERVAL_MS);
+    connect(&m_metricsTimer, &QTimer::timeout, this, &AdminSession::refreshConnectionMetrics);
+}
+
+AdminSession::~AdminSession()
+{
+    m_closing = true;
+    if (m_connection)
+        m_connection->close();
+}
+
+QString AdminSession::stateText(State state)
+{
+    switch (state) {
+    case State::Disconnected: return tr("Not connected");
+    case State::Authorizing: return tr("Signing in…");
+    case State::Connecting: return tr("Connecting…");
+    case State::Connected: return tr("Connected");
+    case State::Reconnecting: return tr("Connection lost, reconnecting…");
+    case State::Failed: return tr("Connection failed");
+    }
+    return {};
+}
+
+void AdminSession::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void AdminSession::open(const ServerProfile &profile)
+{
+    close();
+    m_closing = false;
+    m_profile = profile;
+    m_lastError.clear();
+    m_connection = new Client::Connection(this);
+    connect(m_connection, &Client::Connection::stateChanged, this, &AdminSession::onConnectionState);
+    connect(m_connection, &Client::Connection::connected, this, &AdminSession::onConnected);
+    connect(m_connection, &Client::Connection::eventReceived, this, &AdminSession::onEvent);
+    connect(m_connection, &Client::Connection::failed, this, &AdminSession::onFailed);
+    connect(m_connection, &Client::Connection::disconnected, this,
+            [this](int code, const QString &reason) {
+                m_subscribed = false;
+                m_metricsTimer.stop();
+                logSession({{QStringLiteral("state"), QStringLiteral("disconnected")},
+                            {QStringLiteral("code"), code},
+                            {QStringLiteral("reason"), reason}});
+            });
+    connect(m_connection, &Client::Connection::reconnectScheduled, this,
+            [this](int attempt, int delayMs) {
+                logSession({{QStringLiteral("state"), QStringLiteral("reconnecting")},
+                            {QStringLiteral("attempt"), attempt},
+                            {QStringLiteral("delay_ms"), delayMs}});
+            });
+
+    if (profile.mode == ServerProfile::AuthMode::Password) {
+        startConnection();
+        return;
+    }
+    // API-key mode: the key may not open a WebSocket itself; it mints a token for the admin
+    // account named in the profile, and the session runs as that admin.
+    setState(State::Authorizing);
+    mintToken(profile.username, [this](bool ok, const QJsonObject &json, const QString &error) {
+        if (!ok) {
+            onFailed(tr("The server refused the API key: %1").arg(error));
+            setState(State::Failed);
+            return;
+        }
+        m_profile.password.clear();
+        Client::ConnectionOptions o;
+        o.url = m_profile.url;
+        o.token = Json::str(json, "token");
+        o.apiKey = m_profile.apiKey;
+        o.clientName = QStringLiteral("switchboard-console");
+        m_connection->setOptions(o);
+        m_connection->open();
+    });
+}
+
+void AdminSession::startConnection()
+{
+    Client::ConnectionOptions o;
+    o.url = m_profile.url;
+    o.username = m_profile.username;
+    o.password = m_profile.password;
+    o.clientName = QStringLiteral("switchboard-console");
+    m_connection->setOptions(o);
+    m_connection->open();
+}
+
+void AdminSession::close()
+{
+    m_closing = true;
+    m_metricsTimer.stop();
+    if (m_connection) {
+        m_connection->disconnect(this);
+        m_connection->close();
+        m_connection->deleteLater();
+        m_connection = nullptr;
+    }
+    m_subscribed = false;
+    m_users->clear();
+    m_rooms->clear();
+    m_stats->clear();
+    setState(State::Disconnected);
+}
+
+void AdminSession::onConnectionState(Client::Connection::State state)
+{
+    switch (state) {
+    case Client::Connection::State::LoggingIn:
+        setState(State::Authorizing);
+        break;
+    case Client::Connection::State::Connecting:
+        if (m_state != State::Reconnecting)
+            setState(State::Connecting);
+        break;
+    case Client::Connection::State::Connected:
+        setState(State::Connected);
+        break;
+    case Client::Connection::State::Reconnecting:
+        setState(State::Reconnecting);
+        break;
+    case Client::Connection::State::Disconnected:
+        setState(m_closing || m_lastError.isEmpty() ? State::Disconnected : State::Failed);
+        break;
+    }
+}
+
+void AdminSession::onConnected(const QJsonObject &welcome)
+{
+    m_lastError.clear();
+    const QJsonObject user = welcome.value(QLatin1StringView("user")).toObject();
+    logSession({{QStringLiteral("state"), QStringLiteral("connected")},
+                {QStringLiteral("server"), m_profile.url.toString()},
+                {QStringLiteral("name"), Json::str(user, "name")}});
+    m_subscribeId = m_connection->send({{QStringLiteral("type"), QStringLiteral("admin_subscribe")},
+                                        {QStringLiteral("stats_interval_ms"), m_statsIntervalMs}});
+}
+
+void AdminSession::onFailed(const QString &message)
+{
+    m_lastError = message;
+    qCInfo(lcConsole) << "connection failed:" << message;
+    logSession({{QStringLiteral("state"), QStringLiteral("failed")},
+                {QStringLiteral("message"), message}});
+    if (!m_connection || m_connection->state() == Client::Connection::State::Disconnected)
+        setState(State::Failed);
+    Q_EMIT failed(message);
+}
+
+void AdminSession::logSession(QJsonObject fields)
+{
+    fields.insert(QStringLiteral("event"), QStringLiteral("session"));
+    m_log->append(fields, nowMs());
+}
+
+void AdminSession::onEvent(const QJsonObject &event)
+{
+    const QString type = Json::str(event, "type");
+    if (type == QLatin1StringView("admin_stats")) {
+        m_stats->addStats(event, nowMs());
+    } else if (type == QLatin1StringView("admin_event")) {
+        onAdminEvent(event);
+    } else if (type == QLatin1StringView("admin_snapshot")) {
+        m_users->applySnapshot(event.value(QLatin1StringView("users")).toArray());
+        m_rooms->applySnapshot(event.value(QLatin1StringView("rooms")).toArray());
+        m_stats->setServer(event.value(QLatin1StringView("server")).toObject(), nowMs());
+        m_stats->setTotals(event.value(QLatin1StringView("totals")).toObject());
+        m_subscribed = true;
+        m_metricsTimer.start();
+        Q_EMIT snapshotReceived();
+    } else if (type == QLatin1StringView("error") && !m_subscribeId.isEmpty()
+               && Json::str(event, "id") == m_subscribeId) {
+        const QString code = Json::str(event, "code");
+        m_lastError = code == QLatin1StringView("FORBIDDEN")
+                ? tr("%1 is not an administrator: the operator console needs an account with "
+                     "the admin role.")
+                          .arg(m_profile.username)
+                : tr("The server refused the operator feed: %1").arg(Json::str(event, "message"));
+        const QString message = m_lastError;
+        m_closing = true;
+        m_connection->close();
+        m_closing = false;
+        m_lastError = message;
+        setState(State::Failed);
+        logSession({{QStringLiteral("state"), QStringLiteral("failed")},
+                    {QStringLiteral("message"), message}});
+        Q_EMIT failed(message);
+    } else if (type == QLatin1StringView("token_expiring")
+               && m_profile.mode == ServerProfile::AuthMode::ApiKey) {
+        // A minted token is renewed with the key; a password session logs in again on its
+        // next reconnect (the client library does that).
+        mintToken(m_profile.username, [this](bool ok, const QJsonObject &json, const QString &) {
+            if (ok && m_connection)
+                m_connection->send({{QStringLiteral("type"), QStringLiteral("refresh")},
+                                    {QStringLiteral("token"), Json::str(json, "token")}});
+        });
+    }
+}
+
+void AdminSession::onAdminEvent(QJsonObject event)
+{
+    const QString e = Json::str(event, "event");
+    const qint64 userId = Json::id(event, "user_id");
+    if (userId > 0 && !event.contains(QLatin1StringView("name"))) {
+        const QString name = m_users->userName(userId);
+        if (!name.isEmpty())
+            event.insert(QStringLiteral("_name"), name);
+    }
+
+    if (e == QLatin1StringView("connection_opened")) {
+        m_users->connectionOpened(event);
+    } else if (e == QLatin1StringView("connection_closed")) {
+        const QStringList rooms = m_users->userRooms(userId);
+        m_users->connectionClosed(event);
+        if (m_users->rowOfUser(userId) < 0)
+            m_rooms->userOnlineChanged(rooms, false);
+    } else if (e == QLatin1StringView("user_status")) {
+        m_users->userStatus(event);
+    } else if (e == QLatin1StringView("room_created") || e == QLatin1StringView("room_updated")) {
+        m_rooms->upsert(event.value(QLatin1StringView("room")).toObject());
+    } else if (e == QLatin1StringView("room_deleted")) {
+        m_rooms->remove(Json::str(event, "room_id"));
+        m_users->roomDeleted(Json::str(event, "room_id"));
+    } else if (e == QLatin1StringView("room_member")) {
+        const bool online = m_users->rowOfUser(userId) >= 0;
+        m_users->roomMember(event);
+        // The server follows a membership change with room_updated when it sends one; the
+        // local count keeps the view right in between.
+        m_rooms->memberChanged(Json::str(event, "room_id"),
+                               event.value(QLatin1StringView("joined")).toBool(), online);
+    }
+    m_log->append(event, nowMs());
+}
+
+QString restErrorText(int status, const QJsonObject &body, const QString &transportError)
+{
+    const QJsonObject error = body.value(QLatin1StringView("error")).toObject();
+    if (!error.isEmpty())
+        return QStringLiteral("%1: %2").arg(Json::str(error, "code"), Json::str(error, "message"));
+    if (status > 0)
+        return QStringLiteral("HTTP %1").arg(status);
+    return transportError;
+}
+
+} // namespace Switchboard::Console

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "serverprofile.h"
+
+#include "connection.h"
+
+#include <functional>
+
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+class QNetworkAccessManager;
+
+namespace Switchboard::Console {
+
+class EventLogModel;
+class RoomsModel;
+class StatsHistory;
+class UsersModel;
+
+// The operator's session with one server: authenticates (admin password, or the API key that
+// mints a token for a configured admin), subscribes to the admin feed and feeds the models
+// from it; runs the operator's REST actions and logs their outcome. No widgets.
+class AdminSession : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class State { Disconnected, Authorizing, Connecting, Connected, Reconnecting, Failed };
+    Q_ENUM(State)
+
+    // What a broadcast composer sends (POST /api/v1/broadcast with a target).
+    struct Broadcast
+    {
+        QString kind = QStringLiteral("system"); // "system" or "notification"
+        QString target = QStringLiteral("all"); // "all", "room" or "user"
+        QString roomId;
+        qint64 userId = 0;
+        QString title;
+        QString message;
+        QString priority; // notifications: low, normal, high, urgent
+        QString link;
+    };
+    using JsonCallback = std::function<void(bool ok, const QJsonObject &json, const QString &error)>;
+
+    explicit AdminSession(QObject *parent = nullptr);
+    ~AdminSession() override;
+
+    void open(const ServerProfile &profile);
+    void close();
+    State state() const { return m_state; }
+    static QString stateText(State state);
+    QString lastError() const { return m_lastError; }
+    const ServerProfile &profile() const { return m_profile; }
+    Client::Connection *connection() const { return m_connection; }
+    bool subscribed() const { return m_subscribed; }
+    void setStatsIntervalMs(int ms) { m_statsIntervalMs = ms; }
+
+    UsersModel *users() const { return m_users; }
+    RoomsModel *rooms() const { return m_rooms; }
+    StatsHistory *stats() const { return m_stats; }
+    EventLogModel *log() const { return m_log; }
+
+    // Operator actions (REST, admin token). Each logs its outcome and reports it.
+    void sendMessage(qint64 userId, const QString &text);
+    void disconnectUser(qint64 userId, const QString &reason);
+    void closeConnection(const QString &connectionId, const QString &reason);
+    void disableUser(qint64 userId);
+    void enableUser(qint64 userId);
+    void createRoom(const QJsonObject &room);
+    void updateRoom(const QString &roomId, const QJsonObject &changes);
+    void deleteRoom(const QString &roomId);
+    void sendBroadcast(const Broadcast &broadcast);
+    // GET /api/v1/audience for a target: {users, connections} now.
+    void queryAudience(const Broadcast &broadcast, JsonCallback done);
+    // GET /api/v1/connections: refreshes the round-trip times and send queues shown.
+    void refreshConnectionMetrics();
+    // Mints a token for another user with the profile's API key (chat test windows).
+    void mintToken(const QString &username, JsonCallback done);
+    // Any REST call with the session's credentials (caller handles the answer).
+    void rest(const QByteArray &method, const QString &path, const QJsonObject &body,
+              JsonCallback done);
+
+Q_SIGNALS:
+    void stateChanged(Switchboard::Console::AdminSession::State state);
+    void failed(const QString &message);
+    void snapshotReceived();
+    void actionFinished(const QString &action, bool ok, const QString &message);
+
+private:
+    void setState(State state);
+    void startConnection();
+    void onConnectionState(Client::Connection::State state);
+    void onConnected(const QJsonObject &welcome);
+    void onEvent(const QJsonObject &event);
+    void onAdminEvent(QJsonObject event);
+    void onFailed(const QString &message);
+    void logSession(QJsonObject fields);
+    void request(const QString &credential, const QByteArray &method, const QString &path,
+                 const QJsonObject &body, JsonCallback done);
+    void action(const QString &name, const QString &target, const QByteArray &method,
+                const QString &path, const QJsonObject &body, JsonCallback done = {});
+
+    ServerProfile m_profile;
+    Client::Connection *m_connection = nullptr;
+    UsersModel *m_users;
+    RoomsModel *m_rooms;
+    StatsHistory *m_stats;
+    EventLogModel *m_log;
+    State m_state = State::Disconnected;
+    QString m_lastError;
+    QString m_subscribeId;
+    bool m_subscribed = false;
+    bool m_closing = false;
+    int m_statsIntervalMs = 1000;
+    QTimer m_metricsTimer;
+    QNetworkAccessManager *m_network;
+};
+
+// The error text of a REST reply body {"error":{"code","message"}} (or the transport error).
+QString restErrorText(int status, const QJsonObject &body, const QString &transportError);
+
+} // namespace Switchboard::Console

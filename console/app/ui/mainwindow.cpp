@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+#include "mainwindow.h"
+
+#include "broadcastview.h"
+#include "chatlogindialog.h"
+#include "chatwindow.h"
+#include "connectdialog.h"
+#include "dashboardview.h"
+#include "eventlogview.h"
+#include "icons.h"
+#include "roomsview.h"
+#include "usersview.h"
+
+#include "model/adminsession.h"
+#include "model/languagemanager.h"
+#include "model/profilestore.h"
+
+#include <QCloseEvent>
+#include <QLabel>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+namespace Switchboard::Console {
+
+MainWindow::MainWindow(AdminSession *session, LanguageManager *languages, QSettings *settings,
+                       QWidget *parent)
+    : QMainWindow(parent),
+      m_session(session),
+      m_languages(languages),
+      m_settings(settings),
+      m_tabs(new QTabWidget(this)),
+      m_dashboard(new DashboardView(session, this)),
+      m_users(new UsersView(session, this)),
+      m_rooms(new RoomsView(session, this)),
+      m_broadcast(new BroadcastView(session, this)),
+      m_log(new EventLogView(session, this)),
+      m_stateLabel(new QLabel(this)),
+      m_serverLabel(new QLabel(this))
+{
+    setObjectName(QStringLiteral("MainWindow"));
+    setWindowIcon(Icons::appIcon());
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_dashboard, QString());
+    m_tabs->addTab(m_users, QString());
+    m_tabs->addTab(m_rooms, QString());
+    m_tabs->addTab(m_broadcast, QString());
+    m_tabs->addTab(m_log, QString());
+    setCentralWidget(m_tabs);
+    statusBar()->addWidget(m_stateLabel);
+    statusBar()->addPermanentWidget(m_serverLabel);
+    createMenus();
+
+    connect(m_session, &AdminSession::stateChanged, this, &MainWindow::updateState);
+    connect(m_session, &AdminSession::failed, this, [this](const QString &message) {
+        statusBar()->showMessage(message, 15000);
+    });
+    connect(m_session, &AdminSession::actionFinished, this,
+            [this](const QString &, bool ok, const QString &message) {
+                statusBar()->showMessage(ok ? tr("Done.") : tr("Failed: %1").arg(message), 8000);
+            });
+    connect(m_users, &UsersView::chatRequested, this, [this]() { newChatWindow(); });
+
+    if (!restoreGeometry(m_settings->value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1100, 720);
+    retranslateUi();
+}
+
+MainWindow::~MainWindow()
+{
+    for (const QPointer<ChatWindow> &chat : std::as_const(m_chats))
+        delete chat.data();
+}
+
+void MainWindow::showTab(Tab tab)
+{
+    m_tabs->setCurrentIndex(int(tab));
+}
+
+QList<ChatWindow *> MainWindow::chatWindows() const
+{
+    QList<ChatWindow *> result;
+    for (const QPointer<ChatWindow> &chat : m_chats) {
+        if (chat)
+            result.append(chat.data());
+    }
+    return result;
+}
+
+void MainWindow::retranslateUi()
+{
+    setWindowTitle(tr("Switchboard Console"));
+    m_tabs->setTabText(DashboardTab, tr("&Dashboard"));
+    m_tabs->setTabText(UsersTab, tr("&Users"));
+    m_tabs->setTabText(RoomsTab, tr("&Rooms"));
+    m_tabs->setTabText(BroadcastTab, tr("&Broadcast"));
+    m_tabs->setTabText(EventLogTab, tr("Event lo&g"));
+    retranslateMenus();
+    updateState();
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::LanguageChange)
+        retranslateUi();
+    QMainWindow::changeEvent(event);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    m_settings->setValue(QStringLiteral("window/geometry"), saveGeometry());
+    for (const QPointer<ChatWindow> &chat : std::as_const(m_chats)) {
+        if (chat)
+            chat->close();
+    }
+    event->accept();
+}
+
+void MainWindow::updateState()
+{
+    const AdminSession::State state = m_session->state();
+    QString text = AdminSession::stateText(state);
+    if (state == AdminSession::State::Failed && !m_session->lastError().isEmpty())
+        text += QStringLiteral(": ") + m_session->lastError();
+    m_stateLabel->setText(text);
+    m_serverLabel->setText(state == AdminSession::State::Disconnected
+                                   ? QString()
+                                   : tr("%1 as %2").arg(m_session->profile().url.toString(),
+                                                        m_session->profile().username));
+    if (m_disconnectAction)
+        m_disconnectAction->setEnabled(state != AdminSession::State::Disconnected);
+}
+
+void MainWindow::showConnectDialog()
+{
+    ProfileStore store(m_settings);
+    ConnectDialog dialog(&store, this);
+    if (dialog.exec() == QDialog::Accepted)
+        connectTo(dialog.profile());
+}
+
+void MainWindow::connectTo(const ServerProfile &profile)
+{
+    m_session->open(profile);
+    showTab(DashboardTab);
+}
+
+void MainWindow::newChatWindow()
+{
+    ChatLoginDialog dialog(!m_session->profile().apiKey.isEmpty(), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    openChatWindow(dialog.username(), dialog.password(), dialog.rooms());
+}
+
+ChatWindow *MainWindow::openChatWindow(const QString &username, const QString &password,
+                                       const QStringList &joinRooms)
+{
+    auto *chat = new ChatWindow(m_session, nullptr);
+    chat->setAttribute(Qt::WA_DeleteOnClose);
+    m_chats.append(chat);
+    chat->show();
+    chat->start(username, password, joinRooms);
+    return chat;
+}
+
+} // namespace Switchboard::Console
