@@ -3,6 +3,7 @@
 
 #include "auth/secretfile.h"
 #include "auth/tokenservice.h"
+#include "hub/adminfeed.h"
 #include "hub/historyservice.h"
 #include "hub/hub.h"
 #include "hub/messageservice.h"
@@ -125,10 +126,11 @@ bool Application::start(QString *error)
     connect(m_hub.get(), &Hub::userOffline, this, [this](qint64 userId) {
         m_store->setLastSeen(userId, Protocol::Events::nowMs());
     });
+    wireAdminFeed();
 
     m_http = new HttpFrontend(m_config, *m_tokens, m_router, this);
     SessionContext ctx{&m_config, m_tokens.get(), m_store.get(), m_hub.get(), m_messages.get(),
-                       m_rooms.get(), m_presence.get(), m_history.get()};
+                       m_rooms.get(), m_presence.get(), m_history.get(), m_admin.get()};
     m_connections = new ConnectionManager(m_http, ctx, this);
     m_http->admitWebSocket = [this]() { return m_connections->admitting(); };
 
@@ -141,6 +143,7 @@ bool Application::start(QString *error)
     m_rest.presence = m_presence.get();
     m_rest.history = m_history.get();
     m_rest.connections = m_connections;
+    m_rest.admin = m_admin.get();
     m_rest.uptime.start();
     RestApi::addAll(m_router, &m_rest);
 
@@ -180,6 +183,11 @@ bool Application::start(QString *error)
         return false;
     }
     m_http->bind(m_listener);
+    m_admin->setListen(QStringLiteral("%1://%2:%3")
+                               .arg(m_config.tlsCertFile.isEmpty() ? QStringLiteral("http")
+                                                                   : QStringLiteral("https"))
+                               .arg(m_config.listenAddress.toString())
+                               .arg(port()));
     qCInfo(lcApp).noquote() << "switchboardd listening on"
                             << QStringLiteral("%1://%2:%3")
                                        .arg(m_config.tlsCertFile.isEmpty() ? QStringLiteral("http")
@@ -188,6 +196,22 @@ bool Application::start(QString *error)
                                        .arg(port())
                             << "storage" << m_store->backendName();
     return true;
+}
+
+void Application::wireAdminFeed()
+{
+    m_admin = std::make_unique<AdminFeed>(m_hub.get(), m_rooms.get(), m_presence.get(),
+                                          m_store.get());
+    AdminFeed *feed = m_admin.get();
+    connect(m_presence.get(), &PresenceService::statusChanged, feed, &AdminFeed::userStatus);
+    connect(m_rooms.get(), &RoomService::roomCreated, feed, &AdminFeed::roomCreated);
+    connect(m_rooms.get(), &RoomService::roomUpdated, feed, &AdminFeed::roomUpdated);
+    connect(m_rooms.get(), &RoomService::roomDeleted, feed, &AdminFeed::roomDeleted);
+    connect(m_rooms.get(), &RoomService::memberChanged, feed, &AdminFeed::roomMember);
+    connect(m_messages.get(), &MessageService::sentToAll, feed,
+            [feed](qint64 from, const QString &kind, int recipients) {
+                feed->broadcast(from, QStringLiteral("all"), QString(), 0, recipients, kind);
+            });
 }
 
 quint16 Application::port() const

@@ -12,6 +12,7 @@ class QTcpServer;
 
 namespace Switchboard {
 
+class AdminFeed;
 class AsyncStore;
 class ConnectionManager;
 class HttpFrontend;
@@ -44,6 +45,7 @@ public:
     AsyncStore *store() const { return m_store.get(); }
     const TokenService *tokens() const { return m_tokens.get(); }
     ConnectionManager *connections() const { return m_connections; }
+    AdminFeed *adminFeed() const { return m_admin.get(); }
 
     // Token settings from the config: the secret (generated once into the data dir when unset)
     // or the key files. Shared with the operator commands.
@@ -51,6 +53,8 @@ public:
                               QString *error);
 
 private:
+    void wireAdminFeed();
+
     Config m_config;
     std::unique_ptr<AsyncStore> m_store;
     std::unique_ptr<TokenService> m_tokens;
@@ -59,6 +63,7 @@ private:
     std::unique_ptr<RoomService> m_rooms;
     std::unique_ptr<PresenceService> m_presence;
     std::unique_ptr<HistoryService> m_history;
+    std::unique_ptr<AdminFeed> m_admin;
     Router m_router;
     RestServices m_rest;
     HttpFrontend *m_http = nullptr;

@@ -210,6 +210,7 @@ void MessageService::broadcast(const Sender &sender, const QString &content,
         fields.insert(QStringLiteral("data"), data);
     m_hub->counters().broadcasts++;
     m_bus->publishToAll(Events::encode(ServerType::BROADCAST, fields));
+    emit sentToAll(sender.userId, QStringLiteral("broadcast"), m_hub->connectionCount());
 }
 
 void MessageService::systemToAll(const QString &content, const QJsonObject &data)
@@ -220,6 +221,7 @@ void MessageService::systemToAll(const QString &content, const QJsonObject &data
         fields.insert(QStringLiteral("data"), data);
     m_hub->counters().broadcasts++;
     m_bus->publishToAll(Events::encode(ServerType::SYSTEM, fields));
+    emit sentToAll(0, QStringLiteral("system"), m_hub->connectionCount());
 }
 
 void MessageService::notifyAll(const Sender &sender, const NotifyRequest &request)
@@ -239,6 +241,7 @@ void MessageService::notifyAll(const Sender &sender, const NotifyRequest &reques
                        {QStringLiteral("from"), sender.userId}};
     m_hub->counters().broadcasts++;
     m_bus->publishToAll(Events::encode(ServerType::NOTIFICATION, fields, now));
+    emit sentToAll(sender.userId, QStringLiteral("notification"), m_hub->connectionCount());
 }
 
 } // namespace Switchboard

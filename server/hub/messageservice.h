@@ -73,6 +73,10 @@ public:
     // The same event as a JSON object (history pages, REST pulls); `ts` is the creation time.
     static QJsonObject storedEventObject(const StreamEntry &entry);
 
+Q_SIGNALS:
+    // A live event went to every connection (kind: broadcast, system or notification).
+    void sentToAll(qint64 fromUserId, const QString &kind, int recipients);
+
 private:
     AsyncStore *m_store;
     DeliveryBus *m_bus;

@@ -116,6 +116,7 @@ void PresenceService::onUserOnline(qint64 userId, const QString &username)
                                            {{QStringLiteral("user_id"), userId},
                                             {QStringLiteral("username"), username},
                                             {QStringLiteral("status"), QStringLiteral("online")}}));
+    emit statusChanged(userId, username, QStringLiteral("online"), {}, Events::nowMs());
 }
 
 void PresenceService::onUserOffline(qint64 userId, const QString &username)
@@ -134,6 +135,7 @@ void PresenceService::onUserOffline(qint64 userId, const QString &username)
                                             {QStringLiteral("username"), username},
                                             {QStringLiteral("status"), QStringLiteral("offline")},
                                             {QStringLiteral("last_seen"), Events::nowMs()}}));
+    emit statusChanged(userId, username, QStringLiteral("offline"), {}, Events::nowMs());
 }
 
 std::optional<PresenceFailure> PresenceService::setStatus(const Sender &who,
@@ -156,6 +158,7 @@ std::optional<PresenceFailure> PresenceService::setStatus(const Sender &who,
     publishPresence(who.userId, frame);
     // The user's other devices learn it too.
     m_hub->deliverToUser(who.userId, frame, who.connectionId);
+    emit statusChanged(who.userId, who.username, request.status, request.data, Events::nowMs());
     return std::nullopt;
 }
 

@@ -58,6 +58,11 @@ public:
     // Typing frames dropped by the rate limit since start (for stats and tests).
     quint64 typingDropped() const { return m_typingDropped; }
 
+Q_SIGNALS:
+    // Any status change: online / offline transitions and set statuses (the operator feed).
+    void statusChanged(qint64 userId, const QString &username, const QString &status,
+                       const QJsonObject &data, qint64 lastSeen);
+
 protected:
     void timerEvent(QTimerEvent *event) override;
 

@@ -336,6 +336,7 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
                     return;
                 }
                 qCInfo(lcRooms) << "room" << r.id << "created by" << actor.userId;
+                emit roomCreated(r.id);
                 if (guard)
                     done(view(r.id, actor), std::nullopt);
             });
@@ -382,6 +383,7 @@ void RoomService::update(const Sender &actor, const RoomSettingsRequest &request
                                                    QStringLiteral("the room could not be stored")));
                     return;
                 }
+                emit roomUpdated(r.id);
                 if (guard)
                     done(view(r.id, actor), std::nullopt);
             });
@@ -407,6 +409,7 @@ void RoomService::remove(const Sender &actor, const QString &roomId, QObject *co
     for (qint64 userId : memberIds)
         removeMemberLocally(roomId, userId);
     m_rooms.erase(it);
+    emit roomDeleted(roomId);
     QPointer<QObject> guard(context);
     m_store->run<bool>(
             this, [roomId](Store &store) { return store.deleteRoom(roomId); },
@@ -495,6 +498,7 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
                     return;
                 }
                 announce(*it, ServerType::USER_JOINED, actor, actor.connectionId);
+                emit memberChanged(roomId, actor.userId, true);
                 if (guard)
                     done(viewOf(*it, actor), std::nullopt);
             });
@@ -533,6 +537,7 @@ void RoomService::leave(const Sender &actor, const QString &roomId, QObject *con
                     return;
                 }
                 announce(*it, ServerType::USER_LEFT, actor, 0);
+                emit memberChanged(roomId, actor.userId, false);
                 if (guard)
                     done(viewOf(*it, actor), std::nullopt);
             });

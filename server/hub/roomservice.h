@@ -86,6 +86,13 @@ public:
     // The room's last sequence number (0 for no room or no message).
     qint64 lastSeq(const QString &roomId) const;
 
+Q_SIGNALS:
+    // Committed changes, for the operator feed.
+    void roomCreated(const QString &roomId);
+    void roomUpdated(const QString &roomId);
+    void roomDeleted(const QString &roomId);
+    void memberChanged(const QString &roomId, qint64 userId, bool joined);
+
 private:
     struct Room
     {

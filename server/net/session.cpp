@@ -2,6 +2,7 @@
 #include "session.h"
 
 #include "config/config.h"
+#include "hub/adminfeed.h"
 #include "hub/hub.h"
 #include "hub/messageservice.h"
 #include "protocol/codec.h"
@@ -29,6 +30,7 @@ Session::Session(std::unique_ptr<QWebSocket> socket, quint64 connectionId,
     m_connectedAt = now;
     m_lastSeenMs = now;
     m_deadlineMs = now + m_ctx.config->authTimeoutMs;
+    m_client = clientOf(*m_socket);
     m_socket->setParent(nullptr);
     m_socket->setMaxAllowedIncomingFrameSize(quint64(m_ctx.config->maxFrameBytes));
     m_socket->setMaxAllowedIncomingMessageSize(quint64(m_ctx.config->maxMessageBytes));
@@ -51,6 +53,8 @@ Session::Session(std::unique_ptr<QWebSocket> socket, quint64 connectionId,
 
 Session::~Session()
 {
+    if (m_ctx.admin)
+        m_ctx.admin->unsubscribe(this);
     if (m_socket) {
         m_socket->disconnect(this);
         m_socket.release()->deleteLater();
@@ -78,6 +82,8 @@ Sender Session::sender() const
 void Session::sendError(ErrorCode code, const QString &message, const QJsonValue &id)
 {
     m_ctx.hub->counters().errorsSent++;
+    if (m_ctx.admin)
+        m_ctx.admin->errorSent(m_claims.userId, m_connectionId, code);
     sendFrame(Events::error(code, message, id));
 }
 
@@ -97,6 +103,11 @@ void Session::onDisconnected()
     if (wasAttached)
         saveCursors();
     m_state = State::Closed;
+    if (m_ctx.admin) {
+        m_ctx.admin->unsubscribe(this);
+        if (wasAttached)
+            m_ctx.admin->connectionClosed(this, m_socket->closeCode(), m_socket->closeReason());
+    }
     if (wasAttached)
         m_ctx.hub->detach(this);
     emit finished(this);
@@ -202,6 +213,8 @@ void Session::activate()
                     m_claims.username = (*record)->username;
                 m_state = State::Active;
                 m_nextPingMs = Events::nowMs() + m_ctx.config->heartbeatIntervalMs;
+                if (m_ctx.admin)
+                    m_ctx.admin->connectionOpened(this);
                 m_ctx.hub->attach(this);
                 const int online = m_ctx.hub->userCount();
                 QJsonObject user{{QStringLiteral("id"), m_claims.userId},

@@ -19,6 +19,7 @@ class QWebSocket;
 namespace Switchboard {
 
 struct Config;
+class AdminFeed;
 class AsyncStore;
 class Hub;
 class MessageService;
@@ -38,6 +39,7 @@ struct SessionContext
     RoomService *rooms = nullptr;
     PresenceService *presence = nullptr;
     HistoryService *history = nullptr;
+    AdminFeed *admin = nullptr; // the operator feed (optional)
 };
 
 // One WebSocket connection: authentication, decoding and dispatch of client frames, the backlog
@@ -61,6 +63,10 @@ public:
     qint64 connectedAt() const { return m_connectedAt; }
     QHostAddress peerAddress() const;
     qint64 lastRttMs() const { return m_lastRttMs; }
+    // For operators (sessionadmin.cpp): peer "IP:port", ?client= or User-Agent, bytes queued.
+    QString address() const;
+    const QString &client() const { return m_client; }
+    qint64 queueBytes() const;
 
     // A frame from the hub. A stored message names its stream and seq: the session keeps each
     // stream in order, holds it back while that stream replays, and drops repeats.
@@ -120,6 +126,9 @@ private:
     void handle(const QJsonValue &id, const Protocol::PresenceQueryRequest &request);
     void handle(const QJsonValue &id, const Protocol::TypingRequest &request);
     void handle(const QJsonValue &id, const Protocol::HistoryRequest &request);
+    void handle(const QJsonValue &id, const Protocol::AdminSubscribeRequest &request);
+    void handle(const QJsonValue &id, const Protocol::AdminUnsubscribeRequest &request);
+    static QString clientOf(const QWebSocket &socket);
     // Joins the room named by ?room_id= (or connect_room) once the session is active.
     void joinConnectRoom();
 
@@ -133,6 +142,7 @@ private:
     qint64 m_lastSeenMs = 0; // last frame or pong from the client
     qint64 m_nextPingMs = 0;
     qint64 m_lastRttMs = -1;
+    QString m_client;
     bool m_expiryWarned = false;
     QList<StreamState> m_streams; // the inbox first, then rooms as they show up
     Protocol::StreamPositions m_resume; // positions the client gave at connect (may be empty)

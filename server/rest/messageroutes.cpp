@@ -303,6 +303,10 @@ void addMessageRoutes(Router &router, RestServices *s)
                    Sender sender;
                    if (!parseBody(request, &body, reply) || !senderOf(request, body, &sender, reply))
                        return;
+                   if (body.contains(QStringLiteral("target"))) {
+                       targetedBroadcast(s, body, sender, reply); // the operator console's form
+                       return;
+                   }
                    const QString type = typeOf(body, QStringLiteral("broadcast"));
                    const QString content = contentOf(body);
                    QJsonObject data = body.value(QStringLiteral("data")).toObject();

@@ -8,8 +8,10 @@
 namespace Switchboard {
 
 struct Config;
+class AdminFeed;
 class AsyncStore;
 class ConnectionManager;
+struct Sender;
 class Hub;
 class MessageService;
 class RoomService;
@@ -29,6 +31,7 @@ struct RestServices
     PresenceService *presence = nullptr;
     HistoryService *history = nullptr;
     ConnectionManager *connections = nullptr;
+    AdminFeed *admin = nullptr;
     QElapsedTimer uptime;
 };
 
@@ -41,6 +44,10 @@ void addPresenceRoutes(Router &router, RestServices *services);
 void addMessageRoutes(Router &router, RestServices *services);
 void addRoomRoutes(Router &router, RestServices *services);
 void addHistoryRoutes(Router &router, RestServices *services);
+void addAdminRoutes(Router &router, RestServices *services);
+// POST /api/v1/broadcast with a `target` (adminroutes.cpp): all, a room or a user.
+void targetedBroadcast(RestServices *services, const QJsonObject &body, const Sender &sender,
+                       const ReplyPtr &reply);
 
 inline void addAll(Router &router, RestServices *services)
 {
@@ -51,6 +58,7 @@ inline void addAll(Router &router, RestServices *services)
     addMessageRoutes(router, services);
     addRoomRoutes(router, services);
     addHistoryRoutes(router, services);
+    addAdminRoutes(router, services);
 }
 
 // 1-64 characters of A-Z a-z 0-9 _ . @ -; shared with the operator commands.

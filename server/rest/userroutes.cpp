@@ -2,6 +2,7 @@
 #include "restapi.h"
 
 #include "auth/passwordhasher.h"
+#include "hub/adminfeed.h"
 #include "hub/hub.h"
 #include "net/session.h"
 #include "protocol/protocol.h"
@@ -20,6 +21,7 @@ QJsonObject userJson(const UserRecord &u, const Hub &hub)
 {
     return {{QStringLiteral("user_id"), u.id},
             {QStringLiteral("username"), u.username},
+            {QStringLiteral("name"), u.username},
             {QStringLiteral("role"), u.admin ? QStringLiteral("admin") : QStringLiteral("user")},
             {QStringLiteral("disabled"), u.disabled},
             {QStringLiteral("created_at"), u.createdAt},
@@ -38,20 +40,28 @@ bool validUsername(const QString &name)
 void addUserRoutes(Router &router, RestServices *s)
 {
     router.add("GET", {QStringLiteral("/api/v1/users")}, Access::Admin,
-               [s](const RestRequest &, const ReplyPtr &reply) {
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   qint64 limit = 0, offset = 0;
+                   if (!intParam(request, QStringLiteral("limit"), 1000, 10000, &limit, reply)
+                       || !intParam(request, QStringLiteral("offset"), 0,
+                                    std::numeric_limits<int>::max(), &offset, reply))
+                       return;
                    s->store->run<QList<UserRecord>>(
                            s->hub, [](Store &store) { return store.users(); },
-                           [s, reply](std::optional<QList<UserRecord>> users, QString) {
+                           [s, reply, limit, offset](std::optional<QList<UserRecord>> users,
+                                                     QString) {
                                if (!users) {
                                    reply->error(ErrorCode::Unavailable,
                                                 QStringLiteral("database unavailable"));
                                    return;
                                }
                                QJsonArray list;
-                               for (const UserRecord &u : *users)
-                                   list.append(userJson(u, *s->hub));
+                               for (qsizetype i = offset; i < users->size() && i < offset + limit;
+                                    ++i)
+                                   list.append(userJson(users->at(i), *s->hub));
                                reply->json(200, {{QStringLiteral("users"), list},
-                                                 {QStringLiteral("count"), list.size()}});
+                                                 {QStringLiteral("count"), list.size()},
+                                                 {QStringLiteral("total"), users->size()}});
                            });
                });
 
@@ -126,6 +136,8 @@ void addUserRoutes(Router &router, RestServices *s)
                                    return;
                                }
                                int closed = 0;
+                               if (disable && s->admin)
+                                   s->admin->userDisabled(id);
                                if (disable) {
                                    for (Session *session : s->hub->sessionsOf(id)) {
                                        session->close(Protocol::CloseCode::FORBIDDEN,

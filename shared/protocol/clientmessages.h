@@ -137,11 +137,22 @@ struct HistoryRequest
     int limit = 50;
 };
 
+// The operator feed (admins only): a snapshot, then live events and stats every interval.
+struct AdminSubscribeRequest
+{
+    int statsIntervalMs = 1000;
+};
+
+struct AdminUnsubscribeRequest
+{
+};
+
 using ClientMessage = std::variant<AuthRequest, RefreshRequest, PingRequest, SendRequest,
                                    BroadcastRequest, NotifyRequest, RoomSettingsRequest,
                                    RoomActionRequest, RoomInviteRequest, RoomListRequest,
                                    RoomSendRequest, PresenceRequest, PresenceQueryRequest,
-                                   TypingRequest, HistoryRequest>;
+                                   TypingRequest, HistoryRequest, AdminSubscribeRequest,
+                                   AdminUnsubscribeRequest>;
 
 // A decoded frame: the message and the client's correlation id (any JSON scalar, echoed back).
 struct DecodedFrame

@@ -226,6 +226,10 @@ std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8)
         return decodeTyping(obj, id);
     if (type == ClientType::HISTORY)
         return decodeHistory(obj, id);
+    if (type == ClientType::ADMIN_SUBSCRIBE)
+        return decodeAdminSubscribe(obj, id);
+    if (type == ClientType::ADMIN_UNSUBSCRIBE)
+        return withId(id, AdminUnsubscribeRequest{});
     // Seed 002: {type: "message", to_user_id, message}.
     if (type == QLatin1StringView("message"))
         return decodeSend(obj, id, QStringLiteral("to_user_id"), QStringLiteral("message"));

@@ -72,5 +72,6 @@ Result decodePresence(const QJsonObject &obj, const QJsonValue &id);
 Result decodePresenceQuery(const QJsonObject &obj, const QJsonValue &id);
 Result decodeTyping(const QJsonObject &obj, const QJsonValue &id);
 Result decodeHistory(const QJsonObject &obj, const QJsonValue &id);
+Result decodeAdminSubscribe(const QJsonObject &obj, const QJsonValue &id);
 
 } // namespace Switchboard::Protocol::Detail

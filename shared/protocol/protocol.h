@@ -31,6 +31,8 @@ constexpr QLatin1StringView PRESENCE{"presence"}; // set my status (seed 002)
 constexpr QLatin1StringView PRESENCE_QUERY{"presence_query"};
 constexpr QLatin1StringView TYPING{"typing"}; // seed 002
 constexpr QLatin1StringView HISTORY{"history"}; // a page of stored messages
+constexpr QLatin1StringView ADMIN_SUBSCRIBE{"admin_subscribe"}; // operator feed (admins)
+constexpr QLatin1StringView ADMIN_UNSUBSCRIBE{"admin_unsubscribe"};
 } // namespace ClientType
 
 // Event types the server sends.
@@ -60,7 +62,24 @@ constexpr QLatin1StringView PRESENCE{"presence"}; // a user's status changed
 constexpr QLatin1StringView PRESENCE_LIST{"presence_list"}; // reply to presence_query
 constexpr QLatin1StringView TYPING{"typing"};
 constexpr QLatin1StringView HISTORY{"history"}; // reply to history
+constexpr QLatin1StringView ADMIN_SNAPSHOT{"admin_snapshot"}; // reply to admin_subscribe
+constexpr QLatin1StringView ADMIN_EVENT{"admin_event"}; // one operator feed event
+constexpr QLatin1StringView ADMIN_STATS{"admin_stats"}; // periodic operator statistics
 } // namespace ServerType
+
+// The `event` names of admin_event frames.
+namespace AdminEvent {
+constexpr QLatin1StringView CONNECTION_OPENED{"connection_opened"};
+constexpr QLatin1StringView CONNECTION_CLOSED{"connection_closed"};
+constexpr QLatin1StringView USER_STATUS{"user_status"};
+constexpr QLatin1StringView ROOM_CREATED{"room_created"};
+constexpr QLatin1StringView ROOM_UPDATED{"room_updated"};
+constexpr QLatin1StringView ROOM_DELETED{"room_deleted"};
+constexpr QLatin1StringView ROOM_MEMBER{"room_member"};
+constexpr QLatin1StringView BROADCAST{"broadcast"};
+constexpr QLatin1StringView USER_DISABLED{"user_disabled"};
+constexpr QLatin1StringView ERROR_SENT{"error_sent"};
+} // namespace AdminEvent
 
 // WebSocket close codes used by the server (RFC 6455 codes plus the 4xxx application range).
 namespace CloseCode {

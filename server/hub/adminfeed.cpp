@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: MIT
+#include "adminfeed.h"
+
+#include "hub/hub.h"
+#include "hub/presenceservice.h"
+#include "hub/roomservice.h"
+#include "net/session.h"
+#include "protocol/adminframes.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+#include "store/asyncstore.h"
+
+#include <cmath>
+
+#include <QFile>
+#include <QLoggingCategory>
+#include <QPointer>
+#include <QTimer>
+
+#ifdef Q_OS_LINUX
+#include <unistd.h>
+#endif
+
+Q_LOGGING_CATEGORY(lcAdmin, "switchboard.admin")
+
+namespace Switchboard {
+
+using namespace Protocol;
+
+namespace {
+
+// Resident set size from /proc (Linux); 0 elsewhere or when unreadable.
+qint64 residentBytes()
+{
+#ifdef Q_OS_LINUX
+    QFile statm(QStringLiteral("/proc/self/statm"));
+    if (!statm.open(QIODevice::ReadOnly))
+        return 0;
+    const QList<QByteArray> fields = statm.readAll().split(' ');
+    if (fields.size() < 2)
+        return 0;
+    return fields.at(1).toLongLong() * qint64(sysconf(_SC_PAGESIZE));
+#else
+    return 0;
+#endif
+}
+
+double perSecond(quint64 now, quint64 before, double seconds)
+{
+    const double rate = double(now - before) / seconds;
+    return std::round(rate * 100.0) / 100.0;
+}
+
+// Admins see every room; the server as viewer (id 0) has no role of its own in any.
+const Sender &operatorView()
+{
+    static const Sender viewer{0, QString(), true, 0};
+    return viewer;
+}
+
+} // namespace
+
+AdminFeed::AdminFeed(Hub *hub, RoomService *rooms, PresenceService *presence, AsyncStore *store,
+                     QObject *parent)
+    : QObject(parent)
+    , m_hub(hub)
+    , m_rooms(rooms)
+    , m_presence(presence)
+    , m_store(store)
+    , m_startedAt(Events::nowMs())
+{
+    m_uptime.start();
+    m_storedRefreshed.start();
+}
+
+AdminFeed::~AdminFeed() = default;
+
+QJsonObject AdminFeed::serverJson() const
+{
+    return {{QStringLiteral("version"), QStringLiteral(SWITCHBOARD_VERSION)},
+            {QStringLiteral("started_at"), m_startedAt},
+            {QStringLiteral("uptime_ms"), m_uptime.elapsed()},
+            {QStringLiteral("storage"), m_store->backendName()},
+            {QStringLiteral("listen"), m_listen}};
+}
+
+QJsonObject AdminFeed::connectionJson(const Session &s)
+{
+    return Admin::Connection{s.connectionId(), s.address(),     s.client(),
+                             s.connectedAt(),  s.lastRttMs(),   s.queueBytes()}
+            .toJson();
+}
+
+QJsonArray AdminFeed::usersJson() const
+{
+    QJsonArray users;
+    const qint64 now = Events::nowMs();
+    for (const OnlineUser &u : m_hub->onlineUsers(m_hub->userCount())) {
+        bool admin = false;
+        QJsonArray connections;
+        for (const Session *s : m_hub->sessionsOf(u.userId)) {
+            admin = admin || s->isAdmin();
+            connections.append(connectionJson(*s));
+        }
+        QJsonObject o = Admin::userStatus(u.userId, u.username, m_presence->statusOf(u.userId),
+                                          m_presence->dataOf(u.userId), now);
+        o.insert(QStringLiteral("role"), admin ? QStringLiteral("admin") : QStringLiteral("user"));
+        o.insert(QStringLiteral("rooms"), QJsonArray::fromStringList(m_rooms->roomsOf(u.userId)));
+        o.insert(QStringLiteral("connections"), connections);
+        users.append(o);
+    }
+    return users;
+}
+
+qint64 AdminFeed::messagesStored() const
+{
+    return m_storedBase + qint64(m_hub->counters().messagesStored - m_storedCounterBase);
+}
+
+void AdminFeed::subscribe(Session *session, int statsIntervalMs, const QJsonValue &id)
+{
+    QPointer<Session> guard(session);
+    m_store->run<qint64>(
+            this, [](Store &store) { return store.messageCount(); },
+            [this, guard, statsIntervalMs, id](std::optional<qint64> count, QString error) {
+                if (!guard || guard->state() != Session::State::Active)
+                    return;
+                if (count) {
+                    m_storedBase = *count;
+                    m_storedCounterBase = m_hub->counters().messagesStored;
+                    m_storedRefreshed.restart();
+                } else {
+                    qCWarning(lcAdmin) << "counting stored messages failed:" << error;
+                }
+                unsubscribe(guard); // a second subscribe: leave the old interval's group
+                QJsonArray rooms;
+                for (const RoomView &v : m_rooms->list(operatorView()))
+                    rooms.append(RoomService::toJson(v));
+                const QJsonObject totals{{QStringLiteral("connections"), m_hub->connectionCount()},
+                                         {QStringLiteral("users_online"), m_hub->userCount()},
+                                         {QStringLiteral("rooms"), m_rooms->roomCount()},
+                                         {QStringLiteral("messages_stored"), messagesStored()}};
+                guard->sendFrame(Admin::snapshot(serverJson(), totals, usersJson(), rooms, id));
+                m_subscribers.insert(guard, statsIntervalMs);
+                StatsGroup &group = m_groups[statsIntervalMs];
+                if (!group.timer) {
+                    const HubCounters &c = m_hub->counters();
+                    group.messages = c.messagesStored;
+                    group.framesIn = c.framesIn;
+                    group.framesOut = c.framesOut;
+                    group.connects = c.connectionsTotal;
+                    group.since.start();
+                    group.timer = std::make_unique<QTimer>();
+                    group.timer->setTimerType(Qt::PreciseTimer);
+                    connect(group.timer.get(), &QTimer::timeout, this,
+                            [this, statsIntervalMs]() { tick(statsIntervalMs); });
+                    group.timer->start(statsIntervalMs);
+                }
+                group.sessions.insert(guard);
+                qCInfo(lcAdmin) << "connection" << guard->connectionId() << "of user"
+                                << guard->userId() << "subscribed, stats every" << statsIntervalMs
+                                << "ms";
+            });
+}
+
+void AdminFeed::unsubscribe(Session *session)
+{
+    const auto it = m_subscribers.find(session);
+    if (it == m_subscribers.end())
+        return;
+    const auto group = m_groups.find(*it);
+    m_subscribers.erase(it);
+    if (group == m_groups.end())
+        return;
+    group->second.sessions.remove(session);
+    if (group->second.sessions.isEmpty())
+        m_groups.erase(group);
+}
+
+void AdminFeed::publish(const QByteArray &frame)
+{
+    const auto sessions = m_subscribers.keys();
+    for (Session *s : sessions) {
+        if (m_subscribers.contains(s)) // a send may have closed an earlier one
+            s->sendFrame(frame);
+    }
+}
+
+void AdminFeed::tick(int intervalMs)
+{
+    const auto it = m_groups.find(intervalMs);
+    if (it == m_groups.end())
+        return;
+    StatsGroup &g = it->second;
+    const double seconds = double(std::max<qint64>(g.since.restart(), 1)) / 1000.0;
+    const HubCounters &c = m_hub->counters();
+    Admin::Stats stats;
+    stats.connections = m_hub->connectionCount();
+    stats.usersOnline = m_hub->userCount();
+    stats.rooms = m_rooms->roomCount();
+    stats.messagesStored = messagesStored();
+    stats.messagesPerSec = perSecond(c.messagesStored, g.messages, seconds);
+    stats.framesInPerSec = perSecond(c.framesIn, g.framesIn, seconds);
+    stats.framesOutPerSec = perSecond(c.framesOut, g.framesOut, seconds);
+    stats.connectsPerSec = perSecond(c.connectionsTotal, g.connects, seconds);
+    stats.rssBytes = residentBytes();
+    g.messages = c.messagesStored;
+    g.framesIn = c.framesIn;
+    g.framesOut = c.framesOut;
+    g.connects = c.connectionsTotal;
+    const QByteArray frame = Admin::stats(stats);
+    const QList<Session *> sessions = g.sessions.values(); // g may go while sending
+    for (Session *s : sessions) {
+        if (m_subscribers.value(s) == intervalMs)
+            s->sendFrame(frame);
+    }
+    // Retention purges and other nodes' writes drift from the counter: recount now and then.
+    if (m_storedRefreshed.elapsed() > 60'000)
+        refreshStoredBase();
+}
+
+void AdminFeed::refreshStoredBase()
+{
+    if (m_refreshing)
+        return;
+    m_refreshing = true;
+    m_store->run<qint64>(
+            this, [](Store &store) { return store.messageCount(); },
+            [this](std::optional<qint64> count, QString) {
+                m_refreshing = false;
+                m_storedRefreshed.restart();
+                if (!count)
+                    return;
+                m_storedBase = *count;
+                m_storedCounterBase = m_hub->counters().messagesStored;
+            });
+}
+
+// --- events
+
+void AdminFeed::connectionOpened(const Session *s)
+{
+    if (!active())
+        return;
+    publish(Admin::event(AdminEvent::CONNECTION_OPENED,
+                         {{QStringLiteral("user_id"), s->userId()},
+                          {QStringLiteral("name"), s->username()},
+                          {QStringLiteral("role"),
+                           s->isAdmin() ? QStringLiteral("admin") : QStringLiteral("user")},
+                          {QStringLiteral("connection"), connectionJson(*s)}}));
+}
+
+void AdminFeed::connectionClosed(const Session *s, int code, const QString &reason)
+{
+    if (!active())
+        return;
+    publish(Admin::event(AdminEvent::CONNECTION_CLOSED,
+                         Admin::connectionClosed(s->userId(), s->connectionId(), code, reason)));
+}
+
+void AdminFeed::userStatus(qint64 userId, const QString &name, const QString &status,
+                           const QJsonObject &data, qint64 lastSeen)
+{
+    if (!active())
+        return;
+    publish(Admin::event(AdminEvent::USER_STATUS,
+                         Admin::userStatus(userId, name, status, data, lastSeen)));
+}
+
+void AdminFeed::room(QLatin1StringView event, const QString &roomId)
+{
+    if (!active())
+        return;
+    const auto view = m_rooms->view(roomId, operatorView());
+    if (!view)
+        return;
+    publish(Admin::event(event, {{QStringLiteral("room"), RoomService::toJson(*view)}}));
+}
+
+void AdminFeed::roomCreated(const QString &roomId)
+{
+    room(AdminEvent::ROOM_CREATED, roomId);
+}
+
+void AdminFeed::roomUpdated(const QString &roomId)
+{
+    room(AdminEvent::ROOM_UPDATED, roomId);
+}
+
+void AdminFeed::roomDeleted(const QString &roomId)
+{
+    if (!active())
+        return;
+    publish(Admin::event(AdminEvent::ROOM_DELETED, {{QStringLiteral("room_id"), roomId}}));
+}
+
+void AdminFeed::roomMember(const QString &roomId, qint64 userId, bool joined)
+{
+    if (!active())
+        return;
+    publish(Admin::event(AdminEvent::ROOM_MEMBER, Admin::roomMember(roomId, userId, joined)));
+}
+
+void AdminFeed::broadcast(qint64 fromUserId, const QString &target, const QString &roomId,
+                          qint64 userId, int recipients, const QString &kind)
+{
+    if (!active())
+        return;
+    publish(Admin::event(AdminEvent::BROADCAST, Admin::broadcast(fromUserId, target, roomId, userId,
+                                                                 recipients, kind)));
+}
+
+void AdminFeed::userDisabled(qint64 userId)
+{
+    if (!active())
+        return;
+    publish(Admin::event(AdminEvent::USER_DISABLED, {{QStringLiteral("user_id"), userId}}));
+}
+
+void AdminFeed::errorSent(qint64 userId, quint64 connectionId, ErrorCode code)
+{
+    if (!active())
+        return;
+    publish(Admin::event(AdminEvent::ERROR_SENT, Admin::errorSent(userId, connectionId, code)));
+}
+
+} // namespace Switchboard

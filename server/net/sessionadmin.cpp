@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// Session's part of the operator feed: subscribing, and what operators see of a connection.
+#include "session.h"
+
+#include "hub/adminfeed.h"
+#include "protocol/adminframes.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+
+#include <QUrlQuery>
+#include <QWebSocket>
+
+namespace Switchboard {
+
+using namespace Protocol;
+
+QString Session::clientOf(const QWebSocket &socket)
+{
+    const QNetworkRequest request = socket.request();
+    QString client = QUrlQuery(request.url()).queryItemValue(QStringLiteral("client"),
+                                                             QUrl::FullyDecoded);
+    if (client.isEmpty())
+        client = QString::fromUtf8(request.rawHeader("User-Agent"));
+    return client.left(Admin::MAX_CLIENT_CHARS);
+}
+
+QString Session::address() const
+{
+    if (!m_socket)
+        return QString();
+    QHostAddress peer = m_socket->peerAddress();
+    bool mapped = false;
+    const quint32 v4 = peer.toIPv4Address(&mapped);
+    if (mapped)
+        peer = QHostAddress(v4);
+    const QString host = peer.protocol() == QAbstractSocket::IPv6Protocol
+            ? QLatin1Char('[') + peer.toString() + QLatin1Char(']')
+            : peer.toString();
+    return host + QLatin1Char(':') + QString::number(m_socket->peerPort());
+}
+
+qint64 Session::queueBytes() const
+{
+    return m_socket ? m_socket->bytesToWrite() : 0;
+}
+
+void Session::handle(const QJsonValue &id, const AdminSubscribeRequest &request)
+{
+    if (!m_claims.admin || !m_ctx.admin) {
+        sendError(ErrorCode::Forbidden, QStringLiteral("the operator feed needs the admin role"),
+                  id);
+        return;
+    }
+    m_ctx.admin->subscribe(this, request.statsIntervalMs, id);
+}
+
+void Session::handle(const QJsonValue &id, const AdminUnsubscribeRequest &)
+{
+    if (m_ctx.admin)
+        m_ctx.admin->unsubscribe(this);
+    QJsonObject fields;
+    if (!id.isNull())
+        fields.insert(QStringLiteral("id"), id);
+    sendFrame(Events::encode(ServerType::ACK, fields));
+}
+
+} // namespace Switchboard

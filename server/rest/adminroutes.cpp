@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+// Operator actions: live connections (list, close), disconnecting a user, audience sizes,
+// broadcasts to everyone / a room / a user, minting tokens for the console, server info.
+#include "restapi.h"
+
+#include "auth/tokenservice.h"
+#include "config/config.h"
+#include "hub/adminfeed.h"
+#include "hub/hub.h"
+#include "hub/messageservice.h"
+#include "hub/roomservice.h"
+#include "net/session.h"
+#include "protocol/codec.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+#include "store/asyncstore.h"
+
+#include <QJsonArray>
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcAdmin)
+
+namespace Switchboard::RestApi {
+
+using namespace Protocol;
+
+namespace {
+
+constexpr qint64 MAX_TOKEN_TTL_S = 30 * 86400;
+constexpr int MAX_CLOSE_REASON_BYTES = 123; // RFC 6455: a close frame's reason
+
+// The reason from an optional {reason} body; false (answered) on a malformed body.
+bool closeReason(const RestRequest &request, QString *reason, const ReplyPtr &reply)
+{
+    *reason = QStringLiteral("closed by operator");
+    if (request.body.trimmed().isEmpty())
+        return true;
+    QJsonObject body;
+    QString error;
+    if (!request.jsonBody(&body, &error)) {
+        reply->error(ErrorCode::InvalidJson, error);
+        return false;
+    }
+    const QJsonValue v = body.value(QStringLiteral("reason"));
+    if (!v.isUndefined() && !v.isNull() && !v.isString()) {
+        reply->error(ErrorCode::ValidationError, QStringLiteral("'reason' must be a string"));
+        return false;
+    }
+    if (!v.toString().isEmpty())
+        *reason = v.toString();
+    while (reason->toUtf8().size() > MAX_CLOSE_REASON_BYTES)
+        reason->chop(1);
+    return true;
+}
+
+bool positiveId(const QString &text, const char *what, qint64 *out, const ReplyPtr &reply)
+{
+    bool ok = false;
+    *out = text.toLongLong(&ok);
+    if (ok && *out > 0)
+        return true;
+    reply->error(ErrorCode::ValidationError,
+                 QStringLiteral("%1 must be a positive integer").arg(QLatin1StringView(what)));
+    return false;
+}
+
+void closeSessions(const QList<Session *> &sessions, const QString &reason)
+{
+    for (Session *session : sessions)
+        session->close(CloseCode::KICKED, reason);
+}
+
+// Who would get a broadcast to this target now: {users, connections}; false (answered) if bad.
+bool audienceOf(RestServices *s, const QString &target, const QString &roomId, qint64 userId,
+                QJsonObject *out, const ReplyPtr &reply)
+{
+    int users = 0, connections = 0;
+    if (target == QLatin1StringView("all")) {
+        users = s->hub->userCount();
+        connections = s->hub->connectionCount();
+    } else if (target == QLatin1StringView("room")) {
+        if (!validRoomId(roomId) || !s->rooms->exists(roomId)) {
+            reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId.left(64)));
+            return false;
+        }
+        for (const RoomMember &m : s->rooms->members(roomId)) {
+            const int n = s->hub->connectionsOf(m.userId);
+            users += n > 0 ? 1 : 0;
+            connections += n;
+        }
+    } else if (target == QLatin1StringView("user")) {
+        if (userId <= 0) {
+            reply->error(ErrorCode::ValidationError,
+                         QStringLiteral("'user_id' must be a positive integer"));
+            return false;
+        }
+        connections = s->hub->connectionsOf(userId);
+        users = connections > 0 ? 1 : 0;
+    } else {
+        reply->error(ErrorCode::ValidationError,
+                     QStringLiteral("'target' must be all, room or user"));
+        return false;
+    }
+    *out = {{QStringLiteral("users"), users}, {QStringLiteral("connections"), connections}};
+    return true;
+}
+
+// The live notification event, in notifyAll()'s shape, for a room's members.
+QByteArray roomNotification(const Sender &sender, const NotifyRequest &n, const QString &roomId)
+{
+    const QJsonObject body = MessageService::notificationBody(sender, 0, n);
+    QJsonObject payload = body;
+    for (const char *key : {"from", "from_name", "to", "notification_type"})
+        payload.remove(QLatin1StringView(key));
+    const qint64 now = Events::nowMs();
+    payload.insert(QStringLiteral("type"), body.value(QStringLiteral("notification_type")));
+    payload.insert(QStringLiteral("created_at"), now);
+    return Events::encode(ServerType::NOTIFICATION,
+                          {{QStringLiteral("notification_type"),
+                            body.value(QStringLiteral("notification_type"))},
+                           {QStringLiteral("data"), payload},
+                           {QStringLiteral("from"), sender.userId},
+                           {QStringLiteral("room_id"), roomId}},
+                          now);
+}
+
+} // namespace
+
+void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &sender,
+                       const ReplyPtr &reply)
+{
+    const QString target = body.value(QStringLiteral("target")).toString();
+    const QString kind = body.value(QStringLiteral("kind")).toString(QStringLiteral("system"));
+    if (kind != QLatin1StringView("system") && kind != QLatin1StringView("notification")) {
+        reply->error(ErrorCode::ValidationError,
+                     QStringLiteral("'kind' must be system or notification"));
+        return;
+    }
+    const QString roomId = body.value(QStringLiteral("room_id")).toString();
+    const qint64 userId = userIdFromJson(body.value(QStringLiteral("user_id")));
+    QJsonObject audience;
+    if (!audienceOf(s, target, roomId, userId, &audience, reply))
+        return;
+    const QJsonObject data = body.value(QStringLiteral("data")).toObject();
+    NotifyRequest n;
+    n.title = body.value(QStringLiteral("title")).toString();
+    n.message = body.value(QStringLiteral("message")).toString();
+    if (n.message.isEmpty())
+        n.message = body.value(QStringLiteral("content")).toString();
+    n.link = body.value(QStringLiteral("link")).toString();
+    n.priority = body.value(QStringLiteral("priority")).toString();
+    n.notificationType = body.value(QStringLiteral("notification_type")).toString();
+    n.data = data;
+    n.toUserId = userId;
+    const bool system = kind == QLatin1StringView("system");
+    if (n.message.isEmpty() && (system || n.title.isEmpty())) {
+        reply->error(ErrorCode::ValidationError,
+                     system ? QStringLiteral("a system message needs 'message' (or 'content')")
+                            : QStringLiteral("a notification needs 'title' or 'message'"));
+        return;
+    }
+    if (n.title.size() + n.message.size() > s->config->maxContentChars) {
+        reply->error(ErrorCode::TooLarge, QStringLiteral("the text is longer than %1 characters")
+                                                  .arg(s->config->maxContentChars));
+        return;
+    }
+    const int recipients = audience.value(QStringLiteral("connections")).toInt();
+    QJsonObject answer{{QStringLiteral("target"), target},
+                       {QStringLiteral("kind"), kind},
+                       {QStringLiteral("recipients"), recipients}};
+    if (target == QLatin1StringView("all")) {
+        // The message service tells the feed itself (as for every send to all).
+        if (system)
+            s->messages->systemToAll(n.message, data);
+        else
+            s->messages->notifyAll(sender, n);
+        reply->json(202, answer);
+    } else if (target == QLatin1StringView("room")) {
+        QJsonObject fields{{QStringLiteral("content"), n.message}, {QStringLiteral("room_id"), roomId}};
+        if (!data.isEmpty())
+            fields.insert(QStringLiteral("data"), data);
+        const QByteArray frame = system ? Events::encode(ServerType::SYSTEM, fields)
+                                        : roomNotification(sender, n, roomId);
+        s->hub->counters().broadcasts++;
+        const int reached = s->rooms->publishToRoom(roomId, frame, 0);
+        answer.insert(QStringLiteral("recipients"), reached);
+        answer.insert(QStringLiteral("room_id"), roomId);
+        if (s->admin)
+            s->admin->broadcast(sender.userId, target, roomId, 0, reached, kind);
+        reply->json(202, answer);
+    } else {
+        QJsonObject stored = system ? MessageService::directBody(sender, userId, n.message, data)
+                                    : MessageService::notificationBody(sender, userId, n);
+        s->messages->sendToUser(
+                sender, userId, system ? MessageKind::System : MessageKind::Notification,
+                stored, QString(), s->hub,
+                [s, reply, answer, sender, userId, recipients, kind](
+                        std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
+                    if (failure) {
+                        reply->error(failure->code, failure->message);
+                        return;
+                    }
+                    QJsonObject a = answer;
+                    a.insert(QStringLiteral("user_id"), userId);
+                    a.insert(QStringLiteral("message_id"), outcome->messageId);
+                    a.insert(QStringLiteral("stream"), outcome->stream);
+                    a.insert(QStringLiteral("seq"), outcome->seq);
+                    if (s->admin)
+                        s->admin->broadcast(sender.userId, QStringLiteral("user"), QString(),
+                                            userId, recipients, kind);
+                    reply->json(201, a);
+                });
+    }
+}
+
+void addAdminRoutes(Router &router, RestServices *s)
+{
+    router.add("GET", {QStringLiteral("/api/v1/server")}, Access::Admin,
+               [s](const RestRequest &, const ReplyPtr &reply) {
+                   reply->json(200, s->admin->serverJson());
+               });
+
+    router.add("GET", {QStringLiteral("/api/v1/connections")}, Access::Admin,
+               [s](const RestRequest &, const ReplyPtr &reply) {
+                   QList<Session *> sessions = s->hub->sessions().values();
+                   std::sort(sessions.begin(), sessions.end(), [](Session *a, Session *b) {
+                       return a->connectionId() < b->connectionId();
+                   });
+                   QJsonArray list;
+                   for (const Session *session : std::as_const(sessions)) {
+                       QJsonObject o = AdminFeed::connectionJson(*session);
+                       o.insert(QStringLiteral("user_id"), session->userId());
+                       o.insert(QStringLiteral("name"), session->username());
+                       list.append(o);
+                   }
+                   reply->json(200, {{QStringLiteral("connections"), list}});
+               });
+
+    router.add("POST", {QStringLiteral("/api/v1/connections/{id}/close")}, Access::Admin,
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   qint64 id = 0;
+                   QString reason;
+                   if (!positiveId(request.params.value(0), "the connection id", &id, reply)
+                       || !closeReason(request, &reason, reply))
+                       return;
+                   Session *session = s->hub->sessions().value(quint64(id));
+                   if (!session) {
+                       reply->error(ErrorCode::NotFound, QStringLiteral("no connection %1").arg(id));
+                       return;
+                   }
+                   qCInfo(lcAdmin) << "operator closes connection" << id << "of user"
+                                   << session->userId() << reason;
+                   closeSessions({session}, reason);
+                   reply->json(200, {{QStringLiteral("closed"), 1}});
+               });
+
+    router.add("POST", {QStringLiteral("/api/v1/users/{id}/disconnect")}, Access::Admin,
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   qint64 id = 0;
+                   QString reason;
+                   if (!positiveId(request.params.value(0), "the user id", &id, reply)
+                       || !closeReason(request, &reason, reply))
+                       return;
+                   const QList<Session *> sessions = s->hub->sessionsOf(id);
+                   qCInfo(lcAdmin) << "operator disconnects user" << id << "from"
+                                   << sessions.size() << "connections:" << reason;
+                   closeSessions(sessions, reason);
+                   reply->json(200, {{QStringLiteral("closed"), int(sessions.size())}});
+               });
+
+    router.add("GET", {QStringLiteral("/api/v1/audience")}, Access::Admin,
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   const QUrlQuery &q = request.query;
+                   const QString target = q.hasQueryItem(QStringLiteral("target"))
+                           ? q.queryItemValue(QStringLiteral("target"))
+                           : QStringLiteral("all");
+                   QJsonObject out;
+                   if (audienceOf(s, target, q.queryItemValue(QStringLiteral("room_id")),
+                                  userIdFromJson(q.queryItemValue(QStringLiteral("user_id"))),
+                                  &out, reply))
+                       reply->json(200, out);
+               });
+
+    // Mints a token for an existing, enabled user: the console in API-key mode opens its
+    // WebSocket with it. Only the API key may do this (an admin token would be an escalation
+    // path from one admin to any user).
+    router.add("POST", {QStringLiteral("/api/v1/tokens")}, Access::Admin,
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   if (request.principal.kind != Principal::Kind::ApiKey) {
+                       reply->error(ErrorCode::Forbidden,
+                                    QStringLiteral("minting tokens needs the API key"));
+                       return;
+                   }
+                   QJsonObject body;
+                   QString error;
+                   if (!request.jsonBody(&body, &error)) {
+                       reply->error(ErrorCode::InvalidJson, error);
+                       return;
+                   }
+                   const qint64 userId = userIdFromJson(body.value(QStringLiteral("user_id")));
+                   const QString username = body.value(QStringLiteral("username")).toString();
+                   if (userId <= 0 && username.isEmpty()) {
+                       reply->error(ErrorCode::ValidationError,
+                                    QStringLiteral("give 'user_id' (positive integer) or "
+                                                   "'username'"));
+                       return;
+                   }
+                   qint64 ttl = s->tokens->settings().ttlSeconds;
+                   const QJsonValue ttlValue = body.value(QStringLiteral("ttl_s"));
+                   if (!ttlValue.isUndefined() && !ttlValue.isNull()) {
+                       const double d = ttlValue.toDouble(-1);
+                       if (!ttlValue.isDouble() || d < 60 || d > MAX_TOKEN_TTL_S
+                           || d != double(qint64(d))) {
+                           reply->error(ErrorCode::ValidationError,
+                                        QStringLiteral("'ttl_s' must be an integer from 60 to %1")
+                                                .arg(MAX_TOKEN_TTL_S));
+                           return;
+                       }
+                       ttl = qint64(d);
+                   }
+                   if (!s->tokens->canIssue()) {
+                       reply->error(ErrorCode::Unavailable,
+                                    QStringLiteral("this server verifies tokens but cannot issue "
+                                                   "them (no private key configured)"));
+                       return;
+                   }
+                   s->store->run<std::optional<UserRecord>>(
+                           s->hub,
+                           [userId, username](Store &store) {
+                               return userId > 0 ? store.userById(userId)
+                                                 : store.userByName(username);
+                           },
+                           [s, reply, ttl](std::optional<std::optional<UserRecord>> user,
+                                           QString) {
+                               if (!user) {
+                                   reply->error(ErrorCode::Unavailable,
+                                                QStringLiteral("database unavailable"));
+                                   return;
+                               }
+                               if (!*user) {
+                                   reply->error(ErrorCode::NotFound, QStringLiteral("no such user"));
+                                   return;
+                               }
+                               const UserRecord &u = **user;
+                               if (u.disabled) {
+                                   reply->error(ErrorCode::Forbidden,
+                                                QStringLiteral("user %1 is disabled").arg(u.id));
+                                   return;
+                               }
+                               const qint64 now = Events::nowMs() / 1000;
+                               TokenClaims claims;
+                               claims.userId = u.id;
+                               claims.username = u.username;
+                               claims.admin = u.admin;
+                               claims.expiresAt = now + ttl;
+                               qCInfo(lcAdmin) << "API key minted a token for user" << u.id;
+                               reply->json(201, {{QStringLiteral("token"),
+                                                  QString::fromLatin1(s->tokens->issue(claims, now))},
+                                                 {QStringLiteral("user_id"), u.id},
+                                                 {QStringLiteral("name"), u.username},
+                                                 {QStringLiteral("role"),
+                                                  u.admin ? QStringLiteral("admin")
+                                                          : QStringLiteral("user")},
+                                                 {QStringLiteral("expires_at"), claims.expiresAt}});
+                           });
+               });
+}
+
+} // namespace Switchboard::RestApi
