@@ -146,8 +146,7 @@ void Connection::login()
             giveUp(message);
             return;
         }
-        scheduleReconnect();
-        Q_EMIT failed(message);
+        scheduleReconnect(message);
     });
 }
 

@@ -48,6 +48,9 @@ public:
     QString token() const { return m_token; } // current token (after login)
     Protocol::StreamPositions positions() const { return m_streams.positions(); }
     int reconnectAttempt() const { return m_attempt; }
+    // After failed() with state Disconnected: true when the server refused the credentials
+    // (bad password, 401, close 4001/4002/4003), false for a network or other failure.
+    bool refused() const { return m_authFailed; }
 
     // REST on the same server with the current token (or the API key when no token). The
     // caller owns the reply (deleteLater it when finished).
@@ -63,7 +66,9 @@ Q_SIGNALS:
     void reconnectScheduled(int attempt, int delayMs);
     void eventReceived(const QJsonObject &event); // every server frame, parsed
     void errorReceived(const QJsonObject &error); // `error` frames (also in eventReceived)
-    void failed(const QString &message); // human-readable: login refused, 401, TLS, server down
+    // Human-readable: login refused, 401, TLS, server down. Emitted after the state changed:
+    // Disconnected means it gave up (see refused()), Reconnecting that it tries again.
+    void failed(const QString &message);
     void pongReceived(const QString &id, double rttMs);
     void frameText(bool incoming, const QString &text); // raw text both ways, for raw views
 
@@ -76,7 +81,7 @@ private:
     void onSocketDisconnected();
     void onSocketError();
     void giveUp(const QString &message);
-    void scheduleReconnect();
+    void scheduleReconnect(const QString &failure = {}); // failure: for failed()
     void dropSocket();
     void noteSent(const QJsonObject &frame);
 

@@ -154,8 +154,7 @@ void Connection::onSocketError()
         giveUp(message);
         return;
     }
-    scheduleReconnect();
-    Q_EMIT failed(message);
+    scheduleReconnect(message);
 }
 
 void Connection::onSocketDisconnected()
@@ -208,9 +207,7 @@ void Connection::onSocketDisconnected()
         giveUp(message);
         return;
     }
-    scheduleReconnect();
-    if (!welcomed)
-        Q_EMIT failed(socketError.isEmpty() ? message : socketError);
+    scheduleReconnect(welcomed ? QString() : socketError.isEmpty() ? message : socketError);
 }
 
 void Connection::giveUp(const QString &message)
@@ -222,7 +219,7 @@ void Connection::giveUp(const QString &message)
     Q_EMIT failed(message);
 }
 
-void Connection::scheduleReconnect()
+void Connection::scheduleReconnect(const QString &failure)
 {
     ++m_attempt;
     // Exponential backoff with jitter, so that a restarted server is not hit by every client
@@ -232,6 +229,8 @@ void Connection::scheduleReconnect()
     const int jitter = int(QRandomGenerator::global()->bounded(base / 2 + 1)) - base / 4;
     const int delay = std::clamp(base + jitter, FIRST_DELAY_MS / 2, MAX_DELAY_MS);
     setState(State::Reconnecting);
+    if (!failure.isEmpty())
+        Q_EMIT failed(failure);
     Q_EMIT reconnectScheduled(m_attempt, delay);
     m_reconnectTimer.start(delay);
 }

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: MIT
+// switchboard-cli as a user runs it, against a real in-process server: commands from --exec,
+// stdin and a pseudo-terminal reach real WebSocket clients, answers and errors decide the exit
+// status, and a server restart is survived with an exact resume.
+#include "clirunner.h"
+#include "testsupport.h"
+
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTest>
+
+using namespace Switchboard;
+using namespace Switchboard::Test;
+
+namespace {
+
+const QByteArray API_KEY = QByteArrayLiteral("test-api-key-0123456789");
+
+qint64 createUser(TestServer &server, const QString &name, const QString &password,
+                  bool admin = false)
+{
+    const HttpResult r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/users")),
+                                  {{QStringLiteral("username"), name},
+                                   {QStringLiteral("password"), password},
+                                   {QStringLiteral("admin"), admin}},
+                                  API_KEY);
+    return r.status == 201 ? num(r.json, "user_id") : 0;
+}
+
+QStringList urlArgs(const TestServer &server)
+{
+    return {QStringLiteral("--url"), server.wsUrl().toString(), QStringLiteral("--no-auto-ping")};
+}
+
+QStringList tokenArgs(const TestServer &server, qint64 user, const QString &name = {})
+{
+    return urlArgs(server)
+            + QStringList{QStringLiteral("--token"), QString::fromLatin1(server.token(user, name))};
+}
+
+QStringList contentsOf(const WsClient &c, const char *type)
+{
+    QStringList out;
+    for (const QJsonObject &e : c.events()) {
+        if (str(e, "type") == QLatin1StringView(type))
+            out << str(e, "content");
+    }
+    return out;
+}
+
+} // namespace
+
+class tst_Cli : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void execReachesOtherClients();
+    void stdinScriptAndRawFrames();
+    void exitStatus_data();
+    void exitStatus();
+    void refusedLogin();
+    void rawOutputIsJsonLines();
+    void eventsPrintedReadably();
+    void serverRestartResumes();
+    void pseudoTerminal();
+};
+
+void tst_Cli::execReachesOtherClients()
+{
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    const qint64 alice = createUser(server, QStringLiteral("alice"), QStringLiteral("alice-pass-1"));
+    const qint64 bob = createUser(server, QStringLiteral("bob"), QStringLiteral("bob-pass-123"));
+    QVERIFY(alice > 0 && bob > 0);
+    auto watcher = std::make_unique<WsClient>();
+    QVERIFY(watcher->open(server.wsUrl(QString::fromLatin1(server.token(bob, QStringLiteral("bob"))))));
+    QVERIFY(!watcher->waitFor(QStringLiteral("connected")).isEmpty());
+    QVERIFY(!request(*watcher, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}},
+                     "room_joined")
+                     .isEmpty());
+
+    // Bob is online, so "bob" resolves to his id for a non-admin.
+    const CliResult r = runCli(
+            urlArgs(server)
+                    + QStringList{QStringLiteral("--user"), QStringLiteral("alice"),
+                                  QStringLiteral("--password-stdin"), QStringLiteral("--exec"),
+                                  QStringLiteral("join general; say general hello room; "
+                                                 "dm bob hi bob\\; by name; dm %1 by id; ping")
+                                          .arg(bob)},
+            "alice-pass-1\n");
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QTRY_COMPARE(contentsOf(*watcher, "room_message"), QStringList{QStringLiteral("hello room")});
+    QTRY_COMPARE(contentsOf(*watcher, "message"),
+                 (QStringList{QStringLiteral("hi bob; by name"), QStringLiteral("by id")}));
+    QCOMPARE(num(watcher->eventsOfType(QStringLiteral("message")).at(0), "from"), alice);
+    QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("pong: \\d+\\.\\d{3} ms"))),
+             qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("joined #general")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("ok: say stored as r:general#1")), qPrintable(r.out));
+    QVERIFY2(r.err.contains(QStringLiteral("connected as alice#%1").arg(alice)), qPrintable(r.err));
+}
+
+void tst_Cli::stdinScriptAndRawFrames()
+{
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto watcher = connectAs(server, 2);
+    QVERIFY(watcher);
+    // One command a line; `json` sends the frame as typed: canonical with an id (waits for
+    // its ack), and seed 000's shape without one.
+    const QByteArray script = "ping\n"
+                              "json {\"type\":\"send\",\"to\":2,\"content\":\"raw frame\",\"id\":\"r1\"}\n"
+                              "json {\"message_type\":\"text\",\"data\":{\"content\":\"seed dm\",\"to_user_id\":2}}\n"
+                              "typing @2\n"
+                              "# a comment\n"
+                              "presence busy in a meeting\n";
+    const CliResult r = runCli(tokenArgs(server, 1, QStringLiteral("carol")), script);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QTRY_COMPARE(contentsOf(*watcher, "message"),
+                 (QStringList{QStringLiteral("raw frame"), QStringLiteral("seed dm")}));
+    const QJsonObject typing = watcher->waitFor(QStringLiteral("typing"));
+    QCOMPARE(str(typing, "context"), QStringLiteral("user:1"));
+    QVERIFY2(r.out.contains(QStringLiteral("ok: typing")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("ok: presence")), qPrintable(r.out));
+}
+
+void tst_Cli::exitStatus_data()
+{
+    QTest::addColumn<QString>("script");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("all fine") << "ping; rooms" << 0 << "";
+    QTest::newRow("error frame") << "join no_such_room; ping" << 1 << "NOT_FOUND";
+    QTest::newRow("broadcast needs admin") << "text hello all" << 1 << "FORBIDDEN";
+    QTest::newRow("raw error") << "json {\"type\":\"nonsense\",\"id\":\"x\"}" << 1
+                               << "UNKNOWN_MESSAGE_TYPE";
+    QTest::newRow("raw error without id") << "json {\"type\":\"send\"}" << 1
+                                          << "VALIDATION_ERROR";
+    QTest::newRow("typing refused") << "typing support" << 1 << "FORBIDDEN";
+    QTest::newRow("unknown command") << "frobnicate" << 1 << "unknown command";
+    QTest::newRow("unknown user") << "dm nobody hi" << 1 << "unknown user 'nobody'";
+}
+
+void tst_Cli::exitStatus()
+{
+    QFETCH(QString, script);
+    QFETCH(int, status);
+    QFETCH(QString, message);
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    const CliResult r =
+            runCli(tokenArgs(server, 3) + QStringList{QStringLiteral("--exec"), script});
+    QVERIFY2(r.exitCode == status, qPrintable(r.out + r.err));
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+}
+
+void tst_Cli::refusedLogin()
+{
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    QVERIFY(createUser(server, QStringLiteral("dave"), QStringLiteral("dave-pass-1")) > 0);
+
+    CliResult r = runCli(urlArgs(server)
+                                 + QStringList{QStringLiteral("--user"), QStringLiteral("dave"),
+                                               QStringLiteral("--password-stdin"),
+                                               QStringLiteral("--exec"), QStringLiteral("ping")},
+                         "wrong-password\n");
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(QStringLiteral("Login refused")), qPrintable(r.err));
+
+    r = runCli(urlArgs(server)
+               + QStringList{QStringLiteral("--token"),
+                             QString::fromLatin1(server.token(4, {}, false, -300)),
+                             QStringLiteral("--exec"), QStringLiteral("ping")});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(QStringLiteral("refused the token")), qPrintable(r.err));
+
+    r = runCli(urlArgs(server) + QStringList{QStringLiteral("--exec"), QStringLiteral("ping")});
+    QCOMPARE(r.exitCode, 2); // no credentials: a usage error
+
+    // Nobody listening and no reconnecting: a connection failure.
+    const QStringList args = tokenArgs(server, 4)
+            + QStringList{QStringLiteral("--no-reconnect"), QStringLiteral("--exec"),
+                          QStringLiteral("ping")};
+    server.stop();
+    r = runCli(args);
+    QCOMPARE(r.exitCode, 4);
+}
+
+void tst_Cli::rawOutputIsJsonLines()
+{
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    const CliResult r = runCli(tokenArgs(server, 5)
+                               + QStringList{QStringLiteral("--raw"), QStringLiteral("--exec"),
+                                             QStringLiteral("ping; rooms")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QStringList types;
+    for (const QString &line : r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8());
+        QVERIFY2(doc.isObject(), qPrintable(line));
+        types << doc.object().value(QStringLiteral("type")).toString();
+    }
+    QCOMPARE(types.first(), QStringLiteral("connected"));
+    QVERIFY(types.contains(QStringLiteral("sync_complete")));
+    QVERIFY(types.contains(QStringLiteral("pong")));
+    QCOMPARE(types.last(), QStringLiteral("rooms"));
+    QVERIFY2(r.err.contains(QRegularExpression(QStringLiteral("pong: \\d+\\.\\d{3} ms"))),
+             qPrintable(r.err));
+}
+
+void tst_Cli::eventsPrintedReadably()
+{
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    // stdin stays open: the client keeps listening between commands.
+    CliRunner cli;
+    cli.start(tokenArgs(server, 7, QStringLiteral("gina"))
+              + QStringList{QStringLiteral("--room"), QStringLiteral("general")});
+    QVERIFY2(cli.waitOutput(QStringLiteral("joined #general")), qPrintable(cli.output() + cli.error()));
+    auto hank = connectAs(server, 8);
+    QVERIFY(hank);
+    QVERIFY(!request(*hank, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}},
+                     "room_joined")
+                     .isEmpty());
+    QVERIFY(!request(*hank, "send", {{QStringLiteral("to"), 7}, {QStringLiteral("content"), QStringLiteral("psst")}}, "ack").isEmpty());
+    QVERIFY2(cli.waitOutput(QStringLiteral("user8#8 -> gina#7 (me): psst  (u:7#1)")),
+             qPrintable(cli.output()));
+    QVERIFY(!request(*hank, "room_send", {{QStringLiteral("room_id"), QStringLiteral("general")}, {QStringLiteral("content"), QStringLiteral("all of you")}}, "ack").isEmpty());
+    QVERIFY2(cli.waitOutput(QStringLiteral("#general user8#8: all of you  (r:general#1)")),
+             qPrintable(cli.output()));
+    hank->send(frame("typing", {{QStringLiteral("room_id"), QStringLiteral("general")}}));
+    QVERIFY2(cli.waitOutput(QStringLiteral("user8#8 is typing in #general")), qPrintable(cli.output()));
+    hank->send(frame("presence", {{QStringLiteral("status"), QStringLiteral("away")}}));
+    QVERIFY2(cli.waitOutput(QStringLiteral("user8#8 is away")), qPrintable(cli.output()));
+    cli.write("dm user8 back to you\n");
+    QTRY_COMPARE(contentsOf(*hank, "message"), QStringList{QStringLiteral("back to you")});
+    cli.closeInput();
+    QVERIFY(cli.waitFinished());
+    QCOMPARE(cli.exitCode(), 0);
+}
+
+void tst_Cli::serverRestartResumes()
+{
+    // A fixed port, so the restarted server is where the client left it.
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    TestServer server(QStringLiteral("sqlite"), [port](Config &c) { c.listenPort = port; });
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    CliRunner cli;
+    cli.start(tokenArgs(server, 10, QStringLiteral("ivan"))
+              + QStringList{QStringLiteral("--room"), QStringLiteral("general")});
+    QVERIFY2(cli.waitError(QStringLiteral("in sync")), qPrintable(cli.error()));
+    {
+        auto judy = connectAs(server, 11);
+        QVERIFY(judy);
+        QVERIFY(!request(*judy, "send", {{QStringLiteral("to"), 10}, {QStringLiteral("content"), QStringLiteral("before")}}, "ack").isEmpty());
+        QVERIFY2(cli.waitOutput(QStringLiteral(": before")), qPrintable(cli.output()));
+    }
+
+    server.stop();
+    // Let the backoff grow (0.5 s, 1 s, 2 s ...): the messages below are stored while the
+    // client is still away, so only the resume can bring them.
+    QVERIFY2(cli.waitError(QStringLiteral("(attempt 3)"), 20000), qPrintable(cli.error()));
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto judy = connectAs(server, 11);
+    QVERIFY(judy);
+    QVERIFY(!request(*judy, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}}, "room_joined").isEmpty());
+    QVERIFY(!request(*judy, "send", {{QStringLiteral("to"), 10}, {QStringLiteral("content"), QStringLiteral("during 1")}}, "ack").isEmpty());
+    QVERIFY(!request(*judy, "room_send", {{QStringLiteral("room_id"), QStringLiteral("general")}, {QStringLiteral("content"), QStringLiteral("during 2")}}, "ack").isEmpty());
+    const bool missedForSure = !cli.error().contains(QStringLiteral("reconnected"));
+
+    QVERIFY2(cli.waitError(QStringLiteral("resumed:"), 20000), qPrintable(cli.error()));
+    QVERIFY2(cli.waitOutput(QStringLiteral(": during 2")), qPrintable(cli.output()));
+    QVERIFY(!request(*judy, "send", {{QStringLiteral("to"), 10}, {QStringLiteral("content"), QStringLiteral("after")}}, "ack").isEmpty());
+    QVERIFY2(cli.waitOutput(QStringLiteral(": after")), qPrintable(cli.output()));
+    cli.closeInput();
+    QVERIFY(cli.waitFinished());
+    QCOMPARE(cli.exitCode(), 0);
+
+    const QString out = cli.output();
+    for (const char *text : {": before", ": during 1", ": during 2", ": after"})
+        QVERIFY2(out.count(QLatin1StringView(text)) == 1, qPrintable(out));
+    QVERIFY2(out.indexOf(QStringLiteral(": before")) < out.indexOf(QStringLiteral(": during 1"))
+                     && out.indexOf(QStringLiteral(": during 1")) < out.indexOf(QStringLiteral(": after")),
+             qPrintable(out));
+    QVERIFY2(cli.error().contains(QStringLiteral("resuming from r:general:0,u:10:1")),
+             qPrintable(cli.error()));
+    if (missedForSure)
+        QVERIFY2(cli.error().contains(QStringLiteral("resumed: 2 missed messages replayed; gap recovered")),
+                 qPrintable(cli.error()));
+}
+
+void tst_Cli::pseudoTerminal()
+{
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    QVERIFY(createUser(server, QStringLiteral("kim"), QStringLiteral("kim-pass-123")) > 0);
+    auto lee = connectAs(server, 20);
+    QVERIFY(lee);
+
+    CliRunner cli(CliRunner::Input::Terminal);
+    cli.start(urlArgs(server)
+              + QStringList{QStringLiteral("--user"), QStringLiteral("kim"),
+                            QStringLiteral("--password-stdin")});
+    QVERIFY2(cli.waitOutput(QStringLiteral("Password: ")), qPrintable(cli.output()));
+    cli.write("kim-pass-123\n");
+    QVERIFY2(cli.waitOutput(QStringLiteral("connected as kim")), qPrintable(cli.output()));
+    QVERIFY(!cli.output().contains(QStringLiteral("kim-pass-123"))); // not echoed
+    cli.write("ping\r");
+    QVERIFY2(cli.waitOutput(QStringLiteral("pong: ")), qPrintable(cli.output()));
+
+    // A message arrives while a line is half typed: it prints above the prompt, and the
+    // prompt comes back with the half line.
+    cli.write("dm 20 half");
+    QVERIFY(cli.waitOutput(QStringLiteral("switchboard> dm 20 half")));
+    QVERIFY(!request(*lee, "send", {{QStringLiteral("to"), 1}, {QStringLiteral("content"), QStringLiteral("incoming")}}, "ack").isEmpty());
+    QVERIFY2(cli.waitOutput(QStringLiteral("incoming  (u:1#1)\r\nswitchboard> dm 20 half")),
+             qPrintable(cli.output()));
+    cli.write(" typed\r");
+    QTRY_COMPARE(contentsOf(*lee, "message"), QStringList{QStringLiteral("half typed")});
+    // History: arrow up brings the last line back.
+    cli.write("\x1b[A\r");
+    QTRY_COMPARE(contentsOf(*lee, "message"),
+                 (QStringList{QStringLiteral("half typed"), QStringLiteral("half typed")}));
+    cli.write("quit\r");
+    QVERIFY(cli.waitFinished());
+    QCOMPARE(cli.exitCode(), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_Cli)
+#include "tst_cli.moc"
