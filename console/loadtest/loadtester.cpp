@@ -117,6 +117,7 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
     auto runPhase = [&](Phase phase, double timeoutS, const std::function<bool()> &done,
                         const std::function<void(std::uint64_t)> &tick) {
         shared.stop = false;
+        shared.entered = 0;
         std::vector<std::thread> running;
         for (auto &w : workers)
             running.emplace_back([&w, phase] { w->run(phase); });
@@ -126,7 +127,7 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
             const std::uint64_t now = ProcStats::nowNs();
             if (tick)
                 tick(now);
-            if (done() || now >= deadline)
+            if (now >= deadline || (shared.entered.load() == int(workers.size()) && done()))
                 break;
         }
         shared.stop = true;
@@ -262,10 +263,14 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
                 allSent = allSent && shared.counters[std::size_t(w)].sendingDone.load();
             if (allSent && !allSentNs)
                 allSentNs = now;
-            const bool stalled = now > lastProgressNs + std::uint64_t(o.drainS * 1e9);
+            const std::uint64_t drainNs = std::uint64_t(o.drainS * 1e9);
             if (allSent && total(&WorkerCounters::delivered) >= total(&WorkerCounters::expected))
                 return true;
-            return (allSent || type == TestType::Throughput) && stalled;
+            // Throughput gives up after --drain seconds without any progress; paced tests wait
+            // --drain seconds after the last send, like the harness: later arrivals are loss.
+            if (type == TestType::Throughput)
+                return now > lastProgressNs + drainNs;
+            return allSent && now > allSentNs + drainNs;
         }, [&](std::uint64_t now) {
             if (now >= nextSample) {
                 cpuSamples.emplace_back(now, ProcStats::selfCpuSeconds());

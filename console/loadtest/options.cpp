@@ -133,7 +133,8 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     opt("source-addresses", "Spread connections over 127.0.0.1..127.0.0.N.", "N", "10");
     opt("concurrency", "Connects in flight (default: all at once for storm, 256 otherwise).", "C");
     opt("hold", "storm: seconds to hold the idle connections before sampling the server.", "S", "0");
-    opt("drain", "Seconds without progress after sending before counting the rest as lost.", "S", "5");
+    opt("drain", "Paced tests: seconds to wait after the last send; throughput: seconds without "
+        "progress. What has not arrived by then counts as lost.", "S", "5");
     opt("connect-timeout", "Seconds for all connections to be established.", "S", "30");
     opt("max-time", "Hard limit per test, seconds.", "S", "600");
     opt("user-base", "First user id (switchboard): connection i of test k is user base + k*1000000 + i.",

@@ -79,6 +79,7 @@ struct Shared
     const Options &options;
     const Plan &plan;
     std::atomic<bool> stop{false};
+    std::atomic<int> entered{0};  // workers that have started the current phase
     std::unique_ptr<std::atomic<int>[]> roomState;  // 0 pending, 1 usable, 2 failed
     std::unique_ptr<std::atomic<int>[]> warmSeen;   // members that saw a warm-up message
     std::unique_ptr<WorkerCounters[]> counters;

@@ -69,6 +69,9 @@ void Worker::run(Phase phase)
 {
     enterPhase(phase, ProcStats::nowNs());
     flushDirty();
+    // The controller judges a phase by these counters only once every worker has entered it.
+    publishCounters();
+    m_shared.entered.fetch_add(1);
     loop(phase);
     leavePhase(phase);
     flushDirty();
