@@ -183,11 +183,18 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
     }
 
     if (type == TestType::Storm) {
+        const auto serverConnected = server();
+        const std::uint64_t holdStart = ProcStats::nowNs();
         if (o.holdS > 0)
             runPhase(Phase::Hold, o.holdS, [] { return false; }, [&](std::uint64_t now) {
                 progress.update(now, "holding %d idle connections", res.connections);
             });
         const auto server1 = server();
+        res.holdSeconds = double(ProcStats::nowNs() - holdStart) / 1e9;
+        if (server0 && serverConnected && server1) {
+            res.serverConnectCpuS = serverConnected->cpuSeconds - server0->cpuSeconds;
+            res.serverHoldCpuS = server1->cpuSeconds - serverConnected->cpuSeconds;
+        }
         const std::uint64_t end = ProcStats::nowNs();
         res.measuredSeconds = double(end - connectStart) / 1e9;
         res.activeSeconds = double(connectEnd - connectStart) / 1e9;

@@ -37,6 +37,9 @@ struct TestResult
     std::optional<double> serverCpuS;
     std::optional<std::int64_t> serverRssBytes;
     std::optional<std::int64_t> serverRssBeforeBytes;
+    std::optional<double> serverConnectCpuS;  // storm: while connecting
+    std::optional<double> serverHoldCpuS;     // storm: while holding idle connections
+    double holdSeconds = 0;
     std::map<std::string, int> failures;
     std::vector<std::string> errorSamples;
     std::uint64_t stray = 0, stale = 0, duplicates = 0, gaps = 0, unexpectedCloses = 0;

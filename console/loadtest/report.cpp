@@ -108,6 +108,13 @@ std::string summary(const TestResult &r)
                     + " B per connection)";
     }
     s += "\n";
+    if (r.serverConnectCpuS && r.connections)
+        s += t + "server CPU per accepted connection " + fmt("%.0f", *r.serverConnectCpuS * 1e6 / r.connections)
+                + " us" + (r.serverHoldCpuS && r.holdSeconds > 0.5
+                           ? ", idle while holding " + fmt("%.2f", *r.serverHoldCpuS / r.holdSeconds * 100)
+                                   + "% of a core over " + fmt("%.1f", r.holdSeconds) + " s"
+                           : std::string())
+                + "\n";
     if (r.errors || r.stray || r.duplicates || r.unexpectedCloses)
         s += t + std::to_string(r.errors) + " errors, " + std::to_string(r.unexpectedCloses)
                 + " connections lost, " + std::to_string(r.duplicates) + " duplicate/out-of-order, "

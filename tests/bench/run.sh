@@ -102,7 +102,7 @@ stop() { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; sleep 1; }
 # result in native.jsonl, wrapped with what was run.
 L() {
     local label=$1 layout=$2 port=$3 proto=$4 cpus=$5; shift 5
-    local cmd=("$LT" --url "ws://127.0.0.1:$port/ws" --protocol "$proto" --server-pid "$SPID" --json --quiet "$@")
+    local cmd=("$LT" --url "ws://127.0.0.1:$port/ws" --protocol "$proto" --server-pid "$SPID" --json "$@")
     [[ -n $cpus ]] && cmd=(taskset -c "$cpus" "${cmd[@]}")
     local line
     line=$("${cmd[@]}" 2>> "$OUT/native.stderr.log")
