@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "iothread.h"
+
+#include <memory>
+#include <vector>
+
+#include <QHostAddress>
+#include <QString>
+
+namespace Switchboard::Io {
+
+// The native WebSocket transport: one listening socket per I/O thread on the same port
+// (SO_REUSEPORT, so the kernel spreads new connections over the threads) and the threads
+// themselves. The owner calls takeEvents() on its own thread whenever `wake` fired.
+class IoServer
+{
+public:
+    IoServer(int threads, const Limits &limits, Gatekeeper gatekeeper,
+             std::function<void()> wake);
+    ~IoServer();
+    IoServer(const IoServer &) = delete;
+    IoServer &operator=(const IoServer &) = delete;
+
+    bool listen(const QHostAddress &address, quint16 port, int backlog, QString *error);
+    quint16 port() const { return m_port; }
+    void stop();
+
+    void send(ConnectionId id, const QByteArray &frame);
+    void close(ConnectionId id, quint16 code, const QByteArray &reason);
+    std::vector<IoEvent> takeEvents();
+    int connectionCount() const;
+    int threadCount() const { return int(m_threads.size()); }
+
+private:
+    std::vector<std::unique_ptr<IoThread>> m_threads;
+    std::vector<int> m_listeners;
+    quint16 m_port = 0;
+};
+
+} // namespace Switchboard::Io

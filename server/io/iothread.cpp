@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+#include "iothread.h"
+
+#include "iothread_p.h"
+#include "wsprotocol.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <QDateTime>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+Q_LOGGING_CATEGORY(lcIo, "switchboard.io")
+
+namespace Switchboard::Io {
+
+namespace {
+
+constexpr int MAX_EVENTS = 256;
+constexpr int MAX_IOV = 64;
+constexpr qsizetype SCRATCH_BYTES = 256 * 1024;
+constexpr quint64 WAKE_TAG = ~quint64(0);
+constexpr quint64 LISTEN_TAG = ~quint64(0) - 0xFFFF; // + index into m_listeners
+constexpr int SWEEP_MS = 250;
+
+} // namespace
+
+qint64 ioNowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+IoThread::IoThread(int index, const Limits &limits, Gatekeeper gatekeeper,
+                   std::function<void()> wake)
+    : m_index(index), m_limits(limits), m_gatekeeper(std::move(gatekeeper)),
+      m_wake(std::move(wake))
+{
+}
+
+IoThread::~IoThread()
+{
+    stop();
+}
+
+bool IoThread::start(QString *error)
+{
+    m_epoll = epoll_create1(EPOLL_CLOEXEC);
+    m_eventFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (m_epoll < 0 || m_eventFd < 0) {
+        *error = QStringLiteral("cannot create the I/O loop: %1")
+                     .arg(QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
+    epoll_event ev {};
+    ev.events = EPOLLIN;
+    ev.data.u64 = WAKE_TAG;
+    epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_eventFd, &ev);
+    for (size_t i = 0; i < m_listeners.size(); ++i) {
+        ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+        ev.data.u64 = LISTEN_TAG + i;
+        if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_listeners[i], &ev) != 0) {
+            *error = QStringLiteral("cannot watch the listening socket: %1")
+                         .arg(QString::fromLocal8Bit(std::strerror(errno)));
+            return false;
+        }
+    }
+    m_scratch.resize(SCRATCH_BYTES);
+    m_thread = std::thread([this] { run(); });
+    return true;
+}
+
+void IoThread::stop()
+{
+    if (m_thread.joinable()) {
+        m_stopping = true;
+        const quint64 one = 1;
+        [[maybe_unused]] ssize_t n = ::write(m_eventFd, &one, sizeof one);
+        m_thread.join();
+    }
+    for (auto &[id, c] : m_byId)
+        ::close(c->fd);
+    m_byId.clear();
+    m_connections = 0;
+    {
+        // Sockets adopted but never seen by the loop are ours to close too.
+        std::lock_guard lock(m_commandLock);
+        for (const Command &command : m_commands) {
+            if (command.kind == Command::Adopt)
+                ::close(command.fd);
+        }
+        m_commands.clear();
+    }
+    if (m_epoll >= 0)
+        ::close(m_epoll);
+    if (m_eventFd >= 0)
+        ::close(m_eventFd);
+    m_epoll = m_eventFd = -1;
+}
+
+void IoThread::adopt(int fd, const QHostAddress &peer, quint16 port)
+{
+    post({Command::Adopt, 0, fd, port, {}, peer});
+}
+
+void IoThread::send(ConnectionId id, const QByteArray &frame)
+{
+    post({Command::Send, id, -1, 0, frame, {}});
+}
+
+void IoThread::close(ConnectionId id, quint16 code, const QByteArray &reason)
+{
+    post({Command::Close, id, -1, code, reason, {}});
+}
+
+void IoThread::post(Command &&command)
+{
+    bool signal = false;
+    {
+        std::lock_guard lock(m_commandLock);
+        m_commands.push_back(std::move(command));
+        signal = !m_commandsSignalled;
+        m_commandsSignalled = true;
+    }
+    if (signal) {
+        const quint64 one = 1;
+        [[maybe_unused]] ssize_t n = ::write(m_eventFd, &one, sizeof one);
+    }
+}
+
+std::vector<IoEvent> IoThread::takeEvents()
+{
+    std::lock_guard lock(m_eventLock);
+    m_eventsSignalled = false;
+    return std::exchange(m_events, {});
+}
+
+void IoThread::emitEvent(IoEvent &&event)
+{
+    bool signal = false;
+    {
+        std::lock_guard lock(m_eventLock);
+        m_events.push_back(std::move(event));
+        signal = !m_eventsSignalled;
+        m_eventsSignalled = true;
+    }
+    if (signal && m_wake)
+        m_wake();
+}
+
+void IoThread::run()
+{
+    epoll_event events[MAX_EVENTS];
+    while (!m_stopping) {
+        const int n = epoll_wait(m_epoll, events, MAX_EVENTS, SWEEP_MS);
+        for (int i = 0; i < n; ++i) {
+            if (events[i].data.u64 == WAKE_TAG) {
+                quint64 count;
+                [[maybe_unused]] ssize_t r = ::read(m_eventFd, &count, sizeof count);
+                drainCommands();
+                continue;
+            }
+            if (events[i].data.u64 >= LISTEN_TAG) {
+                acceptAll(m_listeners[events[i].data.u64 - LISTEN_TAG]);
+                continue;
+            }
+            const auto it = m_byId.find(events[i].data.u64);
+            if (it == m_byId.end())
+                continue;
+            Connection &c = *it->second;
+            if (events[i].events & EPOLLOUT)
+                onWritable(c);
+            if (m_byId.count(events[i].data.u64)
+                && (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+                onReadable(c);
+            }
+        }
+        const qint64 now = ioNowMs();
+        if (now - m_lastSweepMs >= SWEEP_MS) {
+            m_lastSweepMs = now;
+            sweep(now);
+        }
+    }
+}
+
+void IoThread::acceptAll(int listener)
+{
+    // Level-triggered: what is left in the backlog comes back on the next round.
+    for (int i = 0; i < MAX_EVENTS; ++i) {
+        sockaddr_storage address {};
+        socklen_t length = sizeof address;
+        const int fd = ::accept4(listener, reinterpret_cast<sockaddr *>(&address), &length,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                const qint64 now = ioNowMs();
+                if (now - m_lastAcceptWarningMs > 10000) {
+                    m_lastAcceptWarningMs = now;
+                    qCWarning(lcIo) << "cannot accept a connection:" << std::strerror(errno);
+                }
+            }
+            return;
+        }
+        QHostAddress peer(reinterpret_cast<const sockaddr *>(&address));
+        quint16 port = 0;
+        if (address.ss_family == AF_INET)
+            port = ntohs(reinterpret_cast<const sockaddr_in *>(&address)->sin_port);
+        else if (address.ss_family == AF_INET6)
+            port = ntohs(reinterpret_cast<const sockaddr_in6 *>(&address)->sin6_port);
+        addConnection(fd, peer, port);
+    }
+}
+
+void IoThread::addConnection(int fd, const QHostAddress &peer, quint16 port)
+{
+    auto c = std::make_unique<Connection>();
+    c->id = (quint64(m_index) << 56) | m_nextSerial++;
+    c->fd = fd;
+    c->peer = peer;
+    c->port = port;
+    c->deadlineMs = ioNowMs() + m_limits.handshakeTimeoutMs;
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    epoll_event ev {};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.u64 = c->id;
+    if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        ::close(fd);
+        return;
+    }
+    m_connections.fetch_add(1, std::memory_order_relaxed);
+    m_byId.emplace(c->id, std::move(c));
+}
+
+void IoThread::drainCommands()
+{
+    std::vector<Command> commands;
+    {
+        std::lock_guard lock(m_commandLock);
+        commands.swap(m_commands);
+        m_commandsSignalled = false;
+    }
+    std::vector<ConnectionId> touched;
+    for (Command &command : commands) {
+        if (command.kind == Command::Adopt) {
+            addConnection(command.fd, command.peer, command.code);
+            continue;
+        }
+        const auto it = m_byId.find(command.id);
+        if (it == m_byId.end())
+            continue;
+        Connection &c = *it->second;
+        if (command.kind == Command::Send) {
+            if (c.phase != Connection::Phase::Open)
+                continue;
+            queue(c, std::move(command.bytes));
+            if (!c.dirty) {
+                c.dirty = true;
+                touched.push_back(c.id);
+            }
+        } else {
+            // Flush what is queued first: the close frame goes after it.
+            if (c.dirty) {
+                c.dirty = false;
+                flush(c);
+            }
+            if (m_byId.count(command.id))
+                startClose(c, command.code, command.bytes);
+        }
+    }
+    // Everything queued for one connection in this round leaves in one writev().
+    for (ConnectionId id : touched) {
+        const auto it = m_byId.find(id);
+        if (it == m_byId.end() || !it->second->dirty)
+            continue;
+        it->second->dirty = false;
+        flush(*it->second);
+    }
+}
+
+void IoThread::queue(Connection &c, QByteArray bytes)
+{
+    c.queuedBytes += bytes.size();
+    c.out.push_back(std::move(bytes));
+    if (c.queued)
+        c.queued->store(c.queuedBytes, std::memory_order_relaxed);
+}
+
+void IoThread::flush(Connection &c)
+{
+    while (!c.out.empty()) {
+        iovec iov[MAX_IOV];
+        int count = 0;
+        for (auto it = c.out.begin(); it != c.out.end() && count < MAX_IOV; ++it, ++count) {
+            const qsizetype skip = count == 0 ? c.outOffset : 0;
+            iov[count].iov_base = const_cast<char *>(it->constData()) + skip;
+            iov[count].iov_len = size_t(it->size() - skip);
+        }
+        const ssize_t n = ::writev(c.fd, iov, count);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break; // EPOLLOUT (edge-triggered) tells when to go on
+        if (n < 0) {
+            drop(c, 1006, {});
+            return;
+        }
+        qsizetype left = n;
+        c.queuedBytes -= n;
+        while (left > 0) {
+            const qsizetype rest = c.out.front().size() - c.outOffset;
+            if (left >= rest) {
+                left -= rest;
+                c.out.pop_front();
+                c.outOffset = 0;
+            } else {
+                c.outOffset += left;
+                left = 0;
+            }
+        }
+    }
+    if (c.queued)
+        c.queued->store(c.queuedBytes, std::memory_order_relaxed);
+    if (!c.out.empty()) {
+        if (c.phase == Connection::Phase::Open && c.queuedBytes > m_limits.maxQueueBytes) {
+            // A slow consumer: it cannot even take a close frame, so it is dropped.
+            qCInfo(lcIo) << "dropping a slow consumer with" << c.queuedBytes << "bytes queued";
+            drop(c, m_limits.slowConsumerCode, "slow consumer");
+        }
+        return;
+    }
+    if (c.phase == Connection::Phase::Refusing) {
+        drop(c, 0, {});
+    } else if (c.closeReceived) {
+        drop(c, c.closeCode, c.closeReason); // the close handshake is complete
+    } else if (c.closeSent && !c.writeShut) {
+        c.writeShut = true;
+        ::shutdown(c.fd, SHUT_WR);
+    }
+}
+
+void IoThread::startClose(Connection &c, quint16 code, QByteArrayView reason, quint16 reportCode)
+{
+    if (c.closeSent || c.phase == Connection::Phase::Head
+        || c.phase == Connection::Phase::Refusing) {
+        drop(c, code, reason.toByteArray());
+        return;
+    }
+    c.closeSent = true;
+    c.closeCode = reportCode ? reportCode : code;
+    c.closeReason = reason.toByteArray();
+    c.phase = Connection::Phase::Closing;
+    c.deadlineMs = ioNowMs() + m_limits.closeTimeoutMs;
+    c.in = QByteArray();
+    c.message = QByteArray();
+    queue(c, Ws::encodeClose(code, reason));
+    flush(c);
+}
+
+void IoThread::drop(Connection &c, quint16 code, QByteArrayView reason)
+{
+    const bool opened
+        = c.phase == Connection::Phase::Open || c.phase == Connection::Phase::Closing;
+    epoll_ctl(m_epoll, EPOLL_CTL_DEL, c.fd, nullptr);
+    ::close(c.fd);
+    if (c.queued)
+        c.queued->store(0, std::memory_order_relaxed);
+    if (opened) {
+        IoEvent event;
+        event.kind = IoEvent::Closed;
+        event.id = c.id;
+        event.code = code;
+        event.data = reason.toByteArray();
+        emitEvent(std::move(event));
+    }
+    m_connections.fetch_sub(1, std::memory_order_relaxed);
+    m_byId.erase(c.id); // c is gone from here on
+}
+
+void IoThread::sweep(qint64 now)
+{
+    std::vector<Connection *> late;
+    for (auto &[id, c] : m_byId) {
+        if (c->phase != Connection::Phase::Open && c->deadlineMs <= now)
+            late.push_back(c.get());
+    }
+    for (Connection *c : late)
+        drop(*c, c->phase == Connection::Phase::Closing ? c->closeCode : quint16(1006), {});
+}
+
+} // namespace Switchboard::Io

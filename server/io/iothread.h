@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "upgraderequest.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <QByteArray>
+#include <QHostAddress>
+
+namespace Switchboard::Io {
+
+using ConnectionId = quint64;
+
+struct Limits
+{
+    qsizetype maxHeadBytes = 8 * 1024; // HTTP request head
+    qsizetype maxFrameBytes = 64 * 1024;
+    qsizetype maxMessageBytes = 64 * 1024;
+    qsizetype maxQueueBytes = 8 * 1024 * 1024; // unsent bytes before a slow consumer is closed
+    quint16 slowConsumerCode = 1008;
+    int handshakeTimeoutMs = 10000;
+    int closeTimeoutMs = 5000; // after our close frame, before the socket is dropped
+};
+
+// Decides on an upgrade request on the I/O thread (so it must be thread-safe): accept it, answer
+// it with an HTTP error, or hand the untouched socket back (plain HTTP for another server).
+struct Verdict
+{
+    enum Kind { Accept, Refuse, HandOff } kind = Refuse;
+    int status = 400;
+    QByteArray reason = QByteArrayLiteral("Bad Request");
+    QByteArray contentType = QByteArrayLiteral("application/json");
+    QByteArray body;
+    std::shared_ptr<void> context; // travels with the Opened event (e.g. verified claims)
+};
+using Gatekeeper = std::function<Verdict(const UpgradeRequest &, const QHostAddress &)>;
+
+// What the I/O threads tell the logic thread, in order per connection.
+struct IoEvent
+{
+    enum Kind { Opened, Message, Pong, Closed, HandedOff } kind = Message;
+    ConnectionId id = 0;
+    QByteArray data; // Message: the payload; Pong: its payload; Closed: the reason
+    bool binary = false;
+    quint16 code = 0; // Closed: the close code (1006 when the socket just went away)
+    int fd = -1; // HandedOff: the socket, still open, nothing read from it
+    QHostAddress peer;
+    quint16 peerPort = 0;
+    std::shared_ptr<UpgradeRequest> request; // Opened, and HandedOff when it was HTTP
+    std::shared_ptr<void> context; // Opened
+    // Opened: bytes waiting to be written on this connection, kept up to date by the I/O thread
+    // (relaxed reads), for operators and slow-consumer policies.
+    std::shared_ptr<std::atomic<qint64>> queued;
+};
+
+// One epoll loop on its own thread, owning its share of the connections: the HTTP upgrade, the
+// RFC 6455 framing, and a write queue per connection flushed with writev(). Frames to send come
+// already encoded, so one event's bytes are shared by every connection that gets it. All public
+// functions are thread-safe; events come back through takeEvents() after `wake` was called.
+class IoThread
+{
+public:
+    IoThread(int index, const Limits &limits, Gatekeeper gatekeeper, std::function<void()> wake);
+    ~IoThread();
+    IoThread(const IoThread &) = delete;
+    IoThread &operator=(const IoThread &) = delete;
+
+    // A listening socket (non-blocking) this loop accepts from; call before start(). Several
+    // threads may listen on sockets bound to one port with SO_REUSEPORT: the kernel spreads
+    // the connections.
+    void addListener(int fd) { m_listeners.push_back(fd); }
+    bool start(QString *error);
+    void stop(); // closes every connection without a close frame and joins the thread
+
+    // A freshly accepted, non-blocking socket; the thread owns it from now on.
+    void adopt(int fd, const QHostAddress &peer, quint16 port);
+    // Queues an encoded frame (see Ws::encodeFrame); dropped if the connection is gone.
+    void send(ConnectionId id, const QByteArray &frame);
+    // Sends a close frame after what is queued, then drops the connection.
+    void close(ConnectionId id, quint16 code, const QByteArray &reason);
+
+    std::vector<IoEvent> takeEvents();
+    int index() const { return m_index; }
+    int connectionCount() const { return m_connections.load(std::memory_order_relaxed); }
+    // The thread a connection lives on, from its id.
+    static int threadOf(ConnectionId id) { return int(id >> 56); }
+
+private:
+    struct Connection;
+    struct Command
+    {
+        enum Kind { Adopt, Send, Close } kind;
+        ConnectionId id;
+        int fd;
+        quint16 code;
+        QByteArray bytes;
+        QHostAddress peer;
+    };
+
+    void run();
+    void acceptAll(int listener);
+    void addConnection(int fd, const QHostAddress &peer, quint16 port);
+    void post(Command &&command);
+    void drainCommands();
+    void emitEvent(IoEvent &&event);
+    void onReadable(Connection &c);
+    void onWritable(Connection &c);
+    void readHead(Connection &c);
+    bool readFrames(Connection &c);
+    bool handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&payload);
+    void queue(Connection &c, QByteArray bytes);
+    void flush(Connection &c);
+    // Queues a close frame; `reportCode` (when set) is the code the Closed event will carry.
+    void startClose(Connection &c, quint16 code, QByteArrayView reason, quint16 reportCode = 0);
+    void drop(Connection &c, quint16 code, QByteArrayView reason);
+    void sweep(qint64 nowMs);
+
+    const int m_index;
+    const Limits m_limits;
+    Gatekeeper m_gatekeeper;
+    std::function<void()> m_wake;
+    int m_epoll = -1;
+    int m_eventFd = -1;
+    std::thread m_thread;
+    std::atomic<bool> m_stopping {false};
+    std::atomic<int> m_connections {0};
+
+    std::mutex m_commandLock;
+    std::vector<Command> m_commands;
+    bool m_commandsSignalled = false;
+
+    mutable std::mutex m_eventLock;
+    std::vector<IoEvent> m_events;
+    bool m_eventsSignalled = false;
+
+    // Owned by the loop thread only.
+    std::unordered_map<ConnectionId, std::unique_ptr<Connection>> m_byId;
+    std::vector<char> m_scratch;
+    std::vector<int> m_listeners; // not owned
+    qint64 m_lastAcceptWarningMs = 0;
+    ConnectionId m_nextSerial = 1;
+    qint64 m_lastSweepMs = 0;
+};
+
+} // namespace Switchboard::Io

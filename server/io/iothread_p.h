@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "iothread.h"
+
+#include <deque>
+
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcIo)
+
+namespace Switchboard::Io {
+
+qint64 ioNowMs();
+
+// One socket of an I/O thread: where it is in its life, its partial input and its write queue.
+struct IoThread::Connection
+{
+    enum class Phase : quint8 { Head, Refusing, Open, Closing };
+
+    ConnectionId id = 0;
+    int fd = -1;
+    Phase phase = Phase::Head;
+    bool closeSent = false;
+    bool writeShut = false;
+    bool closeReceived = false; // the client's close frame, answered by ours
+    bool dirty = false; // frames queued since the last flush
+    quint8 messageOpcode = 0; // of the fragmented message being assembled, 0 = none
+    quint16 closeCode = 1006;
+    qint64 deadlineMs = 0; // handshake, then close timeout
+    QHostAddress peer;
+    quint16 port = 0;
+    QByteArray in; // bytes of an incomplete frame (empty when idle)
+    QByteArray message; // fragments so far
+    QByteArray closeReason;
+    std::deque<QByteArray> out;
+    qsizetype outOffset = 0; // into out.front()
+    qint64 queuedBytes = 0;
+    std::shared_ptr<std::atomic<qint64>> queued;
+};
+
+} // namespace Switchboard::Io

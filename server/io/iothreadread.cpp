@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+// IoThread's input side: the HTTP upgrade (peeked, so other requests can be handed over
+// untouched) and the RFC 6455 frames of open connections.
+#include "iothread.h"
+
+#include "iothread_p.h"
+#include "wsprotocol.h"
+
+#include <cerrno>
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+namespace Switchboard::Io {
+
+namespace {
+
+bool validCloseCode(quint16 code)
+{
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011)
+        || (code >= 3000 && code <= 4999);
+}
+
+} // namespace
+
+void IoThread::onReadable(Connection &c)
+{
+    if (c.phase == Connection::Phase::Head) {
+        readHead(c);
+        return;
+    }
+    readFrames(c);
+}
+
+void IoThread::onWritable(Connection &c)
+{
+    if (!c.out.empty())
+        flush(c);
+}
+
+void IoThread::readHead(Connection &c)
+{
+    // Peek, so that a request for another server can be handed over untouched.
+    const qsizetype want = m_limits.maxHeadBytes + 1;
+    const ssize_t n = ::recv(c.fd, m_scratch.data(), size_t(want), MSG_PEEK);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        drop(c, 1006, {});
+        return;
+    }
+    if (n < 0)
+        return;
+    auto request = std::make_shared<UpgradeRequest>();
+    qsizetype consumed = 0;
+    const auto parsed = UpgradeRequest::parse(QByteArrayView(m_scratch.data(), n),
+                                              m_limits.maxHeadBytes, request.get(), &consumed);
+    if (parsed == UpgradeRequest::Result::NeedMore)
+        return;
+    if (parsed == UpgradeRequest::Result::NotHttp)
+        request.reset(); // handed over with no request: TLS, say, for another server
+    const auto consume = [&c, this](qsizetype bytes) {
+        while (bytes > 0) {
+            const ssize_t r = ::recv(c.fd, m_scratch.data(), size_t(bytes), 0);
+            if (r <= 0)
+                return false;
+            bytes -= r;
+        }
+        return true;
+    };
+    Verdict verdict;
+    if (parsed == UpgradeRequest::Result::TooLarge) {
+        verdict.status = 431;
+        verdict.reason = QByteArrayLiteral("Request Header Fields Too Large");
+        consumed = n;
+    } else if (parsed == UpgradeRequest::Result::Invalid) {
+        consumed = n;
+    } else if (parsed == UpgradeRequest::Result::NotHttp) {
+        verdict.kind = Verdict::HandOff;
+    } else {
+        verdict = m_gatekeeper(*request, c.peer);
+    }
+    if (verdict.kind == Verdict::HandOff) {
+        epoll_ctl(m_epoll, EPOLL_CTL_DEL, c.fd, nullptr);
+        IoEvent event;
+        event.kind = IoEvent::HandedOff;
+        event.fd = c.fd;
+        event.peer = c.peer;
+        event.peerPort = c.port;
+        event.request = std::move(request);
+        const ConnectionId id = c.id;
+        m_byId.erase(id);
+        m_connections.fetch_sub(1, std::memory_order_relaxed);
+        emitEvent(std::move(event));
+        return;
+    }
+    if (!consume(consumed)) {
+        drop(c, 1006, {});
+        return;
+    }
+    if (verdict.kind == Verdict::Refuse) {
+        c.phase = Connection::Phase::Refusing;
+        c.deadlineMs = ioNowMs() + m_limits.closeTimeoutMs;
+        queue(c, httpResponse(verdict.status, verdict.reason, verdict.contentType, verdict.body));
+        flush(c);
+        return;
+    }
+    c.phase = Connection::Phase::Open;
+    c.queued = std::make_shared<std::atomic<qint64>>(0);
+    queue(c, switchingProtocols(Ws::acceptKey(request->header("sec-websocket-key"))));
+    IoEvent event;
+    event.kind = IoEvent::Opened;
+    event.id = c.id;
+    event.peer = c.peer;
+    event.peerPort = c.port;
+    event.request = std::move(request);
+    event.context = std::move(verdict.context);
+    event.queued = c.queued;
+    emitEvent(std::move(event));
+    const ConnectionId id = c.id;
+    flush(c);
+    // Frames the client sent right behind its request are already waiting.
+    if (m_byId.count(id))
+        readFrames(c);
+}
+
+bool IoThread::readFrames(Connection &c)
+{
+    const ConnectionId id = c.id;
+    for (;;) {
+        const ssize_t n = ::recv(c.fd, m_scratch.data(), m_scratch.size(), 0);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return true;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            drop(c, c.closeSent ? c.closeCode : quint16(1006), {});
+            return false;
+        }
+        if (c.phase == Connection::Phase::Refusing)
+            continue; // whatever the client says after a refusal is ignored
+        // Parse straight from the scratch buffer when nothing is pending.
+        const char *data = m_scratch.data();
+        qsizetype size = n;
+        if (!c.in.isEmpty()) {
+            c.in.append(m_scratch.data(), n);
+            data = c.in.constData();
+            size = c.in.size();
+        }
+        qsizetype at = 0;
+        while (at < size) {
+            Ws::FrameHeader header;
+            const char *why = nullptr;
+            const auto r = Ws::parseClientHeader(data + at, size - at, &header, &why);
+            if (r == Ws::ParseResult::NeedMore)
+                break;
+            if (r == Ws::ParseResult::Invalid) {
+                startClose(c, Ws::CLOSE_PROTOCOL_ERROR, why);
+                return false;
+            }
+            if (header.payloadBytes > quint64(m_limits.maxFrameBytes)) {
+                startClose(c, Ws::CLOSE_TOO_BIG, "frame too large");
+                return false;
+            }
+            if (quint64(size - at - header.headerBytes) < header.payloadBytes)
+                break;
+            QByteArray payload(data + at + header.headerBytes, qsizetype(header.payloadBytes));
+            Ws::unmask(payload.data(), payload.size(), header.mask);
+            at += header.headerBytes + qsizetype(header.payloadBytes);
+            if (!handleFrame(c, header.opcode, header.fin, std::move(payload)))
+                return false;
+            if (!m_byId.count(id))
+                return false;
+        }
+        // Keep only the incomplete tail; an idle connection holds no buffer at all.
+        if (c.in.isEmpty()) {
+            if (at < size)
+                c.in = QByteArray(data + at, size - at);
+        } else {
+            c.in.remove(0, at);
+            if (c.in.isEmpty())
+                c.in = QByteArray();
+        }
+    }
+}
+
+bool IoThread::handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&payload)
+{
+    switch (opcode) {
+    case Ws::PING:
+        if (c.phase == Connection::Phase::Open) {
+            queue(c, Ws::encodeFrame(Ws::PONG, payload));
+            flush(c);
+        }
+        return true;
+    case Ws::PONG: {
+        IoEvent event;
+        event.kind = IoEvent::Pong;
+        event.id = c.id;
+        event.data = std::move(payload);
+        emitEvent(std::move(event));
+        return true;
+    }
+    case Ws::CLOSE: {
+        quint16 code = Ws::CLOSE_NO_STATUS;
+        QByteArray reason;
+        if (payload.size() == 1) {
+            startClose(c, Ws::CLOSE_PROTOCOL_ERROR, "close payload of one byte");
+            return false;
+        }
+        if (payload.size() >= 2) {
+            code = quint16((quint8(payload[0]) << 8) | quint8(payload[1]));
+            reason = payload.mid(2);
+            if (!validCloseCode(code) || !Ws::isValidUtf8(reason)) {
+                startClose(c, Ws::CLOSE_PROTOCOL_ERROR, "invalid close frame");
+                return false;
+            }
+        }
+        if (!c.closeSent) {
+            // Answer with the same code; the socket is closed once that is written.
+            c.closeReceived = true;
+            startClose(c, code == Ws::CLOSE_NO_STATUS ? quint16(Ws::CLOSE_NORMAL) : code, reason,
+                       code);
+            return false;
+        }
+        drop(c, c.closeCode, c.closeReason);
+        return false;
+    }
+    case Ws::TEXT:
+    case Ws::BINARY:
+    case Ws::CONTINUATION:
+        break;
+    default:
+        return true;
+    }
+    if (c.phase != Connection::Phase::Open)
+        return true; // data after our close frame is discarded
+    if (opcode == Ws::CONTINUATION) {
+        if (!c.messageOpcode) {
+            startClose(c, Ws::CLOSE_PROTOCOL_ERROR, "continuation without a message");
+            return false;
+        }
+        if (c.message.size() + payload.size() > m_limits.maxMessageBytes) {
+            startClose(c, Ws::CLOSE_TOO_BIG, "message too large");
+            return false;
+        }
+        c.message.append(payload);
+        if (!fin)
+            return true;
+        payload = std::exchange(c.message, QByteArray());
+        opcode = std::exchange(c.messageOpcode, quint8(0));
+    } else {
+        if (c.messageOpcode) {
+            startClose(c, Ws::CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one");
+            return false;
+        }
+        if (!fin) {
+            c.messageOpcode = opcode;
+            c.message = std::move(payload);
+            return true;
+        }
+    }
+    if (opcode == Ws::TEXT && !Ws::isValidUtf8(payload)) {
+        startClose(c, Ws::CLOSE_BAD_DATA, "text is not UTF-8");
+        return false;
+    }
+    IoEvent event;
+    event.kind = IoEvent::Message;
+    event.id = c.id;
+    event.data = std::move(payload);
+    event.binary = opcode == Ws::BINARY;
+    emitEvent(std::move(event));
+    return true;
+}
+
+} // namespace Switchboard::Io

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+// The native transport end to end over loopback: real QWebSocket clients and raw sockets
+// against IoServer's epoll threads: upgrade, refusal, hand-over of plain HTTP, echo, fan-out
+// over two threads, close handshakes both ways, protocol violations and slow consumers.
+#include "io/ioserver.h"
+#include "io/wsprotocol.h"
+
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTest>
+#include <QUrlQuery>
+#include <QWebSocket>
+
+using namespace Switchboard::Io;
+
+namespace {
+
+// The logic thread's side: drains the I/O threads' events on the Qt event loop and echoes.
+class Pump : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Pump(int threads, Limits limits = {})
+        : server(threads, limits, &Pump::decide,
+                 [this] { QMetaObject::invokeMethod(this, &Pump::drain, Qt::QueuedConnection); })
+    {
+    }
+
+    static Verdict decide(const UpgradeRequest &request, const QHostAddress &)
+    {
+        Verdict verdict;
+        if (!request.wantsWebSocket()) {
+            verdict.kind = Verdict::HandOff;
+            return verdict;
+        }
+        const QByteArray problem = request.upgradeProblem();
+        const QUrlQuery query(QString::fromUtf8(request.query));
+        if (!problem.isEmpty()) {
+            verdict.body = problem;
+        } else if (query.queryItemValue(QStringLiteral("token")) != QLatin1StringView("good")) {
+            verdict.status = 401;
+            verdict.reason = QByteArrayLiteral("Unauthorized");
+            verdict.body = QByteArrayLiteral(R"({"error":{"code":"UNAUTHORIZED"}})");
+        } else {
+            verdict.kind = Verdict::Accept;
+            verdict.context = std::make_shared<QString>(query.queryItemValue(QStringLiteral("who")));
+        }
+        return verdict;
+    }
+
+    void drain()
+    {
+        for (IoEvent &event : server.takeEvents()) {
+            switch (event.kind) {
+            case IoEvent::Opened:
+                open << event.id;
+                names[event.id] = *std::static_pointer_cast<QString>(event.context);
+                queued[event.id] = event.queued;
+                break;
+            case IoEvent::Message:
+                messages << event.data;
+                if (echo)
+                    server.send(event.id, Ws::encodeFrame(event.binary ? Ws::BINARY : Ws::TEXT,
+                                                          "echo:" + event.data));
+                break;
+            case IoEvent::Pong:
+                pongs << event.data;
+                break;
+            case IoEvent::Closed:
+                open.removeOne(event.id);
+                closed << qMakePair(event.id, event.code);
+                break;
+            case IoEvent::HandedOff:
+                handedOff << event.fd;
+                break;
+            }
+        }
+    }
+
+    IoServer server;
+    QList<ConnectionId> open;
+    QHash<ConnectionId, QString> names;
+    QHash<ConnectionId, std::shared_ptr<std::atomic<qint64>>> queued;
+    QList<QByteArray> messages;
+    QList<QByteArray> pongs;
+    QList<QPair<ConnectionId, quint16>> closed;
+    QList<int> handedOff;
+    bool echo = true;
+};
+
+QUrl wsUrl(quint16 port, const QString &token, const QString &who = QString())
+{
+    return QUrl(QStringLiteral("ws://127.0.0.1:%1/ws?token=%2&who=%3").arg(port).arg(token, who));
+}
+
+// A raw client that did the upgrade by hand, for frames no polite client sends.
+std::unique_ptr<QTcpSocket> rawUpgrade(quint16 port)
+{
+    auto socket = std::make_unique<QTcpSocket>();
+    socket->connectToHost(QHostAddress::LocalHost, port);
+    if (!socket->waitForConnected(5000))
+        return nullptr;
+    socket->write("GET /ws?token=good&who=raw HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n");
+    QByteArray head;
+    while (!head.contains("\r\n\r\n")) {
+        if (!socket->waitForReadyRead(5000))
+            return nullptr;
+        head += socket->readAll();
+    }
+    if (!head.startsWith("HTTP/1.1 101"))
+        return nullptr;
+    return socket;
+}
+
+QByteArray masked(quint8 firstByte, const QByteArray &payload)
+{
+    QByteArray out;
+    out.append(char(firstByte));
+    out.append(char(0x80 | payload.size())); // short payloads only
+    const quint32 mask = 0x5A5A1234;
+    out.append(reinterpret_cast<const char *>(&mask), 4);
+    QByteArray body = payload;
+    Ws::unmask(body.data(), body.size(), mask);
+    return out + body;
+}
+
+// Reads from a raw socket until it closes; returns the close code of the server's close frame.
+int serverCloseCode(QTcpSocket &socket)
+{
+    QByteArray all;
+    QElapsedTimer timer;
+    timer.start();
+    while (socket.state() == QAbstractSocket::ConnectedState && timer.elapsed() < 5000) {
+        socket.waitForReadyRead(200);
+        all += socket.readAll();
+    }
+    all += socket.readAll();
+    const qsizetype at = all.indexOf(char(0x88));
+    if (at < 0 || all.size() < at + 4)
+        return -1;
+    return (quint8(all[at + 2]) << 8) | quint8(all[at + 3]);
+}
+
+} // namespace
+
+class tst_IoServer : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void echoOverRealWebSockets();
+    void refusedBeforeUpgrade();
+    void plainHttpHandedOverUntouched();
+    void fanOutOverTwoThreads();
+    void serverClosesWithCode();
+    void clientClosesWithCode();
+    void pingPongBothWays();
+    void protocolViolations();
+    void oversizedAndFragmented();
+    void slowConsumerDropped();
+};
+
+void tst_IoServer::echoOverRealWebSockets()
+{
+    Pump pump(1);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    QWebSocket client;
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    QSignalSpy binaries(&client, &QWebSocket::binaryMessageReceived);
+    client.open(wsUrl(pump.server.port(), QStringLiteral("good"), QStringLiteral("ann")));
+    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
+    QTRY_COMPARE(pump.open.size(), 1);
+    QCOMPARE(pump.names.value(pump.open.first()), QStringLiteral("ann"));
+    client.sendTextMessage(QStringLiteral("你好"));
+    client.sendBinaryMessage(QByteArray("\x00\x01", 2));
+    QTRY_COMPARE(texts.size(), 1);
+    QCOMPARE(texts.first().first().toString(), QStringLiteral("echo:你好"));
+    QTRY_COMPARE(binaries.size(), 1);
+    QCOMPARE(binaries.first().first().toByteArray(), QByteArray("echo:\x00\x01", 7));
+    // A 60 KiB message (16-bit then 64-bit length forms on the way back).
+    client.sendTextMessage(QString(60 * 1024, QLatin1Char('z')));
+    QTRY_COMPARE(texts.size(), 2);
+    QCOMPARE(texts.last().first().toString().size(), 60 * 1024 + 5);
+}
+
+void tst_IoServer::refusedBeforeUpgrade()
+{
+    Pump pump(1);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, pump.server.port());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write("GET /ws?token=bad HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n");
+    QByteArray reply;
+    while (socket.waitForReadyRead(5000))
+        reply += socket.readAll();
+    QVERIFY2(reply.startsWith("HTTP/1.1 401 Unauthorized\r\n"), reply.constData());
+    QVERIFY(reply.endsWith(R"({"error":{"code":"UNAUTHORIZED"}})"));
+    QCOMPARE(socket.state(), QAbstractSocket::UnconnectedState); // closed after the answer
+    QVERIFY(pump.open.isEmpty());
+    QVERIFY(pump.closed.isEmpty()); // never opened, so never reported
+
+    // A QWebSocket client sees the refusal as an error, never as a connection.
+    QWebSocket client;
+    QSignalSpy connected(&client, &QWebSocket::connected);
+    client.open(wsUrl(pump.server.port(), QStringLiteral("bad")));
+    QTRY_COMPARE(client.state(), QAbstractSocket::UnconnectedState);
+    QCOMPARE(connected.size(), 0);
+}
+
+void tst_IoServer::plainHttpHandedOverUntouched()
+{
+    Pump pump(1);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, pump.server.port());
+    QVERIFY(client.waitForConnected(5000));
+    const QByteArray request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    client.write(request);
+    QTRY_COMPARE(pump.handedOff.size(), 1);
+    QCOMPARE(pump.server.connectionCount(), 0);
+    // The logic thread owns the socket now, with the request still unread in it.
+    QTcpSocket served;
+    QVERIFY(served.setSocketDescriptor(pump.handedOff.first()));
+    QTRY_COMPARE(served.bytesAvailable(), qint64(request.size()));
+    QCOMPARE(served.readAll(), request);
+    served.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    QVERIFY(served.waitForBytesWritten(5000));
+    served.disconnectFromHost();
+    QByteArray reply;
+    while (client.waitForReadyRead(5000))
+        reply += client.readAll();
+    QVERIFY2(reply.endsWith("\r\n\r\nok"), reply.constData());
+
+    // Not HTTP at all (a TLS ClientHello): handed over at the first byte, for the TLS server.
+    QTcpSocket tls;
+    tls.connectToHost(QHostAddress::LocalHost, pump.server.port());
+    QVERIFY(tls.waitForConnected(5000));
+    tls.write(QByteArray("\x16\x03\x01\x02\x00\x01", 6));
+    QTRY_COMPARE(pump.handedOff.size(), 2);
+    QTcpSocket servedTls;
+    QVERIFY(servedTls.setSocketDescriptor(pump.handedOff.last()));
+    QTRY_COMPARE(servedTls.bytesAvailable(), qint64(6));
+}
+
+void tst_IoServer::fanOutOverTwoThreads()
+{
+    Pump pump(2);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    constexpr int CLIENTS = 60;
+    std::vector<std::unique_ptr<QWebSocket>> clients;
+    int received = 0;
+    for (int i = 0; i < CLIENTS; ++i) {
+        clients.push_back(std::make_unique<QWebSocket>());
+        connect(clients.back().get(), &QWebSocket::textMessageReceived, this,
+                [&received](const QString &text) {
+                    if (text == QLatin1StringView("to everyone"))
+                        ++received;
+                });
+        clients.back()->open(wsUrl(pump.server.port(), QStringLiteral("good")));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(pump.open.size(), CLIENTS, 10000);
+    // Both threads got a share (the kernel spreads connections over the two listeners).
+    QSet<int> threads;
+    for (ConnectionId id : pump.open)
+        threads.insert(IoThread::threadOf(id));
+    QCOMPARE(threads.size(), 2);
+    // One encoding, shared by every connection.
+    const QByteArray frame = Ws::encodeFrame(Ws::TEXT, "to everyone");
+    for (ConnectionId id : pump.open)
+        pump.server.send(id, frame);
+    QTRY_COMPARE_WITH_TIMEOUT(received, CLIENTS, 10000);
+}
+
+void tst_IoServer::serverClosesWithCode()
+{
+    Pump pump(1);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    QWebSocket client;
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    client.open(wsUrl(pump.server.port(), QStringLiteral("good")));
+    QTRY_COMPARE(pump.open.size(), 1);
+    const ConnectionId id = pump.open.first();
+    // The frame queued before the close arrives before it.
+    pump.server.send(id, Ws::encodeFrame(Ws::TEXT, "last words"));
+    pump.server.close(id, 4001, "token expired");
+    QTRY_COMPARE(client.state(), QAbstractSocket::UnconnectedState);
+    QCOMPARE(texts.size(), 1);
+    QCOMPARE(int(client.closeCode()), 4001);
+    QCOMPARE(client.closeReason(), QStringLiteral("token expired"));
+    QTRY_COMPARE(pump.closed.size(), 1);
+    QCOMPARE(pump.closed.first(), qMakePair(id, quint16(4001)));
+    QCOMPARE(pump.server.connectionCount(), 0);
+    pump.server.send(id, Ws::encodeFrame(Ws::TEXT, "nobody")); // a gone id is ignored
+}
+
+void tst_IoServer::clientClosesWithCode()
+{
+    Pump pump(1);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    QWebSocket client;
+    client.open(wsUrl(pump.server.port(), QStringLiteral("good")));
+    QTRY_COMPARE(pump.open.size(), 1);
+    client.close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("bye"));
+    QTRY_COMPARE(pump.closed.size(), 1);
+    QCOMPARE(pump.closed.first().second, quint16(1001));
+    QTRY_COMPARE(client.state(), QAbstractSocket::UnconnectedState);
+    QTRY_COMPARE(pump.server.connectionCount(), 0);
+
+    // A client that just goes away is reported with 1006.
+    auto raw = rawUpgrade(pump.server.port());
+    QVERIFY(raw);
+    QTRY_COMPARE(pump.open.size(), 1);
+    raw->abort();
+    QTRY_COMPARE(pump.closed.size(), 2);
+    QCOMPARE(pump.closed.last().second, quint16(1006));
+}
+
+void tst_IoServer::pingPongBothWays()
+{
+    Pump pump(1);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    QWebSocket client;
+    QSignalSpy pongs(&client, &QWebSocket::pong);
+    client.open(wsUrl(pump.server.port(), QStringLiteral("good")));
+    QTRY_COMPARE(pump.open.size(), 1);
+    client.ping("abc"); // answered by the I/O thread itself
+    QTRY_COMPARE(pongs.size(), 1);
+    QCOMPARE(pongs.first().at(1).toByteArray(), QByteArray("abc"));
+    // The server's heartbeat ping: QWebSocket answers, the pong comes back as an event.
+    pump.server.send(pump.open.first(), Ws::encodeFrame(Ws::PING, "hb-1"));
+    QTRY_COMPARE(pump.pongs.size(), 1);
+    QCOMPARE(pump.pongs.first(), QByteArray("hb-1"));
+}
+
+void tst_IoServer::protocolViolations()
+{
+    Pump pump(1);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    struct Case
+    {
+        const char *name;
+        QByteArray bytes;
+        int code;
+    };
+    const QList<Case> cases {
+        {"unmasked", QByteArray("\x81\x02hi", 4), 1002},
+        {"invalid utf-8", masked(0x81, "\xC0\xAF"), 1007},
+        {"stray continuation", masked(0x80, "x"), 1002},
+        {"bad close code", masked(0x88, QByteArray("\x03\xED", 2)), 1002},
+    };
+    for (const Case &c : cases) {
+        auto raw = rawUpgrade(pump.server.port());
+        QVERIFY2(raw, c.name);
+        raw->write(c.bytes);
+        QCOMPARE(serverCloseCode(*raw), c.code);
+    }
+    QTRY_COMPARE(pump.closed.size(), cases.size());
+    QVERIFY(pump.messages.isEmpty());
+    // Still serving.
+    QWebSocket client;
+    QSignalSpy texts(&client, &QWebSocket::textMessageReceived);
+    client.open(wsUrl(pump.server.port(), QStringLiteral("good")));
+    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
+    client.sendTextMessage(QStringLiteral("fine"));
+    QTRY_COMPARE(texts.size(), 1);
+}
+
+void tst_IoServer::oversizedAndFragmented()
+{
+    Limits limits;
+    limits.maxFrameBytes = 1024;
+    limits.maxMessageBytes = 2048;
+    Pump pump(1, limits);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    // Fragments within the limits are joined, with a ping in between.
+    auto raw = rawUpgrade(pump.server.port());
+    QVERIFY(raw);
+    raw->write(masked(0x01, "hel") + masked(0x89, "p") + masked(0x00, "lo ") + masked(0x80, "you"));
+    QTRY_COMPARE(pump.messages.size(), 1);
+    QCOMPARE(pump.messages.first(), QByteArray("hello you"));
+    // One frame over the frame limit: 1009.
+    QWebSocket big;
+    big.open(wsUrl(pump.server.port(), QStringLiteral("good")));
+    QTRY_COMPARE(big.state(), QAbstractSocket::ConnectedState);
+    big.sendTextMessage(QString(1500, QLatin1Char('b')));
+    QTRY_COMPARE(big.state(), QAbstractSocket::UnconnectedState);
+    QCOMPARE(int(big.closeCode()), 1009);
+    // Fragments adding up past the message limit: 1009 too.
+    auto raw2 = rawUpgrade(pump.server.port());
+    QVERIFY(raw2);
+    const QByteArray piece(100, 'f');
+    QByteArray frames = masked(0x01, piece);
+    for (int i = 0; i < 25; ++i)
+        frames += masked(0x00, piece);
+    raw2->write(frames);
+    QCOMPARE(serverCloseCode(*raw2), 1009);
+    QCOMPARE(pump.messages.size(), 1);
+}
+
+void tst_IoServer::slowConsumerDropped()
+{
+    Limits limits;
+    limits.maxQueueBytes = 256 * 1024;
+    limits.slowConsumerCode = 4009;
+    Pump pump(1, limits);
+    pump.echo = false;
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    // A client that never reads.
+    auto raw = rawUpgrade(pump.server.port());
+    QVERIFY(raw);
+    QTRY_COMPARE(pump.open.size(), 1);
+    const ConnectionId id = pump.open.first();
+    const QByteArray frame = Ws::encodeFrame(Ws::TEXT, QByteArray(60000, 's'));
+    // Far more than loopback socket buffers hold: the queue grows past the limit.
+    for (int i = 0; i < 1000 && pump.closed.isEmpty(); ++i) {
+        pump.server.send(id, frame);
+        if (i % 50 == 0)
+            QTest::qWait(5);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(pump.closed.size(), 1, 10000);
+    QCOMPARE(pump.closed.first(), qMakePair(id, quint16(4009)));
+    QCOMPARE(pump.queued.value(id)->load(), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_IoServer)
+#include "tst_ioserver.moc"
