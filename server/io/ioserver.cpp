@@ -104,11 +104,11 @@ void IoServer::stop()
     m_listeners.clear();
 }
 
-void IoServer::send(ConnectionId id, const QByteArray &frame)
+void IoServer::send(ConnectionId id, Ws::Opcode opcode, const QByteArray &payload)
 {
     const int t = IoThread::threadOf(id);
     if (t < int(m_threads.size()))
-        m_threads[size_t(t)]->send(id, frame);
+        m_threads[size_t(t)]->send(id, opcode, payload);
 }
 
 void IoServer::close(ConnectionId id, quint16 code, const QByteArray &reason)

@@ -27,7 +27,7 @@ public:
     quint16 port() const { return m_port; }
     void stop();
 
-    void send(ConnectionId id, const QByteArray &frame);
+    void send(ConnectionId id, Ws::Opcode opcode, const QByteArray &payload);
     void close(ConnectionId id, quint16 code, const QByteArray &reason);
     std::vector<IoEvent> takeEvents();
     int connectionCount() const;

@@ -110,9 +110,9 @@ void IoThread::adopt(int fd, const QHostAddress &peer, quint16 port)
     post({Command::Adopt, 0, fd, port, {}, peer});
 }
 
-void IoThread::send(ConnectionId id, const QByteArray &frame)
+void IoThread::send(ConnectionId id, Ws::Opcode opcode, const QByteArray &payload)
 {
-    post({Command::Send, id, -1, 0, frame, {}});
+    post({Command::Send, id, -1, quint16(opcode), payload, {}});
 }
 
 void IoThread::close(ConnectionId id, quint16 code, const QByteArray &reason)
@@ -260,7 +260,7 @@ void IoThread::drainCommands()
         if (command.kind == Command::Send) {
             if (c.phase != Connection::Phase::Open)
                 continue;
-            queue(c, std::move(command.bytes));
+            queueFrame(c, Ws::Opcode(command.code), std::move(command.bytes));
             if (!c.dirty) {
                 c.dirty = true;
                 touched.push_back(c.id);
@@ -288,7 +288,33 @@ void IoThread::drainCommands()
 void IoThread::queue(Connection &c, QByteArray bytes)
 {
     c.queuedBytes += bytes.size();
-    c.out.push_back(std::move(bytes));
+    c.out.push_back(OutChunk {{}, 0, std::move(bytes)});
+    if (c.queued)
+        c.queued->store(c.queuedBytes, std::memory_order_relaxed);
+}
+
+void IoThread::queueFrame(Connection &c, Ws::Opcode opcode, QByteArray payload)
+{
+    OutChunk chunk;
+    chunk.header[0] = char(0x80 | opcode);
+    const quint64 n = quint64(payload.size());
+    if (n < 126) {
+        chunk.header[1] = char(n);
+        chunk.headerBytes = 2;
+    } else if (n <= 0xFFFF) {
+        chunk.header[1] = char(126);
+        chunk.header[2] = char(n >> 8);
+        chunk.header[3] = char(n & 0xFF);
+        chunk.headerBytes = 4;
+    } else {
+        chunk.header[1] = char(127);
+        for (int i = 0; i < 8; ++i)
+            chunk.header[2 + i] = char((n >> (56 - 8 * i)) & 0xFF);
+        chunk.headerBytes = 10;
+    }
+    chunk.bytes = std::move(payload);
+    c.queuedBytes += chunk.size();
+    c.out.push_back(std::move(chunk));
     if (c.queued)
         c.queued->store(c.queuedBytes, std::memory_order_relaxed);
 }
@@ -298,10 +324,22 @@ void IoThread::flush(Connection &c)
     while (!c.out.empty()) {
         iovec iov[MAX_IOV];
         int count = 0;
-        for (auto it = c.out.begin(); it != c.out.end() && count < MAX_IOV; ++it, ++count) {
-            const qsizetype skip = count == 0 ? c.outOffset : 0;
-            iov[count].iov_base = const_cast<char *>(it->constData()) + skip;
-            iov[count].iov_len = size_t(it->size() - skip);
+        qsizetype skip = c.outOffset;
+        for (auto it = c.out.begin(); it != c.out.end() && count + 2 <= MAX_IOV; ++it) {
+            if (skip < it->headerBytes) {
+                iov[count].iov_base = it->header + skip;
+                iov[count].iov_len = size_t(it->headerBytes - skip);
+                ++count;
+                skip = 0;
+            } else {
+                skip -= it->headerBytes;
+            }
+            if (it->bytes.size() > skip) {
+                iov[count].iov_base = const_cast<char *>(it->bytes.constData()) + skip;
+                iov[count].iov_len = size_t(it->bytes.size() - skip);
+                ++count;
+            }
+            skip = 0;
         }
         const ssize_t n = ::writev(c.fd, iov, count);
         if (n < 0 && errno == EINTR)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "upgraderequest.h"
+#include "wsprotocol.h"
 
 #include <atomic>
 #include <functional>
@@ -61,8 +62,8 @@ struct IoEvent
 };
 
 // One epoll loop on its own thread, owning its share of the connections: the HTTP upgrade, the
-// RFC 6455 framing, and a write queue per connection flushed with writev(). Frames to send come
-// already encoded, so one event's bytes are shared by every connection that gets it. All public
+// RFC 6455 framing, and a write queue per connection flushed with writev(). Payloads to send are
+// shared, so one event's bytes serve every connection that gets it. All public
 // functions are thread-safe; events come back through takeEvents() after `wake` was called.
 class IoThread
 {
@@ -81,8 +82,9 @@ public:
 
     // A freshly accepted, non-blocking socket; the thread owns it from now on.
     void adopt(int fd, const QHostAddress &peer, quint16 port);
-    // Queues an encoded frame (see Ws::encodeFrame); dropped if the connection is gone.
-    void send(ConnectionId id, const QByteArray &frame);
+    // Queues one frame with this payload (FIN set); dropped if the connection is gone. The
+    // payload is shared, not copied: one encoded event can go to any number of connections.
+    void send(ConnectionId id, Ws::Opcode opcode, const QByteArray &payload);
     // Sends a close frame after what is queued, then drops the connection.
     void close(ConnectionId id, quint16 code, const QByteArray &reason);
 
@@ -115,7 +117,8 @@ private:
     void readHead(Connection &c);
     bool readFrames(Connection &c);
     bool handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&payload);
-    void queue(Connection &c, QByteArray bytes);
+    void queue(Connection &c, QByteArray bytes); // raw bytes (HTTP answers)
+    void queueFrame(Connection &c, Ws::Opcode opcode, QByteArray payload);
     void flush(Connection &c);
     // Queues a close frame; `reportCode` (when set) is the code the Closed event will carry.
     void startClose(Connection &c, quint16 code, QByteArrayView reason, quint16 reportCode = 0);

@@ -13,6 +13,16 @@ namespace Switchboard::Io {
 
 qint64 ioNowMs();
 
+// One piece of a write queue: an optional frame header kept inline (so that a payload shared by
+// many connections is never copied), then the bytes.
+struct OutChunk
+{
+    char header[10];
+    quint8 headerBytes = 0;
+    QByteArray bytes;
+    qsizetype size() const { return headerBytes + bytes.size(); }
+};
+
 // One socket of an I/O thread: where it is in its life, its partial input and its write queue.
 struct IoThread::Connection
 {
@@ -33,8 +43,8 @@ struct IoThread::Connection
     QByteArray in; // bytes of an incomplete frame (empty when idle)
     QByteArray message; // fragments so far
     QByteArray closeReason;
-    std::deque<QByteArray> out;
-    qsizetype outOffset = 0; // into out.front()
+    std::deque<OutChunk> out;
+    qsizetype outOffset = 0; // into out.front(), header included
     qint64 queuedBytes = 0;
     std::shared_ptr<std::atomic<qint64>> queued;
 };

@@ -187,7 +187,7 @@ bool IoThread::handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&
     switch (opcode) {
     case Ws::PING:
         if (c.phase == Connection::Phase::Open) {
-            queue(c, Ws::encodeFrame(Ws::PONG, payload));
+            queueFrame(c, Ws::PONG, std::move(payload));
             flush(c);
         }
         return true;
