@@ -159,7 +159,7 @@ void AdminSession::queryAudience(const Broadcast &b, JsonCallback done)
 
 void AdminSession::sendBroadcast(const Broadcast &b)
 {
-    QJsonObject body{{QStringLiteral("target"), b.target}, {QStringLiteral("type"), b.kind}};
+    QJsonObject body{{QStringLiteral("target"), b.target}, {QStringLiteral("kind"), b.kind}};
     QString target = tr("everyone");
     if (b.target == QLatin1StringView("room")) {
         body.insert(QStringLiteral("room_id"), b.roomId);

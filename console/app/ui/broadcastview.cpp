@@ -130,8 +130,8 @@ void BroadcastView::retranslateUi()
     m_send->setText(tr("&Send"));
     m_send->setToolTip(tr("Send the broadcast (Ctrl+Enter)"));
     m_user->lineEdit()->setPlaceholderText(tr("a user id"));
-    const QString audience = audienceText();
-    m_audience->setText(audience);
+    m_audience->setText(audienceText());
+    updateFields();
 }
 
 void BroadcastView::changeEvent(QEvent *event)
