@@ -54,7 +54,7 @@ double perSecond(quint64 now, quint64 before, double seconds)
 // Admins see every room; the server as viewer (id 0) has no role of its own in any.
 const Sender &operatorView()
 {
-    static const Sender viewer{0, QString(), true, 0};
+    static const Sender viewer {0, QString(), true, 0};
     return viewer;
 }
 
@@ -86,9 +86,9 @@ QJsonObject AdminFeed::serverJson() const
 
 QJsonObject AdminFeed::connectionJson(const Session &s)
 {
-    return Admin::Connection{s.connectionId(), s.address(),     s.client(),
-                             s.connectedAt(),  s.lastRttMs(),   s.queueBytes()}
-            .toJson();
+    return Admin::Connection {s.connectionId(), s.address(),   s.client(),
+                              s.connectedAt(),  s.lastRttMs(), s.queueBytes()}
+        .toJson();
 }
 
 QJsonArray AdminFeed::usersJson() const
@@ -121,46 +121,45 @@ void AdminFeed::subscribe(Session *session, int statsIntervalMs, const QJsonValu
 {
     QPointer<Session> guard(session);
     m_store->run<qint64>(
-            this, [](Store &store) { return store.messageCount(); },
-            [this, guard, statsIntervalMs, id](std::optional<qint64> count, QString error) {
-                if (!guard || guard->state() != Session::State::Active)
-                    return;
-                if (count) {
-                    m_storedBase = *count;
-                    m_storedCounterBase = m_hub->counters().messagesStored;
-                    m_storedRefreshed.restart();
-                } else {
-                    qCWarning(lcAdmin) << "counting stored messages failed:" << error;
-                }
-                unsubscribe(guard); // a second subscribe: leave the old interval's group
-                QJsonArray rooms;
-                for (const RoomView &v : m_rooms->list(operatorView()))
-                    rooms.append(RoomService::toJson(v));
-                const QJsonObject totals{{QStringLiteral("connections"), m_hub->connectionCount()},
-                                         {QStringLiteral("users_online"), m_hub->userCount()},
-                                         {QStringLiteral("rooms"), m_rooms->roomCount()},
-                                         {QStringLiteral("messages_stored"), messagesStored()}};
-                guard->sendFrame(Admin::snapshot(serverJson(), totals, usersJson(), rooms, id));
-                m_subscribers.insert(guard, statsIntervalMs);
-                StatsGroup &group = m_groups[statsIntervalMs];
-                if (!group.timer) {
-                    const HubCounters &c = m_hub->counters();
-                    group.messages = c.messagesStored;
-                    group.framesIn = c.framesIn;
-                    group.framesOut = c.framesOut;
-                    group.connects = c.connectionsTotal;
-                    group.since.start();
-                    group.timer = std::make_unique<QTimer>();
-                    group.timer->setTimerType(Qt::PreciseTimer);
-                    connect(group.timer.get(), &QTimer::timeout, this,
-                            [this, statsIntervalMs]() { tick(statsIntervalMs); });
-                    group.timer->start(statsIntervalMs);
-                }
-                group.sessions.insert(guard);
-                qCInfo(lcAdmin) << "connection" << guard->connectionId() << "of user"
-                                << guard->userId() << "subscribed, stats every" << statsIntervalMs
-                                << "ms";
-            });
+        this, [](Store &store) { return store.messageCount(); },
+        [this, guard, statsIntervalMs, id](std::optional<qint64> count, QString error) {
+            if (!guard || guard->state() != Session::State::Active)
+                return;
+            if (count) {
+                m_storedBase = *count;
+                m_storedCounterBase = m_hub->counters().messagesStored;
+                m_storedRefreshed.restart();
+            } else {
+                qCWarning(lcAdmin) << "counting stored messages failed:" << error;
+            }
+            unsubscribe(guard); // a second subscribe: leave the old interval's group
+            QJsonArray rooms;
+            for (const RoomView &v : m_rooms->list(operatorView()))
+                rooms.append(RoomService::toJson(v));
+            const QJsonObject totals {{QStringLiteral("connections"), m_hub->connectionCount()},
+                                      {QStringLiteral("users_online"), m_hub->userCount()},
+                                      {QStringLiteral("rooms"), m_rooms->roomCount()},
+                                      {QStringLiteral("messages_stored"), messagesStored()}};
+            guard->sendFrame(Admin::snapshot(serverJson(), totals, usersJson(), rooms, id));
+            m_subscribers.insert(guard, statsIntervalMs);
+            StatsGroup &group = m_groups[statsIntervalMs];
+            if (!group.timer) {
+                const HubCounters &c = m_hub->counters();
+                group.messages = c.messagesStored;
+                group.framesIn = c.framesIn;
+                group.framesOut = c.framesOut;
+                group.connects = c.connectionsTotal;
+                group.since.start();
+                group.timer = std::make_unique<QTimer>();
+                group.timer->setTimerType(Qt::PreciseTimer);
+                connect(group.timer.get(), &QTimer::timeout, this,
+                        [this, statsIntervalMs]() { tick(statsIntervalMs); });
+                group.timer->start(statsIntervalMs);
+            }
+            group.sessions.insert(guard);
+            qCInfo(lcAdmin) << "connection" << guard->connectionId() << "of user" << guard->userId()
+                            << "subscribed, stats every" << statsIntervalMs << "ms";
+        });
 }
 
 void AdminFeed::unsubscribe(Session *session)
@@ -225,15 +224,15 @@ void AdminFeed::refreshStoredBase()
         return;
     m_refreshing = true;
     m_store->run<qint64>(
-            this, [](Store &store) { return store.messageCount(); },
-            [this](std::optional<qint64> count, QString) {
-                m_refreshing = false;
-                m_storedRefreshed.restart();
-                if (!count)
-                    return;
-                m_storedBase = *count;
-                m_storedCounterBase = m_hub->counters().messagesStored;
-            });
+        this, [](Store &store) { return store.messageCount(); },
+        [this](std::optional<qint64> count, QString) {
+            m_refreshing = false;
+            m_storedRefreshed.restart();
+            if (!count)
+                return;
+            m_storedBase = *count;
+            m_storedCounterBase = m_hub->counters().messagesStored;
+        });
 }
 
 // --- events
@@ -242,12 +241,12 @@ void AdminFeed::connectionOpened(const Session *s)
 {
     if (!active())
         return;
-    publish(Admin::event(AdminEvent::CONNECTION_OPENED,
-                         {{QStringLiteral("user_id"), s->userId()},
-                          {QStringLiteral("name"), s->username()},
-                          {QStringLiteral("role"),
-                           s->isAdmin() ? QStringLiteral("admin") : QStringLiteral("user")},
-                          {QStringLiteral("connection"), connectionJson(*s)}}));
+    publish(Admin::event(
+        AdminEvent::CONNECTION_OPENED,
+        {{QStringLiteral("user_id"), s->userId()},
+         {QStringLiteral("name"), s->username()},
+         {QStringLiteral("role"), s->isAdmin() ? QStringLiteral("admin") : QStringLiteral("user")},
+         {QStringLiteral("connection"), connectionJson(*s)}}));
 }
 
 void AdminFeed::connectionClosed(const Session *s, int code, const QString &reason)
@@ -306,8 +305,8 @@ void AdminFeed::broadcast(qint64 fromUserId, const QString &target, const QStrin
 {
     if (!active())
         return;
-    publish(Admin::event(AdminEvent::BROADCAST, Admin::broadcast(fromUserId, target, roomId, userId,
-                                                                 recipients, kind)));
+    publish(Admin::event(AdminEvent::BROADCAST,
+                         Admin::broadcast(fromUserId, target, roomId, userId, recipients, kind)));
 }
 
 void AdminFeed::userDisabled(qint64 userId)

@@ -115,13 +115,13 @@ QByteArray roomNotification(const Sender &sender, const NotifyRequest &n, const 
     const qint64 now = Events::nowMs();
     payload.insert(QStringLiteral("type"), body.value(QStringLiteral("notification_type")));
     payload.insert(QStringLiteral("created_at"), now);
-    return Events::encode(ServerType::NOTIFICATION,
-                          {{QStringLiteral("notification_type"),
-                            body.value(QStringLiteral("notification_type"))},
-                           {QStringLiteral("data"), payload},
-                           {QStringLiteral("from"), sender.userId},
-                           {QStringLiteral("room_id"), roomId}},
-                          now);
+    return Events::encode(
+        ServerType::NOTIFICATION,
+        {{QStringLiteral("notification_type"), body.value(QStringLiteral("notification_type"))},
+         {QStringLiteral("data"), payload},
+         {QStringLiteral("from"), sender.userId},
+         {QStringLiteral("room_id"), roomId}},
+        now);
 }
 
 } // namespace
@@ -160,14 +160,15 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
         return;
     }
     if (n.title.size() + n.message.size() > s->config->maxContentChars) {
-        reply->error(ErrorCode::TooLarge, QStringLiteral("the text is longer than %1 characters")
-                                                  .arg(s->config->maxContentChars));
+        reply->error(ErrorCode::TooLarge,
+                     QStringLiteral("the text is longer than %1 characters")
+                         .arg(s->config->maxContentChars));
         return;
     }
     const int recipients = audience.value(QStringLiteral("connections")).toInt();
-    QJsonObject answer{{QStringLiteral("target"), target},
-                       {QStringLiteral("kind"), kind},
-                       {QStringLiteral("recipients"), recipients}};
+    QJsonObject answer {{QStringLiteral("target"), target},
+                        {QStringLiteral("kind"), kind},
+                        {QStringLiteral("recipients"), recipients}};
     if (target == QLatin1StringView("all")) {
         // The message service tells the feed itself (as for every send to all).
         if (system)
@@ -176,7 +177,8 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
             s->messages->notifyAll(sender, n);
         reply->json(202, answer);
     } else if (target == QLatin1StringView("room")) {
-        QJsonObject fields{{QStringLiteral("content"), n.message}, {QStringLiteral("room_id"), roomId}};
+        QJsonObject fields {{QStringLiteral("content"), n.message},
+                            {QStringLiteral("room_id"), roomId}};
         if (!data.isEmpty())
             fields.insert(QStringLiteral("data"), data);
         const QByteArray frame = system ? Events::encode(ServerType::SYSTEM, fields)
@@ -192,24 +194,24 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
         QJsonObject stored = system ? MessageService::directBody(sender, userId, n.message, data)
                                     : MessageService::notificationBody(sender, userId, n);
         s->messages->sendToUser(
-                sender, userId, system ? MessageKind::System : MessageKind::Notification,
-                stored, QString(), s->hub,
-                [s, reply, answer, sender, userId, recipients, kind](
-                        std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
-                    if (failure) {
-                        reply->error(failure->code, failure->message);
-                        return;
-                    }
-                    QJsonObject a = answer;
-                    a.insert(QStringLiteral("user_id"), userId);
-                    a.insert(QStringLiteral("message_id"), outcome->messageId);
-                    a.insert(QStringLiteral("stream"), outcome->stream);
-                    a.insert(QStringLiteral("seq"), outcome->seq);
-                    if (s->admin)
-                        s->admin->broadcast(sender.userId, QStringLiteral("user"), QString(),
-                                            userId, recipients, kind);
-                    reply->json(201, a);
-                });
+            sender, userId, system ? MessageKind::System : MessageKind::Notification, stored,
+            QString(), s->hub,
+            [s, reply, answer, sender, userId, recipients,
+             kind](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
+                if (failure) {
+                    reply->error(failure->code, failure->message);
+                    return;
+                }
+                QJsonObject a = answer;
+                a.insert(QStringLiteral("user_id"), userId);
+                a.insert(QStringLiteral("message_id"), outcome->messageId);
+                a.insert(QStringLiteral("stream"), outcome->stream);
+                a.insert(QStringLiteral("seq"), outcome->seq);
+                if (s->admin)
+                    s->admin->broadcast(sender.userId, QStringLiteral("user"), QString(), userId,
+                                        recipients, kind);
+                reply->json(201, a);
+            });
     }
 }
 
@@ -245,7 +247,8 @@ void addAdminRoutes(Router &router, RestServices *s)
                        return;
                    Session *session = s->hub->sessions().value(quint64(id));
                    if (!session) {
-                       reply->error(ErrorCode::NotFound, QStringLiteral("no connection %1").arg(id));
+                       reply->error(ErrorCode::NotFound,
+                                    QStringLiteral("no connection %1").arg(id));
                        return;
                    }
                    qCInfo(lcAdmin) << "operator closes connection" << id << "of user"
@@ -262,8 +265,8 @@ void addAdminRoutes(Router &router, RestServices *s)
                        || !closeReason(request, &reason, reply))
                        return;
                    const QList<Session *> sessions = s->hub->sessionsOf(id);
-                   qCInfo(lcAdmin) << "operator disconnects user" << id << "from"
-                                   << sessions.size() << "connections:" << reason;
+                   qCInfo(lcAdmin) << "operator disconnects user" << id << "from" << sessions.size()
+                                   << "connections:" << reason;
                    closeSessions(sessions, reason);
                    reply->json(200, {{QStringLiteral("closed"), int(sessions.size())}});
                });
@@ -272,12 +275,12 @@ void addAdminRoutes(Router &router, RestServices *s)
                [s](const RestRequest &request, const ReplyPtr &reply) {
                    const QUrlQuery &q = request.query;
                    const QString target = q.hasQueryItem(QStringLiteral("target"))
-                           ? q.queryItemValue(QStringLiteral("target"))
-                           : QStringLiteral("all");
+                       ? q.queryItemValue(QStringLiteral("target"))
+                       : QStringLiteral("all");
                    QJsonObject out;
                    if (audienceOf(s, target, q.queryItemValue(QStringLiteral("room_id")),
-                                  userIdFromJson(q.queryItemValue(QStringLiteral("user_id"))),
-                                  &out, reply))
+                                  userIdFromJson(q.queryItemValue(QStringLiteral("user_id"))), &out,
+                                  reply))
                        reply->json(200, out);
                });
 
@@ -313,7 +316,7 @@ void addAdminRoutes(Router &router, RestServices *s)
                            || d != double(qint64(d))) {
                            reply->error(ErrorCode::ValidationError,
                                         QStringLiteral("'ttl_s' must be an integer from 60 to %1")
-                                                .arg(MAX_TOKEN_TTL_S));
+                                            .arg(MAX_TOKEN_TTL_S));
                            return;
                        }
                        ttl = qint64(d);
@@ -325,44 +328,43 @@ void addAdminRoutes(Router &router, RestServices *s)
                        return;
                    }
                    s->store->run<std::optional<UserRecord>>(
-                           s->hub,
-                           [userId, username](Store &store) {
-                               return userId > 0 ? store.userById(userId)
-                                                 : store.userByName(username);
-                           },
-                           [s, reply, ttl](std::optional<std::optional<UserRecord>> user,
-                                           QString) {
-                               if (!user) {
-                                   reply->error(ErrorCode::Unavailable,
-                                                QStringLiteral("database unavailable"));
-                                   return;
-                               }
-                               if (!*user) {
-                                   reply->error(ErrorCode::NotFound, QStringLiteral("no such user"));
-                                   return;
-                               }
-                               const UserRecord &u = **user;
-                               if (u.disabled) {
-                                   reply->error(ErrorCode::Forbidden,
-                                                QStringLiteral("user %1 is disabled").arg(u.id));
-                                   return;
-                               }
-                               const qint64 now = Events::nowMs() / 1000;
-                               TokenClaims claims;
-                               claims.userId = u.id;
-                               claims.username = u.username;
-                               claims.admin = u.admin;
-                               claims.expiresAt = now + ttl;
-                               qCInfo(lcAdmin) << "API key minted a token for user" << u.id;
-                               reply->json(201, {{QStringLiteral("token"),
-                                                  QString::fromLatin1(s->tokens->issue(claims, now))},
-                                                 {QStringLiteral("user_id"), u.id},
-                                                 {QStringLiteral("name"), u.username},
-                                                 {QStringLiteral("role"),
-                                                  u.admin ? QStringLiteral("admin")
-                                                          : QStringLiteral("user")},
-                                                 {QStringLiteral("expires_at"), claims.expiresAt}});
-                           });
+                       s->hub,
+                       [userId, username](Store &store) {
+                           return userId > 0 ? store.userById(userId) : store.userByName(username);
+                       },
+                       [s, reply, ttl](std::optional<std::optional<UserRecord>> user, QString) {
+                           if (!user) {
+                               reply->error(ErrorCode::Unavailable,
+                                            QStringLiteral("database unavailable"));
+                               return;
+                           }
+                           if (!*user) {
+                               reply->error(ErrorCode::NotFound, QStringLiteral("no such user"));
+                               return;
+                           }
+                           const UserRecord &u = **user;
+                           if (u.disabled) {
+                               reply->error(ErrorCode::Forbidden,
+                                            QStringLiteral("user %1 is disabled").arg(u.id));
+                               return;
+                           }
+                           const qint64 now = Events::nowMs() / 1000;
+                           TokenClaims claims;
+                           claims.userId = u.id;
+                           claims.username = u.username;
+                           claims.admin = u.admin;
+                           claims.expiresAt = now + ttl;
+                           qCInfo(lcAdmin) << "API key minted a token for user" << u.id;
+                           reply->json(
+                               201,
+                               {{QStringLiteral("token"),
+                                 QString::fromLatin1(s->tokens->issue(claims, now))},
+                                {QStringLiteral("user_id"), u.id},
+                                {QStringLiteral("name"), u.username},
+                                {QStringLiteral("role"),
+                                 u.admin ? QStringLiteral("admin") : QStringLiteral("user")},
+                                {QStringLiteral("expires_at"), claims.expiresAt}});
+                       });
                });
 }
 

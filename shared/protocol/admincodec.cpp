@@ -24,8 +24,8 @@ Result decodeAdminSubscribe(const QJsonObject &obj, const QJsonValue &id)
             || d > Admin::MAX_STATS_INTERVAL_MS)
             return badField(QStringLiteral("stats_interval_ms"),
                             QStringLiteral("an integer from %1 to %2")
-                                    .arg(Admin::MIN_STATS_INTERVAL_MS)
-                                    .arg(Admin::MAX_STATS_INTERVAL_MS),
+                                .arg(Admin::MIN_STATS_INTERVAL_MS)
+                                .arg(Admin::MAX_STATS_INTERVAL_MS),
                             id);
         req.statsIntervalMs = int(d);
     }
@@ -110,10 +110,10 @@ QByteArray stats(const Stats &stats)
 QByteArray snapshot(const QJsonObject &server, const QJsonObject &totals, const QJsonArray &users,
                     const QJsonArray &rooms, const QJsonValue &id)
 {
-    QJsonObject fields{{QStringLiteral("server"), server},
-                       {QStringLiteral("totals"), totals},
-                       {QStringLiteral("users"), users},
-                       {QStringLiteral("rooms"), rooms}};
+    QJsonObject fields {{QStringLiteral("server"), server},
+                        {QStringLiteral("totals"), totals},
+                        {QStringLiteral("users"), users},
+                        {QStringLiteral("rooms"), rooms}};
     if (!id.isNull() && !id.isUndefined())
         fields.insert(QStringLiteral("id"), id);
     return Events::encode(ServerType::ADMIN_SNAPSHOT, fields);
@@ -130,10 +130,10 @@ QJsonObject connectionClosed(qint64 userId, quint64 connectionId, int code, cons
 QJsonObject userStatus(qint64 userId, const QString &name, const QString &status,
                        const QJsonObject &statusData, qint64 lastSeen)
 {
-    QJsonObject o{{QStringLiteral("user_id"), userId},
-                  {QStringLiteral("name"), name},
-                  {QStringLiteral("status"), status},
-                  {QStringLiteral("last_seen"), orNull(lastSeen, lastSeen > 0)}};
+    QJsonObject o {{QStringLiteral("user_id"), userId},
+                   {QStringLiteral("name"), name},
+                   {QStringLiteral("status"), status},
+                   {QStringLiteral("last_seen"), orNull(lastSeen, lastSeen > 0)}};
     if (!statusData.isEmpty())
         o.insert(QStringLiteral("status_data"), statusData);
     return o;
@@ -149,10 +149,10 @@ QJsonObject roomMember(const QString &roomId, qint64 userId, bool joined)
 QJsonObject broadcast(qint64 fromUserId, const QString &target, const QString &roomId,
                       qint64 userId, int recipients, const QString &kind)
 {
-    QJsonObject o{{QStringLiteral("from_user_id"), fromUserId},
-                  {QStringLiteral("target"), target},
-                  {QStringLiteral("recipients"), recipients},
-                  {QStringLiteral("kind"), kind}};
+    QJsonObject o {{QStringLiteral("from_user_id"), fromUserId},
+                   {QStringLiteral("target"), target},
+                   {QStringLiteral("recipients"), recipients},
+                   {QStringLiteral("kind"), kind}};
     if (!roomId.isEmpty())
         o.insert(QStringLiteral("room_id"), roomId);
     if (userId > 0)

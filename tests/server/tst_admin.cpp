@@ -53,6 +53,12 @@ QJsonObject findUser(const QJsonArray &users, qint64 userId)
     return {};
 }
 
+// The type of a reply: the expected one, "error", or "" on timeout.
+QString replyType(const QJsonObject &reply)
+{
+    return str(reply, "type");
+}
+
 QByteArray apiKey(TestServer &server)
 {
     return server.config().apiKey.toUtf8();
@@ -110,7 +116,7 @@ void tst_Admin::snapshotAndLiveEvents()
     QVERIFY(bob && admin);
     // The heartbeat runs every 200 ms: wait for bob's first measured round trip.
     QTRY_VERIFY_WITH_TIMEOUT(!server.app()->hub()->sessionsOf(2).isEmpty()
-                                     && server.app()->hub()->sessionsOf(2).first()->lastRttMs() >= 0,
+                                 && server.app()->hub()->sessionsOf(2).first()->lastRttMs() >= 0,
                              10000);
 
     const QJsonObject snap = request(*admin, "admin_subscribe", {}, "admin_snapshot");
@@ -165,9 +171,10 @@ void tst_Admin::snapshotAndLiveEvents()
              }).isEmpty());
 
     // Status with data, seen although the admin shares no room with carol.
-    carol.send(frame("presence", {{QStringLiteral("status"), QStringLiteral("away")},
-                                  {QStringLiteral("data"), QJsonObject{{QStringLiteral("note"),
-                                                                        QStringLiteral("lunch")}}}}));
+    carol.send(frame("presence",
+                     {{QStringLiteral("status"), QStringLiteral("away")},
+                      {QStringLiteral("data"),
+                       QJsonObject {{QStringLiteral("note"), QStringLiteral("lunch")}}}}));
     const QJsonObject away = waitEvent(*admin, "user_status", [](const QJsonObject &e) {
         return num(e, "user_id") == 3 && str(e, "status") == QLatin1StringView("away");
     });
@@ -176,56 +183,59 @@ void tst_Admin::snapshotAndLiveEvents()
     QVERIFY(num(away, "last_seen") > 0);
 
     // Rooms: created, joined, left, updated, deleted.
-    QVERIFY(errorCode(request(carol, "room_create", {{QStringLiteral("room_id"), QStringLiteral("ops")}},
-                              "room"))
-                    .isEmpty());
+    QCOMPARE(replyType(request(carol, "room_create",
+                               {{QStringLiteral("room_id"), QStringLiteral("ops")}}, "room")),
+             QStringLiteral("room"));
     const QJsonObject created = waitEvent(*admin, "room_created");
-    QCOMPARE(str(created.value(QStringLiteral("room")).toObject(), "room_id"), QStringLiteral("ops"));
+    QCOMPARE(str(created.value(QStringLiteral("room")).toObject(), "room_id"),
+             QStringLiteral("ops"));
     QCOMPARE(num(created.value(QStringLiteral("room")).toObject(), "members"), 1);
-    QVERIFY(errorCode(request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("ops")}},
-                              "room_joined"))
-                    .isEmpty());
+    QCOMPARE(
+        replyType(request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("ops")}},
+                          "room_joined")),
+        QStringLiteral("room_joined"));
     const QJsonObject joined = waitEvent(*admin, "room_member", forUser(2));
     QCOMPARE(str(joined, "room_id"), QStringLiteral("ops"));
     QCOMPARE(joined.value(QStringLiteral("joined")).toBool(false), true);
-    QVERIFY(errorCode(request(*bob, "room_leave", {{QStringLiteral("room_id"), QStringLiteral("ops")}},
-                              "room_left"))
-                    .isEmpty());
+    QCOMPARE(replyType(request(*bob, "room_leave",
+                               {{QStringLiteral("room_id"), QStringLiteral("ops")}}, "room_left")),
+             QStringLiteral("room_left"));
     QVERIFY(!waitEvent(*admin, "room_member", [](const QJsonObject &e) {
                  return num(e, "user_id") == 2 && !e.value(QStringLiteral("joined")).toBool(true);
              }).isEmpty());
-    QVERIFY(errorCode(request(carol, "room_update",
-                              {{QStringLiteral("room_id"), QStringLiteral("ops")},
-                               {QStringLiteral("post_policy"), QStringLiteral("owners")}},
-                              "room"))
-                    .isEmpty());
+    QCOMPARE(replyType(request(carol, "room_update",
+                               {{QStringLiteral("room_id"), QStringLiteral("ops")},
+                                {QStringLiteral("post_policy"), QStringLiteral("owners")}},
+                               "room")),
+             QStringLiteral("room"));
     const QJsonObject updated = waitEvent(*admin, "room_updated");
     QCOMPARE(str(updated.value(QStringLiteral("room")).toObject(), "post_policy"),
              QStringLiteral("owners"));
 
     // Broadcasts: the admin's own over WebSocket, and one to a room over REST.
-    QCOMPARE(str(request(*admin, "broadcast", {{QStringLiteral("content"), QStringLiteral("hi all")}},
-                         "ack"),
+    QCOMPARE(str(request(*admin, "broadcast",
+                         {{QStringLiteral("content"), QStringLiteral("hi all")}}, "ack"),
                  "type"),
              QStringLiteral("ack"));
     const QJsonObject toAll = waitEvent(*admin, "broadcast");
     QCOMPARE(str(toAll, "target"), QStringLiteral("all"));
     QCOMPARE(num(toAll, "recipients"), 3);
     QCOMPARE(num(toAll, "from_user_id"), 1);
-    const HttpResult roomCast = httpJson(
-            "POST", server.httpUrl(QStringLiteral("/api/v1/broadcast")),
-            {{QStringLiteral("target"), QStringLiteral("room")},
-             {QStringLiteral("room_id"), QStringLiteral("ops")},
-             {QStringLiteral("kind"), QStringLiteral("notification")},
-             {QStringLiteral("title"), QStringLiteral("Maintenance")},
-             {QStringLiteral("message"), QStringLiteral("at noon")},
-             {QStringLiteral("priority"), QStringLiteral("high")}},
-            apiKey(server));
+    const HttpResult roomCast
+        = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/broadcast")),
+                   {{QStringLiteral("target"), QStringLiteral("room")},
+                    {QStringLiteral("room_id"), QStringLiteral("ops")},
+                    {QStringLiteral("kind"), QStringLiteral("notification")},
+                    {QStringLiteral("title"), QStringLiteral("Maintenance")},
+                    {QStringLiteral("message"), QStringLiteral("at noon")},
+                    {QStringLiteral("priority"), QStringLiteral("high")}},
+                   apiKey(server));
     QCOMPARE(roomCast.status, 202);
     QCOMPARE(num(roomCast.json, "recipients"), 1);
     const QJsonObject note = carol.waitFor(QStringLiteral("notification"));
     QCOMPARE(str(note, "room_id"), QStringLiteral("ops"));
-    QCOMPARE(str(note.value(QStringLiteral("data")).toObject(), "title"), QStringLiteral("Maintenance"));
+    QCOMPARE(str(note.value(QStringLiteral("data")).toObject(), "title"),
+             QStringLiteral("Maintenance"));
     QVERIFY(bob->noEventOfType(QStringLiteral("notification"), 200));
     const QJsonObject toRoom = waitEvent(*admin, "broadcast", [](const QJsonObject &e) {
         return str(e, "target") == QLatin1StringView("room");
@@ -236,14 +246,16 @@ void tst_Admin::snapshotAndLiveEvents()
 
     // An error sent to a client.
     carol.send(frame("no_such_frame"));
-    QCOMPARE(errorCode(carol.waitFor(QStringLiteral("error"))), QStringLiteral("UNKNOWN_MESSAGE_TYPE"));
+    QCOMPARE(errorCode(carol.waitFor(QStringLiteral("error"))),
+             QStringLiteral("UNKNOWN_MESSAGE_TYPE"));
     const QJsonObject error = waitEvent(*admin, "error_sent", forUser(3));
     QCOMPARE(str(error, "code"), QStringLiteral("UNKNOWN_MESSAGE_TYPE"));
     QCOMPARE(str(error, "connection_id"), str(carolConn, "connection_id"));
 
-    QVERIFY(errorCode(request(carol, "room_delete", {{QStringLiteral("room_id"), QStringLiteral("ops")}},
-                              "room"))
-                    .isEmpty());
+    QCOMPARE(str(request(carol, "room_delete", {{QStringLiteral("room_id"), QStringLiteral("ops")}},
+                         "room_deleted"),
+                 "type"),
+             QStringLiteral("room_deleted"));
     QCOMPARE(str(waitEvent(*admin, "room_deleted"), "room_id"), QStringLiteral("ops"));
 
     // Carol leaves: her connection closes, then she is offline.
@@ -267,7 +279,7 @@ void tst_Admin::statsTicksAndUnsubscribe()
     QVERIFY(admin && bob);
     QVERIFY(!request(*admin, "admin_subscribe", {{QStringLiteral("stats_interval_ms"), 250}},
                      "admin_snapshot")
-                     .isEmpty());
+                 .isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(admin->eventsOfType(QStringLiteral("admin_stats")).size() >= 2, 10000);
     const QJsonObject stats = admin->eventsOfType(QStringLiteral("admin_stats")).last();
     QCOMPARE(num(stats, "connections"), 2);
@@ -282,19 +294,20 @@ void tst_Admin::statsTicksAndUnsubscribe()
 
     // A stored message shows in the next ticks' total.
     const qint64 before = num(stats, "messages_stored");
-    QCOMPARE(str(request(*bob, "send", {{QStringLiteral("to"), 1}, {QStringLiteral("content"),
-                                                                     QStringLiteral("x")}},
-                         "ack"),
-                 "type"),
-             QStringLiteral("ack"));
+    QCOMPARE(
+        str(request(*bob, "send",
+                    {{QStringLiteral("to"), 1}, {QStringLiteral("content"), QStringLiteral("x")}},
+                    "ack"),
+            "type"),
+        QStringLiteral("ack"));
     QTRY_VERIFY_WITH_TIMEOUT(
-            num(admin->eventsOfType(QStringLiteral("admin_stats")).last(), "messages_stored")
-                    == before + 1,
-            10000);
+        num(admin->eventsOfType(QStringLiteral("admin_stats")).last(), "messages_stored")
+            == before + 1,
+        10000);
 
     // Out of range intervals are refused by the codec.
-    QCOMPARE(errorCode(request(*admin, "admin_subscribe", {{QStringLiteral("stats_interval_ms"), 100}},
-                               "admin_snapshot")),
+    QCOMPARE(errorCode(request(*admin, "admin_subscribe",
+                               {{QStringLiteral("stats_interval_ms"), 100}}, "admin_snapshot")),
              QStringLiteral("VALIDATION_ERROR"));
 
     QCOMPARE(str(request(*admin, "admin_unsubscribe", {}, "ack"), "type"), QStringLiteral("ack"));
@@ -331,12 +344,13 @@ void tst_Admin::manyEventsReachEverySubscriber()
     QVERIFY(a1 && a2 && carol);
     QVERIFY(!request(*a1, "admin_subscribe", {{QStringLiteral("stats_interval_ms"), 60000}},
                      "admin_snapshot")
-                     .isEmpty());
+                 .isEmpty());
     QVERIFY(!request(*a2, "admin_subscribe", {}, "admin_snapshot").isEmpty());
     constexpr int CHANGES = 300;
     for (int i = 0; i < CHANGES; ++i)
-        carol->send(frame("presence", {{QStringLiteral("status"),
-                                        i % 2 ? QStringLiteral("online") : QStringLiteral("busy")}}));
+        carol->send(frame("presence",
+                          {{QStringLiteral("status"),
+                            i % 2 ? QStringLiteral("online") : QStringLiteral("busy")}}));
     auto statusCount = [](WsClient &c) {
         int n = 0;
         for (const QJsonObject &e : c.eventsOfType(QStringLiteral("admin_event")))
@@ -370,8 +384,8 @@ void tst_Admin::closeAndDisconnect()
     QVERIFY(a1->open(a1Url));
     QVERIFY(!a1->waitFor(QStringLiteral("connected")).isEmpty());
 
-    const HttpResult list = http("GET", server.httpUrl(QStringLiteral("/api/v1/connections")), {},
-                                 apiKey(server));
+    const HttpResult list
+        = http("GET", server.httpUrl(QStringLiteral("/api/v1/connections")), {}, apiKey(server));
     QCOMPARE(list.status, 200);
     QJsonObject mine;
     for (const QJsonValue &v : list.json.value(QStringLiteral("connections")).toArray()) {
@@ -386,9 +400,9 @@ void tst_Admin::closeAndDisconnect()
 
     // Close that one connection, with a reason.
     const QString id = str(mine, "connection_id");
-    const HttpResult closed = httpJson(
-            "POST", server.httpUrl(QStringLiteral("/api/v1/connections/%1/close").arg(id)),
-            {{QStringLiteral("reason"), QStringLiteral("maintenance")}}, apiKey(server));
+    const HttpResult closed
+        = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/connections/%1/close").arg(id)),
+                   {{QStringLiteral("reason"), QStringLiteral("maintenance")}}, apiKey(server));
     QCOMPARE(closed.status, 200);
     QCOMPARE(num(closed.json, "closed"), 1);
     QCOMPARE(a1->waitClosed(), Protocol::CloseCode::KICKED);
@@ -398,15 +412,15 @@ void tst_Admin::closeAndDisconnect()
     QCOMPARE(str(event, "reason"), QStringLiteral("maintenance"));
     QCOMPARE(http("POST", server.httpUrl(QStringLiteral("/api/v1/connections/%1/close").arg(id)),
                   {}, apiKey(server))
-                     .status,
+                 .status,
              404);
 
     // Disconnect every connection of the user (default reason, empty body).
     auto b1 = connectAs(server, alice), b2 = connectAs(server, alice);
     QVERIFY(b1 && b2);
-    const HttpResult all = http(
-            "POST", server.httpUrl(QStringLiteral("/api/v1/users/%1/disconnect").arg(alice)), {},
-            apiKey(server));
+    const HttpResult all
+        = http("POST", server.httpUrl(QStringLiteral("/api/v1/users/%1/disconnect").arg(alice)), {},
+               apiKey(server));
     QCOMPARE(all.status, 200);
     QCOMPARE(num(all.json, "closed"), 2);
     QCOMPARE(b1->waitClosed(), Protocol::CloseCode::KICKED);
@@ -417,11 +431,11 @@ void tst_Admin::closeAndDisconnect()
     // An admin token works too; a user token does not.
     QCOMPARE(http("POST", server.httpUrl(QStringLiteral("/api/v1/users/%1/disconnect").arg(alice)),
                   {}, server.token(9, {}, true))
-                     .status,
+                 .status,
              200);
     QCOMPARE(http("POST", server.httpUrl(QStringLiteral("/api/v1/users/%1/disconnect").arg(alice)),
                   {}, server.token(9))
-                     .status,
+                 .status,
              403);
 }
 
@@ -444,8 +458,8 @@ void tst_Admin::disableAndEnable()
     QCOMPARE(num(waitEvent(*admin, "connection_closed", forUser(dave)), "code"),
              Protocol::CloseCode::FORBIDDEN);
 
-    const QJsonObject login{{QStringLiteral("username"), QStringLiteral("dave")},
-                            {QStringLiteral("password"), QStringLiteral("password-123")}};
+    const QJsonObject login {{QStringLiteral("username"), QStringLiteral("dave")},
+                             {QStringLiteral("password"), QStringLiteral("password-123")}};
     const QUrl loginUrl = server.httpUrl(QStringLiteral("/api/v1/users/login"));
     QCOMPARE(httpJson("POST", loginUrl, login).status, 403);
     WsClient again;
@@ -454,7 +468,7 @@ void tst_Admin::disableAndEnable()
 
     QCOMPARE(http("POST", server.httpUrl(QStringLiteral("/api/v1/users/%1/enable").arg(dave)), {},
                   apiKey(server))
-                     .status,
+                 .status,
              200);
     const HttpResult ok = httpJson("POST", loginUrl, login);
     QCOMPARE(ok.status, 200);
@@ -468,20 +482,22 @@ void tst_Admin::audienceAndTargetedBroadcasts()
     QVERIFY2(server.start(&why), qPrintable(why));
     auto u2 = connectAs(server, 2), u2b = connectAs(server, 2), u3 = connectAs(server, 3);
     QVERIFY(u2 && u2b && u3);
-    QVERIFY(errorCode(request(*u3, "room_create", {{QStringLiteral("room_id"), QStringLiteral("r1")}},
-                              "room"))
-                    .isEmpty());
+    QCOMPARE(replyType(request(*u3, "room_create",
+                               {{QStringLiteral("room_id"), QStringLiteral("r1")}}, "room")),
+             QStringLiteral("room"));
     auto audience = [&](const QString &query) {
-        const HttpResult r = http("GET", server.httpUrl(QStringLiteral("/api/v1/audience?") + query),
-                                  {}, apiKey(server));
-        return r.status == 200 ? QPair<qint64, qint64>(num(r.json, "users"), num(r.json, "connections"))
-                               : QPair<qint64, qint64>(-r.status, -r.status);
+        const HttpResult r = http(
+            "GET", server.httpUrl(QStringLiteral("/api/v1/audience?") + query), {}, apiKey(server));
+        return r.status == 200
+            ? QPair<qint64, qint64>(num(r.json, "users"), num(r.json, "connections"))
+            : QPair<qint64, qint64>(-r.status, -r.status);
     };
     QCOMPARE(audience(QStringLiteral("target=all")), (QPair<qint64, qint64>(2, 3)));
     QCOMPARE(audience(QStringLiteral("target=room&room_id=r1")), (QPair<qint64, qint64>(1, 1)));
     QCOMPARE(audience(QStringLiteral("target=user&user_id=2")), (QPair<qint64, qint64>(1, 2)));
     QCOMPARE(audience(QStringLiteral("target=user&user_id=77")), (QPair<qint64, qint64>(0, 0)));
-    QCOMPARE(audience(QStringLiteral("target=room&room_id=nope")), (QPair<qint64, qint64>(-404, -404)));
+    QCOMPARE(audience(QStringLiteral("target=room&room_id=nope")),
+             (QPair<qint64, qint64>(-404, -404)));
     QCOMPARE(audience(QStringLiteral("target=planet")), (QPair<qint64, qint64>(-400, -400)));
 
     const QUrl url = server.httpUrl(QStringLiteral("/api/v1/broadcast"));
@@ -500,14 +516,15 @@ void tst_Admin::audienceAndTargetedBroadcasts()
     QVERIFY(u3->noEventOfType(QStringLiteral("system"), 200));
 
     // A notification to everyone.
-    const HttpResult toAll = httpJson("POST", url,
-                                      {{QStringLiteral("target"), QStringLiteral("all")},
-                                       {QStringLiteral("kind"), QStringLiteral("notification")},
-                                       {QStringLiteral("title"), QStringLiteral("Hello")},
-                                       {QStringLiteral("message"), QStringLiteral("everyone")},
-                                       {QStringLiteral("link"), QStringLiteral("https://example.org")},
-                                       {QStringLiteral("priority"), QStringLiteral("low")}},
-                                      apiKey(server));
+    const HttpResult toAll
+        = httpJson("POST", url,
+                   {{QStringLiteral("target"), QStringLiteral("all")},
+                    {QStringLiteral("kind"), QStringLiteral("notification")},
+                    {QStringLiteral("title"), QStringLiteral("Hello")},
+                    {QStringLiteral("message"), QStringLiteral("everyone")},
+                    {QStringLiteral("link"), QStringLiteral("https://example.org")},
+                    {QStringLiteral("priority"), QStringLiteral("low")}},
+                   apiKey(server));
     QCOMPARE(toAll.status, 202);
     QCOMPARE(num(toAll.json, "recipients"), 3);
     const QJsonObject n = u3->waitFor(QStringLiteral("notification"));
@@ -535,13 +552,13 @@ void tst_Admin::audienceAndTargetedBroadcasts()
                        {QStringLiteral("kind"), QStringLiteral("shout")},
                        {QStringLiteral("message"), QStringLiteral("x")}},
                       apiKey(server))
-                     .status,
+                 .status,
              400);
     QCOMPARE(httpJson("POST", url,
                       {{QStringLiteral("target"), QStringLiteral("all")},
                        {QStringLiteral("kind"), QStringLiteral("system")}},
                       apiKey(server))
-                     .status,
+                 .status,
              400);
 }
 
@@ -555,10 +572,10 @@ void tst_Admin::mintTokens()
     QVERIFY(ops > 0 && eve > 0);
     const QUrl url = server.httpUrl(QStringLiteral("/api/v1/tokens"));
 
-    const HttpResult minted = httpJson("POST", url,
-                                       {{QStringLiteral("username"), QStringLiteral("ops")},
-                                        {QStringLiteral("ttl_s"), 600}},
-                                       apiKey(server));
+    const HttpResult minted = httpJson(
+        "POST", url,
+        {{QStringLiteral("username"), QStringLiteral("ops")}, {QStringLiteral("ttl_s"), 600}},
+        apiKey(server));
     QCOMPARE(minted.status, 201);
     QCOMPARE(num(minted.json, "user_id"), ops);
     QCOMPARE(str(minted.json, "role"), QStringLiteral("admin"));
@@ -577,26 +594,29 @@ void tst_Admin::mintTokens()
              QStringLiteral("ops"));
 
     // By id, a plain user gets a user token.
-    const HttpResult byId = httpJson("POST", url, {{QStringLiteral("user_id"), eve}}, apiKey(server));
+    const HttpResult byId
+        = httpJson("POST", url, {{QStringLiteral("user_id"), eve}}, apiKey(server));
     QCOMPARE(byId.status, 201);
     QCOMPARE(str(byId.json, "role"), QStringLiteral("user"));
 
     // Refusals: tokens (even an admin's), unknown users, disabled users, bad ttl.
     QCOMPARE(httpJson("POST", url, {{QStringLiteral("user_id"), eve}}, token.toUtf8()).status, 403);
-    QCOMPARE(httpJson("POST", url, {{QStringLiteral("user_id"), eve}}, server.token(eve)).status, 403);
-    QCOMPARE(httpJson("POST", url, {{QStringLiteral("user_id"), 9999}}, apiKey(server)).status, 404);
+    QCOMPARE(httpJson("POST", url, {{QStringLiteral("user_id"), eve}}, server.token(eve)).status,
+             403);
+    QCOMPARE(httpJson("POST", url, {{QStringLiteral("user_id"), 9999}}, apiKey(server)).status,
+             404);
     QCOMPARE(httpJson("POST", url, {{QStringLiteral("username"), QStringLiteral("nobody")}},
                       apiKey(server))
-                     .status,
+                 .status,
              404);
     QCOMPARE(httpJson("POST", url, {{QStringLiteral("user_id"), eve}, {QStringLiteral("ttl_s"), 5}},
                       apiKey(server))
-                     .status,
+                 .status,
              400);
     QCOMPARE(httpJson("POST", url, {}, apiKey(server)).status, 400);
     QCOMPARE(http("POST", server.httpUrl(QStringLiteral("/api/v1/users/%1/disable").arg(eve)), {},
                   apiKey(server))
-                     .status,
+                 .status,
              200);
     QCOMPARE(httpJson("POST", url, {{QStringLiteral("user_id"), eve}}, apiKey(server)).status, 403);
 }
@@ -606,8 +626,8 @@ void tst_Admin::serverInfoAndUsers()
     QFETCH(QString, backend);
     TestServer server(backend);
     START_SERVER(server);
-    const HttpResult info = http("GET", server.httpUrl(QStringLiteral("/api/v1/server")), {},
-                                 apiKey(server));
+    const HttpResult info
+        = http("GET", server.httpUrl(QStringLiteral("/api/v1/server")), {}, apiKey(server));
     QCOMPARE(info.status, 200);
     QCOMPARE(str(info.json, "storage"), backend);
     QVERIFY(!str(info.json, "version").isEmpty());
@@ -619,8 +639,9 @@ void tst_Admin::serverInfoAndUsers()
     const qint64 b = createUser(server, QStringLiteral("ben"), true);
     const qint64 c = createUser(server, QStringLiteral("cid"));
     QVERIFY(a > 0 && b > 0 && c > 0);
-    const HttpResult page = http("GET", server.httpUrl(QStringLiteral("/api/v1/users?limit=1&offset=1")),
-                                 {}, apiKey(server));
+    const HttpResult page
+        = http("GET", server.httpUrl(QStringLiteral("/api/v1/users?limit=1&offset=1")), {},
+               apiKey(server));
     QCOMPARE(page.status, 200);
     const QJsonArray users = page.json.value(QStringLiteral("users")).toArray();
     QCOMPARE(users.size(), 1);
@@ -632,12 +653,13 @@ void tst_Admin::serverInfoAndUsers()
     QVERIFY(num(ben, "created_at") > 0);
     QVERIFY(ben.contains(QStringLiteral("last_seen")));
     QCOMPARE(num(page.json, "total"), 3);
-    const HttpResult all = http("GET", server.httpUrl(QStringLiteral("/api/v1/users")), {},
-                                apiKey(server));
+    const HttpResult all
+        = http("GET", server.httpUrl(QStringLiteral("/api/v1/users")), {}, apiKey(server));
     QCOMPARE(all.json.value(QStringLiteral("users")).toArray().size(), 3);
-    QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/api/v1/users?limit=x")), {}, apiKey(server))
-                     .status,
-             400);
+    QCOMPARE(
+        http("GET", server.httpUrl(QStringLiteral("/api/v1/users?limit=x")), {}, apiKey(server))
+            .status,
+        400);
 }
 
 QTEST_GUILESS_MAIN(tst_Admin)
