@@ -60,8 +60,7 @@ void CliSession::runNext()
         const auto parsed = parseCommand(line);
         if (const QString *error = std::get_if<QString>(&parsed)) {
             print(QStringLiteral("error: ") + *error, true);
-            if (m_exitStatus == Exit::OK)
-                m_exitStatus = Exit::COMMAND_FAILED;
+            noteFailure(Exit::COMMAND_FAILED);
             continue;
         }
         m_busy = true;
@@ -105,8 +104,7 @@ void CliSession::execute(Command command)
             return;
         if (id <= 0) {
             print(QStringLiteral("error: ") + error, true);
-            if (m_exitStatus == Exit::OK)
-                m_exitStatus = Exit::COMMAND_FAILED;
+            noteFailure(Exit::COMMAND_FAILED);
             done();
             return;
         }
@@ -201,8 +199,8 @@ bool CliSession::handleAnswer(const QJsonObject &event)
 void CliSession::complete(const QString &id, bool ok)
 {
     m_pending.remove(id);
-    if (!ok && m_exitStatus == Exit::OK)
-        m_exitStatus = Exit::COMMAND_FAILED;
+    if (!ok)
+        noteFailure(Exit::COMMAND_FAILED);
     if (!m_script)
         return;
     m_timeout.stop();
@@ -232,12 +230,18 @@ void CliSession::resendAfterReconnect()
                          "not have taken effect")
                   .arg(lost.join(QStringLiteral("', '"))),
           true);
-    if (m_exitStatus == Exit::OK)
-        m_exitStatus = Exit::CONNECTION;
+    noteFailure(Exit::CONNECTION);
     if (m_script) {
         m_busy = false;
         m_timeout.stop();
     }
+}
+
+void CliSession::noteFailure(int status)
+{
+    // A person at the prompt has seen the error; only scripts need it in the exit status.
+    if (m_script && m_exitStatus == Exit::OK)
+        m_exitStatus = status;
 }
 
 void CliSession::armTimeout()

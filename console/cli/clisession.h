@@ -61,6 +61,7 @@ private:
     void complete(const QString &id, bool ok);
     void resolveUser(const QString &name, std::function<void(qint64, QString)> done);
     void resendAfterReconnect();
+    void noteFailure(int status);
     void armTimeout();
     void onTimeout();
 

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include <QDir>
+#include <QFile>
 #include <QSocketNotifier>
 
 #include <editline/readline.h>
@@ -15,6 +17,11 @@ namespace {
 
 // libedit's callback interface takes a plain function: it reaches the one Terminal here.
 Terminal *g_terminal = nullptr;
+
+QByteArray historyFile()
+{
+    return QDir::home().filePath(QStringLiteral(".switchboard_cli_history")).toLocal8Bit();
+}
 
 void writeAll(FILE *stream, const QByteArray &bytes)
 {
@@ -45,6 +52,7 @@ void Terminal::start(const QString &prompt)
     m_notifier = new QSocketNotifier(STDIN_FILENO, QSocketNotifier::Read, this);
     if (m_interactive) {
         stifle_history(500);
+        read_history(historyFile().constData()); // absent the first time: fine
         rl_callback_handler_install(m_prompt.constData(), &Terminal::onReadlineLine);
         connect(m_notifier, &QSocketNotifier::activated, this, [] { rl_callback_read_char(); });
     } else {
@@ -61,6 +69,10 @@ void Terminal::stop()
     m_notifier = nullptr;
     if (m_interactive) {
         rl_callback_handler_remove(); // back to the terminal's cooked mode
+        write_history(historyFile().constData());
+        // What was typed includes private messages: the history is for its owner only.
+        QFile::setPermissions(QString::fromLocal8Bit(historyFile()),
+                              QFile::ReadOwner | QFile::WriteOwner);
         writeAll(stdout, QByteArrayLiteral("\n"));
     }
 }
@@ -130,11 +142,13 @@ QString Terminal::readSecretLine(const QString &prompt, bool *ok)
     const bool tty = isatty(STDIN_FILENO);
     termios saved{};
     if (tty) {
-        writeAll(stderr, prompt.toUtf8());
+        // Echo off before the prompt, so nothing typed after it shows; TCSANOW keeps what
+        // was typed ahead (TCSAFLUSH would drop it).
         tcgetattr(STDIN_FILENO, &saved);
         termios quiet = saved;
         quiet.c_lflag &= ~tcflag_t(ECHO);
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        writeAll(stderr, prompt.toUtf8());
     }
     // One byte at a time: whatever follows the password (commands) stays in stdin.
     QByteArray line;
@@ -143,7 +157,7 @@ QString Terminal::readSecretLine(const QString &prompt, bool *ok)
     while ((n = ::read(STDIN_FILENO, &c, 1)) == 1 && c != '\n')
         line.append(c);
     if (tty) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
         writeAll(stderr, QByteArrayLiteral("\n"));
     }
     if (line.endsWith('\r'))

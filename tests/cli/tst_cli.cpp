@@ -3,6 +3,7 @@
 // stdin and a pseudo-terminal reach real WebSocket clients, answers and errors decide the exit
 // status, and a server restart is survived with an exact resume.
 #include "clirunner.h"
+#include "command.h"
 #include "testsupport.h"
 
 #include <QJsonDocument>
@@ -56,7 +57,13 @@ class tst_Cli : public QObject
     Q_OBJECT
 
 private slots:
+    void initTestCase();
+    void cleanupTestCase() { m_shared.reset(); }
+    void parse_data();
+    void parse();
     void execReachesOtherClients();
+    void adminCommandsFromStdin();
+    void autoPing();
     void stdinScriptAndRawFrames();
     void exitStatus_data();
     void exitStatus();
@@ -65,7 +72,71 @@ private slots:
     void eventsPrintedReadably();
     void serverRestartResumes();
     void pseudoTerminal();
+
+private:
+    // For tests that need no fresh server: each uses user ids of its own.
+    std::unique_ptr<TestServer> m_shared;
 };
+
+void tst_Cli::initTestCase()
+{
+    m_shared = std::make_unique<TestServer>(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(m_shared->start(&why), qPrintable(why));
+}
+
+void tst_Cli::parse_data()
+{
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<QString>("frame"); // expected frame without id/idempotency_key, or error
+    QTest::addColumn<QString>("user"); // a name left to resolve
+    QTest::newRow("text") << "text  hello  world" << R"({"content":"hello  world","type":"broadcast"})" << "";
+    QTest::newRow("dm by id") << "dm 7 hi there" << R"({"content":"hi there","to":7,"type":"send"})" << "";
+    QTest::newRow("dm by name") << "dm @bob hi" << R"({"content":"hi","type":"send"})" << "bob";
+    QTest::newRow("say") << "say general a b" << R"({"content":"a b","room_id":"general","type":"room_send"})" << "";
+    QTest::newRow("join") << "join support" << R"({"room_id":"support","type":"room_join"})" << "";
+    QTest::newRow("join bad id") << "join no/pe" << "error:usage: join ROOM" << "";
+    QTest::newRow("notification") << R"(notification @3 title="Build failed" priority=high type=ci nightly broke)"
+                                  << R"({"message":"nightly broke","notification_type":"ci","priority":"high","title":"Build failed","to":3,"type":"notify"})" << "";
+    QTest::newRow("notification everyone") << "notify hello all"
+                                           << R"({"message":"hello all","type":"notify"})" << "";
+    QTest::newRow("notification empty") << "notification" << "error:usage: notification" << "";
+    QTest::newRow("presence note") << "presence away at lunch"
+                                   << R"({"data":{"note":"at lunch"},"status":"away","type":"presence"})" << "";
+    QTest::newRow("presence bad") << "presence sleepy" << "error:usage: presence" << "";
+    QTest::newRow("typing room") << "typing general" << R"({"context":"room:general","is_typing":true,"type":"typing"})" << "";
+    QTest::newRow("typing user off") << "typing @5 off" << R"({"context":"user:5","is_typing":false,"type":"typing"})" << "";
+    QTest::newRow("history") << "history general before=41 limit=20"
+                             << R"({"before":41,"limit":20,"room_id":"general","type":"history"})" << "";
+    QTest::newRow("history with") << "history @9" << R"({"type":"history","with":9})" << "";
+    QTest::newRow("history inbox") << "history inbox after=3" << R"({"after":3,"type":"history"})" << "";
+    QTest::newRow("history bad") << "history general since=3" << "error:history: 'since=3'" << "";
+    QTest::newRow("json") << R"(json {"type":"ping","id":"j"})" << R"({"id":"j","type":"ping"})" << "";
+    QTest::newRow("json bad") << "json [1]" << "error:json: not a JSON object" << "";
+    QTest::newRow("unknown") << "fly away" << "error:unknown command 'fly'" << "";
+}
+
+void tst_Cli::parse()
+{
+    QFETCH(QString, line);
+    QFETCH(QString, frame);
+    QFETCH(QString, user);
+    const auto parsed = Cli::parseCommand(line);
+    if (frame.startsWith(QLatin1StringView("error:"))) {
+        QVERIFY(std::holds_alternative<QString>(parsed));
+        QVERIFY2(std::get<QString>(parsed).startsWith(frame.mid(6)), qPrintable(std::get<QString>(parsed)));
+        return;
+    }
+    if (const QString *error = std::get_if<QString>(&parsed))
+        QFAIL(qPrintable(*error));
+    QJsonObject sent = std::get<Cli::Command>(parsed).frame;
+    QCOMPARE(sent.contains(QStringLiteral("idempotency_key")),
+             sent.value(QStringLiteral("type")) == QStringLiteral("send")
+                     || sent.value(QStringLiteral("type")) == QStringLiteral("room_send"));
+    sent.remove(QStringLiteral("idempotency_key"));
+    QCOMPARE(sent, QJsonDocument::fromJson(frame.toUtf8()).object());
+    QCOMPARE(std::get<Cli::Command>(parsed).userName, user);
+}
 
 void tst_Cli::execReachesOtherClients()
 {
@@ -73,8 +144,8 @@ void tst_Cli::execReachesOtherClients()
     QString why;
     QVERIFY2(server.start(&why), qPrintable(why));
     const qint64 alice = createUser(server, QStringLiteral("alice"), QStringLiteral("alice-pass-1"));
-    const qint64 bob = createUser(server, QStringLiteral("bob"), QStringLiteral("bob-pass-123"));
-    QVERIFY(alice > 0 && bob > 0);
+    const qint64 bob = 2; // token only: known to the server while online
+    QVERIFY(alice > 0);
     auto watcher = std::make_unique<WsClient>();
     QVERIFY(watcher->open(server.wsUrl(QString::fromLatin1(server.token(bob, QStringLiteral("bob"))))));
     QVERIFY(!watcher->waitFor(QStringLiteral("connected")).isEmpty());
@@ -103,27 +174,76 @@ void tst_Cli::execReachesOtherClients()
     QVERIFY2(r.err.contains(QStringLiteral("connected as alice#%1").arg(alice)), qPrintable(r.err));
 }
 
-void tst_Cli::stdinScriptAndRawFrames()
+void tst_Cli::adminCommandsFromStdin()
 {
     TestServer server(QStringLiteral("sqlite"));
     QString why;
     QVERIFY2(server.start(&why), qPrintable(why));
-    auto watcher = connectAs(server, 2);
+    QVERIFY(createUser(server, QStringLiteral("root"), QStringLiteral("root-pass-1"), true) > 0);
+    auto bob = std::make_unique<WsClient>();
+    QVERIFY(bob->open(server.wsUrl(QString::fromLatin1(server.token(2, QStringLiteral("bob"))))));
+    QVERIFY(!bob->waitFor(QStringLiteral("connected")).isEmpty());
+    // The password is the first line, the commands follow it.
+    const CliResult r = runCli(
+            urlArgs(server)
+                    + QStringList{QStringLiteral("--user"), QStringLiteral("root"),
+                                  QStringLiteral("--password-stdin")},
+            "root-pass-1\n"
+            "text hello everyone\n"
+            "notification @bob title=\"Build failed\" priority=high nightly broke\n"
+            "join general\n"
+            "say general one\n"
+            "history general limit=5\n"
+            "leave general\n"
+            "help\n"
+            "quit\n"
+            "ping\n");
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QTRY_COMPARE(contentsOf(*bob, "broadcast"), QStringList{QStringLiteral("hello everyone")});
+    const QJsonObject n = bob->waitFor(QStringLiteral("notification"));
+    const QJsonObject data = n.value(QStringLiteral("data")).toObject();
+    QCOMPARE(str(data, "title"), QStringLiteral("Build failed"));
+    QCOMPARE(str(data, "message"), QStringLiteral("nightly broke"));
+    QCOMPARE(str(data, "priority"), QStringLiteral("high"));
+    QVERIFY2(r.out.contains(QStringLiteral("ok: text to ")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("history of r:general: 1 messages")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("#general root#1 (me): one  (r:general#1)")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("left #general")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("typing ROOM|@USER [off]")), qPrintable(r.out)); // help
+    QVERIFY2(!r.out.contains(QStringLiteral("pong")), qPrintable(r.out)); // after quit: not run
+}
+
+void tst_Cli::autoPing()
+{
+    CliRunner cli;
+    cli.start(QStringList{QStringLiteral("--url"), m_shared->wsUrl().toString(), QStringLiteral("--token"),
+                          QString::fromLatin1(m_shared->token(6)), QStringLiteral("--raw"),
+                          QStringLiteral("--auto-ping"), QStringLiteral("0.2")});
+    QTRY_VERIFY_WITH_TIMEOUT(cli.output().count(QStringLiteral("\"type\":\"pong\"")) >= 3, 15000);
+    cli.closeInput();
+    QVERIFY(cli.waitFinished());
+    QCOMPARE(cli.exitCode(), 0);
+}
+
+void tst_Cli::stdinScriptAndRawFrames()
+{
+    TestServer &server = *m_shared;
+    auto watcher = connectAs(server, 12);
     QVERIFY(watcher);
     // One command a line; `json` sends the frame as typed: canonical with an id (waits for
     // its ack), and seed 000's shape without one.
     const QByteArray script = "ping\n"
-                              "json {\"type\":\"send\",\"to\":2,\"content\":\"raw frame\",\"id\":\"r1\"}\n"
-                              "json {\"message_type\":\"text\",\"data\":{\"content\":\"seed dm\",\"to_user_id\":2}}\n"
-                              "typing @2\n"
+                              "json {\"type\":\"send\",\"to\":12,\"content\":\"raw frame\",\"id\":\"r1\"}\n"
+                              "json {\"message_type\":\"text\",\"data\":{\"content\":\"seed dm\",\"to_user_id\":12}}\n"
+                              "typing @12\n"
                               "# a comment\n"
                               "presence busy in a meeting\n";
-    const CliResult r = runCli(tokenArgs(server, 1, QStringLiteral("carol")), script);
+    const CliResult r = runCli(tokenArgs(server, 11, QStringLiteral("carol")), script);
     QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
     QTRY_COMPARE(contentsOf(*watcher, "message"),
                  (QStringList{QStringLiteral("raw frame"), QStringLiteral("seed dm")}));
     const QJsonObject typing = watcher->waitFor(QStringLiteral("typing"));
-    QCOMPARE(str(typing, "context"), QStringLiteral("user:1"));
+    QCOMPARE(str(typing, "context"), QStringLiteral("user:11"));
     QVERIFY2(r.out.contains(QStringLiteral("ok: typing")), qPrintable(r.out));
     QVERIFY2(r.out.contains(QStringLiteral("ok: presence")), qPrintable(r.out));
 }
@@ -150,11 +270,8 @@ void tst_Cli::exitStatus()
     QFETCH(QString, script);
     QFETCH(int, status);
     QFETCH(QString, message);
-    TestServer server(QStringLiteral("sqlite"));
-    QString why;
-    QVERIFY2(server.start(&why), qPrintable(why));
     const CliResult r =
-            runCli(tokenArgs(server, 3) + QStringList{QStringLiteral("--exec"), script});
+            runCli(tokenArgs(*m_shared, 3) + QStringList{QStringLiteral("--exec"), script});
     QVERIFY2(r.exitCode == status, qPrintable(r.out + r.err));
     QVERIFY2(r.err.contains(message), qPrintable(r.err));
 }
@@ -195,10 +312,7 @@ void tst_Cli::refusedLogin()
 
 void tst_Cli::rawOutputIsJsonLines()
 {
-    TestServer server(QStringLiteral("sqlite"));
-    QString why;
-    QVERIFY2(server.start(&why), qPrintable(why));
-    const CliResult r = runCli(tokenArgs(server, 5)
+    const CliResult r = runCli(tokenArgs(*m_shared, 5)
                                + QStringList{QStringLiteral("--raw"), QStringLiteral("--exec"),
                                              QStringLiteral("ping; rooms")});
     QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
