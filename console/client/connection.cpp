@@ -24,6 +24,20 @@ Connection::Connection(QObject *parent)
         else
             connectSocket();
     });
+    m_welcomeTimer.setSingleShot(true);
+    connect(&m_welcomeTimer, &QTimer::timeout, this, [this] {
+        if (!m_socket || m_welcomed)
+            return;
+        dropSocket();
+        const QString message =
+                QCoreApplication::translate("Connection", "No welcome from %1 within %2 s")
+                        .arg(m_options.url.toDisplayString(QUrl::RemoveQuery))
+                        .arg(double(m_options.connectTimeoutMs) / 1000.0);
+        if (m_options.autoReconnect)
+            scheduleReconnect(message);
+        else
+            giveUp(message);
+    });
     connect(&m_pingTimer, &QTimer::timeout, this, [this] {
         if (m_state == State::Connected)
             send({{QStringLiteral("type"), QStringLiteral("ping")}});
@@ -67,11 +81,11 @@ void Connection::close()
     m_pingTimer.stop();
     if (m_loginReply)
         m_loginReply->abort();
-    const bool hadSocket = m_socket != nullptr;
+    const bool wasConnected = m_state == State::Connected;
     dropSocket();
     setState(State::Disconnected);
-    if (hadSocket)
-        Q_EMIT disconnected(1000, QString());
+    if (wasConnected)
+        Q_EMIT disconnected(QWebSocketProtocol::CloseCodeNormal, QString());
 }
 
 QUrl Connection::httpUrl(const QString &pathAndQuery) const
@@ -97,9 +111,7 @@ QNetworkReply *Connection::rest(const QByteArray &method, const QString &path,
     const QByteArray data = body.isEmpty() && (method == "GET" || method == "DELETE")
             ? QByteArray()
             : QJsonDocument(body).toJson(QJsonDocument::Compact);
-    QNetworkReply *reply = m_network->sendCustomRequest(request, method, data);
-    reply->setParent(nullptr); // the caller owns it
-    return reply;
+    return m_network->sendCustomRequest(request, method, data);
 }
 
 void Connection::login()

@@ -53,7 +53,7 @@ public:
     bool refused() const { return m_authFailed; }
 
     // REST on the same server with the current token (or the API key when no token). The
-    // caller owns the reply (deleteLater it when finished).
+    // reply is a child of this connection; deleteLater() it when finished.
     QNetworkReply *rest(const QByteArray &method, const QString &path,
                         const QJsonObject &body = {});
     // The http(s):// base URL that matches the WebSocket URL.
@@ -92,10 +92,12 @@ private:
     QWebSocket *m_socket = nullptr;
     QTimer m_reconnectTimer;
     QTimer m_pingTimer;
+    QTimer m_welcomeTimer; // an upgrade or welcome that never comes counts as a failure
     QString m_token;
     qint64 m_userId = 0;
     QJsonObject m_welcome;
     StreamTracker m_streams;
+    qint64 m_streamsUser = 0; // whose positions m_streams holds
     QHash<QString, QElapsedTimer> m_pendingPings; // id -> time sent
     quint64 m_nextId = 0;
     int m_attempt = 0; // reconnect attempts since the last welcome

@@ -18,6 +18,7 @@ struct ConnectionOptions
     QString clientName; // optional, sent as ?client=<name> (shown to operators)
     bool autoReconnect = true; // exponential backoff 0.5 s .. 30 s with jitter
     int autoPingMs = 0; // 0 = off; application `ping` every N ms
+    int connectTimeoutMs = 15000; // upgrade + welcome; then it counts as a failed attempt
 };
 
 } // namespace Switchboard::Client

@@ -55,11 +55,16 @@ void Connection::connectSocket()
             &Connection::onSocketError);
     qCDebug(lcClient) << "connecting to" << m_options.url.toDisplayString(QUrl::RemoveQuery);
     socket->open(socketUrl());
+    // Qt 6.4's QWebSocket has no handshake timeout: a server that accepts TCP and never
+    // answers would leave us connecting forever.
+    if (m_options.connectTimeoutMs > 0)
+        m_welcomeTimer.start(m_options.connectTimeoutMs);
 }
 
 void Connection::dropSocket()
 {
     m_pingTimer.stop();
+    m_welcomeTimer.stop();
     m_pendingPings.clear();
     if (!m_socket)
         return;
@@ -97,6 +102,10 @@ void Connection::onTextMessage(const QString &text)
                            .toInteger(m_userId);
         m_welcomed = true;
         m_freshToken = false;
+        m_welcomeTimer.stop();
+        if (m_streamsUser != m_userId) // positions of another account mean nothing here
+            m_streams.clear();
+        m_streamsUser = m_userId;
         m_everConnected = true;
         m_attempt = 0;
         setState(State::Connected);

@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QNetworkReply>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 
 using namespace Switchboard;
@@ -51,6 +52,7 @@ private slots:
     void wrongPasswordDoesNotRetry();
     void refusedTokenDoesNotRetry();
     void serverDownRetries();
+    void silentServerTimesOut();
     void reconnectAfterDropResumes();
     void reopenResumesPastOtherDevice();
     void restOnSameServer();
@@ -185,6 +187,28 @@ void tst_Connection::serverDownRetries()
     QCOMPARE(c.state(), Connection::State::Reconnecting);
     c.close();
     QCOMPARE(c.state(), Connection::State::Disconnected);
+}
+
+void tst_Connection::silentServerTimesOut()
+{
+    // Accepts TCP, never upgrades: the attempt must fail by itself and be retried.
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+    Connection c;
+    ConnectionOptions o;
+    o.url = QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(silent.serverPort()));
+    o.token = QStringLiteral("irrelevant");
+    o.connectTimeoutMs = 300;
+    c.setOptions(o);
+    QSignalSpy failed(&c, &Connection::failed);
+    QSignalSpy retries(&c, &Connection::reconnectScheduled);
+    c.open();
+    QTRY_COMPARE_WITH_TIMEOUT(retries.size(), 1, 10000);
+    QCOMPARE(failed.size(), 1);
+    QVERIFY2(failed.at(0).at(0).toString().contains(QLatin1StringView("No welcome")),
+             qPrintable(failed.at(0).at(0).toString()));
+    QCOMPARE(c.state(), Connection::State::Reconnecting);
+    c.close();
 }
 
 void tst_Connection::reconnectAfterDropResumes()
