@@ -134,6 +134,8 @@ void Worker::onReadable(Conn &c, std::uint64_t now)
     for (;;) {
         const ssize_t n = ::recv(c.fd, buf, size, 0);
         if (n > 0) {
+            // Receipt time per recv(): frames read later in a busy iteration are not stamped early.
+            now = ProcStats::nowNs();
             if (c.state == State::Upgrading || c.state == State::Rejected) {
                 c.in.append(buf, std::size_t(n));
                 onUpgradeBytes(c, now);

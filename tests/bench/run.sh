@@ -109,9 +109,9 @@ L() {
     echo "  $label $layout: $* -> ${line:-no result}" >&2
     [[ -n $line ]] || line='{"error":"no result"}'
     while IFS= read -r l; do
-        jq -c --arg label "$label" --arg layout "$layout" --arg args "$*" --arg at "$(date -u +%FT%TZ)" \
+        jq -c --arg lbl "$label" --arg layout "$layout" --arg args "$*" --arg at "$(date -u +%FT%TZ)" \
             --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
-            '{"label":$label, "layout":$layout, "args":$args, "at":$at, "loadavg":$load, "result":.}' <<< "$l" >> "$OUT/native.jsonl"
+            '{"label":$lbl, "layout":$layout, "args":$args, "at":$at, "loadavg":$load, "result":.}' <<< "$l" >> "$OUT/native.jsonl"
     done <<< "$line"
     LAST=$line
 }

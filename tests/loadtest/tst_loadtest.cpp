@@ -125,7 +125,11 @@ Run tst_LoadTest::loadtest(const QStringList &args, const QByteArray &secret, bo
             rlimit rl{64, 64};
             setrlimit(RLIMIT_NOFILE, &rl);
         });
-    p.start(QStringLiteral(LOADTEST_PATH), args);
+    // Generous limits: on a loaded machine (parallel ctest, sanitizers) deliveries may lag, and
+    // the tool stops waiting for them only after --drain seconds.
+    p.start(QStringLiteral(LOADTEST_PATH),
+            args + QStringList{QStringLiteral("--drain"), QStringLiteral("30"),
+                               QStringLiteral("--connect-timeout"), QStringLiteral("60")});
     Run r;
     if (!p.waitForStarted() || !p.waitForFinished(120000)) {
         p.kill();
