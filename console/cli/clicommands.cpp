@@ -124,7 +124,7 @@ void CliSession::send(Command command)
         id = idOf(command.frame.value(QLatin1StringView("id")));
         m_connection.sendText(command.raw);
         if (!id.isEmpty()) { // its answer carries the id
-            m_pending.insert(id, Pending{command, {}, false, false});
+            m_pending.insert(id, Pending {command, {}, false, false});
             armTimeout();
             return;
         }
@@ -134,12 +134,13 @@ void CliSession::send(Command command)
         id = m_connection.send(command.frame);
         command.frame.insert(QStringLiteral("id"), id); // the same id if it is sent again
     }
-    m_pending.insert(id, Pending{command, {}, false, command.kind != Command::Kind::Frame});
+    m_pending.insert(id, Pending {command, {}, false, command.kind != Command::Kind::Frame});
     if (command.kind != Command::Kind::Frame) {
         // No answer when it works: the pong to a ping sent right behind it says it went
         // through (the server handles a connection's frames in order).
-        const QString barrier = m_connection.send({{QStringLiteral("type"), QStringLiteral("ping")}});
-        m_pending.insert(barrier, Pending{command, id, false, false});
+        const QString barrier
+            = m_connection.send({{QStringLiteral("type"), QStringLiteral("ping")}});
+        m_pending.insert(barrier, Pending {command, id, false, false});
     }
     armTimeout();
 }
@@ -180,11 +181,11 @@ bool CliSession::handleAnswer(const QJsonObject &event)
         QString line = QStringLiteral("ok: %1").arg(pending.command.name);
         if (event.contains(QLatin1StringView("seq")))
             line += QStringLiteral(" stored as %1#%2")
-                            .arg(event.value(QLatin1StringView("stream")).toString())
-                            .arg(event.value(QLatin1StringView("seq")).toInteger());
+                        .arg(event.value(QLatin1StringView("stream")).toString())
+                        .arg(event.value(QLatin1StringView("seq")).toInteger());
         if (event.contains(QLatin1StringView("recipients")))
             line += QStringLiteral(" to %1 connections")
-                            .arg(event.value(QLatin1StringView("recipients")).toInteger());
+                        .arg(event.value(QLatin1StringView("recipients")).toInteger());
         if (event.value(QLatin1StringView("duplicate")).toBool())
             line += QStringLiteral(" (already stored: a retry)");
         print(line);
@@ -228,7 +229,7 @@ void CliSession::resendAfterReconnect()
         return;
     print(QStringLiteral("error: the connection broke before '%1' was answered; it may or may "
                          "not have taken effect")
-                  .arg(lost.join(QStringLiteral("', '"))),
+              .arg(lost.join(QStringLiteral("', '"))),
           true);
     noteFailure(Exit::CONNECTION);
     if (m_script) {
@@ -261,9 +262,10 @@ void CliSession::onTimeout()
     for (const Pending &p : std::as_const(m_pending))
         waiting << p.command.name;
     waiting.removeDuplicates();
-    fail(Exit::TIMEOUT, QStringLiteral("no answer to '%1' within %2 s")
-                                .arg(waiting.join(QStringLiteral("', '")))
-                                .arg(seconds));
+    fail(Exit::TIMEOUT,
+         QStringLiteral("no answer to '%1' within %2 s")
+             .arg(waiting.join(QStringLiteral("', '")))
+             .arg(seconds));
 }
 
 void CliSession::resolveUser(const QString &name, std::function<void(qint64, QString)> done)
@@ -290,10 +292,11 @@ void CliSession::resolveUser(const QString &name, std::function<void(qint64, QSt
     };
     lookup(QStringLiteral("/api/v1/users"), [lookup, name, done] {
         lookup(QStringLiteral("/api/v1/online?limit=10000"), [name, done] {
-            done(0, QStringLiteral("unknown user '%1': give the numeric id (names resolve for "
-                                   "users seen in events, online users, or all users with an "
-                                   "admin token)")
-                            .arg(name));
+            done(0,
+                 QStringLiteral("unknown user '%1': give the numeric id (names resolve for "
+                                "users seen in events, online users, or all users with an "
+                                "admin token)")
+                     .arg(name));
         });
     });
 }

@@ -12,8 +12,8 @@ bool parseCliOptions(const QStringList &arguments, CliOptions *out, QString *err
 {
     QCommandLineParser p;
     p.setApplicationDescription(
-            QStringLiteral("Terminal client for Switchboard: connect, send and watch events.\n\n")
-            + helpText());
+        QStringLiteral("Terminal client for Switchboard: connect, send and watch events.\n\n")
+        + helpText());
     p.addHelpOption();
     p.addVersionOption();
     const QCommandLineOption url(QStringLiteral("url"),
@@ -24,8 +24,8 @@ bool parseCliOptions(const QStringList &arguments, CliOptions *out, QString *err
                                   QStringLiteral("Log in as NAME (with --password-stdin)."),
                                   QStringLiteral("NAME"));
     const QCommandLineOption passwordStdin(
-            QStringLiteral("password-stdin"),
-            QStringLiteral("Read the password from the first line of standard input."));
+        QStringLiteral("password-stdin"),
+        QStringLiteral("Read the password from the first line of standard input."));
     const QCommandLineOption token(QStringLiteral("token"),
                                    QStringLiteral("A ready JWT (default $SWITCHBOARD_TOKEN)."),
                                    QStringLiteral("T"));
@@ -68,19 +68,19 @@ bool parseCliOptions(const QStringList &arguments, CliOptions *out, QString *err
 
     if (!p.positionalArguments().isEmpty()) {
         *error = QStringLiteral("unexpected argument '%1' (commands go in --exec or stdin)")
-                         .arg(p.positionalArguments().constFirst());
+                     .arg(p.positionalArguments().constFirst());
         return false;
     }
     Client::ConnectionOptions &c = out->connection;
-    const QString urlText = p.isSet(url) ? p.value(url)
-            : qEnvironmentVariableIsEmpty("SWITCHBOARD_URL")
-            ? QStringLiteral("ws://127.0.0.1:8000/ws")
-            : qEnvironmentVariable("SWITCHBOARD_URL");
+    const QString urlText = p.isSet(url)                 ? p.value(url)
+        : qEnvironmentVariableIsEmpty("SWITCHBOARD_URL") ? QStringLiteral("ws://127.0.0.1:8000/ws")
+                                                         : qEnvironmentVariable("SWITCHBOARD_URL");
     c.url = QUrl(urlText, QUrl::StrictMode);
     if (!c.url.isValid()
         || (c.url.scheme() != QLatin1StringView("ws") && c.url.scheme() != QLatin1StringView("wss"))
         || c.url.host().isEmpty()) {
-        *error = QStringLiteral("--url must be ws://HOST:PORT/ws or wss://..., not '%1'").arg(urlText);
+        *error
+            = QStringLiteral("--url must be ws://HOST:PORT/ws or wss://..., not '%1'").arg(urlText);
         return false;
     }
     c.username = p.value(user);

@@ -12,7 +12,9 @@ namespace Switchboard::Cli {
 using Client::Connection;
 
 CliSession::CliSession(const CliOptions &options, Terminal *terminal, QObject *parent)
-    : QObject(parent), m_options(options), m_terminal(terminal)
+    : QObject(parent)
+    , m_options(options)
+    , m_terminal(terminal)
 {
     m_script = !terminal->interactive() || options.hasExec;
     m_connection.setOptions(options.connection);
@@ -32,13 +34,13 @@ CliSession::CliSession(const CliOptions &options, Terminal *terminal, QObject *p
         if (m_finished)
             return;
         status(QStringLiteral("disconnected (close %1%2)")
-                       .arg(code)
-                       .arg(why.isEmpty() ? QString() : QStringLiteral(": ") + why));
+                   .arg(code)
+                   .arg(why.isEmpty() ? QString() : QStringLiteral(": ") + why));
     });
     connect(&m_connection, &Connection::reconnectScheduled, this, [this](int attempt, int ms) {
         status(QStringLiteral("reconnecting in %1 s (attempt %2)")
-                       .arg(double(ms) / 1000.0, 0, 'f', 1)
-                       .arg(attempt));
+                   .arg(double(ms) / 1000.0, 0, 'f', 1)
+                   .arg(attempt));
     });
     connect(terminal, &Terminal::lineEntered, this, &CliSession::onLine);
     connect(terminal, &Terminal::endOfInput, this, [this] {
@@ -60,7 +62,7 @@ void CliSession::start()
         m_terminal->start(QStringLiteral("switchboard> "));
     }
     status(QStringLiteral("connecting to %1")
-                   .arg(m_options.connection.url.toDisplayString(QUrl::RemoveQuery)));
+               .arg(m_options.connection.url.toDisplayString(QUrl::RemoveQuery)));
     if (m_script)
         armTimeout();
     m_connection.open();
@@ -86,13 +88,13 @@ void CliSession::onConnected(const QJsonObject &welcome)
     if (m_reconnected) {
         const QString positions = Protocol::formatStreamPositions(m_connection.positions());
         status(QStringLiteral("reconnected; resuming from %1")
-                       .arg(positions.isEmpty() ? QStringLiteral("the stored cursors") : positions));
+                   .arg(positions.isEmpty() ? QStringLiteral("the stored cursors") : positions));
         resendAfterReconnect();
     } else {
         status(QStringLiteral("connected as %1#%2, %3 online")
-                       .arg(user.value(QLatin1StringView("name")).toString())
-                       .arg(m_connection.userId())
-                       .arg(welcome.value(QLatin1StringView("online_count")).toInteger()));
+                   .arg(user.value(QLatin1StringView("name")).toString())
+                   .arg(m_connection.userId())
+                   .arg(welcome.value(QLatin1StringView("online_count")).toInteger()));
     }
     runNext();
 }
@@ -110,13 +112,13 @@ void CliSession::onSyncComplete(const QJsonObject &sync)
     }
     const QString what = m_reconnected ? QStringLiteral("resumed") : QStringLiteral("in sync");
     const QString missed = QStringLiteral("%1 missed message%2 replayed")
-                                   .arg(m_replayed)
-                                   .arg(m_replayed == 1 ? QString() : QStringLiteral("s"));
+                               .arg(m_replayed)
+                               .arg(m_replayed == 1 ? QString() : QStringLiteral("s"));
     if (gaps.isEmpty())
         status(QStringLiteral("%1: %2; gap recovered").arg(what, missed));
     else
         status(QStringLiteral("%1: %2; NOT recovered: %3 (reload with history)")
-                       .arg(what, missed, gaps.join(QStringLiteral(", "))));
+                   .arg(what, missed, gaps.join(QStringLiteral(", "))));
     m_reconnected = false;
 }
 

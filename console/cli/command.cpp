@@ -71,13 +71,13 @@ Result parseNotification(QString rest)
         if (!putUser(&c, takeWord(&rest), QStringLiteral("to")))
             return QStringLiteral("notification: a user after '@'");
     }
-    static const QHash<QString, QString> keys{{QStringLiteral("title"), QStringLiteral("title")},
-                                              {QStringLiteral("type"),
-                                               QStringLiteral("notification_type")},
-                                              {QStringLiteral("priority"),
-                                               QStringLiteral("priority")},
-                                              {QStringLiteral("link"), QStringLiteral("link")}};
-    forever {
+    static const QHash<QString, QString> keys {
+        {QStringLiteral("title"), QStringLiteral("title")},
+        {QStringLiteral("type"), QStringLiteral("notification_type")},
+        {QStringLiteral("priority"), QStringLiteral("priority")},
+        {QStringLiteral("link"), QStringLiteral("link")}};
+    forever
+    {
         const qsizetype eq = rest.indexOf(QLatin1Char('='));
         const qsizetype space = rest.indexOf(QLatin1Char(' '));
         if (eq <= 0 || (space >= 0 && space < eq) || !keys.contains(rest.left(eq)))
@@ -158,7 +158,7 @@ Result parseCommand(const QString &line)
 {
     QString rest = line.trimmed();
     if (rest.isEmpty() || rest.startsWith(QLatin1Char('#')))
-        return Command{};
+        return Command {};
     const QString word = takeWord(&rest);
     const QString name = word.toLower();
     const auto need = [&](bool ok, const char *usage) -> std::optional<QString> {
@@ -227,12 +227,13 @@ Result parseCommand(const QString &line)
     }
     if (name == QLatin1StringView("presence")) {
         const QString status = takeWord(&rest);
-        if (auto e = need(Protocol::validPresenceStatus(status), "presence online|away|busy|offline [NOTE]"))
+        if (auto e = need(Protocol::validPresenceStatus(status),
+                          "presence online|away|busy|offline [NOTE]"))
             return *e;
-        QJsonObject frame{{QStringLiteral("type"), QStringLiteral("presence")},
-                          {QStringLiteral("status"), status}};
+        QJsonObject frame {{QStringLiteral("type"), QStringLiteral("presence")},
+                           {QStringLiteral("status"), status}};
         if (!rest.isEmpty())
-            frame.insert(QStringLiteral("data"), QJsonObject{{QStringLiteral("note"), rest}});
+            frame.insert(QStringLiteral("data"), QJsonObject {{QStringLiteral("note"), rest}});
         return frameCommand(name, frame, true);
     }
     if (name == QLatin1StringView("notification") || name == QLatin1StringView("notify"))
@@ -282,21 +283,21 @@ QStringList splitScript(const QString &script)
 QString helpText()
 {
     return QStringLiteral(
-            "Commands (USER is a numeric id or a user name, ROOM a room id):\n"
-            "  text MESSAGE              broadcast to everyone (admins, or allow_user_broadcast)\n"
-            "  dm USER MESSAGE           a direct message (stored, acknowledged)\n"
-            "  join ROOM | leave ROOM    join or leave a room\n"
-            "  rooms                     list the rooms you can see\n"
-            "  say ROOM MESSAGE          post to a room\n"
-            "  ping                      application ping; prints the round-trip time\n"
-            "  notification [@USER] [title=T] [type=T] [priority=P] [link=URL] MESSAGE\n"
-            "                            a notification to USER, or to everyone (admins)\n"
-            "  presence online|away|busy|offline [NOTE]\n"
-            "  typing ROOM|@USER [off]   typing indicator on (or off)\n"
-            "  history ROOM|@USER|inbox [before=N] [after=N] [limit=N]\n"
-            "  json {...}                send any frame as typed\n"
-            "  help                      this text\n"
-            "  quit                      leave (also Ctrl-D)");
+        "Commands (USER is a numeric id or a user name, ROOM a room id):\n"
+        "  text MESSAGE              broadcast to everyone (admins, or allow_user_broadcast)\n"
+        "  dm USER MESSAGE           a direct message (stored, acknowledged)\n"
+        "  join ROOM | leave ROOM    join or leave a room\n"
+        "  rooms                     list the rooms you can see\n"
+        "  say ROOM MESSAGE          post to a room\n"
+        "  ping                      application ping; prints the round-trip time\n"
+        "  notification [@USER] [title=T] [type=T] [priority=P] [link=URL] MESSAGE\n"
+        "                            a notification to USER, or to everyone (admins)\n"
+        "  presence online|away|busy|offline [NOTE]\n"
+        "  typing ROOM|@USER [off]   typing indicator on (or off)\n"
+        "  history ROOM|@USER|inbox [before=N] [after=N] [limit=N]\n"
+        "  json {...}                send any frame as typed\n"
+        "  help                      this text\n"
+        "  quit                      leave (also Ctrl-D)");
 }
 
 } // namespace Switchboard::Cli

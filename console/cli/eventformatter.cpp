@@ -41,9 +41,9 @@ QString roomLine(const QJsonObject &room)
     if (!s(room, "name").isEmpty() && s(room, "name") != s(room, "room_id"))
         line += QStringLiteral(" (%1)").arg(s(room, "name"));
     line += QStringLiteral("  %1 members, %2 online, %3 messages")
-                    .arg(n(room, "members"))
-                    .arg(n(room, "online_members"))
-                    .arg(n(room, "messages"));
+                .arg(n(room, "members"))
+                .arg(n(room, "online_members"))
+                .arg(n(room, "messages"));
     if (room.value(QLatin1StringView("private")).toBool())
         line += QStringLiteral(", private");
     if (s(room, "post_policy") != QLatin1StringView("members") && !s(room, "post_policy").isEmpty())
@@ -102,15 +102,15 @@ QString EventFormatter::message(const QJsonObject &e, bool withTime) const
     const QString type = s(e, "type");
     const QString t = withTime ? QStringLiteral("[%1] ").arg(time(e)) : QString();
     const QString seq = e.contains(QLatin1StringView("seq"))
-            ? QStringLiteral("  (%1#%2)").arg(s(e, "stream")).arg(n(e, "seq"))
-            : QString();
+        ? QStringLiteral("  (%1#%2)").arg(s(e, "stream")).arg(n(e, "seq"))
+        : QString();
     if (type == QLatin1StringView("message")) {
         return QStringLiteral("%1%2 -> %3: %4%5")
-                .arg(t, who(n(e, "from"), s(e, "from_name")), who(n(e, "to")), body(e), seq);
+            .arg(t, who(n(e, "from"), s(e, "from_name")), who(n(e, "to")), body(e), seq);
     }
     if (type == QLatin1StringView("room_message")) {
         return QStringLiteral("%1#%2 %3: %4%5")
-                .arg(t, s(e, "room_id"), who(n(e, "from"), s(e, "from_name")), body(e), seq);
+            .arg(t, s(e, "room_id"), who(n(e, "from"), s(e, "from_name")), body(e), seq);
     }
     if (type == QLatin1StringView("notification")) {
         const QJsonObject d = e.value(QLatin1StringView("data")).toObject();
@@ -131,7 +131,7 @@ QString EventFormatter::message(const QJsonObject &e, bool withTime) const
         return QStringLiteral("%1* system: %2%3").arg(t, body(e), seq);
     if (type == QLatin1StringView("broadcast")) {
         return QStringLiteral("%1* broadcast from %2: %3")
-                .arg(t, who(n(e, "from"), s(e, "from_name")), body(e));
+            .arg(t, who(n(e, "from"), s(e, "from_name")), body(e));
     }
     return QString();
 }
@@ -151,42 +151,41 @@ QString EventFormatter::format(const QJsonObject &e) const
         const QJsonObject data = e.value(QLatin1StringView("data")).toObject();
         if (!data.isEmpty())
             line += QLatin1Char(' ')
-                    + QString::fromUtf8(QJsonDocument(data).toJson(QJsonDocument::Compact));
+                + QString::fromUtf8(QJsonDocument(data).toJson(QJsonDocument::Compact));
         return line;
     }
     if (type == QLatin1StringView("typing")) {
         const QString where = e.contains(QLatin1StringView("room_id"))
-                ? QStringLiteral(" in #%1").arg(s(e, "room_id"))
-                : QStringLiteral(" to you");
+            ? QStringLiteral(" in #%1").arg(s(e, "room_id"))
+            : QStringLiteral(" to you");
         return e.value(QLatin1StringView("is_typing")).toBool(true)
-                ? QStringLiteral("%1... %2 is typing%3").arg(t, user, where)
-                : QStringLiteral("%1... %2 stopped typing%3").arg(t, user, where);
+            ? QStringLiteral("%1... %2 is typing%3").arg(t, user, where)
+            : QStringLiteral("%1... %2 stopped typing%3").arg(t, user, where);
     }
     if (type == QLatin1StringView("user_joined") || type == QLatin1StringView("user_left")) {
         return QStringLiteral("%1#%2: %3 %4 (%5 members)")
-                .arg(t, s(e, "room_id"), user,
-                     type == QLatin1StringView("user_joined") ? QStringLiteral("joined")
-                                                              : QStringLiteral("left"))
-                .arg(n(e, "members"));
+            .arg(t, s(e, "room_id"), user,
+                 type == QLatin1StringView("user_joined") ? QStringLiteral("joined")
+                                                          : QStringLiteral("left"))
+            .arg(n(e, "members"));
     }
     if (type == QLatin1StringView("room_joined") || type == QLatin1StringView("room_left")) {
         const QJsonObject room = e.value(QLatin1StringView("room")).toObject();
         return QStringLiteral("%1%2 #%3 (%4 members)")
-                .arg(t,
-                     type == QLatin1StringView("room_joined") ? QStringLiteral("joined")
-                                                              : QStringLiteral("left"),
-                     s(e, "room_id"))
-                .arg(n(room, "members"));
+            .arg(t,
+                 type == QLatin1StringView("room_joined") ? QStringLiteral("joined")
+                                                          : QStringLiteral("left"),
+                 s(e, "room_id"))
+            .arg(n(room, "members"));
     }
     if (type == QLatin1StringView("room_deleted"))
         return QStringLiteral("%1#%2 was deleted").arg(t, s(e, "room_id"));
     if (type == QLatin1StringView("room_invited")) {
-        return QStringLiteral("%1%2 invited you to #%3")
-                .arg(t, who(n(e, "by")), s(e, "room_id"));
+        return QStringLiteral("%1%2 invited you to #%3").arg(t, who(n(e, "by")), s(e, "room_id"));
     }
     if (type == QLatin1StringView("rooms")) {
         const QJsonArray rooms = e.value(QLatin1StringView("rooms")).toArray();
-        QStringList lines{QStringLiteral("%1 rooms:").arg(rooms.size())};
+        QStringList lines {QStringLiteral("%1 rooms:").arg(rooms.size())};
         for (const QJsonValue &r : rooms)
             lines << roomLine(r.toObject());
         return lines.join(QLatin1Char('\n'));
@@ -195,34 +194,36 @@ QString EventFormatter::format(const QJsonObject &e) const
         return QStringLiteral("room:\n") + roomLine(e.value(QLatin1StringView("room")).toObject());
     if (type == QLatin1StringView("history")) {
         const QJsonArray messages = e.value(QLatin1StringView("messages")).toArray();
-        QStringList lines{QStringLiteral("history of %1: %2 messages%3")
-                                  .arg(s(e, "stream"))
-                                  .arg(messages.size())
-                                  .arg(e.value(QLatin1StringView("has_more")).toBool()
-                                               ? QStringLiteral(" (more before)")
-                                               : QString())};
+        QStringList lines {QStringLiteral("history of %1: %2 messages%3")
+                               .arg(s(e, "stream"))
+                               .arg(messages.size())
+                               .arg(e.value(QLatin1StringView("has_more")).toBool()
+                                        ? QStringLiteral(" (more before)")
+                                        : QString())};
         for (const QJsonValue &m : messages)
             lines << QStringLiteral("  ") + message(m.toObject());
         return lines.join(QLatin1Char('\n'));
     }
     if (type == QLatin1StringView("presence_list")) {
-        QStringList lines{QStringLiteral("presence:")};
+        QStringList lines {QStringLiteral("presence:")};
         for (const QJsonValue &u : e.value(QLatin1StringView("users")).toArray()) {
             const QJsonObject o = u.toObject();
             lines << QStringLiteral("  %1 %2 (%3 connections)")
-                             .arg(who(n(o, "user_id")), s(o, "status"))
-                             .arg(n(o, "connections_count"));
+                         .arg(who(n(o, "user_id")), s(o, "status"))
+                         .arg(n(o, "connections_count"));
         }
         return lines.join(QLatin1Char('\n'));
     }
     if (type == QLatin1StringView("error")) {
         return QStringLiteral("%1error %2: %3%4")
-                .arg(t, s(e, "code"), s(e, "message"),
-                     s(e, "id").isEmpty() ? QString() : QStringLiteral(" (command %1)").arg(s(e, "id")));
+            .arg(t, s(e, "code"), s(e, "message"),
+                 s(e, "id").isEmpty() ? QString()
+                                      : QStringLiteral(" (command %1)").arg(s(e, "id")));
     }
     if (type == QLatin1StringView("token_expiring"))
-        return QStringLiteral("%1token expires at %2").arg(t).arg(
-                QDateTime::fromSecsSinceEpoch(n(e, "expires_at")).toString(Qt::ISODate));
+        return QStringLiteral("%1token expires at %2")
+            .arg(t)
+            .arg(QDateTime::fromSecsSinceEpoch(n(e, "expires_at")).toString(Qt::ISODate));
     if (type == QLatin1StringView("room_message") || type == QLatin1StringView("pong")
         || type == QLatin1StringView("ack") || type == QLatin1StringView("connected")
         || type == QLatin1StringView("sync_complete"))

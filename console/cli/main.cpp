@@ -36,8 +36,9 @@ int main(int argc, char *argv[])
     const bool interactive = !options.hasExec && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     Terminal terminal(interactive);
     CliSession session(options, &terminal);
-    QObject::connect(&session, &CliSession::finished, &app,
-                     [](int status) { QCoreApplication::exit(status); }, Qt::QueuedConnection);
+    QObject::connect(
+        &session, &CliSession::finished, &app, [](int status) { QCoreApplication::exit(status); },
+        Qt::QueuedConnection);
     session.start();
     return app.exec();
 }

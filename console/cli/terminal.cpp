@@ -31,7 +31,9 @@ void writeAll(FILE *stream, const QByteArray &bytes)
 
 } // namespace
 
-Terminal::Terminal(bool interactive, QObject *parent) : QObject(parent), m_interactive(interactive)
+Terminal::Terminal(bool interactive, QObject *parent)
+    : QObject(parent)
+    , m_interactive(interactive)
 {
     g_terminal = this;
 }
@@ -140,7 +142,7 @@ void Terminal::print(const QString &text, bool error)
 QString Terminal::readSecretLine(const QString &prompt, bool *ok)
 {
     const bool tty = isatty(STDIN_FILENO);
-    termios saved{};
+    termios saved {};
     if (tty) {
         // Echo off before the prompt, so nothing typed after it shows; TCSANOW keeps what
         // was typed ahead (TCSAFLUSH would drop it).

@@ -15,7 +15,8 @@
 namespace Switchboard::Client {
 
 Connection::Connection(QObject *parent)
-    : QObject(parent), m_network(new QNetworkAccessManager(this))
+    : QObject(parent)
+    , m_network(new QNetworkAccessManager(this))
 {
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
@@ -29,10 +30,10 @@ Connection::Connection(QObject *parent)
         if (!m_socket || m_welcomed)
             return;
         dropSocket();
-        const QString message =
-                QCoreApplication::translate("Connection", "No welcome from %1 within %2 s")
-                        .arg(m_options.url.toDisplayString(QUrl::RemoveQuery))
-                        .arg(double(m_options.connectTimeoutMs) / 1000.0);
+        const QString message
+            = QCoreApplication::translate("Connection", "No welcome from %1 within %2 s")
+                  .arg(m_options.url.toDisplayString(QUrl::RemoveQuery))
+                  .arg(double(m_options.connectTimeoutMs) / 1000.0);
         if (m_options.autoReconnect)
             scheduleReconnect(message);
         else
@@ -92,7 +93,7 @@ QUrl Connection::httpUrl(const QString &pathAndQuery) const
 {
     QUrl url = m_options.url;
     url.setScheme(url.scheme() == QLatin1StringView("wss") ? QStringLiteral("https")
-                                                            : QStringLiteral("http"));
+                                                           : QStringLiteral("http"));
     const qsizetype q = pathAndQuery.indexOf(QLatin1Char('?'));
     url.setPath(q < 0 ? pathAndQuery : pathAndQuery.left(q));
     url.setQuery(q < 0 ? QString() : pathAndQuery.mid(q + 1));
@@ -109,8 +110,8 @@ QNetworkReply *Connection::rest(const QByteArray &method, const QString &path,
     if (!credential.isEmpty())
         request.setRawHeader("Authorization", "Bearer " + credential.toUtf8());
     const QByteArray data = body.isEmpty() && (method == "GET" || method == "DELETE")
-            ? QByteArray()
-            : QJsonDocument(body).toJson(QJsonDocument::Compact);
+        ? QByteArray()
+        : QJsonDocument(body).toJson(QJsonDocument::Compact);
     return m_network->sendCustomRequest(request, method, data);
 }
 
@@ -119,8 +120,8 @@ void Connection::login()
     setState(m_everConnected ? State::Reconnecting : State::LoggingIn);
     QNetworkRequest request(httpUrl(QStringLiteral("/api/v1/users/login")));
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    const QJsonObject body{{QStringLiteral("username"), m_options.username},
-                           {QStringLiteral("password"), m_options.password}};
+    const QJsonObject body {{QStringLiteral("username"), m_options.username},
+                            {QStringLiteral("password"), m_options.password}};
     QNetworkReply *reply = m_network->post(request, QJsonDocument(body).toJson());
     m_loginReply = reply;
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
@@ -141,19 +142,19 @@ void Connection::login()
             // The server answered: a wrong password or a disabled account is not going to
             // change by retrying.
             const QString why = json.value(QLatin1StringView("error"))
-                                        .toObject()
-                                        .value(QLatin1StringView("message"))
-                                        .toString();
+                                    .toObject()
+                                    .value(QLatin1StringView("message"))
+                                    .toString();
             m_authFailed = true;
             giveUp(QCoreApplication::translate("Connection", "Login refused for %1 (HTTP %2): %3")
-                           .arg(m_options.username)
-                           .arg(status)
-                           .arg(why.isEmpty() ? reply->errorString() : why));
+                       .arg(m_options.username)
+                       .arg(status)
+                       .arg(why.isEmpty() ? reply->errorString() : why));
             return;
         }
-        const QString message =
-                QCoreApplication::translate("Connection", "Cannot reach the server at %1: %2")
-                        .arg(httpUrl(QString()).toDisplayString(), reply->errorString());
+        const QString message
+            = QCoreApplication::translate("Connection", "Cannot reach the server at %1: %2")
+                  .arg(httpUrl(QString()).toDisplayString(), reply->errorString());
         if (!m_options.autoReconnect) {
             giveUp(message);
             return;
@@ -197,8 +198,7 @@ void Connection::noteSent(const QJsonObject &frame)
 {
     // Pings are timed from here to their pong; seed 000's `message_type: ping` too.
     const bool ping = frame.value(QLatin1StringView("type")).toString() == QLatin1StringView("ping")
-            || frame.value(QLatin1StringView("message_type")).toString()
-                    == QLatin1StringView("ping");
+        || frame.value(QLatin1StringView("message_type")).toString() == QLatin1StringView("ping");
     const QJsonValue id = frame.value(QLatin1StringView("id"));
     if (!ping || id.isUndefined() || id.isNull())
         return;

@@ -97,9 +97,9 @@ void Connection::onTextMessage(const QString &text)
     if (type == ServerType::CONNECTED) {
         m_welcome = event;
         m_userId = event.value(QLatin1StringView("user"))
-                           .toObject()
-                           .value(QLatin1StringView("id"))
-                           .toInteger(m_userId);
+                       .toObject()
+                       .value(QLatin1StringView("id"))
+                       .toInteger(m_userId);
         m_welcomed = true;
         m_freshToken = false;
         m_welcomeTimer.stop();
@@ -114,8 +114,8 @@ void Connection::onTextMessage(const QString &text)
         Q_EMIT connected(event);
     } else if (type == ServerType::PONG) {
         const QJsonValue idValue = event.value(QLatin1StringView("id"));
-        const QString id = idValue.isString() ? idValue.toString()
-                                              : QString::number(idValue.toInteger());
+        const QString id
+            = idValue.isString() ? idValue.toString() : QString::number(idValue.toInteger());
         const auto it = m_pendingPings.constFind(id);
         if (it != m_pendingPings.cend()) {
             const double rtt = double(it->nsecsElapsed()) / 1e6;
@@ -152,13 +152,12 @@ void Connection::onSocketError()
             return;
         }
         m_authFailed = true;
-        giveUp(QCoreApplication::translate("Connection", "The server refused the token: %1")
-                       .arg(why));
+        giveUp(
+            QCoreApplication::translate("Connection", "The server refused the token: %1").arg(why));
         return;
     }
-    const QString message =
-            QCoreApplication::translate("Connection", "Cannot connect to %1: %2")
-                    .arg(m_options.url.toDisplayString(QUrl::RemoveQuery), why);
+    const QString message = QCoreApplication::translate("Connection", "Cannot connect to %1: %2")
+                                .arg(m_options.url.toDisplayString(QUrl::RemoveQuery), why);
     if (!m_options.autoReconnect) {
         giveUp(message);
         return;
@@ -187,31 +186,31 @@ void Connection::onSocketDisconnected()
         }
         m_authFailed = true;
         giveUp(QCoreApplication::translate("Connection", "The token expired (close %1): %2")
-                       .arg(code)
-                       .arg(reason));
+                   .arg(code)
+                   .arg(reason));
         return;
     case CloseCode::UNAUTHORIZED:
     case CloseCode::FORBIDDEN:
         m_authFailed = true;
         giveUp(QCoreApplication::translate("Connection",
                                            "The server refused the credentials (close %1): %2")
-                       .arg(code)
-                       .arg(reason));
+                   .arg(code)
+                   .arg(reason));
         return;
     case CloseCode::KICKED:
         // Reconnecting at once would undo what the operator did.
-        giveUp(QCoreApplication::translate("Connection",
-                                           "Disconnected by an operator (close %1): %2")
-                       .arg(code)
-                       .arg(reason));
+        giveUp(
+            QCoreApplication::translate("Connection", "Disconnected by an operator (close %1): %2")
+                .arg(code)
+                .arg(reason));
         return;
     default:
         break;
     }
-    const QString message =
-            QCoreApplication::translate("Connection", "Connection lost (close %1%2)")
-                    .arg(code)
-                    .arg(reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
+    const QString message
+        = QCoreApplication::translate("Connection", "Connection lost (close %1%2)")
+              .arg(code)
+              .arg(reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
     if (!m_options.autoReconnect) {
         giveUp(message);
         return;

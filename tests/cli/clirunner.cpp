@@ -12,7 +12,9 @@
 
 namespace Switchboard::Test {
 
-CliRunner::CliRunner(Input input) : m_input(input) { }
+CliRunner::CliRunner(Input input)
+    : m_input(input)
+{ }
 
 CliRunner::~CliRunner()
 {
@@ -28,7 +30,7 @@ void CliRunner::start(const QStringList &arguments)
 {
     if (m_input == Input::Terminal) {
         int slave = -1;
-        winsize size{};
+        winsize size {};
         size.ws_row = 40;
         size.ws_col = 200; // wide: lines do not wrap in the assertions
         if (openpty(&m_master, &slave, nullptr, nullptr, &size) != 0)

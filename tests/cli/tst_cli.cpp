@@ -37,7 +37,7 @@ QStringList urlArgs(const TestServer &server)
 QStringList tokenArgs(const TestServer &server, qint64 user, const QString &name = {})
 {
     return urlArgs(server)
-            + QStringList{QStringLiteral("--token"), QString::fromLatin1(server.token(user, name))};
+        + QStringList {QStringLiteral("--token"), QString::fromLatin1(server.token(user, name))};
 }
 
 QStringList contentsOf(const WsClient &c, const char *type)
@@ -90,30 +90,68 @@ void tst_Cli::parse_data()
     QTest::addColumn<QString>("line");
     QTest::addColumn<QString>("frame"); // expected frame without id/idempotency_key, or error
     QTest::addColumn<QString>("user"); // a name left to resolve
-    QTest::newRow("text") << "text  hello  world" << R"({"content":"hello  world","type":"broadcast"})" << "";
-    QTest::newRow("dm by id") << "dm 7 hi there" << R"({"content":"hi there","to":7,"type":"send"})" << "";
-    QTest::newRow("dm by name") << "dm @bob hi" << R"({"content":"hi","type":"send"})" << "bob";
-    QTest::newRow("say") << "say general a b" << R"({"content":"a b","room_id":"general","type":"room_send"})" << "";
-    QTest::newRow("join") << "join support" << R"({"room_id":"support","type":"room_join"})" << "";
-    QTest::newRow("join bad id") << "join no/pe" << "error:usage: join ROOM" << "";
-    QTest::newRow("notification") << R"(notification @3 title="Build failed" priority=high type=ci nightly broke)"
-                                  << R"({"message":"nightly broke","notification_type":"ci","priority":"high","title":"Build failed","to":3,"type":"notify"})" << "";
+    QTest::newRow("text") << "text  hello  world"
+                          << R"({"content":"hello  world","type":"broadcast"})"
+                          << "";
+    QTest::newRow("dm by id") << "dm 7 hi there"
+                              << R"({"content":"hi there","to":7,"type":"send"})"
+                              << "";
+    QTest::newRow("dm by name") << "dm @bob hi"
+                                << R"({"content":"hi","type":"send"})"
+                                << "bob";
+    QTest::newRow("say") << "say general a b"
+                         << R"({"content":"a b","room_id":"general","type":"room_send"})"
+                         << "";
+    QTest::newRow("join") << "join support"
+                          << R"({"room_id":"support","type":"room_join"})"
+                          << "";
+    QTest::newRow("join bad id") << "join no/pe"
+                                 << "error:usage: join ROOM"
+                                 << "";
+    QTest::newRow("notification")
+        << R"(notification @3 title="Build failed" priority=high type=ci nightly broke)"
+        << R"({"message":"nightly broke","notification_type":"ci","priority":"high","title":"Build failed","to":3,"type":"notify"})"
+        << "";
     QTest::newRow("notification everyone") << "notify hello all"
-                                           << R"({"message":"hello all","type":"notify"})" << "";
-    QTest::newRow("notification empty") << "notification" << "error:usage: notification" << "";
-    QTest::newRow("presence note") << "presence away at lunch"
-                                   << R"({"data":{"note":"at lunch"},"status":"away","type":"presence"})" << "";
-    QTest::newRow("presence bad") << "presence sleepy" << "error:usage: presence" << "";
-    QTest::newRow("typing room") << "typing general" << R"({"context":"room:general","is_typing":true,"type":"typing"})" << "";
-    QTest::newRow("typing user off") << "typing @5 off" << R"({"context":"user:5","is_typing":false,"type":"typing"})" << "";
+                                           << R"({"message":"hello all","type":"notify"})"
+                                           << "";
+    QTest::newRow("notification empty") << "notification"
+                                        << "error:usage: notification"
+                                        << "";
+    QTest::newRow("presence note")
+        << "presence away at lunch"
+        << R"({"data":{"note":"at lunch"},"status":"away","type":"presence"})"
+        << "";
+    QTest::newRow("presence bad") << "presence sleepy"
+                                  << "error:usage: presence"
+                                  << "";
+    QTest::newRow("typing room") << "typing general"
+                                 << R"({"context":"room:general","is_typing":true,"type":"typing"})"
+                                 << "";
+    QTest::newRow("typing user off") << "typing @5 off"
+                                     << R"({"context":"user:5","is_typing":false,"type":"typing"})"
+                                     << "";
     QTest::newRow("history") << "history general before=41 limit=20"
-                             << R"({"before":41,"limit":20,"room_id":"general","type":"history"})" << "";
-    QTest::newRow("history with") << "history @9" << R"({"type":"history","with":9})" << "";
-    QTest::newRow("history inbox") << "history inbox after=3" << R"({"after":3,"type":"history"})" << "";
-    QTest::newRow("history bad") << "history general since=3" << "error:history: 'since=3'" << "";
-    QTest::newRow("json") << R"(json {"type":"ping","id":"j"})" << R"({"id":"j","type":"ping"})" << "";
-    QTest::newRow("json bad") << "json [1]" << "error:json: not a JSON object" << "";
-    QTest::newRow("unknown") << "fly away" << "error:unknown command 'fly'" << "";
+                             << R"({"before":41,"limit":20,"room_id":"general","type":"history"})"
+                             << "";
+    QTest::newRow("history with") << "history @9"
+                                  << R"({"type":"history","with":9})"
+                                  << "";
+    QTest::newRow("history inbox") << "history inbox after=3"
+                                   << R"({"after":3,"type":"history"})"
+                                   << "";
+    QTest::newRow("history bad") << "history general since=3"
+                                 << "error:history: 'since=3'"
+                                 << "";
+    QTest::newRow("json") << R"(json {"type":"ping","id":"j"})"
+                          << R"({"id":"j","type":"ping"})"
+                          << "";
+    QTest::newRow("json bad") << "json [1]"
+                              << "error:json: not a JSON object"
+                              << "";
+    QTest::newRow("unknown") << "fly away"
+                             << "error:unknown command 'fly'"
+                             << "";
 }
 
 void tst_Cli::parse()
@@ -124,7 +162,8 @@ void tst_Cli::parse()
     const auto parsed = Cli::parseCommand(line);
     if (frame.startsWith(QLatin1StringView("error:"))) {
         QVERIFY(std::holds_alternative<QString>(parsed));
-        QVERIFY2(std::get<QString>(parsed).startsWith(frame.mid(6)), qPrintable(std::get<QString>(parsed)));
+        QVERIFY2(std::get<QString>(parsed).startsWith(frame.mid(6)),
+                 qPrintable(std::get<QString>(parsed)));
         return;
     }
     if (const QString *error = std::get_if<QString>(&parsed))
@@ -132,7 +171,7 @@ void tst_Cli::parse()
     QJsonObject sent = std::get<Cli::Command>(parsed).frame;
     QCOMPARE(sent.contains(QStringLiteral("idempotency_key")),
              sent.value(QStringLiteral("type")) == QStringLiteral("send")
-                     || sent.value(QStringLiteral("type")) == QStringLiteral("room_send"));
+                 || sent.value(QStringLiteral("type")) == QStringLiteral("room_send"));
     sent.remove(QStringLiteral("idempotency_key"));
     QCOMPARE(sent, QJsonDocument::fromJson(frame.toUtf8()).object());
     QCOMPARE(std::get<Cli::Command>(parsed).userName, user);
@@ -143,29 +182,31 @@ void tst_Cli::execReachesOtherClients()
     TestServer server(QStringLiteral("sqlite"));
     QString why;
     QVERIFY2(server.start(&why), qPrintable(why));
-    const qint64 alice = createUser(server, QStringLiteral("alice"), QStringLiteral("alice-pass-1"));
+    const qint64 alice
+        = createUser(server, QStringLiteral("alice"), QStringLiteral("alice-pass-1"));
     const qint64 bob = 2; // token only: known to the server while online
     QVERIFY(alice > 0);
     auto watcher = std::make_unique<WsClient>();
-    QVERIFY(watcher->open(server.wsUrl(QString::fromLatin1(server.token(bob, QStringLiteral("bob"))))));
+    QVERIFY(
+        watcher->open(server.wsUrl(QString::fromLatin1(server.token(bob, QStringLiteral("bob"))))));
     QVERIFY(!watcher->waitFor(QStringLiteral("connected")).isEmpty());
-    QVERIFY(!request(*watcher, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}},
-                     "room_joined")
-                     .isEmpty());
+    QVERIFY(!request(*watcher, "room_join",
+                     {{QStringLiteral("room_id"), QStringLiteral("general")}}, "room_joined")
+                 .isEmpty());
 
     // Bob is online, so "bob" resolves to his id for a non-admin.
-    const CliResult r = runCli(
-            urlArgs(server)
-                    + QStringList{QStringLiteral("--user"), QStringLiteral("alice"),
-                                  QStringLiteral("--password-stdin"), QStringLiteral("--exec"),
-                                  QStringLiteral("join general; say general hello room; "
-                                                 "dm bob hi bob\\; by name; dm %1 by id; ping")
-                                          .arg(bob)},
-            "alice-pass-1\n");
+    const CliResult r
+        = runCli(urlArgs(server)
+                     + QStringList {QStringLiteral("--user"), QStringLiteral("alice"),
+                                    QStringLiteral("--password-stdin"), QStringLiteral("--exec"),
+                                    QStringLiteral("join general; say general hello room; "
+                                                   "dm bob hi bob\\; by name; dm %1 by id; ping")
+                                        .arg(bob)},
+                 "alice-pass-1\n");
     QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
-    QTRY_COMPARE(contentsOf(*watcher, "room_message"), QStringList{QStringLiteral("hello room")});
+    QTRY_COMPARE(contentsOf(*watcher, "room_message"), QStringList {QStringLiteral("hello room")});
     QTRY_COMPARE(contentsOf(*watcher, "message"),
-                 (QStringList{QStringLiteral("hi bob; by name"), QStringLiteral("by id")}));
+                 (QStringList {QStringLiteral("hi bob; by name"), QStringLiteral("by id")}));
     QCOMPARE(num(watcher->eventsOfType(QStringLiteral("message")).at(0), "from"), alice);
     QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("pong: \\d+\\.\\d{3} ms"))),
              qPrintable(r.out));
@@ -184,22 +225,22 @@ void tst_Cli::adminCommandsFromStdin()
     QVERIFY(bob->open(server.wsUrl(QString::fromLatin1(server.token(2, QStringLiteral("bob"))))));
     QVERIFY(!bob->waitFor(QStringLiteral("connected")).isEmpty());
     // The password is the first line, the commands follow it.
-    const CliResult r = runCli(
-            urlArgs(server)
-                    + QStringList{QStringLiteral("--user"), QStringLiteral("root"),
-                                  QStringLiteral("--password-stdin")},
-            "root-pass-1\n"
-            "text hello everyone\n"
-            "notification @bob title=\"Build failed\" priority=high nightly broke\n"
-            "join general\n"
-            "say general one\n"
-            "history general limit=5\n"
-            "leave general\n"
-            "help\n"
-            "quit\n"
-            "ping\n");
+    const CliResult r
+        = runCli(urlArgs(server)
+                     + QStringList {QStringLiteral("--user"), QStringLiteral("root"),
+                                    QStringLiteral("--password-stdin")},
+                 "root-pass-1\n"
+                 "text hello everyone\n"
+                 "notification @bob title=\"Build failed\" priority=high nightly broke\n"
+                 "join general\n"
+                 "say general one\n"
+                 "history general limit=5\n"
+                 "leave general\n"
+                 "help\n"
+                 "quit\n"
+                 "ping\n");
     QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
-    QTRY_COMPARE(contentsOf(*bob, "broadcast"), QStringList{QStringLiteral("hello everyone")});
+    QTRY_COMPARE(contentsOf(*bob, "broadcast"), QStringList {QStringLiteral("hello everyone")});
     const QJsonObject n = bob->waitFor(QStringLiteral("notification"));
     const QJsonObject data = n.value(QStringLiteral("data")).toObject();
     QCOMPARE(str(data, "title"), QStringLiteral("Build failed"));
@@ -207,7 +248,8 @@ void tst_Cli::adminCommandsFromStdin()
     QCOMPARE(str(data, "priority"), QStringLiteral("high"));
     QVERIFY2(r.out.contains(QStringLiteral("ok: text to ")), qPrintable(r.out));
     QVERIFY2(r.out.contains(QStringLiteral("history of r:general: 1 messages")), qPrintable(r.out));
-    QVERIFY2(r.out.contains(QStringLiteral("#general root#1 (me): one  (r:general#1)")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QStringLiteral("#general root#1 (me): one  (r:general#1)")),
+             qPrintable(r.out));
     QVERIFY2(r.out.contains(QStringLiteral("left #general")), qPrintable(r.out));
     QVERIFY2(r.out.contains(QStringLiteral("typing ROOM|@USER [off]")), qPrintable(r.out)); // help
     QVERIFY2(!r.out.contains(QStringLiteral("pong")), qPrintable(r.out)); // after quit: not run
@@ -216,9 +258,10 @@ void tst_Cli::adminCommandsFromStdin()
 void tst_Cli::autoPing()
 {
     CliRunner cli;
-    cli.start(QStringList{QStringLiteral("--url"), m_shared->wsUrl().toString(), QStringLiteral("--token"),
-                          QString::fromLatin1(m_shared->token(6)), QStringLiteral("--raw"),
-                          QStringLiteral("--auto-ping"), QStringLiteral("0.2")});
+    cli.start(QStringList {QStringLiteral("--url"), m_shared->wsUrl().toString(),
+                           QStringLiteral("--token"), QString::fromLatin1(m_shared->token(6)),
+                           QStringLiteral("--raw"), QStringLiteral("--auto-ping"),
+                           QStringLiteral("0.2")});
     QTRY_VERIFY_WITH_TIMEOUT(cli.output().count(QStringLiteral("\"type\":\"pong\"")) >= 3, 15000);
     cli.closeInput();
     QVERIFY(cli.waitFinished());
@@ -232,16 +275,17 @@ void tst_Cli::stdinScriptAndRawFrames()
     QVERIFY(watcher);
     // One command a line; `json` sends the frame as typed: canonical with an id (waits for
     // its ack), and seed 000's shape without one.
-    const QByteArray script = "ping\n"
-                              "json {\"type\":\"send\",\"to\":12,\"content\":\"raw frame\",\"id\":\"r1\"}\n"
-                              "json {\"message_type\":\"text\",\"data\":{\"content\":\"seed dm\",\"to_user_id\":12}}\n"
-                              "typing @12\n"
-                              "# a comment\n"
-                              "presence busy in a meeting\n";
+    const QByteArray script
+        = "ping\n"
+          "json {\"type\":\"send\",\"to\":12,\"content\":\"raw frame\",\"id\":\"r1\"}\n"
+          "json {\"message_type\":\"text\",\"data\":{\"content\":\"seed dm\",\"to_user_id\":12}}\n"
+          "typing @12\n"
+          "# a comment\n"
+          "presence busy in a meeting\n";
     const CliResult r = runCli(tokenArgs(server, 11, QStringLiteral("carol")), script);
     QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
     QTRY_COMPARE(contentsOf(*watcher, "message"),
-                 (QStringList{QStringLiteral("raw frame"), QStringLiteral("seed dm")}));
+                 (QStringList {QStringLiteral("raw frame"), QStringLiteral("seed dm")}));
     const QJsonObject typing = watcher->waitFor(QStringLiteral("typing"));
     QCOMPARE(str(typing, "context"), QStringLiteral("user:11"));
     QVERIFY2(r.out.contains(QStringLiteral("ok: typing")), qPrintable(r.out));
@@ -258,8 +302,7 @@ void tst_Cli::exitStatus_data()
     QTest::newRow("broadcast needs admin") << "text hello all" << 1 << "FORBIDDEN";
     QTest::newRow("raw error") << "json {\"type\":\"nonsense\",\"id\":\"x\"}" << 1
                                << "UNKNOWN_MESSAGE_TYPE";
-    QTest::newRow("raw error without id") << "json {\"type\":\"send\"}" << 1
-                                          << "VALIDATION_ERROR";
+    QTest::newRow("raw error without id") << "json {\"type\":\"send\"}" << 1 << "VALIDATION_ERROR";
     QTest::newRow("typing refused") << "typing support" << 1 << "FORBIDDEN";
     QTest::newRow("unknown command") << "frobnicate" << 1 << "unknown command";
     QTest::newRow("unknown user") << "dm nobody hi" << 1 << "unknown user 'nobody'";
@@ -270,8 +313,8 @@ void tst_Cli::exitStatus()
     QFETCH(QString, script);
     QFETCH(int, status);
     QFETCH(QString, message);
-    const CliResult r =
-            runCli(tokenArgs(*m_shared, 3) + QStringList{QStringLiteral("--exec"), script});
+    const CliResult r
+        = runCli(tokenArgs(*m_shared, 3) + QStringList {QStringLiteral("--exec"), script});
     QVERIFY2(r.exitCode == status, qPrintable(r.out + r.err));
     QVERIFY2(r.err.contains(message), qPrintable(r.err));
 }
@@ -284,27 +327,27 @@ void tst_Cli::refusedLogin()
     QVERIFY(createUser(server, QStringLiteral("dave"), QStringLiteral("dave-pass-1")) > 0);
 
     CliResult r = runCli(urlArgs(server)
-                                 + QStringList{QStringLiteral("--user"), QStringLiteral("dave"),
-                                               QStringLiteral("--password-stdin"),
-                                               QStringLiteral("--exec"), QStringLiteral("ping")},
+                             + QStringList {QStringLiteral("--user"), QStringLiteral("dave"),
+                                            QStringLiteral("--password-stdin"),
+                                            QStringLiteral("--exec"), QStringLiteral("ping")},
                          "wrong-password\n");
     QCOMPARE(r.exitCode, 3);
     QVERIFY2(r.err.contains(QStringLiteral("Login refused")), qPrintable(r.err));
 
     r = runCli(urlArgs(server)
-               + QStringList{QStringLiteral("--token"),
-                             QString::fromLatin1(server.token(4, {}, false, -300)),
-                             QStringLiteral("--exec"), QStringLiteral("ping")});
+               + QStringList {QStringLiteral("--token"),
+                              QString::fromLatin1(server.token(4, {}, false, -300)),
+                              QStringLiteral("--exec"), QStringLiteral("ping")});
     QCOMPARE(r.exitCode, 3);
     QVERIFY2(r.err.contains(QStringLiteral("refused the token")), qPrintable(r.err));
 
-    r = runCli(urlArgs(server) + QStringList{QStringLiteral("--exec"), QStringLiteral("ping")});
+    r = runCli(urlArgs(server) + QStringList {QStringLiteral("--exec"), QStringLiteral("ping")});
     QCOMPARE(r.exitCode, 2); // no credentials: a usage error
 
     // Nobody listening and no reconnecting: a connection failure.
     const QStringList args = tokenArgs(server, 4)
-            + QStringList{QStringLiteral("--no-reconnect"), QStringLiteral("--exec"),
-                          QStringLiteral("ping")};
+        + QStringList {QStringLiteral("--no-reconnect"), QStringLiteral("--exec"),
+                       QStringLiteral("ping")};
     server.stop();
     r = runCli(args);
     QCOMPARE(r.exitCode, 4);
@@ -313,8 +356,8 @@ void tst_Cli::refusedLogin()
 void tst_Cli::rawOutputIsJsonLines()
 {
     const CliResult r = runCli(tokenArgs(*m_shared, 5)
-                               + QStringList{QStringLiteral("--raw"), QStringLiteral("--exec"),
-                                             QStringLiteral("ping; rooms")});
+                               + QStringList {QStringLiteral("--raw"), QStringLiteral("--exec"),
+                                              QStringLiteral("ping; rooms")});
     QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
     QStringList types;
     for (const QString &line : r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
@@ -338,25 +381,35 @@ void tst_Cli::eventsPrintedReadably()
     // stdin stays open: the client keeps listening between commands.
     CliRunner cli;
     cli.start(tokenArgs(server, 7, QStringLiteral("gina"))
-              + QStringList{QStringLiteral("--room"), QStringLiteral("general")});
-    QVERIFY2(cli.waitOutput(QStringLiteral("joined #general")), qPrintable(cli.output() + cli.error()));
+              + QStringList {QStringLiteral("--room"), QStringLiteral("general")});
+    QVERIFY2(cli.waitOutput(QStringLiteral("joined #general")),
+             qPrintable(cli.output() + cli.error()));
     auto hank = connectAs(server, 8);
     QVERIFY(hank);
     QVERIFY(!request(*hank, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}},
                      "room_joined")
-                     .isEmpty());
-    QVERIFY(!request(*hank, "send", {{QStringLiteral("to"), 7}, {QStringLiteral("content"), QStringLiteral("psst")}}, "ack").isEmpty());
+                 .isEmpty());
+    QVERIFY(
+        !request(*hank, "send",
+                 {{QStringLiteral("to"), 7}, {QStringLiteral("content"), QStringLiteral("psst")}},
+                 "ack")
+             .isEmpty());
     QVERIFY2(cli.waitOutput(QStringLiteral("user8#8 -> gina#7 (me): psst  (u:7#1)")),
              qPrintable(cli.output()));
-    QVERIFY(!request(*hank, "room_send", {{QStringLiteral("room_id"), QStringLiteral("general")}, {QStringLiteral("content"), QStringLiteral("all of you")}}, "ack").isEmpty());
+    QVERIFY(!request(*hank, "room_send",
+                     {{QStringLiteral("room_id"), QStringLiteral("general")},
+                      {QStringLiteral("content"), QStringLiteral("all of you")}},
+                     "ack")
+                 .isEmpty());
     QVERIFY2(cli.waitOutput(QStringLiteral("#general user8#8: all of you  (r:general#1)")),
              qPrintable(cli.output()));
     hank->send(frame("typing", {{QStringLiteral("room_id"), QStringLiteral("general")}}));
-    QVERIFY2(cli.waitOutput(QStringLiteral("user8#8 is typing in #general")), qPrintable(cli.output()));
+    QVERIFY2(cli.waitOutput(QStringLiteral("user8#8 is typing in #general")),
+             qPrintable(cli.output()));
     hank->send(frame("presence", {{QStringLiteral("status"), QStringLiteral("away")}}));
     QVERIFY2(cli.waitOutput(QStringLiteral("user8#8 is away")), qPrintable(cli.output()));
     cli.write("dm user8 back to you\n");
-    QTRY_COMPARE(contentsOf(*hank, "message"), QStringList{QStringLiteral("back to you")});
+    QTRY_COMPARE(contentsOf(*hank, "message"), QStringList {QStringLiteral("back to you")});
     cli.closeInput();
     QVERIFY(cli.waitFinished());
     QCOMPARE(cli.exitCode(), 0);
@@ -376,12 +429,16 @@ void tst_Cli::serverRestartResumes()
     QVERIFY2(server.start(&why), qPrintable(why));
     CliRunner cli;
     cli.start(tokenArgs(server, 10, QStringLiteral("ivan"))
-              + QStringList{QStringLiteral("--room"), QStringLiteral("general")});
+              + QStringList {QStringLiteral("--room"), QStringLiteral("general")});
     QVERIFY2(cli.waitError(QStringLiteral("in sync")), qPrintable(cli.error()));
     {
         auto judy = connectAs(server, 11);
         QVERIFY(judy);
-        QVERIFY(!request(*judy, "send", {{QStringLiteral("to"), 10}, {QStringLiteral("content"), QStringLiteral("before")}}, "ack").isEmpty());
+        QVERIFY(!request(*judy, "send",
+                         {{QStringLiteral("to"), 10},
+                          {QStringLiteral("content"), QStringLiteral("before")}},
+                         "ack")
+                     .isEmpty());
         QVERIFY2(cli.waitOutput(QStringLiteral(": before")), qPrintable(cli.output()));
     }
 
@@ -392,14 +449,28 @@ void tst_Cli::serverRestartResumes()
     QVERIFY2(server.start(&why), qPrintable(why));
     auto judy = connectAs(server, 11);
     QVERIFY(judy);
-    QVERIFY(!request(*judy, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}}, "room_joined").isEmpty());
-    QVERIFY(!request(*judy, "send", {{QStringLiteral("to"), 10}, {QStringLiteral("content"), QStringLiteral("during 1")}}, "ack").isEmpty());
-    QVERIFY(!request(*judy, "room_send", {{QStringLiteral("room_id"), QStringLiteral("general")}, {QStringLiteral("content"), QStringLiteral("during 2")}}, "ack").isEmpty());
+    QVERIFY(!request(*judy, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}},
+                     "room_joined")
+                 .isEmpty());
+    QVERIFY(!request(*judy, "send",
+                     {{QStringLiteral("to"), 10},
+                      {QStringLiteral("content"), QStringLiteral("during 1")}},
+                     "ack")
+                 .isEmpty());
+    QVERIFY(!request(*judy, "room_send",
+                     {{QStringLiteral("room_id"), QStringLiteral("general")},
+                      {QStringLiteral("content"), QStringLiteral("during 2")}},
+                     "ack")
+                 .isEmpty());
     const bool missedForSure = !cli.error().contains(QStringLiteral("reconnected"));
 
     QVERIFY2(cli.waitError(QStringLiteral("resumed:"), 20000), qPrintable(cli.error()));
     QVERIFY2(cli.waitOutput(QStringLiteral(": during 2")), qPrintable(cli.output()));
-    QVERIFY(!request(*judy, "send", {{QStringLiteral("to"), 10}, {QStringLiteral("content"), QStringLiteral("after")}}, "ack").isEmpty());
+    QVERIFY(
+        !request(*judy, "send",
+                 {{QStringLiteral("to"), 10}, {QStringLiteral("content"), QStringLiteral("after")}},
+                 "ack")
+             .isEmpty());
     QVERIFY2(cli.waitOutput(QStringLiteral(": after")), qPrintable(cli.output()));
     cli.closeInput();
     QVERIFY(cli.waitFinished());
@@ -409,12 +480,14 @@ void tst_Cli::serverRestartResumes()
     for (const char *text : {": before", ": during 1", ": during 2", ": after"})
         QVERIFY2(out.count(QLatin1StringView(text)) == 1, qPrintable(out));
     QVERIFY2(out.indexOf(QStringLiteral(": before")) < out.indexOf(QStringLiteral(": during 1"))
-                     && out.indexOf(QStringLiteral(": during 1")) < out.indexOf(QStringLiteral(": after")),
+                 && out.indexOf(QStringLiteral(": during 1"))
+                     < out.indexOf(QStringLiteral(": after")),
              qPrintable(out));
     QVERIFY2(cli.error().contains(QStringLiteral("resuming from r:general:0,u:10:1")),
              qPrintable(cli.error()));
     if (missedForSure)
-        QVERIFY2(cli.error().contains(QStringLiteral("resumed: 2 missed messages replayed; gap recovered")),
+        QVERIFY2(cli.error().contains(
+                     QStringLiteral("resumed: 2 missed messages replayed; gap recovered")),
                  qPrintable(cli.error()));
 }
 
@@ -429,8 +502,8 @@ void tst_Cli::pseudoTerminal()
 
     CliRunner cli(CliRunner::Input::Terminal);
     cli.start(urlArgs(server)
-              + QStringList{QStringLiteral("--user"), QStringLiteral("kim"),
-                            QStringLiteral("--password-stdin")});
+              + QStringList {QStringLiteral("--user"), QStringLiteral("kim"),
+                             QStringLiteral("--password-stdin")});
     QVERIFY2(cli.waitOutput(QStringLiteral("Password: ")), qPrintable(cli.output()));
     cli.write("kim-pass-123\n");
     QVERIFY2(cli.waitOutput(QStringLiteral("connected as kim")), qPrintable(cli.output()));
@@ -442,15 +515,19 @@ void tst_Cli::pseudoTerminal()
     // prompt comes back with the half line.
     cli.write("dm 20 half");
     QVERIFY(cli.waitOutput(QStringLiteral("switchboard> dm 20 half")));
-    QVERIFY(!request(*lee, "send", {{QStringLiteral("to"), 1}, {QStringLiteral("content"), QStringLiteral("incoming")}}, "ack").isEmpty());
+    QVERIFY(!request(*lee, "send",
+                     {{QStringLiteral("to"), 1},
+                      {QStringLiteral("content"), QStringLiteral("incoming")}},
+                     "ack")
+                 .isEmpty());
     QVERIFY2(cli.waitOutput(QStringLiteral("incoming  (u:1#1)\r\nswitchboard> dm 20 half")),
              qPrintable(cli.output()));
     cli.write(" typed\r");
-    QTRY_COMPARE(contentsOf(*lee, "message"), QStringList{QStringLiteral("half typed")});
+    QTRY_COMPARE(contentsOf(*lee, "message"), QStringList {QStringLiteral("half typed")});
     // History: arrow up brings the last line back.
     cli.write("\x1b[A\r");
     QTRY_COMPARE(contentsOf(*lee, "message"),
-                 (QStringList{QStringLiteral("half typed"), QStringLiteral("half typed")}));
+                 (QStringList {QStringLiteral("half typed"), QStringLiteral("half typed")}));
     cli.write("quit\r");
     QVERIFY(cli.waitFinished());
     QCOMPARE(cli.exitCode(), 0);

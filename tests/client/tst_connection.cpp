@@ -23,10 +23,9 @@ const QByteArray API_KEY = QByteArrayLiteral("test-api-key-0123456789");
 
 qint64 createUser(TestServer &server, const QString &name, const QString &password)
 {
-    const HttpResult r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/users")),
-                                  {{QStringLiteral("username"), name},
-                                   {QStringLiteral("password"), password}},
-                                  API_KEY);
+    const HttpResult r = httpJson(
+        "POST", server.httpUrl(QStringLiteral("/api/v1/users")),
+        {{QStringLiteral("username"), name}, {QStringLiteral("password"), password}}, API_KEY);
     return r.status == 201 ? num(r.json, "user_id") : 0;
 }
 
@@ -63,7 +62,8 @@ void tst_Connection::loginAndCorrelation()
     TestServer server(QStringLiteral("sqlite"));
     QString why;
     QVERIFY2(server.start(&why), qPrintable(why));
-    const qint64 alice = createUser(server, QStringLiteral("alice"), QStringLiteral("alice-pass-1"));
+    const qint64 alice
+        = createUser(server, QStringLiteral("alice"), QStringLiteral("alice-pass-1"));
     QVERIFY(alice > 0);
 
     Connection c;
@@ -231,23 +231,27 @@ void tst_Connection::reconnectAfterDropResumes()
     QSignalSpy disconnectedSpy(&bob, &Connection::disconnected);
     bob.open();
     QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.size(), 1, 10000);
-    QVERIFY(!request(*alice, "send", {{QStringLiteral("to"), 2}, {QStringLiteral("content"), QStringLiteral("m1")}}, "ack").isEmpty());
-    QTRY_COMPARE(contents(received), QStringList{QStringLiteral("m1")});
+    QVERIFY(!request(*alice, "send",
+                     {{QStringLiteral("to"), 2}, {QStringLiteral("content"), QStringLiteral("m1")}},
+                     "ack")
+                 .isEmpty());
+    QTRY_COMPARE(contents(received), QStringList {QStringLiteral("m1")});
     QCOMPARE(bob.positions().value(QStringLiteral("u:2")), 1);
 
     // The server drops us (an oversized frame closes with 1009); messages sent meanwhile
     // arrive after the reconnect, once each and in order.
     QVERIFY(bob.sendText(QStringLiteral("{\"type\":\"ping\",\"pad\":\"%1\"}")
-                                 .arg(QString(70 * 1024, QLatin1Char('x')))));
+                             .arg(QString(70 * 1024, QLatin1Char('x')))));
     QTRY_COMPARE_WITH_TIMEOUT(disconnectedSpy.size(), 1, 10000);
     QCOMPARE(disconnectedSpy.at(0).at(0).toInt(), 1009);
     QVERIFY(bob.state() == Connection::State::Reconnecting);
     for (int i = 2; i <= 4; ++i)
-        alice->send(frame("send", {{QStringLiteral("to"), 2},
-                                   {QStringLiteral("content"), QStringLiteral("m%1").arg(i)}}));
+        alice->send(frame("send",
+                          {{QStringLiteral("to"), 2},
+                           {QStringLiteral("content"), QStringLiteral("m%1").arg(i)}}));
     QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.size(), 2, 10000);
-    const QStringList expected{QStringLiteral("m1"), QStringLiteral("m2"), QStringLiteral("m3"),
-                               QStringLiteral("m4")};
+    const QStringList expected {QStringLiteral("m1"), QStringLiteral("m2"), QStringLiteral("m3"),
+                                QStringLiteral("m4")};
     QTRY_COMPARE_WITH_TIMEOUT(contents(received), expected, 10000);
     QTest::qWait(300);
     QCOMPARE(contents(received), expected);
@@ -277,18 +281,25 @@ void tst_Connection::reopenResumesPastOtherDevice()
     QSignalSpy connectedSpy(&bob, &Connection::connected);
     bob.open();
     QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.size(), 1, 10000);
-    QVERIFY(!request(*alice, "send", {{QStringLiteral("to"), 2}, {QStringLiteral("content"), QStringLiteral("a")}}, "ack").isEmpty());
-    QTRY_COMPARE(contents(received), QStringList{QStringLiteral("a")});
+    QVERIFY(!request(*alice, "send",
+                     {{QStringLiteral("to"), 2}, {QStringLiteral("content"), QStringLiteral("a")}},
+                     "ack")
+                 .isEmpty());
+    QTRY_COMPARE(contents(received), QStringList {QStringLiteral("a")});
 
     bob.close();
     for (const char *text : {"b", "c"})
-        QVERIFY(!request(*alice, "send", {{QStringLiteral("to"), 2}, {QStringLiteral("content"), QLatin1StringView(text)}}, "ack").isEmpty());
+        QVERIFY(!request(*alice, "send",
+                         {{QStringLiteral("to"), 2},
+                          {QStringLiteral("content"), QLatin1StringView(text)}},
+                         "ack")
+                     .isEmpty());
     QTRY_COMPARE(contents(phone->events()).size(), 3);
     QTest::qWait(1500); // the phone's cursor is saved about once a second
 
     bob.open();
     QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.size(), 2, 10000);
-    const QStringList expected{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")};
+    const QStringList expected {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")};
     QTRY_COMPARE_WITH_TIMEOUT(contents(received), expected, 10000);
     QCOMPARE(bob.positions().value(QStringLiteral("u:2")), 3);
 }
@@ -312,8 +323,12 @@ void tst_Connection::restOnSameServer()
     QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
     QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
     const QJsonObject online = QJsonDocument::fromJson(reply->readAll()).object();
-    QCOMPARE(online.value(QStringLiteral("users")).toArray().at(0).toObject().value(
-                     QStringLiteral("username")).toString(),
+    QCOMPARE(online.value(QStringLiteral("users"))
+                 .toArray()
+                 .at(0)
+                 .toObject()
+                 .value(QStringLiteral("username"))
+                 .toString(),
              QStringLiteral("ivy"));
 }
 
