@@ -44,7 +44,8 @@ Plan makePlan(const Options &o, TestType type, int testIndex)
         p.publishers = o.connections;
         break;
     case TestType::Throughput:
-        p.rooms = o.rooms;
+        p.direct = o.direct;
+        p.rooms = o.direct ? 0 : o.rooms;
         p.publishers = o.publishers ? o.publishers : defaultPublishers;
         p.messages = o.messages;
         break;
@@ -57,6 +58,7 @@ Plan makePlan(const Options &o, TestType type, int testIndex)
         p.publishers = o.publishers ? o.publishers : defaultPublishers;
         break;
     }
+    p.firstUserId = o.userBase + std::int64_t(testIndex) * 1000000;
     for (int i = 0; i < p.rooms; ++i)
         p.roomIds.push_back(std::string("lt-") + testTypeName(type) + "-" + std::to_string(i));
     return p;
@@ -93,7 +95,7 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
             const std::int64_t now = std::time(nullptr);
             plan.tokens.reserve(std::size_t(o.connections));
             for (int i = 0; i < o.connections; ++i) {
-                const std::int64_t user = o.userBase + std::int64_t(testIndex) * 1000000 + i;
+                const std::int64_t user = plan.firstUserId + i;
                 plan.tokens.push_back(minter.mint(user, "lt" + std::to_string(user), now, 86400));
                 if (plan.tokens.back().empty()) {
                     *fatal = "libjwt could not mint a token";
@@ -230,8 +232,8 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
                 }
                 warmTarget[std::size_t(r)] = owner ? joinable - 1 : 0;
             }
-        } else {
-            warmTarget[0] = res.connections;
+        } else if (!plan.direct) {
+            warmTarget[0] = res.connections; // echo: every connection's first answer
         }
         runPhase(Phase::Warm, SETUP_TIMEOUT_S, [&] {
             for (std::size_t r = 0; r < warmTarget.size(); ++r)

@@ -129,6 +129,8 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     opt("rate", "sustained/fanout/echo: messages per second in total.", "N", "1000");
     opt("payload-bytes", "Size of the published `data` object (padded).", "B", "64");
     opt("window", "throughput: unacknowledged messages per publisher.", "W", "16");
+    opt("direct", "throughput: publisher i sends direct messages (`send`, stored, acked after "
+        "commit) to connection i+P instead of posting to a room.");
     opt("threads", "I/O threads (one per core you give it).", "T", "1");
     opt("source-addresses", "Spread connections over 127.0.0.1..127.0.0.N.", "N", "10");
     opt("concurrency", "Connects in flight (default: all at once for storm, 256 otherwise).", "C");
@@ -225,6 +227,7 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     o.serverPid = int(pid);
     o.json = p.isSet(QStringLiteral("json"));
     o.quiet = p.isSet(QStringLiteral("quiet"));
+    o.direct = p.isSet(QStringLiteral("direct"));
     if (o.rooms > o.connections) {
         *error = "--rooms (" + std::to_string(o.rooms) + ") cannot exceed --connections ("
                 + std::to_string(o.connections) + ")";
@@ -263,6 +266,10 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
                 ? "no credentials: set SWITCHBOARD_JWT_SECRET to the server's HS256 secret (its "
                   "data_dir/jwt_secret file), or give --jwt-secret-file FILE or --tokens-file FILE"
                 : "the HS256 secret is shorter than 32 bytes: the server would never accept it";
+        return std::nullopt;
+    }
+    if (o.direct && (o.protocol != Protocol::Switchboard || !o.tokens.empty())) {
+        *error = "--direct needs --protocol switchboard and minted tokens (the user ids must be known)";
         return std::nullopt;
     }
     return o;

@@ -36,6 +36,7 @@ struct Options
     double rate = 1000;          // messages per second, in total
     int payloadBytes = 64;
     int window = 16;             // throughput: unacknowledged messages per publisher
+    bool direct = false;         // throughput: direct messages (`send`) instead of room messages
     int threads = 1;
     int sourceAddresses = 10;
     int concurrency = 0;         // connects in flight; 0: all at once for storm, 256 otherwise

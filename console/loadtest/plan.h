@@ -26,6 +26,8 @@ struct Plan
     std::uint64_t messages = 0;     // throughput: in total
     std::uint64_t pacedTotal = 0;   // sustained/fanout/echo: rate * duration
     double rate = 0;
+    bool direct = false;            // throughput --direct: publisher i writes to connection i+P
+    std::int64_t firstUserId = 0;   // user id of connection 0 (minted tokens)
     std::vector<std::string> roomIds;
     std::vector<std::string> tokens; // per connection (switchboard); empty for bench
 
@@ -34,6 +36,10 @@ struct Plan
     bool isOwner(std::uint32_t i) const { return rooms && i < std::uint32_t(rooms); }
     bool isPublisher(std::uint32_t i) const { return i < std::uint32_t(publishers); }
     int slotOf(std::uint32_t i) const { return rooms ? int(i / std::uint32_t(rooms)) : 0; }
+    std::uint32_t directTarget(std::uint32_t sender) const
+    {
+        return std::uint32_t((sender + std::uint32_t(publishers)) % std::uint32_t(connections));
+    }
     int publishersIn(int room) const
     {
         return room < publishers ? (publishers - room + rooms - 1) / rooms : 0;

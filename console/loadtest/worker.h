@@ -110,6 +110,7 @@ private:
     void onControl(Conn &c, std::string_view text, std::uint64_t now);
     void onReady(Conn &c, std::uint64_t now);
     void onAck(Conn &c, std::uint64_t now);
+    void countDelivery(std::uint64_t &lastSeq, const FrameScan::Marker &m, std::uint64_t now);
     void sendMarked(Conn &c, std::uint64_t seq, std::uint64_t now);
     void recordError(const std::string &text);
 

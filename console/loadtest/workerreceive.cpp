@@ -54,6 +54,15 @@ void Worker::onMarker(Conn &c, const FrameScan::Marker &m, std::uint64_t now)
         }
         return;
     }
+    if (m_plan.direct) {
+        if (m.seq == 0 || m.sender >= std::uint32_t(m_plan.connections)
+            || m_plan.directTarget(m.sender) != c.index || c.lastSeq.empty()) {
+            ++m_result.stray;
+            return;
+        }
+        countDelivery(c.lastSeq[0], m, now);
+        return;
+    }
     const int room = m_plan.roomOf(c.index);
     const bool sameRoom = m.sender < std::uint32_t(m_plan.connections) && m_plan.roomOf(m.sender) == room;
     if (m.seq == 0) {
@@ -68,7 +77,12 @@ void Worker::onMarker(Conn &c, const FrameScan::Marker &m, std::uint64_t now)
         ++m_result.stray;
         return;
     }
-    std::uint64_t &last = c.lastSeq[slot];
+    countDelivery(c.lastSeq[slot], m, now);
+}
+
+// One publication reached one receiver: counted once per (receiver, sender, seq).
+void Worker::countDelivery(std::uint64_t &last, const FrameScan::Marker &m, std::uint64_t now)
+{
     if (m.seq <= last) {
         ++m_result.duplicates;
         ++m_errors;

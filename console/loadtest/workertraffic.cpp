@@ -104,6 +104,12 @@ void Worker::enterPhase(Phase phase, std::uint64_t now)
         for (Conn &c : m_conns) {
             if (c.state != State::Ready)
                 continue;
+            if (m_plan.direct) {
+                // A user is reachable once its sync_complete arrived: no warm-up needed.
+                c.warm = true;
+                c.lastSeq.assign(1, 0);
+                continue;
+            }
             if (!m_plan.usesRooms()) {
                 sendMarked(c, 0, now); // echo: the first answer proves the path works
                 continue;
@@ -270,6 +276,10 @@ void Worker::sendMarked(Conn &c, std::uint64_t seq, std::uint64_t now)
     } else {
         if (echo) {
             s.append(R"({"type":"echo","data":)");
+        } else if (m_plan.direct) {
+            s.append(R"({"type":"send","to":)");
+            s.append(std::to_string(m_plan.firstUserId + std::int64_t(m_plan.directTarget(c.index))));
+            s.append(R"(,"data":)");
         } else {
             s.append(switchboard ? R"({"type":"room_send","room_id":)" : R"({"type":"publish","room":)");
             appendJsonString(s, m_plan.roomIds[std::size_t(m_plan.roomOf(c.index))]);
@@ -295,7 +305,7 @@ void Worker::sendMarked(Conn &c, std::uint64_t seq, std::uint64_t now)
     ++c.sentCount;
     ++c.inflight;
     ++m_sent;
-    if (echo)
+    if (echo || m_plan.direct)
         ++m_expected;
     else
         m_expected += std::uint64_t(std::max(0, m_shared.joinedMembers[std::size_t(m_plan.roomOf(c.index))] - 1));

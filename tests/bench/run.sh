@@ -145,6 +145,11 @@ suite() {
     start "$n" "$port" "$cmd" "$scpu" || return
     L "$n" "$layout" "$port" "$proto" "$lcpu" --threads "$threads" --test-type throughput --connections 1010 --publishers 10 --messages "$([[ $SUITE == quick ]] && echo 2000 || echo 20000)"
     stop
+    if [[ $proto == switchboard ]]; then   # persisted direct messages, acked after the commit
+        start "$n" "$port" "$cmd" "$scpu" || return
+        L "$n" "$layout" "$port" "$proto" "$lcpu" --threads "$threads" --test-type throughput --direct --connections 200 --publishers 100 --messages "$([[ $SUITE == quick ]] && echo 5000 || echo 50000)"
+        stop
+    fi
 }
 
 # ---- 2. switchboard-loadtest, pinned -------------------------------------------------------

@@ -54,6 +54,7 @@ private slots:
     void cleanupTestCase();
     void everyTestType();
     void roomsAndThreads();
+    void directMessages();
     void refusedToken();
     void badUrl();
     void missingSecret();
@@ -250,6 +251,27 @@ void tst_LoadTest::roomsAndThreads()
     QCOMPARE(o[QStringLiteral("connections")].toInt(), 30);
     QCOMPARE(o[QStringLiteral("sent")].toInteger(), 300);
     QCOMPARE(o[QStringLiteral("delivered")].toInteger(), 300 * 9);
+    QCOMPARE(o[QStringLiteral("loss")].toInt(), 0);
+    QCOMPARE(o[QStringLiteral("errors")].toInt(), 0);
+}
+
+void tst_LoadTest::directMessages()
+{
+    // 10 publishers each send their 20 messages to connection i+10 with `send`: stored, acked
+    // after the commit, and delivered once to the one recipient.
+    const Run r = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--test-type"),
+                            QStringLiteral("throughput"), QStringLiteral("--direct"),
+                            QStringLiteral("--connections"), QStringLiteral("20"),
+                            QStringLiteral("--messages"), QStringLiteral("200"),
+                            QStringLiteral("--json"), QStringLiteral("--server-pid"),
+                            QString::number(m_daemon.processId())});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(r.results.size(), 1);
+    const QJsonObject &o = r.results.first();
+    checkKeys(o);
+    checkOrdered(o);
+    QCOMPARE(o[QStringLiteral("sent")].toInteger(), 200);
+    QCOMPARE(o[QStringLiteral("delivered")].toInteger(), 200);
     QCOMPARE(o[QStringLiteral("loss")].toInt(), 0);
     QCOMPARE(o[QStringLiteral("errors")].toInt(), 0);
 }
