@@ -35,6 +35,10 @@
         <source>Connection lost (close %1%2)</source>
         <translation>连接中断（关闭码 %1%2）</translation>
     </message>
+    <message>
+        <source>No welcome from %1 within %2 s</source>
+        <translation>%2 秒内未收到 %1 的欢迎帧</translation>
+    </message>
 </context>
 <context>
     <name>EventDescriber</name>

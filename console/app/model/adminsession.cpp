@@ -99,7 +99,11 @@ void AdminSession::open(const ServerProfile &profile)
     // API-key mode: the key may not open a WebSocket itself; it mints a token for the admin
     // account named in the profile, and the session runs as that admin.
     setState(State::Authorizing);
-    mintToken(profile.username, [this](bool ok, const QJsonObject &json, const QString &error) {
+    const QPointer<Client::Connection> connection = m_connection;
+    mintToken(profile.username, [this, connection](bool ok, const QJsonObject &json,
+                                                   const QString &error) {
+        if (!connection || connection != m_connection)
+            return; // closed or reopened meanwhile
         if (!ok) {
             onFailed(tr("The server refused the API key: %1").arg(error));
             setState(State::Failed);
@@ -249,7 +253,10 @@ void AdminSession::onAdminEvent(QJsonObject event)
     }
 
     if (e == QLatin1StringView("connection_opened")) {
+        const bool wasOnline = m_users->rowOfUser(userId) >= 0;
         m_users->connectionOpened(event);
+        if (!wasOnline)
+            m_rooms->userOnlineChanged(m_users->userRooms(userId), true);
     } else if (e == QLatin1StringView("connection_closed")) {
         const QStringList rooms = m_users->userRooms(userId);
         m_users->connectionClosed(event);

@@ -249,6 +249,9 @@ void UsersModel::connectionOpened(const QJsonObject &event)
         u.name = Json::str(event, "name");
         u.role = Json::str(event, "role");
         u.status = QStringLiteral("online");
+        // Servers that know the user's rooms send them with the first connection.
+        for (const QJsonValue &r : event.value(QLatin1StringView("rooms")).toArray())
+            u.rooms.append(r.toString());
         row = int(m_users.size());
         beginInsertRows({}, row, row);
         m_users.append(u);

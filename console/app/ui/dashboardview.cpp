@@ -46,7 +46,6 @@ QChart *makeChart(QLineSeries *a, QLineSeries *b, QLineSeries *c, QDateTimeAxis 
         s->attachAxis(time);
         s->attachAxis(value);
     }
-    time->setFormat(QStringLiteral("HH:mm"));
     time->setTickCount(6);
     value->setLabelFormat(QStringLiteral("%.0f"));
     value->setMin(0);
@@ -255,8 +254,18 @@ void DashboardView::updateAxes()
 {
     // The time axis shows the last few minutes and follows the clock, so an idle server still
     // shows a moving, flat line rather than a frozen one.
+    // The window grows with the data up to five minutes (at least 30 s), so a fresh
+    // session is not a sliver at the right edge.
     const QDateTime now = QDateTime::currentDateTime();
-    const QDateTime from = now.addSecs(-5 * 60);
+    QDateTime from = now.addSecs(-30);
+    if (m_connections->count() > 0) {
+        const QDateTime first = QDateTime::fromMSecsSinceEpoch(qint64(m_connections->at(0).x()));
+        from = qMax(now.addSecs(-5 * 60), qMin(first, from));
+    }
+    const QString format = from.secsTo(now) > 120 ? QStringLiteral("HH:mm")
+                                                  : QStringLiteral("HH:mm:ss");
+    m_connTime->setFormat(format);
+    m_trafficTime->setFormat(format);
     m_connTime->setRange(from, now);
     m_trafficTime->setRange(from, now);
     auto maxOf = [](std::initializer_list<QLineSeries *> list) {
@@ -267,8 +276,10 @@ void DashboardView::updateAxes()
         }
         return max;
     };
-    m_connValue->setMax(qMax<qreal>(4, maxOf({m_connections, m_users}) * 1.2));
-    m_trafficValue->setMax(qMax<qreal>(4, maxOf({m_messages, m_framesIn, m_framesOut}) * 1.2));
+    m_connValue->setRange(0, qMax<qreal>(4, maxOf({m_connections, m_users}) * 1.1));
+    m_connValue->applyNiceNumbers();
+    m_trafficValue->setRange(0, qMax<qreal>(4, maxOf({m_messages, m_framesIn, m_framesOut}) * 1.1));
+    m_trafficValue->applyNiceNumbers();
 }
 
 } // namespace Switchboard::Console

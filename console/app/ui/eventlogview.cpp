@@ -39,6 +39,7 @@ EventLogView::EventLogView(AdminSession *session, QWidget *parent)
     m_filter->setSourceModel(m_session->log());
     m_table->setModel(m_filter);
     m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
