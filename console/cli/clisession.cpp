@@ -91,6 +91,10 @@ void CliSession::onConnected(const QJsonObject &welcome)
                    .arg(positions.isEmpty() ? QStringLiteral("the stored cursors") : positions));
         resendAfterReconnect();
     } else {
+        // --room joins once: after a `leave`, a reconnect must not join again.
+        Client::ConnectionOptions options = m_connection.options();
+        options.roomOnConnect.clear();
+        m_connection.setOptions(options);
         status(QStringLiteral("connected as %1#%2, %3 online")
                    .arg(user.value(QLatin1StringView("name")).toString())
                    .arg(m_connection.userId())

@@ -52,8 +52,12 @@ Connection::~Connection()
 
 void Connection::setOptions(const ConnectionOptions &options)
 {
+    // Other settings may change on a live connection; new credentials drop the current token.
+    const bool credentials = options.token != m_options.token
+        || options.username != m_options.username || options.password != m_options.password;
     m_options = options;
-    m_token = options.token;
+    if (credentials)
+        m_token = options.token;
 }
 
 void Connection::setState(State state)

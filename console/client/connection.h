@@ -32,6 +32,7 @@ public:
     explicit Connection(QObject *parent = nullptr);
     ~Connection() override;
 
+    // Takes effect at the next (re)connect; new credentials replace a token from a login.
     void setOptions(const ConnectionOptions &options);
     const ConnectionOptions &options() const { return m_options; }
     void open(); // log in if needed, connect; on reconnect sends ?resume= positions
