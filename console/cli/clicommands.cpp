@@ -274,9 +274,9 @@ void CliSession::resolveUser(const QString &name, std::function<void(qint64, QSt
         done(id, QString());
         return;
     }
-    // All users for admins (and the API key); otherwise the online ones.
+    // All users for admins (or with the API key); otherwise the online ones.
     const auto lookup = [this, name, done](const QString &path, auto next) {
-        QNetworkReply *reply = m_connection.rest("GET", path);
+        QNetworkReply *reply = m_connection.rest("GET", path, {}, true);
         connect(reply, &QNetworkReply::finished, this, [this, reply, name, done, next] {
             reply->deleteLater();
             const QJsonObject json = QJsonDocument::fromJson(reply->readAll()).object();

@@ -106,11 +106,12 @@ QUrl Connection::httpUrl(const QString &pathAndQuery) const
 }
 
 QNetworkReply *Connection::rest(const QByteArray &method, const QString &path,
-                                const QJsonObject &body)
+                                const QJsonObject &body, bool preferApiKey)
 {
     QNetworkRequest request(httpUrl(path));
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    const QString credential = m_token.isEmpty() ? m_options.apiKey : m_token;
+    const bool apiKey = m_token.isEmpty() || (preferApiKey && !m_options.apiKey.isEmpty());
+    const QString credential = apiKey ? m_options.apiKey : m_token;
     if (!credential.isEmpty())
         request.setRawHeader("Authorization", "Bearer " + credential.toUtf8());
     const QByteArray data = body.isEmpty() && (method == "GET" || method == "DELETE")

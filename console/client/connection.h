@@ -55,8 +55,9 @@ public:
 
     // REST on the same server with the current token (or the API key when no token). The
     // reply is a child of this connection; deleteLater() it when finished.
-    QNetworkReply *rest(const QByteArray &method, const QString &path,
-                        const QJsonObject &body = {});
+    // `preferApiKey`: use the API key when there is one, for admin-only calls.
+    QNetworkReply *rest(const QByteArray &method, const QString &path, const QJsonObject &body = {},
+                        bool preferApiKey = false);
     // The http(s):// base URL that matches the WebSocket URL.
     QUrl httpUrl(const QString &pathAndQuery) const;
 

@@ -63,6 +63,7 @@ private slots:
     void parse();
     void execReachesOtherClients();
     void adminCommandsFromStdin();
+    void offlineUserByNameWithApiKey();
     void autoPing();
     void stdinScriptAndRawFrames();
     void exitStatus_data();
@@ -253,6 +254,24 @@ void tst_Cli::adminCommandsFromStdin()
     QVERIFY2(r.out.contains(QStringLiteral("left #general")), qPrintable(r.out));
     QVERIFY2(r.out.contains(QStringLiteral("typing ROOM|@USER [off]")), qPrintable(r.out)); // help
     QVERIFY2(!r.out.contains(QStringLiteral("pong")), qPrintable(r.out)); // after quit: not run
+}
+
+void tst_Cli::offlineUserByNameWithApiKey()
+{
+    // Olga is offline: only the full user list (admin, here through the API key) knows her.
+    const qint64 olga
+        = createUser(*m_shared, QStringLiteral("olga"), QStringLiteral("olga-pass-1"));
+    QVERIFY(olga > 0);
+    const QStringList args = tokenArgs(*m_shared, 31)
+        + QStringList {QStringLiteral("--exec"), QStringLiteral("dm olga while you were out")};
+    CliResult r = runCli(args);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("unknown user 'olga'")), qPrintable(r.err));
+    r = runCli(args + QStringList {QStringLiteral("--api-key"), QString::fromLatin1(API_KEY)});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    auto inbox = connectAs(*m_shared, olga);
+    QVERIFY(inbox);
+    QTRY_COMPARE(contentsOf(*inbox, "message"), QStringList {QStringLiteral("while you were out")});
 }
 
 void tst_Cli::autoPing()

@@ -362,8 +362,17 @@ void UsersModel::updateConnectionMetrics(const QJsonArray &connections)
 void UsersModel::retranslate()
 {
     Q_EMIT headerDataChanged(Qt::Horizontal, 0, ColumnCount - 1);
-    if (!m_users.isEmpty())
-        Q_EMIT dataChanged(index(0, 0), index(int(m_users.size()) - 1, ColumnCount - 1));
+    if (m_users.isEmpty())
+        return;
+    Q_EMIT dataChanged(index(0, 0), index(int(m_users.size()) - 1, ColumnCount - 1));
+    // Connection rows have words too ("Connection 7", "not measured").
+    for (int row = 0; row < m_users.size(); ++row) {
+        const int children = int(m_users.at(row).connections.size());
+        if (children > 0) {
+            const QModelIndex parent = index(row, 0);
+            Q_EMIT dataChanged(index(0, 0, parent), index(children - 1, ColumnCount - 1, parent));
+        }
+    }
 }
 
 } // namespace Switchboard::Console
