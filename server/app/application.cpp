@@ -12,6 +12,7 @@
 #include "net/connectionmanager.h"
 #include "net/httpfrontend.h"
 #include "net/listener.h"
+#include "net/nativefrontend.h"
 #include "protocol/events.h"
 #include "store/asyncstore.h"
 #include "store/storefactory.h"
@@ -172,17 +173,41 @@ bool Application::start(QString *error)
         tls.setPrivateKey(key);
         tls.setPeerVerifyMode(QSslSocket::VerifyNone);
         m_listener = new TlsListener(ls, tls, this);
+    } else if (m_config.nativeTransport) {
+        // The native transport owns the port: WebSocket upgrades stay on its I/O threads,
+        // every other request's socket is handed, untouched, to the Qt HTTP server.
+        auto *listener = new TcpListener(ls, this);
+        m_listener = listener;
+        m_native = new NativeFrontend(m_config, *m_tokens, this);
+        m_native->opened = [this](std::unique_ptr<Transport> transport,
+                                  std::optional<TokenClaims> claims) {
+            m_connections->adopt(std::move(transport), claims);
+        };
+        m_native->handOff = [listener](int fd) { listener->adoptDescriptor(fd); };
+        if (!m_native->listen(error)) {
+            *error = QStringLiteral("cannot listen on %1:%2: %3")
+                             .arg(m_config.listenAddress.toString())
+                             .arg(m_config.listenPort)
+                             .arg(*error);
+            return false;
+        }
+        // QAbstractHttpServer::bind() wants a listening server; this one only ever gets
+        // handed-over sockets, so it listens on a loopback port just long enough to be bound.
+        listener->listen(QHostAddress::LocalHost, 0);
+        m_http->bind(m_listener);
+        listener->close();
     } else {
         m_listener = new TcpListener(ls, this);
     }
-    if (!m_listener->listen(m_config.listenAddress, m_config.listenPort)) {
+    if (!m_native && !m_listener->listen(m_config.listenAddress, m_config.listenPort)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                          .arg(m_config.listenAddress.toString())
                          .arg(m_config.listenPort)
                          .arg(m_listener->errorString());
         return false;
     }
-    m_http->bind(m_listener);
+    if (!m_native)
+        m_http->bind(m_listener);
     m_admin->setListen(QStringLiteral("%1://%2:%3")
                                .arg(m_config.tlsCertFile.isEmpty() ? QStringLiteral("http")
                                                                    : QStringLiteral("https"))
@@ -216,6 +241,8 @@ void Application::wireAdminFeed()
 
 quint16 Application::port() const
 {
+    if (m_native)
+        return m_native->port();
     return m_listener ? m_listener->serverPort() : 0;
 }
 
@@ -226,8 +253,12 @@ void Application::stop()
     m_stopped = true;
     if (m_listener)
         m_listener->close();
+    if (m_native)
+        m_native->setAdmitting(false);
     if (m_connections)
         m_connections->drain(m_config.drainTimeoutMs);
+    if (m_native)
+        m_native->stop();
     if (m_store)
         m_store->drain();
     qCInfo(lcApp) << "switchboardd stopped";

@@ -16,6 +16,7 @@ class AdminFeed;
 class AsyncStore;
 class ConnectionManager;
 class HttpFrontend;
+class NativeFrontend;
 class Hub;
 class MessageService;
 class RoomService;
@@ -69,6 +70,7 @@ private:
     HttpFrontend *m_http = nullptr;
     ConnectionManager *m_connections = nullptr;
     QTcpServer *m_listener = nullptr;
+    NativeFrontend *m_native = nullptr; // plain TCP on the native transport
     bool m_stopped = false;
 };
 

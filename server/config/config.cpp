@@ -244,6 +244,10 @@ const QList<Key> &keyTable()
             {"max_connections", intKey(&Config::maxConnections, 1, 1'000'000)},
             {"handshake_timeout", durationKey(&Config::handshakeTimeoutMs, 100, 600'000)},
             {"max_body_bytes", bytesKey(&Config::maxBodyBytes, 1024, 256LL * 1024 * 1024)},
+            {"native_transport", boolKey(&Config::nativeTransport)},
+            {"io_threads", intKey(&Config::ioThreads, 0, 64)},
+            {"max_send_queue_bytes",
+             bytesKey(&Config::maxSendQueueBytes, 64 * 1024, 1024LL * 1024 * 1024)},
             {"data_dir", stringKey(&Config::dataDir)},
             {"database_url", stringKey(&Config::databaseUrl)},
             {"jwt_algorithm",
@@ -421,6 +425,10 @@ QStringList Config::describe() const
             QStringLiteral("jwt_secret=%1").arg(secret(jwtSecret)),
             QStringLiteral("api_key=%1").arg(secret(apiKey)),
             QStringLiteral("max_connections=%1").arg(maxConnections),
+            QStringLiteral("transport=%1 io_threads=%2")
+                    .arg(nativeTransport && tlsCertFile.isEmpty() ? QStringLiteral("native")
+                                                                  : QStringLiteral("qt"))
+                    .arg(ioThreads),
             QStringLiteral("heartbeat_interval=%1ms heartbeat_timeout=%2ms")
                     .arg(heartbeatIntervalMs)
                     .arg(heartbeatTimeoutMs),

@@ -21,6 +21,11 @@ struct Config
     int maxConnections = 10000;
     int handshakeTimeoutMs = 10000;
     qint64 maxBodyBytes = 1024 * 1024;
+    // Plain TCP: the native epoll transport with this many I/O threads (0 = one per core but
+    // one, at least 1). TLS always uses Qt's QWebSocket. false = Qt's for everything.
+    bool nativeTransport = true;
+    int ioThreads = 0;
+    qint64 maxSendQueueBytes = 8 * 1024 * 1024; // unsent bytes before a client is dropped (4029)
 
     // storage
     QString dataDir = QStringLiteral("data");

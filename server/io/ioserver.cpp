@@ -118,6 +118,13 @@ void IoServer::close(ConnectionId id, quint16 code, const QByteArray &reason)
         m_threads[size_t(t)]->close(id, code, reason);
 }
 
+void IoServer::abort(ConnectionId id)
+{
+    const int t = IoThread::threadOf(id);
+    if (t < int(m_threads.size()))
+        m_threads[size_t(t)]->abort(id);
+}
+
 std::vector<IoEvent> IoServer::takeEvents()
 {
     std::vector<IoEvent> all;

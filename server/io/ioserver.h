@@ -29,6 +29,7 @@ public:
 
     void send(ConnectionId id, Ws::Opcode opcode, const QByteArray &payload);
     void close(ConnectionId id, quint16 code, const QByteArray &reason);
+    void abort(ConnectionId id);
     std::vector<IoEvent> takeEvents();
     int connectionCount() const;
     int threadCount() const { return int(m_threads.size()); }

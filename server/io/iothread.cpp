@@ -120,6 +120,11 @@ void IoThread::close(ConnectionId id, quint16 code, const QByteArray &reason)
     post({Command::Close, id, -1, code, reason, {}});
 }
 
+void IoThread::abort(ConnectionId id)
+{
+    post({Command::Abort, id, -1, 0, {}, {}});
+}
+
 void IoThread::post(Command &&command)
 {
     bool signal = false;
@@ -265,6 +270,8 @@ void IoThread::drainCommands()
                 c.dirty = true;
                 touched.push_back(c.id);
             }
+        } else if (command.kind == Command::Abort) {
+            drop(c, 1006, {});
         } else {
             // Flush what is queued first: the close frame goes after it.
             if (c.dirty) {

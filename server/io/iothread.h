@@ -87,6 +87,8 @@ public:
     void send(ConnectionId id, Ws::Opcode opcode, const QByteArray &payload);
     // Sends a close frame after what is queued, then drops the connection.
     void close(ConnectionId id, quint16 code, const QByteArray &reason);
+    // Drops the connection at once, without a close frame (Closed comes with 1006).
+    void abort(ConnectionId id);
 
     std::vector<IoEvent> takeEvents();
     int index() const { return m_index; }
@@ -98,7 +100,7 @@ private:
     struct Connection;
     struct Command
     {
-        enum Kind { Adopt, Send, Close } kind;
+        enum Kind { Adopt, Send, Close, Abort } kind;
         ConnectionId id;
         int fd;
         quint16 code;

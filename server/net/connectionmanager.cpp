@@ -3,6 +3,7 @@
 
 #include "config/config.h"
 #include "net/httpfrontend.h"
+#include "net/qtwebsockettransport.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
 
@@ -63,16 +64,29 @@ void ConnectionManager::onNewWebSocket()
                 continue;
             }
         }
-        const quint64 id = m_nextId++;
-        auto *session = new Session(std::move(socket), id, m_ctx, claims, this);
-        m_sessions.insert(id, session);
-        connect(session, &Session::finished, this, [this](Session *s) {
-            m_sessions.remove(s->connectionId());
-            emit sessionClosed(s->connectionId());
-            s->deleteLater();
-        });
-        emit sessionOpened(id);
+        adopt(std::make_unique<QtWebSocketTransport>(std::move(socket),
+                                                     m_ctx.config->maxFrameBytes,
+                                                     m_ctx.config->maxMessageBytes),
+              claims);
     }
+}
+
+void ConnectionManager::adopt(std::unique_ptr<Transport> transport,
+                              std::optional<TokenClaims> claims)
+{
+    if (m_draining) {
+        transport->close(Protocol::CloseCode::GOING_AWAY, QStringLiteral("shutting down"));
+        return;
+    }
+    const quint64 id = m_nextId++;
+    auto *session = new Session(std::move(transport), id, m_ctx, claims, this);
+    m_sessions.insert(id, session);
+    connect(session, &Session::finished, this, [this](Session *s) {
+        m_sessions.remove(s->connectionId());
+        emit sessionClosed(s->connectionId());
+        s->deleteLater();
+    });
+    emit sessionOpened(id);
 }
 
 void ConnectionManager::timerEvent(QTimerEvent *event)

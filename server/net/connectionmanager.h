@@ -28,6 +28,9 @@ public:
     // deadline passed (the event loop keeps running meanwhile).
     void drain(int timeoutMs);
     Session *session(quint64 connectionId) const { return m_sessions.value(connectionId); }
+    // A WebSocket from either transport, upgraded (claims when its URL or header carried a
+    // valid token; none = it must send an `auth` frame).
+    void adopt(std::unique_ptr<Transport> transport, std::optional<TokenClaims> claims);
 
 Q_SIGNALS:
     void sessionOpened(quint64 connectionId);

@@ -104,22 +104,54 @@ TcpListener::TcpListener(const ListenerSettings &settings, QObject *parent)
     setListenBacklogSize(settings.backlog);
 }
 
-void TcpListener::incomingConnection(qintptr descriptor)
+QTcpSocket *TcpListener::wrap(qintptr descriptor)
 {
     if (*m_open >= m_settings.maxOpen) {
         qCWarning(lcListener) << "connection limit" << m_settings.maxOpen
                               << "reached; refusing a connection";
         ::close(int(descriptor));
-        return;
+        return nullptr;
     }
     auto *socket = new QTcpSocket(this);
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
         ::close(int(descriptor));
-        return;
+        return nullptr;
     }
     new ConnectionGuard(socket, m_settings.idleTimeoutMs, m_settings.maxRequestBytes, m_open);
-    addPendingConnection(socket);
+    return socket;
+}
+
+void TcpListener::incomingConnection(qintptr descriptor)
+{
+    if (QTcpSocket *socket = wrap(descriptor))
+        addPendingConnection(socket);
+}
+
+bool TcpListener::hasPendingConnections() const
+{
+    return !m_adopted.isEmpty() || QTcpServer::hasPendingConnections();
+}
+
+QTcpSocket *TcpListener::nextPendingConnection()
+{
+    // Handed-over sockets first; QTcpServer's own list only while it listens itself (it warns
+    // when asked while not listening).
+    if (!m_adopted.isEmpty())
+        return m_adopted.takeFirst();
+    return isListening() ? QTcpServer::nextPendingConnection() : nullptr;
+}
+
+void TcpListener::adoptDescriptor(qintptr descriptor)
+{
+    if (QTcpSocket *socket = wrap(descriptor)) {
+        m_adopted.append(socket);
+        // QAbstractHttpServer 6.4 reacts to pendingConnectionAvailable, a private signal that
+        // only addPendingConnection() emits (and that list warns while not listening): emit it
+        // through the meta-object, as any queued invocation of a signal would.
+        QMetaObject::invokeMethod(this, "pendingConnectionAvailable", Qt::DirectConnection);
+        Q_EMIT newConnection();
+    }
 }
 
 TlsListener::TlsListener(const ListenerSettings &settings, const QSslConfiguration &tls,

@@ -5,6 +5,7 @@
 
 #include <QSslConfiguration>
 #include <QSslServer>
+#include <QList>
 #include <QTcpServer>
 
 namespace Switchboard {
@@ -61,13 +62,21 @@ class TcpListener : public QTcpServer
 public:
     explicit TcpListener(const ListenerSettings &settings, QObject *parent = nullptr);
     int openConnections() const { return *m_open; }
+    // A connection accepted elsewhere (the native transport's hand-over of plain HTTP), served
+    // as if this listener had accepted it.
+    void adoptDescriptor(qintptr descriptor);
+    bool hasPendingConnections() const override;
+    QTcpSocket *nextPendingConnection() override;
 
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
+    QTcpSocket *wrap(qintptr descriptor); // with its guard, or null (limit reached)
+
     ListenerSettings m_settings;
     std::shared_ptr<int> m_open = std::make_shared<int>(0);
+    QList<QTcpSocket *> m_adopted;
 };
 
 // The TLS variant: https:// and wss:// on the same port.

@@ -11,7 +11,6 @@
 #include "store/asyncstore.h"
 
 #include <QLoggingCategory>
-#include <QWebSocket>
 
 Q_LOGGING_CATEGORY(lcSession, "switchboard.ws")
 
@@ -19,10 +18,10 @@ namespace Switchboard {
 
 using namespace Protocol;
 
-Session::Session(std::unique_ptr<QWebSocket> socket, quint64 connectionId,
+Session::Session(std::unique_ptr<Transport> transport, quint64 connectionId,
                  const SessionContext &ctx, std::optional<TokenClaims> claims, QObject *parent)
     : QObject(parent)
-    , m_socket(std::move(socket))
+    , m_transport(std::move(transport))
     , m_connectionId(connectionId)
     , m_ctx(ctx)
 {
@@ -30,19 +29,8 @@ Session::Session(std::unique_ptr<QWebSocket> socket, quint64 connectionId,
     m_connectedAt = now;
     m_lastSeenMs = now;
     m_deadlineMs = now + m_ctx.config->authTimeoutMs;
-    m_client = clientOf(*m_socket);
-    m_socket->setParent(nullptr);
-    m_socket->setMaxAllowedIncomingFrameSize(quint64(m_ctx.config->maxFrameBytes));
-    m_socket->setMaxAllowedIncomingMessageSize(quint64(m_ctx.config->maxMessageBytes));
-
-    connect(m_socket.get(), &QWebSocket::textMessageReceived, this, &Session::onText);
-    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this,
-            [this](const QByteArray &data) { onText(QString::fromUtf8(data)); });
-    connect(m_socket.get(), &QWebSocket::disconnected, this, &Session::onDisconnected);
-    connect(m_socket.get(), &QWebSocket::pong, this, [this](quint64 elapsed, const QByteArray &) {
-        m_lastSeenMs = Events::nowMs();
-        m_lastRttMs = qint64(elapsed);
-    });
+    m_client = m_transport->client();
+    m_transport->setSink(this);
 
     if (claims) {
         m_claims = *claims;
@@ -55,22 +43,19 @@ Session::~Session()
 {
     if (m_ctx.admin)
         m_ctx.admin->unsubscribe(this);
-    if (m_socket) {
-        m_socket->disconnect(this);
-        m_socket.release()->deleteLater();
-    }
+    m_transport->setSink(nullptr);
 }
 
 QHostAddress Session::peerAddress() const
 {
-    return m_socket ? m_socket->peerAddress() : QHostAddress();
+    return m_transport->peerAddress();
 }
 
 void Session::sendFrame(const QByteArray &frame)
 {
-    if (m_state == State::Closed || !m_socket)
+    if (m_state == State::Closed)
         return;
-    m_socket->sendTextMessage(QString::fromUtf8(frame));
+    m_transport->sendText(frame);
     m_ctx.hub->counters().framesOut++;
 }
 
@@ -89,13 +74,19 @@ void Session::sendError(ErrorCode code, const QString &message, const QJsonValue
 
 void Session::close(int code, const QString &reason)
 {
-    if (m_state == State::Closed || !m_socket)
+    if (m_state == State::Closed)
         return;
     qCDebug(lcSession) << "closing connection" << m_connectionId << code << reason;
-    m_socket->close(static_cast<QWebSocketProtocol::CloseCode>(code), reason);
+    m_transport->close(code, reason);
 }
 
-void Session::onDisconnected()
+void Session::transportPong(qint64 rttMs)
+{
+    m_lastSeenMs = Events::nowMs();
+    m_lastRttMs = rttMs;
+}
+
+void Session::transportClosed(int code, const QString &reason)
 {
     if (m_state == State::Closed)
         return;
@@ -106,7 +97,7 @@ void Session::onDisconnected()
     if (m_ctx.admin) {
         m_ctx.admin->unsubscribe(this);
         if (wasAttached)
-            m_ctx.admin->connectionClosed(this, m_socket->closeCode(), m_socket->closeReason());
+            m_ctx.admin->connectionClosed(this, code, reason);
     }
     if (wasAttached)
         m_ctx.hub->detach(this);
@@ -126,12 +117,12 @@ void Session::tick(qint64 nowMs)
         qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
                           << "missed its heartbeats; closing";
         close(CloseCode::HEARTBEAT_TIMEOUT, QStringLiteral("heartbeat timeout"));
-        m_socket->abort();
+        m_transport->abort();
         return;
     }
     saveCursors();
     if (nowMs >= m_nextPingMs) {
-        m_socket->ping();
+        m_transport->ping();
         m_nextPingMs = nowMs + m_ctx.config->heartbeatIntervalMs;
     }
     const qint64 expiresMs = m_claims.expiresAt * 1000;
@@ -144,13 +135,12 @@ void Session::tick(qint64 nowMs)
     }
 }
 
-void Session::onText(const QString &text)
+void Session::transportText(const QByteArray &utf8)
 {
     if (m_state == State::Closed)
         return;
     m_lastSeenMs = Events::nowMs();
     m_ctx.hub->counters().framesIn++;
-    const QByteArray utf8 = text.toUtf8();
     auto decoded = decodeClientFrame(utf8);
     if (auto *err = std::get_if<DecodeError>(&decoded)) {
         if (m_state == State::AwaitingAuth) {

@@ -3,6 +3,7 @@
 
 #include "auth/tokenservice.h"
 #include "hub/messageservice.h"
+#include "net/transport.h"
 #include "protocol/clientmessages.h"
 
 #include <memory>
@@ -13,8 +14,6 @@
 #include <QList>
 #include <QObject>
 #include <QPair>
-
-class QWebSocket;
 
 namespace Switchboard {
 
@@ -44,14 +43,14 @@ struct SessionContext
 
 // One WebSocket connection: authentication, decoding and dispatch of client frames, the backlog
 // replay on connect, heartbeat bookkeeping and the close codes of docs/PROTOCOL.md.
-class Session : public QObject
+class Session : public QObject, private Transport::Sink
 {
     Q_OBJECT
 
 public:
     enum class State { AwaitingAuth, Activating, Active, Closed };
 
-    Session(std::unique_ptr<QWebSocket> socket, quint64 connectionId, const SessionContext &ctx,
+    Session(std::unique_ptr<Transport> transport, quint64 connectionId, const SessionContext &ctx,
             std::optional<TokenClaims> claims, QObject *parent = nullptr);
     ~Session() override;
 
@@ -81,8 +80,10 @@ Q_SIGNALS:
     void finished(Switchboard::Session *session);
 
 private:
-    void onText(const QString &text);
-    void onDisconnected();
+    // Transport::Sink
+    void transportText(const QByteArray &utf8) override;
+    void transportPong(qint64 rttMs) override;
+    void transportClosed(int code, const QString &reason) override;
     void authenticate(const QString &token, const Protocol::StreamPositions &resume,
                       const QJsonValue &id);
     void activate();
@@ -128,11 +129,10 @@ private:
     void handle(const QJsonValue &id, const Protocol::HistoryRequest &request);
     void handle(const QJsonValue &id, const Protocol::AdminSubscribeRequest &request);
     void handle(const QJsonValue &id, const Protocol::AdminUnsubscribeRequest &request);
-    static QString clientOf(const QWebSocket &socket);
     // Joins the room named by ?room_id= (or connect_room) once the session is active.
     void joinConnectRoom();
 
-    std::unique_ptr<QWebSocket> m_socket;
+    std::unique_ptr<Transport> m_transport;
     quint64 m_connectionId;
     SessionContext m_ctx;
     TokenClaims m_claims;

@@ -8,40 +8,27 @@
 #include "protocol/protocol.h"
 
 #include <QUrlQuery>
-#include <QWebSocket>
 
 namespace Switchboard {
 
 using namespace Protocol;
 
-QString Session::clientOf(const QWebSocket &socket)
-{
-    const QNetworkRequest request = socket.request();
-    QString client = QUrlQuery(request.url()).queryItemValue(QStringLiteral("client"),
-                                                             QUrl::FullyDecoded);
-    if (client.isEmpty())
-        client = QString::fromUtf8(request.rawHeader("User-Agent"));
-    return client.left(Admin::MAX_CLIENT_CHARS);
-}
-
 QString Session::address() const
 {
-    if (!m_socket)
-        return QString();
-    QHostAddress peer = m_socket->peerAddress();
+    QHostAddress peer = m_transport->peerAddress();
     bool mapped = false;
     const quint32 v4 = peer.toIPv4Address(&mapped);
     if (mapped)
         peer = QHostAddress(v4);
     const QString host = peer.protocol() == QAbstractSocket::IPv6Protocol
-            ? QLatin1Char('[') + peer.toString() + QLatin1Char(']')
-            : peer.toString();
-    return host + QLatin1Char(':') + QString::number(m_socket->peerPort());
+        ? QLatin1Char('[') + peer.toString() + QLatin1Char(']')
+        : peer.toString();
+    return host + QLatin1Char(':') + QString::number(m_transport->peerPort());
 }
 
 qint64 Session::queueBytes() const
 {
-    return m_socket ? m_socket->bytesToWrite() : 0;
+    return m_transport->queuedBytes();
 }
 
 void Session::handle(const QJsonValue &id, const AdminSubscribeRequest &request)

@@ -9,7 +9,6 @@
 #include "protocol/protocol.h"
 
 #include <QUrlQuery>
-#include <QWebSocket>
 
 namespace Switchboard {
 
@@ -121,7 +120,7 @@ void Session::handle(const QJsonValue &id, const RoomSendRequest &request)
 
 void Session::joinConnectRoom()
 {
-    QString roomId = QUrlQuery(m_socket->request().url())
+    QString roomId = m_transport->query()
                              .queryItemValue(QStringLiteral("room_id"), QUrl::FullyDecoded);
     if (roomId.isEmpty())
         roomId = m_ctx.config->connectRoom;

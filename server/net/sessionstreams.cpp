@@ -15,7 +15,6 @@
 
 #include <QLoggingCategory>
 #include <QUrlQuery>
-#include <QWebSocket>
 
 Q_DECLARE_LOGGING_CATEGORY(lcSession)
 
@@ -142,7 +141,7 @@ void Session::startSync()
 {
     // Positions from the URL (?resume=u:7:12,r:general:41) unless the auth frame gave them.
     if (m_resume.isEmpty()) {
-        const QString text = QUrlQuery(m_socket->request().url())
+        const QString text = m_transport->query()
                                  .queryItemValue(QStringLiteral("resume"), QUrl::FullyDecoded);
         const QString error = parseStreamPositions(text, &m_resume);
         if (!error.isEmpty()) {

@@ -12,6 +12,7 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QTcpSocket>
 #include <QTest>
 #include <QUrlQuery>
 
@@ -317,6 +318,27 @@ QJsonObject request(WsClient &c, const char *type, QJsonObject fields, const cha
 QString errorCode(const QJsonObject &e)
 {
     return str(e, "type") == QLatin1StringView("error") ? str(e, "code") : QString();
+}
+
+QByteArray rawUpgrade(quint16 port, const QByteArray &pathAndQuery,
+                      const QByteArray &extraHeaders)
+{
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, port);
+    if (!s.waitForConnected(3000))
+        return {};
+    s.write("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n");
+    QByteArray answer;
+    QDeadlineTimer deadline(3000);
+    while (!answer.contains("\r\n\r\n") && !deadline.hasExpired()) {
+        if (s.bytesAvailable() || s.waitForReadyRead(50))
+            answer += s.readAll();
+        else
+            QTest::qWait(5);
+    }
+    return answer;
 }
 
 } // namespace Switchboard::Test

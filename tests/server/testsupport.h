@@ -137,4 +137,9 @@ QJsonObject request(WsClient &c, const char *type, QJsonObject fields, const cha
 // The code of an error event (empty when it is not an error).
 QString errorCode(const QJsonObject &e);
 
+// The raw HTTP answer to an upgrade request (status line and headers), for refusals before
+// the 101.
+QByteArray rawUpgrade(quint16 port, const QByteArray &pathAndQuery,
+                      const QByteArray &extraHeaders = {});
+
 } // namespace Switchboard::Test

@@ -16,32 +16,6 @@
 using namespace Switchboard;
 using namespace Switchboard::Test;
 
-namespace {
-
-// The raw HTTP answer to an upgrade request (status line), for refusals before the 101.
-QByteArray rawUpgrade(quint16 port, const QByteArray &pathAndQuery,
-                      const QByteArray &extraHeaders = {})
-{
-    QTcpSocket s;
-    s.connectToHost(QHostAddress::LocalHost, port);
-    if (!s.waitForConnected(3000))
-        return {};
-    s.write("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            "Sec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n");
-    QByteArray answer;
-    QDeadlineTimer deadline(3000);
-    while (!answer.contains("\r\n\r\n") && !deadline.hasExpired()) {
-        if (s.bytesAvailable() || s.waitForReadyRead(50))
-            answer += s.readAll();
-        else
-            QTest::qWait(5);
-    }
-    return answer;
-}
-
-} // namespace
-
 class tst_WebSocket : public QObject
 {
     Q_OBJECT

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+#include "nativefrontend.h"
+
+#include "config/config.h"
+#include "net/httpfrontend.h"
+#include "protocol/adminframes.h"
+#include "protocol/errorcode.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QThread>
+
+Q_DECLARE_LOGGING_CATEGORY(lcHttp)
+
+namespace Switchboard {
+
+using namespace Protocol;
+
+namespace {
+
+Io::Verdict refusal(ErrorCode code, const QString &message)
+{
+    Io::Verdict verdict;
+    verdict.kind = Io::Verdict::Refuse;
+    verdict.status = errorCodeHttpStatus(code);
+    switch (verdict.status) {
+    case 400: verdict.reason = QByteArrayLiteral("Bad Request"); break;
+    case 401: verdict.reason = QByteArrayLiteral("Unauthorized"); break;
+    case 404: verdict.reason = QByteArrayLiteral("Not Found"); break;
+    case 503: verdict.reason = QByteArrayLiteral("Service Unavailable"); break;
+    default: verdict.reason = QByteArrayLiteral("Error"); break;
+    }
+    verdict.body = QJsonDocument(QJsonObject {{QStringLiteral("error"),
+                                               QJsonObject {{QStringLiteral("code"),
+                                                             errorCodeName(code)},
+                                                            {QStringLiteral("message"), message}}}})
+                       .toJson(QJsonDocument::Compact);
+    return verdict;
+}
+
+int defaultIoThreads()
+{
+    return std::max(1, QThread::idealThreadCount() - 1);
+}
+
+} // namespace
+
+NativeTransport::NativeTransport(NativeFrontend *owner, const Io::IoEvent &opened)
+    : m_owner(owner)
+    , m_id(opened.id)
+    , m_peer(opened.peer)
+    , m_port(opened.peerPort)
+    , m_query(opened.request->query)
+    , m_queued(opened.queued)
+{
+    QUrlQuery q(QString::fromUtf8(m_query));
+    m_client = q.queryItemValue(QStringLiteral("client"), QUrl::FullyDecoded);
+    if (m_client.isEmpty())
+        m_client = QString::fromUtf8(opened.request->header("user-agent"));
+    m_client.truncate(Admin::MAX_CLIENT_CHARS);
+}
+
+NativeTransport::~NativeTransport()
+{
+    if (m_owner) {
+        m_owner->m_transports.remove(m_id);
+        if (!m_gone) {
+            // The session went first (shutdown): let the socket go too.
+            if (!m_closing)
+                m_owner->m_io->close(m_id, CloseCode::GOING_AWAY, QByteArray());
+            m_owner->m_admission->open--;
+        }
+    }
+}
+
+void NativeTransport::sendText(const QByteArray &utf8)
+{
+    if (!m_gone)
+        m_owner->m_io->send(m_id, Io::Ws::TEXT, utf8);
+}
+
+void NativeTransport::ping()
+{
+    if (m_gone)
+        return;
+    m_pingSent.start();
+    m_owner->m_io->send(m_id, Io::Ws::PING, QByteArray());
+}
+
+void NativeTransport::close(int code, const QString &reason)
+{
+    if (m_gone || m_closing)
+        return;
+    m_closing = true;
+    m_owner->m_io->close(m_id, quint16(code), reason.toUtf8());
+}
+
+void NativeTransport::abort()
+{
+    if (!m_gone)
+        m_owner->m_io->abort(m_id);
+}
+
+qint64 NativeTransport::queuedBytes() const
+{
+    return m_queued ? m_queued->load(std::memory_order_relaxed) : 0;
+}
+
+void NativeTransport::received(Io::IoEvent &event)
+{
+    switch (event.kind) {
+    case Io::IoEvent::Message:
+        if (m_sink)
+            m_sink->transportText(event.data);
+        break;
+    case Io::IoEvent::Pong:
+        if (m_sink)
+            m_sink->transportPong(m_pingSent.isValid() ? m_pingSent.elapsed() : 0);
+        break;
+    case Io::IoEvent::Closed:
+        m_gone = true;
+        if (m_sink)
+            m_sink->transportClosed(event.code, QString::fromUtf8(event.data));
+        break;
+    default:
+        break;
+    }
+}
+
+NativeFrontend::NativeFrontend(const Config &config, const TokenService &tokens, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_tokens(tokens)
+{
+    m_admission->max = config.maxConnections;
+}
+
+NativeFrontend::~NativeFrontend()
+{
+    stop();
+    for (NativeTransport *t : std::as_const(m_transports))
+        t->m_owner = nullptr;
+}
+
+bool NativeFrontend::listen(QString *error)
+{
+    Io::Limits limits;
+    limits.maxFrameBytes = m_config.maxFrameBytes;
+    limits.maxMessageBytes = m_config.maxMessageBytes;
+    limits.maxQueueBytes = m_config.maxSendQueueBytes;
+    limits.slowConsumerCode = quint16(CloseCode::RATE_LIMITED);
+    limits.handshakeTimeoutMs = m_config.handshakeTimeoutMs;
+    const int threads = m_config.ioThreads > 0 ? m_config.ioThreads : defaultIoThreads();
+    m_io = std::make_unique<Io::IoServer>(
+        threads, limits,
+        [this](const Io::UpgradeRequest &request, const QHostAddress &peer) {
+            return decide(request, peer);
+        },
+        [this] {
+            // Called from I/O threads; one queued drain at a time is enough.
+            if (!m_drainQueued.exchange(true))
+                QMetaObject::invokeMethod(this, &NativeFrontend::drainEvents,
+                                          Qt::QueuedConnection);
+        });
+    return m_io->listen(m_config.listenAddress, m_config.listenPort, m_config.listenBacklog, error);
+}
+
+void NativeFrontend::stop()
+{
+    if (m_io)
+        m_io->stop();
+}
+
+// On an I/O thread: only the immutable config, the (stateless) token service and atomics.
+Io::Verdict NativeFrontend::decide(const Io::UpgradeRequest &request, const QHostAddress &peer) const
+{
+    if (!request.wantsWebSocket()) {
+        Io::Verdict verdict;
+        verdict.kind = Io::Verdict::HandOff; // REST, health checks: the Qt HTTP server
+        return verdict;
+    }
+    const QString path = QString::fromUtf8(request.path);
+    if (!HttpFrontend::isWebSocketPath(path))
+        return refusal(ErrorCode::NotFound, QStringLiteral("no WebSocket endpoint at %1").arg(path));
+    const QByteArray problem = request.upgradeProblem();
+    if (!problem.isEmpty())
+        return refusal(ErrorCode::ValidationError, QString::fromUtf8(problem));
+    if (!m_admission->admitting || m_admission->open.load() >= m_admission->max)
+        return refusal(ErrorCode::Unavailable,
+                       QStringLiteral("the server is not accepting connections"));
+    const QString token = HttpFrontend::requestToken(QUrlQuery(QString::fromUtf8(request.query)),
+                                                     request.header("authorization"));
+    Io::Verdict verdict;
+    if (!token.isEmpty()) {
+        auto result = m_tokens.verify(token.toUtf8(), Events::nowMs() / 1000);
+        if (const auto *error = std::get_if<TokenError>(&result)) {
+            qCInfo(lcHttp) << "refused WebSocket upgrade from" << peer.toString() << "to" << path
+                           << ":" << TokenService::errorText(*error);
+            return refusal(*error == TokenError::Expired ? ErrorCode::TokenExpired
+                                                         : ErrorCode::Unauthorized,
+                           TokenService::errorText(*error));
+        }
+        verdict.context = std::make_shared<TokenClaims>(std::get<TokenClaims>(std::move(result)));
+    }
+    verdict.kind = Io::Verdict::Accept;
+    return verdict;
+}
+
+void NativeFrontend::drainEvents()
+{
+    m_drainQueued = false;
+    for (Io::IoEvent &event : m_io->takeEvents()) {
+        if (event.kind == Io::IoEvent::HandedOff) {
+            if (handOff)
+                handOff(event.fd);
+            continue;
+        }
+        if (event.kind == Io::IoEvent::Opened) {
+            auto transport = std::make_unique<NativeTransport>(this, event);
+            m_transports.insert(event.id, transport.get());
+            m_admission->open++;
+            std::optional<TokenClaims> claims;
+            if (event.context)
+                claims = *std::static_pointer_cast<TokenClaims>(event.context);
+            if (opened)
+                opened(std::move(transport), claims);
+            continue;
+        }
+        NativeTransport *transport = m_transports.value(event.id);
+        if (!transport)
+            continue;
+        if (event.kind == Io::IoEvent::Closed) {
+            m_transports.remove(event.id);
+            m_admission->open--;
+        }
+        transport->received(event);
+    }
+}
+
+} // namespace Switchboard

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#include "qtwebsockettransport.h"
+
+#include "protocol/adminframes.h"
+
+#include <QWebSocket>
+
+namespace Switchboard {
+
+QtWebSocketTransport::QtWebSocketTransport(std::unique_ptr<QWebSocket> socket,
+                                           qint64 maxFrameBytes, qint64 maxMessageBytes)
+    : m_socket(std::move(socket))
+{
+    m_socket->setParent(nullptr);
+    m_socket->setMaxAllowedIncomingFrameSize(quint64(maxFrameBytes));
+    m_socket->setMaxAllowedIncomingMessageSize(quint64(maxMessageBytes));
+    connect(m_socket.get(), &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+        if (m_sink)
+            m_sink->transportText(text.toUtf8());
+    });
+    connect(m_socket.get(), &QWebSocket::binaryMessageReceived, this,
+            [this](const QByteArray &data) {
+                if (m_sink)
+                    m_sink->transportText(data);
+            });
+    connect(m_socket.get(), &QWebSocket::pong, this, [this](quint64 elapsed, const QByteArray &) {
+        if (m_sink)
+            m_sink->transportPong(qint64(elapsed));
+    });
+    connect(m_socket.get(), &QWebSocket::disconnected, this, [this] {
+        if (m_closed)
+            return;
+        m_closed = true;
+        if (m_sink)
+            m_sink->transportClosed(int(m_socket->closeCode()), m_socket->closeReason());
+    });
+}
+
+QtWebSocketTransport::~QtWebSocketTransport()
+{
+    m_socket->disconnect(this);
+    m_socket.release()->deleteLater();
+}
+
+void QtWebSocketTransport::sendText(const QByteArray &utf8)
+{
+    m_socket->sendTextMessage(QString::fromUtf8(utf8));
+}
+
+void QtWebSocketTransport::ping()
+{
+    m_socket->ping();
+}
+
+void QtWebSocketTransport::close(int code, const QString &reason)
+{
+    m_socket->close(static_cast<QWebSocketProtocol::CloseCode>(code), reason);
+}
+
+void QtWebSocketTransport::abort()
+{
+    m_socket->abort();
+}
+
+QHostAddress QtWebSocketTransport::peerAddress() const
+{
+    return m_socket->peerAddress();
+}
+
+quint16 QtWebSocketTransport::peerPort() const
+{
+    return m_socket->peerPort();
+}
+
+qint64 QtWebSocketTransport::queuedBytes() const
+{
+    return m_socket->bytesToWrite();
+}
+
+QUrlQuery QtWebSocketTransport::query() const
+{
+    return QUrlQuery(m_socket->request().url());
+}
+
+QString QtWebSocketTransport::client() const
+{
+    const QNetworkRequest request = m_socket->request();
+    QString client = QUrlQuery(request.url()).queryItemValue(QStringLiteral("client"),
+                                                             QUrl::FullyDecoded);
+    if (client.isEmpty())
+        client = QString::fromUtf8(request.rawHeader("User-Agent"));
+    return client.left(Protocol::Admin::MAX_CLIENT_CHARS);
+}
+
+} // namespace Switchboard

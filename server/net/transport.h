@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QString>
+#include <QUrlQuery>
+
+namespace Switchboard {
+
+// What a session needs from the connection under it, whichever carries it: the native epoll
+// transport (plain TCP, the default) or Qt's QWebSocket (TLS). Deliberately small and free of
+// QObject so an idle connection costs little.
+class Transport
+{
+public:
+    // Implemented by the session; called on the logic thread.
+    class Sink
+    {
+    public:
+        virtual void transportText(const QByteArray &utf8) = 0;
+        virtual void transportPong(qint64 rttMs) = 0;
+        // Exactly once; the transport sends nothing after it.
+        virtual void transportClosed(int code, const QString &reason) = 0;
+
+    protected:
+        ~Sink() = default;
+    };
+
+    virtual ~Transport() = default;
+    void setSink(Sink *sink) { m_sink = sink; }
+
+    // `utf8` is shared, never copied per connection by the native transport.
+    virtual void sendText(const QByteArray &utf8) = 0;
+    virtual void ping() = 0; // a protocol-level heartbeat; the answer comes as transportPong
+    virtual void close(int code, const QString &reason) = 0; // close handshake
+    virtual void abort() = 0; // drop at once, no handshake
+    virtual QHostAddress peerAddress() const = 0;
+    virtual quint16 peerPort() const = 0;
+    virtual qint64 queuedBytes() const = 0; // waiting to be written
+    virtual QUrlQuery query() const = 0; // of the upgrade request
+    virtual QString client() const = 0; // ?client= or User-Agent, for operators
+
+protected:
+    Sink *m_sink = nullptr;
+};
+
+} // namespace Switchboard
