@@ -140,9 +140,9 @@ void tst_Connection::wrongPasswordDoesNotRetry()
 
 void tst_Connection::expiredTokenLogsInAgain()
 {
-    // Tokens from this server live 2 s: the live connection is closed with 4002, and a
+    // Tokens from this server live 1 s: the live connection is closed with 4002, and a
     // client that knows the password logs in again instead of giving up.
-    TestServer server(QStringLiteral("sqlite"), [](Config &c) { c.tokenTtlSeconds = 2; });
+    TestServer server(QStringLiteral("sqlite"), [](Config &c) { c.tokenTtlSeconds = 1; });
     QString why;
     QVERIFY2(server.start(&why), qPrintable(why));
     QVERIFY(createUser(server, QStringLiteral("erin"), QStringLiteral("erin-pass-1")) > 0);
@@ -169,7 +169,7 @@ void tst_Connection::expiredTokenLogsInAgain()
     Connection bare;
     o.username.clear();
     o.password.clear();
-    o.token = QString::fromLatin1(server.token(9, {}, false, 2));
+    o.token = QString::fromLatin1(server.token(9, {}, false, 1));
     bare.setOptions(o);
     QSignalSpy bareFailed(&bare, &Connection::failed);
     bare.open();
