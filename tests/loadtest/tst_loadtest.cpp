@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <random>
 
+#include <QCryptographicHash>
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -43,6 +44,107 @@ struct Run
     QByteArray err;
 };
 
+// A small WebSocket server written for this test on a plain QTcpServer, so the bytes on the
+// wire are under control: it answers every `echo` as three fragments with a ping between
+// them, checks that every client frame is masked and that pongs return the ping's payload,
+// and completes the close handshake.
+class FragmentingPeer : public QObject
+{
+public:
+    FragmentingPeer()
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = m_server.nextPendingConnection()) {
+                auto *buffer = new QByteArray;
+                connect(s, &QTcpSocket::readyRead, s, [this, s, buffer] { onData(s, buffer); });
+                connect(s, &QTcpSocket::disconnected, s, [s, buffer] {
+                    delete buffer;
+                    s->deleteLater();
+                });
+            }
+        });
+    }
+    quint16 port() const { return m_server.serverPort(); }
+
+    int unmaskedFrames = 0, pongsMatching = 0, pongsWrong = 0, closes = 0, echoes = 0;
+
+private:
+    static QByteArray frame(int opcode, bool fin, const QByteArray &payload)
+    {
+        QByteArray f;
+        f.append(char((fin ? 0x80 : 0) | opcode));
+        if (payload.size() < 126) {
+            f.append(char(payload.size()));
+        } else {
+            f.append(char(126));
+            f.append(char(payload.size() >> 8));
+            f.append(char(payload.size() & 0xFF));
+        }
+        return f + payload;
+    }
+
+    void onData(QTcpSocket *s, QByteArray *in)
+    {
+        in->append(s->readAll());
+        if (!s->property("upgraded").toBool()) {
+            const qsizetype end = in->indexOf("\r\n\r\n");
+            if (end < 0)
+                return;
+            const QByteArray head = in->left(end);
+            const qsizetype k = head.indexOf("Sec-WebSocket-Key: ");
+            const QByteArray key = head.mid(k + 19, head.indexOf("\r\n", k) - k - 19);
+            const QByteArray accept = QCryptographicHash::hash(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+                                                               QCryptographicHash::Sha1)
+                                              .toBase64();
+            s->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: "
+                     "Upgrade\r\nSec-WebSocket-Accept: "
+                     + accept + "\r\n\r\n");
+            s->setProperty("upgraded", true);
+            in->remove(0, end + 4);
+        }
+        while (in->size() >= 2) {
+            const auto b1 = quint8(in->at(1));
+            qsizetype len = b1 & 0x7F, header = 2;
+            if (len == 126) {
+                if (in->size() < 4)
+                    return;
+                len = (quint8(in->at(2)) << 8) | quint8(in->at(3));
+                header = 4;
+            }
+            const bool masked = b1 & 0x80;
+            if (!masked)
+                ++unmaskedFrames;
+            const qsizetype total = header + (masked ? 4 : 0) + len;
+            if (in->size() < total)
+                return;
+            QByteArray payload = in->mid(header + (masked ? 4 : 0), len);
+            for (qsizetype i = 0; masked && i < len; ++i)
+                payload[i] = char(payload[i] ^ in->at(header + i % 4));
+            const int opcode = quint8(in->at(0)) & 0x0F;
+            in->remove(0, total);
+            if (opcode == 0x1) {
+                ++echoes;
+                const QByteArray ping = "p" + QByteArray::number(echoes);
+                s->setProperty("ping", ping);
+                const qsizetype third = payload.size() / 3;
+                s->write(frame(0x1, false, payload.left(third)) + frame(0x9, true, ping)
+                         + frame(0x0, false, payload.mid(third, third))
+                         + frame(0x0, true, payload.mid(2 * third)));
+            } else if (opcode == 0xA) {
+                ++(payload == s->property("ping").toByteArray() ? pongsMatching : pongsWrong);
+            } else if (opcode == 0x8) {
+                ++closes;
+                s->write(frame(0x8, true, payload.left(2)));
+                s->disconnectFromHost();
+                return;
+            }
+        }
+    }
+
+    QTcpServer m_server;
+};
+
 } // namespace
 
 class tst_LoadTest : public QObject
@@ -62,6 +164,7 @@ private slots:
     void histogramMatchesSortedSamples();
     void frameScan();
     void framing();
+    void fragmentsPingsAndClose();
 
 private:
     Run loadtest(const QStringList &args, const QByteArray &secret = SECRET,
@@ -410,6 +513,32 @@ void tst_LoadTest::framing()
     QCOMPARE(WsFrame::parseHeader(fragmentedPing.data(), 2, &h, &why), WsFrame::ParseResult::Invalid);
     // RFC 6455 section 1.3's example key and answer.
     QCOMPARE(WsFrame::acceptFor("dGhlIHNhbXBsZSBub25jZQ=="), std::string("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+}
+
+void tst_LoadTest::fragmentsPingsAndClose()
+{
+    FragmentingPeer peer;
+    QProcess p;
+    p.start(QStringLiteral(LOADTEST_PATH),
+            {QStringLiteral("--url"), QStringLiteral("ws://127.0.0.1:%1/ws").arg(peer.port()),
+             QStringLiteral("--protocol"), QStringLiteral("bench"), QStringLiteral("--test-type"),
+             QStringLiteral("echo"), QStringLiteral("--connections"), QStringLiteral("2"),
+             QStringLiteral("--rate"), QStringLiteral("20"), QStringLiteral("--duration"),
+             QStringLiteral("0.5"), QStringLiteral("--payload-bytes"), QStringLiteral("200"),
+             QStringLiteral("--json")});
+    // The peer lives on this thread: keep the event loop turning while the tool runs.
+    QTRY_VERIFY_WITH_TIMEOUT(p.state() == QProcess::NotRunning, 60000);
+    const QByteArray err = p.readAllStandardError();
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, err.constData());
+    const QJsonObject o = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    QCOMPARE(o[QStringLiteral("sent")].toInt(), 10);
+    QCOMPARE(o[QStringLiteral("delivered")].toInt(), 10); // reassembled from three fragments each
+    QCOMPARE(o[QStringLiteral("errors")].toInt(), 0);
+    QCOMPARE(peer.echoes, 12);                              // 10 + one warm-up per connection
+    QCOMPARE(peer.unmaskedFrames, 0);
+    QTRY_COMPARE(peer.pongsMatching, 12);
+    QCOMPARE(peer.pongsWrong, 0);
+    QTRY_COMPARE(peer.closes, 2);                           // the tool closes with 1000
 }
 
 QTEST_GUILESS_MAIN(tst_LoadTest)
