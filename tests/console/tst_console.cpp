@@ -15,12 +15,14 @@
 #include "ui/mainwindow.h"
 #include "ui/usersview.h"
 
+#include <QApplication>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTcpServer>
 #include <QTest>
 #include <QTableView>
 #include <QTreeView>
@@ -45,8 +47,10 @@ private slots:
     void roomsCreateEditDelete();
     void disconnectAndDisable();
     void eventLogFiltersAndExports();
+    void keyboardShortcuts();
     void switchesLanguageAtRunTime();
     void badPasswordIsATranslatedFailure();
+    void serverDownReconnectsWithTranslatedError();
     void apiKeyModeActsAsAdmin();
 
 private:
@@ -292,6 +296,33 @@ void TestConsole::eventLogFiltersAndExports()
     view->setFilterText(QString());
 }
 
+void TestConsole::keyboardShortcuts()
+{
+    Console::MainWindow *w = m_f->window.get();
+    w->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(w));
+    QTest::keyClick(w, Qt::Key_3, Qt::ControlModifier);
+    QCOMPARE(w->tabs()->currentIndex(), int(Console::MainWindow::RoomsTab));
+    QTest::keyClick(w, Qt::Key_B, Qt::ControlModifier);
+    QCOMPARE(w->tabs()->currentIndex(), int(Console::MainWindow::BroadcastTab));
+    QTest::keyClick(w, Qt::Key_5, Qt::ControlModifier);
+    QCOMPARE(w->tabs()->currentIndex(), int(Console::MainWindow::EventLogTab));
+    // Tab moves through the event log view in its order: search, category, clear, export, table.
+    Console::EventLogView *log = w->eventLogView();
+    QWidget *first = log->findChild<QLineEdit *>();
+    QVERIFY(first);
+    first->setFocus();
+    QStringList order;
+    for (int i = 0; i < 4; ++i) {
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        order.append(QString::fromLatin1(QApplication::focusWidget()->metaObject()->className()));
+    }
+    QCOMPARE(order, (QStringList{QStringLiteral("QComboBox"), QStringLiteral("QPushButton"),
+                                 QStringLiteral("QPushButton"), QStringLiteral("QTableView")}));
+    QTest::keyClick(w, Qt::Key_1, Qt::ControlModifier);
+    QCOMPARE(w->tabs()->currentIndex(), int(Console::MainWindow::DashboardTab));
+}
+
 void TestConsole::switchesLanguageAtRunTime()
 {
     Console::MainWindow *w = m_f->window.get();
@@ -336,6 +367,32 @@ void TestConsole::badPasswordIsATranslatedFailure()
     QTRY_COMPARE_WITH_TIMEOUT(notAdmin.state(), AdminSession::State::Failed, 10000);
     QVERIFY2(notAdmin.lastError().contains(QLatin1StringView("not an administrator")),
              qPrintable(notAdmin.lastError()));
+}
+
+void TestConsole::serverDownReconnectsWithTranslatedError()
+{
+    // A port nobody listens on: bind one, then let it go.
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    QVERIFY(m_f->languages->setLanguage(QStringLiteral("zh_CN")));
+    AdminSession down;
+    Console::ServerProfile p = m_f->profile();
+    p.url = QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port));
+    QSignalSpy failed(&down, &AdminSession::failed);
+    down.open(p);
+    // Network failures are retried with backoff, and said in the interface language.
+    QTRY_COMPARE_WITH_TIMEOUT(down.state(), AdminSession::State::Reconnecting, 10000);
+    QTRY_VERIFY(!failed.isEmpty());
+    const QString message = failed.first().at(0).toString();
+    QVERIFY(m_f->languages->setLanguage(QStringLiteral("en")));
+    QVERIFY2(message.startsWith(QStringLiteral("无法")), qPrintable(message));
+    QCOMPARE(AdminSession::stateText(down.state()), QStringLiteral("Connection lost, reconnecting…"));
+    down.close();
+    QCOMPARE(down.state(), AdminSession::State::Disconnected);
 }
 
 void TestConsole::apiKeyModeActsAsAdmin()

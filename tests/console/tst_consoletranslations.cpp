@@ -14,7 +14,10 @@
 
 #include <QAbstractButton>
 #include <QAbstractItemView>
+#include <QAbstractSeries>
 #include <QApplication>
+#include <QChart>
+#include <QChartView>
 #include <QComboBox>
 #include <QFile>
 #include <QGroupBox>
@@ -105,7 +108,10 @@ void TestConsoleTranslations::check(const QString &where, const QString &text,
             QStringLiteral("English"),     QStringLiteral("admin"),  QStringLiteral("alice"),
             QStringLiteral("bob"),         QStringLiteral("general"), QStringLiteral("support"),
             QStringLiteral("announcements"), QStringLiteral("tsv"),  QStringLiteral("txt"),
-            QStringLiteral("jsonl"),       QStringLiteral("user"),   QStringLiteral("test")};
+            QStringLiteral("jsonl"),       QStringLiteral("user"),   QStringLiteral("test"),
+            // data-size units as Qt's locale writes them in every language
+            QStringLiteral("kB"), QStringLiteral("KB"), QStringLiteral("MB"), QStringLiteral("GB"),
+            QStringLiteral("TB")};
     QString t = text;
     t.remove(QLatin1Char('&'));
     static const QRegularExpression strip(
@@ -145,6 +151,10 @@ QStringList TestConsoleTranslations::untranslated(QWidget *root) const
             for (int c = 0; c < view->model()->columnCount(); ++c)
                 check(name + QStringLiteral(" header"),
                       view->model()->headerData(c, Qt::Horizontal).toString(), &problems);
+        } else if (auto *chartView = qobject_cast<QChartView *>(w)) {
+            check(QStringLiteral("chart title"), chartView->chart()->title(), &problems);
+            for (QAbstractSeries *series : chartView->chart()->series())
+                check(QStringLiteral("chart series"), series->name(), &problems);
         } else if (auto *menuBar = qobject_cast<QMenuBar *>(w)) {
             for (QAction *top : menuBar->actions()) {
                 check(QStringLiteral("menu"), top->text(), &problems);

@@ -64,7 +64,14 @@ ChatWindow::ChatWindow(AdminSession *admin, QWidget *parent)
     retranslateUi();
 }
 
-ChatWindow::~ChatWindow() = default;
+ChatWindow::~ChatWindow()
+{
+    // The session closes its connection as it goes, which emits signals: they must not reach
+    // this window's slots once it is half destroyed.
+    m_session->connection()->disconnect(this);
+    m_session->disconnect(this);
+    delete m_session;
+}
 
 void ChatWindow::start(const QString &username, const QString &password,
                        const QStringList &joinRooms)
