@@ -246,6 +246,8 @@ void AdminFeed::connectionOpened(const Session *s)
         {{QStringLiteral("user_id"), s->userId()},
          {QStringLiteral("name"), s->username()},
          {QStringLiteral("role"), s->isAdmin() ? QStringLiteral("admin") : QStringLiteral("user")},
+         // Memberships persist: a user coming online is already in its rooms.
+         {QStringLiteral("rooms"), QJsonArray::fromStringList(m_rooms->roomsOf(s->userId()))},
          {QStringLiteral("connection"), connectionJson(*s)}}));
 }
 

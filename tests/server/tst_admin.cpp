@@ -37,6 +37,7 @@ private slots:
     void statsTicksAndUnsubscribe();
     void nonAdminsAreRefused();
     void manyEventsReachEverySubscriber();
+    void arrivalCarriesRooms();
 };
 
 void tst_Admin::snapshotAndLiveEvents()
@@ -299,6 +300,36 @@ void tst_Admin::manyEventsReachEverySubscriber()
             last = e;
     }
     QCOMPARE(str(last, "status"), QStringLiteral("online"));
+}
+
+void tst_Admin::arrivalCarriesRooms()
+{
+    // A user who comes online after the snapshot: its connection_opened says which rooms it is
+    // in, so an operator's view of that user is complete without another snapshot.
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto admin = connectAs(server, 1, true);
+    QVERIFY(admin);
+    QVERIFY(!request(*admin, "admin_subscribe", {}, "admin_snapshot").isEmpty());
+    {
+        auto dave = connectAs(server, 4);
+        QVERIFY(dave);
+        QCOMPARE(replyType(request(*dave, "room_join",
+                                   {{QStringLiteral("room_id"), QStringLiteral("support")}},
+                                   "room_joined")),
+                 QStringLiteral("room_joined"));
+        const QJsonObject first = waitEvent(*admin, "connection_opened", forUser(4));
+        QCOMPARE(first.value(QStringLiteral("rooms")).toArray(), QJsonArray());
+    }
+    QVERIFY(!waitEvent(*admin, "connection_closed", forUser(4)).isEmpty());
+    auto again = connectAs(server, 4);
+    QVERIFY(again);
+    const QJsonObject second = waitEvent(*admin, "connection_opened", [](const QJsonObject &e) {
+        return num(e, "user_id") == 4 && !e.value(QStringLiteral("rooms")).toArray().isEmpty();
+    });
+    QCOMPARE(second.value(QStringLiteral("rooms")).toArray(),
+             QJsonArray {QStringLiteral("support")});
 }
 
 QTEST_GUILESS_MAIN(tst_Admin)
