@@ -53,10 +53,12 @@ NativeTransport::NativeTransport(NativeFrontend *owner, const Io::IoEvent &opene
     , m_id(opened.id)
     , m_peer(opened.peer)
     , m_port(opened.peerPort)
-    , m_query(opened.request->query)
     , m_queued(opened.queued)
 {
-    QUrlQuery q(QString::fromUtf8(m_query));
+    // Kept for the session's ?room_id= / ?resume=; the token has done its job and stays out.
+    QUrlQuery q(QString::fromUtf8(opened.request->query));
+    q.removeAllQueryItems(QStringLiteral("token"));
+    m_query = q.query(QUrl::FullyEncoded).toUtf8();
     m_client = q.queryItemValue(QStringLiteral("client"), QUrl::FullyDecoded);
     if (m_client.isEmpty())
         m_client = QString::fromUtf8(opened.request->header("user-agent"));
