@@ -193,6 +193,13 @@ void AdminSession::refreshConnectionMetrics()
                  m_users->updateConnectionMetrics(
                          json.value(QLatin1StringView("connections")).toArray());
          });
+    refreshRoomCounters();
+}
+
+void AdminSession::refreshRoomCounters()
+{
+    if (!m_subscribed)
+        return;
     rest("GET", QStringLiteral("/api/v1/rooms"), {},
          [this](bool ok, const QJsonObject &json, const QString &) {
              if (!ok)

@@ -36,6 +36,12 @@ AdminSession::AdminSession(QObject *parent)
     // rooms neither. A slow refresh keeps them honest without flooding the feed.
     m_metricsTimer.setInterval(METRICS_INTERVAL_MS);
     connect(&m_metricsTimer, &QTimer::timeout, this, &AdminSession::refreshConnectionMetrics);
+    // A local +1/-1 on room_member keeps the view quick, but a counter fetched just before the
+    // event arrived (REST and the feed are two connections) would count the change twice: the
+    // server's own numbers follow shortly after every change.
+    m_roomCountersTimer.setSingleShot(true);
+    m_roomCountersTimer.setInterval(250);
+    connect(&m_roomCountersTimer, &QTimer::timeout, this, &AdminSession::refreshRoomCounters);
 }
 
 AdminSession::~AdminSession()
@@ -276,6 +282,8 @@ void AdminSession::onAdminEvent(QJsonObject event)
         // local count keeps the view right in between.
         m_rooms->memberChanged(Json::str(event, "room_id"),
                                event.value(QLatin1StringView("joined")).toBool(), online);
+        if (!m_roomCountersTimer.isActive())
+            m_roomCountersTimer.start();
     }
     m_log->append(event, nowMs());
 }

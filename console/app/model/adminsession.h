@@ -78,6 +78,8 @@ public:
     void queryAudience(const Broadcast &broadcast, JsonCallback done);
     // GET /api/v1/connections: refreshes the round-trip times and send queues shown.
     void refreshConnectionMetrics();
+    // GET /api/v1/rooms: sets the rooms' counters to the server's values.
+    void refreshRoomCounters();
     // Mints a token for another user with the profile's API key (chat test windows).
     void mintToken(const QString &username, JsonCallback done);
     // Any REST call with the session's credentials (caller handles the answer).
@@ -117,6 +119,7 @@ private:
     bool m_closing = false;
     int m_statsIntervalMs = 1000;
     QTimer m_metricsTimer;
+    QTimer m_roomCountersTimer; // soon after a membership change (coalesced)
     QNetworkAccessManager *m_network;
 };
 
