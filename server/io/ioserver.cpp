@@ -49,45 +49,37 @@ bool IoServer::listen(const QHostAddress &address, quint16 port, int backlog, QS
         in->sin_addr.s_addr = htonl(address.toIPv4Address());
         length = sizeof *in;
     }
-    for (auto &thread : m_threads) {
-        const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            *error = systemError("socket");
-            return false;
-        }
-        m_listeners.push_back(fd);
-        const int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-        // The first socket picks the port (0 = any); the others share it.
-        if (m_port) {
-            if (storage.ss_family == AF_INET6)
-                reinterpret_cast<sockaddr_in6 *>(&storage)->sin6_port = htons(m_port);
-            else
-                reinterpret_cast<sockaddr_in *>(&storage)->sin_port = htons(m_port);
-        } else if (storage.ss_family == AF_INET6) {
-            reinterpret_cast<sockaddr_in6 *>(&storage)->sin6_port = htons(port);
-        } else {
-            reinterpret_cast<sockaddr_in *>(&storage)->sin_port = htons(port);
-        }
-        if (::bind(fd, reinterpret_cast<sockaddr *>(&storage), length) != 0) {
-            *error = systemError("bind");
-            return false;
-        }
-        if (::listen(fd, backlog) != 0) {
-            *error = systemError("listen");
-            return false;
-        }
-        if (!m_port) {
-            sockaddr_storage bound {};
-            socklen_t boundLength = sizeof bound;
-            getsockname(fd, reinterpret_cast<sockaddr *>(&bound), &boundLength);
-            m_port = ntohs(bound.ss_family == AF_INET6
-                               ? reinterpret_cast<sockaddr_in6 *>(&bound)->sin6_port
-                               : reinterpret_cast<sockaddr_in *>(&bound)->sin_port);
-        }
-        thread->addListener(fd);
+    const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *error = systemError("socket");
+        return false;
     }
+    m_listeners.push_back(fd);
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (storage.ss_family == AF_INET6)
+        reinterpret_cast<sockaddr_in6 *>(&storage)->sin6_port = htons(port);
+    else
+        reinterpret_cast<sockaddr_in *>(&storage)->sin_port = htons(port);
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&storage), length) != 0) {
+        *error = systemError("bind");
+        return false;
+    }
+    if (::listen(fd, backlog) != 0) {
+        *error = systemError("listen");
+        return false;
+    }
+    sockaddr_storage bound {};
+    socklen_t boundLength = sizeof bound;
+    getsockname(fd, reinterpret_cast<sockaddr *>(&bound), &boundLength);
+    m_port = ntohs(bound.ss_family == AF_INET6
+                       ? reinterpret_cast<sockaddr_in6 *>(&bound)->sin6_port
+                       : reinterpret_cast<sockaddr_in *>(&bound)->sin_port);
+    m_threads.front()->addListener(fd, [this](int socket, const QHostAddress &peer, quint16 p) {
+        IoThread &target = *m_threads[m_nextThread];
+        m_nextThread = (m_nextThread + 1) % m_threads.size();
+        target.adopt(socket, peer, p);
+    });
     for (auto &thread : m_threads) {
         if (!thread->start(error))
             return false;

@@ -11,9 +11,11 @@
 
 namespace Switchboard::Io {
 
-// The native WebSocket transport: one listening socket per I/O thread on the same port
-// (SO_REUSEPORT, so the kernel spreads new connections over the threads) and the threads
-// themselves. The owner calls takeEvents() on its own thread whenever `wake` fired.
+// The native WebSocket transport: one listening socket, accepted from by the first I/O thread,
+// which deals the new connections round-robin over all the threads. No SO_REUSEPORT: another
+// process can never share the port (a second server on it fails to start instead of silently
+// taking half the connections). The owner calls takeEvents() on its own thread whenever
+// `wake` fired.
 class IoServer
 {
 public:
@@ -38,6 +40,7 @@ private:
     std::vector<std::unique_ptr<IoThread>> m_threads;
     std::vector<int> m_listeners;
     quint16 m_port = 0;
+    size_t m_nextThread = 0; // round robin, used by the accepting thread only
 };
 
 } // namespace Switchboard::Io

@@ -64,7 +64,7 @@ bool IoThread::start(QString *error)
     ev.data.u64 = WAKE_TAG;
     epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_eventFd, &ev);
     for (size_t i = 0; i < m_listeners.size(); ++i) {
-        ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+        ev.events = EPOLLIN;
         ev.data.u64 = LISTEN_TAG + i;
         if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_listeners[i], &ev) != 0) {
             *error = QStringLiteral("cannot watch the listening socket: %1")
@@ -219,7 +219,10 @@ void IoThread::acceptAll(int listener)
             port = ntohs(reinterpret_cast<const sockaddr_in *>(&address)->sin_port);
         else if (address.ss_family == AF_INET6)
             port = ntohs(reinterpret_cast<const sockaddr_in6 *>(&address)->sin6_port);
-        addConnection(fd, peer, port);
+        if (m_acceptSink)
+            m_acceptSink(fd, peer, port);
+        else
+            addConnection(fd, peer, port);
     }
 }
 

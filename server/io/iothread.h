@@ -73,10 +73,14 @@ public:
     IoThread(const IoThread &) = delete;
     IoThread &operator=(const IoThread &) = delete;
 
-    // A listening socket (non-blocking) this loop accepts from; call before start(). Several
-    // threads may listen on sockets bound to one port with SO_REUSEPORT: the kernel spreads
-    // the connections.
-    void addListener(int fd) { m_listeners.push_back(fd); }
+    // A listening socket (non-blocking) this loop accepts from, and where each accepted socket
+    // goes (another thread's adopt(), say; unset = this thread); call before start().
+    using AcceptSink = std::function<void(int fd, const QHostAddress &peer, quint16 port)>;
+    void addListener(int fd, AcceptSink sink = {})
+    {
+        m_listeners.push_back(fd);
+        m_acceptSink = std::move(sink);
+    }
     bool start(QString *error);
     void stop(); // closes every connection without a close frame and joins the thread
 
@@ -149,6 +153,7 @@ private:
     std::unordered_map<ConnectionId, std::unique_ptr<Connection>> m_byId;
     std::vector<char> m_scratch;
     std::vector<int> m_listeners; // not owned
+    AcceptSink m_acceptSink;
     qint64 m_lastAcceptWarningMs = 0;
     ConnectionId m_nextSerial = 1;
     qint64 m_lastSweepMs = 0;

@@ -282,7 +282,11 @@ void tst_IoServer::fanOutOverTwoThreads()
         clients.back()->open(wsUrl(pump.server.port(), QStringLiteral("good")));
     }
     QTRY_COMPARE_WITH_TIMEOUT(pump.open.size(), CLIENTS, 10000);
-    // Both threads got a share (the kernel spreads connections over the two listeners).
+    // A second server cannot take the port (no SO_REUSEPORT sharing with strangers).
+    Pump intruder(1);
+    QVERIFY(!intruder.server.listen(QHostAddress::LocalHost, pump.server.port(), 128, &error));
+    QVERIFY2(error.contains(QLatin1StringView("bind")), qPrintable(error));
+    // Both threads got a share (the accepting thread deals connections round-robin).
     QSet<int> threads;
     for (ConnectionId id : pump.open)
         threads.insert(IoThread::threadOf(id));
