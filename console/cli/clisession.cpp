@@ -100,7 +100,8 @@ void CliSession::onConnected(const QJsonObject &welcome)
                    .arg(m_connection.userId())
                    .arg(welcome.value(QLatin1StringView("online_count")).toInteger()));
     }
-    runNext();
+    // Commands wait for sync_complete: what was missed prints first, and a script that ends
+    // right after its last answer has still seen the whole replay.
 }
 
 void CliSession::onSyncComplete(const QJsonObject &sync)
@@ -124,6 +125,7 @@ void CliSession::onSyncComplete(const QJsonObject &sync)
         status(QStringLiteral("%1: %2; NOT recovered: %3 (reload with history)")
                    .arg(what, missed, gaps.join(QStringLiteral(", "))));
     m_reconnected = false;
+    runNext();
 }
 
 void CliSession::onFailed(const QString &message)
