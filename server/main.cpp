@@ -29,20 +29,20 @@ void onSignal(int)
 void printHelp()
 {
     QTextStream(stdout)
-            << "usage: switchboardd [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
-               "                    [--database-url URL] [--KEY VALUE ...]\n"
-               "       switchboardd [options] user add|list|passwd|disable|enable ...\n\n"
-               "Every setting comes from the INI file, SWITCHBOARD_<KEY> environment variables\n"
-               "or --key-name VALUE options (command line > environment > file > defaults).\n"
-               "Settings: "
-            << ConfigLoader::keys().join(QStringLiteral(", "))
-            << "\nSee docs/CONFIG.md for their meaning.\n";
+        << "usage: switchboardd [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
+           "                    [--database-url URL] [--KEY VALUE ...]\n"
+           "       switchboardd [options] user add|list|passwd|disable|enable ...\n\n"
+           "Every setting comes from the INI file, SWITCHBOARD_<KEY> environment variables\n"
+           "or --key-name VALUE options (command line > environment > file > defaults).\n"
+           "Settings: "
+        << ConfigLoader::keys().join(QStringLiteral(", "))
+        << "\nSee docs/CONFIG.md for their meaning.\n";
 }
 
 // Sockets are files: take the whole hard limit so connection counts are not capped at 1024.
 void raiseFileLimit()
 {
-    rlimit limit{};
+    rlimit limit {};
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);

@@ -23,10 +23,11 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral("Switchboard operator console"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption language(QStringLiteral("language"),
-                                      QStringLiteral("Interface language: en or zh_CN "
-                                                     "(default: the saved choice, else the system's)."),
-                                      QStringLiteral("code"));
+    const QCommandLineOption language(
+        QStringLiteral("language"),
+        QStringLiteral("Interface language: en or zh_CN "
+                       "(default: the saved choice, else the system's)."),
+        QStringLiteral("code"));
     const QCommandLineOption profile(QStringLiteral("profile"),
                                      QStringLiteral("Connect with this saved profile at start."),
                                      QStringLiteral("name"));
@@ -36,8 +37,8 @@ int main(int argc, char *argv[])
     QSettings settings;
     LanguageManager languages;
     languages.setLanguage(parser.isSet(language)
-                                  ? parser.value(language)
-                                  : settings.value(QStringLiteral("language")).toString());
+                              ? parser.value(language)
+                              : settings.value(QStringLiteral("language")).toString());
     AdminSession session;
     MainWindow window(&session, &languages, &settings);
     window.show();

@@ -22,9 +22,9 @@ constexpr std::string_view MARKER_PREFIX = "sbl1.";
 struct Marker
 {
     std::uint32_t run = 0;
-    std::uint32_t sender = 0;  // connection index of the publisher
-    std::uint64_t seq = 0;     // 0 = warm-up message
-    std::uint64_t sentNs = 0;  // monotonic clock of this process at send time
+    std::uint32_t sender = 0; // connection index of the publisher
+    std::uint64_t seq = 0; // 0 = warm-up message
+    std::uint64_t sentNs = 0; // monotonic clock of this process at send time
 };
 
 // Appends the marker text (without quotes) to `out`.

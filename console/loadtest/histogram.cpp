@@ -61,8 +61,8 @@ std::optional<std::uint64_t> Histogram::percentile(double q) const
 {
     if (!m_count)
         return std::nullopt;
-    const std::uint64_t rank = std::max<std::uint64_t>(
-            1, std::uint64_t(std::ceil(q * double(m_count))));
+    const std::uint64_t rank
+        = std::max<std::uint64_t>(1, std::uint64_t(std::ceil(q * double(m_count))));
     std::uint64_t seen = 0;
     for (int i = 0; i < BUCKETS; ++i) {
         seen += m_counts[std::size_t(i)];

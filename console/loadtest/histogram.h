@@ -34,7 +34,7 @@ public:
     static std::uint64_t highestOf(int index);
 
 private:
-    std::array<std::uint64_t, BUCKETS> m_counts{};
+    std::array<std::uint64_t, BUCKETS> m_counts {};
     std::uint64_t m_count = 0;
     std::uint64_t m_max = 0;
     std::uint64_t m_min = UINT64_MAX;

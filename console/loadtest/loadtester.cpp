@@ -64,8 +64,7 @@ Plan makePlan(const Options &o, TestType type, int testIndex)
     return p;
 }
 
-template<typename F>
-std::uint64_t sum(const Shared &s, int workers, F field)
+template<typename F> std::uint64_t sum(const Shared &s, int workers, F field)
 {
     std::uint64_t total = 0;
     for (int w = 0; w < workers; ++w)
@@ -77,8 +76,7 @@ std::uint64_t sum(const Shared &s, int workers, F field)
 
 LoadTester::LoadTester(const Options &options)
     : m_options(options)
-{
-}
+{ }
 
 std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::string *fatal)
 {
@@ -149,14 +147,17 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
     const auto server0 = server();
     const double cpu0 = ProcStats::selfCpuSeconds();
     const std::uint64_t connectStart = ProcStats::nowNs();
-    runPhase(Phase::Connect, o.connectTimeoutS,
-             [&] { return total(&WorkerCounters::ready) + total(&WorkerCounters::failed)
-                          >= std::uint64_t(o.connections); },
-             [&](std::uint64_t now) {
-                 progress.update(now, "connect %llu/%d, %llu failed",
-                                 (unsigned long long)total(&WorkerCounters::ready), o.connections,
-                                 (unsigned long long)total(&WorkerCounters::failed));
-             });
+    runPhase(
+        Phase::Connect, o.connectTimeoutS,
+        [&] {
+            return total(&WorkerCounters::ready) + total(&WorkerCounters::failed)
+                >= std::uint64_t(o.connections);
+        },
+        [&](std::uint64_t now) {
+            progress.update(now, "connect %llu/%d, %llu failed",
+                            (unsigned long long)total(&WorkerCounters::ready), o.connections,
+                            (unsigned long long)total(&WorkerCounters::failed));
+        });
     const std::uint64_t connectEnd = ProcStats::nowNs();
     const double cpuConnected = ProcStats::selfCpuSeconds();
     std::uint64_t firstConnect = UINT64_MAX, lastReady = 0;
@@ -180,7 +181,7 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
         for (const auto &[text, n] : res.failures)
             why += "\n  " + std::to_string(n) + " x " + text;
         *fatal = "none of the " + std::to_string(o.connections) + " connections to " + o.url
-                + " could be established:" + why;
+            + " could be established:" + why;
         return std::nullopt;
     }
 
@@ -188,9 +189,11 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
         const auto serverConnected = server();
         const std::uint64_t holdStart = ProcStats::nowNs();
         if (o.holdS > 0)
-            runPhase(Phase::Hold, o.holdS, [] { return false; }, [&](std::uint64_t now) {
-                progress.update(now, "holding %d idle connections", res.connections);
-            });
+            runPhase(
+                Phase::Hold, o.holdS, [] { return false; },
+                [&](std::uint64_t now) {
+                    progress.update(now, "holding %d idle connections", res.connections);
+                });
         const auto server1 = server();
         res.holdSeconds = double(ProcStats::nowNs() - holdStart) / 1e9;
         if (server0 && serverConnected && server1) {
@@ -201,7 +204,8 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
         res.measuredSeconds = double(end - connectStart) / 1e9;
         res.activeSeconds = double(connectEnd - connectStart) / 1e9;
         res.clientCpuS = ProcStats::selfCpuSeconds() - cpu0;
-        res.clientUtilisation = (cpuConnected - cpu0) / std::max(1e-9, res.activeSeconds) / res.cores;
+        res.clientUtilisation
+            = (cpuConnected - cpu0) / std::max(1e-9, res.activeSeconds) / res.cores;
         if (server0 && server1) {
             res.serverCpuS = server1->cpuSeconds - server0->cpuSeconds;
             res.serverRssBytes = server1->rssBytes;
@@ -211,15 +215,19 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
         // --- rooms: create (switchboard), join, warm up until every member receives ---
         if (plan.usesRooms()) {
             if (o.protocol == Protocol::Switchboard)
-                runPhase(Phase::CreateRooms, SETUP_TIMEOUT_S,
-                         [&] { return total(&WorkerCounters::pending) == 0; },
-                         [&](std::uint64_t now) { progress.update(now, "creating %d rooms", plan.rooms); });
-            runPhase(Phase::JoinRooms, SETUP_TIMEOUT_S,
-                     [&] { return total(&WorkerCounters::pending) == 0; },
-                     [&](std::uint64_t now) {
-                         progress.update(now, "joining: %llu answers due",
-                                         (unsigned long long)total(&WorkerCounters::pending));
-                     });
+                runPhase(
+                    Phase::CreateRooms, SETUP_TIMEOUT_S,
+                    [&] { return total(&WorkerCounters::pending) == 0; },
+                    [&](std::uint64_t now) {
+                        progress.update(now, "creating %d rooms", plan.rooms);
+                    });
+            runPhase(
+                Phase::JoinRooms, SETUP_TIMEOUT_S,
+                [&] { return total(&WorkerCounters::pending) == 0; },
+                [&](std::uint64_t now) {
+                    progress.update(now, "joining: %llu answers due",
+                                    (unsigned long long)total(&WorkerCounters::pending));
+                });
         }
         std::vector<int> warmTarget(std::size_t(std::max(1, plan.rooms)), 0);
         if (plan.usesRooms()) {
@@ -235,12 +243,15 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
         } else if (!plan.direct) {
             warmTarget[0] = res.connections; // echo: every connection's first answer
         }
-        runPhase(Phase::Warm, SETUP_TIMEOUT_S, [&] {
-            for (std::size_t r = 0; r < warmTarget.size(); ++r)
-                if (shared.warmSeen[r].load() < warmTarget[r])
-                    return false;
-            return true;
-        }, [&](std::uint64_t now) { progress.update(now, "warming up"); });
+        runPhase(
+            Phase::Warm, SETUP_TIMEOUT_S,
+            [&] {
+                for (std::size_t r = 0; r < warmTarget.size(); ++r)
+                    if (shared.warmSeen[r].load() < warmTarget[r])
+                        return false;
+                return true;
+            },
+            [&](std::uint64_t now) { progress.update(now, "warming up"); });
         if (plan.usesRooms()) {
             for (int r = 0; r < plan.rooms; ++r) {
                 int n = 0;
@@ -259,39 +270,44 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
         const std::uint64_t runStart = shared.runStartNs;
         cpuSamples.emplace_back(runStart, cpuStart);
         std::uint64_t lastProgressNs = runStart, lastSeen = 0, allSentNs = 0, nextSample = runStart;
-        runPhase(Phase::Run, o.maxTimeS, [&] {
-            const std::uint64_t now = ProcStats::nowNs();
-            const std::uint64_t seen = total(&WorkerCounters::sent) + total(&WorkerCounters::acked)
-                    + total(&WorkerCounters::delivered);
-            if (seen != lastSeen) {
-                lastSeen = seen;
-                lastProgressNs = now;
-            }
-            bool allSent = true;
-            for (int w = 0; w < threads; ++w)
-                allSent = allSent && shared.counters[std::size_t(w)].sendingDone.load();
-            if (allSent && !allSentNs)
-                allSentNs = now;
-            const std::uint64_t drainNs = std::uint64_t(o.drainS * 1e9);
-            if (allSent && total(&WorkerCounters::delivered) >= total(&WorkerCounters::expected))
-                return true;
-            // Throughput gives up after --drain seconds without any progress; paced tests wait
-            // --drain seconds after the last send, like the harness: later arrivals are loss.
-            if (type == TestType::Throughput)
-                return now > lastProgressNs + drainNs;
-            return allSent && now > allSentNs + drainNs;
-        }, [&](std::uint64_t now) {
-            if (now >= nextSample) {
-                cpuSamples.emplace_back(now, ProcStats::selfCpuSeconds());
-                nextSample = now + 100'000'000;
-            }
-            const double secs = double(now - runStart) / 1e9;
-            const std::uint64_t delivered = total(&WorkerCounters::delivered);
-            progress.update(now, "run %.1fs sent %llu delivered %llu (%.0f/s) errors %llu", secs,
-                            (unsigned long long)total(&WorkerCounters::sent),
-                            (unsigned long long)delivered, secs > 0 ? double(delivered) / secs : 0.0,
-                            (unsigned long long)total(&WorkerCounters::errors));
-        });
+        runPhase(
+            Phase::Run, o.maxTimeS,
+            [&] {
+                const std::uint64_t now = ProcStats::nowNs();
+                const std::uint64_t seen = total(&WorkerCounters::sent)
+                    + total(&WorkerCounters::acked) + total(&WorkerCounters::delivered);
+                if (seen != lastSeen) {
+                    lastSeen = seen;
+                    lastProgressNs = now;
+                }
+                bool allSent = true;
+                for (int w = 0; w < threads; ++w)
+                    allSent = allSent && shared.counters[std::size_t(w)].sendingDone.load();
+                if (allSent && !allSentNs)
+                    allSentNs = now;
+                const std::uint64_t drainNs = std::uint64_t(o.drainS * 1e9);
+                if (allSent
+                    && total(&WorkerCounters::delivered) >= total(&WorkerCounters::expected))
+                    return true;
+                // Throughput gives up after --drain seconds without any progress; paced tests wait
+                // --drain seconds after the last send, like the harness: later arrivals are loss.
+                if (type == TestType::Throughput)
+                    return now > lastProgressNs + drainNs;
+                return allSent && now > allSentNs + drainNs;
+            },
+            [&](std::uint64_t now) {
+                if (now >= nextSample) {
+                    cpuSamples.emplace_back(now, ProcStats::selfCpuSeconds());
+                    nextSample = now + 100'000'000;
+                }
+                const double secs = double(now - runStart) / 1e9;
+                const std::uint64_t delivered = total(&WorkerCounters::delivered);
+                progress.update(now, "run %.1fs sent %llu delivered %llu (%.0f/s) errors %llu",
+                                secs, (unsigned long long)total(&WorkerCounters::sent),
+                                (unsigned long long)delivered,
+                                secs > 0 ? double(delivered) / secs : 0.0,
+                                (unsigned long long)total(&WorkerCounters::errors));
+            });
         const std::uint64_t runEnd = ProcStats::nowNs();
         const double cpuEnd = ProcStats::selfCpuSeconds();
         cpuSamples.emplace_back(runEnd, cpuEnd);
@@ -299,7 +315,8 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
 
         std::uint64_t lastDelivery = 0;
         for (int w = 0; w < threads; ++w)
-            lastDelivery = std::max(lastDelivery, shared.counters[std::size_t(w)].lastDeliveryNs.load());
+            lastDelivery
+                = std::max(lastDelivery, shared.counters[std::size_t(w)].lastDeliveryNs.load());
         res.sent = total(&WorkerCounters::sent);
         res.expected = total(&WorkerCounters::expected);
         res.delivered = total(&WorkerCounters::delivered);
@@ -319,7 +336,7 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
                 break;
             }
         res.clientUtilisation = (cpuAtActiveEnd - cpuStart)
-                / std::max(1e-9, double(sampleAt - runStart) / 1e9) / res.cores;
+            / std::max(1e-9, double(sampleAt - runStart) / 1e9) / res.cores;
         if (serverStart && serverEnd) {
             res.serverCpuS = serverEnd->cpuSeconds - serverStart->cpuSeconds;
             res.serverRssBytes = serverEnd->rssBytes;
@@ -329,8 +346,9 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
     res.saturated = res.clientUtilisation >= 0.9;
 
     // --- close ---
-    runPhase(Phase::Close, CLOSE_TIMEOUT_S, [&] { return total(&WorkerCounters::open) == 0; },
-             [&](std::uint64_t now) { progress.update(now, "closing"); });
+    runPhase(
+        Phase::Close, CLOSE_TIMEOUT_S, [&] { return total(&WorkerCounters::open) == 0; },
+        [&](std::uint64_t now) { progress.update(now, "closing"); });
     progress.finish();
 
     for (auto &w : workers) {
@@ -344,7 +362,8 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
         res.unexpectedCloses += r.unexpectedCloses;
         for (const std::string &e : r.errorSamples)
             if (res.errorSamples.size() < 8
-                && std::find(res.errorSamples.begin(), res.errorSamples.end(), e) == res.errorSamples.end())
+                && std::find(res.errorSamples.begin(), res.errorSamples.end(), e)
+                    == res.errorSamples.end())
                 res.errorSamples.push_back(e);
     }
     res.errors = total(&WorkerCounters::errors) + std::uint64_t(res.failed);

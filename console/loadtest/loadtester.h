@@ -16,7 +16,7 @@ struct TestResult
 {
     TestType type = TestType::Throughput;
     int requested = 0;
-    int connections = 0;        // established (ready)
+    int connections = 0; // established (ready)
     int failed = 0;
     double connectPerSec = 0;
     Histogram handshake;
@@ -28,8 +28,8 @@ struct TestResult
     std::uint64_t delivered = 0;
     double deliveredPerSec = 0;
     std::uint64_t errors = 0;
-    double measuredSeconds = 0;   // the measured phase (run, or connect + hold for storm)
-    double activeSeconds = 0;     // first send .. last receipt
+    double measuredSeconds = 0; // the measured phase (run, or connect + hold for storm)
+    double activeSeconds = 0; // first send .. last receipt
     double clientCpuS = 0;
     double clientUtilisation = 0; // of `cores`, over the active window
     int cores = 1;
@@ -37,8 +37,8 @@ struct TestResult
     std::optional<double> serverCpuS;
     std::optional<std::int64_t> serverRssBytes;
     std::optional<std::int64_t> serverRssBeforeBytes;
-    std::optional<double> serverConnectCpuS;  // storm: while connecting
-    std::optional<double> serverHoldCpuS;     // storm: while holding idle connections
+    std::optional<double> serverConnectCpuS; // storm: while connecting
+    std::optional<double> serverHoldCpuS; // storm: while holding idle connections
     double holdSeconds = 0;
     std::map<std::string, int> failures;
     std::vector<std::string> errorSamples;

@@ -17,14 +17,14 @@ namespace {
 
 // Exit codes, as documented in docs/BENCHMARKS.md.
 constexpr int EXIT_OK = 0;
-constexpr int EXIT_ERRORS = 1;     // ran, but connections failed or errors occurred
-constexpr int EXIT_USAGE = 2;      // bad options, or the connections cannot fit in this process
-constexpr int EXIT_NO_SERVER = 3;  // not a single connection could be established
+constexpr int EXIT_ERRORS = 1; // ran, but connections failed or errors occurred
+constexpr int EXIT_USAGE = 2; // bad options, or the connections cannot fit in this process
+constexpr int EXIT_NO_SERVER = 3; // not a single connection could be established
 
 // Raises the soft descriptor limit to the hard one; returns the soft limit now in force.
 rlim_t raiseFileLimit()
 {
-    rlimit rl{};
+    rlimit rl {};
     getrlimit(RLIMIT_NOFILE, &rl);
     if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
@@ -64,8 +64,8 @@ int main(int argc, char **argv)
                      "run several processes side by side.\n",
                      options->connections, (unsigned long long)needed, (unsigned long long)limit,
                      (unsigned long long)(limit > rlim_t(options->threads) + 32
-                                                  ? limit - rlim_t(options->threads) - 32
-                                                  : 0));
+                                              ? limit - rlim_t(options->threads) - 32
+                                              : 0));
         return EXIT_USAGE;
     }
 
@@ -76,7 +76,8 @@ int main(int argc, char **argv)
         std::string fatal;
         const auto result = tester.run(type, index++, &fatal);
         if (!result) {
-            std::fprintf(stderr, "switchboard-loadtest: [%s] %s\n", testTypeName(type), fatal.c_str());
+            std::fprintf(stderr, "switchboard-loadtest: [%s] %s\n", testTypeName(type),
+                         fatal.c_str());
             return EXIT_NO_SERVER;
         }
         const std::string summary = Report::summary(*result);

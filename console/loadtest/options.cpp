@@ -59,7 +59,7 @@ bool parseUrl(const std::string &url, Options *o, std::string *error)
         o->port = std::uint16_t(port);
     }
     const std::string numeric = host == "localhost" ? "127.0.0.1" : host;
-    in_addr addr{};
+    in_addr addr {};
     if (inet_pton(AF_INET, numeric.c_str(), &addr) != 1) {
         *error = "--url host must be an IPv4 address or localhost (got '" + host + "')";
         return false;
@@ -86,9 +86,10 @@ bool number(const QCommandLineParser &p, const Number &n, double *out, std::stri
     bool ok = false;
     const double v = p.value(key).toDouble(&ok);
     if (!ok || v < n.min || v > n.max) {
-        *error = "--" + std::string(n.name) + " expects a number from " + QString::number(n.min).toStdString()
-                + " to " + QString::number(n.max, 'g', 12).toStdString() + " (got '"
-                + p.value(key).toStdString() + "')";
+        *error = "--" + std::string(n.name) + " expects a number from "
+            + QString::number(n.min).toStdString() + " to "
+            + QString::number(n.max, 'g', 12).toStdString() + " (got '" + p.value(key).toStdString()
+            + "')";
         return false;
     }
     *out = v;
@@ -101,11 +102,11 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral(
-            "Native WebSocket load generator for Switchboard and the benchmark peers.\n"
-            "Test types: storm (N connects at once), throughput (publishers send --messages as fast "
-            "as acks allow), sustained (every connection publishes, --rate for --duration), fanout "
-            "(--rooms rooms, --publishers at --rate for --duration), echo (request/response RTT at "
-            "--rate), all. See docs/BENCHMARKS.md."));
+        "Native WebSocket load generator for Switchboard and the benchmark peers.\n"
+        "Test types: storm (N connects at once), throughput (publishers send --messages as fast "
+        "as acks allow), sustained (every connection publishes, --rate for --duration), fanout "
+        "(--rooms rooms, --publishers at --rate for --duration), echo (request/response RTT at "
+        "--rate), all. See docs/BENCHMARKS.md."));
     p.addHelpOption();
     p.addVersionOption();
     auto opt = [&](const char *name, const char *help, const char *valueName = nullptr,
@@ -125,23 +126,30 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     opt("messages", "throughput: messages published in total.", "M", "10000");
     opt("duration", "sustained/fanout/echo: seconds of paced sending.", "S", "10");
     opt("rooms", "Rooms; connection i joins room i % R.", "R", "1");
-    opt("publishers", "Publishing connections (default: all for sustained, min(10, N/2) otherwise).", "P");
+    opt("publishers",
+        "Publishing connections (default: all for sustained, min(10, N/2) otherwise).", "P");
     opt("rate", "sustained/fanout/echo: messages per second in total.", "N", "1000");
     opt("payload-bytes", "Size of the published `data` object (padded).", "B", "64");
     opt("window", "throughput: unacknowledged messages per publisher.", "W", "16");
-    opt("direct", "throughput: publisher i sends direct messages (`send`, stored, acked after "
+    opt("direct",
+        "throughput: publisher i sends direct messages (`send`, stored, acked after "
         "commit) to connection i+P instead of posting to a room.");
     opt("threads", "I/O threads (one per core you give it).", "T", "1");
     opt("source-addresses", "Spread connections over 127.0.0.1..127.0.0.N.", "N", "10");
     opt("concurrency", "Connects in flight (default: all at once for storm, 256 otherwise).", "C");
-    opt("hold", "storm: seconds to hold the idle connections before sampling the server.", "S", "0");
-    opt("drain", "Paced tests: seconds to wait after the last send; throughput: seconds without "
-        "progress. What has not arrived by then counts as lost.", "S", "5");
+    opt("hold", "storm: seconds to hold the idle connections before sampling the server.", "S",
+        "0");
+    opt("drain",
+        "Paced tests: seconds to wait after the last send; throughput: seconds without "
+        "progress. What has not arrived by then counts as lost.",
+        "S", "5");
     opt("connect-timeout", "Seconds for all connections to be established.", "S", "30");
     opt("max-time", "Hard limit per test, seconds.", "S", "600");
-    opt("user-base", "First user id (switchboard): connection i of test k is user base + k*1000000 + i.",
-        "id", "1000000");
-    opt("jwt-secret-file", "Read the HS256 secret from this file (default: $SWITCHBOARD_JWT_SECRET).", "file");
+    opt("user-base",
+        "First user id (switchboard): connection i of test k is user base + k*1000000 + i.", "id",
+        "1000000");
+    opt("jwt-secret-file",
+        "Read the HS256 secret from this file (default: $SWITCHBOARD_JWT_SECRET).", "file");
     opt("tokens-file", "Use these tokens (one per line, round-robin) instead of minting.", "file");
     opt("server-pid", "Report this process's CPU time and RSS.", "pid");
     opt("json", "Print the result as JSON (one object per line per test type) on stdout.");
@@ -171,17 +179,18 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     if (!parseUrl(p.value(QStringLiteral("url")).toStdString(), &o, error))
         return std::nullopt;
     const QString type = p.value(QStringLiteral("test-type"));
-    const QList<QPair<QString, TestType>> types{{QStringLiteral("storm"), TestType::Storm},
-                                                {QStringLiteral("throughput"), TestType::Throughput},
-                                                {QStringLiteral("sustained"), TestType::Sustained},
-                                                {QStringLiteral("fanout"), TestType::Fanout},
-                                                {QStringLiteral("echo"), TestType::Echo}};
+    const QList<QPair<QString, TestType>> types {
+        {QStringLiteral("storm"), TestType::Storm},
+        {QStringLiteral("throughput"), TestType::Throughput},
+        {QStringLiteral("sustained"), TestType::Sustained},
+        {QStringLiteral("fanout"), TestType::Fanout},
+        {QStringLiteral("echo"), TestType::Echo}};
     for (const auto &[name, t] : types)
         if (type == name || type == QLatin1StringView("all"))
             o.tests.push_back(t);
     if (o.tests.empty()) {
         *error = "--test-type must be throughput, storm, sustained, fanout, echo or all (got '"
-                + type.toStdString() + "')";
+            + type.toStdString() + "')";
         return std::nullopt;
     }
     const QString protocol = p.value(QStringLiteral("protocol"));
@@ -196,22 +205,22 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
            publishers = 0, payload = o.payloadBytes, window = o.window, threads = o.threads,
            sources = o.sourceAddresses, concurrency = 0, userBase = double(o.userBase), pid = 0;
     const bool ok = number(p, {"connections", 1, 1000000}, &connections, error)
-            && number(p, {"messages", 1, 1e12}, &messages, error)
-            && number(p, {"duration", 0.1, 86400}, &o.durationS, error)
-            && number(p, {"rooms", 1, 1000000}, &rooms, error)
-            && number(p, {"publishers", 1, 1000000}, &publishers, error)
-            && number(p, {"rate", 0.1, 1e9}, &o.rate, error)
-            && number(p, {"payload-bytes", 0, 60000}, &payload, error)
-            && number(p, {"window", 1, 1000000}, &window, error)
-            && number(p, {"threads", 1, 256}, &threads, error)
-            && number(p, {"source-addresses", 1, 254}, &sources, error)
-            && number(p, {"concurrency", 1, 1000000}, &concurrency, error)
-            && number(p, {"hold", 0, 86400}, &o.holdS, error)
-            && number(p, {"drain", 0.1, 3600}, &o.drainS, error)
-            && number(p, {"connect-timeout", 0.1, 3600}, &o.connectTimeoutS, error)
-            && number(p, {"max-time", 1, 86400 * 7}, &o.maxTimeS, error)
-            && number(p, {"user-base", 1, 1e15}, &userBase, error)
-            && number(p, {"server-pid", 1, 1e9}, &pid, error);
+        && number(p, {"messages", 1, 1e12}, &messages, error)
+        && number(p, {"duration", 0.1, 86400}, &o.durationS, error)
+        && number(p, {"rooms", 1, 1000000}, &rooms, error)
+        && number(p, {"publishers", 1, 1000000}, &publishers, error)
+        && number(p, {"rate", 0.1, 1e9}, &o.rate, error)
+        && number(p, {"payload-bytes", 0, 60000}, &payload, error)
+        && number(p, {"window", 1, 1000000}, &window, error)
+        && number(p, {"threads", 1, 256}, &threads, error)
+        && number(p, {"source-addresses", 1, 254}, &sources, error)
+        && number(p, {"concurrency", 1, 1000000}, &concurrency, error)
+        && number(p, {"hold", 0, 86400}, &o.holdS, error)
+        && number(p, {"drain", 0.1, 3600}, &o.drainS, error)
+        && number(p, {"connect-timeout", 0.1, 3600}, &o.connectTimeoutS, error)
+        && number(p, {"max-time", 1, 86400 * 7}, &o.maxTimeS, error)
+        && number(p, {"user-base", 1, 1e15}, &userBase, error)
+        && number(p, {"server-pid", 1, 1e9}, &pid, error);
     if (!ok)
         return std::nullopt;
     o.connections = int(connections);
@@ -230,7 +239,7 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     o.direct = p.isSet(QStringLiteral("direct"));
     if (o.rooms > o.connections) {
         *error = "--rooms (" + std::to_string(o.rooms) + ") cannot exceed --connections ("
-                + std::to_string(o.connections) + ")";
+            + std::to_string(o.connections) + ")";
         return std::nullopt;
     }
     if (o.publishers > o.connections) {
@@ -263,13 +272,14 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     }
     if (o.protocol == Protocol::Switchboard && o.tokens.empty() && o.jwtSecret.size() < 32) {
         *error = o.jwtSecret.empty()
-                ? "no credentials: set SWITCHBOARD_JWT_SECRET to the server's HS256 secret (its "
-                  "data_dir/jwt_secret file), or give --jwt-secret-file FILE or --tokens-file FILE"
-                : "the HS256 secret is shorter than 32 bytes: the server would never accept it";
+            ? "no credentials: set SWITCHBOARD_JWT_SECRET to the server's HS256 secret (its "
+              "data_dir/jwt_secret file), or give --jwt-secret-file FILE or --tokens-file FILE"
+            : "the HS256 secret is shorter than 32 bytes: the server would never accept it";
         return std::nullopt;
     }
     if (o.direct && (o.protocol != Protocol::Switchboard || !o.tokens.empty())) {
-        *error = "--direct needs --protocol switchboard and minted tokens (the user ids must be known)";
+        *error = "--direct needs --protocol switchboard and minted tokens (the user ids must be "
+                 "known)";
         return std::nullopt;
     }
     return o;

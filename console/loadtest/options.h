@@ -20,10 +20,10 @@ struct Options
 {
     // target, from --url ws://HOST[:PORT]/PATH[?QUERY]
     std::string url;
-    std::string host;            // as written (Host header)
-    std::uint32_t address = 0;   // IPv4, network byte order
+    std::string host; // as written (Host header)
+    std::uint32_t address = 0; // IPv4, network byte order
     std::uint16_t port = 80;
-    std::string path = "/ws";    // path and query
+    std::string path = "/ws"; // path and query
     bool loopback = false;
 
     std::vector<TestType> tests;
@@ -32,14 +32,14 @@ struct Options
     std::uint64_t messages = 10000;
     double durationS = 10;
     int rooms = 1;
-    int publishers = 0;          // 0: the test's default
-    double rate = 1000;          // messages per second, in total
+    int publishers = 0; // 0: the test's default
+    double rate = 1000; // messages per second, in total
     int payloadBytes = 64;
-    int window = 16;             // throughput: unacknowledged messages per publisher
-    bool direct = false;         // throughput: direct messages (`send`) instead of room messages
+    int window = 16; // throughput: unacknowledged messages per publisher
+    bool direct = false; // throughput: direct messages (`send`) instead of room messages
     int threads = 1;
     int sourceAddresses = 10;
-    int concurrency = 0;         // connects in flight; 0: all at once for storm, 256 otherwise
+    int concurrency = 0; // connects in flight; 0: all at once for storm, 256 otherwise
     double holdS = 0;
     double drainS = 5;
     double connectTimeoutS = 30;
@@ -55,6 +55,7 @@ struct Options
 
 // Parses the arguments (argv[0] first). On error returns nullopt and sets *error; for --help
 // and --version it prints and sets *exitNow.
-std::optional<Options> parseOptions(const QStringList &arguments, std::string *error, bool *exitNow);
+std::optional<Options> parseOptions(const QStringList &arguments, std::string *error,
+                                    bool *exitNow);
 
 } // namespace Switchboard::LoadTest

@@ -19,15 +19,15 @@ struct Plan
 {
     TestType type = TestType::Throughput;
     int testIndex = 0;
-    std::uint32_t run = 0;          // marker run id: frames of other runs are ignored
+    std::uint32_t run = 0; // marker run id: frames of other runs are ignored
     int connections = 0;
-    int rooms = 0;                  // 0: the test uses no rooms (storm, echo)
-    int publishers = 0;             // echo: every connection sends
-    std::uint64_t messages = 0;     // throughput: in total
-    std::uint64_t pacedTotal = 0;   // sustained/fanout/echo: rate * duration
+    int rooms = 0; // 0: the test uses no rooms (storm, echo)
+    int publishers = 0; // echo: every connection sends
+    std::uint64_t messages = 0; // throughput: in total
+    std::uint64_t pacedTotal = 0; // sustained/fanout/echo: rate * duration
     double rate = 0;
-    bool direct = false;            // throughput --direct: publisher i writes to connection i+P
-    std::int64_t firstUserId = 0;   // user id of connection 0 (minted tokens)
+    bool direct = false; // throughput --direct: publisher i writes to connection i+P
+    std::int64_t firstUserId = 0; // user id of connection 0 (minted tokens)
     std::vector<std::string> roomIds;
     std::vector<std::string> tokens; // per connection (switchboard); empty for bench
 
@@ -50,17 +50,17 @@ struct Plan
 // iteration, read by the controller. Padded to a cache line so workers never share one.
 struct alignas(64) WorkerCounters
 {
-    std::atomic<std::uint64_t> ready{0};
-    std::atomic<std::uint64_t> failed{0};
-    std::atomic<std::uint64_t> open{0};       // sockets not yet closed
-    std::atomic<std::uint64_t> pending{0};    // setup requests waiting for a reply
-    std::atomic<std::uint64_t> sent{0};
-    std::atomic<std::uint64_t> acked{0};
-    std::atomic<std::uint64_t> delivered{0};
-    std::atomic<std::uint64_t> expected{0};
-    std::atomic<std::uint64_t> errors{0};
-    std::atomic<std::uint64_t> lastDeliveryNs{0};
-    std::atomic<bool> sendingDone{false};
+    std::atomic<std::uint64_t> ready {0};
+    std::atomic<std::uint64_t> failed {0};
+    std::atomic<std::uint64_t> open {0}; // sockets not yet closed
+    std::atomic<std::uint64_t> pending {0}; // setup requests waiting for a reply
+    std::atomic<std::uint64_t> sent {0};
+    std::atomic<std::uint64_t> acked {0};
+    std::atomic<std::uint64_t> delivered {0};
+    std::atomic<std::uint64_t> expected {0};
+    std::atomic<std::uint64_t> errors {0};
+    std::atomic<std::uint64_t> lastDeliveryNs {0};
+    std::atomic<bool> sendingDone {false};
 };
 
 enum class Phase { Connect, Hold, CreateRooms, JoinRooms, Warm, Run, Close };
@@ -84,13 +84,13 @@ struct Shared
 
     const Options &options;
     const Plan &plan;
-    std::atomic<bool> stop{false};
-    std::atomic<int> entered{0};  // workers that have started the current phase
-    std::unique_ptr<std::atomic<int>[]> roomState;  // 0 pending, 1 usable, 2 failed
-    std::unique_ptr<std::atomic<int>[]> warmSeen;   // members that saw a warm-up message
+    std::atomic<bool> stop {false};
+    std::atomic<int> entered {0}; // workers that have started the current phase
+    std::unique_ptr<std::atomic<int>[]> roomState; // 0 pending, 1 usable, 2 failed
+    std::unique_ptr<std::atomic<int>[]> warmSeen; // members that saw a warm-up message
     std::unique_ptr<WorkerCounters[]> counters;
     // Set by the controller between phases (workers only read them during a phase).
-    std::vector<int> joinedMembers;                 // per room, after the warm-up
+    std::vector<int> joinedMembers; // per room, after the warm-up
     std::uint64_t runStartNs = 0;
 };
 

@@ -38,9 +38,10 @@ std::optional<Sample> ofProcess(int pid)
     if (paren == std::string::npos)
         return std::nullopt;
     unsigned long long utime = 0, stime = 0;
-    // After ") ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
-    if (std::sscanf(stat.c_str() + paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-                    &utime, &stime)
+    // After ") ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime
+    // stime
+    if (std::sscanf(stat.c_str() + paren + 2,
+                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime)
         != 2)
         return std::nullopt;
     Sample s;
@@ -57,10 +58,10 @@ std::optional<Sample> ofProcess(int pid)
 
 double selfCpuSeconds()
 {
-    rusage ru{};
+    rusage ru {};
     getrusage(RUSAGE_SELF, &ru);
     return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
-            + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+        + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 std::uint64_t nowNs()

@@ -12,8 +12,8 @@ namespace ProcStats {
 
 struct Sample
 {
-    double cpuSeconds = 0;        // user + system
-    std::int64_t rssBytes = -1;   // VmRSS, -1 when unknown
+    double cpuSeconds = 0; // user + system
+    std::int64_t rssBytes = -1; // VmRSS, -1 when unknown
 };
 
 std::optional<Sample> ofProcess(int pid);

@@ -11,8 +11,7 @@ namespace Switchboard::LoadTest {
 ProgressLine::ProgressLine(bool wanted, std::string label)
     : m_enabled(wanted && isatty(STDERR_FILENO))
     , m_label(std::move(label))
-{
-}
+{ }
 
 ProgressLine::~ProgressLine()
 {

@@ -91,7 +91,7 @@ void Worker::loop(Phase phase)
         const std::uint64_t wait = next <= now ? 0 : std::min(next - now, MAX_WAIT_NS);
         int n;
         if (havePwait2) {
-            const timespec ts{time_t(wait / 1000000000ull), long(wait % 1000000000ull)};
+            const timespec ts {time_t(wait / 1000000000ull), long(wait % 1000000000ull)};
             n = epoll_pwait2(m_epoll, events, 512, &ts, nullptr);
             if (n < 0 && errno == ENOSYS) {
                 havePwait2 = false;

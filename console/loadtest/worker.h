@@ -33,29 +33,38 @@ public:
     // Read by the controller between phases.
     struct Result
     {
-        Histogram handshake;      // connect() -> 101 Switching Protocols
-        Histogram welcome;        // connect() -> ready (switchboard: sync_complete)
-        Histogram latency;        // send -> receipt, per delivered message
-        Histogram senderLag;      // paced tests: actual - scheduled send time
+        Histogram handshake; // connect() -> 101 Switching Protocols
+        Histogram welcome; // connect() -> ready (switchboard: sync_complete)
+        Histogram latency; // send -> receipt, per delivered message
+        Histogram senderLag; // paced tests: actual - scheduled send time
         std::uint64_t firstConnectNs = 0;
         std::uint64_t lastReadyNs = 0;
-        std::uint64_t stray = 0;       // marker of this run from a room the receiver is not in
-        std::uint64_t stale = 0;       // marker of another run (replayed old messages)
-        std::uint64_t duplicates = 0;  // a (sender, seq) at or below one already received
-        std::uint64_t gaps = 0;        // a sequence number skipped (counted again in loss)
+        std::uint64_t stray = 0; // marker of this run from a room the receiver is not in
+        std::uint64_t stale = 0; // marker of another run (replayed old messages)
+        std::uint64_t duplicates = 0; // a (sender, seq) at or below one already received
+        std::uint64_t gaps = 0; // a sequence number skipped (counted again in loss)
         std::uint64_t errorFrames = 0;
         std::uint64_t unexpectedCloses = 0;
         std::uint64_t protocolErrors = 0;
-        std::map<std::string, int> failures;  // reason -> connections
+        std::map<std::string, int> failures; // reason -> connections
         std::vector<std::string> errorSamples;
     };
     const Result &result() const { return m_result; }
-    int joinedIn(int room) const;    // ready and warm (receiving) in `room`
-    int joinableIn(int room) const;  // ready and set up in `room`
+    int joinedIn(int room) const; // ready and warm (receiving) in `room`
+    int joinableIn(int room) const; // ready and set up in `room`
     bool ownerReady(int room) const;
 
 private:
-    enum class State : std::uint8_t { Idle, Connecting, Upgrading, Rejected, Open, Ready, Closing, Closed };
+    enum class State : std::uint8_t {
+        Idle,
+        Connecting,
+        Upgrading,
+        Rejected,
+        Open,
+        Ready,
+        Closing,
+        Closed
+    };
     enum class Setup : std::uint8_t { None, Pending, Joined, Failed };
 
     struct Conn
@@ -69,10 +78,10 @@ private:
         bool warm = false;
         std::string out;
         std::size_t outOffset = 0;
-        std::string in;             // bytes of an incomplete frame or handshake
-        std::string fragments;      // a fragmented message being assembled
+        std::string in; // bytes of an incomplete frame or handshake
+        std::string fragments; // a fragmented message being assembled
         std::uint8_t fragmentOpcode = 0;
-        std::string accept;         // expected Sec-WebSocket-Accept
+        std::string accept; // expected Sec-WebSocket-Accept
         std::uint64_t startNs = 0;
         // publishing
         std::uint64_t nextSeq = 1;
@@ -80,8 +89,8 @@ private:
         std::uint64_t sentCount = 0;
         std::uint64_t ackedCount = 0;
         std::uint32_t inflight = 0;
-        std::uint32_t warmPending = 0;  // warm-up messages whose ack is still due
-        std::vector<std::uint64_t> lastSeq;  // per publisher slot of the room
+        std::uint32_t warmPending = 0; // warm-up messages whose ack is still due
+        std::vector<std::uint64_t> lastSeq; // per publisher slot of the room
     };
 
     // I/O (worker.cpp)
@@ -103,7 +112,7 @@ private:
 
     // Traffic (workertraffic.cpp)
     void enterPhase(Phase phase, std::uint64_t now);
-    std::uint64_t tick(Phase phase, std::uint64_t now);   // returns the next wake-up time
+    std::uint64_t tick(Phase phase, std::uint64_t now); // returns the next wake-up time
     void leavePhase(Phase phase);
     void onText(Conn &c, std::string_view text, std::uint64_t now);
     void onMarker(Conn &c, const FrameScan::Marker &m, std::uint64_t now);
@@ -134,8 +143,8 @@ private:
     std::size_t m_nextToOpen = 0;
     std::uint64_t m_connecting = 0;
     std::uint64_t m_nextWarmNs = 0;
-    std::vector<std::uint32_t> m_senders;     // local indices of sending connections
-    std::vector<std::uint32_t> m_senderPos;   // their positions in the global sender order
+    std::vector<std::uint32_t> m_senders; // local indices of sending connections
+    std::vector<std::uint32_t> m_senderPos; // their positions in the global sender order
     std::uint64_t m_pacedCycle = 0;
     std::size_t m_pacedPos = 0;
     std::uint64_t m_pacedStartNs = 0;

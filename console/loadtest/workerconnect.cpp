@@ -36,12 +36,13 @@ std::string_view headerValue(std::string_view head, std::string_view name)
     while (pos != std::string_view::npos && pos + 2 < head.size()) {
         const std::size_t start = pos + 2;
         std::size_t end = head.find("\r\n", start);
-        const std::string_view line = head.substr(start, end == std::string_view::npos ? end : end - start);
+        const std::string_view line
+            = head.substr(start, end == std::string_view::npos ? end : end - start);
         const std::size_t colon = line.find(':');
         if (colon == name.size()
             && std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
                    return std::tolower(static_cast<unsigned char>(a))
-                           == std::tolower(static_cast<unsigned char>(b));
+                       == std::tolower(static_cast<unsigned char>(b));
                })) {
             std::string_view v = line.substr(colon + 1);
             while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
@@ -57,11 +58,10 @@ std::string_view headerValue(std::string_view head, std::string_view name)
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b)
 {
-    return a.size() == b.size()
-            && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-                   return std::tolower(static_cast<unsigned char>(x))
-                           == std::tolower(static_cast<unsigned char>(y));
-               });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x))
+                   == std::tolower(static_cast<unsigned char>(y));
+           });
 }
 
 // "HTTP 401 Unauthorized: {body}" from a refused upgrade still in `in`.
@@ -95,9 +95,10 @@ void Worker::openConnection(Conn &c)
         // Let connect() pick the port per (source, destination) pair instead of bind() per
         // source address alone: each 127.0.0.x then has its own ~28k ephemeral ports.
         setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-        sockaddr_in src{};
+        sockaddr_in src {};
         src.sin_family = AF_INET;
-        src.sin_addr.s_addr = htonl((127u << 24) | (1u + c.index % std::uint32_t(m_options.sourceAddresses)));
+        src.sin_addr.s_addr
+            = htonl((127u << 24) | (1u + c.index % std::uint32_t(m_options.sourceAddresses)));
         if (::bind(fd, reinterpret_cast<sockaddr *>(&src), sizeof src) != 0) {
             const int error = errno;
             ::close(fd);
@@ -107,7 +108,7 @@ void Worker::openConnection(Conn &c)
             return;
         }
     }
-    sockaddr_in dst{};
+    sockaddr_in dst {};
     dst.sin_family = AF_INET;
     dst.sin_addr.s_addr = m_options.address;
     dst.sin_port = htons(m_options.port);
@@ -118,11 +119,12 @@ void Worker::openConnection(Conn &c)
         m_result.firstConnectNs = c.startNs;
     ++m_open;
     ++m_connecting;
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&dst), sizeof dst) != 0 && errno != EINPROGRESS) {
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&dst), sizeof dst) != 0
+        && errno != EINPROGRESS) {
         fail(c, errnoText("connect()", errno));
         return;
     }
-    epoll_event ev{};
+    epoll_event ev {};
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     ev.data.u32 = std::uint32_t(&c - m_conns.data());
     if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) != 0)
@@ -144,9 +146,8 @@ void Worker::finishConnect(Conn &c, std::uint64_t now)
     const std::string key = WsFrame::makeKey(std::uint64_t(random32()) << 32 | random32(),
                                              std::uint64_t(random32()) << 32 | random32());
     c.accept = WsFrame::acceptFor(key);
-    const std::string token = m_plan.tokens.empty()
-            ? "bench" + std::to_string(c.index)
-            : m_plan.tokens[c.index % m_plan.tokens.size()];
+    const std::string token = m_plan.tokens.empty() ? "bench" + std::to_string(c.index)
+                                                    : m_plan.tokens[c.index % m_plan.tokens.size()];
     std::string &r = c.out;
     r.append("GET ").append(m_options.path);
     r.append(m_options.path.find('?') == std::string::npos ? "?token=" : "&token=").append(token);
@@ -165,12 +166,14 @@ bool Worker::onUpgradeBytes(Conn &c, std::uint64_t now)
         return false;
     }
     const std::string_view head(c.in.data(), end);
-    if (c.state == State::Upgrading && head.substr(0, 13) != "HTTP/1.1 101 " && head.substr(0, 12) != "HTTP/1.1 101")
+    if (c.state == State::Upgrading && head.substr(0, 13) != "HTTP/1.1 101 "
+        && head.substr(0, 12) != "HTTP/1.1 101")
         c.state = State::Rejected;
     if (c.state == State::Rejected) {
         // Wait for the body (the server's JSON error) unless it is long or absent.
         const std::string_view length = headerValue(head, "content-length");
-        const std::size_t want = length.empty() ? 0 : std::size_t(std::atoll(std::string(length).c_str()));
+        const std::size_t want
+            = length.empty() ? 0 : std::size_t(std::atoll(std::string(length).c_str()));
         const std::size_t have = c.in.size() - end - 4;
         if (have < want && have < 300)
             return false;
@@ -230,8 +233,8 @@ void Worker::closeSocket(Conn &c)
 void Worker::onServerClose(Conn &c, std::string_view payload)
 {
     const int code = payload.size() >= 2
-            ? (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1])
-            : 1005;
+        ? (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1])
+        : 1005;
     if (c.state == State::Closing) {
         closeSocket(c);
         return;
@@ -240,7 +243,7 @@ void Worker::onServerClose(Conn &c, std::string_view payload)
     queue(c, WsFrame::CLOSE, payload.substr(0, 2));
     flush(c);
     const std::string why = "closed by the server with code " + std::to_string(code)
-            + (payload.size() > 2 ? " (" + std::string(payload.substr(2)) + ")" : std::string());
+        + (payload.size() > 2 ? " (" + std::string(payload.substr(2)) + ")" : std::string());
     onPeerGone(c, why.c_str());
 }
 

@@ -64,7 +64,8 @@ void Worker::onMarker(Conn &c, const FrameScan::Marker &m, std::uint64_t now)
         return;
     }
     const int room = m_plan.roomOf(c.index);
-    const bool sameRoom = m.sender < std::uint32_t(m_plan.connections) && m_plan.roomOf(m.sender) == room;
+    const bool sameRoom
+        = m.sender < std::uint32_t(m_plan.connections) && m_plan.roomOf(m.sender) == room;
     if (m.seq == 0) {
         if (sameRoom && !c.warm && c.state == State::Ready) {
             c.warm = true;

@@ -57,7 +57,7 @@ void Worker::recordError(const std::string &text)
 {
     if (m_result.errorSamples.size() < MAX_ERROR_SAMPLES
         && std::find(m_result.errorSamples.begin(), m_result.errorSamples.end(), text)
-                == m_result.errorSamples.end())
+            == m_result.errorSamples.end())
         m_result.errorSamples.push_back(text);
 }
 
@@ -165,9 +165,10 @@ std::uint64_t Worker::tick(Phase phase, std::uint64_t now)
     switch (phase) {
     case Phase::Connect: {
         const int concurrency = m_options.concurrency
-                ? m_options.concurrency
-                : (m_plan.type == TestType::Storm ? m_plan.connections : 256);
-        const std::uint64_t cap = std::uint64_t((concurrency + m_options.threads - 1) / m_options.threads);
+            ? m_options.concurrency
+            : (m_plan.type == TestType::Storm ? m_plan.connections : 256);
+        const std::uint64_t cap
+            = std::uint64_t((concurrency + m_options.threads - 1) / m_options.threads);
         while (m_nextToOpen < m_conns.size() && m_connecting < cap)
             openConnection(m_conns[m_nextToOpen++]);
         return now + IDLE_TICK_NS;
@@ -199,7 +200,7 @@ std::uint64_t Worker::tick(Phase phase, std::uint64_t now)
     }
     const std::uint64_t total = m_plan.pacedTotal;
     const std::uint64_t senders = m_plan.type == TestType::Echo ? std::uint64_t(m_plan.connections)
-                                                                 : std::uint64_t(m_plan.publishers);
+                                                                : std::uint64_t(m_plan.publishers);
     const double nsPerMessage = 1e9 / m_plan.rate;
     for (;;) {
         const Conn &first = m_conns[m_senders[m_pacedPos]];
@@ -234,7 +235,7 @@ void Worker::leavePhase(Phase phase)
                 fail(c, "not attempted before the connect timeout");
             } else if (c.state != State::Ready && c.state != State::Closed) {
                 const char *where = c.state == State::Connecting ? "TCP connect"
-                        : c.state == State::Open                 ? "waiting for the welcome"
+                    : c.state == State::Open                     ? "waiting for the welcome"
                                                                  : "the HTTP upgrade";
                 fail(c, std::string("timed out in ") + where);
             }
@@ -267,7 +268,7 @@ void Worker::sendMarked(Conn &c, std::uint64_t seq, std::uint64_t now)
     const bool echo = m_plan.type == TestType::Echo;
     std::string &s = m_scratch;
     s.clear();
-    const FrameScan::Marker marker{m_plan.run, c.index, seq, now};
+    const FrameScan::Marker marker {m_plan.run, c.index, seq, now};
     if (echo && switchboard) {
         // The server answers `ping` with `pong` carrying the same id.
         s.append(R"({"type":"ping","id":")");
@@ -278,10 +279,12 @@ void Worker::sendMarked(Conn &c, std::uint64_t seq, std::uint64_t now)
             s.append(R"({"type":"echo","data":)");
         } else if (m_plan.direct) {
             s.append(R"({"type":"send","to":)");
-            s.append(std::to_string(m_plan.firstUserId + std::int64_t(m_plan.directTarget(c.index))));
+            s.append(
+                std::to_string(m_plan.firstUserId + std::int64_t(m_plan.directTarget(c.index))));
             s.append(R"(,"data":)");
         } else {
-            s.append(switchboard ? R"({"type":"room_send","room_id":)" : R"({"type":"publish","room":)");
+            s.append(switchboard ? R"({"type":"room_send","room_id":)"
+                                 : R"({"type":"publish","room":)");
             appendJsonString(s, m_plan.roomIds[std::size_t(m_plan.roomOf(c.index))]);
             s.append(R"(,"data":)");
         }
@@ -308,7 +311,8 @@ void Worker::sendMarked(Conn &c, std::uint64_t seq, std::uint64_t now)
     if (echo || m_plan.direct)
         ++m_expected;
     else
-        m_expected += std::uint64_t(std::max(0, m_shared.joinedMembers[std::size_t(m_plan.roomOf(c.index))] - 1));
+        m_expected += std::uint64_t(
+            std::max(0, m_shared.joinedMembers[std::size_t(m_plan.roomOf(c.index))] - 1));
 }
 
 } // namespace Switchboard::LoadTest

@@ -42,9 +42,9 @@ struct Header
 };
 
 enum class ParseResult {
-    Complete,   // header and the whole payload are in the buffer
-    NeedMore,   // the frame is not complete yet
-    Invalid,    // a protocol violation (masked server frame, reserved bits, bad control frame)
+    Complete, // header and the whole payload are in the buffer
+    NeedMore, // the frame is not complete yet
+    Invalid, // a protocol violation (masked server frame, reserved bits, bad control frame)
 };
 
 ParseResult parseHeader(const char *data, std::size_t size, Header *header, const char **why);

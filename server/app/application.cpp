@@ -30,8 +30,7 @@ namespace Switchboard {
 Application::Application(const Config &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
-{
-}
+{ }
 
 Application::~Application()
 {
@@ -48,7 +47,8 @@ static bool readFile(const QString &path, const QString &key, QByteArray *out, Q
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read '%1' (setting '%2'): %3").arg(path, key, f.errorString());
+        *error
+            = QStringLiteral("cannot read '%1' (setting '%2'): %3").arg(path, key, f.errorString());
         return false;
     }
     *out = f.readAll();
@@ -73,7 +73,7 @@ bool Application::tokenSettings(const Config &config, TokenSettings *settings, Q
         if (config.jwtPublicKeyFile.isEmpty()) {
             *error = QStringLiteral("invalid value for 'jwt_public_key_file': required with "
                                     "jwt_algorithm %1")
-                             .arg(config.jwtAlgorithm);
+                         .arg(config.jwtAlgorithm);
             return false;
         }
         if (!readFile(config.jwtPublicKeyFile, QStringLiteral("jwt_public_key_file"),
@@ -104,7 +104,7 @@ bool Application::start(QString *error)
         return false;
     m_tokens = std::make_unique<TokenService>(tokenSettings);
 
-    const StoreSettings storeSettings{m_config.dataDir, m_config.databaseUrl};
+    const StoreSettings storeSettings {m_config.dataDir, m_config.databaseUrl};
     m_store = std::make_unique<AsyncStore>([storeSettings]() {
         QString openError;
         auto store = openStore(storeSettings, &openError);
@@ -120,18 +120,18 @@ bool Application::start(QString *error)
     m_rooms = std::make_unique<RoomService>(&m_config, m_store.get(), m_hub.get());
     if (!m_rooms->load(error))
         return false;
-    m_presence = std::make_unique<PresenceService>(&m_config, m_hub.get(), m_rooms.get(),
-                                                   m_store.get());
+    m_presence
+        = std::make_unique<PresenceService>(&m_config, m_hub.get(), m_rooms.get(), m_store.get());
     m_history = std::make_unique<HistoryService>(&m_config, m_store.get(), m_rooms.get());
     m_history->startRetention();
-    connect(m_hub.get(), &Hub::userOffline, this, [this](qint64 userId) {
-        m_store->setLastSeen(userId, Protocol::Events::nowMs());
-    });
+    connect(m_hub.get(), &Hub::userOffline, this,
+            [this](qint64 userId) { m_store->setLastSeen(userId, Protocol::Events::nowMs()); });
     wireAdminFeed();
 
     m_http = new HttpFrontend(m_config, *m_tokens, m_router, this);
-    SessionContext ctx{&m_config, m_tokens.get(), m_store.get(), m_hub.get(), m_messages.get(),
-                       m_rooms.get(), m_presence.get(), m_history.get(), m_admin.get()};
+    SessionContext ctx {&m_config,        m_tokens.get(),   m_store.get(),
+                        m_hub.get(),      m_messages.get(), m_rooms.get(),
+                        m_presence.get(), m_history.get(),  m_admin.get()};
     m_connections = new ConnectionManager(m_http, ctx, this);
     m_http->admitWebSocket = [this]() { return m_connections->admitting(); };
 
@@ -179,16 +179,16 @@ bool Application::start(QString *error)
         auto *listener = new TcpListener(ls, this);
         m_listener = listener;
         m_native = new NativeFrontend(m_config, *m_tokens, this);
-        m_native->opened = [this](std::unique_ptr<Transport> transport,
-                                  std::optional<TokenClaims> claims) {
-            m_connections->adopt(std::move(transport), claims);
-        };
+        m_native->opened
+            = [this](std::unique_ptr<Transport> transport, std::optional<TokenClaims> claims) {
+                  m_connections->adopt(std::move(transport), claims);
+              };
         m_native->handOff = [listener](int fd) { listener->adoptDescriptor(fd); };
         if (!m_native->listen(error)) {
             *error = QStringLiteral("cannot listen on %1:%2: %3")
-                             .arg(m_config.listenAddress.toString())
-                             .arg(m_config.listenPort)
-                             .arg(*error);
+                         .arg(m_config.listenAddress.toString())
+                         .arg(m_config.listenPort)
+                         .arg(*error);
             return false;
         }
         // QAbstractHttpServer::bind() wants a listening server; this one only ever gets
@@ -201,32 +201,32 @@ bool Application::start(QString *error)
     }
     if (!m_native && !m_listener->listen(m_config.listenAddress, m_config.listenPort)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
-                         .arg(m_config.listenAddress.toString())
-                         .arg(m_config.listenPort)
-                         .arg(m_listener->errorString());
+                     .arg(m_config.listenAddress.toString())
+                     .arg(m_config.listenPort)
+                     .arg(m_listener->errorString());
         return false;
     }
     if (!m_native)
         m_http->bind(m_listener);
-    m_admin->setListen(QStringLiteral("%1://%2:%3")
-                               .arg(m_config.tlsCertFile.isEmpty() ? QStringLiteral("http")
-                                                                   : QStringLiteral("https"))
-                               .arg(m_config.listenAddress.toString())
-                               .arg(port()));
+    m_admin->setListen(
+        QStringLiteral("%1://%2:%3")
+            .arg(m_config.tlsCertFile.isEmpty() ? QStringLiteral("http") : QStringLiteral("https"))
+            .arg(m_config.listenAddress.toString())
+            .arg(port()));
     qCInfo(lcApp).noquote() << "switchboardd listening on"
                             << QStringLiteral("%1://%2:%3")
-                                       .arg(m_config.tlsCertFile.isEmpty() ? QStringLiteral("http")
-                                                                           : QStringLiteral("https"))
-                                       .arg(m_config.listenAddress.toString())
-                                       .arg(port())
+                                   .arg(m_config.tlsCertFile.isEmpty() ? QStringLiteral("http")
+                                                                       : QStringLiteral("https"))
+                                   .arg(m_config.listenAddress.toString())
+                                   .arg(port())
                             << "storage" << m_store->backendName();
     return true;
 }
 
 void Application::wireAdminFeed()
 {
-    m_admin = std::make_unique<AdminFeed>(m_hub.get(), m_rooms.get(), m_presence.get(),
-                                          m_store.get());
+    m_admin
+        = std::make_unique<AdminFeed>(m_hub.get(), m_rooms.get(), m_presence.get(), m_store.get());
     AdminFeed *feed = m_admin.get();
     connect(m_presence.get(), &PresenceService::statusChanged, feed, &AdminFeed::userStatus);
     connect(m_rooms.get(), &RoomService::roomCreated, feed, &AdminFeed::roomCreated);

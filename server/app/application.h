@@ -50,8 +50,7 @@ public:
 
     // Token settings from the config: the secret (generated once into the data dir when unset)
     // or the key files. Shared with the operator commands.
-    static bool tokenSettings(const Config &config, struct TokenSettings *settings,
-                              QString *error);
+    static bool tokenSettings(const Config &config, struct TokenSettings *settings, QString *error);
 
 private:
     void wireAdminFeed();

@@ -10,9 +10,9 @@ namespace Switchboard {
 void setupLogging(const QString &level)
 {
     qSetMessagePattern(QStringLiteral(
-            "%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-debug}debug%{endif}%{if-info}info %{endif}"
-            "%{if-warning}warn %{endif}%{if-critical}crit %{endif}%{if-fatal}fatal%{endif} "
-            "[%{category}] %{message}"));
+        "%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-debug}debug%{endif}%{if-info}info %{endif}"
+        "%{if-warning}warn %{endif}%{if-critical}crit %{endif}%{if-fatal}fatal%{endif} "
+        "[%{category}] %{message}"));
     QString rules;
     if (level == QLatin1StringView("debug"))
         rules = QStringLiteral("switchboard.*.debug=true");

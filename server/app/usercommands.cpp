@@ -33,7 +33,7 @@ QTextStream &err()
 QByteArray readPassword(const QString &prompt)
 {
     const bool tty = isatty(STDIN_FILENO);
-    termios saved{};
+    termios saved {};
     if (tty) {
         err() << prompt << Qt::flush;
         tcgetattr(STDIN_FILENO, &saved);
@@ -56,12 +56,14 @@ QByteArray readPassword(const QString &prompt)
 
 int usage()
 {
-    err() << "usage: switchboardd [--config FILE] [--data-dir DIR] [--database-url URL] user COMMAND\n"
-             "  user add NAME [--admin] [--password-stdin]   create a user (password from stdin)\n"
-             "  user list                                    list users\n"
-             "  user passwd NAME [--password-stdin]          set a new password\n"
-             "  user disable NAME | user enable NAME         block or allow logins and connections\n"
-          << Qt::flush;
+    err()
+        << "usage: switchboardd [--config FILE] [--data-dir DIR] [--database-url URL] user "
+           "COMMAND\n"
+           "  user add NAME [--admin] [--password-stdin]   create a user (password from stdin)\n"
+           "  user list                                    list users\n"
+           "  user passwd NAME [--password-stdin]          set a new password\n"
+           "  user disable NAME | user enable NAME         block or allow logins and connections\n"
+        << Qt::flush;
     return 2;
 }
 
@@ -96,7 +98,7 @@ int runUserCommand(const Config &config, const QStringList &args)
     }
 
     QString error;
-    auto store = openStore(StoreSettings{config.dataDir, config.databaseUrl}, &error);
+    auto store = openStore(StoreSettings {config.dataDir, config.databaseUrl}, &error);
     if (!store) {
         err() << "error: " << error << Qt::endl;
         return 1;
@@ -106,17 +108,17 @@ int runUserCommand(const Config &config, const QStringList &args)
         if (command == QLatin1StringView("list") && positional.isEmpty()) {
             const auto users = store->users();
             out() << QStringLiteral("%1  %2  %3  %4\n")
-                             .arg(QStringLiteral("ID"), 6)
-                             .arg(QStringLiteral("USERNAME"), -24)
-                             .arg(QStringLiteral("ROLE"), -6)
-                             .arg(QStringLiteral("STATE"));
+                         .arg(QStringLiteral("ID"), 6)
+                         .arg(QStringLiteral("USERNAME"), -24)
+                         .arg(QStringLiteral("ROLE"), -6)
+                         .arg(QStringLiteral("STATE"));
             for (const UserRecord &u : users) {
                 out() << QStringLiteral("%1  %2  %3  %4\n")
-                                 .arg(u.id, 6)
-                                 .arg(u.username, -24)
-                                 .arg(u.admin ? QStringLiteral("admin") : QStringLiteral("user"), -6)
-                                 .arg(u.disabled ? QStringLiteral("disabled")
-                                                 : QStringLiteral("active"));
+                             .arg(u.id, 6)
+                             .arg(u.username, -24)
+                             .arg(u.admin ? QStringLiteral("admin") : QStringLiteral("user"), -6)
+                             .arg(u.disabled ? QStringLiteral("disabled")
+                                             : QStringLiteral("active"));
             }
             out() << Qt::flush;
             return 0;

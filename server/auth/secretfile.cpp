@@ -16,14 +16,14 @@ QByteArray SecretFile::loadOrCreate(const QString &path, QString *error)
     if (existing.exists()) {
         if (!existing.open(QIODevice::ReadOnly)) {
             *error = QStringLiteral("cannot read the JWT secret file '%1': %2")
-                             .arg(path, existing.errorString());
+                         .arg(path, existing.errorString());
             return {};
         }
         const QByteArray secret = existing.readAll().trimmed();
         if (secret.size() < 32) {
             *error = QStringLiteral("the JWT secret file '%1' holds fewer than 32 bytes; remove "
                                     "it to have a new one generated")
-                             .arg(path);
+                         .arg(path);
             return {};
         }
         return secret;
@@ -38,15 +38,14 @@ QByteArray SecretFile::loadOrCreate(const QString &path, QString *error)
     }
     unsigned char raw[32];
     randombytes_buf(raw, sizeof raw);
-    const QByteArray secret =
-            QByteArray(reinterpret_cast<const char *>(raw), sizeof raw).toHex();
+    const QByteArray secret = QByteArray(reinterpret_cast<const char *>(raw), sizeof raw).toHex();
     sodium_memzero(raw, sizeof raw);
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly)
         || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)
         || file.write(secret + '\n') != secret.size() + 1 || !file.commit()) {
         *error = QStringLiteral("cannot write the JWT secret file '%1': %2")
-                         .arg(path, file.errorString());
+                     .arg(path, file.errorString());
         return {};
     }
     return secret;

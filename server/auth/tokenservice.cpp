@@ -36,9 +36,9 @@ std::optional<jwt_alg_t> algorithmOf(const QString &name)
 std::optional<QJsonObject> decodePart(QByteArrayView part)
 {
     const auto decoded = QByteArray::fromBase64Encoding(
-            part.toByteArray(),
-            QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals
-                    | QByteArray::AbortOnBase64DecodingErrors);
+        part.toByteArray(),
+        QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals
+            | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
         return std::nullopt;
     QJsonParseError error;
@@ -63,8 +63,7 @@ std::optional<qint64> integerOf(const QJsonValue &v)
 
 TokenService::TokenService(TokenSettings settings)
     : m_settings(std::move(settings))
-{
-}
+{ }
 
 QString TokenService::errorText(TokenError error)
 {
@@ -84,7 +83,7 @@ QString TokenService::errorText(TokenError error)
 }
 
 std::variant<TokenClaims, TokenError> TokenService::verify(QByteArrayView token,
-                                                          qint64 nowSeconds) const
+                                                           qint64 nowSeconds) const
 {
     const auto alg = algorithmOf(m_settings.algorithm);
     if (!alg)
@@ -109,8 +108,9 @@ std::variant<TokenClaims, TokenError> TokenService::verify(QByteArrayView token,
     const QByteArray &key = *alg == JWT_ALG_HS256 ? m_settings.secret : m_settings.publicKeyPem;
     const std::string text(token.data(), size_t(token.size()));
     jwt_t *raw = nullptr;
-    const int rc = jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char *>(key.constData()),
-                              int(key.size()));
+    const int rc
+        = jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char *>(key.constData()),
+                     int(key.size()));
     JwtPtr decoded(raw);
     if (rc != 0 || !decoded || jwt_get_alg(decoded.get()) != *alg)
         return TokenError::BadSignature;
@@ -152,7 +152,8 @@ std::variant<TokenClaims, TokenError> TokenService::verify(QByteArrayView token,
     if (!name.isUndefined() && !name.isString())
         return TokenError::Malformed;
     claims.username = name.toString();
-    claims.admin = payload->value(QLatin1StringView("role")).toString() == QLatin1StringView("admin");
+    claims.admin
+        = payload->value(QLatin1StringView("role")).toString() == QLatin1StringView("admin");
 
     if (nowSeconds >= claims.expiresAt + m_settings.leewaySeconds)
         return TokenError::Expired;
@@ -190,11 +191,11 @@ QByteArray TokenService::issue(TokenClaims claims, qint64 nowSeconds) const
     const QByteArray name = claims.username.toUtf8();
     bool ok = jwt_set_alg(jwt.get(), alg, reinterpret_cast<const unsigned char *>(key.constData()),
                           int(key.size()))
-                    == 0
-            && jwt_add_grant(jwt.get(), "sub", sub.constData()) == 0
-            && jwt_add_grant_int(jwt.get(), "iat", long(claims.issuedAt)) == 0
-            && jwt_add_grant_int(jwt.get(), "exp", long(claims.expiresAt)) == 0
-            && jwt_add_grant(jwt.get(), "role", claims.admin ? "admin" : "user") == 0;
+            == 0
+        && jwt_add_grant(jwt.get(), "sub", sub.constData()) == 0
+        && jwt_add_grant_int(jwt.get(), "iat", long(claims.issuedAt)) == 0
+        && jwt_add_grant_int(jwt.get(), "exp", long(claims.expiresAt)) == 0
+        && jwt_add_grant(jwt.get(), "role", claims.admin ? "admin" : "user") == 0;
     if (ok && claims.notBefore)
         ok = jwt_add_grant_int(jwt.get(), "nbf", long(claims.notBefore)) == 0;
     if (ok && !name.isEmpty())
@@ -214,7 +215,7 @@ bool TokenService::isValid(QString *why) const
     const auto alg = algorithmOf(m_settings.algorithm);
     if (!alg) {
         *why = QStringLiteral("jwt_algorithm '%1' is not supported (use HS256, RS256 or ES256)")
-                       .arg(m_settings.algorithm);
+                   .arg(m_settings.algorithm);
         return false;
     }
     if (*alg == JWT_ALG_HS256) {
@@ -231,15 +232,15 @@ bool TokenService::isValid(QString *why) const
     // The public key must parse and be of the algorithm's type (RSA / EC P-256).
     {
         std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-                BIO_new_mem_buf(m_settings.publicKeyPem.constData(),
-                                int(m_settings.publicKeyPem.size())),
-                &BIO_free);
+            BIO_new_mem_buf(m_settings.publicKeyPem.constData(),
+                            int(m_settings.publicKeyPem.size())),
+            &BIO_free);
         std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
-                bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr,
-                &EVP_PKEY_free);
+            bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr,
+            &EVP_PKEY_free);
         if (!pkey) {
             *why = QStringLiteral("the %1 public key is not a PEM public key")
-                           .arg(m_settings.algorithm);
+                       .arg(m_settings.algorithm);
             return false;
         }
         const int type = EVP_PKEY_get_base_id(pkey.get());
@@ -252,15 +253,15 @@ bool TokenService::isValid(QString *why) const
     if (m_settings.privateKeyPem.isEmpty())
         return true;
     const qint64 now = 1000000000;
-    const QByteArray token = issue(TokenClaims{1, {}, false, now, 0, now + 60}, now);
+    const QByteArray token = issue(TokenClaims {1, {}, false, now, 0, now + 60}, now);
     if (token.isEmpty()) {
         *why = QStringLiteral("the %1 private key cannot sign (not a matching PEM private key)")
-                       .arg(m_settings.algorithm);
+                   .arg(m_settings.algorithm);
         return false;
     }
     if (!std::holds_alternative<TokenClaims>(verify(token, now))) {
         *why = QStringLiteral("the %1 private key does not belong to the public key")
-                       .arg(m_settings.algorithm);
+                   .arg(m_settings.algorithm);
         return false;
     }
     return true;

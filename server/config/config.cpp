@@ -59,8 +59,8 @@ bool parseDurationMs(const QString &v, qint64 *out)
 bool parseBytes(const QString &v, qint64 *out)
 {
     static const QRegularExpression re(
-            QStringLiteral("^\\s*(\\d+)\\s*(B|K|KB|KiB|M|MB|MiB|G|GB|GiB)?\\s*$"),
-            QRegularExpression::CaseInsensitiveOption);
+        QStringLiteral("^\\s*(\\d+)\\s*(B|K|KB|KiB|M|MB|MiB|G|GB|GiB)?\\s*$"),
+        QRegularExpression::CaseInsensitiveOption);
     const auto m = re.match(v);
     if (!m.hasMatch())
         return false;
@@ -85,21 +85,20 @@ bool parseBytes(const QString &v, qint64 *out)
 bool parseBool(const QString &v, bool *out)
 {
     const QString s = v.trimmed().toLower();
-    if (s == QLatin1StringView("1") || s == QLatin1StringView("true") || s == QLatin1StringView("yes")
-        || s == QLatin1StringView("on")) {
+    if (s == QLatin1StringView("1") || s == QLatin1StringView("true")
+        || s == QLatin1StringView("yes") || s == QLatin1StringView("on")) {
         *out = true;
         return true;
     }
-    if (s == QLatin1StringView("0") || s == QLatin1StringView("false") || s == QLatin1StringView("no")
-        || s == QLatin1StringView("off")) {
+    if (s == QLatin1StringView("0") || s == QLatin1StringView("false")
+        || s == QLatin1StringView("no") || s == QLatin1StringView("off")) {
         *out = false;
         return true;
     }
     return false;
 }
 
-template<typename T>
-Setter intKey(T Config::*field, qint64 min, qint64 max)
+template<typename T> Setter intKey(T Config::*field, qint64 min, qint64 max)
 {
     return [=](Config &c, const QString &v, QString *expected) {
         qint64 n = 0;
@@ -119,8 +118,8 @@ Setter durationKey(T Config::*field, qint64 minMs, qint64 maxMs, bool seconds = 
         qint64 ms = 0;
         if (!parseDurationMs(v, &ms) || ms < minMs || ms > maxMs) {
             *expected = QStringLiteral("a duration from %1 ms to %2 ms (e.g. 30s, 500ms, 2m)")
-                                .arg(minMs)
-                                .arg(maxMs);
+                            .arg(minMs)
+                            .arg(maxMs);
             return false;
         }
         c.*field = static_cast<T>(seconds ? ms / 1000 : ms);
@@ -134,8 +133,8 @@ Setter bytesKey(qint64 Config::*field, qint64 min, qint64 max)
         qint64 n = 0;
         if (!parseBytes(v, &n) || n < min || n > max) {
             *expected = QStringLiteral("a size from %1 to %2 bytes (e.g. 65536, 64KiB, 1MiB)")
-                                .arg(min)
-                                .arg(max);
+                            .arg(min)
+                            .arg(max);
             return false;
         }
         c.*field = n;
@@ -237,53 +236,53 @@ bool setListen(Config &c, const QString &v, QString *expected)
 const QList<Key> &keyTable()
 {
     static const QList<Key> table = {
-            {"listen", setListen},
-            {"listen_backlog", intKey(&Config::listenBacklog, 1, 65535)},
-            {"tls_cert_file", stringKey(&Config::tlsCertFile)},
-            {"tls_key_file", stringKey(&Config::tlsKeyFile)},
-            {"max_connections", intKey(&Config::maxConnections, 1, 1'000'000)},
-            {"handshake_timeout", durationKey(&Config::handshakeTimeoutMs, 100, 600'000)},
-            {"max_body_bytes", bytesKey(&Config::maxBodyBytes, 1024, 256LL * 1024 * 1024)},
-            {"native_transport", boolKey(&Config::nativeTransport)},
-            {"io_threads", intKey(&Config::ioThreads, 0, 64)},
-            {"max_send_queue_bytes",
-             bytesKey(&Config::maxSendQueueBytes, 64 * 1024, 1024LL * 1024 * 1024)},
-            {"data_dir", stringKey(&Config::dataDir)},
-            {"database_url", stringKey(&Config::databaseUrl)},
-            {"jwt_algorithm",
-             oneOf(&Config::jwtAlgorithm,
-                   {QStringLiteral("HS256"), QStringLiteral("RS256"), QStringLiteral("ES256")})},
-            {"jwt_secret", stringKey(&Config::jwtSecret)},
-            {"jwt_public_key_file", stringKey(&Config::jwtPublicKeyFile)},
-            {"jwt_private_key_file", stringKey(&Config::jwtPrivateKeyFile)},
-            {"token_ttl", durationKey(&Config::tokenTtlSeconds, 60'000, 366LL * 86400 * 1000, true)},
-            {"token_leeway", durationKey(&Config::tokenLeewaySeconds, 0, 3'600'000, true)},
-            {"api_key", stringKey(&Config::apiKey)},
-            {"auth_timeout", durationKey(&Config::authTimeoutMs, 100, 600'000)},
-            {"heartbeat_interval", durationKey(&Config::heartbeatIntervalMs, 100, 3'600'000)},
-            {"heartbeat_timeout", durationKey(&Config::heartbeatTimeoutMs, 200, 7'200'000)},
-            {"max_frame_bytes", bytesKey(&Config::maxFrameBytes, 128, 64LL * 1024 * 1024)},
-            {"max_message_bytes", bytesKey(&Config::maxMessageBytes, 128, 64LL * 1024 * 1024)},
-            {"max_content_chars", intKey(&Config::maxContentChars, 1, 16 * 1024 * 1024)},
-            {"allow_user_broadcast", boolKey(&Config::allowUserBroadcast)},
-            {"offline_batch", intKey(&Config::offlineBatch, 1, 100'000)},
-            {"replay_limit", intKey(&Config::replayLimit, 0, 1'000'000)},
-            {"typing_timeout", durationKey(&Config::typingTimeoutMs, 500, 600'000)},
-            {"typing_interval", durationKey(&Config::typingIntervalMs, 0, 60'000)},
-            {"default_rooms", setDefaultRooms},
-            {"connect_room", setConnectRoom},
-            {"max_rooms", intKey(&Config::maxRooms, 0, 1'000'000)},
-            {"max_rooms_per_user", intKey(&Config::maxRoomsPerUser, 0, 100'000)},
-            {"max_room_members", intKey(&Config::maxRoomMembers, 1, 10'000'000)},
-            {"message_retention",
-             durationKey(&Config::messageRetentionMs, 0, 100LL * 365 * 86'400'000)},
-            {"max_stream_messages", intKey(&Config::maxStreamMessages, 0, 1'000'000'000)},
-            {"purge_interval", durationKey(&Config::purgeIntervalMs, 100, 7 * 86'400'000)},
-            {"log_level",
-             oneOf(&Config::logLevel,
-                   {QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"),
-                    QStringLiteral("critical")})},
-            {"drain_timeout", durationKey(&Config::drainTimeoutMs, 0, 600'000)},
+        {"listen", setListen},
+        {"listen_backlog", intKey(&Config::listenBacklog, 1, 65535)},
+        {"tls_cert_file", stringKey(&Config::tlsCertFile)},
+        {"tls_key_file", stringKey(&Config::tlsKeyFile)},
+        {"max_connections", intKey(&Config::maxConnections, 1, 1'000'000)},
+        {"handshake_timeout", durationKey(&Config::handshakeTimeoutMs, 100, 600'000)},
+        {"max_body_bytes", bytesKey(&Config::maxBodyBytes, 1024, 256LL * 1024 * 1024)},
+        {"native_transport", boolKey(&Config::nativeTransport)},
+        {"io_threads", intKey(&Config::ioThreads, 0, 64)},
+        {"max_send_queue_bytes",
+         bytesKey(&Config::maxSendQueueBytes, 64 * 1024, 1024LL * 1024 * 1024)},
+        {"data_dir", stringKey(&Config::dataDir)},
+        {"database_url", stringKey(&Config::databaseUrl)},
+        {"jwt_algorithm",
+         oneOf(&Config::jwtAlgorithm,
+               {QStringLiteral("HS256"), QStringLiteral("RS256"), QStringLiteral("ES256")})},
+        {"jwt_secret", stringKey(&Config::jwtSecret)},
+        {"jwt_public_key_file", stringKey(&Config::jwtPublicKeyFile)},
+        {"jwt_private_key_file", stringKey(&Config::jwtPrivateKeyFile)},
+        {"token_ttl", durationKey(&Config::tokenTtlSeconds, 60'000, 366LL * 86400 * 1000, true)},
+        {"token_leeway", durationKey(&Config::tokenLeewaySeconds, 0, 3'600'000, true)},
+        {"api_key", stringKey(&Config::apiKey)},
+        {"auth_timeout", durationKey(&Config::authTimeoutMs, 100, 600'000)},
+        {"heartbeat_interval", durationKey(&Config::heartbeatIntervalMs, 100, 3'600'000)},
+        {"heartbeat_timeout", durationKey(&Config::heartbeatTimeoutMs, 200, 7'200'000)},
+        {"max_frame_bytes", bytesKey(&Config::maxFrameBytes, 128, 64LL * 1024 * 1024)},
+        {"max_message_bytes", bytesKey(&Config::maxMessageBytes, 128, 64LL * 1024 * 1024)},
+        {"max_content_chars", intKey(&Config::maxContentChars, 1, 16 * 1024 * 1024)},
+        {"allow_user_broadcast", boolKey(&Config::allowUserBroadcast)},
+        {"offline_batch", intKey(&Config::offlineBatch, 1, 100'000)},
+        {"replay_limit", intKey(&Config::replayLimit, 0, 1'000'000)},
+        {"typing_timeout", durationKey(&Config::typingTimeoutMs, 500, 600'000)},
+        {"typing_interval", durationKey(&Config::typingIntervalMs, 0, 60'000)},
+        {"default_rooms", setDefaultRooms},
+        {"connect_room", setConnectRoom},
+        {"max_rooms", intKey(&Config::maxRooms, 0, 1'000'000)},
+        {"max_rooms_per_user", intKey(&Config::maxRoomsPerUser, 0, 100'000)},
+        {"max_room_members", intKey(&Config::maxRoomMembers, 1, 10'000'000)},
+        {"message_retention",
+         durationKey(&Config::messageRetentionMs, 0, 100LL * 365 * 86'400'000)},
+        {"max_stream_messages", intKey(&Config::maxStreamMessages, 0, 1'000'000'000)},
+        {"purge_interval", durationKey(&Config::purgeIntervalMs, 100, 7 * 86'400'000)},
+        {"log_level",
+         oneOf(&Config::logLevel,
+               {QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"),
+                QStringLiteral("critical")})},
+        {"drain_timeout", durationKey(&Config::drainTimeoutMs, 0, 600'000)},
     };
     return table;
 }
@@ -308,7 +307,7 @@ bool apply(Config &c, const QString &key, const QString &value, const QString &s
     QString expected;
     if (!k->set(c, value, &expected)) {
         *error = QStringLiteral("invalid value for '%1' (from %2): expected %3")
-                         .arg(key, source, expected);
+                     .arg(key, source, expected);
         return false;
     }
     return true;
@@ -347,7 +346,7 @@ bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
         QSettings ini(sources.configFile, QSettings::IniFormat);
         if (ini.status() != QSettings::NoError) {
             *error = QStringLiteral("config file '%1' is not a valid INI file")
-                             .arg(sources.configFile);
+                         .arg(sources.configFile);
             return false;
         }
         // Keys may sit at the top level or in a [switchboard] section.
@@ -359,8 +358,8 @@ bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
                 key = key.mid(8);
             const QVariant v = ini.value(fullKey);
             const QString value = v.typeId() == QMetaType::QStringList
-                    ? v.toStringList().join(QLatin1Char(','))
-                    : v.toString();
+                ? v.toStringList().join(QLatin1Char(','))
+                : v.toString();
             if (!apply(c, key, value, QStringLiteral("config file %1").arg(sources.configFile),
                        error))
                 return false;
@@ -377,15 +376,15 @@ bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
     }
     for (auto it = sources.commandLine.cbegin(); it != sources.commandLine.cend(); ++it) {
         if (!apply(c, it.key(), it.value(),
-                   QStringLiteral("command line --%1").arg(QString(it.key()).replace(
-                           QLatin1Char('_'), QLatin1Char('-'))),
+                   QStringLiteral("command line --%1")
+                       .arg(QString(it.key()).replace(QLatin1Char('_'), QLatin1Char('-'))),
                    error))
             return false;
     }
     if (c.heartbeatTimeoutMs <= c.heartbeatIntervalMs) {
         *error = QStringLiteral("invalid value for 'heartbeat_timeout': must be longer than "
                                 "heartbeat_interval (%1 ms)")
-                         .arg(c.heartbeatIntervalMs);
+                     .arg(c.heartbeatIntervalMs);
         return false;
     }
     if (c.tlsCertFile.isEmpty() != c.tlsKeyFile.isEmpty()) {
@@ -396,7 +395,7 @@ bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
     if (c.maxFrameBytes > c.maxMessageBytes) {
         *error = QStringLiteral("invalid value for 'max_frame_bytes': must not exceed "
                                 "max_message_bytes (%1)")
-                         .arg(c.maxMessageBytes);
+                     .arg(c.maxMessageBytes);
         return false;
     }
     if (c.dataDir.trimmed().isEmpty()) {
@@ -416,25 +415,25 @@ QStringList Config::describe() const
     static const QRegularExpression password(QStringLiteral("(://[^:/@]*:)[^@]*@"));
     db.replace(password, QStringLiteral("\\1***@"));
     return {
-            QStringLiteral("listen=%1:%2").arg(listenAddress.toString()).arg(listenPort),
-            QStringLiteral("tls=%1").arg(tlsCertFile.isEmpty() ? QStringLiteral("off")
-                                                               : QStringLiteral("on")),
-            QStringLiteral("data_dir=%1").arg(dataDir),
-            QStringLiteral("database_url=%1").arg(db.isEmpty() ? QStringLiteral("(sqlite)") : db),
-            QStringLiteral("jwt_algorithm=%1").arg(jwtAlgorithm),
-            QStringLiteral("jwt_secret=%1").arg(secret(jwtSecret)),
-            QStringLiteral("api_key=%1").arg(secret(apiKey)),
-            QStringLiteral("max_connections=%1").arg(maxConnections),
-            QStringLiteral("transport=%1 io_threads=%2")
-                    .arg(nativeTransport && tlsCertFile.isEmpty() ? QStringLiteral("native")
-                                                                  : QStringLiteral("qt"))
-                    .arg(ioThreads),
-            QStringLiteral("heartbeat_interval=%1ms heartbeat_timeout=%2ms")
-                    .arg(heartbeatIntervalMs)
-                    .arg(heartbeatTimeoutMs),
-            QStringLiteral("max_frame_bytes=%1 max_message_bytes=%2")
-                    .arg(maxFrameBytes)
-                    .arg(maxMessageBytes),
+        QStringLiteral("listen=%1:%2").arg(listenAddress.toString()).arg(listenPort),
+        QStringLiteral("tls=%1").arg(tlsCertFile.isEmpty() ? QStringLiteral("off")
+                                                           : QStringLiteral("on")),
+        QStringLiteral("data_dir=%1").arg(dataDir),
+        QStringLiteral("database_url=%1").arg(db.isEmpty() ? QStringLiteral("(sqlite)") : db),
+        QStringLiteral("jwt_algorithm=%1").arg(jwtAlgorithm),
+        QStringLiteral("jwt_secret=%1").arg(secret(jwtSecret)),
+        QStringLiteral("api_key=%1").arg(secret(apiKey)),
+        QStringLiteral("max_connections=%1").arg(maxConnections),
+        QStringLiteral("transport=%1 io_threads=%2")
+            .arg(nativeTransport && tlsCertFile.isEmpty() ? QStringLiteral("native")
+                                                          : QStringLiteral("qt"))
+            .arg(ioThreads),
+        QStringLiteral("heartbeat_interval=%1ms heartbeat_timeout=%2ms")
+            .arg(heartbeatIntervalMs)
+            .arg(heartbeatTimeoutMs),
+        QStringLiteral("max_frame_bytes=%1 max_message_bytes=%2")
+            .arg(maxFrameBytes)
+            .arg(maxMessageBytes),
     };
 }
 

@@ -55,9 +55,10 @@ struct Config
 
     // rooms
     // Created at start when missing: id[:policy] items, policy "readonly" = only admins post.
-    QStringList defaultRooms{QStringLiteral("general"), QStringLiteral("announcements:readonly"),
-                             QStringLiteral("support")};
-    QString connectRoom; // room joined on connect without ?room_id= (seed 003: general); empty = none
+    QStringList defaultRooms {QStringLiteral("general"), QStringLiteral("announcements:readonly"),
+                              QStringLiteral("support")};
+    QString
+        connectRoom; // room joined on connect without ?room_id= (seed 003: general); empty = none
     int maxRooms = 1000;
     int maxRoomsPerUser = 100; // memberships per user
     int maxRoomMembers = 10000;

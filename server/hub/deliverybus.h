@@ -16,7 +16,8 @@ public:
     // A stored message names its stream and seq (empty / 0 for live-only events): sessions use
     // them to keep each stream in order while they replay a backlog and to drop repeats.
     virtual void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
-                               const QString &stream = QString(), qint64 seq = 0) = 0;
+                               const QString &stream = QString(), qint64 seq = 0)
+        = 0;
     virtual void publishToAll(const QByteArray &frame) = 0;
 };
 

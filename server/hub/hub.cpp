@@ -18,8 +18,7 @@ using namespace Protocol;
 
 Hub::Hub(QObject *parent)
     : QObject(parent)
-{
-}
+{ }
 
 void Hub::attach(Session *session)
 {

@@ -21,9 +21,12 @@ namespace {
 QLatin1StringView kindName(MessageKind kind)
 {
     switch (kind) {
-    case MessageKind::Direct: return QLatin1StringView("direct");
-    case MessageKind::Notification: return QLatin1StringView("notification");
-    case MessageKind::System: return QLatin1StringView("system");
+    case MessageKind::Direct:
+        return QLatin1StringView("direct");
+    case MessageKind::Notification:
+        return QLatin1StringView("notification");
+    case MessageKind::System:
+        return QLatin1StringView("system");
     }
     return QLatin1StringView("direct");
 }
@@ -41,13 +44,12 @@ MessageService::MessageService(AsyncStore *store, DeliveryBus *bus, Hub *hub, QO
     , m_store(store)
     , m_bus(bus)
     , m_hub(hub)
-{
-}
+{ }
 
 QJsonObject MessageService::directBody(const Sender &sender, qint64 to, const QString &content,
                                        const QJsonObject &data)
 {
-    QJsonObject body{{QStringLiteral("from"), sender.userId}, {QStringLiteral("to"), to}};
+    QJsonObject body {{QStringLiteral("from"), sender.userId}, {QStringLiteral("to"), to}};
     insertIfSet(body, QLatin1StringView("from_name"), sender.username);
     insertIfSet(body, QLatin1StringView("content"), content);
     if (!data.isEmpty())
@@ -58,7 +60,7 @@ QJsonObject MessageService::directBody(const Sender &sender, qint64 to, const QS
 QJsonObject MessageService::notificationBody(const Sender &sender, qint64 to,
                                              const NotifyRequest &request)
 {
-    QJsonObject body{{QStringLiteral("from"), sender.userId}, {QStringLiteral("to"), to}};
+    QJsonObject body {{QStringLiteral("from"), sender.userId}, {QStringLiteral("to"), to}};
     insertIfSet(body, QLatin1StringView("from_name"), sender.username);
     insertIfSet(body, QLatin1StringView("notification_type"),
                 request.notificationType.isEmpty() ? QStringLiteral("info")
@@ -126,24 +128,23 @@ QByteArray MessageService::encodeEvent(const QString &kind, const QJsonObject &b
 QByteArray MessageService::encodeStored(const StreamEntry &entry)
 {
     const QJsonObject body = QJsonDocument::fromJson(entry.body).object();
-    return encodeEvent(entry.kind, body, entry.messageId, entry.stream, entry.seq,
-                       entry.createdAt);
+    return encodeEvent(entry.kind, body, entry.messageId, entry.stream, entry.seq, entry.createdAt);
 }
 
 QJsonObject MessageService::storedEventObject(const StreamEntry &entry)
 {
     QLatin1StringView type;
-    QJsonObject fields = eventFields(entry.kind, QJsonDocument::fromJson(entry.body).object(),
-                                     entry.messageId, entry.stream, entry.seq, entry.createdAt,
-                                     &type);
+    QJsonObject fields
+        = eventFields(entry.kind, QJsonDocument::fromJson(entry.body).object(), entry.messageId,
+                      entry.stream, entry.seq, entry.createdAt, &type);
     fields.insert(QStringLiteral("type"), type);
     fields.insert(QStringLiteral("ts"), entry.createdAt);
     return fields;
 }
 
 void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKind kind,
-                                QJsonObject body, const QString &idempotencyKey,
-                                QObject *context, Done done)
+                                QJsonObject body, const QString &idempotencyKey, QObject *context,
+                                Done done)
 {
     NewMessage message;
     message.kind = kindName(kind);
@@ -160,50 +161,49 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
 
     QPointer<QObject> guard(context);
     m_store->append(
-            message, this,
-            [this, sender, toUserId, copyToSender, body, message, guard,
-             done = std::move(done)](std::optional<AppendResult> result, QString error) {
-                if (!result) {
-                    qCWarning(lcMessages) << "storing a message failed:" << error;
-                    if (guard)
-                        done(std::nullopt,
-                             SendFailure{ErrorCode::MessageProcessingError,
-                                         QStringLiteral("the message could not be stored")});
-                    return;
-                }
-                SendOutcome outcome;
-                outcome.messageId = result->messageId;
-                outcome.createdAt = result->createdAt;
-                outcome.duplicate = result->duplicate;
-                outcome.stream = message.streams.value(copyToSender ? 1 : 0);
-                outcome.seq = result->seqs.value(copyToSender ? 1 : 0);
-                if (!result->duplicate) {
-                    m_hub->counters().messagesStored++;
-                    const qint64 toSeq = result->seqs.value(0);
-                    m_bus->publishToUser(toUserId,
-                                         encodeEvent(message.kind, body, result->messageId,
-                                                     message.streams[0], toSeq,
-                                                     result->createdAt),
-                                         sender.userId == toUserId ? sender.connectionId : 0,
-                                         message.streams[0], toSeq);
-                    if (copyToSender) {
-                        const qint64 fromSeq = result->seqs.value(1);
-                        m_bus->publishToUser(sender.userId,
-                                             encodeEvent(message.kind, body, result->messageId,
-                                                         message.streams[1], fromSeq,
-                                                         result->createdAt),
-                                             sender.connectionId, message.streams[1], fromSeq);
-                    }
-                }
+        message, this,
+        [this, sender, toUserId, copyToSender, body, message, guard,
+         done = std::move(done)](std::optional<AppendResult> result, QString error) {
+            if (!result) {
+                qCWarning(lcMessages) << "storing a message failed:" << error;
                 if (guard)
-                    done(outcome, std::nullopt);
-            });
+                    done(std::nullopt,
+                         SendFailure {ErrorCode::MessageProcessingError,
+                                      QStringLiteral("the message could not be stored")});
+                return;
+            }
+            SendOutcome outcome;
+            outcome.messageId = result->messageId;
+            outcome.createdAt = result->createdAt;
+            outcome.duplicate = result->duplicate;
+            outcome.stream = message.streams.value(copyToSender ? 1 : 0);
+            outcome.seq = result->seqs.value(copyToSender ? 1 : 0);
+            if (!result->duplicate) {
+                m_hub->counters().messagesStored++;
+                const qint64 toSeq = result->seqs.value(0);
+                m_bus->publishToUser(toUserId,
+                                     encodeEvent(message.kind, body, result->messageId,
+                                                 message.streams[0], toSeq, result->createdAt),
+                                     sender.userId == toUserId ? sender.connectionId : 0,
+                                     message.streams[0], toSeq);
+                if (copyToSender) {
+                    const qint64 fromSeq = result->seqs.value(1);
+                    m_bus->publishToUser(sender.userId,
+                                         encodeEvent(message.kind, body, result->messageId,
+                                                     message.streams[1], fromSeq,
+                                                     result->createdAt),
+                                         sender.connectionId, message.streams[1], fromSeq);
+                }
+            }
+            if (guard)
+                done(outcome, std::nullopt);
+        });
 }
 
 void MessageService::broadcast(const Sender &sender, const QString &content,
                                const QJsonObject &data)
 {
-    QJsonObject fields{{QStringLiteral("from"), sender.userId}};
+    QJsonObject fields {{QStringLiteral("from"), sender.userId}};
     insertIfSet(fields, QLatin1StringView("from_name"), sender.username);
     insertIfSet(fields, QLatin1StringView("content"), content);
     if (!data.isEmpty())
@@ -235,10 +235,10 @@ void MessageService::notifyAll(const Sender &sender, const NotifyRequest &reques
     const qint64 now = Events::nowMs();
     payload.insert(QStringLiteral("type"), body.value(QStringLiteral("notification_type")));
     payload.insert(QStringLiteral("created_at"), now);
-    QJsonObject fields{{QStringLiteral("notification_type"),
-                        body.value(QStringLiteral("notification_type"))},
-                       {QStringLiteral("data"), payload},
-                       {QStringLiteral("from"), sender.userId}};
+    QJsonObject fields {
+        {QStringLiteral("notification_type"), body.value(QStringLiteral("notification_type"))},
+        {QStringLiteral("data"), payload},
+        {QStringLiteral("from"), sender.userId}};
     m_hub->counters().broadcasts++;
     m_bus->publishToAll(Events::encode(ServerType::NOTIFICATION, fields, now));
     emit sentToAll(sender.userId, QStringLiteral("notification"), m_hub->connectionCount());

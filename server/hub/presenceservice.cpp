@@ -53,10 +53,10 @@ void PresenceService::describe(const QList<qint64> &userIds, QObject *context,
         const qint64 now = Events::nowMs();
         for (qint64 id : userIds) {
             const bool online = m_hub->isOnline(id);
-            QJsonObject o{{QStringLiteral("user_id"), id},
-                          {QStringLiteral("online"), online},
-                          {QStringLiteral("status"), statusOf(id)},
-                          {QStringLiteral("connections_count"), m_hub->connectionsOf(id)}};
+            QJsonObject o {{QStringLiteral("user_id"), id},
+                           {QStringLiteral("online"), online},
+                           {QStringLiteral("status"), statusOf(id)},
+                           {QStringLiteral("connections_count"), m_hub->connectionsOf(id)}};
             const qint64 seen = online ? now : lastSeen.value(id);
             o.insert(QStringLiteral("last_seen"), seen ? QJsonValue(seen) : QJsonValue());
             const QJsonObject data = dataOf(id);
@@ -71,23 +71,23 @@ void PresenceService::describe(const QList<qint64> &userIds, QObject *context,
         return;
     }
     m_store->run<QHash<qint64, qint64>>(
-            context,
-            [offline, async = m_store](Store &store) {
-                QHash<qint64, qint64> seen;
-                for (qint64 id : offline) {
-                    qint64 ms = async->pendingLastSeen(id); // not written yet: newer than the row
-                    if (!ms) {
-                        if (auto u = store.userById(id))
-                            ms = u->lastSeen;
-                    }
-                    if (ms)
-                        seen.insert(id, ms);
+        context,
+        [offline, async = m_store](Store &store) {
+            QHash<qint64, qint64> seen;
+            for (qint64 id : offline) {
+                qint64 ms = async->pendingLastSeen(id); // not written yet: newer than the row
+                if (!ms) {
+                    if (auto u = store.userById(id))
+                        ms = u->lastSeen;
                 }
-                return seen;
-            },
-            [build, done](std::optional<QHash<qint64, qint64>> seen, QString) {
-                done(build(seen.value_or(QHash<qint64, qint64>())));
-            });
+                if (ms)
+                    seen.insert(id, ms);
+            }
+            return seen;
+        },
+        [build, done](std::optional<QHash<qint64, qint64>> seen, QString) {
+            done(build(seen.value_or(QHash<qint64, qint64>())));
+        });
 }
 
 QSet<qint64> PresenceService::audienceOf(qint64 userId) const
@@ -112,10 +112,11 @@ void PresenceService::publishPresence(qint64 userId, const QByteArray &frame)
 void PresenceService::onUserOnline(qint64 userId, const QString &username)
 {
     m_status.remove(userId);
-    publishPresence(userId, Events::encode(ServerType::USER_STATUS,
-                                           {{QStringLiteral("user_id"), userId},
-                                            {QStringLiteral("username"), username},
-                                            {QStringLiteral("status"), QStringLiteral("online")}}));
+    publishPresence(userId,
+                    Events::encode(ServerType::USER_STATUS,
+                                   {{QStringLiteral("user_id"), userId},
+                                    {QStringLiteral("username"), username},
+                                    {QStringLiteral("status"), QStringLiteral("online")}}));
     emit statusChanged(userId, username, QStringLiteral("online"), {}, Events::nowMs());
 }
 
@@ -130,11 +131,12 @@ void PresenceService::onUserOffline(qint64 userId, const QString &username)
     }
     for (const TypingKey &key : typing)
         stopTyping(key);
-    publishPresence(userId, Events::encode(ServerType::USER_STATUS,
-                                           {{QStringLiteral("user_id"), userId},
-                                            {QStringLiteral("username"), username},
-                                            {QStringLiteral("status"), QStringLiteral("offline")},
-                                            {QStringLiteral("last_seen"), Events::nowMs()}}));
+    publishPresence(userId,
+                    Events::encode(ServerType::USER_STATUS,
+                                   {{QStringLiteral("user_id"), userId},
+                                    {QStringLiteral("username"), username},
+                                    {QStringLiteral("status"), QStringLiteral("offline")},
+                                    {QStringLiteral("last_seen"), Events::nowMs()}}));
     emit statusChanged(userId, username, QStringLiteral("offline"), {}, Events::nowMs());
 }
 
@@ -142,16 +144,16 @@ std::optional<PresenceFailure> PresenceService::setStatus(const Sender &who,
                                                           const PresenceRequest &request)
 {
     if (QJsonDocument(request.data).toJson(QJsonDocument::Compact).size() > 4096)
-        return PresenceFailure{ErrorCode::TooLarge,
-                               QStringLiteral("presence data is larger than 4096 bytes")};
-    const Status before = m_status.value(who.userId, Status{QStringLiteral("online"), {}});
+        return PresenceFailure {ErrorCode::TooLarge,
+                                QStringLiteral("presence data is larger than 4096 bytes")};
+    const Status before = m_status.value(who.userId, Status {QStringLiteral("online"), {}});
     if (before.status == request.status && before.data == request.data)
         return std::nullopt; // no change, nothing to tell
-    m_status.insert(who.userId, Status{request.status, request.data});
-    QJsonObject fields{{QStringLiteral("user_id"), who.userId},
-                       {QStringLiteral("username"), who.username},
-                       {QStringLiteral("status"), request.status},
-                       {QStringLiteral("connections_count"), m_hub->connectionsOf(who.userId)}};
+    m_status.insert(who.userId, Status {request.status, request.data});
+    QJsonObject fields {{QStringLiteral("user_id"), who.userId},
+                        {QStringLiteral("username"), who.username},
+                        {QStringLiteral("status"), request.status},
+                        {QStringLiteral("connections_count"), m_hub->connectionsOf(who.userId)}};
     if (!request.data.isEmpty())
         fields.insert(QStringLiteral("data"), request.data);
     const QByteArray frame = Events::encode(ServerType::PRESENCE, fields);
@@ -168,19 +170,19 @@ std::optional<PresenceFailure> PresenceService::typing(const Sender &who,
     QString context;
     if (!request.roomId.isEmpty()) {
         if (!m_rooms->exists(request.roomId))
-            return PresenceFailure{ErrorCode::NotFound,
-                                   QStringLiteral("no room '%1'").arg(request.roomId)};
+            return PresenceFailure {ErrorCode::NotFound,
+                                    QStringLiteral("no room '%1'").arg(request.roomId)};
         if (!m_rooms->isMember(request.roomId, who.userId))
-            return PresenceFailure{ErrorCode::Forbidden,
-                                   QStringLiteral("join room '%1' first").arg(request.roomId)};
+            return PresenceFailure {ErrorCode::Forbidden,
+                                    QStringLiteral("join room '%1' first").arg(request.roomId)};
         context = QStringLiteral("room:") + request.roomId;
     } else {
         if (request.toUserId == who.userId)
-            return PresenceFailure{ErrorCode::ValidationError,
-                                   QStringLiteral("typing to yourself goes nowhere")};
+            return PresenceFailure {ErrorCode::ValidationError,
+                                    QStringLiteral("typing to yourself goes nowhere")};
         context = QStringLiteral("user:") + QString::number(request.toUserId);
     }
-    const TypingKey key{who.userId, context};
+    const TypingKey key {who.userId, context};
     const qint64 now = Events::nowMs();
     auto it = m_typing.find(key);
     if (!request.isTyping) {
@@ -196,7 +198,7 @@ std::optional<PresenceFailure> PresenceService::typing(const Sender &who,
         }
         it->lastForwardedAt = now;
     } else {
-        m_typing.insert(key, Typing{who.username, now + m_config->typingTimeoutMs, now});
+        m_typing.insert(key, Typing {who.username, now + m_config->typingTimeoutMs, now});
         if (!m_typingTimer.isActive())
             m_typingTimer.start(250, Qt::CoarseTimer, this);
     }
@@ -217,9 +219,9 @@ void PresenceService::stopTyping(const TypingKey &key)
 void PresenceService::sendTyping(qint64 userId, const QString &username, const QString &context,
                                  bool isTyping)
 {
-    QJsonObject fields{{QStringLiteral("user_id"), userId},
-                       {QStringLiteral("username"), username},
-                       {QStringLiteral("is_typing"), isTyping}};
+    QJsonObject fields {{QStringLiteral("user_id"), userId},
+                        {QStringLiteral("username"), username},
+                        {QStringLiteral("is_typing"), isTyping}};
     if (isTyping)
         fields.insert(QStringLiteral("expires_in_ms"), m_config->typingTimeoutMs);
     if (context.startsWith(QLatin1StringView("room:"))) {

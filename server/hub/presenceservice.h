@@ -44,8 +44,10 @@ public:
     QString statusOf(qint64 userId) const;
     QJsonObject dataOf(qint64 userId) const;
 
-    std::optional<PresenceFailure> setStatus(const Sender &who, const Protocol::PresenceRequest &request);
-    std::optional<PresenceFailure> typing(const Sender &who, const Protocol::TypingRequest &request);
+    std::optional<PresenceFailure> setStatus(const Sender &who,
+                                             const Protocol::PresenceRequest &request);
+    std::optional<PresenceFailure> typing(const Sender &who,
+                                          const Protocol::TypingRequest &request);
 
     // One entry per user, in order: {user_id, online, status, connections_count, last_seen,
     // data}; last_seen of offline users comes from the store. `done` runs on the context.

@@ -22,7 +22,7 @@ namespace {
 
 RoomFailure failure(ErrorCode code, const QString &message)
 {
-    return RoomFailure{code, message};
+    return RoomFailure {code, message};
 }
 
 QString notFound(const QString &roomId)
@@ -37,8 +37,7 @@ RoomService::RoomService(const Config *config, AsyncStore *store, Hub *hub, QObj
     , m_config(config)
     , m_store(store)
     , m_hub(hub)
-{
-}
+{ }
 
 bool RoomService::load(QString *error)
 {
@@ -51,33 +50,33 @@ bool RoomService::load(QString *error)
     };
     const QStringList defaults = m_config->defaultRooms;
     auto snapshot = m_store->call<Snapshot>(
-            [defaults](Store &store) {
-                const qint64 now = Events::nowMs();
-                for (qsizetype i = 0; i < defaults.size(); ++i) {
-                    const QString &item = defaults[i];
-                    RoomRecord r;
-                    r.id = item.section(QLatin1Char(':'), 0, 0);
-                    r.name = r.id;
-                    r.createdAt = now + i; // lists show them in configuration order
-                    if (item.section(QLatin1Char(':'), 1) == QLatin1StringView("readonly"))
-                        r.postPolicy = QStringLiteral("admins");
-                    store.createRoom(r); // no-op when it exists (an operator may have changed it)
-                }
-                Snapshot s;
-                s.rooms = store.rooms();
-                s.members = store.roomMembers();
-                s.invites = store.roomInvites();
-                for (const RoomRecord &r : std::as_const(s.rooms))
-                    s.lastSeqs.insert(r.id, store.lastSeq(roomStream(r.id)));
-                return s;
-            },
-            error);
+        [defaults](Store &store) {
+            const qint64 now = Events::nowMs();
+            for (qsizetype i = 0; i < defaults.size(); ++i) {
+                const QString &item = defaults[i];
+                RoomRecord r;
+                r.id = item.section(QLatin1Char(':'), 0, 0);
+                r.name = r.id;
+                r.createdAt = now + i; // lists show them in configuration order
+                if (item.section(QLatin1Char(':'), 1) == QLatin1StringView("readonly"))
+                    r.postPolicy = QStringLiteral("admins");
+                store.createRoom(r); // no-op when it exists (an operator may have changed it)
+            }
+            Snapshot s;
+            s.rooms = store.rooms();
+            s.members = store.roomMembers();
+            s.invites = store.roomInvites();
+            for (const RoomRecord &r : std::as_const(s.rooms))
+                s.lastSeqs.insert(r.id, store.lastSeq(roomStream(r.id)));
+            return s;
+        },
+        error);
     if (!snapshot)
         return false;
     m_rooms.clear();
     m_userRooms.clear();
     for (const RoomRecord &r : std::as_const(snapshot->rooms))
-        m_rooms.insert(r.id, Room{r, {}, {}, snapshot->lastSeqs.value(r.id)});
+        m_rooms.insert(r.id, Room {r, {}, {}, snapshot->lastSeqs.value(r.id)});
     for (const RoomMember &m : std::as_const(snapshot->members))
         addMemberLocally(m.roomId, m.userId, m.role);
     for (const auto &[roomId, userId] : std::as_const(snapshot->invites)) {
@@ -137,7 +136,7 @@ QList<RoomMember> RoomService::members(const QString &roomId) const
     if (it == m_rooms.cend())
         return out;
     for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
-        out << RoomMember{roomId, m.key(), m.value(), 0};
+        out << RoomMember {roomId, m.key(), m.value(), 0};
     std::sort(out.begin(), out.end(),
               [](const RoomMember &a, const RoomMember &b) { return a.userId < b.userId; });
     return out;
@@ -172,7 +171,7 @@ bool RoomService::canSee(const QString &roomId, const Sender &viewer) const
     if (it == m_rooms.cend())
         return false;
     return !it->record.isPrivate || viewer.admin || viewer.userId == 0
-            || it->members.contains(viewer.userId) || it->invites.contains(viewer.userId);
+        || it->members.contains(viewer.userId) || it->invites.contains(viewer.userId);
 }
 
 std::optional<RoomView> RoomService::view(const QString &roomId, const Sender &viewer) const
@@ -203,26 +202,26 @@ std::optional<RoomFailure> RoomService::checkCanManage(const Room &room, const S
     if (actor.userId == 0 || actor.admin
         || room.members.value(actor.userId) == QLatin1StringView("owner"))
         return std::nullopt;
-    return failure(ErrorCode::Forbidden,
-                   QStringLiteral("only an owner of room '%1' or an admin may do that")
-                           .arg(room.record.id));
+    return failure(
+        ErrorCode::Forbidden,
+        QStringLiteral("only an owner of room '%1' or an admin may do that").arg(room.record.id));
 }
 
 QJsonObject RoomService::toJson(const RoomView &v)
 {
-    QJsonObject o{{QStringLiteral("room_id"), v.record.id},
-                  {QStringLiteral("name"), v.record.name},
-                  {QStringLiteral("description"), v.record.description},
-                  {QStringLiteral("private"), v.record.isPrivate},
-                  {QStringLiteral("post_policy"), v.record.postPolicy},
-                  {QStringLiteral("max_members"), v.record.maxMembers},
-                  {QStringLiteral("announce_membership"), v.record.announceMembership},
-                  {QStringLiteral("created_by"), v.record.createdBy},
-                  {QStringLiteral("created_at"), v.record.createdAt},
-                  {QStringLiteral("members"), v.members},
-                  {QStringLiteral("online_members"), v.onlineMembers},
-                  {QStringLiteral("messages"), v.messages},
-                  {QStringLiteral("stream"), roomStream(v.record.id)}};
+    QJsonObject o {{QStringLiteral("room_id"), v.record.id},
+                   {QStringLiteral("name"), v.record.name},
+                   {QStringLiteral("description"), v.record.description},
+                   {QStringLiteral("private"), v.record.isPrivate},
+                   {QStringLiteral("post_policy"), v.record.postPolicy},
+                   {QStringLiteral("max_members"), v.record.maxMembers},
+                   {QStringLiteral("announce_membership"), v.record.announceMembership},
+                   {QStringLiteral("created_by"), v.record.createdBy},
+                   {QStringLiteral("created_at"), v.record.createdAt},
+                   {QStringLiteral("members"), v.members},
+                   {QStringLiteral("online_members"), v.onlineMembers},
+                   {QStringLiteral("messages"), v.messages},
+                   {QStringLiteral("stream"), roomStream(v.record.id)}};
     if (!v.myRole.isEmpty())
         o.insert(QStringLiteral("role"), v.myRole);
     if (v.invited)
@@ -234,9 +233,9 @@ QJsonArray RoomService::membersJson(const QString &roomId) const
 {
     QJsonArray out;
     for (const RoomMember &m : members(roomId))
-        out.append(QJsonObject{{QStringLiteral("user_id"), m.userId},
-                               {QStringLiteral("role"), m.role},
-                               {QStringLiteral("online"), m_hub->isOnline(m.userId)}});
+        out.append(QJsonObject {{QStringLiteral("user_id"), m.userId},
+                                {QStringLiteral("role"), m.role},
+                                {QStringLiteral("online"), m_hub->isOnline(m.userId)}});
     return out;
 }
 
@@ -266,8 +265,8 @@ void RoomService::announce(const Room &room, QLatin1StringView type, const Sende
 {
     if (!room.record.announceMembership)
         return;
-    QJsonObject fields{{QStringLiteral("room_id"), room.record.id},
-                       {QStringLiteral("user_id"), who.userId}};
+    QJsonObject fields {{QStringLiteral("room_id"), room.record.id},
+                        {QStringLiteral("user_id"), who.userId}};
     if (!who.username.isEmpty())
         fields.insert(QStringLiteral("username"), who.username);
     fields.insert(QStringLiteral("members"), int(room.members.size()));
@@ -276,24 +275,27 @@ void RoomService::announce(const Room &room, QLatin1StringView type, const Sende
 
 // --- operations
 
-void RoomService::create(const Sender &actor, const RoomSettingsRequest &request,
-                         QObject *context, Done done)
+void RoomService::create(const Sender &actor, const RoomSettingsRequest &request, QObject *context,
+                         Done done)
 {
     if (m_rooms.contains(request.roomId)) {
-        done(std::nullopt, failure(ErrorCode::Conflict,
-                                   QStringLiteral("room '%1' exists already").arg(request.roomId)));
+        done(std::nullopt,
+             failure(ErrorCode::Conflict,
+                     QStringLiteral("room '%1' exists already").arg(request.roomId)));
         return;
     }
     if (m_rooms.size() >= m_config->maxRooms) {
         done(std::nullopt,
              failure(ErrorCode::LimitReached,
-                     QStringLiteral("the server holds its maximum of %1 rooms").arg(m_config->maxRooms)));
+                     QStringLiteral("the server holds its maximum of %1 rooms")
+                         .arg(m_config->maxRooms)));
         return;
     }
     if (actor.userId && m_userRooms.value(actor.userId).size() >= m_config->maxRoomsPerUser) {
-        done(std::nullopt, failure(ErrorCode::LimitReached,
-                                   QStringLiteral("a user may be a member of at most %1 rooms")
-                                           .arg(m_config->maxRoomsPerUser)));
+        done(std::nullopt,
+             failure(ErrorCode::LimitReached,
+                     QStringLiteral("a user may be a member of at most %1 rooms")
+                         .arg(m_config->maxRoomsPerUser)));
         return;
     }
     RoomRecord r;
@@ -307,43 +309,43 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
     r.createdBy = actor.userId;
     r.createdAt = Events::nowMs();
     // Reserved at once, so a second create of the same id is refused while this one commits.
-    m_rooms.insert(r.id, Room{r, {}, {}, 0});
+    m_rooms.insert(r.id, Room {r, {}, {}, 0});
     if (actor.userId)
         addMemberLocally(r.id, actor.userId, QStringLiteral("owner"));
     QPointer<QObject> guard(context);
     const qint64 owner = actor.userId;
     m_store->run<bool>(
-            this,
-            [r, owner](Store &store) {
-                if (!store.createRoom(r))
-                    return false;
-                if (owner)
-                    store.addRoomMember(RoomMember{r.id, owner, QStringLiteral("owner"), r.createdAt});
-                return true;
-            },
-            [this, r, actor, guard, done](std::optional<bool> ok, QString error) {
-                if (!ok || !*ok) {
-                    if (actor.userId)
-                        removeMemberLocally(r.id, actor.userId);
-                    m_rooms.remove(r.id);
-                    qCWarning(lcRooms) << "creating room" << r.id << "failed:" << error;
-                    if (guard)
-                        done(std::nullopt,
-                             ok ? failure(ErrorCode::Conflict,
-                                          QStringLiteral("room '%1' exists already").arg(r.id))
-                                : failure(ErrorCode::MessageProcessingError,
-                                          QStringLiteral("the room could not be stored")));
-                    return;
-                }
-                qCInfo(lcRooms) << "room" << r.id << "created by" << actor.userId;
-                emit roomCreated(r.id);
+        this,
+        [r, owner](Store &store) {
+            if (!store.createRoom(r))
+                return false;
+            if (owner)
+                store.addRoomMember(RoomMember {r.id, owner, QStringLiteral("owner"), r.createdAt});
+            return true;
+        },
+        [this, r, actor, guard, done](std::optional<bool> ok, QString error) {
+            if (!ok || !*ok) {
+                if (actor.userId)
+                    removeMemberLocally(r.id, actor.userId);
+                m_rooms.remove(r.id);
+                qCWarning(lcRooms) << "creating room" << r.id << "failed:" << error;
                 if (guard)
-                    done(view(r.id, actor), std::nullopt);
-            });
+                    done(std::nullopt,
+                         ok ? failure(ErrorCode::Conflict,
+                                      QStringLiteral("room '%1' exists already").arg(r.id))
+                            : failure(ErrorCode::MessageProcessingError,
+                                      QStringLiteral("the room could not be stored")));
+                return;
+            }
+            qCInfo(lcRooms) << "room" << r.id << "created by" << actor.userId;
+            emit roomCreated(r.id);
+            if (guard)
+                done(view(r.id, actor), std::nullopt);
+        });
 }
 
-void RoomService::update(const Sender &actor, const RoomSettingsRequest &request,
-                         QObject *context, Done done)
+void RoomService::update(const Sender &actor, const RoomSettingsRequest &request, QObject *context,
+                         Done done)
 {
     auto it = m_rooms.find(request.roomId);
     if (it == m_rooms.end()) {
@@ -371,22 +373,23 @@ void RoomService::update(const Sender &actor, const RoomSettingsRequest &request
     it->record = r;
     QPointer<QObject> guard(context);
     m_store->run<bool>(
-            this, [r](Store &store) { return store.updateRoom(r); },
-            [this, r, before, actor, guard, done](std::optional<bool> ok, QString error) {
-                auto it = m_rooms.find(r.id);
-                if (!ok || !*ok) {
-                    if (it != m_rooms.end())
-                        it->record = before;
-                    qCWarning(lcRooms) << "updating room" << r.id << "failed:" << error;
-                    if (guard)
-                        done(std::nullopt, failure(ErrorCode::MessageProcessingError,
-                                                   QStringLiteral("the room could not be stored")));
-                    return;
-                }
-                emit roomUpdated(r.id);
+        this, [r](Store &store) { return store.updateRoom(r); },
+        [this, r, before, actor, guard, done](std::optional<bool> ok, QString error) {
+            auto it = m_rooms.find(r.id);
+            if (!ok || !*ok) {
+                if (it != m_rooms.end())
+                    it->record = before;
+                qCWarning(lcRooms) << "updating room" << r.id << "failed:" << error;
                 if (guard)
-                    done(view(r.id, actor), std::nullopt);
-            });
+                    done(std::nullopt,
+                         failure(ErrorCode::MessageProcessingError,
+                                 QStringLiteral("the room could not be stored")));
+                return;
+            }
+            emit roomUpdated(r.id);
+            if (guard)
+                done(view(r.id, actor), std::nullopt);
+        });
 }
 
 void RoomService::remove(const Sender &actor, const QString &roomId, QObject *context, Done done)
@@ -403,8 +406,8 @@ void RoomService::remove(const Sender &actor, const QString &roomId, QObject *co
     const RoomView last = viewOf(*it, actor);
     // Members hear about it first, then the room is gone from the index at once (no more
     // posts or joins), then from the store.
-    publishToRoom(roomId, Events::encode(ServerType::ROOM_DELETED, {{QStringLiteral("room_id"), roomId}}),
-                  0);
+    publishToRoom(
+        roomId, Events::encode(ServerType::ROOM_DELETED, {{QStringLiteral("room_id"), roomId}}), 0);
     const QList<qint64> memberIds = it->members.keys();
     for (qint64 userId : memberIds)
         removeMemberLocally(roomId, userId);
@@ -412,19 +415,20 @@ void RoomService::remove(const Sender &actor, const QString &roomId, QObject *co
     emit roomDeleted(roomId);
     QPointer<QObject> guard(context);
     m_store->run<bool>(
-            this, [roomId](Store &store) { return store.deleteRoom(roomId); },
-            [roomId, last, guard, done](std::optional<bool> ok, QString error) {
-                if (!ok) {
-                    qCWarning(lcRooms) << "deleting room" << roomId << "failed:" << error;
-                    if (guard)
-                        done(std::nullopt, failure(ErrorCode::MessageProcessingError,
-                                                   QStringLiteral("the room could not be deleted")));
-                    return;
-                }
-                qCInfo(lcRooms) << "room" << roomId << "deleted";
+        this, [roomId](Store &store) { return store.deleteRoom(roomId); },
+        [roomId, last, guard, done](std::optional<bool> ok, QString error) {
+            if (!ok) {
+                qCWarning(lcRooms) << "deleting room" << roomId << "failed:" << error;
                 if (guard)
-                    done(last, std::nullopt);
-            });
+                    done(std::nullopt,
+                         failure(ErrorCode::MessageProcessingError,
+                                 QStringLiteral("the room could not be deleted")));
+                return;
+            }
+            qCInfo(lcRooms) << "room" << roomId << "deleted";
+            if (guard)
+                done(last, std::nullopt);
+        });
 }
 
 void RoomService::join(const Sender &actor, const QString &roomId, QObject *context, Done done)
@@ -435,13 +439,15 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
         return;
     }
     if (actor.userId == 0) {
-        done(std::nullopt, failure(ErrorCode::ValidationError,
-                                   QStringLiteral("the server itself cannot join rooms")));
+        done(std::nullopt,
+             failure(ErrorCode::ValidationError,
+                     QStringLiteral("the server itself cannot join rooms")));
         return;
     }
     if (it->members.contains(actor.userId)) {
-        done(std::nullopt, failure(ErrorCode::Conflict,
-                                   QStringLiteral("already a member of room '%1'").arg(roomId)));
+        done(std::nullopt,
+             failure(ErrorCode::Conflict,
+                     QStringLiteral("already a member of room '%1'").arg(roomId)));
         return;
     }
     if (it->record.isPrivate && !actor.admin && !it->invites.contains(actor.userId)) {
@@ -451,57 +457,59 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
         return;
     }
     if (it->members.size() >= limitOf(*it)) {
-        done(std::nullopt, failure(ErrorCode::LimitReached,
-                                   QStringLiteral("room '%1' is full (%2 members)")
-                                           .arg(roomId)
-                                           .arg(limitOf(*it))));
+        done(std::nullopt,
+             failure(
+                 ErrorCode::LimitReached,
+                 QStringLiteral("room '%1' is full (%2 members)").arg(roomId).arg(limitOf(*it))));
         return;
     }
     if (m_userRooms.value(actor.userId).size() >= m_config->maxRoomsPerUser) {
-        done(std::nullopt, failure(ErrorCode::LimitReached,
-                                   QStringLiteral("a user may be a member of at most %1 rooms")
-                                           .arg(m_config->maxRoomsPerUser)));
+        done(std::nullopt,
+             failure(ErrorCode::LimitReached,
+                     QStringLiteral("a user may be a member of at most %1 rooms")
+                         .arg(m_config->maxRoomsPerUser)));
         return;
     }
     const bool wasInvited = it->invites.contains(actor.userId);
     addMemberLocally(roomId, actor.userId, QStringLiteral("member"));
-    const RoomMember member{roomId, actor.userId, QStringLiteral("member"), Events::nowMs()};
+    const RoomMember member {roomId, actor.userId, QStringLiteral("member"), Events::nowMs()};
     // A new member's offline delivery starts here: earlier messages are history, not backlog.
-    const StreamCursor joinedAt{actor.userId, roomStream(roomId), it->lastSeq};
+    const StreamCursor joinedAt {actor.userId, roomStream(roomId), it->lastSeq};
     QPointer<QObject> guard(context);
     m_store->run<bool>(
-            this,
-            [member, wasInvited, joinedAt](Store &store) {
-                const bool added = store.addRoomMember(member);
+        this,
+        [member, wasInvited, joinedAt](Store &store) {
+            const bool added = store.addRoomMember(member);
+            if (wasInvited)
+                store.setRoomInvite(member.roomId, member.userId, false);
+            if (added)
+                store.advanceCursors({joinedAt});
+            return added;
+        },
+        [this, roomId, actor, wasInvited, guard, done](std::optional<bool> ok, QString error) {
+            if (!ok) {
+                removeMemberLocally(roomId, actor.userId);
                 if (wasInvited)
-                    store.setRoomInvite(member.roomId, member.userId, false);
-                if (added)
-                    store.advanceCursors({joinedAt});
-                return added;
-            },
-            [this, roomId, actor, wasInvited, guard, done](std::optional<bool> ok, QString error) {
-                if (!ok) {
-                    removeMemberLocally(roomId, actor.userId);
-                    if (wasInvited)
-                        if (auto it = m_rooms.find(roomId); it != m_rooms.end())
-                            it->invites.insert(actor.userId);
-                    qCWarning(lcRooms) << "joining room" << roomId << "failed:" << error;
-                    if (guard)
-                        done(std::nullopt, failure(ErrorCode::MessageProcessingError,
-                                                   QStringLiteral("the membership could not be stored")));
-                    return;
-                }
-                const auto it = m_rooms.constFind(roomId);
-                if (it == m_rooms.cend()) {
-                    if (guard)
-                        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
-                    return;
-                }
-                announce(*it, ServerType::USER_JOINED, actor, actor.connectionId);
-                emit memberChanged(roomId, actor.userId, true);
+                    if (auto it = m_rooms.find(roomId); it != m_rooms.end())
+                        it->invites.insert(actor.userId);
+                qCWarning(lcRooms) << "joining room" << roomId << "failed:" << error;
                 if (guard)
-                    done(viewOf(*it, actor), std::nullopt);
-            });
+                    done(std::nullopt,
+                         failure(ErrorCode::MessageProcessingError,
+                                 QStringLiteral("the membership could not be stored")));
+                return;
+            }
+            const auto it = m_rooms.constFind(roomId);
+            if (it == m_rooms.cend()) {
+                if (guard)
+                    done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+                return;
+            }
+            announce(*it, ServerType::USER_JOINED, actor, actor.connectionId);
+            emit memberChanged(roomId, actor.userId, true);
+            if (guard)
+                done(viewOf(*it, actor), std::nullopt);
+        });
 }
 
 void RoomService::leave(const Sender &actor, const QString &roomId, QObject *context, Done done)
@@ -512,35 +520,37 @@ void RoomService::leave(const Sender &actor, const QString &roomId, QObject *con
         return;
     }
     if (!it->members.contains(actor.userId)) {
-        done(std::nullopt, failure(ErrorCode::Conflict,
-                                   QStringLiteral("not a member of room '%1'").arg(roomId)));
+        done(std::nullopt,
+             failure(ErrorCode::Conflict, QStringLiteral("not a member of room '%1'").arg(roomId)));
         return;
     }
     const QString role = it->members.value(actor.userId);
     removeMemberLocally(roomId, actor.userId);
     QPointer<QObject> guard(context);
     m_store->run<bool>(
-            this, [roomId, actor](Store &store) { return store.removeRoomMember(roomId, actor.userId); },
-            [this, roomId, role, actor, guard, done](std::optional<bool> ok, QString error) {
-                if (!ok) {
-                    addMemberLocally(roomId, actor.userId, role);
-                    qCWarning(lcRooms) << "leaving room" << roomId << "failed:" << error;
-                    if (guard)
-                        done(std::nullopt, failure(ErrorCode::MessageProcessingError,
-                                                   QStringLiteral("the membership could not be removed")));
-                    return;
-                }
-                const auto it = m_rooms.constFind(roomId);
-                if (it == m_rooms.cend()) {
-                    if (guard)
-                        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
-                    return;
-                }
-                announce(*it, ServerType::USER_LEFT, actor, 0);
-                emit memberChanged(roomId, actor.userId, false);
+        this,
+        [roomId, actor](Store &store) { return store.removeRoomMember(roomId, actor.userId); },
+        [this, roomId, role, actor, guard, done](std::optional<bool> ok, QString error) {
+            if (!ok) {
+                addMemberLocally(roomId, actor.userId, role);
+                qCWarning(lcRooms) << "leaving room" << roomId << "failed:" << error;
                 if (guard)
-                    done(viewOf(*it, actor), std::nullopt);
-            });
+                    done(std::nullopt,
+                         failure(ErrorCode::MessageProcessingError,
+                                 QStringLiteral("the membership could not be removed")));
+                return;
+            }
+            const auto it = m_rooms.constFind(roomId);
+            if (it == m_rooms.cend()) {
+                if (guard)
+                    done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+                return;
+            }
+            announce(*it, ServerType::USER_LEFT, actor, 0);
+            emit memberChanged(roomId, actor.userId, false);
+            if (guard)
+                done(viewOf(*it, actor), std::nullopt);
+        });
 }
 
 void RoomService::invite(const Sender &actor, const QString &roomId, qint64 userId,
@@ -556,49 +566,50 @@ void RoomService::invite(const Sender &actor, const QString &roomId, qint64 user
         return;
     }
     if (it->members.contains(userId)) {
-        done(std::nullopt, failure(ErrorCode::Conflict,
-                                   QStringLiteral("user %1 is a member of room '%2' already")
-                                           .arg(userId)
-                                           .arg(roomId)));
+        done(std::nullopt,
+             failure(ErrorCode::Conflict,
+                     QStringLiteral("user %1 is a member of room '%2' already")
+                         .arg(userId)
+                         .arg(roomId)));
         return;
     }
     it->invites.insert(userId);
     QPointer<QObject> guard(context);
     m_store->run<bool>(
-            this,
-            [roomId, userId](Store &store) {
-                if (!store.userById(userId))
-                    return false;
-                store.setRoomInvite(roomId, userId, true);
-                return true;
-            },
-            [this, roomId, userId, actor, guard, done](std::optional<bool> ok, QString error) {
-                auto it = m_rooms.find(roomId);
-                if (!ok || !*ok) {
-                    if (it != m_rooms.end())
-                        it->invites.remove(userId);
-                    if (guard)
-                        done(std::nullopt,
-                             ok ? failure(ErrorCode::NotFound, QStringLiteral("no user %1").arg(userId))
-                                : failure(ErrorCode::MessageProcessingError,
-                                          QStringLiteral("the invitation could not be stored: %1")
-                                                  .arg(error)));
-                    return;
-                }
-                if (it == m_rooms.end()) {
-                    if (guard)
-                        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
-                    return;
-                }
-                m_hub->deliverToUser(userId,
-                                     Events::encode(ServerType::ROOM_INVITED,
-                                                    {{QStringLiteral("room_id"), roomId},
-                                                     {QStringLiteral("name"), it->record.name},
-                                                     {QStringLiteral("by"), actor.userId}}),
-                                     0);
+        this,
+        [roomId, userId](Store &store) {
+            if (!store.userById(userId))
+                return false;
+            store.setRoomInvite(roomId, userId, true);
+            return true;
+        },
+        [this, roomId, userId, actor, guard, done](std::optional<bool> ok, QString error) {
+            auto it = m_rooms.find(roomId);
+            if (!ok || !*ok) {
+                if (it != m_rooms.end())
+                    it->invites.remove(userId);
                 if (guard)
-                    done(viewOf(*it, actor), std::nullopt);
-            });
+                    done(std::nullopt,
+                         ok ? failure(ErrorCode::NotFound, QStringLiteral("no user %1").arg(userId))
+                            : failure(ErrorCode::MessageProcessingError,
+                                      QStringLiteral("the invitation could not be stored: %1")
+                                          .arg(error)));
+                return;
+            }
+            if (it == m_rooms.end()) {
+                if (guard)
+                    done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+                return;
+            }
+            m_hub->deliverToUser(userId,
+                                 Events::encode(ServerType::ROOM_INVITED,
+                                                {{QStringLiteral("room_id"), roomId},
+                                                 {QStringLiteral("name"), it->record.name},
+                                                 {QStringLiteral("by"), actor.userId}}),
+                                 0);
+            if (guard)
+                done(viewOf(*it, actor), std::nullopt);
+        });
 }
 
 void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObject *context,
@@ -606,29 +617,30 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
 {
     const auto it = m_rooms.constFind(request.roomId);
     if (it == m_rooms.cend()) {
-        done(std::nullopt, SendFailure{ErrorCode::NotFound, notFound(request.roomId)});
+        done(std::nullopt, SendFailure {ErrorCode::NotFound, notFound(request.roomId)});
         return;
     }
     const bool server = actor.userId == 0;
     const QString role = it->members.value(actor.userId);
     if (!server && !actor.admin && role.isEmpty()) {
-        done(std::nullopt, SendFailure{ErrorCode::Forbidden,
-                                       QStringLiteral("join room '%1' before posting to it")
-                                               .arg(request.roomId)});
+        done(std::nullopt,
+             SendFailure {
+                 ErrorCode::Forbidden,
+                 QStringLiteral("join room '%1' before posting to it").arg(request.roomId)});
         return;
     }
     const QString &policy = it->record.postPolicy;
     const bool allowed = server || actor.admin || policy == QLatin1StringView("members")
-            || (policy == QLatin1StringView("owners") && role == QLatin1StringView("owner"));
+        || (policy == QLatin1StringView("owners") && role == QLatin1StringView("owner"));
     if (!allowed) {
         done(std::nullopt,
-             SendFailure{ErrorCode::Forbidden,
-                         QStringLiteral("room '%1' is read-only: only %2 may post")
-                                 .arg(request.roomId, policy)});
+             SendFailure {ErrorCode::Forbidden,
+                          QStringLiteral("room '%1' is read-only: only %2 may post")
+                              .arg(request.roomId, policy)});
         return;
     }
-    QJsonObject body{{QStringLiteral("from"), actor.userId},
-                     {QStringLiteral("room_id"), request.roomId}};
+    QJsonObject body {{QStringLiteral("from"), actor.userId},
+                      {QStringLiteral("room_id"), request.roomId}};
     if (!actor.username.isEmpty())
         body.insert(QStringLiteral("from_name"), actor.username);
     if (!request.content.isEmpty())
@@ -645,34 +657,34 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
     QPointer<QObject> guard(context);
     const QString roomId = request.roomId;
     m_store->append(
-            message, this,
-            [this, roomId, body, message, actor, guard, done](std::optional<AppendResult> result,
-                                                              QString error) {
-                if (!result) {
-                    qCWarning(lcRooms) << "storing a room message failed:" << error;
-                    if (guard)
-                        done(std::nullopt, SendFailure{ErrorCode::MessageProcessingError,
-                                                       QStringLiteral("the message could not be stored")});
-                    return;
-                }
-                const qint64 seq = result->seqs.value(0);
-                if (!result->duplicate) {
-                    m_hub->counters().messagesStored++;
-                    if (auto it = m_rooms.find(roomId); it != m_rooms.end()) {
-                        it->lastSeq = std::max(it->lastSeq, seq);
-                        publishToRoom(roomId,
-                                      MessageService::encodeEvent(message.kind, body,
-                                                                  result->messageId,
-                                                                  message.streams[0], seq,
-                                                                  result->createdAt),
-                                      actor.connectionId, seq);
-                    }
-                }
+        message, this,
+        [this, roomId, body, message, actor, guard, done](std::optional<AppendResult> result,
+                                                          QString error) {
+            if (!result) {
+                qCWarning(lcRooms) << "storing a room message failed:" << error;
                 if (guard)
-                    done(SendOutcome{result->messageId, message.streams[0], seq,
-                                     result->createdAt, result->duplicate},
-                         std::nullopt);
-            });
+                    done(std::nullopt,
+                         SendFailure {ErrorCode::MessageProcessingError,
+                                      QStringLiteral("the message could not be stored")});
+                return;
+            }
+            const qint64 seq = result->seqs.value(0);
+            if (!result->duplicate) {
+                m_hub->counters().messagesStored++;
+                if (auto it = m_rooms.find(roomId); it != m_rooms.end()) {
+                    it->lastSeq = std::max(it->lastSeq, seq);
+                    publishToRoom(roomId,
+                                  MessageService::encodeEvent(message.kind, body, result->messageId,
+                                                              message.streams[0], seq,
+                                                              result->createdAt),
+                                  actor.connectionId, seq);
+                }
+            }
+            if (guard)
+                done(SendOutcome {result->messageId, message.streams[0], seq, result->createdAt,
+                                  result->duplicate},
+                     std::nullopt);
+        });
 }
 
 } // namespace Switchboard

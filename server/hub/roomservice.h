@@ -50,10 +50,10 @@ public:
     // default rooms; blocks (at start only).
     bool load(QString *error);
 
-    void create(const Sender &actor, const Protocol::RoomSettingsRequest &request,
-                QObject *context, Done done);
-    void update(const Sender &actor, const Protocol::RoomSettingsRequest &request,
-                QObject *context, Done done);
+    void create(const Sender &actor, const Protocol::RoomSettingsRequest &request, QObject *context,
+                Done done);
+    void update(const Sender &actor, const Protocol::RoomSettingsRequest &request, QObject *context,
+                Done done);
     void remove(const Sender &actor, const QString &roomId, QObject *context, Done done);
     void join(const Sender &actor, const QString &roomId, QObject *context, Done done);
     void leave(const Sender &actor, const QString &roomId, QObject *context, Done done);

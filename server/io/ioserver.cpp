@@ -16,7 +16,7 @@ namespace {
 QString systemError(const char *what)
 {
     return QStringLiteral("%1: %2").arg(QLatin1StringView(what),
-                                         QString::fromLocal8Bit(std::strerror(errno)));
+                                        QString::fromLocal8Bit(std::strerror(errno)));
 }
 
 } // namespace
@@ -72,9 +72,8 @@ bool IoServer::listen(const QHostAddress &address, quint16 port, int backlog, QS
     sockaddr_storage bound {};
     socklen_t boundLength = sizeof bound;
     getsockname(fd, reinterpret_cast<sockaddr *>(&bound), &boundLength);
-    m_port = ntohs(bound.ss_family == AF_INET6
-                       ? reinterpret_cast<sockaddr_in6 *>(&bound)->sin6_port
-                       : reinterpret_cast<sockaddr_in *>(&bound)->sin_port);
+    m_port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6 *>(&bound)->sin6_port
+                                               : reinterpret_cast<sockaddr_in *>(&bound)->sin_port);
     m_threads.front()->addListener(fd, [this](int socket, const QHostAddress &peer, quint16 p) {
         IoThread &target = *m_threads[m_nextThread];
         m_nextThread = (m_nextThread + 1) % m_threads.size();

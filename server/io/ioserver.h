@@ -19,8 +19,7 @@ namespace Switchboard::Io {
 class IoServer
 {
 public:
-    IoServer(int threads, const Limits &limits, Gatekeeper gatekeeper,
-             std::function<void()> wake);
+    IoServer(int threads, const Limits &limits, Gatekeeper gatekeeper, std::function<void()> wake);
     ~IoServer();
     IoServer(const IoServer &) = delete;
     IoServer &operator=(const IoServer &) = delete;

@@ -40,10 +40,11 @@ qint64 ioNowMs()
 
 IoThread::IoThread(int index, const Limits &limits, Gatekeeper gatekeeper,
                    std::function<void()> wake)
-    : m_index(index), m_limits(limits), m_gatekeeper(std::move(gatekeeper)),
-      m_wake(std::move(wake))
-{
-}
+    : m_index(index)
+    , m_limits(limits)
+    , m_gatekeeper(std::move(gatekeeper))
+    , m_wake(std::move(wake))
+{ }
 
 IoThread::~IoThread()
 {
@@ -414,8 +415,7 @@ void IoThread::startClose(Connection &c, quint16 code, QByteArrayView reason, qu
 
 void IoThread::drop(Connection &c, quint16 code, QByteArrayView reason)
 {
-    const bool opened
-        = c.phase == Connection::Phase::Open || c.phase == Connection::Phase::Closing;
+    const bool opened = c.phase == Connection::Phase::Open || c.phase == Connection::Phase::Closing;
     epoll_ctl(m_epoll, EPOLL_CTL_DEL, c.fd, nullptr);
     ::close(c.fd);
     if (c.queued)

@@ -75,9 +75,9 @@ UpgradeRequest::Result UpgradeRequest::parse(QByteArrayView data, qsizetype maxB
     const qsizetype sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
     if (sp1 <= 0 || sp2 < 0 || requestLine.indexOf(' ', sp2 + 1) >= 0)
         return Result::Invalid;
-    const QByteArrayView parts[3] = {requestLine.first(sp1),
-                                     requestLine.sliced(sp1 + 1, sp2 - sp1 - 1),
-                                     requestLine.sliced(sp2 + 1)};
+    const QByteArrayView parts[3]
+        = {requestLine.first(sp1), requestLine.sliced(sp1 + 1, sp2 - sp1 - 1),
+           requestLine.sliced(sp2 + 1)};
     if (!parts[1].startsWith('/') || !parts[2].startsWith("HTTP/1."))
         return Result::Invalid;
     for (char c : parts[0]) {
@@ -93,7 +93,8 @@ UpgradeRequest::Result UpgradeRequest::parse(QByteArrayView data, qsizetype maxB
     while (lineEnd >= 0) {
         const qsizetype start = lineEnd + 2;
         lineEnd = head.indexOf(QByteArrayView("\r\n"), start);
-        const QByteArrayView line = head.sliced(start, (lineEnd < 0 ? head.size() : lineEnd) - start);
+        const QByteArrayView line
+            = head.sliced(start, (lineEnd < 0 ? head.size() : lineEnd) - start);
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0)
             return Result::Invalid; // also refuses obsolete line folding
@@ -102,7 +103,8 @@ UpgradeRequest::Result UpgradeRequest::parse(QByteArrayView data, qsizetype maxB
             if (!isTokenChar(c))
                 return Result::Invalid;
         }
-        out->headers.append({name.toByteArray().toLower(), line.sliced(colon + 1).trimmed().toByteArray()});
+        out->headers.append(
+            {name.toByteArray().toLower(), line.sliced(colon + 1).trimmed().toByteArray()});
     }
     return Result::Complete;
 }

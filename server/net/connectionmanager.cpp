@@ -49,23 +49,21 @@ void ConnectionManager::onNewWebSocket()
         const QString token = HttpFrontend::requestToken(QUrlQuery(request.url()),
                                                          request.rawHeader("Authorization"));
         if (!token.isEmpty()) {
-            const auto result = m_ctx.tokens->verify(token.toUtf8(),
-                                                     Protocol::Events::nowMs() / 1000);
+            const auto result
+                = m_ctx.tokens->verify(token.toUtf8(), Protocol::Events::nowMs() / 1000);
             if (const auto *c = std::get_if<TokenClaims>(&result)) {
                 claims = *c;
             } else {
                 const auto error = std::get<TokenError>(result);
                 socket->close(static_cast<QWebSocketProtocol::CloseCode>(
-                                      error == TokenError::Expired
-                                              ? Protocol::CloseCode::TOKEN_EXPIRED
-                                              : Protocol::CloseCode::UNAUTHORIZED),
+                                  error == TokenError::Expired ? Protocol::CloseCode::TOKEN_EXPIRED
+                                                               : Protocol::CloseCode::UNAUTHORIZED),
                               TokenService::errorText(error));
                 socket.release()->deleteLater();
                 continue;
             }
         }
-        adopt(std::make_unique<QtWebSocketTransport>(std::move(socket),
-                                                     m_ctx.config->maxFrameBytes,
+        adopt(std::make_unique<QtWebSocketTransport>(std::move(socket), m_ctx.config->maxFrameBytes,
                                                      m_ctx.config->maxMessageBytes),
               claims);
     }

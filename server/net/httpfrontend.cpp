@@ -32,14 +32,22 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 QByteArray methodName(QHttpServerRequest::Method method)
 {
     switch (method) {
-    case QHttpServerRequest::Method::Get: return "GET";
-    case QHttpServerRequest::Method::Put: return "PUT";
-    case QHttpServerRequest::Method::Delete: return "DELETE";
-    case QHttpServerRequest::Method::Post: return "POST";
-    case QHttpServerRequest::Method::Head: return "HEAD";
-    case QHttpServerRequest::Method::Options: return "OPTIONS";
-    case QHttpServerRequest::Method::Patch: return "PATCH";
-    default: return "OTHER";
+    case QHttpServerRequest::Method::Get:
+        return "GET";
+    case QHttpServerRequest::Method::Put:
+        return "PUT";
+    case QHttpServerRequest::Method::Delete:
+        return "DELETE";
+    case QHttpServerRequest::Method::Post:
+        return "POST";
+    case QHttpServerRequest::Method::Head:
+        return "HEAD";
+    case QHttpServerRequest::Method::Options:
+        return "OPTIONS";
+    case QHttpServerRequest::Method::Patch:
+        return "PATCH";
+    default:
+        return "OTHER";
     }
 }
 
@@ -54,24 +62,24 @@ QString loggablePath(const QUrl &url)
 
 } // namespace
 
-HttpFrontend::HttpFrontend(const Config &config, const TokenService &tokens,
-                           const Router &router, QObject *parent)
+HttpFrontend::HttpFrontend(const Config &config, const TokenService &tokens, const Router &router,
+                           QObject *parent)
     : QAbstractHttpServer(parent)
     , m_config(config)
     , m_tokens(tokens)
     , m_router(router)
-{
-}
+{ }
 
 bool HttpFrontend::isWebSocketPath(const QString &path)
 {
     return path == QLatin1StringView("/ws") || path == QLatin1StringView("/api/v1/ws")
-            || path == QLatin1StringView("/api/ws/connect");
+        || path == QLatin1StringView("/api/ws/connect");
 }
 
 QString HttpFrontend::requestToken(const QUrlQuery &query, const QByteArray &authorization)
 {
-    if (authorization.size() > 7 && authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
+    if (authorization.size() > 7
+        && authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) == 0)
         return QString::fromLatin1(authorization.mid(7).trimmed());
     return query.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded);
 }
@@ -79,10 +87,11 @@ QString HttpFrontend::requestToken(const QUrlQuery &query, const QByteArray &aut
 bool HttpFrontend::resolvePrincipal(const QByteArray &authorization, Principal *principal,
                                     ErrorCode *code, QString *error) const
 {
-    *principal = Principal{};
+    *principal = Principal {};
     if (authorization.isEmpty())
         return true;
-    if (authorization.size() <= 7 || authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) != 0) {
+    if (authorization.size() <= 7
+        || authorization.left(7).compare("Bearer ", Qt::CaseInsensitive) != 0) {
         *code = ErrorCode::Unauthorized;
         *error = QStringLiteral("the Authorization header must be 'Bearer <token>'");
         return false;
@@ -131,25 +140,25 @@ bool HttpFrontend::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *
     m_rejection.reset();
     const QString path = request.url().path();
     if (!isWebSocketPath(path)) {
-        m_rejection = Rejection{ErrorCode::NotFound,
-                                QStringLiteral("no WebSocket endpoint at %1").arg(path)};
+        m_rejection = Rejection {ErrorCode::NotFound,
+                                 QStringLiteral("no WebSocket endpoint at %1").arg(path)};
         return false;
     }
     if (admitWebSocket && !admitWebSocket()) {
-        m_rejection = Rejection{ErrorCode::Unavailable,
-                                QStringLiteral("the server is not accepting connections")};
+        m_rejection = Rejection {ErrorCode::Unavailable,
+                                 QStringLiteral("the server is not accepting connections")};
         return false;
     }
     const QString token = requestToken(request.query(), header(request, "authorization"));
     if (!token.isEmpty()) {
         const auto result = m_tokens.verify(token.toUtf8(), Events::nowMs() / 1000);
         if (const auto *error = std::get_if<TokenError>(&result)) {
-            qCInfo(lcHttp) << "refused WebSocket upgrade from"
-                           << request.remoteAddress().toString() << "to"
-                           << loggablePath(request.url()) << ":" << TokenService::errorText(*error);
-            m_rejection = Rejection{*error == TokenError::Expired ? ErrorCode::TokenExpired
-                                                                  : ErrorCode::Unauthorized,
-                                    TokenService::errorText(*error)};
+            qCInfo(lcHttp) << "refused WebSocket upgrade from" << request.remoteAddress().toString()
+                           << "to" << loggablePath(request.url()) << ":"
+                           << TokenService::errorText(*error);
+            m_rejection = Rejection {*error == TokenError::Expired ? ErrorCode::TokenExpired
+                                                                   : ErrorCode::Unauthorized,
+                                     TokenService::errorText(*error)};
             return false;
         }
     }
@@ -160,9 +169,8 @@ bool HttpFrontend::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *
 
 void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    const Rejection rejection = m_rejection.value_or(
-            Rejection{ErrorCode::NotFound,
-                      QStringLiteral("no endpoint at %1").arg(request.url().path())});
+    const Rejection rejection = m_rejection.value_or(Rejection {
+        ErrorCode::NotFound, QStringLiteral("no endpoint at %1").arg(request.url().path())});
     m_rejection.reset();
     RestReply(socket).error(rejection.code, rejection.message);
 }
@@ -183,9 +191,10 @@ void HttpFrontend::dispatch(RestRequest request, QTcpSocket *socket)
         return;
     }
     if (route.match == Router::Match::WrongMethod) {
-        reply->raw(405, "application/json",
-                   R"({"error":{"code":"METHOD_NOT_ALLOWED","message":"method not allowed on this path"}})",
-                   {{"Allow", route.allowed}});
+        reply->raw(
+            405, "application/json",
+            R"({"error":{"code":"METHOD_NOT_ALLOWED","message":"method not allowed on this path"}})",
+            {{"Allow", route.allowed}});
         return;
     }
     ErrorCode code = ErrorCode::Unauthorized;
@@ -196,7 +205,7 @@ void HttpFrontend::dispatch(RestRequest request, QTcpSocket *socket)
             reply->error(code, error);
             return;
         }
-        request.principal = Principal{};
+        request.principal = Principal {};
     }
     if (route.access != Access::Public && request.principal.kind == Principal::Kind::Anonymous) {
         reply->error(ErrorCode::Unauthorized,

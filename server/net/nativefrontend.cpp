@@ -27,17 +27,27 @@ Io::Verdict refusal(ErrorCode code, const QString &message)
     verdict.kind = Io::Verdict::Refuse;
     verdict.status = errorCodeHttpStatus(code);
     switch (verdict.status) {
-    case 400: verdict.reason = QByteArrayLiteral("Bad Request"); break;
-    case 401: verdict.reason = QByteArrayLiteral("Unauthorized"); break;
-    case 404: verdict.reason = QByteArrayLiteral("Not Found"); break;
-    case 503: verdict.reason = QByteArrayLiteral("Service Unavailable"); break;
-    default: verdict.reason = QByteArrayLiteral("Error"); break;
+    case 400:
+        verdict.reason = QByteArrayLiteral("Bad Request");
+        break;
+    case 401:
+        verdict.reason = QByteArrayLiteral("Unauthorized");
+        break;
+    case 404:
+        verdict.reason = QByteArrayLiteral("Not Found");
+        break;
+    case 503:
+        verdict.reason = QByteArrayLiteral("Service Unavailable");
+        break;
+    default:
+        verdict.reason = QByteArrayLiteral("Error");
+        break;
     }
-    verdict.body = QJsonDocument(QJsonObject {{QStringLiteral("error"),
-                                               QJsonObject {{QStringLiteral("code"),
-                                                             errorCodeName(code)},
-                                                            {QStringLiteral("message"), message}}}})
-                       .toJson(QJsonDocument::Compact);
+    verdict.body
+        = QJsonDocument(QJsonObject {{QStringLiteral("error"),
+                                      QJsonObject {{QStringLiteral("code"), errorCodeName(code)},
+                                                   {QStringLiteral("message"), message}}}})
+              .toJson(QJsonDocument::Compact);
     return verdict;
 }
 
@@ -164,8 +174,7 @@ bool NativeFrontend::listen(QString *error)
         [this] {
             // Called from I/O threads; one queued drain at a time is enough.
             if (!m_drainQueued.exchange(true))
-                QMetaObject::invokeMethod(this, &NativeFrontend::drainEvents,
-                                          Qt::QueuedConnection);
+                QMetaObject::invokeMethod(this, &NativeFrontend::drainEvents, Qt::QueuedConnection);
         });
     return m_io->listen(m_config.listenAddress, m_config.listenPort, m_config.listenBacklog, error);
 }
@@ -177,7 +186,8 @@ void NativeFrontend::stop()
 }
 
 // On an I/O thread: only the immutable config, the (stateless) token service and atomics.
-Io::Verdict NativeFrontend::decide(const Io::UpgradeRequest &request, const QHostAddress &peer) const
+Io::Verdict NativeFrontend::decide(const Io::UpgradeRequest &request,
+                                   const QHostAddress &peer) const
 {
     if (!request.wantsWebSocket()) {
         Io::Verdict verdict;
@@ -186,7 +196,8 @@ Io::Verdict NativeFrontend::decide(const Io::UpgradeRequest &request, const QHos
     }
     const QString path = QString::fromUtf8(request.path);
     if (!HttpFrontend::isWebSocketPath(path))
-        return refusal(ErrorCode::NotFound, QStringLiteral("no WebSocket endpoint at %1").arg(path));
+        return refusal(ErrorCode::NotFound,
+                       QStringLiteral("no WebSocket endpoint at %1").arg(path));
     const QByteArray problem = request.upgradeProblem();
     if (!problem.isEmpty())
         return refusal(ErrorCode::ValidationError, QString::fromUtf8(problem));

@@ -7,8 +7,8 @@
 
 namespace Switchboard {
 
-QtWebSocketTransport::QtWebSocketTransport(std::unique_ptr<QWebSocket> socket,
-                                           qint64 maxFrameBytes, qint64 maxMessageBytes)
+QtWebSocketTransport::QtWebSocketTransport(std::unique_ptr<QWebSocket> socket, qint64 maxFrameBytes,
+                                           qint64 maxMessageBytes)
     : m_socket(std::move(socket))
 {
     m_socket->setParent(nullptr);
@@ -85,8 +85,8 @@ QUrlQuery QtWebSocketTransport::query() const
 QString QtWebSocketTransport::client() const
 {
     const QNetworkRequest request = m_socket->request();
-    QString client = QUrlQuery(request.url()).queryItemValue(QStringLiteral("client"),
-                                                             QUrl::FullyDecoded);
+    QString client
+        = QUrlQuery(request.url()).queryItemValue(QStringLiteral("client"), QUrl::FullyDecoded);
     if (client.isEmpty())
         client = QString::fromUtf8(request.rawHeader("User-Agent"));
     return client.left(Protocol::Admin::MAX_CLIENT_CHARS);

@@ -61,7 +61,7 @@ void Session::sendFrame(const QByteArray &frame)
 
 Sender Session::sender() const
 {
-    return Sender{m_claims.userId, m_claims.username, m_claims.admin, m_connectionId};
+    return Sender {m_claims.userId, m_claims.username, m_claims.admin, m_connectionId};
 }
 
 void Session::sendError(ErrorCode code, const QString &message, const QJsonValue &id)
@@ -170,8 +170,8 @@ void Session::authenticate(const QString &token, const StreamPositions &resume,
     m_resume = resume;
     const auto result = m_ctx.tokens->verify(token.toUtf8(), Events::nowMs() / 1000);
     if (const auto *error = std::get_if<TokenError>(&result)) {
-        const int code = *error == TokenError::Expired ? CloseCode::TOKEN_EXPIRED
-                                                       : CloseCode::UNAUTHORIZED;
+        const int code
+            = *error == TokenError::Expired ? CloseCode::TOKEN_EXPIRED : CloseCode::UNAUTHORIZED;
         sendError(*error == TokenError::Expired ? ErrorCode::TokenExpired : ErrorCode::Unauthorized,
                   TokenService::errorText(*error), id);
         close(code, TokenService::errorText(*error));
@@ -186,54 +186,52 @@ void Session::activate()
 {
     const qint64 userId = m_claims.userId;
     m_ctx.store->run<std::optional<UserRecord>>(
-            this, [userId](Store &store) { return store.userById(userId); },
-            [this](std::optional<std::optional<UserRecord>> record, QString error) {
-                if (m_state != State::Activating)
-                    return;
-                if (!record) {
-                    qCWarning(lcSession) << "user lookup failed:" << error;
-                    close(CloseCode::TRY_AGAIN_LATER, QStringLiteral("storage unavailable"));
-                    return;
-                }
-                if (*record && (*record)->disabled) {
-                    close(CloseCode::FORBIDDEN, QStringLiteral("account disabled"));
-                    return;
-                }
-                if (*record && m_claims.username.isEmpty())
-                    m_claims.username = (*record)->username;
-                m_state = State::Active;
-                m_nextPingMs = Events::nowMs() + m_ctx.config->heartbeatIntervalMs;
-                if (m_ctx.admin)
-                    m_ctx.admin->connectionOpened(this);
-                m_ctx.hub->attach(this);
-                const int online = m_ctx.hub->userCount();
-                QJsonObject user{{QStringLiteral("id"), m_claims.userId},
-                                 {QStringLiteral("name"), m_claims.username},
-                                 {QStringLiteral("role"), m_claims.admin ? QStringLiteral("admin")
-                                                                         : QStringLiteral("user")}};
-                QJsonObject seedData{{QStringLiteral("message"), QStringLiteral("connected")},
-                                     {QStringLiteral("user_id"), m_claims.userId},
-                                     {QStringLiteral("online_count"), online}};
-                sendFrame(Events::encode(
-                        ServerType::CONNECTED,
-                        {{QStringLiteral("user"), user},
-                         {QStringLiteral("connection_id"), QString::number(m_connectionId)},
-                         {QStringLiteral("protocol"), VERSION},
-                         {QStringLiteral("online_count"), online},
-                         {QStringLiteral("heartbeat_interval_ms"),
-                          m_ctx.config->heartbeatIntervalMs},
-                         {QStringLiteral("expires_at"), m_claims.expiresAt},
-                         {QStringLiteral("data"), seedData}}));
-                joinConnectRoom();
-                startSync();
-                const auto pending = std::exchange(m_pendingBeforeActive, {});
-                for (const auto &[utf8, id] : pending) {
-                    auto decoded = decodeClientFrame(utf8);
-                    auto &frame = std::get<DecodedFrame>(decoded);
-                    std::visit([this, &frame](const auto &m) { handle(frame.id, m); },
-                               frame.message);
-                }
-            });
+        this, [userId](Store &store) { return store.userById(userId); },
+        [this](std::optional<std::optional<UserRecord>> record, QString error) {
+            if (m_state != State::Activating)
+                return;
+            if (!record) {
+                qCWarning(lcSession) << "user lookup failed:" << error;
+                close(CloseCode::TRY_AGAIN_LATER, QStringLiteral("storage unavailable"));
+                return;
+            }
+            if (*record && (*record)->disabled) {
+                close(CloseCode::FORBIDDEN, QStringLiteral("account disabled"));
+                return;
+            }
+            if (*record && m_claims.username.isEmpty())
+                m_claims.username = (*record)->username;
+            m_state = State::Active;
+            m_nextPingMs = Events::nowMs() + m_ctx.config->heartbeatIntervalMs;
+            if (m_ctx.admin)
+                m_ctx.admin->connectionOpened(this);
+            m_ctx.hub->attach(this);
+            const int online = m_ctx.hub->userCount();
+            QJsonObject user {{QStringLiteral("id"), m_claims.userId},
+                              {QStringLiteral("name"), m_claims.username},
+                              {QStringLiteral("role"),
+                               m_claims.admin ? QStringLiteral("admin") : QStringLiteral("user")}};
+            QJsonObject seedData {{QStringLiteral("message"), QStringLiteral("connected")},
+                                  {QStringLiteral("user_id"), m_claims.userId},
+                                  {QStringLiteral("online_count"), online}};
+            sendFrame(Events::encode(
+                ServerType::CONNECTED,
+                {{QStringLiteral("user"), user},
+                 {QStringLiteral("connection_id"), QString::number(m_connectionId)},
+                 {QStringLiteral("protocol"), VERSION},
+                 {QStringLiteral("online_count"), online},
+                 {QStringLiteral("heartbeat_interval_ms"), m_ctx.config->heartbeatIntervalMs},
+                 {QStringLiteral("expires_at"), m_claims.expiresAt},
+                 {QStringLiteral("data"), seedData}}));
+            joinConnectRoom();
+            startSync();
+            const auto pending = std::exchange(m_pendingBeforeActive, {});
+            for (const auto &[utf8, id] : pending) {
+                auto decoded = decodeClientFrame(utf8);
+                auto &frame = std::get<DecodedFrame>(decoded);
+                std::visit([this, &frame](const auto &m) { handle(frame.id, m); }, frame.message);
+            }
+        });
 }
 
 } // namespace Switchboard

@@ -23,8 +23,8 @@ MessageService::Done Session::acknowledge(const QJsonValue &id)
         }
         noteOwnMessage(outcome->stream, outcome->seq);
         sendFrame(Events::ack(id,
-                              Events::StoredDelivery{outcome->messageId, outcome->stream,
-                                                     outcome->seq, outcome->createdAt},
+                              Events::StoredDelivery {outcome->messageId, outcome->stream,
+                                                      outcome->seq, outcome->createdAt},
                               outcome->duplicate));
     };
 }
@@ -58,7 +58,7 @@ void Session::handle(const QJsonValue &id, const RefreshRequest &request)
     if (m_claims.username.isEmpty())
         m_claims.username = name;
     m_expiryWarned = false;
-    QJsonObject fields{{QStringLiteral("expires_at"), m_claims.expiresAt}};
+    QJsonObject fields {{QStringLiteral("expires_at"), m_claims.expiresAt}};
     if (!id.isNull())
         fields.insert(QStringLiteral("id"), id);
     sendFrame(Events::encode(ServerType::AUTHENTICATED, fields));
@@ -74,7 +74,7 @@ void Session::handle(const QJsonValue &id, const SendRequest &request)
     if (request.content.size() > m_ctx.config->maxContentChars) {
         sendError(ErrorCode::TooLarge,
                   QStringLiteral("content is longer than %1 characters")
-                          .arg(m_ctx.config->maxContentChars),
+                      .arg(m_ctx.config->maxContentChars),
                   id);
         return;
     }
@@ -85,29 +85,29 @@ void Session::handle(const QJsonValue &id, const SendRequest &request)
     }
     const Sender me = sender();
     m_ctx.messages->sendToUser(
-            me, request.toUserId, MessageKind::Direct,
-            MessageService::directBody(me, request.toUserId, request.content, request.data),
-            request.idempotencyKey, this,
-            acknowledge(id));
+        me, request.toUserId, MessageKind::Direct,
+        MessageService::directBody(me, request.toUserId, request.content, request.data),
+        request.idempotencyKey, this, acknowledge(id));
 }
 
 void Session::handle(const QJsonValue &id, const BroadcastRequest &request)
 {
     if (!m_claims.admin && !m_ctx.config->allowUserBroadcast) {
         sendError(ErrorCode::Forbidden,
-                  QStringLiteral("broadcasting needs the admin role (or allow_user_broadcast)"), id);
+                  QStringLiteral("broadcasting needs the admin role (or allow_user_broadcast)"),
+                  id);
         return;
     }
     if (request.content.size() > m_ctx.config->maxContentChars) {
         sendError(ErrorCode::TooLarge,
                   QStringLiteral("content is longer than %1 characters")
-                          .arg(m_ctx.config->maxContentChars),
+                      .arg(m_ctx.config->maxContentChars),
                   id);
         return;
     }
     const int recipients = m_ctx.hub->connectionCount();
     m_ctx.messages->broadcast(sender(), request.content, request.data);
-    QJsonObject fields{{QStringLiteral("recipients"), recipients}};
+    QJsonObject fields {{QStringLiteral("recipients"), recipients}};
     if (!id.isNull())
         fields.insert(QStringLiteral("id"), id);
     sendFrame(Events::encode(ServerType::ACK, fields));
@@ -118,7 +118,7 @@ void Session::handle(const QJsonValue &id, const NotifyRequest &request)
     if (request.message.size() + request.title.size() > m_ctx.config->maxContentChars) {
         sendError(ErrorCode::TooLarge,
                   QStringLiteral("notification is longer than %1 characters")
-                          .arg(m_ctx.config->maxContentChars),
+                      .arg(m_ctx.config->maxContentChars),
                   id);
         return;
     }
@@ -133,16 +133,15 @@ void Session::handle(const QJsonValue &id, const NotifyRequest &request)
         }
         const int recipients = m_ctx.hub->connectionCount();
         m_ctx.messages->notifyAll(me, request);
-        QJsonObject fields{{QStringLiteral("recipients"), recipients}};
+        QJsonObject fields {{QStringLiteral("recipients"), recipients}};
         if (!id.isNull())
             fields.insert(QStringLiteral("id"), id);
         sendFrame(Events::encode(ServerType::ACK, fields));
         return;
     }
-    m_ctx.messages->sendToUser(
-            me, request.toUserId, MessageKind::Notification,
-            MessageService::notificationBody(me, request.toUserId, request), QString(), this,
-            acknowledge(id));
+    m_ctx.messages->sendToUser(me, request.toUserId, MessageKind::Notification,
+                               MessageService::notificationBody(me, request.toUserId, request),
+                               QString(), this, acknowledge(id));
 }
 
 } // namespace Switchboard

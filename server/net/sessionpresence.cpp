@@ -19,7 +19,7 @@ void Session::handle(const QJsonValue &id, const PresenceRequest &request)
         sendError(failure->code, failure->message, id);
         return;
     }
-    QJsonObject fields{{QStringLiteral("status"), request.status}};
+    QJsonObject fields {{QStringLiteral("status"), request.status}};
     if (!id.isNull())
         fields.insert(QStringLiteral("id"), id);
     sendFrame(Events::encode(ServerType::ACK, fields));
@@ -37,7 +37,7 @@ void Session::handle(const QJsonValue &id, const PresenceQueryRequest &request)
             ids << m.userId;
     }
     m_ctx.presence->describe(ids, this, [this, id, roomId = request.roomId](QJsonArray users) {
-        QJsonObject fields{{QStringLiteral("users"), users}};
+        QJsonObject fields {{QStringLiteral("users"), users}};
         if (!roomId.isEmpty())
             fields.insert(QStringLiteral("room_id"), roomId);
         if (!id.isNull())

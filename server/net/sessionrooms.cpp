@@ -32,7 +32,8 @@ void Session::handle(const QJsonValue &id, const RoomSettingsRequest &request)
             sendError(failure->code, failure->message, id);
             return;
         }
-        sendFrame(reply(ServerType::ROOM, id, {{QStringLiteral("room"), RoomService::toJson(*view)}}));
+        sendFrame(
+            reply(ServerType::ROOM, id, {{QStringLiteral("room"), RoomService::toJson(*view)}}));
     };
     if (request.create)
         m_ctx.rooms->create(sender(), request, this, done);
@@ -70,26 +71,33 @@ void Session::handle(const QJsonValue &id, const RoomActionRequest &request)
                          {QStringLiteral("room"), RoomService::toJson(*view)}}));
     };
     switch (request.action) {
-    case Action::Join: m_ctx.rooms->join(me, request.roomId, this, done); break;
-    case Action::Leave: m_ctx.rooms->leave(me, request.roomId, this, done); break;
-    case Action::Delete: m_ctx.rooms->remove(me, request.roomId, this, done); break;
-    case Action::Get: break;
+    case Action::Join:
+        m_ctx.rooms->join(me, request.roomId, this, done);
+        break;
+    case Action::Leave:
+        m_ctx.rooms->leave(me, request.roomId, this, done);
+        break;
+    case Action::Delete:
+        m_ctx.rooms->remove(me, request.roomId, this, done);
+        break;
+    case Action::Get:
+        break;
     }
 }
 
 void Session::handle(const QJsonValue &id, const RoomInviteRequest &request)
 {
-    m_ctx.rooms->invite(sender(), request.roomId, request.userId, this,
-                        [this, id, request](std::optional<RoomView> view,
-                                            std::optional<RoomFailure> failure) {
-                            if (failure) {
-                                sendError(failure->code, failure->message, id);
-                                return;
-                            }
-                            sendFrame(reply(ServerType::ACK, id,
-                                            {{QStringLiteral("room_id"), view->record.id},
-                                             {QStringLiteral("invited"), request.userId}}));
-                        });
+    m_ctx.rooms->invite(
+        sender(), request.roomId, request.userId, this,
+        [this, id, request](std::optional<RoomView> view, std::optional<RoomFailure> failure) {
+            if (failure) {
+                sendError(failure->code, failure->message, id);
+                return;
+            }
+            sendFrame(reply(ServerType::ACK, id,
+                            {{QStringLiteral("room_id"), view->record.id},
+                             {QStringLiteral("invited"), request.userId}}));
+        });
 }
 
 void Session::handle(const QJsonValue &id, const RoomListRequest &)
@@ -106,7 +114,7 @@ void Session::handle(const QJsonValue &id, const RoomSendRequest &request)
     if (request.content.size() > m_ctx.config->maxContentChars) {
         sendError(ErrorCode::TooLarge,
                   QStringLiteral("content is longer than %1 characters")
-                          .arg(m_ctx.config->maxContentChars),
+                      .arg(m_ctx.config->maxContentChars),
                   id);
         return;
     }
@@ -120,15 +128,16 @@ void Session::handle(const QJsonValue &id, const RoomSendRequest &request)
 
 void Session::joinConnectRoom()
 {
-    QString roomId = m_transport->query()
-                             .queryItemValue(QStringLiteral("room_id"), QUrl::FullyDecoded);
+    QString roomId
+        = m_transport->query().queryItemValue(QStringLiteral("room_id"), QUrl::FullyDecoded);
     if (roomId.isEmpty())
         roomId = m_ctx.config->connectRoom;
     if (roomId.isEmpty())
         return;
     if (!validRoomId(roomId)) {
         sendError(ErrorCode::ValidationError,
-                  QStringLiteral("room_id must be 1-64 characters of A-Z a-z 0-9 _ -"), QJsonValue());
+                  QStringLiteral("room_id must be 1-64 characters of A-Z a-z 0-9 _ -"),
+                  QJsonValue());
         return;
     }
     if (m_ctx.rooms->isMember(roomId, userId()))

@@ -141,8 +141,8 @@ void Session::startSync()
 {
     // Positions from the URL (?resume=u:7:12,r:general:41) unless the auth frame gave them.
     if (m_resume.isEmpty()) {
-        const QString text = m_transport->query()
-                                 .queryItemValue(QStringLiteral("resume"), QUrl::FullyDecoded);
+        const QString text
+            = m_transport->query().queryItemValue(QStringLiteral("resume"), QUrl::FullyDecoded);
         const QString error = parseStreamPositions(text, &m_resume);
         if (!error.isEmpty()) {
             m_resume.clear();

@@ -29,8 +29,8 @@ bool intParam(const RestRequest &request, const QString &name, qint64 defaultVal
     if (!ok || v < 0 || v > max) {
         reply->error(ErrorCode::ValidationError,
                      QStringLiteral("query parameter '%1' must be an integer from 0 to %2")
-                             .arg(name)
-                             .arg(max));
+                         .arg(name)
+                         .arg(max));
         return false;
     }
     *out = v;
@@ -66,59 +66,53 @@ void addHealthRoutes(Router &router, RestServices *s)
                        return;
                    }
                    s->store->run<qint64>(
-                           s->hub, [](Store &store) { return store.lastSeq(QStringLiteral("-")); },
-                           [reply](std::optional<qint64> ok, QString error) {
-                               if (!ok) {
-                                   reply->error(ErrorCode::Unavailable,
-                                                QStringLiteral("database unavailable: ") + error);
-                                   return;
-                               }
-                               reply->json(200, {{QStringLiteral("status"),
-                                                  QStringLiteral("ready")}});
-                           });
+                       s->hub, [](Store &store) { return store.lastSeq(QStringLiteral("-")); },
+                       [reply](std::optional<qint64> ok, QString error) {
+                           if (!ok) {
+                               reply->error(ErrorCode::Unavailable,
+                                            QStringLiteral("database unavailable: ") + error);
+                               return;
+                           }
+                           reply->json(200, {{QStringLiteral("status"), QStringLiteral("ready")}});
+                       });
                });
-    router.add("GET", {QStringLiteral("/api/v1/stats"), QStringLiteral("/ws/stats")},
-               Access::Admin, [s](const RestRequest &, const ReplyPtr &reply) {
-                   s->store->run<qint64>(
-                           s->hub, [](Store &store) { return store.messageCount(); },
-                           [s, reply](std::optional<qint64> stored, QString) {
-                               const HubCounters &c = s->hub->counters();
-                               QJsonArray perRoom;
-                               for (const RoomView &v : s->rooms->list(Sender{0, {}, true, 0}))
-                                   perRoom.append(QJsonObject{
-                                           {QStringLiteral("room_id"), v.record.id},
-                                           {QStringLiteral("members"), v.members},
-                                           {QStringLiteral("online_members"), v.onlineMembers},
-                                           {QStringLiteral("messages"), v.messages}});
-                               reply->json(
-                                       200,
-                                       {{QStringLiteral("connections"),
-                                         s->connections->sessionCount()},
-                                        {QStringLiteral("authenticated_connections"),
-                                         s->hub->connectionCount()},
-                                        {QStringLiteral("users_online"), s->hub->userCount()},
-                                        {QStringLiteral("online_users"), s->hub->userCount()},
-                                        {QStringLiteral("connections_total"),
-                                         qint64(c.connectionsTotal)},
-                                        {QStringLiteral("messages_stored"), stored.value_or(-1)},
-                                        {QStringLiteral("total_messages"), stored.value_or(-1)},
-                                        {QStringLiteral("messages_since_start"),
-                                         qint64(c.messagesStored)},
-                                        {QStringLiteral("broadcasts"), qint64(c.broadcasts)},
-                                        {QStringLiteral("frames_in"), qint64(c.framesIn)},
-                                        {QStringLiteral("frames_out"), qint64(c.framesOut)},
-                                        {QStringLiteral("errors_sent"), qint64(c.errorsSent)},
-                                        {QStringLiteral("uptime_seconds"),
-                                         s->uptime.elapsed() / 1000},
-                                        {QStringLiteral("rooms"), s->rooms->roomCount()},
-                                        {QStringLiteral("total_rooms"), s->rooms->roomCount()},
-                                        {QStringLiteral("room_stats"), perRoom},
-                                        {QStringLiteral("retention"), retentionJson(s)},
-                                        {QStringLiteral("storage"), s->store->backendName()},
-                                        {QStringLiteral("version"),
-                                         QCoreApplication::applicationVersion()}});
-                           });
-               });
+    router.add(
+        "GET", {QStringLiteral("/api/v1/stats"), QStringLiteral("/ws/stats")}, Access::Admin,
+        [s](const RestRequest &, const ReplyPtr &reply) {
+            s->store->run<qint64>(
+                s->hub, [](Store &store) { return store.messageCount(); },
+                [s, reply](std::optional<qint64> stored, QString) {
+                    const HubCounters &c = s->hub->counters();
+                    QJsonArray perRoom;
+                    for (const RoomView &v : s->rooms->list(Sender {0, {}, true, 0}))
+                        perRoom.append(
+                            QJsonObject {{QStringLiteral("room_id"), v.record.id},
+                                         {QStringLiteral("members"), v.members},
+                                         {QStringLiteral("online_members"), v.onlineMembers},
+                                         {QStringLiteral("messages"), v.messages}});
+                    reply->json(
+                        200,
+                        {{QStringLiteral("connections"), s->connections->sessionCount()},
+                         {QStringLiteral("authenticated_connections"), s->hub->connectionCount()},
+                         {QStringLiteral("users_online"), s->hub->userCount()},
+                         {QStringLiteral("online_users"), s->hub->userCount()},
+                         {QStringLiteral("connections_total"), qint64(c.connectionsTotal)},
+                         {QStringLiteral("messages_stored"), stored.value_or(-1)},
+                         {QStringLiteral("total_messages"), stored.value_or(-1)},
+                         {QStringLiteral("messages_since_start"), qint64(c.messagesStored)},
+                         {QStringLiteral("broadcasts"), qint64(c.broadcasts)},
+                         {QStringLiteral("frames_in"), qint64(c.framesIn)},
+                         {QStringLiteral("frames_out"), qint64(c.framesOut)},
+                         {QStringLiteral("errors_sent"), qint64(c.errorsSent)},
+                         {QStringLiteral("uptime_seconds"), s->uptime.elapsed() / 1000},
+                         {QStringLiteral("rooms"), s->rooms->roomCount()},
+                         {QStringLiteral("total_rooms"), s->rooms->roomCount()},
+                         {QStringLiteral("room_stats"), perRoom},
+                         {QStringLiteral("retention"), retentionJson(s)},
+                         {QStringLiteral("storage"), s->store->backendName()},
+                         {QStringLiteral("version"), QCoreApplication::applicationVersion()}});
+                });
+        });
 }
 
 } // namespace Switchboard::RestApi

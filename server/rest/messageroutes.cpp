@@ -60,7 +60,10 @@ QString contentOf(const QJsonObject &body)
 {
     QString c = body.value(QStringLiteral("content")).toString();
     if (c.isEmpty())
-        c = body.value(QStringLiteral("data")).toObject().value(QStringLiteral("content")).toString();
+        c = body.value(QStringLiteral("data"))
+                .toObject()
+                .value(QStringLiteral("content"))
+                .toString();
     return c;
 }
 
@@ -110,28 +113,30 @@ bool parseBody(const RestRequest &request, QJsonObject *body, const ReplyPtr &re
 
 MessageService::Done replyStored(const ReplyPtr &reply, qint64 to, Hub *hub)
 {
-    return [reply, to, hub](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
-        if (failure) {
-            reply->error(failure->code, failure->message);
-            return;
-        }
-        reply->json(outcome->duplicate ? 200 : 201,
-                    {{QStringLiteral("message_id"), outcome->messageId},
-                     {QStringLiteral("to_user_id"), to},
-                     {QStringLiteral("stream"), outcome->stream},
-                     {QStringLiteral("seq"), outcome->seq},
-                     {QStringLiteral("created_at"), outcome->createdAt},
-                     {QStringLiteral("duplicate"), outcome->duplicate},
-                     {QStringLiteral("recipient_online"), hub->isOnline(to)}});
-    };
+    return
+        [reply, to, hub](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
+            if (failure) {
+                reply->error(failure->code, failure->message);
+                return;
+            }
+            reply->json(outcome->duplicate ? 200 : 201,
+                        {{QStringLiteral("message_id"), outcome->messageId},
+                         {QStringLiteral("to_user_id"), to},
+                         {QStringLiteral("stream"), outcome->stream},
+                         {QStringLiteral("seq"), outcome->seq},
+                         {QStringLiteral("created_at"), outcome->createdAt},
+                         {QStringLiteral("duplicate"), outcome->duplicate},
+                         {QStringLiteral("recipient_online"), hub->isOnline(to)}});
+        };
 }
 
 bool checkLength(const QString &text, const Config &config, const ReplyPtr &reply)
 {
     if (text.size() <= config.maxContentChars)
         return true;
-    reply->error(ErrorCode::TooLarge,
-                 QStringLiteral("content is longer than %1 characters").arg(config.maxContentChars));
+    reply->error(
+        ErrorCode::TooLarge,
+        QStringLiteral("content is longer than %1 characters").arg(config.maxContentChars));
     return false;
 }
 
@@ -164,180 +169,183 @@ void addMessageRoutes(Router &router, RestServices *s)
                });
 
     // Seed 001's offline pull: the caller's inbox after a sequence number.
-    router.add("GET", {QStringLiteral("/api/v1/messages")}, Access::User,
-               [s](const RestRequest &request, const ReplyPtr &reply) {
-                   qint64 after = 0, limit = 0, userId = request.principal.claims.userId;
-                   const QString afterName = request.query.hasQueryItem(QStringLiteral("since"))
-                           ? QStringLiteral("since")
-                           : QStringLiteral("after");
-                   if (!intParam(request, afterName, 0, std::numeric_limits<qint64>::max(), &after,
-                                 reply)
-                       || !intParam(request, QStringLiteral("limit"), 100, 1000, &limit, reply))
-                       return;
-                   if (request.principal.kind == Principal::Kind::ApiKey
-                       || request.query.hasQueryItem(QStringLiteral("user_id"))) {
-                       if (!request.principal.isAdmin()) {
-                           reply->error(ErrorCode::Forbidden,
-                                        QStringLiteral("reading another user's inbox needs the "
-                                                       "admin role"));
-                           return;
-                       }
-                       bool ok = false;
-                       userId = userIdFromJson(request.query.queryItemValue(QStringLiteral("user_id")), &ok);
-                       if (!ok) {
-                           reply->error(ErrorCode::ValidationError,
-                                        QStringLiteral("'user_id' must be a positive integer"));
-                           return;
-                       }
-                   }
-                   const bool self = request.principal.kind == Principal::Kind::User
-                           && userId == request.principal.claims.userId;
-                   const QString stream = userStream(userId);
-                   s->store->run<QList<StreamEntry>>(
-                           s->hub,
-                           [stream, after, limit](Store &store) {
-                               return store.readStream(stream, after, int(limit) + 1);
-                           },
-                           [s, reply, stream, limit, after, userId,
-                            self](std::optional<QList<StreamEntry>> entries, QString) {
-                               if (!entries) {
-                                   reply->error(ErrorCode::Unavailable,
-                                                QStringLiteral("database unavailable"));
-                                   return;
-                               }
-                               const bool more = entries->size() > limit;
-                               if (more)
-                                   entries->removeLast();
-                               QJsonArray list;
-                               qint64 last = after;
-                               for (const StreamEntry &e : *entries) {
-                                   list.append(QJsonDocument::fromJson(
-                                                       MessageService::encodeStored(e))
-                                                       .object());
-                                   last = e.seq;
-                               }
-                               // What the user pulled counts as delivered: no replay on connect.
-                               if (self && last > after)
-                                   s->store->advanceCursor(StreamCursor{userId, stream, last});
-                               reply->json(200, {{QStringLiteral("stream"), stream},
-                                                 {QStringLiteral("messages"), list},
-                                                 {QStringLiteral("last_seq"), last},
-                                                 {QStringLiteral("has_more"), more}});
-                           });
-               });
+    router.add(
+        "GET", {QStringLiteral("/api/v1/messages")}, Access::User,
+        [s](const RestRequest &request, const ReplyPtr &reply) {
+            qint64 after = 0, limit = 0, userId = request.principal.claims.userId;
+            const QString afterName = request.query.hasQueryItem(QStringLiteral("since"))
+                ? QStringLiteral("since")
+                : QStringLiteral("after");
+            if (!intParam(request, afterName, 0, std::numeric_limits<qint64>::max(), &after, reply)
+                || !intParam(request, QStringLiteral("limit"), 100, 1000, &limit, reply))
+                return;
+            if (request.principal.kind == Principal::Kind::ApiKey
+                || request.query.hasQueryItem(QStringLiteral("user_id"))) {
+                if (!request.principal.isAdmin()) {
+                    reply->error(ErrorCode::Forbidden,
+                                 QStringLiteral("reading another user's inbox needs the "
+                                                "admin role"));
+                    return;
+                }
+                bool ok = false;
+                userId
+                    = userIdFromJson(request.query.queryItemValue(QStringLiteral("user_id")), &ok);
+                if (!ok) {
+                    reply->error(ErrorCode::ValidationError,
+                                 QStringLiteral("'user_id' must be a positive integer"));
+                    return;
+                }
+            }
+            const bool self = request.principal.kind == Principal::Kind::User
+                && userId == request.principal.claims.userId;
+            const QString stream = userStream(userId);
+            s->store->run<QList<StreamEntry>>(
+                s->hub,
+                [stream, after, limit](Store &store) {
+                    return store.readStream(stream, after, int(limit) + 1);
+                },
+                [s, reply, stream, limit, after, userId,
+                 self](std::optional<QList<StreamEntry>> entries, QString) {
+                    if (!entries) {
+                        reply->error(ErrorCode::Unavailable,
+                                     QStringLiteral("database unavailable"));
+                        return;
+                    }
+                    const bool more = entries->size() > limit;
+                    if (more)
+                        entries->removeLast();
+                    QJsonArray list;
+                    qint64 last = after;
+                    for (const StreamEntry &e : *entries) {
+                        list.append(
+                            QJsonDocument::fromJson(MessageService::encodeStored(e)).object());
+                        last = e.seq;
+                    }
+                    // What the user pulled counts as delivered: no replay on connect.
+                    if (self && last > after)
+                        s->store->advanceCursor(StreamCursor {userId, stream, last});
+                    reply->json(200,
+                                {{QStringLiteral("stream"), stream},
+                                 {QStringLiteral("messages"), list},
+                                 {QStringLiteral("last_seq"), last},
+                                 {QStringLiteral("has_more"), more}});
+                });
+        });
 
-    // Seed 000 /ws/send {to_user_id, message_type, data}; seed 004 /api/ws/send {type, to, content}.
-    router.add("POST",
-               {QStringLiteral("/api/v1/send"), QStringLiteral("/ws/send"),
-                QStringLiteral("/api/ws/send"), QStringLiteral("/api/v1/notifications")},
-               Access::Admin, [s](const RestRequest &request, const ReplyPtr &reply) {
-                   QJsonObject body;
-                   Sender sender;
-                   if (!parseBody(request, &body, reply) || !senderOf(request, body, &sender, reply))
-                       return;
-                   const bool notificationPath = request.path.startsWith(
-                           QLatin1StringView("/api/v1/notifications"));
-                   const QString type = typeOf(body, notificationPath ? QStringLiteral("notification")
-                                                                      : QStringLiteral("text"));
-                   const bool toAll = notificationPath
-                           && body.value(QStringLiteral("to_user_id")).isUndefined()
-                           && body.value(QStringLiteral("to")).isUndefined();
-                   const bool direct = type == QLatin1StringView("text")
-                           || type == QLatin1StringView("message")
-                           || type == QLatin1StringView("chat")
-                           || type == QLatin1StringView("direct");
-                   const bool system = type == QLatin1StringView("system")
-                           || type == QLatin1StringView("system_message");
-                   if (direct || system) {
-                       qint64 to = 0;
-                       if (!recipientOf(body, &to, reply))
-                           return;
-                       const QString content = contentOf(body);
-                       QJsonObject data = body.value(QStringLiteral("data")).toObject();
-                       data.remove(QStringLiteral("content"));
-                       if (content.isEmpty() && data.isEmpty()) {
-                           reply->error(ErrorCode::ValidationError,
-                                        QStringLiteral("a message needs 'content' or 'data'"));
-                           return;
-                       }
-                       if (!checkLength(content, *s->config, reply))
-                           return;
-                       s->messages->sendToUser(
-                               sender, to, system ? MessageKind::System : MessageKind::Direct,
-                               MessageService::directBody(sender, to, content, data),
-                               body.value(QStringLiteral("idempotency_key")).toString().left(128),
-                               s->hub, replyStored(reply, to, s->hub));
-                       return;
-                   }
-                   NotifyRequest n = notifyOf(body, type);
-                   if (n.title.isEmpty() && n.message.isEmpty()) {
-                       reply->error(ErrorCode::ValidationError,
-                                    QStringLiteral("a notification needs 'title' or 'message'"));
-                       return;
-                   }
-                   if (!checkLength(n.title + n.message, *s->config, reply))
-                       return;
-                   if (toAll) {
-                       const int recipients = s->hub->connectionCount();
-                       s->messages->notifyAll(sender, n);
-                       reply->json(202, {{QStringLiteral("recipients"), recipients}});
-                       return;
-                   }
-                   qint64 to = 0;
-                   if (!recipientOf(body, &to, reply))
-                       return;
-                   n.toUserId = to;
-                   s->messages->sendToUser(
-                           sender, to, MessageKind::Notification,
-                           MessageService::notificationBody(sender, to, n),
-                           body.value(QStringLiteral("idempotency_key")).toString().left(128),
-                           s->hub, replyStored(reply, to, s->hub));
-               });
+    // Seed 000 /ws/send {to_user_id, message_type, data}; seed 004 /api/ws/send {type, to,
+    // content}.
+    router.add(
+        "POST",
+        {QStringLiteral("/api/v1/send"), QStringLiteral("/ws/send"), QStringLiteral("/api/ws/send"),
+         QStringLiteral("/api/v1/notifications")},
+        Access::Admin, [s](const RestRequest &request, const ReplyPtr &reply) {
+            QJsonObject body;
+            Sender sender;
+            if (!parseBody(request, &body, reply) || !senderOf(request, body, &sender, reply))
+                return;
+            const bool notificationPath
+                = request.path.startsWith(QLatin1StringView("/api/v1/notifications"));
+            const QString type = typeOf(
+                body, notificationPath ? QStringLiteral("notification") : QStringLiteral("text"));
+            const bool toAll = notificationPath
+                && body.value(QStringLiteral("to_user_id")).isUndefined()
+                && body.value(QStringLiteral("to")).isUndefined();
+            const bool direct = type == QLatin1StringView("text")
+                || type == QLatin1StringView("message") || type == QLatin1StringView("chat")
+                || type == QLatin1StringView("direct");
+            const bool system = type == QLatin1StringView("system")
+                || type == QLatin1StringView("system_message");
+            if (direct || system) {
+                qint64 to = 0;
+                if (!recipientOf(body, &to, reply))
+                    return;
+                const QString content = contentOf(body);
+                QJsonObject data = body.value(QStringLiteral("data")).toObject();
+                data.remove(QStringLiteral("content"));
+                if (content.isEmpty() && data.isEmpty()) {
+                    reply->error(ErrorCode::ValidationError,
+                                 QStringLiteral("a message needs 'content' or 'data'"));
+                    return;
+                }
+                if (!checkLength(content, *s->config, reply))
+                    return;
+                s->messages->sendToUser(
+                    sender, to, system ? MessageKind::System : MessageKind::Direct,
+                    MessageService::directBody(sender, to, content, data),
+                    body.value(QStringLiteral("idempotency_key")).toString().left(128), s->hub,
+                    replyStored(reply, to, s->hub));
+                return;
+            }
+            NotifyRequest n = notifyOf(body, type);
+            if (n.title.isEmpty() && n.message.isEmpty()) {
+                reply->error(ErrorCode::ValidationError,
+                             QStringLiteral("a notification needs 'title' or 'message'"));
+                return;
+            }
+            if (!checkLength(n.title + n.message, *s->config, reply))
+                return;
+            if (toAll) {
+                const int recipients = s->hub->connectionCount();
+                s->messages->notifyAll(sender, n);
+                reply->json(202, {{QStringLiteral("recipients"), recipients}});
+                return;
+            }
+            qint64 to = 0;
+            if (!recipientOf(body, &to, reply))
+                return;
+            n.toUserId = to;
+            s->messages->sendToUser(
+                sender, to, MessageKind::Notification,
+                MessageService::notificationBody(sender, to, n),
+                body.value(QStringLiteral("idempotency_key")).toString().left(128), s->hub,
+                replyStored(reply, to, s->hub));
+        });
 
     // Seed 000 /ws/broadcast {message_type, data}; seed 004 /api/ws/broadcast {type, content}.
-    router.add("POST",
-               {QStringLiteral("/api/v1/broadcast"), QStringLiteral("/ws/broadcast"),
-                QStringLiteral("/api/ws/broadcast")},
-               Access::Admin, [s](const RestRequest &request, const ReplyPtr &reply) {
-                   QJsonObject body;
-                   Sender sender;
-                   if (!parseBody(request, &body, reply) || !senderOf(request, body, &sender, reply))
-                       return;
-                   if (body.contains(QStringLiteral("target"))) {
-                       targetedBroadcast(s, body, sender, reply); // the operator console's form
-                       return;
-                   }
-                   const QString type = typeOf(body, QStringLiteral("broadcast"));
-                   const QString content = contentOf(body);
-                   QJsonObject data = body.value(QStringLiteral("data")).toObject();
-                   data.remove(QStringLiteral("content"));
-                   const int recipients = s->hub->connectionCount();
-                   if (type == QLatin1StringView("notification")) {
-                       const NotifyRequest n = notifyOf(body, type);
-                       if (n.title.isEmpty() && n.message.isEmpty()) {
-                           reply->error(ErrorCode::ValidationError,
-                                        QStringLiteral("a notification needs 'title' or 'message'"));
-                           return;
-                       }
-                       if (!checkLength(n.title + n.message, *s->config, reply))
-                           return;
-                       s->messages->notifyAll(sender, n);
-                   } else {
-                       if (content.isEmpty() && data.isEmpty()) {
-                           reply->error(ErrorCode::ValidationError,
-                                        QStringLiteral("a broadcast needs 'content' or 'data'"));
-                           return;
-                       }
-                       if (!checkLength(content, *s->config, reply))
-                           return;
-                       if (type == QLatin1StringView("system")
-                           || type == QLatin1StringView("system_message"))
-                           s->messages->systemToAll(content, data);
-                       else
-                           s->messages->broadcast(sender, content, data);
-                   }
-                   reply->json(202, {{QStringLiteral("recipients"), recipients}});
-               });
+    router.add(
+        "POST",
+        {QStringLiteral("/api/v1/broadcast"), QStringLiteral("/ws/broadcast"),
+         QStringLiteral("/api/ws/broadcast")},
+        Access::Admin, [s](const RestRequest &request, const ReplyPtr &reply) {
+            QJsonObject body;
+            Sender sender;
+            if (!parseBody(request, &body, reply) || !senderOf(request, body, &sender, reply))
+                return;
+            if (body.contains(QStringLiteral("target"))) {
+                targetedBroadcast(s, body, sender, reply); // the operator console's form
+                return;
+            }
+            const QString type = typeOf(body, QStringLiteral("broadcast"));
+            const QString content = contentOf(body);
+            QJsonObject data = body.value(QStringLiteral("data")).toObject();
+            data.remove(QStringLiteral("content"));
+            const int recipients = s->hub->connectionCount();
+            if (type == QLatin1StringView("notification")) {
+                const NotifyRequest n = notifyOf(body, type);
+                if (n.title.isEmpty() && n.message.isEmpty()) {
+                    reply->error(ErrorCode::ValidationError,
+                                 QStringLiteral("a notification needs 'title' or 'message'"));
+                    return;
+                }
+                if (!checkLength(n.title + n.message, *s->config, reply))
+                    return;
+                s->messages->notifyAll(sender, n);
+            } else {
+                if (content.isEmpty() && data.isEmpty()) {
+                    reply->error(ErrorCode::ValidationError,
+                                 QStringLiteral("a broadcast needs 'content' or 'data'"));
+                    return;
+                }
+                if (!checkLength(content, *s->config, reply))
+                    return;
+                if (type == QLatin1StringView("system")
+                    || type == QLatin1StringView("system_message"))
+                    s->messages->systemToAll(content, data);
+                else
+                    s->messages->broadcast(sender, content, data);
+            }
+            reply->json(202, {{QStringLiteral("recipients"), recipients}});
+        });
 }
 
 } // namespace Switchboard::RestApi

@@ -27,20 +27,23 @@ void addPresenceRoutes(Router &router, RestServices *s)
                        return;
                    QJsonArray users;
                    for (const OnlineUser &u : s->hub->onlineUsers(int(limit))) {
-                       users.append(QJsonObject{{QStringLiteral("user_id"), u.userId},
-                                                {QStringLiteral("username"), u.username},
-                                                {QStringLiteral("status"), s->presence->statusOf(u.userId)},
-                                                {QStringLiteral("connections_count"), u.connections},
-                                                {QStringLiteral("online_since"), u.onlineSince}});
+                       users.append(
+                           QJsonObject {{QStringLiteral("user_id"), u.userId},
+                                        {QStringLiteral("username"), u.username},
+                                        {QStringLiteral("status"), s->presence->statusOf(u.userId)},
+                                        {QStringLiteral("connections_count"), u.connections},
+                                        {QStringLiteral("online_since"), u.onlineSince}});
                    }
-                   reply->json(200, {{QStringLiteral("count"), s->hub->userCount()},
-                                     {QStringLiteral("users"), users}});
+                   reply->json(200,
+                               {{QStringLiteral("count"), s->hub->userCount()},
+                                {QStringLiteral("users"), users}});
                });
 
     router.add("GET", {QStringLiteral("/api/v1/online/count")}, Access::User,
                [s](const RestRequest &, const ReplyPtr &reply) {
-                   reply->json(200, {{QStringLiteral("count"), s->hub->userCount()},
-                                     {QStringLiteral("connections"), s->hub->connectionCount()}});
+                   reply->json(200,
+                               {{QStringLiteral("count"), s->hub->userCount()},
+                                {QStringLiteral("connections"), s->hub->connectionCount()}});
                });
 
     // Seed 004: GET /api/ws/status -> {online_count, online_users}.
@@ -49,8 +52,9 @@ void addPresenceRoutes(Router &router, RestServices *s)
                    QJsonArray ids;
                    for (const OnlineUser &u : s->hub->onlineUsers(10000))
                        ids.append(u.userId);
-                   reply->json(200, {{QStringLiteral("online_count"), s->hub->userCount()},
-                                     {QStringLiteral("online_users"), ids}});
+                   reply->json(200,
+                               {{QStringLiteral("online_count"), s->hub->userCount()},
+                                {QStringLiteral("online_users"), ids}});
                });
 
     // Seed 002: GET /api/v1/status/{user_id} -> {online, last_seen, connections_count}.
@@ -71,44 +75,46 @@ void addPresenceRoutes(Router &router, RestServices *s)
                });
 
     // Presence of listed users (?user_ids=1,2,3) or of a room's members (?room_id=).
-    router.add("GET", {QStringLiteral("/api/v1/presence")}, Access::User,
-               [s](const RestRequest &request, const ReplyPtr &reply) {
-                   QList<qint64> ids;
-                   const QString roomId = request.query.queryItemValue(QStringLiteral("room_id"));
-                   if (!roomId.isEmpty()) {
-                       Sender viewer;
-                       viewer.admin = request.principal.isAdmin();
-                       viewer.userId = request.principal.claims.userId;
-                       if (!s->rooms->canSee(roomId, viewer)) {
-                           reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId));
-                           return;
-                       }
-                       for (const RoomMember &m : s->rooms->members(roomId))
-                           ids << m.userId;
-                   } else {
-                       const QStringList parts = request.query.queryItemValue(QStringLiteral("user_ids"))
-                                                         .split(QLatin1Char(','), Qt::SkipEmptyParts);
-                       for (const QString &p : parts) {
-                           bool ok = false;
-                           ids << Protocol::userIdFromJson(p.trimmed(), &ok);
-                           if (!ok) {
-                               reply->error(ErrorCode::ValidationError,
-                                            QStringLiteral("'user_ids' must be a comma-separated "
-                                                           "list of positive integers"));
-                               return;
-                           }
-                       }
-                       if (ids.isEmpty() || ids.size() > 500) {
-                           reply->error(ErrorCode::ValidationError,
-                                        QStringLiteral("give 'user_ids' (1-500 ids) or 'room_id'"));
-                           return;
-                       }
-                   }
-                   s->presence->describe(ids, s->hub, [reply](QJsonArray users) {
-                       reply->json(200, {{QStringLiteral("users"), users},
-                                         {QStringLiteral("count"), users.size()}});
-                   });
-               });
+    router.add(
+        "GET", {QStringLiteral("/api/v1/presence")}, Access::User,
+        [s](const RestRequest &request, const ReplyPtr &reply) {
+            QList<qint64> ids;
+            const QString roomId = request.query.queryItemValue(QStringLiteral("room_id"));
+            if (!roomId.isEmpty()) {
+                Sender viewer;
+                viewer.admin = request.principal.isAdmin();
+                viewer.userId = request.principal.claims.userId;
+                if (!s->rooms->canSee(roomId, viewer)) {
+                    reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId));
+                    return;
+                }
+                for (const RoomMember &m : s->rooms->members(roomId))
+                    ids << m.userId;
+            } else {
+                const QStringList parts = request.query.queryItemValue(QStringLiteral("user_ids"))
+                                              .split(QLatin1Char(','), Qt::SkipEmptyParts);
+                for (const QString &p : parts) {
+                    bool ok = false;
+                    ids << Protocol::userIdFromJson(p.trimmed(), &ok);
+                    if (!ok) {
+                        reply->error(ErrorCode::ValidationError,
+                                     QStringLiteral("'user_ids' must be a comma-separated "
+                                                    "list of positive integers"));
+                        return;
+                    }
+                }
+                if (ids.isEmpty() || ids.size() > 500) {
+                    reply->error(ErrorCode::ValidationError,
+                                 QStringLiteral("give 'user_ids' (1-500 ids) or 'room_id'"));
+                    return;
+                }
+            }
+            s->presence->describe(ids, s->hub, [reply](QJsonArray users) {
+                reply->json(
+                    200,
+                    {{QStringLiteral("users"), users}, {QStringLiteral("count"), users.size()}});
+            });
+        });
 }
 
 } // namespace Switchboard::RestApi

@@ -19,8 +19,8 @@ bool RestRequest::jsonBody(QJsonObject *out, QString *error) const
     const QJsonDocument doc = QJsonDocument::fromJson(body, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
         *error = QStringLiteral("invalid JSON at offset %1: %2")
-                         .arg(parseError.offset)
-                         .arg(parseError.errorString());
+                     .arg(parseError.offset)
+                     .arg(parseError.errorString());
         return false;
     }
     if (!doc.isObject()) {
@@ -33,27 +33,41 @@ bool RestRequest::jsonBody(QJsonObject *out, QString *error) const
 
 RestReply::RestReply(QTcpSocket *socket)
     : m_socket(socket)
-{
-}
+{ }
 
 static QByteArray reasonPhrase(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 
@@ -66,9 +80,9 @@ void RestReply::raw(int status, const QByteArray &contentType, const QByteArray 
     if (!m_socket || !m_socket->isOpen())
         return;
     QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status)
-            + "\r\nContent-Type: " + contentType
-            + "\r\nContent-Length: " + QByteArray::number(body.size())
-            + "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+        + "\r\nContent-Type: " + contentType
+        + "\r\nContent-Length: " + QByteArray::number(body.size())
+        + "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
     for (const auto &[name, value] : extraHeaders)
         head += name + ": " + value + "\r\n";
     head += "\r\n";
@@ -82,10 +96,9 @@ void RestReply::json(int status, const QJsonObject &body)
 
 void RestReply::error(Protocol::ErrorCode code, const QString &message, int status)
 {
-    const QJsonObject body{
-            {QStringLiteral("error"),
-             QJsonObject{{QStringLiteral("code"), Protocol::errorCodeName(code)},
-                         {QStringLiteral("message"), message}}}};
+    const QJsonObject body {{QStringLiteral("error"),
+                             QJsonObject {{QStringLiteral("code"), Protocol::errorCodeName(code)},
+                                          {QStringLiteral("message"), message}}}};
     QList<QPair<QByteArray, QByteArray>> headers;
     const int httpStatus = status ? status : Protocol::errorCodeHttpStatus(code);
     if (httpStatus == 401)

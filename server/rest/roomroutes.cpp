@@ -47,8 +47,9 @@ bool actorOf(const RestRequest &request, const QJsonObject &body, const QString 
     const QJsonValue v = body.value(userKey);
     if (v.isUndefined() || v.isNull()) {
         if (userRequired) {
-            reply->error(ErrorCode::ValidationError,
-                         QStringLiteral("with the API key, '%1' names the user to act for").arg(userKey));
+            reply->error(
+                ErrorCode::ValidationError,
+                QStringLiteral("with the API key, '%1' names the user to act for").arg(userKey));
             return false;
         }
         return true;
@@ -127,8 +128,9 @@ void postToRoom(RestServices *s, const RestRequest &request, const QJsonObject &
         return;
     }
     if (post.content.size() > s->config->maxContentChars) {
-        reply->error(ErrorCode::TooLarge, QStringLiteral("content is longer than %1 characters")
-                                                  .arg(s->config->maxContentChars));
+        reply->error(
+            ErrorCode::TooLarge,
+            QStringLiteral("content is longer than %1 characters").arg(s->config->maxContentChars));
         return;
     }
     if (post.idempotencyKey.size() > 128) {
@@ -150,8 +152,9 @@ void addRoomRoutes(Router &router, RestServices *s)
                    QJsonArray rooms;
                    for (const RoomView &v : s->rooms->list(viewer))
                        rooms.append(RoomService::toJson(v));
-                   reply->json(200, {{QStringLiteral("rooms"), rooms},
-                                     {QStringLiteral("count"), rooms.size()}});
+                   reply->json(
+                       200,
+                       {{QStringLiteral("rooms"), rooms}, {QStringLiteral("count"), rooms.size()}});
                });
 
     router.add("POST", {QStringLiteral("/api/v1/rooms"), QStringLiteral("/ws/rooms")}, Access::User,
@@ -180,11 +183,13 @@ void addRoomRoutes(Router &router, RestServices *s)
                    actorOf(request, {}, QString(), false, &viewer, reply);
                    const auto view = s->rooms->view(roomId, viewer);
                    if (!view || !s->rooms->canSee(roomId, viewer)) {
-                       reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId));
+                       reply->error(ErrorCode::NotFound,
+                                    QStringLiteral("no room '%1'").arg(roomId));
                        return;
                    }
-                   reply->json(200, {{QStringLiteral("room"), RoomService::toJson(*view)},
-                                     {QStringLiteral("members"), s->rooms->membersJson(roomId)}});
+                   reply->json(200,
+                               {{QStringLiteral("room"), RoomService::toJson(*view)},
+                                {QStringLiteral("members"), s->rooms->membersJson(roomId)}});
                });
 
     router.add("PATCH|PUT", {QStringLiteral("/api/v1/rooms/{id}")}, Access::User,
@@ -218,40 +223,42 @@ void addRoomRoutes(Router &router, RestServices *s)
 
     for (const bool joining : {true, false}) {
         const QString verb = joining ? QStringLiteral("join") : QStringLiteral("leave");
-        router.add("POST",
-                   {QStringLiteral("/api/v1/rooms/{id}/") + verb,
-                    QStringLiteral("/ws/rooms/{id}/") + verb},
-                   Access::User, [s, joining](const RestRequest &request, const ReplyPtr &reply) {
-                       QJsonObject body;
-                       QString roomId;
-                       Sender actor;
-                       if (!roomIdOf(request, &roomId, reply) || !parseObject(request, &body, reply)
-                           || !actorOf(request, body, QStringLiteral("user_id"), true, &actor, reply))
-                           return;
-                       if (joining)
-                           s->rooms->join(actor, roomId, s->hub, replyRoom(reply, 200));
-                       else
-                           s->rooms->leave(actor, roomId, s->hub, replyRoom(reply, 200));
-                   });
+        router.add(
+            "POST",
+            {QStringLiteral("/api/v1/rooms/{id}/") + verb,
+             QStringLiteral("/ws/rooms/{id}/") + verb},
+            Access::User, [s, joining](const RestRequest &request, const ReplyPtr &reply) {
+                QJsonObject body;
+                QString roomId;
+                Sender actor;
+                if (!roomIdOf(request, &roomId, reply) || !parseObject(request, &body, reply)
+                    || !actorOf(request, body, QStringLiteral("user_id"), true, &actor, reply))
+                    return;
+                if (joining)
+                    s->rooms->join(actor, roomId, s->hub, replyRoom(reply, 200));
+                else
+                    s->rooms->leave(actor, roomId, s->hub, replyRoom(reply, 200));
+            });
     }
 
-    router.add("POST", {QStringLiteral("/api/v1/rooms/{id}/invite")}, Access::User,
-               [s](const RestRequest &request, const ReplyPtr &reply) {
-                   QJsonObject body;
-                   QString roomId;
-                   Sender actor;
-                   if (!roomIdOf(request, &roomId, reply) || !parseObject(request, &body, reply)
-                       || !actorOf(request, body, QStringLiteral("by_user_id"), false, &actor, reply))
-                       return;
-                   bool ok = false;
-                   const qint64 userId = userIdFromJson(body.value(QStringLiteral("user_id")), &ok);
-                   if (!ok) {
-                       reply->error(ErrorCode::ValidationError,
-                                    QStringLiteral("'user_id' must be a positive integer"));
-                       return;
-                   }
-                   s->rooms->invite(actor, roomId, userId, s->hub, replyRoom(reply, 200));
-               });
+    router.add(
+        "POST", {QStringLiteral("/api/v1/rooms/{id}/invite")}, Access::User,
+        [s](const RestRequest &request, const ReplyPtr &reply) {
+            QJsonObject body;
+            QString roomId;
+            Sender actor;
+            if (!roomIdOf(request, &roomId, reply) || !parseObject(request, &body, reply)
+                || !actorOf(request, body, QStringLiteral("by_user_id"), false, &actor, reply))
+                return;
+            bool ok = false;
+            const qint64 userId = userIdFromJson(body.value(QStringLiteral("user_id")), &ok);
+            if (!ok) {
+                reply->error(ErrorCode::ValidationError,
+                             QStringLiteral("'user_id' must be a positive integer"));
+                return;
+            }
+            s->rooms->invite(actor, roomId, userId, s->hub, replyRoom(reply, 200));
+        });
 
     // Seed 001: POST /api/v1/groups/{id}/messages {content}.
     router.add("POST",
@@ -266,91 +273,91 @@ void addRoomRoutes(Router &router, RestServices *s)
                });
 
     // Seed 003: POST /ws/messages {type: room_message | private_message | broadcast, ...}.
-    router.add("POST", {QStringLiteral("/ws/messages")}, Access::User,
-               [s](const RestRequest &request, const ReplyPtr &reply) {
-                   QJsonObject body;
-                   if (!parseObject(request, &body, reply))
-                       return;
-                   const QString type = body.value(QStringLiteral("type")).toString();
-                   if (type == QLatin1StringView("room_message")) {
-                       const QString roomId = body.value(QStringLiteral("room_id")).toString();
-                       if (!validRoomId(roomId)) {
-                           reply->error(ErrorCode::ValidationError,
-                                        QStringLiteral("'room_id' must be 1-64 characters of "
-                                                       "A-Z a-z 0-9 _ -"));
-                           return;
-                       }
-                       postToRoom(s, request, body, roomId, reply);
-                       return;
-                   }
-                   if (type == QLatin1StringView("private_message")) {
-                       Sender actor;
-                       if (!actorOf(request, body, QStringLiteral("from_user_id"), false, &actor, reply))
-                           return;
-                       QJsonValue to = body.value(QStringLiteral("to_user_id"));
-                       if (to.isUndefined())
-                           to = body.value(QStringLiteral("to"));
-                       bool ok = false;
-                       const qint64 toUser = userIdFromJson(to, &ok);
-                       const QString content = body.value(QStringLiteral("content")).toString();
-                       const QJsonObject data = body.value(QStringLiteral("data")).toObject();
-                       if (!ok || (content.isEmpty() && data.isEmpty())) {
-                           reply->error(ErrorCode::ValidationError,
-                                        QStringLiteral("a private_message needs 'to_user_id' and "
-                                                       "'content'"));
-                           return;
-                       }
-                       if (content.size() > s->config->maxContentChars) {
-                           reply->error(ErrorCode::TooLarge,
-                                        QStringLiteral("content is longer than %1 characters")
-                                                .arg(s->config->maxContentChars));
-                           return;
-                       }
-                       s->messages->sendToUser(
-                               actor, toUser, MessageKind::Direct,
-                               MessageService::directBody(actor, toUser, content, data),
-                               body.value(QStringLiteral("idempotency_key")).toString().left(128),
-                               s->hub,
-                               [reply, toUser](std::optional<SendOutcome> outcome,
-                                               std::optional<SendFailure> failure) {
-                                   if (failure) {
-                                       reply->error(failure->code, failure->message);
-                                       return;
-                                   }
-                                   reply->json(outcome->duplicate ? 200 : 201,
-                                               {{QStringLiteral("message_id"), outcome->messageId},
-                                                {QStringLiteral("to_user_id"), toUser},
-                                                {QStringLiteral("created_at"), outcome->createdAt},
-                                                {QStringLiteral("duplicate"), outcome->duplicate}});
-                               });
-                       return;
-                   }
-                   if (type == QLatin1StringView("broadcast")) {
-                       if (!request.principal.isAdmin()) {
-                           reply->error(ErrorCode::Forbidden,
-                                        QStringLiteral("broadcasting needs the admin role or the "
-                                                       "API key"));
-                           return;
-                       }
-                       Sender actor;
-                       if (!actorOf(request, body, QStringLiteral("from_user_id"), false, &actor, reply))
-                           return;
-                       const QString content = body.value(QStringLiteral("content")).toString();
-                       const QJsonObject data = body.value(QStringLiteral("data")).toObject();
-                       if (content.isEmpty() && data.isEmpty()) {
-                           reply->error(ErrorCode::ValidationError,
-                                        QStringLiteral("a broadcast needs 'content' or 'data'"));
-                           return;
-                       }
-                       const int recipients = s->hub->connectionCount();
-                       s->messages->broadcast(actor, content, data);
-                       reply->json(200, {{QStringLiteral("recipients"), recipients}});
-                       return;
-                   }
-                   reply->error(ErrorCode::ValidationError,
-                                QStringLiteral("'type' must be room_message, private_message or "
-                                               "broadcast"));
-               });
+    router.add(
+        "POST", {QStringLiteral("/ws/messages")}, Access::User,
+        [s](const RestRequest &request, const ReplyPtr &reply) {
+            QJsonObject body;
+            if (!parseObject(request, &body, reply))
+                return;
+            const QString type = body.value(QStringLiteral("type")).toString();
+            if (type == QLatin1StringView("room_message")) {
+                const QString roomId = body.value(QStringLiteral("room_id")).toString();
+                if (!validRoomId(roomId)) {
+                    reply->error(ErrorCode::ValidationError,
+                                 QStringLiteral("'room_id' must be 1-64 characters of "
+                                                "A-Z a-z 0-9 _ -"));
+                    return;
+                }
+                postToRoom(s, request, body, roomId, reply);
+                return;
+            }
+            if (type == QLatin1StringView("private_message")) {
+                Sender actor;
+                if (!actorOf(request, body, QStringLiteral("from_user_id"), false, &actor, reply))
+                    return;
+                QJsonValue to = body.value(QStringLiteral("to_user_id"));
+                if (to.isUndefined())
+                    to = body.value(QStringLiteral("to"));
+                bool ok = false;
+                const qint64 toUser = userIdFromJson(to, &ok);
+                const QString content = body.value(QStringLiteral("content")).toString();
+                const QJsonObject data = body.value(QStringLiteral("data")).toObject();
+                if (!ok || (content.isEmpty() && data.isEmpty())) {
+                    reply->error(ErrorCode::ValidationError,
+                                 QStringLiteral("a private_message needs 'to_user_id' and "
+                                                "'content'"));
+                    return;
+                }
+                if (content.size() > s->config->maxContentChars) {
+                    reply->error(ErrorCode::TooLarge,
+                                 QStringLiteral("content is longer than %1 characters")
+                                     .arg(s->config->maxContentChars));
+                    return;
+                }
+                s->messages->sendToUser(
+                    actor, toUser, MessageKind::Direct,
+                    MessageService::directBody(actor, toUser, content, data),
+                    body.value(QStringLiteral("idempotency_key")).toString().left(128), s->hub,
+                    [reply, toUser](std::optional<SendOutcome> outcome,
+                                    std::optional<SendFailure> failure) {
+                        if (failure) {
+                            reply->error(failure->code, failure->message);
+                            return;
+                        }
+                        reply->json(outcome->duplicate ? 200 : 201,
+                                    {{QStringLiteral("message_id"), outcome->messageId},
+                                     {QStringLiteral("to_user_id"), toUser},
+                                     {QStringLiteral("created_at"), outcome->createdAt},
+                                     {QStringLiteral("duplicate"), outcome->duplicate}});
+                    });
+                return;
+            }
+            if (type == QLatin1StringView("broadcast")) {
+                if (!request.principal.isAdmin()) {
+                    reply->error(ErrorCode::Forbidden,
+                                 QStringLiteral("broadcasting needs the admin role or the "
+                                                "API key"));
+                    return;
+                }
+                Sender actor;
+                if (!actorOf(request, body, QStringLiteral("from_user_id"), false, &actor, reply))
+                    return;
+                const QString content = body.value(QStringLiteral("content")).toString();
+                const QJsonObject data = body.value(QStringLiteral("data")).toObject();
+                if (content.isEmpty() && data.isEmpty()) {
+                    reply->error(ErrorCode::ValidationError,
+                                 QStringLiteral("a broadcast needs 'content' or 'data'"));
+                    return;
+                }
+                const int recipients = s->hub->connectionCount();
+                s->messages->broadcast(actor, content, data);
+                reply->json(200, {{QStringLiteral("recipients"), recipients}});
+                return;
+            }
+            reply->error(ErrorCode::ValidationError,
+                         QStringLiteral("'type' must be room_message, private_message or "
+                                        "broadcast"));
+        });
 }
 
 } // namespace Switchboard::RestApi

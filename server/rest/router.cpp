@@ -10,9 +10,9 @@ void Router::add(const QByteArray &methods, const QStringList &patterns, Access 
     for (const QString &pattern : patterns) {
         QString re = QRegularExpression::escape(pattern);
         re.replace(capture, QStringLiteral("([^/]+)"));
-        Route r{methods.split('|'),
-                QRegularExpression(QLatin1Char('^') + re + QStringLiteral("/?$")), access,
-                handler};
+        Route r {methods.split('|'),
+                 QRegularExpression(QLatin1Char('^') + re + QStringLiteral("/?$")), access,
+                 handler};
         Q_ASSERT(r.pattern.isValid());
         m_routes.append(std::move(r));
     }

@@ -47,22 +47,21 @@ void addUserRoutes(Router &router, RestServices *s)
                                     std::numeric_limits<int>::max(), &offset, reply))
                        return;
                    s->store->run<QList<UserRecord>>(
-                           s->hub, [](Store &store) { return store.users(); },
-                           [s, reply, limit, offset](std::optional<QList<UserRecord>> users,
-                                                     QString) {
-                               if (!users) {
-                                   reply->error(ErrorCode::Unavailable,
-                                                QStringLiteral("database unavailable"));
-                                   return;
-                               }
-                               QJsonArray list;
-                               for (qsizetype i = offset; i < users->size() && i < offset + limit;
-                                    ++i)
-                                   list.append(userJson(users->at(i), *s->hub));
-                               reply->json(200, {{QStringLiteral("users"), list},
-                                                 {QStringLiteral("count"), list.size()},
-                                                 {QStringLiteral("total"), users->size()}});
-                           });
+                       s->hub, [](Store &store) { return store.users(); },
+                       [s, reply, limit, offset](std::optional<QList<UserRecord>> users, QString) {
+                           if (!users) {
+                               reply->error(ErrorCode::Unavailable,
+                                            QStringLiteral("database unavailable"));
+                               return;
+                           }
+                           QJsonArray list;
+                           for (qsizetype i = offset; i < users->size() && i < offset + limit; ++i)
+                               list.append(userJson(users->at(i), *s->hub));
+                           reply->json(200,
+                                       {{QStringLiteral("users"), list},
+                                        {QStringLiteral("count"), list.size()},
+                                        {QStringLiteral("total"), users->size()}});
+                       });
                });
 
     router.add("POST", {QStringLiteral("/api/v1/users")}, Access::Admin,
@@ -87,69 +86,69 @@ void addUserRoutes(Router &router, RestServices *s)
                        return;
                    }
                    const bool admin = body.value(QStringLiteral("admin")).toBool(false)
-                           || body.value(QStringLiteral("role")).toString()
-                                   == QLatin1StringView("admin");
+                       || body.value(QStringLiteral("role")).toString()
+                           == QLatin1StringView("admin");
                    const QByteArray pw = password.toUtf8();
                    s->store->run<std::optional<UserRecord>>(
-                           s->hub,
-                           [name, pw, admin](Store &store) {
-                               return store.createUser(name, PasswordHasher::hash(pw), admin);
-                           },
-                           [s, reply, name](std::optional<std::optional<UserRecord>> user,
-                                            QString) {
-                               if (!user) {
-                                   reply->error(ErrorCode::Unavailable,
-                                                QStringLiteral("database unavailable"));
-                               } else if (!*user) {
-                                   reply->error(ErrorCode::Conflict,
-                                                QStringLiteral("user '%1' exists").arg(name));
-                               } else {
-                                   reply->json(201, userJson(**user, *s->hub));
-                               }
-                           });
+                       s->hub,
+                       [name, pw, admin](Store &store) {
+                           return store.createUser(name, PasswordHasher::hash(pw), admin);
+                       },
+                       [s, reply, name](std::optional<std::optional<UserRecord>> user, QString) {
+                           if (!user) {
+                               reply->error(ErrorCode::Unavailable,
+                                            QStringLiteral("database unavailable"));
+                           } else if (!*user) {
+                               reply->error(ErrorCode::Conflict,
+                                            QStringLiteral("user '%1' exists").arg(name));
+                           } else {
+                               reply->json(201, userJson(**user, *s->hub));
+                           }
+                       });
                });
 
     // Disabling also closes the user's live connections (4003).
-    router.add("POST", {QStringLiteral("/api/v1/users/{id}/disable"),
-                        QStringLiteral("/api/v1/users/{id}/enable")},
-               Access::Admin, [s](const RestRequest &request, const ReplyPtr &reply) {
-                   bool ok = false;
-                   const qint64 id = request.params.value(0).toLongLong(&ok);
-                   if (!ok || id <= 0) {
-                       reply->error(ErrorCode::ValidationError,
-                                    QStringLiteral("the user id must be a positive integer"));
-                       return;
-                   }
-                   const bool disable = request.path.endsWith(QLatin1StringView("/disable"))
-                           || request.path.endsWith(QLatin1StringView("/disable/"));
-                   s->store->run<bool>(
-                           s->hub, [id, disable](Store &store) { return store.setDisabled(id, disable); },
-                           [s, reply, id, disable](std::optional<bool> found, QString) {
-                               if (!found) {
-                                   reply->error(ErrorCode::Unavailable,
-                                                QStringLiteral("database unavailable"));
-                                   return;
-                               }
-                               if (!*found) {
-                                   reply->error(ErrorCode::NotFound,
-                                                QStringLiteral("no user %1").arg(id));
-                                   return;
-                               }
-                               int closed = 0;
-                               if (disable && s->admin)
-                                   s->admin->userDisabled(id);
-                               if (disable) {
-                                   for (Session *session : s->hub->sessionsOf(id)) {
-                                       session->close(Protocol::CloseCode::FORBIDDEN,
-                                                      QStringLiteral("account disabled"));
-                                       ++closed;
-                                   }
-                               }
-                               reply->json(200, {{QStringLiteral("user_id"), id},
-                                                 {QStringLiteral("disabled"), disable},
-                                                 {QStringLiteral("connections_closed"), closed}});
-                           });
-               });
+    router.add(
+        "POST",
+        {QStringLiteral("/api/v1/users/{id}/disable"), QStringLiteral("/api/v1/users/{id}/enable")},
+        Access::Admin, [s](const RestRequest &request, const ReplyPtr &reply) {
+            bool ok = false;
+            const qint64 id = request.params.value(0).toLongLong(&ok);
+            if (!ok || id <= 0) {
+                reply->error(ErrorCode::ValidationError,
+                             QStringLiteral("the user id must be a positive integer"));
+                return;
+            }
+            const bool disable = request.path.endsWith(QLatin1StringView("/disable"))
+                || request.path.endsWith(QLatin1StringView("/disable/"));
+            s->store->run<bool>(
+                s->hub, [id, disable](Store &store) { return store.setDisabled(id, disable); },
+                [s, reply, id, disable](std::optional<bool> found, QString) {
+                    if (!found) {
+                        reply->error(ErrorCode::Unavailable,
+                                     QStringLiteral("database unavailable"));
+                        return;
+                    }
+                    if (!*found) {
+                        reply->error(ErrorCode::NotFound, QStringLiteral("no user %1").arg(id));
+                        return;
+                    }
+                    int closed = 0;
+                    if (disable && s->admin)
+                        s->admin->userDisabled(id);
+                    if (disable) {
+                        for (Session *session : s->hub->sessionsOf(id)) {
+                            session->close(Protocol::CloseCode::FORBIDDEN,
+                                           QStringLiteral("account disabled"));
+                            ++closed;
+                        }
+                    }
+                    reply->json(200,
+                                {{QStringLiteral("user_id"), id},
+                                 {QStringLiteral("disabled"), disable},
+                                 {QStringLiteral("connections_closed"), closed}});
+                });
+        });
 }
 
 } // namespace Switchboard::RestApi

@@ -13,8 +13,7 @@ namespace Switchboard {
 AsyncStore::AsyncStore(Factory factory, QObject *parent)
     : QObject(parent)
     , m_factory(std::move(factory))
-{
-}
+{ }
 
 AsyncStore::~AsyncStore()
 {
@@ -22,8 +21,8 @@ AsyncStore::~AsyncStore()
         return;
     drain();
     // The connection belongs to the worker thread: close it there.
-    QMetaObject::invokeMethod(m_worker, [this]() { m_store.reset(); },
-                              Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [this]() { m_store.reset(); }, Qt::BlockingQueuedConnection);
     m_thread->quit();
     m_thread->wait();
     delete m_worker;
@@ -50,20 +49,20 @@ bool AsyncStore::start(QString *error)
     m_thread->start();
     QString failure;
     QMetaObject::invokeMethod(
-            m_worker,
-            [this, &failure]() {
-                try {
-                    m_store = m_factory();
-                    if (!m_store)
-                        throw StoreError("the store could not be opened");
-                    m_store->migrate();
-                    m_backendName = m_store->backendName();
-                } catch (const StoreError &e) {
-                    failure = QString::fromUtf8(e.what());
-                    m_store.reset();
-                }
-            },
-            Qt::BlockingQueuedConnection);
+        m_worker,
+        [this, &failure]() {
+            try {
+                m_store = m_factory();
+                if (!m_store)
+                    throw StoreError("the store could not be opened");
+                m_store->migrate();
+                m_backendName = m_store->backendName();
+            } catch (const StoreError &e) {
+                failure = QString::fromUtf8(e.what());
+                m_store.reset();
+            }
+        },
+        Qt::BlockingQueuedConnection);
     if (!m_store) {
         *error = failure;
         m_thread->quit();
@@ -81,19 +80,20 @@ void AsyncStore::post(std::function<void(Store &)> job)
 {
     Q_ASSERT(m_worker);
     QMetaObject::invokeMethod(
-            m_worker, [this, job = std::move(job)]() { job(*m_store); }, Qt::QueuedConnection);
+        m_worker, [this, job = std::move(job)]() { job(*m_store); }, Qt::QueuedConnection);
 }
 
 void AsyncStore::append(const NewMessage &message, QObject *context, AppendDone done)
 {
-    PendingAppend p{message, QPointer<QObject>(context), relayForCurrentThread(), std::move(done)};
+    PendingAppend p {message, QPointer<QObject>(context), relayForCurrentThread(), std::move(done)};
     QMutexLocker lock(&m_mutex);
     m_appends.append(std::move(p));
     if (m_commitPosted)
         return; // the commit already queued takes this one too
     m_commitPosted = true;
     lock.unlock();
-    QMetaObject::invokeMethod(m_worker, [this]() { commitAppends(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [this]() { commitAppends(); }, Qt::QueuedConnection);
 }
 
 int AsyncStore::pendingAppends() const
@@ -114,8 +114,8 @@ void AsyncStore::commitAppends()
             batch = m_appends.mid(0, MAX_GROUP_COMMIT);
             m_appends.remove(0, MAX_GROUP_COMMIT);
             // the rest goes in the next transaction, after other queued jobs had their turn
-            QMetaObject::invokeMethod(m_worker, [this]() { commitAppends(); },
-                                      Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                m_worker, [this]() { commitAppends(); }, Qt::QueuedConnection);
         }
     }
     if (batch.isEmpty())
@@ -139,12 +139,12 @@ void AsyncStore::commitAppends()
         if (i < results.size())
             r = results[i];
         QMetaObject::invokeMethod(
-                p.relay,
-                [guard = p.guard, done = std::move(p.done), r, error]() {
-                    if (guard)
-                        done(r, error);
-                },
-                Qt::QueuedConnection);
+            p.relay,
+            [guard = p.guard, done = std::move(p.done), r, error]() {
+                if (guard)
+                    done(r, error);
+            },
+            Qt::QueuedConnection);
     }
 }
 
@@ -191,11 +191,11 @@ void AsyncStore::scheduleFlush()
     m_flushScheduled = true;
     lock.unlock();
     QMetaObject::invokeMethod(
-            m_worker,
-            [this]() {
-                QTimer::singleShot(FLUSH_INTERVAL_MS, m_worker, [this]() { flushCoalesced(); });
-            },
-            Qt::QueuedConnection);
+        m_worker,
+        [this]() {
+            QTimer::singleShot(FLUSH_INTERVAL_MS, m_worker, [this]() { flushCoalesced(); });
+        },
+        Qt::QueuedConnection);
 }
 
 void AsyncStore::flushCoalesced()
@@ -212,7 +212,7 @@ void AsyncStore::flushCoalesced()
         QList<StreamCursor> list;
         list.reserve(cursors.size());
         for (auto it = cursors.cbegin(); it != cursors.cend(); ++it)
-            list << StreamCursor{it.key().first, it.key().second, it.value()};
+            list << StreamCursor {it.key().first, it.key().second, it.value()};
         try {
             m_store->advanceCursors(list);
         } catch (const StoreError &e) {
@@ -239,19 +239,19 @@ void AsyncStore::drain()
     if (!m_worker)
         return;
     QMetaObject::invokeMethod(
-            m_worker,
-            [this]() {
-                for (;;) {
-                    {
-                        QMutexLocker lock(&m_mutex);
-                        if (m_appends.isEmpty())
-                            break;
-                    }
-                    commitAppends();
+        m_worker,
+        [this]() {
+            for (;;) {
+                {
+                    QMutexLocker lock(&m_mutex);
+                    if (m_appends.isEmpty())
+                        break;
                 }
-                flushCoalesced();
-            },
-            Qt::BlockingQueuedConnection);
+                commitAppends();
+            }
+            flushCoalesced();
+        },
+        Qt::BlockingQueuedConnection);
 }
 
 } // namespace Switchboard

@@ -41,7 +41,7 @@ public:
     bool start(QString *error);
     QString backendName() const { return m_backendName; }
 
-    template <typename R>
+    template<typename R>
     void run(QObject *context, std::function<R(Store &)> job,
              std::function<void(std::optional<R>, QString)> done)
     {
@@ -56,31 +56,30 @@ public:
                 error = QString::fromUtf8(e.what());
             }
             QMetaObject::invokeMethod(
-                    relay,
-                    [guard, done, result = std::move(result), error]() mutable {
-                        if (guard)
-                            done(std::move(result), error);
-                    },
-                    Qt::QueuedConnection);
+                relay,
+                [guard, done, result = std::move(result), error]() mutable {
+                    if (guard)
+                        done(std::move(result), error);
+                },
+                Qt::QueuedConnection);
         });
     }
 
     // Runs a job on the worker thread and waits for it: for start-up work only, never on a
     // thread that serves sockets once they are open.
-    template <typename R>
-    std::optional<R> call(std::function<R(Store &)> job, QString *error)
+    template<typename R> std::optional<R> call(std::function<R(Store &)> job, QString *error)
     {
         std::optional<R> result;
         QMetaObject::invokeMethod(
-                m_worker,
-                [&]() {
-                    try {
-                        result = job(*m_store);
-                    } catch (const StoreError &e) {
-                        *error = QString::fromUtf8(e.what());
-                    }
-                },
-                Qt::BlockingQueuedConnection);
+            m_worker,
+            [&]() {
+                try {
+                    result = job(*m_store);
+                } catch (const StoreError &e) {
+                    *error = QString::fromUtf8(e.what());
+                }
+            },
+            Qt::BlockingQueuedConnection);
         return result;
     }
 

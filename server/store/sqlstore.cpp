@@ -64,8 +64,8 @@ UserRecord userFrom(const QSqlQuery &q)
     return u;
 }
 
-const QString USER_COLUMNS = QStringLiteral(
-        "id, username, password_hash, is_admin, disabled, created_at, last_seen");
+const QString USER_COLUMNS
+    = QStringLiteral("id, username, password_hash, is_admin, disabled, created_at, last_seen");
 
 } // namespace
 
@@ -75,8 +75,7 @@ SqlStore::SqlStore(Backend backend, const QString &connectionName)
     : m_backend(backend)
     , m_connectionName(connectionName)
     , m_db(QSqlDatabase::database(connectionName, false))
-{
-}
+{ }
 
 SqlStore::~SqlStore()
 {
@@ -113,8 +112,8 @@ void SqlStore::fail(const QString &what, const QSqlQuery &query) const
     const QSqlError e = query.lastError();
     QString text = e.databaseText().isEmpty() ? e.text() : e.databaseText();
     throw StoreError(QStringLiteral("%1 failed (%2): %3")
-                             .arg(what, backendName(), text.trimmed())
-                             .toStdString());
+                         .arg(what, backendName(), text.trimmed())
+                         .toStdString());
 }
 
 bool SqlStore::reconnectIfLost()
@@ -188,8 +187,9 @@ int SqlStore::migrate()
         throw StoreError("no migrations compiled in for " + backendName().toStdString());
 
     auto currentVersion = [this]() {
-        QSqlQuery &q = exec(QStringLiteral("read the schema version"),
-                            QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+        QSqlQuery &q
+            = exec(QStringLiteral("read the schema version"),
+                   QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
         const int v = q.next() ? q.value(0).toInt() : 0;
         q.finish();
         return v;
@@ -206,9 +206,9 @@ int SqlStore::migrate()
         Transaction tx(this);
         if (m_backend == Backend::Postgres) {
             // Several nodes starting at once: one migrates, the others wait and then skip.
-            exec(QStringLiteral("lock migrations"), QStringLiteral("SELECT pg_advisory_xact_lock(?)"),
-                 {MIGRATION_LOCK_ID})
-                    .finish();
+            exec(QStringLiteral("lock migrations"),
+                 QStringLiteral("SELECT pg_advisory_xact_lock(?)"), {MIGRATION_LOCK_ID})
+                .finish();
             if (currentVersion() >= number) {
                 tx.commit();
                 version = number;
@@ -232,9 +232,9 @@ int SqlStore::migrate()
 std::optional<UserRecord> SqlStore::oneUser(const QString &what, const QString &where,
                                             const QVariant &value)
 {
-    QSqlQuery &q = exec(what,
-                        QStringLiteral("SELECT %1 FROM users WHERE %2 = ?").arg(USER_COLUMNS, where),
-                        {value});
+    QSqlQuery &q
+        = exec(what, QStringLiteral("SELECT %1 FROM users WHERE %2 = ?").arg(USER_COLUMNS, where),
+               {value});
     std::optional<UserRecord> out;
     if (q.next())
         out = userFrom(q);
@@ -242,8 +242,8 @@ std::optional<UserRecord> SqlStore::oneUser(const QString &what, const QString &
     return out;
 }
 
-std::optional<UserRecord> SqlStore::createUser(const QString &username,
-                                               const QString &passwordHash, bool admin)
+std::optional<UserRecord> SqlStore::createUser(const QString &username, const QString &passwordHash,
+                                               bool admin)
 {
     if (userByName(username))
         return std::nullopt;
@@ -300,9 +300,9 @@ bool SqlStore::setPasswordHash(qint64 userId, const QString &passwordHash)
 
 bool SqlStore::setDisabled(qint64 userId, bool disabled)
 {
-    QSqlQuery &q = exec(QStringLiteral("set disabled"),
-                        QStringLiteral("UPDATE users SET disabled = ? WHERE id = ?"),
-                        {disabled, userId});
+    QSqlQuery &q
+        = exec(QStringLiteral("set disabled"),
+               QStringLiteral("UPDATE users SET disabled = ? WHERE id = ?"), {disabled, userId});
     return q.numRowsAffected() > 0;
 }
 
@@ -339,17 +339,17 @@ QList<AppendResult> SqlStore::append(const QList<NewMessage> &messages)
 QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
 {
     const QString findKey = QStringLiteral(
-            "SELECT id, created_at FROM messages WHERE sender_id = ? AND idempotency_key = ?");
-    const QString findSeqs =
-            QStringLiteral("SELECT stream, seq FROM stream_entries WHERE message_id = ?");
-    const QString insertMessage =
-            QStringLiteral("INSERT INTO messages (kind, sender_id, recipient_id, body, "
-                           "idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
-    const QString nextSeq = QStringLiteral(
-            "INSERT INTO streams (name, last_seq) VALUES (?, 1) ON CONFLICT (name) "
-            "DO UPDATE SET last_seq = streams.last_seq + 1 RETURNING last_seq");
-    const QString insertEntry = QStringLiteral(
-            "INSERT INTO stream_entries (stream, seq, message_id) VALUES (?, ?, ?)");
+        "SELECT id, created_at FROM messages WHERE sender_id = ? AND idempotency_key = ?");
+    const QString findSeqs
+        = QStringLiteral("SELECT stream, seq FROM stream_entries WHERE message_id = ?");
+    const QString insertMessage
+        = QStringLiteral("INSERT INTO messages (kind, sender_id, recipient_id, body, "
+                         "idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+    const QString nextSeq
+        = QStringLiteral("INSERT INTO streams (name, last_seq) VALUES (?, 1) ON CONFLICT (name) "
+                         "DO UPDATE SET last_seq = streams.last_seq + 1 RETURNING last_seq");
+    const QString insertEntry
+        = QStringLiteral("INSERT INTO stream_entries (stream, seq, message_id) VALUES (?, ?, ?)");
 
     QList<AppendResult> results;
     results.reserve(messages.size());
@@ -360,7 +360,7 @@ QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
         if (m.streams.isEmpty())
             throw StoreError("append: a message needs at least one stream");
         if (!m.idempotencyKey.isEmpty()) {
-            const QPair<qint64, QString> key{m.senderId, m.idempotencyKey};
+            const QPair<qint64, QString> key {m.senderId, m.idempotencyKey};
             if (auto it = keysInBatch.constFind(key); it != keysInBatch.cend()) {
                 AppendResult r = results.at(*it);
                 r.duplicate = true;
@@ -376,8 +376,8 @@ QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
                 r.duplicate = true;
                 q.finish();
                 QHash<QString, qint64> seqs;
-                QSqlQuery &s = exec(QStringLiteral("find stored sequence numbers"), findSeqs,
-                                    {r.messageId});
+                QSqlQuery &s
+                    = exec(QStringLiteral("find stored sequence numbers"), findSeqs, {r.messageId});
                 while (s.next())
                     seqs.insert(s.value(0).toString(), s.value(1).toLongLong());
                 s.finish();
@@ -416,8 +416,8 @@ QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
 
 qint64 SqlStore::messageCount()
 {
-    QSqlQuery &q = exec(QStringLiteral("count messages"),
-                        QStringLiteral("SELECT COUNT(*) FROM messages"));
+    QSqlQuery &q
+        = exec(QStringLiteral("count messages"), QStringLiteral("SELECT COUNT(*) FROM messages"));
     const qint64 v = q.next() ? q.value(0).toLongLong() : 0;
     q.finish();
     return v;
@@ -428,27 +428,28 @@ qint64 SqlStore::messageCount()
 bool SqlStore::createRoom(const RoomRecord &room)
 {
     const QString sql = m_backend == Backend::Sqlite
-            ? QStringLiteral("INSERT OR IGNORE INTO rooms (id, name, description, is_private, "
-                             "post_policy, max_members, announce_membership, created_by, "
-                             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            : QStringLiteral("INSERT INTO rooms (id, name, description, is_private, post_policy, "
-                             "max_members, announce_membership, created_by, created_at) VALUES "
-                             "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
+        ? QStringLiteral("INSERT OR IGNORE INTO rooms (id, name, description, is_private, "
+                         "post_policy, max_members, announce_membership, created_by, "
+                         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        : QStringLiteral("INSERT INTO rooms (id, name, description, is_private, post_policy, "
+                         "max_members, announce_membership, created_by, created_at) VALUES "
+                         "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING");
     QSqlQuery &q = exec(QStringLiteral("create room"), sql,
                         {room.id, notNull(room.name), notNull(room.description), room.isPrivate,
-                         room.postPolicy, room.maxMembers, room.announceMembership,
-                         room.createdBy, room.createdAt ? room.createdAt : nowMs()});
+                         room.postPolicy, room.maxMembers, room.announceMembership, room.createdBy,
+                         room.createdAt ? room.createdAt : nowMs()});
     return q.numRowsAffected() > 0;
 }
 
 bool SqlStore::updateRoom(const RoomRecord &room)
 {
-    QSqlQuery &q = exec(QStringLiteral("update room"),
-                        QStringLiteral("UPDATE rooms SET name = ?, description = ?, is_private = ?, "
-                                       "post_policy = ?, max_members = ?, announce_membership = ? "
-                                       "WHERE id = ?"),
-                        {notNull(room.name), notNull(room.description), room.isPrivate,
-                         room.postPolicy, room.maxMembers, room.announceMembership, room.id});
+    QSqlQuery &q
+        = exec(QStringLiteral("update room"),
+               QStringLiteral("UPDATE rooms SET name = ?, description = ?, is_private = ?, "
+                              "post_policy = ?, max_members = ?, announce_membership = ? "
+                              "WHERE id = ?"),
+               {notNull(room.name), notNull(room.description), room.isPrivate, room.postPolicy,
+                room.maxMembers, room.announceMembership, room.id});
     return q.numRowsAffected() > 0;
 }
 
@@ -470,8 +471,8 @@ bool SqlStore::deleteRoom(const QString &roomId)
          QStringLiteral("DELETE FROM cursors WHERE stream = ?"), {stream});
     const bool deleted = exec(QStringLiteral("delete room"),
                               QStringLiteral("DELETE FROM rooms WHERE id = ?"), {roomId})
-                                 .numRowsAffected()
-            > 0;
+                             .numRowsAffected()
+        > 0;
     tx.commit();
     return deleted;
 }
@@ -507,8 +508,8 @@ QList<RoomMember> SqlStore::roomMembers()
                                        "ORDER BY room_id, joined_at, user_id"));
     QList<RoomMember> out;
     while (q.next())
-        out << RoomMember{q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toString(),
-                          q.value(3).toLongLong()};
+        out << RoomMember {q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toString(),
+                           q.value(3).toLongLong()};
     q.finish();
     return out;
 }
@@ -516,21 +517,22 @@ QList<RoomMember> SqlStore::roomMembers()
 bool SqlStore::addRoomMember(const RoomMember &member)
 {
     const QString sql = m_backend == Backend::Sqlite
-            ? QStringLiteral("INSERT OR IGNORE INTO room_members (room_id, user_id, role, "
-                             "joined_at) VALUES (?, ?, ?, ?)")
-            : QStringLiteral("INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES "
-                             "(?, ?, ?, ?) ON CONFLICT (room_id, user_id) DO NOTHING");
-    QSqlQuery &q = exec(QStringLiteral("add room member"), sql,
-                        {member.roomId, member.userId, member.role,
-                         member.joinedAt ? member.joinedAt : nowMs()});
+        ? QStringLiteral("INSERT OR IGNORE INTO room_members (room_id, user_id, role, "
+                         "joined_at) VALUES (?, ?, ?, ?)")
+        : QStringLiteral("INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES "
+                         "(?, ?, ?, ?) ON CONFLICT (room_id, user_id) DO NOTHING");
+    QSqlQuery &q = exec(
+        QStringLiteral("add room member"), sql,
+        {member.roomId, member.userId, member.role, member.joinedAt ? member.joinedAt : nowMs()});
     return q.numRowsAffected() > 0;
 }
 
 bool SqlStore::removeRoomMember(const QString &roomId, qint64 userId)
 {
-    QSqlQuery &q = exec(QStringLiteral("remove room member"),
-                        QStringLiteral("DELETE FROM room_members WHERE room_id = ? AND user_id = ?"),
-                        {roomId, userId});
+    QSqlQuery &q
+        = exec(QStringLiteral("remove room member"),
+               QStringLiteral("DELETE FROM room_members WHERE room_id = ? AND user_id = ?"),
+               {roomId, userId});
     return q.numRowsAffected() > 0;
 }
 
@@ -538,10 +540,10 @@ void SqlStore::setRoomInvite(const QString &roomId, qint64 userId, bool invited)
 {
     if (invited) {
         const QString sql = m_backend == Backend::Sqlite
-                ? QStringLiteral("INSERT OR IGNORE INTO room_invites (room_id, user_id, "
-                                 "created_at) VALUES (?, ?, ?)")
-                : QStringLiteral("INSERT INTO room_invites (room_id, user_id, created_at) VALUES "
-                                 "(?, ?, ?) ON CONFLICT (room_id, user_id) DO NOTHING");
+            ? QStringLiteral("INSERT OR IGNORE INTO room_invites (room_id, user_id, "
+                             "created_at) VALUES (?, ?, ?)")
+            : QStringLiteral("INSERT INTO room_invites (room_id, user_id, created_at) VALUES "
+                             "(?, ?, ?) ON CONFLICT (room_id, user_id) DO NOTHING");
         exec(QStringLiteral("invite to room"), sql, {roomId, userId, nowMs()});
     } else {
         exec(QStringLiteral("withdraw room invitation"),
@@ -575,8 +577,9 @@ qint64 SqlStore::cursor(qint64 userId, const QString &stream)
 
 QHash<QString, qint64> SqlStore::cursors(qint64 userId)
 {
-    QSqlQuery &q = exec(QStringLiteral("read cursors"),
-                        QStringLiteral("SELECT stream, seq FROM cursors WHERE user_id = ?"), {userId});
+    QSqlQuery &q
+        = exec(QStringLiteral("read cursors"),
+               QStringLiteral("SELECT stream, seq FROM cursors WHERE user_id = ?"), {userId});
     QHash<QString, qint64> out;
     while (q.next())
         out.insert(q.value(0).toString(), q.value(1).toLongLong());

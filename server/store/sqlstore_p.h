@@ -16,8 +16,9 @@ public:
         : m_store(store)
     {
         m_store->execDirect(QStringLiteral("begin a transaction"),
-                            m_store->m_backend == Backend::Sqlite ? QStringLiteral("BEGIN IMMEDIATE")
-                                                                  : QStringLiteral("BEGIN"));
+                            m_store->m_backend == Backend::Sqlite
+                                ? QStringLiteral("BEGIN IMMEDIATE")
+                                : QStringLiteral("BEGIN"));
         m_store->m_inTransaction = true;
     }
     ~Transaction()

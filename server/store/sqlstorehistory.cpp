@@ -12,14 +12,14 @@ namespace {
 
 constexpr int MAX_PAGE = 10000;
 
-const QString ENTRY_COLUMNS = QStringLiteral(
-        "SELECT e.seq, e.message_id, m.kind, m.sender_id, m.body, m.created_at "
-        "FROM stream_entries e JOIN messages m ON m.id = e.message_id ");
+const QString ENTRY_COLUMNS
+    = QStringLiteral("SELECT e.seq, e.message_id, m.kind, m.sender_id, m.body, m.created_at "
+                     "FROM stream_entries e JOIN messages m ON m.id = e.message_id ");
 
 // The direct messages of one conversation inside the inbox of one of its two users.
-const QString CONVERSATION = QStringLiteral(
-        " AND m.kind = 'direct' AND ((m.sender_id = ? AND m.recipient_id = ?) "
-        "OR (m.sender_id = ? AND m.recipient_id = ?))");
+const QString CONVERSATION
+    = QStringLiteral(" AND m.kind = 'direct' AND ((m.sender_id = ? AND m.recipient_id = ?) "
+                     "OR (m.sender_id = ? AND m.recipient_id = ?))");
 
 StreamEntry entryFrom(const QSqlQuery &q, const QString &stream)
 {
@@ -51,8 +51,8 @@ QList<StreamEntry> SqlStore::readHistory(const HistoryQuery &query)
     const bool forward = query.after.has_value();
     const bool conversation = query.peer > 0;
     QString sql = ENTRY_COLUMNS + QStringLiteral("WHERE e.stream = ? AND e.seq > ? AND e.seq < ?");
-    QVariantList values{query.stream, query.after.value_or(0),
-                        query.before.value_or(std::numeric_limits<qint64>::max())};
+    QVariantList values {query.stream, query.after.value_or(0),
+                         query.before.value_or(std::numeric_limits<qint64>::max())};
     if (conversation) {
         sql += CONVERSATION;
         values << query.self << query.peer << query.peer << query.self;
@@ -81,10 +81,11 @@ qint64 SqlStore::lastSeq(const QString &stream)
 
 StreamBounds SqlStore::streamBounds(const QString &stream)
 {
-    QSqlQuery &q = exec(QStringLiteral("read stream bounds"),
-                        QStringLiteral("SELECT (SELECT MIN(seq) FROM stream_entries WHERE stream = ?), "
-                                       "(SELECT last_seq FROM streams WHERE name = ?)"),
-                        {stream, stream});
+    QSqlQuery &q
+        = exec(QStringLiteral("read stream bounds"),
+               QStringLiteral("SELECT (SELECT MIN(seq) FROM stream_entries WHERE stream = ?), "
+                              "(SELECT last_seq FROM streams WHERE name = ?)"),
+               {stream, stream});
     StreamBounds b;
     if (q.next()) {
         b.first = q.value(0).isNull() ? 0 : q.value(0).toLongLong();
@@ -135,9 +136,10 @@ PurgeResult SqlStore::purge(const RetentionPolicy &policy)
             continue;
         const qint64 room = batch - r.entries;
         const qint64 upTo = std::min(keepFrom - 1, bounds.first + room - 1);
-        QSqlQuery &d = exec(QStringLiteral("trim a stream"),
-                            QStringLiteral("DELETE FROM stream_entries WHERE stream = ? AND seq <= ?"),
-                            {stream, upTo});
+        QSqlQuery &d
+            = exec(QStringLiteral("trim a stream"),
+                   QStringLiteral("DELETE FROM stream_entries WHERE stream = ? AND seq <= ?"),
+                   {stream, upTo});
         r.entries += std::max(0, d.numRowsAffected());
         d.finish();
         if (r.entries >= batch) {
@@ -145,11 +147,12 @@ PurgeResult SqlStore::purge(const RetentionPolicy &policy)
             break;
         }
     }
-    QSqlQuery &o = exec(QStringLiteral("drop unreferenced messages"),
-                        QStringLiteral("DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m "
-                                       "WHERE NOT EXISTS (SELECT 1 FROM stream_entries e WHERE "
-                                       "e.message_id = m.id) LIMIT ?)"),
-                        {batch});
+    QSqlQuery &o
+        = exec(QStringLiteral("drop unreferenced messages"),
+               QStringLiteral("DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m "
+                              "WHERE NOT EXISTS (SELECT 1 FROM stream_entries e WHERE "
+                              "e.message_id = m.id) LIMIT ?)"),
+               {batch});
     const qint64 orphans = std::max(0, o.numRowsAffected());
     o.finish();
     tx.commit();

@@ -147,7 +147,8 @@ public:
     // --- users
     // Returns nullopt when the name is taken.
     virtual std::optional<UserRecord> createUser(const QString &username,
-                                                 const QString &passwordHash, bool admin) = 0;
+                                                 const QString &passwordHash, bool admin)
+        = 0;
     virtual std::optional<UserRecord> userByName(const QString &username) = 0;
     virtual std::optional<UserRecord> userById(qint64 id) = 0;
     virtual QList<UserRecord> users() = 0;

@@ -50,7 +50,7 @@ std::unique_ptr<Store> openSqlite(const QString &path, QString *error)
         if (!file.open(QIODevice::WriteOnly)
             || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
             *error = QStringLiteral("cannot create the SQLite database '%1': %2")
-                             .arg(path, file.errorString());
+                         .arg(path, file.errorString());
             return nullptr;
         }
     }
@@ -77,7 +77,7 @@ std::unique_ptr<Store> openSqlite(const QString &path, QString *error)
                          QStringLiteral("PRAGMA temp_store=MEMORY")},
                         &why)) {
             *error = QStringLiteral("cannot open the SQLite database '%1': %2")
-                             .arg(path, why.isEmpty() ? db.lastError().text() : why);
+                         .arg(path, why.isEmpty() ? db.lastError().text() : why);
             db.close();
             db = QSqlDatabase();
             QSqlDatabase::removeDatabase(name);
@@ -93,7 +93,7 @@ std::unique_ptr<Store> openPostgres(const QUrl &url, const QString &shownUrl, QS
     if (url.host().isEmpty() || database.isEmpty() || database.contains(QLatin1Char('/'))) {
         *error = QStringLiteral("invalid database_url '%1': expected "
                                 "postgres://user:password@host:port/database")
-                         .arg(shownUrl);
+                     .arg(shownUrl);
         return nullptr;
     }
     const QString name = nextConnectionName();
@@ -112,7 +112,7 @@ std::unique_ptr<Store> openPostgres(const QUrl &url, const QString &shownUrl, QS
         db.setUserName(url.userName(QUrl::FullyDecoded));
         db.setPassword(url.password(QUrl::FullyDecoded));
         // libpq options from the query string: ?sslmode=require&connect_timeout=5
-        QStringList options{QStringLiteral("connect_timeout=10")};
+        QStringList options {QStringLiteral("connect_timeout=10")};
         const QUrlQuery query(url);
         for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
             if (key == QLatin1StringView("connect_timeout"))
@@ -122,7 +122,7 @@ std::unique_ptr<Store> openPostgres(const QUrl &url, const QString &shownUrl, QS
         db.setConnectOptions(options.join(QLatin1Char(';')));
         if (!db.open()) {
             *error = QStringLiteral("cannot connect to PostgreSQL at '%1': %2")
-                             .arg(shownUrl, db.lastError().text().trimmed());
+                         .arg(shownUrl, db.lastError().text().trimmed());
             db = QSqlDatabase();
             QSqlDatabase::removeDatabase(name);
             return nullptr;
@@ -159,14 +159,14 @@ std::unique_ptr<Store> openStore(const StoreSettings &settings, QString *error)
     const QUrl url(settings.databaseUrl, QUrl::StrictMode);
     const QString shown = redactDatabaseUrl(settings.databaseUrl);
     const QString scheme = url.scheme();
-    if (url.isValid() && (scheme == QLatin1StringView("postgres")
-                          || scheme == QLatin1StringView("postgresql")))
+    if (url.isValid()
+        && (scheme == QLatin1StringView("postgres") || scheme == QLatin1StringView("postgresql")))
         return openPostgres(url, shown, error);
     if (url.isValid() && scheme == QLatin1StringView("sqlite") && !url.path().isEmpty())
         return openSqlite(url.path(), error);
     *error = QStringLiteral("invalid database_url '%1': use postgres://user:password@host:port/db "
                             "or sqlite:///path/to/file.db (empty = SQLite in data_dir)")
-                     .arg(shown);
+                 .arg(shown);
     return nullptr;
 }
 

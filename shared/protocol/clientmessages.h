@@ -147,12 +147,11 @@ struct AdminUnsubscribeRequest
 {
 };
 
-using ClientMessage = std::variant<AuthRequest, RefreshRequest, PingRequest, SendRequest,
-                                   BroadcastRequest, NotifyRequest, RoomSettingsRequest,
-                                   RoomActionRequest, RoomInviteRequest, RoomListRequest,
-                                   RoomSendRequest, PresenceRequest, PresenceQueryRequest,
-                                   TypingRequest, HistoryRequest, AdminSubscribeRequest,
-                                   AdminUnsubscribeRequest>;
+using ClientMessage
+    = std::variant<AuthRequest, RefreshRequest, PingRequest, SendRequest, BroadcastRequest,
+                   NotifyRequest, RoomSettingsRequest, RoomActionRequest, RoomInviteRequest,
+                   RoomListRequest, RoomSendRequest, PresenceRequest, PresenceQueryRequest,
+                   TypingRequest, HistoryRequest, AdminSubscribeRequest, AdminUnsubscribeRequest>;
 
 // A decoded frame: the message and the client's correlation id (any JSON scalar, echoed back).
 struct DecodedFrame

@@ -20,9 +20,10 @@ Result decodeToken(const QJsonObject &obj, const QJsonValue &id, bool refresh)
     if (!token.isString() || token.toString().isEmpty())
         return badField(QStringLiteral("token"), QStringLiteral("a non-empty string"), id);
     if (refresh)
-        return withId(id, RefreshRequest{token.toString()});
-    AuthRequest req{token.toString(), {}};
-    const QString error = streamPositionsFromJson(obj.value(QLatin1StringView("resume")), &req.resume);
+        return withId(id, RefreshRequest {token.toString()});
+    AuthRequest req {token.toString(), {}};
+    const QString error
+        = streamPositionsFromJson(obj.value(QLatin1StringView("resume")), &req.resume);
     if (!error.isEmpty())
         return fail(ErrorCode::ValidationError, error, id);
     return withId(id, std::move(req));
@@ -96,7 +97,7 @@ Result decodeSeed000(const QJsonObject &obj, const QString &type, const QJsonVal
     if (!optionalObject(obj, QStringLiteral("data"), &data))
         return badField(QStringLiteral("data"), QStringLiteral("an object"), id);
     if (type == QLatin1StringView("ping"))
-        return withId(id, PingRequest{});
+        return withId(id, PingRequest {});
     qint64 to = 0;
     if (!recipient(data, QStringLiteral("to_user_id"), &to))
         return badField(QStringLiteral("data.to_user_id"),
@@ -112,8 +113,8 @@ Result decodeSeed000(const QJsonObject &obj, const QString &type, const QJsonVal
             return fail(ErrorCode::ValidationError,
                         QStringLiteral("a text message needs 'data.content'"), id);
         if (to)
-            return withId(id, SendRequest{to, content, extra, QString()});
-        return withId(id, BroadcastRequest{content, extra});
+            return withId(id, SendRequest {to, content, extra, QString()});
+        return withId(id, BroadcastRequest {content, extra});
     }
     if (type == QLatin1StringView("notification")) {
         NotifyRequest req;
@@ -156,13 +157,13 @@ qint64 userIdFromJson(const QJsonValue &value, bool *valid)
 std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8)
 {
     QJsonParseError parseError;
-    const QJsonDocument doc =
-            QJsonDocument::fromJson(QByteArray::fromRawData(utf8.data(), utf8.size()), &parseError);
+    const QJsonDocument doc
+        = QJsonDocument::fromJson(QByteArray::fromRawData(utf8.data(), utf8.size()), &parseError);
     if (parseError.error != QJsonParseError::NoError)
         return fail(ErrorCode::InvalidJson,
                     QStringLiteral("invalid JSON at offset %1: %2")
-                            .arg(parseError.offset)
-                            .arg(parseError.errorString()),
+                        .arg(parseError.offset)
+                        .arg(parseError.errorString()),
                     QJsonValue());
     if (!doc.isObject())
         return fail(ErrorCode::InvalidJson, QStringLiteral("a frame must be a JSON object"),
@@ -189,7 +190,7 @@ std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8)
     const QString type = typeValue.toString();
 
     if (type == ClientType::PING)
-        return withId(id, PingRequest{});
+        return withId(id, PingRequest {});
     if (type == ClientType::SEND)
         return decodeSend(obj, id, QStringLiteral("to"), QStringLiteral("content"));
     if (type == ClientType::AUTH)
@@ -211,7 +212,7 @@ std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8)
     if (type == ClientType::ROOM_DELETE)
         return decodeRoomAction(obj, id, RoomActionRequest::Action::Delete);
     if (type == ClientType::ROOM_LIST)
-        return withId(id, RoomListRequest{});
+        return withId(id, RoomListRequest {});
     if (type == ClientType::ROOM_CREATE)
         return decodeRoomSettings(obj, id, true);
     if (type == ClientType::ROOM_UPDATE)
@@ -229,7 +230,7 @@ std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8)
     if (type == ClientType::ADMIN_SUBSCRIBE)
         return decodeAdminSubscribe(obj, id);
     if (type == ClientType::ADMIN_UNSUBSCRIBE)
-        return withId(id, AdminUnsubscribeRequest{});
+        return withId(id, AdminUnsubscribeRequest {});
     // Seed 002: {type: "message", to_user_id, message}.
     if (type == QLatin1StringView("message"))
         return decodeSend(obj, id, QStringLiteral("to_user_id"), QStringLiteral("message"));

@@ -22,8 +22,8 @@ QByteArray encode(QLatin1StringView type, QJsonObject fields, qint64 ts)
 
 QByteArray error(ErrorCode code, const QString &message, const QJsonValue &id)
 {
-    QJsonObject fields{{QStringLiteral("code"), errorCodeName(code)},
-                       {QStringLiteral("message"), message}};
+    QJsonObject fields {{QStringLiteral("code"), errorCodeName(code)},
+                        {QStringLiteral("message"), message}};
     if (!id.isNull() && !id.isUndefined())
         fields.insert(QStringLiteral("id"), id);
     return encode(ServerType::ERROR, fields);
@@ -39,10 +39,10 @@ QByteArray pong(const QJsonValue &id)
 
 QByteArray ack(const QJsonValue &id, const StoredDelivery &stored, bool duplicate)
 {
-    QJsonObject fields{{QStringLiteral("message_id"), stored.messageId},
-                       {QStringLiteral("stream"), stored.stream},
-                       {QStringLiteral("seq"), stored.seq},
-                       {QStringLiteral("created_at"), stored.createdAt}};
+    QJsonObject fields {{QStringLiteral("message_id"), stored.messageId},
+                        {QStringLiteral("stream"), stored.stream},
+                        {QStringLiteral("seq"), stored.seq},
+                        {QStringLiteral("created_at"), stored.createdAt}};
     if (duplicate)
         fields.insert(QStringLiteral("duplicate"), true);
     if (!id.isNull() && !id.isUndefined())

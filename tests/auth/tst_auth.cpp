@@ -36,12 +36,13 @@ QByteArray hs256(const QJsonObject &header, const QJsonObject &payload, const QB
 {
     const QByteArray signingInput = part(header) + '.' + part(payload);
     return signingInput + '.'
-            + b64(QMessageAuthenticationCode::hash(signingInput, key, QCryptographicHash::Sha256));
+        + b64(QMessageAuthenticationCode::hash(signingInput, key, QCryptographicHash::Sha256));
 }
 
 QJsonObject hsHeader()
 {
-    return {{QStringLiteral("alg"), QStringLiteral("HS256")}, {QStringLiteral("typ"), QStringLiteral("JWT")}};
+    return {{QStringLiteral("alg"), QStringLiteral("HS256")},
+            {QStringLiteral("typ"), QStringLiteral("JWT")}};
 }
 
 QJsonObject claims(const QJsonValue &sub = QStringLiteral("42"), qint64 exp = NOW + 60)
@@ -56,8 +57,7 @@ TokenService hsService()
     return TokenService(s);
 }
 
-template <typename T>
-TokenError errorOf(const T &result)
+template<typename T> TokenError errorOf(const T &result)
 {
     if (!std::holds_alternative<TokenError>(result))
         return TokenError(-1);
@@ -78,7 +78,8 @@ class TestAuth : public QObject
         QProcess p;
         p.setWorkingDirectory(m_keys.path());
         p.start(QStringLiteral("openssl"), args);
-        return p.waitForFinished(60000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+        return p.waitForFinished(60000) && p.exitStatus() == QProcess::NormalExit
+            && p.exitCode() == 0;
     }
     QByteArray key(const QString &name)
     {
@@ -92,10 +93,13 @@ private slots:
         m_haveOpenssl = !QStandardPaths::findExecutable(QStringLiteral("openssl")).isEmpty();
         if (!m_haveOpenssl)
             return;
-        QVERIFY(openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.pem"}));
+        QVERIFY(openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+                         "rsa.pem"}));
         QVERIFY(openssl({"pkey", "-in", "rsa.pem", "-pubout", "-out", "rsa.pub"}));
-        QVERIFY(openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa2.pem"}));
-        QVERIFY(openssl({"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.pem"}));
+        QVERIFY(openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+                         "rsa2.pem"}));
+        QVERIFY(openssl({"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                         "-out", "ec.pem"}));
         QVERIFY(openssl({"pkey", "-in", "ec.pem", "-pubout", "-out", "ec.pub"}));
     }
 
@@ -120,7 +124,8 @@ private slots:
         QVERIFY(s.canIssue());
         QString why;
         QVERIFY(s.isValid(&why));
-        const QByteArray token = s.issue(TokenClaims{7, QStringLiteral("amélie"), true, 0, 0, 0}, NOW);
+        const QByteArray token
+            = s.issue(TokenClaims {7, QStringLiteral("amélie"), true, 0, 0, 0}, NOW);
         QVERIFY(!token.isEmpty());
         const auto r = s.verify(token, NOW + 10);
         QVERIFY(std::holds_alternative<TokenClaims>(r));
@@ -164,17 +169,20 @@ private slots:
         parts[1] = part(claims(QStringLiteral("1")));
         QCOMPARE(errorOf(s.verify(parts.join('.'), NOW)), TokenError::BadSignature);
         // Signature removed.
-        QCOMPARE(errorOf(s.verify(good.left(good.lastIndexOf('.') + 1), NOW)), TokenError::BadSignature);
+        QCOMPARE(errorOf(s.verify(good.left(good.lastIndexOf('.') + 1), NOW)),
+                 TokenError::BadSignature);
         // alg: none, with and without a signature part.
-        const QJsonObject none{{QStringLiteral("alg"), QStringLiteral("none")}};
+        const QJsonObject none {{QStringLiteral("alg"), QStringLiteral("none")}};
         QCOMPARE(errorOf(s.verify(part(none) + '.' + part(claims()) + '.', NOW)),
                  TokenError::AlgorithmNotAllowed);
         QCOMPARE(errorOf(s.verify(part(none) + '.' + part(claims()) + ".AAAA", NOW)),
                  TokenError::AlgorithmNotAllowed);
-        const QJsonObject hs512{{QStringLiteral("alg"), QStringLiteral("HS512")}};
-        QCOMPARE(errorOf(s.verify(hs256(hs512, claims(), SECRET), NOW)), TokenError::AlgorithmNotAllowed);
-        const QJsonObject noAlg{{QStringLiteral("typ"), QStringLiteral("JWT")}};
-        QCOMPARE(errorOf(s.verify(hs256(noAlg, claims(), SECRET), NOW)), TokenError::AlgorithmNotAllowed);
+        const QJsonObject hs512 {{QStringLiteral("alg"), QStringLiteral("HS512")}};
+        QCOMPARE(errorOf(s.verify(hs256(hs512, claims(), SECRET), NOW)),
+                 TokenError::AlgorithmNotAllowed);
+        const QJsonObject noAlg {{QStringLiteral("typ"), QStringLiteral("JWT")}};
+        QCOMPARE(errorOf(s.verify(hs256(noAlg, claims(), SECRET), NOW)),
+                 TokenError::AlgorithmNotAllowed);
     }
 
     void malformedTokens_data()
@@ -189,25 +197,27 @@ private slots:
         QTest::newRow("dots") << QByteArray(10240, '.');
         QTest::newRow("binary") << QByteArray("\x00\xff.\x01\x02.\x03", 7);
         QTest::newRow("header not object")
-                << QByteArray(b64("[1]") + '.' + part(claims()) + ".sig");
+            << QByteArray(b64("[1]") + '.' + part(claims()) + ".sig");
         QTest::newRow("sub missing")
-                << hs256(hsHeader(), QJsonObject{{QStringLiteral("exp"), NOW + 60}}, SECRET);
+            << hs256(hsHeader(), QJsonObject {{QStringLiteral("exp"), NOW + 60}}, SECRET);
         QTest::newRow("sub negative") << hs256(hsHeader(), claims(-5), SECRET);
         QTest::newRow("sub zero") << hs256(hsHeader(), claims(QStringLiteral("0")), SECRET);
         QTest::newRow("sub text") << hs256(hsHeader(), claims(QStringLiteral("alice")), SECRET);
         QTest::newRow("sub fraction") << hs256(hsHeader(), claims(1.5), SECRET);
         QTest::newRow("sub signed text") << hs256(hsHeader(), claims(QStringLiteral("+5")), SECRET);
-        QTest::newRow("exp missing")
-                << hs256(hsHeader(), QJsonObject{{QStringLiteral("sub"), QStringLiteral("1")}}, SECRET);
-        QTest::newRow("exp text")
-                << hs256(hsHeader(), QJsonObject{{QStringLiteral("sub"), QStringLiteral("1")},
-                                                 {QStringLiteral("exp"), QStringLiteral("soon")}},
-                         SECRET);
+        QTest::newRow("exp missing") << hs256(
+            hsHeader(), QJsonObject {{QStringLiteral("sub"), QStringLiteral("1")}}, SECRET);
+        QTest::newRow("exp text") << hs256(
+            hsHeader(),
+            QJsonObject {{QStringLiteral("sub"), QStringLiteral("1")},
+                         {QStringLiteral("exp"), QStringLiteral("soon")}},
+            SECRET);
         QTest::newRow("name number")
-                << hs256(hsHeader(), QJsonObject{{QStringLiteral("sub"), QStringLiteral("1")},
-                                                 {QStringLiteral("exp"), NOW + 60},
-                                                 {QStringLiteral("name"), 5}},
-                         SECRET);
+            << hs256(hsHeader(),
+                     QJsonObject {{QStringLiteral("sub"), QStringLiteral("1")},
+                                  {QStringLiteral("exp"), NOW + 60},
+                                  {QStringLiteral("name"), 5}},
+                     SECRET);
     }
     void malformedTokens()
     {
@@ -220,8 +230,12 @@ private slots:
         QTest::addColumn<QString>("algorithm");
         QTest::addColumn<QString>("privateFile");
         QTest::addColumn<QString>("publicFile");
-        QTest::newRow("RS256") << "RS256" << "rsa.pem" << "rsa.pub";
-        QTest::newRow("ES256") << "ES256" << "ec.pem" << "ec.pub";
+        QTest::newRow("RS256") << "RS256"
+                               << "rsa.pem"
+                               << "rsa.pub";
+        QTest::newRow("ES256") << "ES256"
+                               << "ec.pem"
+                               << "ec.pub";
     }
     void asymmetric()
     {
@@ -238,14 +252,15 @@ private slots:
         QString why;
         QVERIFY2(signer.isValid(&why), qPrintable(why));
         QVERIFY(signer.canIssue());
-        const QByteArray token = signer.issue(TokenClaims{5, QStringLiteral("bob"), false, 0, 0, 0}, NOW);
+        const QByteArray token
+            = signer.issue(TokenClaims {5, QStringLiteral("bob"), false, 0, 0, 0}, NOW);
         QVERIFY(!token.isEmpty());
 
         settings.privateKeyPem.clear(); // a verifier holding only the public key
         const TokenService verifier(settings);
         QVERIFY(verifier.isValid(&why));
         QVERIFY(!verifier.canIssue());
-        QVERIFY(verifier.issue(TokenClaims{5, {}, false, 0, 0, 0}, NOW).isEmpty());
+        QVERIFY(verifier.issue(TokenClaims {5, {}, false, 0, 0, 0}, NOW).isEmpty());
         const auto r = verifier.verify(token, NOW);
         QVERIFY(std::holds_alternative<TokenClaims>(r));
         QCOMPARE(std::get<TokenClaims>(r).userId, 5);
@@ -273,7 +288,7 @@ private slots:
         for (const char *alg : {"HS512", "none", "", "hs256"}) {
             s.algorithm = QString::fromLatin1(alg);
             QVERIFY2(!TokenService(s).isValid(&why), alg);
-            QVERIFY(TokenService(s).issue(TokenClaims{1, {}, false, 0, 0, 0}, NOW).isEmpty());
+            QVERIFY(TokenService(s).issue(TokenClaims {1, {}, false, 0, 0, 0}, NOW).isEmpty());
             QCOMPARE(errorOf(TokenService(s).verify(hs256(hsHeader(), claims(), SECRET), NOW)),
                      TokenError::AlgorithmNotAllowed);
         }
@@ -301,8 +316,9 @@ private slots:
         const QByteArray secret = SecretFile::loadOrCreate(path, &error);
         QCOMPARE(secret.size(), 64);
         QVERIFY(QByteArray::fromHex(secret).toHex() == secret);
-        QCOMPARE(QFile::permissions(path) & (QFileDevice::ReadGroup | QFileDevice::ReadOther
-                                             | QFileDevice::WriteGroup | QFileDevice::WriteOther),
+        QCOMPARE(QFile::permissions(path)
+                     & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup
+                        | QFileDevice::WriteOther),
                  QFileDevice::Permissions());
         QCOMPARE(SecretFile::loadOrCreate(path, &error), secret);
         QTemporaryDir other;

@@ -26,8 +26,10 @@ qint64 ConsoleFixture::createUser(const QString &name, const char *password, boo
                                    {QStringLiteral("admin"), admin}},
                                   server.config().apiKey.toUtf8());
     if (r.status != 201) {
-        *why = QStringLiteral("creating %1: HTTP %2 %3").arg(name).arg(r.status)
-                       .arg(QString::fromUtf8(r.body));
+        *why = QStringLiteral("creating %1: HTTP %2 %3")
+                   .arg(name)
+                   .arg(r.status)
+                   .arg(QString::fromUtf8(r.body));
         return 0;
     }
     return num(r.json, "user_id");

@@ -36,7 +36,7 @@ public:
     // Connects the console and waits for the admin snapshot.
     bool connectConsole(bool apiKey = false);
 
-    TestServer server{QStringLiteral("sqlite")};
+    TestServer server {QStringLiteral("sqlite")};
     QTemporaryDir dir;
     std::unique_ptr<QSettings> settings;
     std::unique_ptr<Console::LanguageManager> languages;

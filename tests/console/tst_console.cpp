@@ -65,8 +65,8 @@ void TestConsole::initTestCase()
     QVERIFY(m_f->connectConsole());
     // alice is a member of "support", for the broadcast to a room.
     const HttpResult joined = httpJson(
-            "POST", m_f->server.httpUrl(QStringLiteral("/api/v1/rooms/support/join")),
-            {{QStringLiteral("user_id"), m_f->aliceId}}, m_f->server.config().apiKey.toUtf8());
+        "POST", m_f->server.httpUrl(QStringLiteral("/api/v1/rooms/support/join")),
+        {{QStringLiteral("user_id"), m_f->aliceId}}, m_f->server.config().apiKey.toUtf8());
     QCOMPARE(joined.status, 200);
 }
 
@@ -124,9 +124,12 @@ void TestConsole::broadcastReachesClient_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("target");
-    QTest::newRow("system to everyone") << "system" << "all";
-    QTest::newRow("notification to a user") << "notification" << "user";
-    QTest::newRow("system to a room") << "system" << "room";
+    QTest::newRow("system to everyone") << "system"
+                                        << "all";
+    QTest::newRow("notification to a user") << "notification"
+                                            << "user";
+    QTest::newRow("system to a room") << "system"
+                                      << "room";
 }
 
 void TestConsole::broadcastReachesClient()
@@ -145,7 +148,8 @@ void TestConsole::broadcastReachesClient()
     b.roomId = QStringLiteral("support");
     b.userId = m_f->aliceId;
     b.title = QStringLiteral("Maintenance");
-    b.message = QStringLiteral("服务器将于 22:00 维护 (%1)").arg(QString::fromLatin1(QTest::currentDataTag()));
+    b.message = QStringLiteral("服务器将于 22:00 维护 (%1)")
+                    .arg(QString::fromLatin1(QTest::currentDataTag()));
     b.priority = QStringLiteral("high");
     b.link = QStringLiteral("https://example.com/maintenance");
     view->setBroadcast(b);
@@ -154,10 +158,10 @@ void TestConsole::broadcastReachesClient()
     QVERIFY(!view->audienceText().isEmpty());
     view->send();
 
-    const QJsonObject got = alice->waitFor(kind == QLatin1StringView("notification")
-                                                   ? QStringLiteral("notification")
-                                                   : QStringLiteral("system"),
-                                           5000);
+    const QJsonObject got
+        = alice->waitFor(kind == QLatin1StringView("notification") ? QStringLiteral("notification")
+                                                                   : QStringLiteral("system"),
+                         5000);
     QVERIFY2(!got.isEmpty(), "the test client received nothing");
     if (kind == QLatin1StringView("notification")) {
         const QJsonObject data = got.value(QLatin1StringView("data")).toObject();
@@ -175,10 +179,10 @@ void TestConsole::broadcastReachesClient()
 void TestConsole::chatWindowsExchangeMessages()
 {
     const QString pw = QString::fromLatin1(ConsoleFixture::USER_PASSWORD);
-    Console::ChatWindow *alice = m_f->window->openChatWindow(QStringLiteral("alice"), pw,
-                                                             {QStringLiteral("general")});
-    Console::ChatWindow *bob = m_f->window->openChatWindow(QStringLiteral("bob"), pw,
-                                                           {QStringLiteral("general")});
+    Console::ChatWindow *alice
+        = m_f->window->openChatWindow(QStringLiteral("alice"), pw, {QStringLiteral("general")});
+    Console::ChatWindow *bob
+        = m_f->window->openChatWindow(QStringLiteral("bob"), pw, {QStringLiteral("general")});
     QCOMPARE(m_f->window->chatWindows().size(), 2);
     QTRY_VERIFY_WITH_TIMEOUT(alice->session()->rooms().contains(QStringLiteral("general")), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(bob->session()->rooms().contains(QStringLiteral("general")), 10000);
@@ -190,10 +194,16 @@ void TestConsole::chatWindowsExchangeMessages()
     alice->setTarget(QStringLiteral("room"), QStringLiteral("general"));
     alice->setMessageText(QStringLiteral("hello bob, 你好"));
     alice->sendMessage();
-    QTRY_VERIFY(bob->session()->transcript()->lines().join(QLatin1Char('\n'))
-                        .contains(QStringLiteral("[general] alice: hello bob, 你好")));
-    QTRY_VERIFY(alice->session()->transcript()->lines().join(QLatin1Char('\n'))
-                        .contains(QStringLiteral("delivered, seq")));
+    QTRY_VERIFY(bob->session()
+                    ->transcript()
+                    ->lines()
+                    .join(QLatin1Char('\n'))
+                    .contains(QStringLiteral("[general] alice: hello bob, 你好")));
+    QTRY_VERIFY(alice->session()
+                    ->transcript()
+                    ->lines()
+                    .join(QLatin1Char('\n'))
+                    .contains(QStringLiteral("delivered, seq")));
 
     // A direct message back, by typing in bob's window and pressing Enter.
     bob->setTarget(QStringLiteral("user"), QString::number(m_f->aliceId));
@@ -208,18 +218,25 @@ void TestConsole::chatWindowsExchangeMessages()
     // Typing was sent while the keys went in: alice sees bob typing to her.
     QTRY_VERIFY(alice->session()->typing().join(QString()).contains(QStringLiteral("bob")));
     QTest::keyClick(message, Qt::Key_Return);
-    QTRY_VERIFY(alice->session()->transcript()->lines().join(QLatin1Char('\n'))
-                        .contains(QStringLiteral("bob → me: hi alice")));
+    QTRY_VERIFY(alice->session()
+                    ->transcript()
+                    ->lines()
+                    .join(QLatin1Char('\n'))
+                    .contains(QStringLiteral("bob → me: hi alice")));
 
     // Presence from bob's status reaches alice (they share a room).
     bob->session()->setPresence(QStringLiteral("away"));
-    QTRY_VERIFY(alice->session()->transcript()->lines().join(QLatin1Char('\n'))
-                        .contains(QStringLiteral("bob is now away")));
+    QTRY_VERIFY(alice->session()
+                    ->transcript()
+                    ->lines()
+                    .join(QLatin1Char('\n'))
+                    .contains(QStringLiteral("bob is now away")));
 
     // The raw frame box sends any JSON and shows both directions.
     QString error;
     QVERIFY(!alice->session()->sendRaw(QStringLiteral("not json"), &error));
-    QVERIFY(alice->session()->sendRaw(QStringLiteral("{\"type\":\"ping\",\"id\":\"raw-1\"}"), &error));
+    QVERIFY(
+        alice->session()->sendRaw(QStringLiteral("{\"type\":\"ping\",\"id\":\"raw-1\"}"), &error));
     QTRY_VERIFY(alice->rawLog().contains(QStringLiteral("\"pong\"")));
     QVERIFY(alice->rawLog().contains(QStringLiteral("→ {\"type\":\"ping\",\"id\":\"raw-1\"}")));
 
@@ -237,11 +254,14 @@ void TestConsole::roomsCreateEditDelete()
                               {QStringLiteral("post_policy"), QStringLiteral("members")}});
     QTRY_VERIFY(rooms->rowOfRoom(QStringLiteral("ops")) >= 0);
     const int row = rooms->rowOfRoom(QStringLiteral("ops"));
-    QCOMPARE(rooms->index(row, Console::RoomsModel::Name).data().toString(), QStringLiteral("运维"));
+    QCOMPARE(rooms->index(row, Console::RoomsModel::Name).data().toString(),
+             QStringLiteral("运维"));
 
-    m_f->session->updateRoom(QStringLiteral("ops"), {{QStringLiteral("post_policy"), QStringLiteral("admins")}});
-    QTRY_COMPARE(rooms->room(QStringLiteral("ops")).value(QLatin1StringView("post_policy")).toString(),
-                 QStringLiteral("admins"));
+    m_f->session->updateRoom(QStringLiteral("ops"),
+                             {{QStringLiteral("post_policy"), QStringLiteral("admins")}});
+    QTRY_COMPARE(
+        rooms->room(QStringLiteral("ops")).value(QLatin1StringView("post_policy")).toString(),
+        QStringLiteral("admins"));
 
     // A member joining moves the member count without rebuilding the table.
     QSignalSpy resets(rooms, &QAbstractItemModel::modelReset);
@@ -318,8 +338,9 @@ void TestConsole::keyboardShortcuts()
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
         order.append(QString::fromLatin1(QApplication::focusWidget()->metaObject()->className()));
     }
-    QCOMPARE(order, (QStringList{QStringLiteral("QComboBox"), QStringLiteral("QPushButton"),
-                                 QStringLiteral("QPushButton"), QStringLiteral("QTableView")}));
+    QCOMPARE(order,
+             (QStringList {QStringLiteral("QComboBox"), QStringLiteral("QPushButton"),
+                           QStringLiteral("QPushButton"), QStringLiteral("QTableView")}));
     QTest::keyClick(w, Qt::Key_1, Qt::ControlModifier);
     QCOMPARE(w->tabs()->currentIndex(), int(Console::MainWindow::DashboardTab));
 }
@@ -327,8 +348,8 @@ void TestConsole::keyboardShortcuts()
 void TestConsole::switchesLanguageAtRunTime()
 {
     Console::MainWindow *w = m_f->window.get();
-    Console::ChatWindow *chat = w->openChatWindow(QStringLiteral("alice"),
-                                                  QString::fromLatin1(ConsoleFixture::USER_PASSWORD));
+    Console::ChatWindow *chat = w->openChatWindow(
+        QStringLiteral("alice"), QString::fromLatin1(ConsoleFixture::USER_PASSWORD));
     QCOMPARE(w->windowTitle(), QStringLiteral("Switchboard Console"));
     QVERIFY(m_f->languages->setLanguage(QStringLiteral("zh_CN")));
     QTRY_COMPARE(w->windowTitle(), QStringLiteral("Switchboard 控制台"));
@@ -391,7 +412,8 @@ void TestConsole::serverDownReconnectsWithTranslatedError()
     const QString message = failed.first().at(0).toString();
     QVERIFY(m_f->languages->setLanguage(QStringLiteral("en")));
     QVERIFY2(message.startsWith(QStringLiteral("无法")), qPrintable(message));
-    QCOMPARE(AdminSession::stateText(down.state()), QStringLiteral("Connection lost, reconnecting…"));
+    QCOMPARE(AdminSession::stateText(down.state()),
+             QStringLiteral("Connection lost, reconnecting…"));
     down.close();
     QCOMPARE(down.state(), AdminSession::State::Disconnected);
 }

@@ -91,7 +91,7 @@ void TestConsoleModels::languagesLoadAndRefuseUnknown()
     QVERIFY(languages.setLanguage(QStringLiteral("en")));
     QCOMPARE(Console::UsersModel::statusText(QStringLiteral("away")), QStringLiteral("away"));
     QVERIFY(Console::LanguageManager::availableLanguages().contains(
-            Console::LanguageManager::systemLanguage()));
+        Console::LanguageManager::systemLanguage()));
 }
 
 void TestConsoleModels::eventLogFilterAndJsonExport()
@@ -103,14 +103,18 @@ void TestConsoleModels::eventLogFilterAndJsonExport()
     QAbstractItemModelTester tester(&filter);
     const qint64 t = 1700000000000;
     log.append({{QStringLiteral("event"), QStringLiteral("room_deleted")},
-                {QStringLiteral("room_id"), QStringLiteral("a")}}, t);
+                {QStringLiteral("room_id"), QStringLiteral("a")}},
+               t);
     log.append({{QStringLiteral("event"), QStringLiteral("user_disabled")},
-                {QStringLiteral("user_id"), 7}}, t + 1);
+                {QStringLiteral("user_id"), 7}},
+               t + 1);
     log.append({{QStringLiteral("event"), QStringLiteral("error_sent")},
-                {QStringLiteral("user_id"), 7}, {QStringLiteral("code"), QStringLiteral("FORBIDDEN")}},
+                {QStringLiteral("user_id"), 7},
+                {QStringLiteral("code"), QStringLiteral("FORBIDDEN")}},
                t + 2);
     log.append({{QStringLiteral("event"), QStringLiteral("room_deleted")},
-                {QStringLiteral("room_id"), QStringLiteral("b")}}, t + 3);
+                {QStringLiteral("room_id"), QStringLiteral("b")}},
+               t + 3);
     QCOMPARE(log.rowCount(), 3); // capped: the oldest went first
     filter.setCategory(int(Console::EventDescriber::Category::Room));
     QCOMPARE(filter.rowCount(), 1);

@@ -56,7 +56,8 @@ void TestConsoleTranslations::tsFileIsCompleteAndCurrent()
     QVERIFY(QFile::copy(QStringLiteral(CONSOLE_TS_FILE), copy));
     QFile::setPermissions(copy, QFile::ReadOwner | QFile::WriteOwner);
     QProcess lupdate;
-    QStringList args{QStringLiteral("-locations"), QStringLiteral("none"), QStringLiteral("-silent")};
+    QStringList args {QStringLiteral("-locations"), QStringLiteral("none"),
+                      QStringLiteral("-silent")};
     args += QStringLiteral(CONSOLE_SOURCE_DIRS).split(QLatin1Char('|'));
     args += {QStringLiteral("-ts"), copy};
     lupdate.start(QStringLiteral(LUPDATE_PATH), args);
@@ -101,21 +102,21 @@ void TestConsoleTranslations::check(const QString &where, const QString &text,
 {
     // Names, numbers, protocol words and examples may stay as they are; anything else made of
     // Latin letters is English that escaped translation.
-    static const QStringList allowed{
-            QStringLiteral("Switchboard"), QStringLiteral("API"),    QStringLiteral("JSON"),
-            QStringLiteral("ID"),          QStringLiteral("HTTP"),   QStringLiteral("Ctrl"),
-            QStringLiteral("Enter"),       QStringLiteral("SQLite"), QStringLiteral("PostgreSQL"),
-            QStringLiteral("English"),     QStringLiteral("admin"),  QStringLiteral("alice"),
-            QStringLiteral("bob"),         QStringLiteral("general"), QStringLiteral("support"),
-            QStringLiteral("announcements"), QStringLiteral("tsv"),  QStringLiteral("txt"),
-            QStringLiteral("jsonl"),       QStringLiteral("user"),   QStringLiteral("test"),
-            // data-size units as Qt's locale writes them in every language
-            QStringLiteral("kB"), QStringLiteral("KB"), QStringLiteral("MB"), QStringLiteral("GB"),
-            QStringLiteral("TB")};
+    static const QStringList allowed {
+        QStringLiteral("Switchboard"), QStringLiteral("API"), QStringLiteral("JSON"),
+        QStringLiteral("ID"), QStringLiteral("HTTP"), QStringLiteral("Ctrl"),
+        QStringLiteral("Enter"), QStringLiteral("SQLite"), QStringLiteral("PostgreSQL"),
+        QStringLiteral("English"), QStringLiteral("admin"), QStringLiteral("alice"),
+        QStringLiteral("bob"), QStringLiteral("general"), QStringLiteral("support"),
+        QStringLiteral("announcements"), QStringLiteral("tsv"), QStringLiteral("txt"),
+        QStringLiteral("jsonl"), QStringLiteral("user"), QStringLiteral("test"),
+        // data-size units as Qt's locale writes them in every language
+        QStringLiteral("kB"), QStringLiteral("KB"), QStringLiteral("MB"), QStringLiteral("GB"),
+        QStringLiteral("TB")};
     QString t = text;
     t.remove(QLatin1Char('&'));
     static const QRegularExpression strip(
-            QStringLiteral(R"(\w+://\S*|\{.*\}|<[^>]*>|%\d|\*\.\w+|#\d+)"));
+        QStringLiteral(R"(\w+://\S*|\{.*\}|<[^>]*>|%\d|\*\.\w+|#\d+)"));
     t.remove(strip);
     for (const QString &word : allowed)
         t.remove(QRegularExpression(QStringLiteral("\\b%1\\b").arg(word)));
@@ -177,8 +178,8 @@ void TestConsoleTranslations::noVisibleEnglishInChinese()
     auto alice = connectAs(f.server, f.aliceId);
     QVERIFY(alice);
     Console::ChatWindow *chat = f.window->openChatWindow(
-            QStringLiteral("bob"), QString::fromLatin1(ConsoleFixture::USER_PASSWORD),
-            {QStringLiteral("general")});
+        QStringLiteral("bob"), QString::fromLatin1(ConsoleFixture::USER_PASSWORD),
+        {QStringLiteral("general")});
     QTRY_VERIFY(chat->session()->rooms().contains(QStringLiteral("general")));
     Console::ProfileStore store(f.settings.get());
     Console::ConnectDialog connectDialog(&store, f.window.get());
@@ -190,8 +191,8 @@ void TestConsoleTranslations::noVisibleEnglishInChinese()
     QTRY_COMPARE(f.window->windowTitle(), QStringLiteral("Switchboard 控制台"));
     QStringList problems;
     for (QWidget *w : {static_cast<QWidget *>(f.window.get()), static_cast<QWidget *>(chat),
-                       static_cast<QWidget *>(&connectDialog),
-                       static_cast<QWidget *>(&roomDialog), static_cast<QWidget *>(&chatLogin)})
+                       static_cast<QWidget *>(&connectDialog), static_cast<QWidget *>(&roomDialog),
+                       static_cast<QWidget *>(&chatLogin)})
         problems += untranslated(w);
     QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
 

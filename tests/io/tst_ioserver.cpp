@@ -24,8 +24,7 @@ public:
     explicit Pump(int threads, Limits limits = {})
         : server(threads, limits, &Pump::decide,
                  [this] { QMetaObject::invokeMethod(this, &Pump::drain, Qt::QueuedConnection); })
-    {
-    }
+    { }
 
     static Verdict decide(const UpgradeRequest &request, const QHostAddress &)
     {
@@ -44,7 +43,8 @@ public:
             verdict.body = QByteArrayLiteral(R"({"error":{"code":"UNAUTHORIZED"}})");
         } else {
             verdict.kind = Verdict::Accept;
-            verdict.context = std::make_shared<QString>(query.queryItemValue(QStringLiteral("who")));
+            verdict.context
+                = std::make_shared<QString>(query.queryItemValue(QStringLiteral("who")));
         }
         return verdict;
     }

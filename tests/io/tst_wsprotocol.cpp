@@ -206,13 +206,13 @@ void tst_WsProtocol::upgradeHead()
     QVERIFY(request.upgradeProblem().isEmpty());
     QCOMPARE(UpgradeRequest::parse(head, 64, &request, &consumed),
              UpgradeRequest::Result::TooLarge);
-    QCOMPARE(UpgradeRequest::parse("GET / HTTP/1.1\r\nno colon here\r\n\r\n", 8192, &request,
-                                   &consumed),
-             UpgradeRequest::Result::Invalid);
+    QCOMPARE(
+        UpgradeRequest::parse("GET / HTTP/1.1\r\nno colon here\r\n\r\n", 8192, &request, &consumed),
+        UpgradeRequest::Result::Invalid);
     // A TLS ClientHello is not HTTP, and that is clear from its first byte.
-    QCOMPARE(UpgradeRequest::parse(QByteArray("\x16\x03\x01\x02\x00", 5), 8192, &request,
-                                   &consumed),
-             UpgradeRequest::Result::NotHttp);
+    QCOMPARE(
+        UpgradeRequest::parse(QByteArray("\x16\x03\x01\x02\x00", 5), 8192, &request, &consumed),
+        UpgradeRequest::Result::NotHttp);
     QCOMPARE(UpgradeRequest::parse("G", 8192, &request, &consumed),
              UpgradeRequest::Result::NeedMore);
 }

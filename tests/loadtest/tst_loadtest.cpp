@@ -94,9 +94,10 @@ private:
             const QByteArray head = in->left(end);
             const qsizetype k = head.indexOf("Sec-WebSocket-Key: ");
             const QByteArray key = head.mid(k + 19, head.indexOf("\r\n", k) - k - 19);
-            const QByteArray accept = QCryptographicHash::hash(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
-                                                               QCryptographicHash::Sha1)
-                                              .toBase64();
+            const QByteArray accept
+                = QCryptographicHash::hash(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+                                           QCryptographicHash::Sha1)
+                      .toBase64();
             s->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: "
                      "Upgrade\r\nSec-WebSocket-Accept: "
                      + accept + "\r\n\r\n");
@@ -199,8 +200,7 @@ void tst_LoadTest::initTestCase()
         s.connectToHost(QHostAddress::LocalHost, m_port);
         if (s.waitForConnected(1000)) {
             s.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-            while (s.waitForReadyRead(2000) && !s.peek(64).contains("\r\n")) {
-            }
+            while (s.waitForReadyRead(2000) && !s.peek(64).contains("\r\n")) { }
             ready = s.readAll().startsWith("HTTP/1.1 200");
         }
         if (!ready)
@@ -226,13 +226,14 @@ Run tst_LoadTest::loadtest(const QStringList &args, const QByteArray &secret, bo
     p.setProcessEnvironment(env);
     if (lowFileLimit)
         p.setChildProcessModifier([] {
-            rlimit rl{64, 64};
+            rlimit rl {64, 64};
             setrlimit(RLIMIT_NOFILE, &rl);
         });
     // Generous limits: on a loaded machine (parallel ctest, sanitizers) deliveries may lag, and
     // the tool stops waiting for them only after --drain seconds.
     p.start(QStringLiteral(LOADTEST_PATH),
-            args + QStringList{QStringLiteral("--drain"), QStringLiteral("30"),
+            args
+                + QStringList {QStringLiteral("--drain"), QStringLiteral("30"),
                                QStringLiteral("--connect-timeout"), QStringLiteral("60")});
     Run r;
     if (!p.waitForStarted() || !p.waitForFinished(120000)) {
@@ -251,7 +252,7 @@ Run tst_LoadTest::loadtest(const QStringList &args, const QByteArray &secret, bo
         if (e.error == QJsonParseError::NoError && doc.isObject())
             r.results.append(doc.object());
         else
-            r.results.append(QJsonObject{{QStringLiteral("unparsed"), QString::fromUtf8(line)}});
+            r.results.append(QJsonObject {{QStringLiteral("unparsed"), QString::fromUtf8(line)}});
     }
     return r;
 }
@@ -261,15 +262,26 @@ void tst_LoadTest::checkKeys(const QJsonObject &r)
 {
     QStringList keys = r.keys();
     keys.sort();
-    QStringList expected{"test_type", "connections", "connect_per_sec", "handshake_ms", "sent",
-                         "delivered", "delivered_per_sec", "loss", "latency_ms", "errors",
-                         "client_cpu_s", "server_cpu_s", "server_rss_bytes", "saturated"};
+    QStringList expected {"test_type",
+                          "connections",
+                          "connect_per_sec",
+                          "handshake_ms",
+                          "sent",
+                          "delivered",
+                          "delivered_per_sec",
+                          "loss",
+                          "latency_ms",
+                          "errors",
+                          "client_cpu_s",
+                          "server_cpu_s",
+                          "server_rss_bytes",
+                          "saturated"};
     expected.sort();
     QCOMPARE(keys, expected);
-    QCOMPARE(r[QStringLiteral("handshake_ms")].toObject().keys(), (QStringList{"p50", "p99"}));
+    QCOMPARE(r[QStringLiteral("handshake_ms")].toObject().keys(), (QStringList {"p50", "p99"}));
     QStringList lat = r[QStringLiteral("latency_ms")].toObject().keys();
     lat.sort();
-    QCOMPARE(lat, (QStringList{"max", "p50", "p90", "p99", "p999"}));
+    QCOMPARE(lat, (QStringList {"max", "p50", "p90", "p99", "p999"}));
     QVERIFY(r[QStringLiteral("saturated")].isBool());
     QVERIFY(r[QStringLiteral("client_cpu_s")].toDouble(-1) >= 0);
     // --server-pid is always given here: the daemon's CPU and memory are read from /proc.
@@ -300,15 +312,15 @@ void tst_LoadTest::checkOrdered(const QJsonObject &r)
 
 void tst_LoadTest::everyTestType()
 {
-    const Run r = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--test-type"),
-                            QStringLiteral("all"), QStringLiteral("--connections"),
-                            QStringLiteral("20"), QStringLiteral("--messages"), QStringLiteral("200"),
-                            QStringLiteral("--rate"), QStringLiteral("400"), QStringLiteral("--duration"),
-                            QStringLiteral("0.5"), QStringLiteral("--json"), QStringLiteral("--server-pid"),
-                            QString::number(m_daemon.processId())});
+    const Run r = loadtest(
+        {QStringLiteral("--url"), url(), QStringLiteral("--test-type"), QStringLiteral("all"),
+         QStringLiteral("--connections"), QStringLiteral("20"), QStringLiteral("--messages"),
+         QStringLiteral("200"), QStringLiteral("--rate"), QStringLiteral("400"),
+         QStringLiteral("--duration"), QStringLiteral("0.5"), QStringLiteral("--json"),
+         QStringLiteral("--server-pid"), QString::number(m_daemon.processId())});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QCOMPARE(r.results.size(), 5);
-    const QStringList order{"storm", "throughput", "sustained", "fanout", "echo"};
+    const QStringList order {"storm", "throughput", "sustained", "fanout", "echo"};
     for (int i = 0; i < 5; ++i) {
         const QJsonObject &o = r.results[i];
         const QString type = o[QStringLiteral("test_type")].toString();
@@ -337,14 +349,26 @@ void tst_LoadTest::everyTestType()
 void tst_LoadTest::roomsAndThreads()
 {
     // 30 connections in 3 rooms of 10, two I/O threads, 6 publishers (2 per room), 300 messages.
-    const Run r = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--test-type"),
-                            QStringLiteral("fanout"), QStringLiteral("--connections"),
-                            QStringLiteral("30"), QStringLiteral("--rooms"), QStringLiteral("3"),
-                            QStringLiteral("--publishers"), QStringLiteral("6"),
-                            QStringLiteral("--threads"), QStringLiteral("2"), QStringLiteral("--rate"),
-                            QStringLiteral("300"), QStringLiteral("--duration"), QStringLiteral("1"),
-                            QStringLiteral("--payload-bytes"), QStringLiteral("300"),
-                            QStringLiteral("--json"), QStringLiteral("--server-pid"),
+    const Run r = loadtest({QStringLiteral("--url"),
+                            url(),
+                            QStringLiteral("--test-type"),
+                            QStringLiteral("fanout"),
+                            QStringLiteral("--connections"),
+                            QStringLiteral("30"),
+                            QStringLiteral("--rooms"),
+                            QStringLiteral("3"),
+                            QStringLiteral("--publishers"),
+                            QStringLiteral("6"),
+                            QStringLiteral("--threads"),
+                            QStringLiteral("2"),
+                            QStringLiteral("--rate"),
+                            QStringLiteral("300"),
+                            QStringLiteral("--duration"),
+                            QStringLiteral("1"),
+                            QStringLiteral("--payload-bytes"),
+                            QStringLiteral("300"),
+                            QStringLiteral("--json"),
+                            QStringLiteral("--server-pid"),
                             QString::number(m_daemon.processId())});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QCOMPARE(r.results.size(), 1);
@@ -362,12 +386,12 @@ void tst_LoadTest::directMessages()
 {
     // 10 publishers each send their 20 messages to connection i+10 with `send`: stored, acked
     // after the commit, and delivered once to the one recipient.
-    const Run r = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--test-type"),
-                            QStringLiteral("throughput"), QStringLiteral("--direct"),
-                            QStringLiteral("--connections"), QStringLiteral("20"),
-                            QStringLiteral("--messages"), QStringLiteral("200"),
-                            QStringLiteral("--json"), QStringLiteral("--server-pid"),
-                            QString::number(m_daemon.processId())});
+    const Run r
+        = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--test-type"),
+                    QStringLiteral("throughput"), QStringLiteral("--direct"),
+                    QStringLiteral("--connections"), QStringLiteral("20"),
+                    QStringLiteral("--messages"), QStringLiteral("200"), QStringLiteral("--json"),
+                    QStringLiteral("--server-pid"), QString::number(m_daemon.processId())});
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QCOMPARE(r.results.size(), 1);
     const QJsonObject &o = r.results.first();
@@ -396,8 +420,8 @@ void tst_LoadTest::badUrl()
 {
     // Nothing listens on a port that was free a moment ago.
     const QString closed = QStringLiteral("ws://127.0.0.1:%1/ws").arg(freePort());
-    Run r = loadtest({QStringLiteral("--url"), closed, QStringLiteral("--connections"),
-                      QStringLiteral("3")});
+    Run r = loadtest(
+        {QStringLiteral("--url"), closed, QStringLiteral("--connections"), QStringLiteral("3")});
     QCOMPARE(r.exitCode, 3);
     QVERIFY2(r.err.contains("3 x connect: Connection refused"), r.err.constData());
 
@@ -407,7 +431,8 @@ void tst_LoadTest::badUrl()
     r = loadtest({QStringLiteral("--url"), QStringLiteral("ws://example.invalid:80/ws")});
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains("IPv4 address or localhost"), r.err.constData());
-    r = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--test-type"), QStringLiteral("soak")});
+    r = loadtest(
+        {QStringLiteral("--url"), url(), QStringLiteral("--test-type"), QStringLiteral("soak")});
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains("--test-type must be"), r.err.constData());
 }
@@ -422,11 +447,12 @@ void tst_LoadTest::missingSecret()
 void tst_LoadTest::tooManyConnectionsForOneProcess()
 {
     // A hard limit of 64 descriptors cannot hold 100 connections: refused up front, with why.
-    const Run r = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--connections"),
-                            QStringLiteral("100")},
-                           SECRET, true);
+    const Run r = loadtest(
+        {QStringLiteral("--url"), url(), QStringLiteral("--connections"), QStringLiteral("100")},
+        SECRET, true);
     QCOMPARE(r.exitCode, 2);
-    QVERIFY2(r.err.contains("at most 64") && r.err.contains("several processes"), r.err.constData());
+    QVERIFY2(r.err.contains("at most 64") && r.err.contains("several processes"),
+             r.err.constData());
 }
 
 void tst_LoadTest::histogramMatchesSortedSamples()
@@ -461,7 +487,7 @@ void tst_LoadTest::frameScan()
     FrameScan::appendMarker(marker, {7, 12, 345, 678901234567});
     // The server re-encodes `data` inside its own event; the marker survives untouched.
     const std::string event = R"({"created_at":1,"data":{"m":")" + marker
-            + R"(","p":"xx"},"from":5,"room_id":"lt-0","type":"room_message"})";
+        + R"(","p":"xx"},"from":5,"room_id":"lt-0","type":"room_message"})";
     FrameScan::Marker m;
     QVERIFY(FrameScan::findMarker(event, &m));
     QCOMPARE(m.run, 7u);
@@ -471,7 +497,8 @@ void tst_LoadTest::frameScan()
     QVERIFY(!FrameScan::findMarker(R"({"type":"ack","id":"sbl1.7.x"})", &m));
 
     // Top-level keys only: nested objects and escaped quotes do not confuse the scan.
-    const std::string_view ctl = R"({"data":{"type":"inner","code":"NO"},"message":"a \"type\": x","code":"CONFLICT","seq":42,"type":"error"})";
+    const std::string_view ctl
+        = R"({"data":{"type":"inner","code":"NO"},"message":"a \"type\": x","code":"CONFLICT","seq":42,"type":"error"})";
     QCOMPARE(FrameScan::topLevelString(ctl, "type"), std::string_view("error"));
     QCOMPARE(FrameScan::topLevelString(ctl, "code"), std::string_view("CONFLICT"));
     QCOMPARE(FrameScan::topLevelInteger(ctl, "seq"), 42LL);
@@ -501,18 +528,25 @@ void tst_LoadTest::framing()
     // Server frames: unmasked; a masked one, reserved bits or a long control frame are refused.
     WsFrame::Header h;
     const char *why = nullptr;
-    const std::string ok("\x81\x03" "abc", 5);
+    const std::string ok("\x81\x03"
+                         "abc",
+                         5);
     QCOMPARE(WsFrame::parseHeader(ok.data(), ok.size(), &h, &why), WsFrame::ParseResult::Complete);
     QCOMPARE(h.payloadBytes, std::uint64_t(3));
     QCOMPARE(WsFrame::parseHeader(ok.data(), 4, &h, &why), WsFrame::ParseResult::NeedMore);
-    const std::string masked("\x81\x83" "abcdxyz", 9);
-    QCOMPARE(WsFrame::parseHeader(masked.data(), masked.size(), &h, &why), WsFrame::ParseResult::Invalid);
+    const std::string masked("\x81\x83"
+                             "abcdxyz",
+                             9);
+    QCOMPARE(WsFrame::parseHeader(masked.data(), masked.size(), &h, &why),
+             WsFrame::ParseResult::Invalid);
     const std::string rsv("\xC1\x00", 2);
     QCOMPARE(WsFrame::parseHeader(rsv.data(), rsv.size(), &h, &why), WsFrame::ParseResult::Invalid);
     const std::string fragmentedPing("\x09\x00", 2);
-    QCOMPARE(WsFrame::parseHeader(fragmentedPing.data(), 2, &h, &why), WsFrame::ParseResult::Invalid);
+    QCOMPARE(WsFrame::parseHeader(fragmentedPing.data(), 2, &h, &why),
+             WsFrame::ParseResult::Invalid);
     // RFC 6455 section 1.3's example key and answer.
-    QCOMPARE(WsFrame::acceptFor("dGhlIHNhbXBsZSBub25jZQ=="), std::string("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    QCOMPARE(WsFrame::acceptFor("dGhlIHNhbXBsZSBub25jZQ=="),
+             std::string("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
 }
 
 void tst_LoadTest::fragmentsPingsAndClose()
@@ -534,11 +568,11 @@ void tst_LoadTest::fragmentsPingsAndClose()
     QCOMPARE(o[QStringLiteral("sent")].toInt(), 10);
     QCOMPARE(o[QStringLiteral("delivered")].toInt(), 10); // reassembled from three fragments each
     QCOMPARE(o[QStringLiteral("errors")].toInt(), 0);
-    QCOMPARE(peer.echoes, 12);                              // 10 + one warm-up per connection
+    QCOMPARE(peer.echoes, 12); // 10 + one warm-up per connection
     QCOMPARE(peer.unmaskedFrames, 0);
     QTRY_COMPARE(peer.pongsMatching, 12);
     QCOMPARE(peer.pongsWrong, 0);
-    QTRY_COMPARE(peer.closes, 2);                           // the tool closes with 1000
+    QTRY_COMPARE(peer.closes, 2); // the tool closes with 1000
 }
 
 QTEST_GUILESS_MAIN(tst_LoadTest)

@@ -32,7 +32,8 @@ void tst_Codec::historyAndResume()
     auto history = [](const QByteArray &json) {
         return std::get<HistoryRequest>(std::get<DecodedFrame>(decodeClientFrame(json)).message);
     };
-    const HistoryRequest room = history(R"({"type":"history","room_id":"general","before":41,"limit":20})");
+    const HistoryRequest room
+        = history(R"({"type":"history","room_id":"general","before":41,"limit":20})");
     QCOMPARE(room.roomId, QStringLiteral("general"));
     QCOMPARE(*room.before, 41);
     QVERIFY(!room.after);
@@ -46,12 +47,15 @@ void tst_Codec::historyAndResume()
     QCOMPARE(inbox.withUserId, 0);
 
     // Resume positions: in the auth frame as an object, in the URL as a list.
-    const auto auth = std::get<AuthRequest>(std::get<DecodedFrame>(decodeClientFrame(
-            R"({"type":"auth","token":"t","resume":{"u:7":12,"r:general":41}})")).message);
+    const auto auth = std::get<AuthRequest>(
+        std::get<DecodedFrame>(
+            decodeClientFrame(R"({"type":"auth","token":"t","resume":{"u:7":12,"r:general":41}})"))
+            .message);
     QCOMPARE(auth.resume.size(), 2);
     QCOMPARE(auth.resume.value(QStringLiteral("r:general")), 41);
     StreamPositions parsed;
-    QVERIFY(parseStreamPositions(QStringLiteral("u:7:12, r:general:41,r:a-b_c:0"), &parsed).isEmpty());
+    QVERIFY(
+        parseStreamPositions(QStringLiteral("u:7:12, r:general:41,r:a-b_c:0"), &parsed).isEmpty());
     QCOMPARE(parsed.size(), 3);
     QCOMPARE(parsed.value(QStringLiteral("u:7")), 12);
     QCOMPARE(parsed.value(QStringLiteral("r:a-b_c")), 0);
@@ -61,8 +65,8 @@ void tst_Codec::historyAndResume()
     QCOMPARE(round, parsed);
     QVERIFY(streamPositionsFromJson(streamPositionsToJson(parsed), &round).isEmpty());
     QCOMPARE(round, parsed);
-    for (const char *bad : {"u:7", "u:7:", "u:7:-1", "u:07:1", "x:1:2", "r:a b:1", "u:7:1e3",
-                            "r::3", "u:7:12x"}) {
+    for (const char *bad :
+         {"u:7", "u:7:", "u:7:-1", "u:07:1", "x:1:2", "r:a b:1", "u:7:1e3", "r::3", "u:7:12x"}) {
         StreamPositions out;
         QVERIFY2(!parseStreamPositions(QString::fromLatin1(bad), &out).isEmpty(), bad);
     }
@@ -104,7 +108,7 @@ void tst_Codec::roomFrames()
     auto invite = decode(R"({"type":"room_invite","room_id":"general","user_id":"7"})");
     QCOMPARE(std::get<RoomInviteRequest>(std::get<DecodedFrame>(invite).message).userId, 7);
     QVERIFY(std::holds_alternative<RoomListRequest>(
-            std::get<DecodedFrame>(decode(R"({"type":"room_list"})")).message));
+        std::get<DecodedFrame>(decode(R"({"type":"room_list"})")).message));
     QVERIFY(validRoomId(QStringLiteral("A-z_09")));
     QVERIFY(!validRoomId(QString()));
     QVERIFY(!validRoomId(QStringLiteral("日本")));
@@ -119,7 +123,7 @@ void tst_Codec::presenceFrames()
     QCOMPARE(pr.data.value(QStringLiteral("until")).toString(), QStringLiteral("15:00"));
     auto q = decode(R"({"type":"presence_query","user_ids":[3,"4"]})");
     const auto &qr = std::get<PresenceQueryRequest>(std::get<DecodedFrame>(q).message);
-    QCOMPARE(qr.userIds, (QList<qint64>{3, 4}));
+    QCOMPARE(qr.userIds, (QList<qint64> {3, 4}));
     QVERIFY(qr.roomId.isEmpty());
     auto qroom = decode(R"({"type":"presence_query","room_id":"general"})");
     QCOMPARE(std::get<PresenceQueryRequest>(std::get<DecodedFrame>(qroom).message).roomId,
@@ -136,16 +140,14 @@ void tst_Codec::presenceFrames()
     QVERIFY(!tr2.isTyping);
     auto t3 = decode(R"({"type":"typing","to":"12"})");
     QCOMPARE(std::get<TypingRequest>(std::get<DecodedFrame>(t3).message).toUserId, 12);
-    for (const char *bad : {R"({"type":"presence","status":"asleep"})",
-                            R"({"type":"presence","status":"away","data":[1]})",
-                            R"({"type":"presence_query","user_ids":[]})",
-                            R"({"type":"presence_query","user_ids":[0]})",
-                            R"({"type":"presence_query","room_id":"a b"})",
-                            R"({"type":"typing","context":"room:"})",
-                            R"({"type":"typing","context":"user:-1"})",
-                            R"({"type":"typing","context":5})",
-                            R"({"type":"typing","room_id":"general","is_typing":1})",
-                            R"({"type":"typing"})"}) {
+    for (const char *bad :
+         {R"({"type":"presence","status":"asleep"})",
+          R"({"type":"presence","status":"away","data":[1]})",
+          R"({"type":"presence_query","user_ids":[]})",
+          R"({"type":"presence_query","user_ids":[0]})",
+          R"({"type":"presence_query","room_id":"a b"})", R"({"type":"typing","context":"room:"})",
+          R"({"type":"typing","context":"user:-1"})", R"({"type":"typing","context":5})",
+          R"({"type":"typing","room_id":"general","is_typing":1})", R"({"type":"typing"})"}) {
         const auto r = decode(bad);
         QVERIFY2(std::holds_alternative<DecodeError>(r), bad);
         QCOMPARE(std::get<DecodeError>(r).code, ErrorCode::ValidationError);
@@ -164,76 +166,80 @@ void tst_Codec::errors_data()
     QTest::newRow("string") << QByteArray("\"ping\"") << "INVALID_JSON";
     QTest::newRow("no type") << QByteArray("{\"to\":1}") << "VALIDATION_ERROR";
     QTest::newRow("type number") << QByteArray("{\"type\":5}") << "VALIDATION_ERROR";
-    QTest::newRow("unknown type") << QByteArray("{\"type\":\"teleport\"}") << "UNKNOWN_MESSAGE_TYPE";
+    QTest::newRow("unknown type") << QByteArray("{\"type\":\"teleport\"}")
+                                  << "UNKNOWN_MESSAGE_TYPE";
     QTest::newRow("unknown seed type")
-            << QByteArray("{\"message_type\":\"teleport\",\"data\":{}}") << "UNKNOWN_MESSAGE_TYPE";
-    QTest::newRow("send without to") << QByteArray("{\"type\":\"send\",\"content\":\"x\"}")
-                                     << "VALIDATION_ERROR";
+        << QByteArray("{\"message_type\":\"teleport\",\"data\":{}}") << "UNKNOWN_MESSAGE_TYPE";
+    QTest::newRow("send without to")
+        << QByteArray("{\"type\":\"send\",\"content\":\"x\"}") << "VALIDATION_ERROR";
     QTest::newRow("send to object")
-            << QByteArray("{\"type\":\"send\",\"to\":{},\"content\":\"x\"}") << "VALIDATION_ERROR";
+        << QByteArray("{\"type\":\"send\",\"to\":{},\"content\":\"x\"}") << "VALIDATION_ERROR";
     QTest::newRow("send to negative")
-            << QByteArray("{\"type\":\"send\",\"to\":-3,\"content\":\"x\"}") << "VALIDATION_ERROR";
+        << QByteArray("{\"type\":\"send\",\"to\":-3,\"content\":\"x\"}") << "VALIDATION_ERROR";
     QTest::newRow("send to fraction")
-            << QByteArray("{\"type\":\"send\",\"to\":1.5,\"content\":\"x\"}") << "VALIDATION_ERROR";
+        << QByteArray("{\"type\":\"send\",\"to\":1.5,\"content\":\"x\"}") << "VALIDATION_ERROR";
     QTest::newRow("content number")
-            << QByteArray("{\"type\":\"send\",\"to\":2,\"content\":7}") << "VALIDATION_ERROR";
-    QTest::newRow("empty message") << QByteArray("{\"type\":\"send\",\"to\":2}") << "VALIDATION_ERROR";
-    QTest::newRow("data array")
-            << QByteArray("{\"type\":\"send\",\"to\":2,\"content\":\"x\",\"data\":[1]}")
-            << "VALIDATION_ERROR";
+        << QByteArray("{\"type\":\"send\",\"to\":2,\"content\":7}") << "VALIDATION_ERROR";
+    QTest::newRow("empty message")
+        << QByteArray("{\"type\":\"send\",\"to\":2}") << "VALIDATION_ERROR";
+    QTest::newRow("data array") << QByteArray(
+        "{\"type\":\"send\",\"to\":2,\"content\":\"x\",\"data\":[1]}")
+                                << "VALIDATION_ERROR";
     QTest::newRow("auth no token") << QByteArray("{\"type\":\"auth\"}") << "VALIDATION_ERROR";
-    QTest::newRow("auth token number") << QByteArray("{\"type\":\"auth\",\"token\":1}")
-                                       << "VALIDATION_ERROR";
+    QTest::newRow("auth token number")
+        << QByteArray("{\"type\":\"auth\",\"token\":1}") << "VALIDATION_ERROR";
     QTest::newRow("id object") << QByteArray("{\"type\":\"ping\",\"id\":{}}") << "VALIDATION_ERROR";
     QTest::newRow("notify empty") << QByteArray("{\"type\":\"notify\",\"to\":3}")
                                   << "VALIDATION_ERROR";
-    QTest::newRow("broadcast empty") << QByteArray("{\"type\":\"broadcast\"}") << "VALIDATION_ERROR";
-    QTest::newRow("room join no id") << QByteArray("{\"type\":\"room_join\"}") << "VALIDATION_ERROR";
-    QTest::newRow("room id number") << QByteArray("{\"type\":\"room_join\",\"room_id\":5}")
-                                    << "VALIDATION_ERROR";
-    QTest::newRow("room id charset") << QByteArray("{\"type\":\"room_leave\",\"room_id\":\"a b\"}")
-                                     << "VALIDATION_ERROR";
+    QTest::newRow("broadcast empty")
+        << QByteArray("{\"type\":\"broadcast\"}") << "VALIDATION_ERROR";
+    QTest::newRow("room join no id")
+        << QByteArray("{\"type\":\"room_join\"}") << "VALIDATION_ERROR";
+    QTest::newRow("room id number")
+        << QByteArray("{\"type\":\"room_join\",\"room_id\":5}") << "VALIDATION_ERROR";
+    QTest::newRow("room id charset")
+        << QByteArray("{\"type\":\"room_leave\",\"room_id\":\"a b\"}") << "VALIDATION_ERROR";
     QTest::newRow("room id too long")
-            << QByteArray("{\"type\":\"room_get\",\"room_id\":\"" + QByteArray(65, 'r') + "\"}")
-            << "VALIDATION_ERROR";
-    QTest::newRow("room name too long")
-            << QByteArray("{\"type\":\"room_create\",\"room_id\":\"r\",\"name\":\"" + QByteArray(101, 'n')
-                          + "\"}")
-            << "VALIDATION_ERROR";
+        << QByteArray("{\"type\":\"room_get\",\"room_id\":\"" + QByteArray(65, 'r') + "\"}")
+        << "VALIDATION_ERROR";
+    QTest::newRow("room name too long") << QByteArray(
+        "{\"type\":\"room_create\",\"room_id\":\"r\",\"name\":\"" + QByteArray(101, 'n') + "\"}")
+                                        << "VALIDATION_ERROR";
     QTest::newRow("room private string")
-            << QByteArray("{\"type\":\"room_create\",\"room_id\":\"r\",\"private\":\"yes\"}")
-            << "VALIDATION_ERROR";
-    QTest::newRow("room policy")
-            << QByteArray("{\"type\":\"room_update\",\"room_id\":\"r\",\"post_policy\":\"all\"}")
-            << "VALIDATION_ERROR";
+        << QByteArray("{\"type\":\"room_create\",\"room_id\":\"r\",\"private\":\"yes\"}")
+        << "VALIDATION_ERROR";
+    QTest::newRow("room policy") << QByteArray(
+        "{\"type\":\"room_update\",\"room_id\":\"r\",\"post_policy\":\"all\"}")
+                                 << "VALIDATION_ERROR";
     QTest::newRow("room max members")
-            << QByteArray("{\"type\":\"room_create\",\"room_id\":\"r\",\"max_members\":-1}")
-            << "VALIDATION_ERROR";
-    QTest::newRow("room send empty") << QByteArray("{\"type\":\"room_send\",\"room_id\":\"r\"}")
-                                     << "VALIDATION_ERROR";
+        << QByteArray("{\"type\":\"room_create\",\"room_id\":\"r\",\"max_members\":-1}")
+        << "VALIDATION_ERROR";
+    QTest::newRow("room send empty")
+        << QByteArray("{\"type\":\"room_send\",\"room_id\":\"r\"}") << "VALIDATION_ERROR";
     QTest::newRow("room invite no user")
-            << QByteArray("{\"type\":\"room_invite\",\"room_id\":\"r\"}") << "VALIDATION_ERROR";
+        << QByteArray("{\"type\":\"room_invite\",\"room_id\":\"r\"}") << "VALIDATION_ERROR";
     QTest::newRow("history room and with")
-            << QByteArray(R"({"type":"history","room_id":"general","with":3})") << "VALIDATION_ERROR";
-    QTest::newRow("history bad room") << QByteArray(R"({"type":"history","room_id":"a/b"})")
-                                      << "VALIDATION_ERROR";
-    QTest::newRow("history with zero") << QByteArray(R"({"type":"history","with":0})")
-                                       << "VALIDATION_ERROR";
+        << QByteArray(R"({"type":"history","room_id":"general","with":3})") << "VALIDATION_ERROR";
+    QTest::newRow("history bad room")
+        << QByteArray(R"({"type":"history","room_id":"a/b"})") << "VALIDATION_ERROR";
+    QTest::newRow("history with zero")
+        << QByteArray(R"({"type":"history","with":0})") << "VALIDATION_ERROR";
     QTest::newRow("history before negative")
-            << QByteArray(R"({"type":"history","before":-1})") << "VALIDATION_ERROR";
-    QTest::newRow("history after string") << QByteArray(R"({"type":"history","after":"3"})")
-                                          << "VALIDATION_ERROR";
-    QTest::newRow("history limit zero") << QByteArray(R"({"type":"history","limit":0})")
-                                        << "VALIDATION_ERROR";
-    QTest::newRow("history limit huge") << QByteArray(R"({"type":"history","limit":1001})")
-                                        << "VALIDATION_ERROR";
+        << QByteArray(R"({"type":"history","before":-1})") << "VALIDATION_ERROR";
+    QTest::newRow("history after string")
+        << QByteArray(R"({"type":"history","after":"3"})") << "VALIDATION_ERROR";
+    QTest::newRow("history limit zero")
+        << QByteArray(R"({"type":"history","limit":0})") << "VALIDATION_ERROR";
+    QTest::newRow("history limit huge")
+        << QByteArray(R"({"type":"history","limit":1001})") << "VALIDATION_ERROR";
     QTest::newRow("auth resume array")
-            << QByteArray(R"({"type":"auth","token":"t","resume":[1]})") << "VALIDATION_ERROR";
+        << QByteArray(R"({"type":"auth","token":"t","resume":[1]})") << "VALIDATION_ERROR";
     QTest::newRow("auth resume bad stream")
-            << QByteArray(R"({"type":"auth","token":"t","resume":{"x:1":1}})") << "VALIDATION_ERROR";
+        << QByteArray(R"({"type":"auth","token":"t","resume":{"x:1":1}})") << "VALIDATION_ERROR";
     QTest::newRow("auth resume bad seq")
-            << QByteArray(R"({"type":"auth","token":"t","resume":{"u:1":-2}})") << "VALIDATION_ERROR";
-    QTest::newRow("huge id") << QByteArray("{\"type\":\"ping\",\"id\":\"" + QByteArray(200, 'x') + "\"}")
+        << QByteArray(R"({"type":"auth","token":"t","resume":{"u:1":-2}})") << "VALIDATION_ERROR";
+    QTest::newRow("huge id") << QByteArray("{\"type\":\"ping\",\"id\":\"" + QByteArray(200, 'x')
+                                           + "\"}")
                              << "VALIDATION_ERROR";
 }
 
@@ -251,7 +257,7 @@ void tst_Codec::errors()
 void tst_Codec::canonicalSend()
 {
     const auto result = decodeClientFrame(
-            R"({"type":"send","id":"c1","to":"42","content":"hi","data":{"k":1},"idempotency_key":"abc"})");
+        R"({"type":"send","id":"c1","to":"42","content":"hi","data":{"k":1},"idempotency_key":"abc"})");
     const auto *frame = std::get_if<DecodedFrame>(&result);
     QVERIFY(frame);
     QCOMPARE(frame->id.toString(), QStringLiteral("c1"));
@@ -272,20 +278,21 @@ void tst_Codec::seedFrames_data()
     QTest::newRow("000 ping") << QByteArray(R"({"id":"x","message_type":"ping","data":{}})") << 2
                               << qint64(0) << QString();
     QTest::newRow("000 text broadcast")
-            << QByteArray(R"({"message_type":"text","data":{"content":"hello"}})") << 4 << qint64(0)
-            << "hello";
+        << QByteArray(R"({"message_type":"text","data":{"content":"hello"}})") << 4 << qint64(0)
+        << "hello";
     QTest::newRow("000 text direct")
-            << QByteArray(R"({"message_type":"text","data":{"content":"hi","to_user_id":"7"}})")
-            << 3 << qint64(7) << "hi";
+        << QByteArray(R"({"message_type":"text","data":{"content":"hi","to_user_id":"7"}})") << 3
+        << qint64(7) << "hi";
     QTest::newRow("000 notification")
-            << QByteArray(R"({"message_type":"notification","data":{"content":"n","priority":"high"}})")
-            << 5 << qint64(0) << "n";
-    QTest::newRow("002 message") << QByteArray(R"({"type":"message","to_user_id":9,"message":"yo"})")
+        << QByteArray(R"({"message_type":"notification","data":{"content":"n","priority":"high"}})")
+        << 5 << qint64(0) << "n";
+    QTest::newRow("002 message") << QByteArray(
+        R"({"type":"message","to_user_id":9,"message":"yo"})")
                                  << 3 << qint64(9) << "yo";
-    QTest::newRow("004 chat direct") << QByteArray(R"({"type":"chat","to":"5","content":"c"})") << 3
-                                     << qint64(5) << "c";
-    QTest::newRow("004 chat broadcast") << QByteArray(R"({"type":"chat","to":"","content":"all"})")
-                                        << 4 << qint64(0) << "all";
+    QTest::newRow("004 chat direct")
+        << QByteArray(R"({"type":"chat","to":"5","content":"c"})") << 3 << qint64(5) << "c";
+    QTest::newRow("004 chat broadcast")
+        << QByteArray(R"({"type":"chat","to":"","content":"all"})") << 4 << qint64(0) << "all";
     QTest::newRow("ping") << QByteArray(R"({"type":"ping"})") << 2 << qint64(0) << QString();
 }
 
@@ -326,7 +333,7 @@ void tst_Codec::correlationIdEchoed()
 void tst_Codec::notify()
 {
     const auto result = decodeClientFrame(
-            R"({"type":"notify","to":3,"title":"T","message":"M","link":"/x","notification_type":"order"})");
+        R"({"type":"notify","to":3,"title":"T","message":"M","link":"/x","notification_type":"order"})");
     const auto *frame = std::get_if<DecodedFrame>(&result);
     QVERIFY(frame);
     const auto *n = std::get_if<NotifyRequest>(&frame->message);
@@ -340,10 +347,10 @@ void tst_Codec::notify()
 void tst_Codec::eventsCarryTypeAndTimestamp()
 {
     const qint64 before = Events::nowMs();
-    const QJsonObject e = QJsonDocument::fromJson(
-                                  Events::error(ErrorCode::RateLimited, QStringLiteral("slow down"),
+    const QJsonObject e
+        = QJsonDocument::fromJson(Events::error(ErrorCode::RateLimited, QStringLiteral("slow down"),
                                                 QJsonValue(QStringLiteral("r1"))))
-                                  .object();
+              .object();
     QCOMPARE(e.value(QStringLiteral("type")).toString(), QStringLiteral("error"));
     QCOMPARE(e.value(QStringLiteral("code")).toString(), QStringLiteral("RATE_LIMITED"));
     QCOMPARE(e.value(QStringLiteral("id")).toString(), QStringLiteral("r1"));

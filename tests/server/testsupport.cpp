@@ -68,8 +68,8 @@ bool adminExec(const QString &sql, QString *error)
 QString createDatabase(QString *name, QString *error)
 {
     *name = QStringLiteral("sbtest_%1_%2")
-                    .arg(QCoreApplication::applicationPid())
-                    .arg(QRandomGenerator::global()->generate());
+                .arg(QCoreApplication::applicationPid())
+                .arg(QRandomGenerator::global()->generate());
     if (!adminExec(QStringLiteral("CREATE DATABASE %1").arg(*name), error))
         return {};
     QUrl url(qEnvironmentVariable("SWITCHBOARD_TEST_DATABASE_URL"));
@@ -182,7 +182,8 @@ bool WsClient::open(const QUrl &url, int timeoutMs,
 
 void WsClient::send(const QJsonObject &frame)
 {
-    m_socket.sendTextMessage(QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact)));
+    m_socket.sendTextMessage(
+        QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact)));
 }
 
 void WsClient::sendRaw(const QByteArray &text)
@@ -194,7 +195,8 @@ QJsonObject WsClient::waitFor(const QString &type, int timeoutMs)
 {
     QDeadlineTimer deadline(timeoutMs);
     qsizetype &index = m_readByType[type];
-    forever {
+    forever
+    {
         for (; index < m_events.size(); ++index) {
             if (m_events[index].value(QStringLiteral("type")).toString() == type)
                 return m_events[index++];
@@ -265,7 +267,7 @@ QByteArray handMadeToken(const QJsonObject &header, const QJsonObject &payload,
         return b.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
     };
     return enc(QJsonDocument(header).toJson(QJsonDocument::Compact)) + '.'
-            + enc(QJsonDocument(payload).toJson(QJsonDocument::Compact)) + '.' + enc(signature);
+        + enc(QJsonDocument(payload).toJson(QJsonDocument::Compact)) + '.' + enc(signature);
 }
 
 QString str(const QJsonObject &o, const char *key)
@@ -320,16 +322,17 @@ QString errorCode(const QJsonObject &e)
     return str(e, "type") == QLatin1StringView("error") ? str(e, "code") : QString();
 }
 
-QByteArray rawUpgrade(quint16 port, const QByteArray &pathAndQuery,
-                      const QByteArray &extraHeaders)
+QByteArray rawUpgrade(quint16 port, const QByteArray &pathAndQuery, const QByteArray &extraHeaders)
 {
     QTcpSocket s;
     s.connectToHost(QHostAddress::LocalHost, port);
     if (!s.waitForConnected(3000))
         return {};
-    s.write("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            "Sec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n");
+    s.write("GET " + pathAndQuery
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              "Sec-WebSocket-Version: 13\r\n"
+            + extraHeaders + "\r\n");
     QByteArray answer;
     QDeadlineTimer deadline(3000);
     while (!answer.contains("\r\n\r\n") && !deadline.hasExpired()) {

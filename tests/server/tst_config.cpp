@@ -46,7 +46,8 @@ void tst_Config::precedence()
     s.configFile = ini;
     s.environment.insert(QStringLiteral("SWITCHBOARD_MAX_CONNECTIONS"), QStringLiteral("20"));
     s.environment.insert(QStringLiteral("SWITCHBOARD_DATA_DIR"), QStringLiteral("/tmp/env"));
-    s.environment.insert(QStringLiteral("SWITCHBOARD_TEST_DATABASE_URL"), QStringLiteral("ignored"));
+    s.environment.insert(QStringLiteral("SWITCHBOARD_TEST_DATABASE_URL"),
+                         QStringLiteral("ignored"));
     s.commandLine.insert(QStringLiteral("data_dir"), QStringLiteral("/tmp/cli"));
     Config c;
     QString error;
@@ -91,19 +92,45 @@ void tst_Config::invalidValuesNameTheKey_data()
     QTest::addColumn<QString>("envName");
     QTest::addColumn<QString>("value");
     QTest::addColumn<QString>("key");
-    QTest::newRow("port") << "SWITCHBOARD_LISTEN" << "127.0.0.1:99999" << "listen";
-    QTest::newRow("no port") << "SWITCHBOARD_LISTEN" << "localhost" << "listen";
-    QTest::newRow("negative") << "SWITCHBOARD_MAX_CONNECTIONS" << "-1" << "max_connections";
-    QTest::newRow("words") << "SWITCHBOARD_MAX_CONNECTIONS" << "many" << "max_connections";
-    QTest::newRow("duration") << "SWITCHBOARD_HEARTBEAT_INTERVAL" << "soon" << "heartbeat_interval";
-    QTest::newRow("retention unit") << "SWITCHBOARD_MESSAGE_RETENTION" << "30 days" << "message_retention";
-    QTest::newRow("purge too often") << "SWITCHBOARD_PURGE_INTERVAL" << "10ms" << "purge_interval";
-    QTest::newRow("replay limit") << "SWITCHBOARD_REPLAY_LIMIT" << "-5" << "replay_limit";
-    QTest::newRow("size") << "SWITCHBOARD_MAX_FRAME_BYTES" << "1TB" << "max_frame_bytes";
-    QTest::newRow("alg") << "SWITCHBOARD_JWT_ALGORITHM" << "none" << "jwt_algorithm";
-    QTest::newRow("bool") << "SWITCHBOARD_ALLOW_USER_BROADCAST" << "maybe" << "allow_user_broadcast";
-    QTest::newRow("timeout order") << "SWITCHBOARD_HEARTBEAT_TIMEOUT" << "1s" << "heartbeat_timeout";
-    QTest::newRow("log level") << "SWITCHBOARD_LOG_LEVEL" << "chatty" << "log_level";
+    QTest::newRow("port") << "SWITCHBOARD_LISTEN"
+                          << "127.0.0.1:99999"
+                          << "listen";
+    QTest::newRow("no port") << "SWITCHBOARD_LISTEN"
+                             << "localhost"
+                             << "listen";
+    QTest::newRow("negative") << "SWITCHBOARD_MAX_CONNECTIONS"
+                              << "-1"
+                              << "max_connections";
+    QTest::newRow("words") << "SWITCHBOARD_MAX_CONNECTIONS"
+                           << "many"
+                           << "max_connections";
+    QTest::newRow("duration") << "SWITCHBOARD_HEARTBEAT_INTERVAL"
+                              << "soon"
+                              << "heartbeat_interval";
+    QTest::newRow("retention unit") << "SWITCHBOARD_MESSAGE_RETENTION"
+                                    << "30 days"
+                                    << "message_retention";
+    QTest::newRow("purge too often") << "SWITCHBOARD_PURGE_INTERVAL"
+                                     << "10ms"
+                                     << "purge_interval";
+    QTest::newRow("replay limit") << "SWITCHBOARD_REPLAY_LIMIT"
+                                  << "-5"
+                                  << "replay_limit";
+    QTest::newRow("size") << "SWITCHBOARD_MAX_FRAME_BYTES"
+                          << "1TB"
+                          << "max_frame_bytes";
+    QTest::newRow("alg") << "SWITCHBOARD_JWT_ALGORITHM"
+                         << "none"
+                         << "jwt_algorithm";
+    QTest::newRow("bool") << "SWITCHBOARD_ALLOW_USER_BROADCAST"
+                          << "maybe"
+                          << "allow_user_broadcast";
+    QTest::newRow("timeout order") << "SWITCHBOARD_HEARTBEAT_TIMEOUT"
+                                   << "1s"
+                                   << "heartbeat_timeout";
+    QTest::newRow("log level") << "SWITCHBOARD_LOG_LEVEL"
+                               << "chatty"
+                               << "log_level";
 }
 
 void tst_Config::invalidValuesNameTheKey()

@@ -53,7 +53,8 @@ public:
     {
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_process.start(QStringLiteral(SWITCHBOARDD_PATH),
-                        args + QStringList{QStringLiteral("--listen"),
+                        args
+                            + QStringList {QStringLiteral("--listen"),
                                            QStringLiteral("127.0.0.1:%1").arg(port)});
     }
     ~Daemon()
@@ -113,7 +114,7 @@ void tst_Daemon::userCommands()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
-    QStringList base{QStringLiteral("--data-dir"), dir.path()};
+    QStringList base {QStringLiteral("--data-dir"), dir.path()};
     QString dbName;
     if (backend == QLatin1StringView("postgres")) {
         QString why;
@@ -130,26 +131,33 @@ void tst_Daemon::userCommands()
         if (!dbName.isEmpty())
             dropDatabase(dbName);
     });
-    Run r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("add"),
+    Run r = runDaemon(base
+                          + QStringList {QStringLiteral("user"), QStringLiteral("add"),
                                          QStringLiteral("alice"), QStringLiteral("--admin"),
                                          QStringLiteral("--password-stdin")},
                       "first-password\n");
     QVERIFY2(r.exitCode == 0, r.err.constData());
     QVERIFY(r.out.contains("created user alice"));
-    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("alice")},
-                  "another-password\n");
+    r = runDaemon(
+        base + QStringList {QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("alice")},
+        "another-password\n");
     QCOMPARE(r.exitCode, 1);
     QVERIFY(r.err.contains("exists"));
-    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("bob")},
-                  "short\n");
+    r = runDaemon(
+        base + QStringList {QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("bob")},
+        "short\n");
     QCOMPARE(r.exitCode, 1);
-    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("bad name!")},
+    r = runDaemon(base
+                      + QStringList {QStringLiteral("user"), QStringLiteral("add"),
+                                     QStringLiteral("bad name!")},
                   "long-enough-password\n");
     QCOMPARE(r.exitCode, 1);
-    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("passwd"), QStringLiteral("alice")},
+    r = runDaemon(base
+                      + QStringList {QStringLiteral("user"), QStringLiteral("passwd"),
+                                     QStringLiteral("alice")},
                   "second-password\n");
     QVERIFY2(r.exitCode == 0, r.err.constData());
-    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("list")});
+    r = runDaemon(base + QStringList {QStringLiteral("user"), QStringLiteral("list")});
     QCOMPARE(r.exitCode, 0);
     QVERIFY(r.out.contains("alice"));
     QVERIFY(r.out.contains("admin"));
@@ -159,9 +167,10 @@ void tst_Daemon::userCommands()
     {
         Daemon d(base, port);
         QVERIFY(d.waitReady());
-        HttpResult login = httpJson("POST", d.url(QStringLiteral("/api/v1/users/login")),
-                                    {{QStringLiteral("username"), QStringLiteral("alice")},
-                                     {QStringLiteral("password"), QStringLiteral("first-password")}});
+        HttpResult login
+            = httpJson("POST", d.url(QStringLiteral("/api/v1/users/login")),
+                       {{QStringLiteral("username"), QStringLiteral("alice")},
+                        {QStringLiteral("password"), QStringLiteral("first-password")}});
         QCOMPARE(login.status, 401);
         login = httpJson("POST", d.url(QStringLiteral("/api/v1/users/login")),
                          {{QStringLiteral("username"), QStringLiteral("alice")},
@@ -169,14 +178,18 @@ void tst_Daemon::userCommands()
         QCOMPARE(login.status, 200);
         QCOMPARE(login.json.value(QStringLiteral("role")).toString(), QStringLiteral("admin"));
         // Disabling through the CLI while the daemon runs on the same store.
-        r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("disable"), QStringLiteral("alice")});
+        r = runDaemon(base
+                      + QStringList {QStringLiteral("user"), QStringLiteral("disable"),
+                                     QStringLiteral("alice")});
         QCOMPARE(r.exitCode, 0);
         login = httpJson("POST", d.url(QStringLiteral("/api/v1/users/login")),
                          {{QStringLiteral("username"), QStringLiteral("alice")},
                           {QStringLiteral("password"), QStringLiteral("second-password")}});
         QCOMPARE(login.status, 403);
     }
-    r = runDaemon(base + QStringList{QStringLiteral("user"), QStringLiteral("disable"), QStringLiteral("nobody")});
+    r = runDaemon(base
+                  + QStringList {QStringLiteral("user"), QStringLiteral("disable"),
+                                 QStringLiteral("nobody")});
     QCOMPARE(r.exitCode, 1);
     QVERIFY(r.err.contains("no user"));
 }
@@ -184,15 +197,16 @@ void tst_Daemon::userCommands()
 void tst_Daemon::invalidConfigRefused()
 {
     QTemporaryDir dir;
-    Run r = runDaemon({QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--max-connections"),
-                       QStringLiteral("lots")});
+    Run r = runDaemon({QStringLiteral("--data-dir"), dir.path(),
+                       QStringLiteral("--max-connections"), QStringLiteral("lots")});
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains("'max_connections'"), r.err.constData());
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("SWITCHBOARD_HEARTBEAT_INTERVAL"), QStringLiteral("often"));
     r = runDaemon({QStringLiteral("--data-dir"), dir.path()}, {}, env);
     QCOMPARE(r.exitCode, 2);
-    QVERIFY2(r.err.contains("'heartbeat_interval'") && r.err.contains("SWITCHBOARD_HEARTBEAT_INTERVAL"),
+    QVERIFY2(r.err.contains("'heartbeat_interval'")
+                 && r.err.contains("SWITCHBOARD_HEARTBEAT_INTERVAL"),
              r.err.constData());
     r = runDaemon({QStringLiteral("--config"), dir.filePath(QStringLiteral("missing.ini"))});
     QCOMPARE(r.exitCode, 2);
@@ -205,7 +219,7 @@ void tst_Daemon::generatedSecretIsKept()
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("SWITCHBOARD_JWT_SECRET"));
     const quint16 port = freePort();
-    const QStringList args{QStringLiteral("--data-dir"), dir.path()};
+    const QStringList args {QStringLiteral("--data-dir"), dir.path()};
     QByteArray secret;
     {
         Daemon d(args, port);
@@ -231,8 +245,8 @@ void tst_Daemon::sigtermDrainsAndLosesNothing()
 {
     QFETCH(QString, backend);
     QTemporaryDir dir;
-    QStringList args{QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--jwt-secret"),
-                     QString::fromLatin1(TestServer::SECRET)};
+    QStringList args {QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--jwt-secret"),
+                      QString::fromLatin1(TestServer::SECRET)};
     QString dbName;
     if (backend == QLatin1StringView("postgres")) {
         QString why;
@@ -259,8 +273,10 @@ void tst_Daemon::sigtermDrainsAndLosesNothing()
         QVERIFY(sender.open(d.ws(QString::fromLatin1(minter.token(1)))));
         QVERIFY(!sender.waitFor(QStringLiteral("connected")).isEmpty());
         for (int i = 0; i < burst; ++i)
-            sender.send({{QStringLiteral("type"), QStringLiteral("send")}, {QStringLiteral("id"), i},
-                         {QStringLiteral("to"), 2}, {QStringLiteral("content"), QStringLiteral("m%1").arg(i)}});
+            sender.send({{QStringLiteral("type"), QStringLiteral("send")},
+                         {QStringLiteral("id"), i},
+                         {QStringLiteral("to"), 2},
+                         {QStringLiteral("content"), QStringLiteral("m%1").arg(i)}});
         // Every message acknowledged was stored; SIGTERM right after the last ack.
         QTRY_COMPARE_WITH_TIMEOUT(sender.eventsOfType(QStringLiteral("ack")).size(), burst, 10000);
         QElapsedTimer timer;
@@ -276,12 +292,15 @@ void tst_Daemon::sigtermDrainsAndLosesNothing()
     QVERIFY(d.waitReady());
     WsClient receiver;
     QVERIFY(receiver.open(d.ws(QString::fromLatin1(minter.token(2)))));
-    QCOMPARE(receiver.waitFor(QStringLiteral("sync_complete"), 10000).value(QStringLiteral("seq")).toInteger(),
+    QCOMPARE(receiver.waitFor(QStringLiteral("sync_complete"), 10000)
+                 .value(QStringLiteral("seq"))
+                 .toInteger(),
              burst);
     const auto messages = receiver.eventsOfType(QStringLiteral("message"));
     QCOMPARE(messages.size(), burst);
     for (int i = 0; i < burst; ++i)
-        QCOMPARE(messages[i].value(QStringLiteral("content")).toString(), QStringLiteral("m%1").arg(i));
+        QCOMPARE(messages[i].value(QStringLiteral("content")).toString(),
+                 QStringLiteral("m%1").arg(i));
 }
 
 QTEST_GUILESS_MAIN(tst_Daemon)

@@ -28,7 +28,7 @@ bool join(WsClient &c, const char *room)
 {
     return errorCode(request(c, "room_join", {{QStringLiteral("room_id"), QLatin1StringView(room)}},
                              "room_joined"))
-            .isEmpty();
+        .isEmpty();
 }
 
 } // namespace
@@ -65,7 +65,8 @@ void tst_Presence::transitionsReachRoomPeersOnly()
         QVERIFY(bob0);
         QCOMPARE(num(alice->waitFor(QStringLiteral("user_joined")), "user_id"), 2);
     }
-    QCOMPARE(str(alice->waitFor(QStringLiteral("user_status")), "status"), QStringLiteral("offline"));
+    QCOMPARE(str(alice->waitFor(QStringLiteral("user_status")), "status"),
+             QStringLiteral("offline"));
     // Membership is persistent: alice shares a room with bob from his next first frame.
     auto bob1 = connectAs(server, 2);
     QVERIFY(bob1);
@@ -99,17 +100,20 @@ void tst_Presence::statusChanges()
     QVERIFY(join(*alice, "support"));
     QVERIFY(join(*bob1, "support"));
 
-    const QJsonObject ack = request(*bob1, "presence",
-                                    {{QStringLiteral("status"), QStringLiteral("away")},
-                                     {QStringLiteral("data"), QJsonObject{{QStringLiteral("note"), QStringLiteral("lunch 午饭")}}}},
-                                    "ack");
+    const QJsonObject ack
+        = request(*bob1, "presence",
+                  {{QStringLiteral("status"), QStringLiteral("away")},
+                   {QStringLiteral("data"),
+                    QJsonObject {{QStringLiteral("note"), QStringLiteral("lunch 午饭")}}}},
+                  "ack");
     QCOMPARE(str(ack, "type"), QStringLiteral("ack"));
     QCOMPARE(str(ack, "status"), QStringLiteral("away"));
     for (WsClient *c : {alice.get(), admin.get(), bob2.get()}) {
         const QJsonObject p = c->waitFor(QStringLiteral("presence"));
         QCOMPARE(num(p, "user_id"), 2);
         QCOMPARE(str(p, "status"), QStringLiteral("away"));
-        QCOMPARE(str(p.value(QStringLiteral("data")).toObject(), "note"), QStringLiteral("lunch 午饭"));
+        QCOMPARE(str(p.value(QStringLiteral("data")).toObject(), "note"),
+                 QStringLiteral("lunch 午饭"));
         QCOMPARE(num(p, "connections_count"), 2);
         QVERIFY(num(p, "ts") > 0);
     }
@@ -117,8 +121,10 @@ void tst_Presence::statusChanges()
     QVERIFY(stranger->noEventOfType(QStringLiteral("presence"), 100));
 
     // Setting the same status again is not news.
-    request(*bob1, "presence", {{QStringLiteral("status"), QStringLiteral("away")},
-                                {QStringLiteral("data"), QJsonObject{{QStringLiteral("note"), QStringLiteral("lunch 午饭")}}}},
+    request(*bob1, "presence",
+            {{QStringLiteral("status"), QStringLiteral("away")},
+             {QStringLiteral("data"),
+              QJsonObject {{QStringLiteral("note"), QStringLiteral("lunch 午饭")}}}},
             "ack");
     QVERIFY(alice->noEventOfType(QStringLiteral("presence"), 200));
     QCOMPARE(alice->eventsOfType(QStringLiteral("presence")).size(), 1);
@@ -130,11 +136,12 @@ void tst_Presence::statusChanges()
     // A status lasts while the user is connected; a new session starts "online".
     bob1.reset();
     bob2.reset();
-    QCOMPARE(str(alice->waitFor(QStringLiteral("user_status")), "status"), QStringLiteral("offline"));
+    QCOMPARE(str(alice->waitFor(QStringLiteral("user_status")), "status"),
+             QStringLiteral("offline"));
     auto bob3 = connectAs(server, 2);
     QVERIFY(bob3);
-    const QJsonObject list = request(*alice, "presence_query",
-                                     {{QStringLiteral("user_ids"), QJsonArray{2}}}, "presence_list");
+    const QJsonObject list = request(
+        *alice, "presence_query", {{QStringLiteral("user_ids"), QJsonArray {2}}}, "presence_list");
     QCOMPARE(str(userIn(list, 2), "status"), QStringLiteral("online"));
     QVERIFY(!userIn(list, 2).contains(QStringLiteral("data")));
 }
@@ -164,9 +171,9 @@ void tst_Presence::presenceQueries()
     sol.reset();
     QCOMPARE(num(quinn->waitFor(QStringLiteral("user_status")), "user_id"), ids[2]);
 
-    const QJsonObject room = request(*quinn, "presence_query",
-                                     {{QStringLiteral("room_id"), QStringLiteral("general")}},
-                                     "presence_list");
+    const QJsonObject room
+        = request(*quinn, "presence_query",
+                  {{QStringLiteral("room_id"), QStringLiteral("general")}}, "presence_list");
     QCOMPARE(str(room, "room_id"), QStringLiteral("general"));
     QCOMPARE(room.value(QStringLiteral("users")).toArray().size(), 3);
     QCOMPARE(str(userIn(room, ids[0]), "status"), QStringLiteral("online"));
@@ -178,9 +185,9 @@ void tst_Presence::presenceQueries()
     QCOMPARE(num(solEntry, "connections_count"), 0);
     QVERIFY2(num(solEntry, "last_seen") > 0, "an offline user's last_seen comes from the store");
 
-    const QJsonObject listed = request(*quinn, "presence_query",
-                                       {{QStringLiteral("user_ids"), QJsonArray{ids[1], 424242}}},
-                                       "presence_list");
+    const QJsonObject listed
+        = request(*quinn, "presence_query",
+                  {{QStringLiteral("user_ids"), QJsonArray {ids[1], 424242}}}, "presence_list");
     const QJsonArray users = listed.value(QStringLiteral("users")).toArray();
     QCOMPARE(users.size(), 2);
     QCOMPARE(num(users[0].toObject(), "user_id"), ids[1]); // in the order asked
@@ -189,7 +196,10 @@ void tst_Presence::presenceQueries()
 
     // Over REST: per list and per room, with the same entries.
     const QByteArray key = server.config().apiKey.toUtf8();
-    HttpResult r = http("GET", server.httpUrl(QStringLiteral("/api/v1/presence?user_ids=%1,%2").arg(ids[0]).arg(ids[1])), {}, key);
+    HttpResult r = http(
+        "GET",
+        server.httpUrl(QStringLiteral("/api/v1/presence?user_ids=%1,%2").arg(ids[0]).arg(ids[1])),
+        {}, key);
     QCOMPARE(r.status, 200);
     QCOMPARE(str(userIn(r.json, ids[1]), "status"), QStringLiteral("busy"));
     r = http("GET", server.httpUrl(QStringLiteral("/api/v1/presence?room_id=general")), {}, key);
@@ -236,14 +246,16 @@ void tst_Presence::typingInRoom()
     QCOMPARE(bob->eventsOfType(QStringLiteral("typing")).size(), 1);
 
     // An explicit stop goes out at once.
-    alice1->send(frame("typing", {{QStringLiteral("room_id"), QStringLiteral("general")},
-                                  {QStringLiteral("is_typing"), false}}));
+    alice1->send(frame("typing",
+                       {{QStringLiteral("room_id"), QStringLiteral("general")},
+                        {QStringLiteral("is_typing"), false}}));
     const QJsonObject stop = bob->waitFor(QStringLiteral("typing"));
     QCOMPARE(stop.value(QStringLiteral("is_typing")).toBool(true), false);
     QVERIFY(!stop.contains(QStringLiteral("expires_in_ms")));
     // A stop when nothing is shown is not news.
-    alice1->send(frame("typing", {{QStringLiteral("room_id"), QStringLiteral("general")},
-                                  {QStringLiteral("is_typing"), false}}));
+    alice1->send(frame("typing",
+                       {{QStringLiteral("room_id"), QStringLiteral("general")},
+                        {QStringLiteral("is_typing"), false}}));
     QVERIFY(bob->noEventOfType(QStringLiteral("typing"), 200));
 }
 
@@ -273,13 +285,18 @@ void tst_Presence::typingDirectAndExpiry()
 
     // Refreshed past the interval, it is forwarded again and the expiry moves.
     alice->send(frame("typing", {{QStringLiteral("context"), QStringLiteral("user:2")}}));
-    QCOMPARE(bob->waitFor(QStringLiteral("typing")).value(QStringLiteral("is_typing")).toBool(), true);
+    QCOMPARE(bob->waitFor(QStringLiteral("typing")).value(QStringLiteral("is_typing")).toBool(),
+             true);
     QTest::qWait(300);
     alice->send(frame("typing", {{QStringLiteral("context"), QStringLiteral("user:2")}}));
-    QCOMPARE(bob->waitFor(QStringLiteral("typing")).value(QStringLiteral("is_typing")).toBool(), true);
+    QCOMPARE(bob->waitFor(QStringLiteral("typing")).value(QStringLiteral("is_typing")).toBool(),
+             true);
     QTest::qWait(400); // 700 ms after the first keystroke, 400 after the refresh: still typing
     QCOMPARE(bob->eventsOfType(QStringLiteral("typing")).size(), 4);
-    QCOMPARE(bob->waitFor(QStringLiteral("typing"), 3000).value(QStringLiteral("is_typing")).toBool(true), false);
+    QCOMPARE(bob->waitFor(QStringLiteral("typing"), 3000)
+                 .value(QStringLiteral("is_typing"))
+                 .toBool(true),
+             false);
 }
 
 void tst_Presence::typingStopsWhenTypistLeaves()
@@ -290,7 +307,8 @@ void tst_Presence::typingStopsWhenTypistLeaves()
     auto alice = connectAs(server, 1), bob = connectAs(server, 2);
     QVERIFY(alice && bob);
     alice->send(frame("typing", {{QStringLiteral("to"), 2}}));
-    QCOMPARE(bob->waitFor(QStringLiteral("typing")).value(QStringLiteral("is_typing")).toBool(), true);
+    QCOMPARE(bob->waitFor(QStringLiteral("typing")).value(QStringLiteral("is_typing")).toBool(),
+             true);
     alice.reset(); // last connection gone: the indicator stops now, not in 30 s
     const QJsonObject stop = bob->waitFor(QStringLiteral("typing"), 2000);
     QCOMPARE(stop.value(QStringLiteral("is_typing")).toBool(true), false);
@@ -306,24 +324,37 @@ void tst_Presence::badInput()
     const auto code = [&](const char *type, QJsonObject fields) {
         return errorCode(request(*alice, type, fields, "never"));
     };
-    QCOMPARE(code("presence", {{QStringLiteral("status"), QStringLiteral("sleeping")}}), QStringLiteral("VALIDATION_ERROR"));
+    QCOMPARE(code("presence", {{QStringLiteral("status"), QStringLiteral("sleeping")}}),
+             QStringLiteral("VALIDATION_ERROR"));
     QCOMPARE(code("presence", {{QStringLiteral("status"), 3}}), QStringLiteral("VALIDATION_ERROR"));
     QCOMPARE(code("presence", {}), QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(code("presence", {{QStringLiteral("status"), QStringLiteral("away")}, {QStringLiteral("data"), QStringLiteral("x")}}),
+    QCOMPARE(code("presence",
+                  {{QStringLiteral("status"), QStringLiteral("away")},
+                   {QStringLiteral("data"), QStringLiteral("x")}}),
              QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(code("presence", {{QStringLiteral("status"), QStringLiteral("away")},
-                               {QStringLiteral("data"), QJsonObject{{QStringLiteral("blob"), QString(5000, QLatin1Char('x'))}}}}),
+    QCOMPARE(code("presence",
+                  {{QStringLiteral("status"), QStringLiteral("away")},
+                   {QStringLiteral("data"),
+                    QJsonObject {{QStringLiteral("blob"), QString(5000, QLatin1Char('x'))}}}}),
              QStringLiteral("TOO_LARGE"));
     QCOMPARE(code("presence_query", {}), QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(code("presence_query", {{QStringLiteral("user_ids"), QJsonArray{QStringLiteral("x")}}}), QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(code("presence_query", {{QStringLiteral("room_id"), QStringLiteral("nowhere")}}), QStringLiteral("NOT_FOUND"));
+    QCOMPARE(
+        code("presence_query", {{QStringLiteral("user_ids"), QJsonArray {QStringLiteral("x")}}}),
+        QStringLiteral("VALIDATION_ERROR"));
+    QCOMPARE(code("presence_query", {{QStringLiteral("room_id"), QStringLiteral("nowhere")}}),
+             QStringLiteral("NOT_FOUND"));
     QCOMPARE(code("typing", {}), QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(code("typing", {{QStringLiteral("context"), QStringLiteral("galaxy:1")}}), QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(code("typing", {{QStringLiteral("context"), QStringLiteral("room:nowhere")}}), QStringLiteral("NOT_FOUND"));
-    QCOMPARE(code("typing", {{QStringLiteral("room_id"), QStringLiteral("general")}}), QStringLiteral("FORBIDDEN"));
-    QCOMPARE(code("typing", {{QStringLiteral("to"), 1}}), QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(code("typing", {{QStringLiteral("to"), 2}, {QStringLiteral("is_typing"), QStringLiteral("yes")}}),
+    QCOMPARE(code("typing", {{QStringLiteral("context"), QStringLiteral("galaxy:1")}}),
              QStringLiteral("VALIDATION_ERROR"));
+    QCOMPARE(code("typing", {{QStringLiteral("context"), QStringLiteral("room:nowhere")}}),
+             QStringLiteral("NOT_FOUND"));
+    QCOMPARE(code("typing", {{QStringLiteral("room_id"), QStringLiteral("general")}}),
+             QStringLiteral("FORBIDDEN"));
+    QCOMPARE(code("typing", {{QStringLiteral("to"), 1}}), QStringLiteral("VALIDATION_ERROR"));
+    QCOMPARE(
+        code("typing",
+             {{QStringLiteral("to"), 2}, {QStringLiteral("is_typing"), QStringLiteral("yes")}}),
+        QStringLiteral("VALIDATION_ERROR"));
     // Still serving.
     QCOMPARE(str(request(*alice, "ping", {}, "pong"), "type"), QStringLiteral("pong"));
 }

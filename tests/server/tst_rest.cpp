@@ -14,7 +14,10 @@ namespace {
 
 QString errorCode(const HttpResult &r)
 {
-    return r.json.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString();
+    return r.json.value(QStringLiteral("error"))
+        .toObject()
+        .value(QStringLiteral("code"))
+        .toString();
 }
 
 } // namespace
@@ -70,7 +73,8 @@ void tst_Rest::loginFlow()
     QVERIFY(!token.isEmpty());
     WsClient c;
     QVERIFY(c.open(server.wsUrl(token)));
-    const QJsonObject user = c.waitFor(QStringLiteral("connected")).value(QStringLiteral("user")).toObject();
+    const QJsonObject user
+        = c.waitFor(QStringLiteral("connected")).value(QStringLiteral("user")).toObject();
     QCOMPARE(user.value(QStringLiteral("id")).toInteger(), id);
     QCOMPARE(user.value(QStringLiteral("name")).toString(), QStringLiteral("alice"));
 
@@ -104,8 +108,8 @@ void tst_Rest::accessControl()
     const HttpResult key = http("GET", server.httpUrl(QStringLiteral("/ws/stats")), {},
                                 server.config().apiKey.toUtf8());
     QCOMPARE(key.status, 200);
-    for (const char *field : {"connections", "users_online", "messages_stored", "uptime_seconds",
-                              "storage", "version"})
+    for (const char *field :
+         {"connections", "users_online", "messages_stored", "uptime_seconds", "storage", "version"})
         QVERIFY2(key.json.contains(QLatin1StringView(field)), field);
     QCOMPARE(key.json.value(QStringLiteral("storage")).toString(), backend);
     // Expired token on REST: 401 with TOKEN_EXPIRED.
@@ -139,8 +143,12 @@ void tst_Rest::presence()
     const QJsonObject bob = r.json.value(QStringLiteral("users")).toArray().first().toObject();
     QCOMPARE(bob.value(QStringLiteral("user_id")).toInteger(), 7);
     QCOMPARE(bob.value(QStringLiteral("connections_count")).toInt(), 2);
-    QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/ws/online")), {}, t).json.value(QStringLiteral("count")).toInt(), 1);
-    QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/api/v1/online?limit=abc")), {}, t).status, 400);
+    QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/ws/online")), {}, t)
+                 .json.value(QStringLiteral("count"))
+                 .toInt(),
+             1);
+    QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/api/v1/online?limit=abc")), {}, t).status,
+             400);
     r = http("GET", server.httpUrl(QStringLiteral("/api/v1/online/count")), {}, t);
     QCOMPARE(r.json.value(QStringLiteral("count")).toInt(), 1);
     QCOMPARE(r.json.value(QStringLiteral("connections")).toInt(), 2);
@@ -153,10 +161,11 @@ void tst_Rest::presence()
     QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/api/v1/status/x")), {}, t).status, 400);
 
     // last_seen is kept for stored users when their last connection closes.
-    const HttpResult created = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/users")),
-                                        {{QStringLiteral("username"), QStringLiteral("carol")},
-                                         {QStringLiteral("password"), QStringLiteral("password-1")}},
-                                        server.config().apiKey.toUtf8());
+    const HttpResult created
+        = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/users")),
+                   {{QStringLiteral("username"), QStringLiteral("carol")},
+                    {QStringLiteral("password"), QStringLiteral("password-1")}},
+                   server.config().apiKey.toUtf8());
     const qint64 carol = created.json.value(QStringLiteral("user_id")).toInteger();
     {
         WsClient c;
@@ -164,11 +173,11 @@ void tst_Rest::presence()
         QVERIFY(!c.waitFor(QStringLiteral("connected")).isEmpty());
     }
     QTRY_VERIFY_WITH_TIMEOUT(
-            http("GET", server.httpUrl(QStringLiteral("/api/v1/status/%1").arg(carol)), {}, t)
-                            .json.value(QStringLiteral("last_seen"))
-                            .toInteger()
-                    > 0,
-            3000);
+        http("GET", server.httpUrl(QStringLiteral("/api/v1/status/%1").arg(carol)), {}, t)
+                .json.value(QStringLiteral("last_seen"))
+                .toInteger()
+            > 0,
+        3000);
     r = http("GET", server.httpUrl(QStringLiteral("/api/v1/status/%1").arg(carol)), {}, t);
     QCOMPARE(r.json.value(QStringLiteral("online")).toBool(), false);
     QCOMPARE(r.json.value(QStringLiteral("connections_count")).toInt(), 0);
@@ -191,14 +200,16 @@ void tst_Rest::broadcastAliases()
              QStringLiteral("canonical"));
     r = httpJson("POST", server.httpUrl(QStringLiteral("/ws/broadcast")),
                  {{QStringLiteral("message_type"), QStringLiteral("system_message")},
-                  {QStringLiteral("data"), QJsonObject{{QStringLiteral("content"), QStringLiteral("maintenance")},
-                                                       {QStringLiteral("priority"), QStringLiteral("high")}}}},
+                  {QStringLiteral("data"),
+                   QJsonObject {{QStringLiteral("content"), QStringLiteral("maintenance")},
+                                {QStringLiteral("priority"), QStringLiteral("high")}}}},
                  key);
     QCOMPARE(r.status, 202);
     const QJsonObject sys = c.waitFor(QStringLiteral("system"));
     QCOMPARE(sys.value(QStringLiteral("content")).toString(), QStringLiteral("maintenance"));
-    QCOMPARE(sys.value(QStringLiteral("data")).toObject().value(QStringLiteral("priority")).toString(),
-             QStringLiteral("high"));
+    QCOMPARE(
+        sys.value(QStringLiteral("data")).toObject().value(QStringLiteral("priority")).toString(),
+        QStringLiteral("high"));
     r = httpJson("POST", server.httpUrl(QStringLiteral("/api/ws/broadcast")),
                  {{QStringLiteral("type"), QStringLiteral("chat")},
                   {QStringLiteral("content"), QStringLiteral("seed 004")}},
@@ -210,7 +221,7 @@ void tst_Rest::broadcastAliases()
     QCOMPARE(r.status, 400);
     QCOMPARE(httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/broadcast")),
                       {{QStringLiteral("content"), QStringLiteral("x")}}, server.token(1))
-                     .status,
+                 .status,
              403);
 }
 
@@ -223,17 +234,20 @@ void tst_Rest::sendToUserAliases()
     WsClient c;
     QVERIFY(c.open(server.wsUrl(QString::fromLatin1(server.token(4)))));
     QVERIFY(!c.waitFor(QStringLiteral("sync_complete")).isEmpty());
-    HttpResult r = httpJson("POST", server.httpUrl(QStringLiteral("/ws/send")),
-                            {{QStringLiteral("to_user_id"), QStringLiteral("4")},
-                             {QStringLiteral("message_type"), QStringLiteral("notification")},
-                             {QStringLiteral("data"), QJsonObject{{QStringLiteral("content"), QStringLiteral("new DM")},
-                                                                  {QStringLiteral("type"), QStringLiteral("private_message")}}}},
-                            key);
+    HttpResult r
+        = httpJson("POST", server.httpUrl(QStringLiteral("/ws/send")),
+                   {{QStringLiteral("to_user_id"), QStringLiteral("4")},
+                    {QStringLiteral("message_type"), QStringLiteral("notification")},
+                    {QStringLiteral("data"),
+                     QJsonObject {{QStringLiteral("content"), QStringLiteral("new DM")},
+                                  {QStringLiteral("type"), QStringLiteral("private_message")}}}},
+                   key);
     QCOMPARE(r.status, 201);
     QVERIFY(r.json.value(QStringLiteral("message_id")).toInteger() > 0);
     QCOMPARE(r.json.value(QStringLiteral("recipient_online")).toBool(), true);
     QJsonObject n = c.waitFor(QStringLiteral("notification"));
-    QCOMPARE(n.value(QStringLiteral("notification_type")).toString(), QStringLiteral("private_message"));
+    QCOMPARE(n.value(QStringLiteral("notification_type")).toString(),
+             QStringLiteral("private_message"));
     QCOMPARE(n.value(QStringLiteral("data")).toObject().value(QStringLiteral("message")).toString(),
              QStringLiteral("new DM"));
     r = httpJson("POST", server.httpUrl(QStringLiteral("/api/ws/send")),
@@ -243,7 +257,8 @@ void tst_Rest::sendToUserAliases()
                  key);
     QCOMPARE(r.status, 201);
     n = c.waitFor(QStringLiteral("notification"));
-    QCOMPARE(n.value(QStringLiteral("notification_type")).toString(), QStringLiteral("order_status"));
+    QCOMPARE(n.value(QStringLiteral("notification_type")).toString(),
+             QStringLiteral("order_status"));
     r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/send")),
                  {{QStringLiteral("type"), QStringLiteral("text")},
                   {QStringLiteral("to_user_id"), 4},
@@ -253,7 +268,8 @@ void tst_Rest::sendToUserAliases()
     QCOMPARE(c.waitFor(QStringLiteral("message")).value(QStringLiteral("content")).toString(),
              QStringLiteral("from the backend"));
     r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/send")),
-                 {{QStringLiteral("type"), QStringLiteral("text")}, {QStringLiteral("content"), QStringLiteral("x")}},
+                 {{QStringLiteral("type"), QStringLiteral("text")},
+                  {QStringLiteral("content"), QStringLiteral("x")}},
                  key);
     QCOMPARE(r.status, 400);
 }
@@ -273,40 +289,53 @@ void tst_Rest::directMessagesAndOfflinePull()
         QCOMPARE(r.status, 201);
         QCOMPARE(r.json.value(QStringLiteral("recipient_online")).toBool(), false);
     }
-    HttpResult r = http("GET", server.httpUrl(QStringLiteral("/api/v1/messages?after=0&limit=2")), {}, bob);
+    HttpResult r
+        = http("GET", server.httpUrl(QStringLiteral("/api/v1/messages?after=0&limit=2")), {}, bob);
     QCOMPARE(r.status, 200);
     QJsonArray list = r.json.value(QStringLiteral("messages")).toArray();
     QCOMPARE(list.size(), 2);
     QCOMPARE(r.json.value(QStringLiteral("has_more")).toBool(), true);
-    QCOMPARE(list[0].toObject().value(QStringLiteral("content")).toString(), QStringLiteral("dm 0"));
+    QCOMPARE(list[0].toObject().value(QStringLiteral("content")).toString(),
+             QStringLiteral("dm 0"));
     QCOMPARE(list[0].toObject().value(QStringLiteral("from")).toInteger(), 1);
     const qint64 last = r.json.value(QStringLiteral("last_seq")).toInteger();
     r = http("GET", server.httpUrl(QStringLiteral("/api/v1/messages?after=%1").arg(last)), {}, bob);
     list = r.json.value(QStringLiteral("messages")).toArray();
     QCOMPARE(list.size(), 1);
-    QCOMPARE(list[0].toObject().value(QStringLiteral("content")).toString(), QStringLiteral("dm 2"));
+    QCOMPARE(list[0].toObject().value(QStringLiteral("content")).toString(),
+             QStringLiteral("dm 2"));
     QCOMPARE(r.json.value(QStringLiteral("has_more")).toBool(), false);
     // Pulled over HTTP = delivered: connecting afterwards replays nothing.
     QTest::qWait(250);
     WsClient c;
     QVERIFY(c.open(server.wsUrl(QString::fromLatin1(bob))));
-    QCOMPARE(c.waitFor(QStringLiteral("sync_complete")).value(QStringLiteral("seq")).toInteger(), 3);
+    QCOMPARE(c.waitFor(QStringLiteral("sync_complete")).value(QStringLiteral("seq")).toInteger(),
+             3);
     QVERIFY(c.eventsOfType(QStringLiteral("message")).isEmpty());
     // The API key reads any inbox; a user only its own.
     QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/api/v1/messages?user_id=2")), {},
                   server.config().apiKey.toUtf8())
-                     .json.value(QStringLiteral("messages")).toArray().size(),
+                 .json.value(QStringLiteral("messages"))
+                 .toArray()
+                 .size(),
              3);
-    QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/api/v1/messages?user_id=2")), {}, alice).status, 403);
+    QCOMPARE(
+        http("GET", server.httpUrl(QStringLiteral("/api/v1/messages?user_id=2")), {}, alice).status,
+        403);
     // Validation.
     QCOMPARE(httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/messages")),
-                      {{QStringLiteral("to_user_id"), QStringLiteral("x")}, {QStringLiteral("content"), QStringLiteral("y")}}, alice)
-                     .status,
+                      {{QStringLiteral("to_user_id"), QStringLiteral("x")},
+                       {QStringLiteral("content"), QStringLiteral("y")}},
+                      alice)
+                 .status,
              400);
-    QCOMPARE(http("POST", server.httpUrl(QStringLiteral("/api/v1/messages")), "{broken", alice).status, 400);
+    QCOMPARE(
+        http("POST", server.httpUrl(QStringLiteral("/api/v1/messages")), "{broken", alice).status,
+        400);
     QCOMPARE(httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/messages")),
-                      {{QStringLiteral("to_user_id"), 2}, {QStringLiteral("content"), QStringLiteral("y")}})
-                     .status,
+                      {{QStringLiteral("to_user_id"), 2},
+                       {QStringLiteral("content"), QStringLiteral("y")}})
+                 .status,
              401);
 }
 

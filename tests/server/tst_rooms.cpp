@@ -46,10 +46,13 @@ void tst_Rooms::defaultRooms()
     for (const QJsonValue &r : rooms.value(QStringLiteral("rooms")).toArray())
         ids << str(r.toObject(), "room_id");
     // In configuration order.
-    QCOMPARE(ids, (QStringList{QStringLiteral("general"), QStringLiteral("announcements"),
-                               QStringLiteral("support")}));
-    const QJsonObject ann = request(*c, "room_get", {{QStringLiteral("room_id"), QStringLiteral("announcements")}}, "room");
-    QCOMPARE(str(ann.value(QStringLiteral("room")).toObject(), "post_policy"), QStringLiteral("admins"));
+    QCOMPARE(ids,
+             (QStringList {QStringLiteral("general"), QStringLiteral("announcements"),
+                           QStringLiteral("support")}));
+    const QJsonObject ann = request(
+        *c, "room_get", {{QStringLiteral("room_id"), QStringLiteral("announcements")}}, "room");
+    QCOMPARE(str(ann.value(QStringLiteral("room")).toObject(), "post_policy"),
+             QStringLiteral("admins"));
 }
 
 void tst_Rooms::fanOutWithoutEcho()
@@ -64,11 +67,19 @@ void tst_Rooms::fanOutWithoutEcho()
                                   {{QStringLiteral("room_id"), QStringLiteral("team")},
                                    {QStringLiteral("name"), QStringLiteral("The team 团队")}},
                                   "room");
-    QCOMPARE(str(created.value(QStringLiteral("room")).toObject(), "role"), QStringLiteral("owner"));
-    QVERIFY(errorCode(request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("team")}}, "room_joined")).isEmpty());
-    QVERIFY(errorCode(request(*carol, "room_join", {{QStringLiteral("room_id"), QStringLiteral("team")}}, "room_joined")).isEmpty());
+    QCOMPARE(str(created.value(QStringLiteral("room")).toObject(), "role"),
+             QStringLiteral("owner"));
+    QVERIFY(errorCode(request(*bob, "room_join",
+                              {{QStringLiteral("room_id"), QStringLiteral("team")}}, "room_joined"))
+                .isEmpty());
+    QVERIFY(errorCode(request(*carol, "room_join",
+                              {{QStringLiteral("room_id"), QStringLiteral("team")}}, "room_joined"))
+                .isEmpty());
     request(*bob, "room_create", {{QStringLiteral("room_id"), QStringLiteral("other")}}, "room");
-    QVERIFY(errorCode(request(*carol, "room_join", {{QStringLiteral("room_id"), QStringLiteral("other")}}, "room_joined")).isEmpty());
+    QVERIFY(
+        errorCode(request(*carol, "room_join",
+                          {{QStringLiteral("room_id"), QStringLiteral("other")}}, "room_joined"))
+            .isEmpty());
 
     const QJsonObject ack = request(*a1, "room_send",
                                     {{QStringLiteral("room_id"), QStringLiteral("team")},
@@ -91,23 +102,31 @@ void tst_Rooms::fanOutWithoutEcho()
     QVERIFY(a1->noEventOfType(QStringLiteral("room_message"), 200)); // not echoed to the sender
     QVERIFY(dave->noEventOfType(QStringLiteral("room_message"), 50)); // not a member
 
-    request(*carol, "room_send", {{QStringLiteral("room_id"), QStringLiteral("other")},
-                                  {QStringLiteral("content"), QStringLiteral("psst")}}, "ack");
+    request(*carol, "room_send",
+            {{QStringLiteral("room_id"), QStringLiteral("other")},
+             {QStringLiteral("content"), QStringLiteral("psst")}},
+            "ack");
     const QJsonObject other = bob->waitFor(QStringLiteral("room_message"));
     QCOMPARE(str(other, "room_id"), QStringLiteral("other"));
     QVERIFY(a2->noEventOfType(QStringLiteral("room_message"), 200));
     QCOMPARE(a2->eventsOfType(QStringLiteral("room_message")).size(), 1);
 
     // A non-member cannot post; an idempotent retry is stored once.
-    QCOMPARE(errorCode(request(*dave, "room_send", {{QStringLiteral("room_id"), QStringLiteral("team")},
-                                                    {QStringLiteral("content"), QStringLiteral("x")}}, "ack")),
+    QCOMPARE(errorCode(request(*dave, "room_send",
+                               {{QStringLiteral("room_id"), QStringLiteral("team")},
+                                {QStringLiteral("content"), QStringLiteral("x")}},
+                               "ack")),
              QStringLiteral("FORBIDDEN"));
-    const QJsonObject first = request(*bob, "room_send", {{QStringLiteral("room_id"), QStringLiteral("team")},
-                                                          {QStringLiteral("content"), QStringLiteral("once")},
-                                                          {QStringLiteral("idempotency_key"), QStringLiteral("k1")}}, "ack");
-    const QJsonObject retry = request(*bob, "room_send", {{QStringLiteral("room_id"), QStringLiteral("team")},
-                                                          {QStringLiteral("content"), QStringLiteral("once")},
-                                                          {QStringLiteral("idempotency_key"), QStringLiteral("k1")}}, "ack");
+    const QJsonObject first = request(*bob, "room_send",
+                                      {{QStringLiteral("room_id"), QStringLiteral("team")},
+                                       {QStringLiteral("content"), QStringLiteral("once")},
+                                       {QStringLiteral("idempotency_key"), QStringLiteral("k1")}},
+                                      "ack");
+    const QJsonObject retry = request(*bob, "room_send",
+                                      {{QStringLiteral("room_id"), QStringLiteral("team")},
+                                       {QStringLiteral("content"), QStringLiteral("once")},
+                                       {QStringLiteral("idempotency_key"), QStringLiteral("k1")}},
+                                      "ack");
     QCOMPARE(num(retry, "message_id"), num(first, "message_id"));
     QCOMPARE(retry.value(QStringLiteral("duplicate")).toBool(), true);
     QVERIFY(carol->noEventOfType(QStringLiteral("__none__"), 200));
@@ -124,41 +143,64 @@ void tst_Rooms::privateRooms()
     START_SERVER(server);
     // Invitations are for users that exist: alice and bob are real accounts (ids 1 and 2).
     for (const char *name : {"alice", "bob"}) {
-        const HttpResult created = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/users")),
-                                            {{QStringLiteral("username"), QLatin1StringView(name)},
-                                             {QStringLiteral("password"), QStringLiteral("pass-word-1")}},
-                                            server.config().apiKey.toUtf8());
+        const HttpResult created
+            = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/users")),
+                       {{QStringLiteral("username"), QLatin1StringView(name)},
+                        {QStringLiteral("password"), QStringLiteral("pass-word-1")}},
+                       server.config().apiKey.toUtf8());
         QCOMPARE(created.status, 201);
     }
     auto alice = connectAs(server, 1), bob = connectAs(server, 2), carol = connectAs(server, 3),
          admin = connectAs(server, 9, true);
     QVERIFY(alice && bob && carol && admin);
-    request(*alice, "room_create", {{QStringLiteral("room_id"), QStringLiteral("secret")},
-                                    {QStringLiteral("private"), true}}, "room");
-    QCOMPARE(errorCode(request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room_joined")),
-             QStringLiteral("FORBIDDEN"));
+    request(
+        *alice, "room_create",
+        {{QStringLiteral("room_id"), QStringLiteral("secret")}, {QStringLiteral("private"), true}},
+        "room");
+    QCOMPARE(
+        errorCode(request(*bob, "room_join",
+                          {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room_joined")),
+        QStringLiteral("FORBIDDEN"));
     // Invisible to others in lists and lookups.
-    for (const QJsonValue &r : request(*bob, "room_list", {}, "rooms").value(QStringLiteral("rooms")).toArray())
+    for (const QJsonValue &r :
+         request(*bob, "room_list", {}, "rooms").value(QStringLiteral("rooms")).toArray())
         QVERIFY(str(r.toObject(), "room_id") != QLatin1StringView("secret"));
-    QCOMPARE(errorCode(request(*bob, "room_get", {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room")),
+    QCOMPARE(errorCode(request(*bob, "room_get",
+                               {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room")),
              QStringLiteral("NOT_FOUND"));
     // Only an owner invites, and only users that exist.
-    QCOMPARE(errorCode(request(*carol, "room_invite", {{QStringLiteral("room_id"), QStringLiteral("secret")},
-                                                       {QStringLiteral("user_id"), 3}}, "ack")),
+    QCOMPARE(errorCode(request(*carol, "room_invite",
+                               {{QStringLiteral("room_id"), QStringLiteral("secret")},
+                                {QStringLiteral("user_id"), 3}},
+                               "ack")),
              QStringLiteral("FORBIDDEN"));
-    QCOMPARE(errorCode(request(*alice, "room_invite", {{QStringLiteral("room_id"), QStringLiteral("secret")},
-                                                       {QStringLiteral("user_id"), 4242}}, "ack")),
+    QCOMPARE(errorCode(request(*alice, "room_invite",
+                               {{QStringLiteral("room_id"), QStringLiteral("secret")},
+                                {QStringLiteral("user_id"), 4242}},
+                               "ack")),
              QStringLiteral("NOT_FOUND"));
-    const QJsonObject invited = request(*alice, "room_invite", {{QStringLiteral("room_id"), QStringLiteral("secret")},
-                                                               {QStringLiteral("user_id"), 2}}, "ack");
+    const QJsonObject invited = request(
+        *alice, "room_invite",
+        {{QStringLiteral("room_id"), QStringLiteral("secret")}, {QStringLiteral("user_id"), 2}},
+        "ack");
     QVERIFY2(errorCode(invited).isEmpty(), qPrintable(str(invited, "message")));
-    QCOMPARE(str(bob->waitFor(QStringLiteral("room_invited")), "room_id"), QStringLiteral("secret"));
-    QVERIFY(errorCode(request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room_joined")).isEmpty());
-    QCOMPARE(errorCode(request(*carol, "room_join", {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room_joined")),
-             QStringLiteral("FORBIDDEN"));
+    QCOMPARE(str(bob->waitFor(QStringLiteral("room_invited")), "room_id"),
+             QStringLiteral("secret"));
+    QVERIFY(
+        errorCode(request(*bob, "room_join",
+                          {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room_joined"))
+            .isEmpty());
+    QCOMPARE(
+        errorCode(request(*carol, "room_join",
+                          {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room_joined")),
+        QStringLiteral("FORBIDDEN"));
     // Admins may enter any room.
-    QVERIFY(errorCode(request(*admin, "room_join", {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room_joined")).isEmpty());
-    const QJsonObject details = request(*alice, "room_get", {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room");
+    QVERIFY(
+        errorCode(request(*admin, "room_join",
+                          {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room_joined"))
+            .isEmpty());
+    const QJsonObject details = request(
+        *alice, "room_get", {{QStringLiteral("room_id"), QStringLiteral("secret")}}, "room");
     QCOMPARE(details.value(QStringLiteral("members")).toArray().size(), 3);
 }
 
@@ -169,23 +211,40 @@ void tst_Rooms::readOnlyRoom()
     START_SERVER(server);
     auto bob = connectAs(server, 2), admin = connectAs(server, 9, true);
     QVERIFY(bob && admin);
-    QVERIFY(errorCode(request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("announcements")}}, "room_joined")).isEmpty());
-    QCOMPARE(errorCode(request(*bob, "room_send", {{QStringLiteral("room_id"), QStringLiteral("announcements")},
-                                                   {QStringLiteral("content"), QStringLiteral("me too")}}, "ack")),
+    QVERIFY(errorCode(request(*bob, "room_join",
+                              {{QStringLiteral("room_id"), QStringLiteral("announcements")}},
+                              "room_joined"))
+                .isEmpty());
+    QCOMPARE(errorCode(request(*bob, "room_send",
+                               {{QStringLiteral("room_id"), QStringLiteral("announcements")},
+                                {QStringLiteral("content"), QStringLiteral("me too")}},
+                               "ack")),
              QStringLiteral("FORBIDDEN"));
-    QVERIFY(errorCode(request(*admin, "room_send", {{QStringLiteral("room_id"), QStringLiteral("announcements")},
-                                                    {QStringLiteral("content"), QStringLiteral("maintenance at 22:00")}}, "ack")).isEmpty());
-    QCOMPARE(str(bob->waitFor(QStringLiteral("room_message")), "content"), QStringLiteral("maintenance at 22:00"));
+    QVERIFY(errorCode(request(*admin, "room_send",
+                              {{QStringLiteral("room_id"), QStringLiteral("announcements")},
+                               {QStringLiteral("content"), QStringLiteral("maintenance at 22:00")}},
+                              "ack"))
+                .isEmpty());
+    QCOMPARE(str(bob->waitFor(QStringLiteral("room_message")), "content"),
+             QStringLiteral("maintenance at 22:00"));
     // Owners-only policy on a user's room.
-    request(*bob, "room_create", {{QStringLiteral("room_id"), QStringLiteral("blog")},
-                                  {QStringLiteral("post_policy"), QStringLiteral("owners")}}, "room");
+    request(*bob, "room_create",
+            {{QStringLiteral("room_id"), QStringLiteral("blog")},
+             {QStringLiteral("post_policy"), QStringLiteral("owners")}},
+            "room");
     auto reader = connectAs(server, 3);
-    request(*reader, "room_join", {{QStringLiteral("room_id"), QStringLiteral("blog")}}, "room_joined");
-    QCOMPARE(errorCode(request(*reader, "room_send", {{QStringLiteral("room_id"), QStringLiteral("blog")},
-                                                      {QStringLiteral("content"), QStringLiteral("hi")}}, "ack")),
+    request(*reader, "room_join", {{QStringLiteral("room_id"), QStringLiteral("blog")}},
+            "room_joined");
+    QCOMPARE(errorCode(request(*reader, "room_send",
+                               {{QStringLiteral("room_id"), QStringLiteral("blog")},
+                                {QStringLiteral("content"), QStringLiteral("hi")}},
+                               "ack")),
              QStringLiteral("FORBIDDEN"));
-    QVERIFY(errorCode(request(*bob, "room_send", {{QStringLiteral("room_id"), QStringLiteral("blog")},
-                                                  {QStringLiteral("content"), QStringLiteral("post 1")}}, "ack")).isEmpty());
+    QVERIFY(errorCode(request(*bob, "room_send",
+                              {{QStringLiteral("room_id"), QStringLiteral("blog")},
+                               {QStringLiteral("content"), QStringLiteral("post 1")}},
+                              "ack"))
+                .isEmpty());
 }
 
 void tst_Rooms::membershipEventsAndErrors()
@@ -196,40 +255,64 @@ void tst_Rooms::membershipEventsAndErrors()
     auto alice = connectAs(server, 1), bob = connectAs(server, 2), carol = connectAs(server, 3);
     QVERIFY(alice && bob && carol);
     request(*alice, "room_create", {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room");
-    request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room_joined");
+    request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("club")}},
+            "room_joined");
     QJsonObject joined = alice->waitFor(QStringLiteral("user_joined"));
     QCOMPARE(str(joined, "room_id"), QStringLiteral("club"));
     QCOMPARE(num(joined, "user_id"), 2);
     QVERIFY(bob->noEventOfType(QStringLiteral("user_joined"), 100)); // not told about itself
-    QCOMPARE(errorCode(request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room_joined")),
+    QCOMPARE(
+        errorCode(request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("club")}},
+                          "room_joined")),
+        QStringLiteral("CONFLICT"));
+    QCOMPARE(errorCode(request(*carol, "room_leave",
+                               {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room_left")),
              QStringLiteral("CONFLICT"));
-    QCOMPARE(errorCode(request(*carol, "room_leave", {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room_left")),
+    QCOMPARE(
+        errorCode(request(*carol, "room_join",
+                          {{QStringLiteral("room_id"), QStringLiteral("nowhere")}}, "room_joined")),
+        QStringLiteral("NOT_FOUND"));
+    QCOMPARE(
+        errorCode(request(*carol, "room_join",
+                          {{QStringLiteral("room_id"), QStringLiteral("bad id!")}}, "room_joined")),
+        QStringLiteral("VALIDATION_ERROR"));
+    QCOMPARE(
+        errorCode(request(*carol, "room_join", {{QStringLiteral("room_id"), 42}}, "room_joined")),
+        QStringLiteral("VALIDATION_ERROR"));
+    QCOMPARE(
+        errorCode(request(*carol, "room_create",
+                          {{QStringLiteral("room_id"), QString(65, QLatin1Char('x'))}}, "room")),
+        QStringLiteral("VALIDATION_ERROR"));
+    QCOMPARE(errorCode(request(*carol, "room_create",
+                               {{QStringLiteral("room_id"), QStringLiteral("ok")},
+                                {QStringLiteral("name"), QString(101, QLatin1Char('n'))}},
+                               "room")),
+             QStringLiteral("VALIDATION_ERROR"));
+    QCOMPARE(errorCode(request(*carol, "room_create",
+                               {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room")),
              QStringLiteral("CONFLICT"));
-    QCOMPARE(errorCode(request(*carol, "room_join", {{QStringLiteral("room_id"), QStringLiteral("nowhere")}}, "room_joined")),
-             QStringLiteral("NOT_FOUND"));
-    QCOMPARE(errorCode(request(*carol, "room_join", {{QStringLiteral("room_id"), QStringLiteral("bad id!")}}, "room_joined")),
-             QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(errorCode(request(*carol, "room_join", {{QStringLiteral("room_id"), 42}}, "room_joined")),
-             QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(errorCode(request(*carol, "room_create", {{QStringLiteral("room_id"), QString(65, QLatin1Char('x'))}}, "room")),
-             QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(errorCode(request(*carol, "room_create", {{QStringLiteral("room_id"), QStringLiteral("ok")},
-                                                       {QStringLiteral("name"), QString(101, QLatin1Char('n'))}}, "room")),
-             QStringLiteral("VALIDATION_ERROR"));
-    QCOMPARE(errorCode(request(*carol, "room_create", {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room")),
-             QStringLiteral("CONFLICT"));
-    QCOMPARE(errorCode(request(*carol, "room_send", {{QStringLiteral("room_id"), QStringLiteral("nowhere")},
-                                                     {QStringLiteral("content"), QStringLiteral("x")}}, "ack")),
+    QCOMPARE(errorCode(request(*carol, "room_send",
+                               {{QStringLiteral("room_id"), QStringLiteral("nowhere")},
+                                {QStringLiteral("content"), QStringLiteral("x")}},
+                               "ack")),
              QStringLiteral("NOT_FOUND"));
     request(*bob, "room_leave", {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room_left");
     QCOMPARE(num(alice->waitFor(QStringLiteral("user_left")), "user_id"), 2);
     // Only an owner (or an admin) deletes; members hear about it.
-    request(*carol, "room_join", {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room_joined");
-    QCOMPARE(errorCode(request(*carol, "room_delete", {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room_deleted")),
-             QStringLiteral("FORBIDDEN"));
-    QVERIFY(errorCode(request(*alice, "room_delete", {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room_deleted")).isEmpty());
-    QCOMPARE(str(carol->waitFor(QStringLiteral("room_deleted")), "room_id"), QStringLiteral("club"));
-    QCOMPARE(errorCode(request(*carol, "room_get", {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room")),
+    request(*carol, "room_join", {{QStringLiteral("room_id"), QStringLiteral("club")}},
+            "room_joined");
+    QCOMPARE(
+        errorCode(request(*carol, "room_delete",
+                          {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room_deleted")),
+        QStringLiteral("FORBIDDEN"));
+    QVERIFY(
+        errorCode(request(*alice, "room_delete",
+                          {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room_deleted"))
+            .isEmpty());
+    QCOMPARE(str(carol->waitFor(QStringLiteral("room_deleted")), "room_id"),
+             QStringLiteral("club"));
+    QCOMPARE(errorCode(request(*carol, "room_get",
+                               {{QStringLiteral("room_id"), QStringLiteral("club")}}, "room")),
              QStringLiteral("NOT_FOUND"));
     // The server kept serving all along.
     QVERIFY(!request(*carol, "ping", {}, "pong").isEmpty());
@@ -242,19 +325,25 @@ void tst_Rooms::membershipSurvivesRestart()
     START_SERVER(server);
     {
         auto alice = connectAs(server, 1), bob = connectAs(server, 2);
-        request(*alice, "room_create", {{QStringLiteral("room_id"), QStringLiteral("keep")},
-                                        {QStringLiteral("private"), true},
-                                        {QStringLiteral("max_members"), 5}}, "room");
-        request(*alice, "room_send", {{QStringLiteral("room_id"), QStringLiteral("keep")},
-                                      {QStringLiteral("content"), QStringLiteral("m1")}}, "ack");
-        request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}}, "room_joined");
+        request(*alice, "room_create",
+                {{QStringLiteral("room_id"), QStringLiteral("keep")},
+                 {QStringLiteral("private"), true},
+                 {QStringLiteral("max_members"), 5}},
+                "room");
+        request(*alice, "room_send",
+                {{QStringLiteral("room_id"), QStringLiteral("keep")},
+                 {QStringLiteral("content"), QStringLiteral("m1")}},
+                "ack");
+        request(*bob, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}},
+                "room_joined");
     }
     server.stop();
     QString why;
     QVERIFY2(server.start(&why), qPrintable(why));
     auto alice = connectAs(server, 1), bob = connectAs(server, 2);
     QVERIFY(alice && bob);
-    const QJsonObject keep = request(*alice, "room_get", {{QStringLiteral("room_id"), QStringLiteral("keep")}}, "room");
+    const QJsonObject keep = request(*alice, "room_get",
+                                     {{QStringLiteral("room_id"), QStringLiteral("keep")}}, "room");
     const QJsonObject room = keep.value(QStringLiteral("room")).toObject();
     QCOMPARE(str(room, "role"), QStringLiteral("owner"));
     QCOMPARE(room.value(QStringLiteral("private")).toBool(), true);
@@ -262,11 +351,16 @@ void tst_Rooms::membershipSurvivesRestart()
     QCOMPARE(num(room, "messages"), 1);
     // Bob is still in general and gets its messages without joining again.
     auto admin = connectAs(server, 9, true);
-    request(*admin, "room_send", {{QStringLiteral("room_id"), QStringLiteral("general")},
-                                  {QStringLiteral("content"), QStringLiteral("after restart")}}, "ack");
-    QCOMPARE(str(bob->waitFor(QStringLiteral("room_message")), "content"), QStringLiteral("after restart"));
-    const QJsonObject next = request(*alice, "room_send", {{QStringLiteral("room_id"), QStringLiteral("keep")},
-                                                           {QStringLiteral("content"), QStringLiteral("m2")}}, "ack");
+    request(*admin, "room_send",
+            {{QStringLiteral("room_id"), QStringLiteral("general")},
+             {QStringLiteral("content"), QStringLiteral("after restart")}},
+            "ack");
+    QCOMPARE(str(bob->waitFor(QStringLiteral("room_message")), "content"),
+             QStringLiteral("after restart"));
+    const QJsonObject next = request(*alice, "room_send",
+                                     {{QStringLiteral("room_id"), QStringLiteral("keep")},
+                                      {QStringLiteral("content"), QStringLiteral("m2")}},
+                                     "ack");
     QCOMPARE(num(next, "seq"), 2);
 }
 
@@ -281,17 +375,27 @@ void tst_Rooms::limits()
     QVERIFY2(server.start(&why), qPrintable(why));
     auto a = connectAs(server, 1), b = connectAs(server, 2), c = connectAs(server, 3);
     QVERIFY(a && b && c);
-    QVERIFY(errorCode(request(*a, "room_create", {{QStringLiteral("room_id"), QStringLiteral("r1")}}, "room")).isEmpty());
-    QVERIFY(errorCode(request(*a, "room_create", {{QStringLiteral("room_id"), QStringLiteral("r2")}}, "room")).isEmpty());
+    QVERIFY(errorCode(request(*a, "room_create",
+                              {{QStringLiteral("room_id"), QStringLiteral("r1")}}, "room"))
+                .isEmpty());
+    QVERIFY(errorCode(request(*a, "room_create",
+                              {{QStringLiteral("room_id"), QStringLiteral("r2")}}, "room"))
+                .isEmpty());
     // a is in two rooms: its per-user limit.
-    QCOMPARE(errorCode(request(*a, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}}, "room_joined")),
-             QStringLiteral("LIMIT_REACHED"));
+    QCOMPARE(
+        errorCode(request(*a, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}},
+                          "room_joined")),
+        QStringLiteral("LIMIT_REACHED"));
     // the server holds five rooms.
-    QCOMPARE(errorCode(request(*b, "room_create", {{QStringLiteral("room_id"), QStringLiteral("r3")}}, "room")),
+    QCOMPARE(errorCode(request(*b, "room_create",
+                               {{QStringLiteral("room_id"), QStringLiteral("r3")}}, "room")),
              QStringLiteral("LIMIT_REACHED"));
     // r1 holds two members at most.
-    QVERIFY(errorCode(request(*b, "room_join", {{QStringLiteral("room_id"), QStringLiteral("r1")}}, "room_joined")).isEmpty());
-    QCOMPARE(errorCode(request(*c, "room_join", {{QStringLiteral("room_id"), QStringLiteral("r1")}}, "room_joined")),
+    QVERIFY(errorCode(request(*b, "room_join", {{QStringLiteral("room_id"), QStringLiteral("r1")}},
+                              "room_joined"))
+                .isEmpty());
+    QCOMPARE(errorCode(request(*c, "room_join", {{QStringLiteral("room_id"), QStringLiteral("r1")}},
+                               "room_joined")),
              QStringLiteral("LIMIT_REACHED"));
 }
 
@@ -306,14 +410,18 @@ void tst_Rooms::restAndSeedPaths()
 
     // Seed 003: POST /ws/rooms creates, GET /ws/rooms lists.
     HttpResult r = httpJson("POST", server.httpUrl(QStringLiteral("/ws/rooms")),
-                            {{QStringLiteral("id"), QStringLiteral("devs")}, {QStringLiteral("name"), QStringLiteral("Developers")}},
+                            {{QStringLiteral("id"), QStringLiteral("devs")},
+                             {QStringLiteral("name"), QStringLiteral("Developers")}},
                             alice);
     QCOMPARE(r.status, 201);
     QCOMPARE(str(r.json.value(QStringLiteral("room")).toObject(), "role"), QStringLiteral("owner"));
-    r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/rooms")), {{QStringLiteral("room_id"), QStringLiteral("devs")}}, alice);
+    r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/rooms")),
+                 {{QStringLiteral("room_id"), QStringLiteral("devs")}}, alice);
     QCOMPARE(r.status, 409);
-    QCOMPARE(str(r.json.value(QStringLiteral("error")).toObject(), "code"), QStringLiteral("CONFLICT"));
-    r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/rooms")), {{QStringLiteral("room_id"), QStringLiteral("no way")}}, alice);
+    QCOMPARE(str(r.json.value(QStringLiteral("error")).toObject(), "code"),
+             QStringLiteral("CONFLICT"));
+    r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/rooms")),
+                 {{QStringLiteral("room_id"), QStringLiteral("no way")}}, alice);
     QCOMPARE(r.status, 400);
     r = http("GET", server.httpUrl(QStringLiteral("/ws/rooms")), {}, bobToken);
     QCOMPARE(r.status, 200);
@@ -338,17 +446,21 @@ void tst_Rooms::restAndSeedPaths()
     r = httpJson("POST", server.httpUrl(QStringLiteral("/ws/messages")),
                  {{QStringLiteral("type"), QStringLiteral("room_message")},
                   {QStringLiteral("room_id"), QStringLiteral("devs")},
-                  {QStringLiteral("content"), QStringLiteral("second")}}, alice);
+                  {QStringLiteral("content"), QStringLiteral("second")}},
+                 alice);
     QCOMPARE(r.status, 201);
     QCOMPARE(num(bob->waitFor(QStringLiteral("room_message")), "seq"), 2);
     r = httpJson("POST", server.httpUrl(QStringLiteral("/ws/messages")),
                  {{QStringLiteral("type"), QStringLiteral("private_message")},
                   {QStringLiteral("to_user_id"), 2},
-                  {QStringLiteral("content"), QStringLiteral("just you")}}, alice);
+                  {QStringLiteral("content"), QStringLiteral("just you")}},
+                 alice);
     QCOMPARE(r.status, 201);
     QCOMPARE(str(bob->waitFor(QStringLiteral("message")), "content"), QStringLiteral("just you"));
     r = httpJson("POST", server.httpUrl(QStringLiteral("/ws/messages")),
-                 {{QStringLiteral("type"), QStringLiteral("broadcast")}, {QStringLiteral("content"), QStringLiteral("x")}}, alice);
+                 {{QStringLiteral("type"), QStringLiteral("broadcast")},
+                  {QStringLiteral("content"), QStringLiteral("x")}},
+                 alice);
     QCOMPARE(r.status, 403);
     r = httpJson("POST", server.httpUrl(QStringLiteral("/ws/messages")),
                  {{QStringLiteral("type"), QStringLiteral("shout")}}, alice);
@@ -358,7 +470,8 @@ void tst_Rooms::restAndSeedPaths()
                  {{QStringLiteral("content"), QStringLiteral("deploy started")}}, key);
     QCOMPARE(r.status, 201);
     QCOMPARE(num(bob->waitFor(QStringLiteral("room_message")), "from"), 0);
-    r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/rooms/devs/join")), {{QStringLiteral("user_id"), 3}}, key);
+    r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/rooms/devs/join")),
+                 {{QStringLiteral("user_id"), 3}}, key);
     QCOMPARE(r.status, 200);
     QCOMPARE(num(bob->waitFor(QStringLiteral("user_joined")), "user_id"), 3);
 
@@ -385,9 +498,12 @@ void tst_Rooms::restAndSeedPaths()
                  {{QStringLiteral("post_policy"), QStringLiteral("owners")}}, bobToken);
     QCOMPARE(r.status, 403);
     r = httpJson("PATCH", server.httpUrl(QStringLiteral("/api/v1/rooms/devs")),
-                 {{QStringLiteral("post_policy"), QStringLiteral("owners")}, {QStringLiteral("name"), QStringLiteral("Devs")}}, alice);
+                 {{QStringLiteral("post_policy"), QStringLiteral("owners")},
+                  {QStringLiteral("name"), QStringLiteral("Devs")}},
+                 alice);
     QCOMPARE(r.status, 200);
-    QCOMPARE(str(r.json.value(QStringLiteral("room")).toObject(), "post_policy"), QStringLiteral("owners"));
+    QCOMPARE(str(r.json.value(QStringLiteral("room")).toObject(), "post_policy"),
+             QStringLiteral("owners"));
     r = httpJson("PATCH", server.httpUrl(QStringLiteral("/api/v1/rooms/devs")),
                  {{QStringLiteral("post_policy"), QStringLiteral("everyone")}}, alice);
     QCOMPARE(r.status, 400);

@@ -46,10 +46,10 @@ void tst_Transports::sameBehaviour()
     auto bob = connectAs(server, 2);
     QVERIFY(alice && bob);
 
-    const QJsonObject ack = request(*alice, "send",
-                                    {{QStringLiteral("to"), 2}, {QStringLiteral("content"),
-                                                                 QStringLiteral("héllo 你好")}},
-                                    "ack");
+    const QJsonObject ack = request(
+        *alice, "send",
+        {{QStringLiteral("to"), 2}, {QStringLiteral("content"), QStringLiteral("héllo 你好")}},
+        "ack");
     QVERIFY(num(ack, "message_id") > 0);
     const QJsonObject got = bob->waitFor(QStringLiteral("message"));
     QCOMPARE(str(got, "content"), QStringLiteral("héllo 你好"));
@@ -103,8 +103,8 @@ void tst_Transports::manyClientsFanOut()
     }
     // Everyone but the sender's connection gets all five, in order.
     for (int i = 1; i < CLIENTS; ++i) {
-        QTRY_COMPARE_WITH_TIMEOUT(clients[size_t(i)]->eventsOfType(QStringLiteral("broadcast")).size(),
-                                  5, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            clients[size_t(i)]->eventsOfType(QStringLiteral("broadcast")).size(), 5, 10000);
         const auto events = clients[size_t(i)]->eventsOfType(QStringLiteral("broadcast"));
         for (int n = 0; n < 5; ++n)
             QCOMPARE(str(events[n], "content"), QStringLiteral("round %1").arg(n));

@@ -93,7 +93,9 @@ void tst_WebSocket::tokenPlaces()
     // Authorization header, and the seeds' endpoint paths.
     WsClient h;
     QVERIFY(h.open(server.wsUrl(), 5000, {{"Authorization", "Bearer " + token}}));
-    QCOMPARE(num(h.waitFor(QStringLiteral("connected")).value(QStringLiteral("user")).toObject(), "id"), 5);
+    QCOMPARE(
+        num(h.waitFor(QStringLiteral("connected")).value(QStringLiteral("user")).toObject(), "id"),
+        5);
     for (const QString &path : {QStringLiteral("/api/v1/ws"), QStringLiteral("/api/ws/connect")}) {
         WsClient c;
         QVERIFY(c.open(server.wsUrl(QString::fromLatin1(token), path)));
@@ -112,7 +114,9 @@ void tst_WebSocket::authFrame()
     QVERIFY(ok.open(server.wsUrl()));
     ok.send({{QStringLiteral("type"), QStringLiteral("auth")},
              {QStringLiteral("token"), QString::fromLatin1(server.token(3))}});
-    QCOMPARE(num(ok.waitFor(QStringLiteral("connected")).value(QStringLiteral("user")).toObject(), "id"), 3);
+    QCOMPARE(
+        num(ok.waitFor(QStringLiteral("connected")).value(QStringLiteral("user")).toObject(), "id"),
+        3);
 
     WsClient silent; // never authenticates
     QVERIFY(silent.open(server.wsUrl()));
@@ -136,17 +140,17 @@ void tst_WebSocket::badTokensRefusedBeforeUpgrade_data()
 {
     QTest::addColumn<QByteArray>("token");
     const qint64 now = QDateTime::currentSecsSinceEpoch();
-    const QJsonObject claims{{QStringLiteral("sub"), QStringLiteral("9")},
-                             {QStringLiteral("exp"), now + 3600}};
+    const QJsonObject claims {{QStringLiteral("sub"), QStringLiteral("9")},
+                              {QStringLiteral("exp"), now + 3600}};
     QTest::newRow("garbage") << QByteArray("not-a-token");
     QTest::newRow("three junk parts") << QByteArray("aaa.bbb.ccc");
     QTest::newRow("alg none") << handMadeToken({{QStringLiteral("alg"), QStringLiteral("none")},
                                                 {QStringLiteral("typ"), QStringLiteral("JWT")}},
                                                claims);
     QTest::newRow("bad signature")
-            << handMadeToken({{QStringLiteral("alg"), QStringLiteral("HS256")},
-                              {QStringLiteral("typ"), QStringLiteral("JWT")}},
-                             claims, QByteArray(32, 'x'));
+        << handMadeToken({{QStringLiteral("alg"), QStringLiteral("HS256")},
+                          {QStringLiteral("typ"), QStringLiteral("JWT")}},
+                         claims, QByteArray(32, 'x'));
     TokenSettings wrong;
     wrong.secret = "another-secret-another-secret-another-secret";
     TokenService other(wrong);
@@ -173,7 +177,7 @@ void tst_WebSocket::badTokensRefusedBeforeUpgrade()
     QVERIFY2(answer.startsWith("HTTP/1.1 401"), answer.constData());
     QVERIFY(answer.contains("\"code\":\"UNAUTHORIZED\"") || answer.contains("TOKEN_EXPIRED"));
     QVERIFY(rawUpgrade(server.port(), "/ws", "Authorization: Bearer " + token + "\r\n")
-                    .startsWith("HTTP/1.1 401"));
+                .startsWith("HTTP/1.1 401"));
     WsClient c;
     QVERIFY(!c.open(server.wsUrl(QString::fromLatin1(token)), 2000));
     QCOMPARE(server.app()->hub()->connectionCount(), 0);
@@ -190,7 +194,8 @@ void tst_WebSocket::appPing()
     START_SERVER(server);
     WsClient a;
     QVERIFY(a.open(server.wsUrl(QString::fromLatin1(server.token(1)))));
-    a.send({{QStringLiteral("type"), QStringLiteral("ping")}, {QStringLiteral("id"), QStringLiteral("p-1")}});
+    a.send({{QStringLiteral("type"), QStringLiteral("ping")},
+            {QStringLiteral("id"), QStringLiteral("p-1")}});
     const QJsonObject pong = a.waitFor(QStringLiteral("pong"));
     QCOMPARE(str(pong, "id"), QStringLiteral("p-1"));
     QVERIFY(num(pong, "ts") > 0);
@@ -204,16 +209,18 @@ void tst_WebSocket::directMessageFanOut()
     const QString alice = QString::fromLatin1(server.token(1, QStringLiteral("alice")));
     const QString bob = QString::fromLatin1(server.token(2, QStringLiteral("bob")));
     WsClient a1, a2, b1, b2, carol;
-    for (auto [c, t] : {std::pair{&a1, alice}, {&a2, alice}, {&b1, bob}, {&b2, bob}}) {
+    for (auto [c, t] : {std::pair {&a1, alice}, {&a2, alice}, {&b1, bob}, {&b2, bob}}) {
         QVERIFY(c->open(server.wsUrl(t)));
         QVERIFY(!c->waitFor(QStringLiteral("sync_complete")).isEmpty());
     }
     QVERIFY(carol.open(server.wsUrl(QString::fromLatin1(server.token(3)))));
     QVERIFY(!carol.waitFor(QStringLiteral("sync_complete")).isEmpty());
 
-    a1.send({{QStringLiteral("type"), QStringLiteral("send")}, {QStringLiteral("id"), 7},
-             {QStringLiteral("to"), 2}, {QStringLiteral("content"), QStringLiteral("hello bob")},
-             {QStringLiteral("data"), QJsonObject{{QStringLiteral("k"), QStringLiteral("v")}}}});
+    a1.send({{QStringLiteral("type"), QStringLiteral("send")},
+             {QStringLiteral("id"), 7},
+             {QStringLiteral("to"), 2},
+             {QStringLiteral("content"), QStringLiteral("hello bob")},
+             {QStringLiteral("data"), QJsonObject {{QStringLiteral("k"), QStringLiteral("v")}}}});
     const QJsonObject ack = a1.waitFor(QStringLiteral("ack"));
     QCOMPARE(num(ack, "id"), 7);
     const qint64 messageId = num(ack, "message_id");
@@ -281,8 +288,10 @@ void tst_WebSocket::offlineDelivery()
     QVERIFY(a.open(server.wsUrl(QString::fromLatin1(server.token(1)))));
     QList<qint64> ids;
     for (int i = 0; i < 5; ++i) {
-        a.send({{QStringLiteral("type"), QStringLiteral("send")}, {QStringLiteral("id"), i},
-                {QStringLiteral("to"), 2}, {QStringLiteral("content"), QStringLiteral("m%1").arg(i)}});
+        a.send({{QStringLiteral("type"), QStringLiteral("send")},
+                {QStringLiteral("id"), i},
+                {QStringLiteral("to"), 2},
+                {QStringLiteral("content"), QStringLiteral("m%1").arg(i)}});
         const QJsonObject ack = a.waitFor(QStringLiteral("ack"));
         QVERIFY(!ack.isEmpty());
         ids << num(ack, "message_id");
@@ -318,10 +327,10 @@ void tst_WebSocket::idempotentSend()
     QVERIFY(a.open(server.wsUrl(QString::fromLatin1(server.token(1)))));
     QVERIFY(b.open(server.wsUrl(QString::fromLatin1(server.token(2)))));
     QVERIFY(!b.waitFor(QStringLiteral("sync_complete")).isEmpty());
-    const QJsonObject frame{{QStringLiteral("type"), QStringLiteral("send")},
-                            {QStringLiteral("to"), 2},
-                            {QStringLiteral("content"), QStringLiteral("once")},
-                            {QStringLiteral("idempotency_key"), QStringLiteral("k-1")}};
+    const QJsonObject frame {{QStringLiteral("type"), QStringLiteral("send")},
+                             {QStringLiteral("to"), 2},
+                             {QStringLiteral("content"), QStringLiteral("once")},
+                             {QStringLiteral("idempotency_key"), QStringLiteral("k-1")}};
     a.send(frame);
     const QJsonObject first = a.waitFor(QStringLiteral("ack"));
     a.send(frame);
@@ -340,13 +349,16 @@ void tst_WebSocket::broadcastNeedsAdmin()
     START_SERVER(server);
     WsClient user, admin, other;
     QVERIFY(user.open(server.wsUrl(QString::fromLatin1(server.token(1)))));
-    QVERIFY(admin.open(server.wsUrl(QString::fromLatin1(server.token(2, QStringLiteral("root"), true)))));
+    QVERIFY(admin.open(
+        server.wsUrl(QString::fromLatin1(server.token(2, QStringLiteral("root"), true)))));
     QVERIFY(other.open(server.wsUrl(QString::fromLatin1(server.token(3)))));
     QVERIFY(!other.waitFor(QStringLiteral("connected")).isEmpty());
-    user.send({{QStringLiteral("type"), QStringLiteral("broadcast")}, {QStringLiteral("id"), 1},
+    user.send({{QStringLiteral("type"), QStringLiteral("broadcast")},
+               {QStringLiteral("id"), 1},
                {QStringLiteral("content"), QStringLiteral("spam")}});
     QCOMPARE(str(user.waitFor(QStringLiteral("error")), "code"), QStringLiteral("FORBIDDEN"));
-    admin.send({{QStringLiteral("type"), QStringLiteral("broadcast")}, {QStringLiteral("id"), 2},
+    admin.send({{QStringLiteral("type"), QStringLiteral("broadcast")},
+                {QStringLiteral("id"), 2},
                 {QStringLiteral("content"), QStringLiteral("hello all")}});
     QCOMPARE(num(admin.waitFor(QStringLiteral("ack")), "recipients"), 3);
     for (WsClient *c : {&user, &other, &admin}) {
@@ -366,8 +378,10 @@ void tst_WebSocket::notifications()
     QVERIFY(a.open(server.wsUrl(QString::fromLatin1(server.token(1)))));
     QVERIFY(b.open(server.wsUrl(QString::fromLatin1(server.token(2)))));
     QVERIFY(!b.waitFor(QStringLiteral("sync_complete")).isEmpty());
-    a.send({{QStringLiteral("type"), QStringLiteral("notify")}, {QStringLiteral("id"), 1},
-            {QStringLiteral("to"), 2}, {QStringLiteral("title"), QStringLiteral("Order")},
+    a.send({{QStringLiteral("type"), QStringLiteral("notify")},
+            {QStringLiteral("id"), 1},
+            {QStringLiteral("to"), 2},
+            {QStringLiteral("title"), QStringLiteral("Order")},
             {QStringLiteral("message"), QStringLiteral("shipped")},
             {QStringLiteral("link"), QStringLiteral("/orders/1")},
             {QStringLiteral("notification_type"), QStringLiteral("order_status")}});
@@ -382,7 +396,8 @@ void tst_WebSocket::notifications()
     QVERIFY(num(data, "id") > 0);
     QVERIFY(num(data, "created_at") > 0);
     // Everyone: admin only.
-    a.send({{QStringLiteral("type"), QStringLiteral("notify")}, {QStringLiteral("id"), 2},
+    a.send({{QStringLiteral("type"), QStringLiteral("notify")},
+            {QStringLiteral("id"), 2},
             {QStringLiteral("message"), QStringLiteral("all")}});
     QCOMPARE(str(a.waitFor(QStringLiteral("error")), "code"), QStringLiteral("FORBIDDEN"));
 }
@@ -418,14 +433,14 @@ void tst_WebSocket::badInputKeepsServing()
         QByteArray frame;
         const char *code;
     } cases[] = {
-            {"{oops", "INVALID_JSON"},
-            {"[]", "INVALID_JSON"},
-            {R"({"type":"fly","id":"u"})", "UNKNOWN_MESSAGE_TYPE"},
-            {R"({"type":"send","to":"bob","content":"x"})", "VALIDATION_ERROR"},
-            {R"({"type":"send","to":2,"content":{"a":[1]},"data":5})", "VALIDATION_ERROR"},
-            {R"({"type":"send","to":2,"content":")" + QByteArray(101, 'x') + "\"}", "TOO_LARGE"},
-            {R"({"type":"auth","token":"whatever"})", "VALIDATION_ERROR"},
-            {"\xff\xfe garbage", "INVALID_JSON"},
+        {"{oops", "INVALID_JSON"},
+        {"[]", "INVALID_JSON"},
+        {R"({"type":"fly","id":"u"})", "UNKNOWN_MESSAGE_TYPE"},
+        {R"({"type":"send","to":"bob","content":"x"})", "VALIDATION_ERROR"},
+        {R"({"type":"send","to":2,"content":{"a":[1]},"data":5})", "VALIDATION_ERROR"},
+        {R"({"type":"send","to":2,"content":")" + QByteArray(101, 'x') + "\"}", "TOO_LARGE"},
+        {R"({"type":"auth","token":"whatever"})", "VALIDATION_ERROR"},
+        {"\xff\xfe garbage", "INVALID_JSON"},
     };
     for (const auto &c : cases) {
         a.sendRaw(c.frame);
@@ -470,11 +485,13 @@ void tst_WebSocket::tokenExpiryAndRefresh()
     QVERIFY(shortLived.open(server.wsUrl(QString::fromLatin1(server.token(1, {}, false, 2)))));
     QVERIFY(refreshed.open(server.wsUrl(QString::fromLatin1(server.token(2, {}, false, 2)))));
     QVERIFY(!shortLived.waitFor(QStringLiteral("token_expiring"), 3000).isEmpty());
-    refreshed.send({{QStringLiteral("type"), QStringLiteral("refresh")}, {QStringLiteral("id"), 1},
+    refreshed.send({{QStringLiteral("type"), QStringLiteral("refresh")},
+                    {QStringLiteral("id"), 1},
                     {QStringLiteral("token"), QString::fromLatin1(server.token(2))}});
     QVERIFY(num(refreshed.waitFor(QStringLiteral("authenticated")), "expires_at") > 0);
     // Another user's token is not a refresh.
-    refreshed.send({{QStringLiteral("type"), QStringLiteral("refresh")}, {QStringLiteral("id"), 2},
+    refreshed.send({{QStringLiteral("type"), QStringLiteral("refresh")},
+                    {QStringLiteral("id"), 2},
                     {QStringLiteral("token"), QString::fromLatin1(server.token(3))}});
     QCOMPARE(str(refreshed.waitFor(QStringLiteral("error")), "code"), QStringLiteral("FORBIDDEN"));
     QCOMPARE(shortLived.waitClosed(5000), Protocol::CloseCode::TOKEN_EXPIRED);
@@ -494,9 +511,10 @@ void tst_WebSocket::heartbeatTimeout()
     QTcpSocket dead;
     dead.connectToHost(QHostAddress::LocalHost, server.port());
     QVERIFY(dead.waitForConnected(3000));
-    dead.write("GET /ws?token=" + server.token(4) + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               "Sec-WebSocket-Version: 13\r\n\r\n");
+    dead.write("GET /ws?token=" + server.token(4)
+               + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n");
     WsClient alive; // a normal client answers pings by itself and stays
     QVERIFY(alive.open(server.wsUrl(QString::fromLatin1(server.token(5)))));
     QTRY_COMPARE_WITH_TIMEOUT(server.app()->hub()->connectionCount(), 2, 3000);
@@ -512,17 +530,19 @@ void tst_WebSocket::disabledUserRefused()
     QFETCH(QString, backend);
     TestServer server(backend);
     START_SERVER(server);
-    const HttpResult created = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/users")),
-                                        {{QStringLiteral("username"), QStringLiteral("mallory")},
-                                         {QStringLiteral("password"), QStringLiteral("pass-word-1")}},
-                                        server.config().apiKey.toUtf8());
+    const HttpResult created
+        = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/users")),
+                   {{QStringLiteral("username"), QStringLiteral("mallory")},
+                    {QStringLiteral("password"), QStringLiteral("pass-word-1")}},
+                   server.config().apiKey.toUtf8());
     QCOMPARE(created.status, 201);
     const qint64 id = created.json.value(QStringLiteral("user_id")).toInteger();
     WsClient live;
     QVERIFY(live.open(server.wsUrl(QString::fromLatin1(server.token(id)))));
     QVERIFY(!live.waitFor(QStringLiteral("connected")).isEmpty());
-    const HttpResult disabled = http("POST", server.httpUrl(QStringLiteral("/api/v1/users/%1/disable").arg(id)),
-                                     {}, server.config().apiKey.toUtf8());
+    const HttpResult disabled
+        = http("POST", server.httpUrl(QStringLiteral("/api/v1/users/%1/disable").arg(id)), {},
+               server.config().apiKey.toUtf8());
     QCOMPARE(disabled.status, 200);
     QCOMPARE(live.waitClosed(), Protocol::CloseCode::FORBIDDEN);
     WsClient again;
@@ -563,11 +583,11 @@ void tst_WebSocket::tlsOnTheSamePort()
     const QString cert = dir.filePath(QStringLiteral("cert.pem"));
     const QString key = dir.filePath(QStringLiteral("key.pem"));
     const int rc = QProcess::execute(
-            QStringLiteral("openssl"),
-            {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-             QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
-             QStringLiteral("1"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1"),
-             QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
+        QStringLiteral("openssl"),
+        {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+         QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
+         QStringLiteral("1"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1"),
+         QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
     QCOMPARE(rc, 0);
     TestServer server(QStringLiteral("sqlite"), [&](Config &c) {
         c.tlsCertFile = cert;
@@ -581,7 +601,12 @@ void tst_WebSocket::tlsOnTheSamePort()
     QUrl url = server.wsUrl(QString::fromLatin1(server.token(1)));
     url.setScheme(QStringLiteral("wss"));
     QVERIFY(c.open(url));
-    QCOMPARE(c.waitFor(QStringLiteral("connected")).value(QStringLiteral("user")).toObject().value(QStringLiteral("id")).toInt(), 1);
+    QCOMPARE(c.waitFor(QStringLiteral("connected"))
+                 .value(QStringLiteral("user"))
+                 .toObject()
+                 .value(QStringLiteral("id"))
+                 .toInt(),
+             1);
     // Plain ws:// to the TLS port does not get through.
     WsClient plain;
     QVERIFY(!plain.open(server.wsUrl(QString::fromLatin1(server.token(2))), 2000));

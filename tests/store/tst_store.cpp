@@ -85,11 +85,14 @@ private:
 #define BACKEND()                                                                                  \
     QFETCH(QString, backend);                                                                      \
     if (skipWithoutPostgres(backend))                                                              \
-        QSKIP("PostgreSQL not available (run through scripts/with-postgres.sh)");                 \
+        QSKIP("PostgreSQL not available (run through scripts/with-postgres.sh)");                  \
     Db db(backend)
 
 private slots:
-    void migrate_data() { Test::addBackendRows(); }
+    void migrate_data()
+    {
+        Test::addBackendRows();
+    }
     void migrate()
     {
         BACKEND();
@@ -100,18 +103,24 @@ private slots:
         QCOMPARE(again->migrate(), 3);
         if (backend == QLatin1StringView("sqlite")) {
             // It holds password hashes: owner-only.
-            const auto mode = QFile::permissions(db.settings.dataDir + QStringLiteral("/switchboard.db"));
+            const auto mode
+                = QFile::permissions(db.settings.dataDir + QStringLiteral("/switchboard.db"));
             QVERIFY(mode & QFileDevice::ReadOwner);
-            QCOMPARE(mode & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+            QCOMPARE(mode & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+                     QFileDevice::Permissions());
         }
     }
 
-    void users_data() { Test::addBackendRows(); }
+    void users_data()
+    {
+        Test::addBackendRows();
+    }
     void users()
     {
         BACKEND();
         auto store = db.open();
-        auto alice = store->createUser(QStringLiteral("alice"), QStringLiteral("$argon2id$x"), false);
+        auto alice
+            = store->createUser(QStringLiteral("alice"), QStringLiteral("$argon2id$x"), false);
         QVERIFY(alice);
         QVERIFY(alice->id > 0);
         QVERIFY(alice->createdAt > 0);
@@ -145,7 +154,10 @@ private slots:
         QCOMPARE(store->userById(root->id)->lastSeen, 7000);
     }
 
-    void appendAndRead_data() { Test::addBackendRows(); }
+    void appendAndRead_data()
+    {
+        Test::addBackendRows();
+    }
     void appendAndRead()
     {
         BACKEND();
@@ -153,9 +165,9 @@ private slots:
         const QString a = QStringLiteral("u:1"), b = QStringLiteral("u:2");
         auto results = store->append({message(1, {b, a}), message(2, {a, b}), message(0, {b})});
         QCOMPARE(results.size(), 3);
-        QCOMPARE(results[0].seqs, (QList<qint64>{1, 1}));
-        QCOMPARE(results[1].seqs, (QList<qint64>{2, 2}));
-        QCOMPARE(results[2].seqs, (QList<qint64>{3}));
+        QCOMPARE(results[0].seqs, (QList<qint64> {1, 1}));
+        QCOMPARE(results[1].seqs, (QList<qint64> {2, 2}));
+        QCOMPARE(results[2].seqs, (QList<qint64> {3}));
         QVERIFY(results[0].messageId < results[1].messageId);
         QVERIFY(!results[0].duplicate);
         QCOMPARE(results[0].createdAt, 1700000000000);
@@ -184,16 +196,19 @@ private slots:
         // Numbers continue after a reopen: nothing is kept only in memory.
         store.reset();
         auto reopened = db.open();
-        QCOMPARE(reopened->append({message(1, {b})}).first().seqs, (QList<qint64>{4}));
+        QCOMPARE(reopened->append({message(1, {b})}).first().seqs, (QList<qint64> {4}));
         QCOMPARE(reopened->messageCount(), 4);
     }
 
-    void idempotency_data() { Test::addBackendRows(); }
+    void idempotency_data()
+    {
+        Test::addBackendRows();
+    }
     void idempotency()
     {
         BACKEND();
         auto store = db.open();
-        const QStringList streams{QStringLiteral("u:2"), QStringLiteral("u:1")};
+        const QStringList streams {QStringLiteral("u:2"), QStringLiteral("u:1")};
         const auto first = store->append({message(1, streams, QStringLiteral("k-1"))}).first();
         QVERIFY(!first.duplicate);
         // A retry, in a later transaction and inside one batch.
@@ -217,7 +232,10 @@ private slots:
         QCOMPARE(store->readStream(QStringLiteral("u:2"), 0, 100).size(), 3);
     }
 
-    void cursors_data() { Test::addBackendRows(); }
+    void cursors_data()
+    {
+        Test::addBackendRows();
+    }
     void cursors()
     {
         BACKEND();
@@ -238,7 +256,10 @@ private slots:
         QVERIFY(store->cursors(3).isEmpty());
     }
 
-    void historyPages_data() { Test::addBackendRows(); }
+    void historyPages_data()
+    {
+        Test::addBackendRows();
+    }
     void historyPages()
     {
         BACKEND();
@@ -257,17 +278,17 @@ private slots:
         HistoryQuery q;
         q.stream = room;
         q.limit = 3;
-        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64>{8, 9, 10})); // newest, oldest first
+        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64> {8, 9, 10})); // newest, oldest first
         q.before = 8;
-        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64>{5, 6, 7}));
+        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64> {5, 6, 7}));
         q.before = 2;
-        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64>{1}));
+        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64> {1}));
         q.before.reset();
         q.after = 0;
-        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64>{1, 2, 3}));
+        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64> {1, 2, 3}));
         q.after = 6;
         q.before = 9;
-        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64>{7, 8}));
+        QCOMPARE(seqs(store->readHistory(q)), (QList<qint64> {7, 8}));
         q.after = 10;
         q.before.reset();
         QVERIFY(store->readHistory(q).isEmpty());
@@ -281,7 +302,8 @@ private slots:
         // A conversation is the part of an inbox exchanged with one peer.
         const QString inbox1 = QStringLiteral("u:1");
         auto dm = [](qint64 from, qint64 to) {
-            NewMessage m = message(from, {QStringLiteral("u:%1").arg(to), QStringLiteral("u:%1").arg(from)});
+            NewMessage m
+                = message(from, {QStringLiteral("u:%1").arg(to), QStringLiteral("u:%1").arg(from)});
             m.recipientId = to;
             return m;
         };
@@ -292,17 +314,20 @@ private slots:
         conv.peer = 2;
         conv.limit = 10;
         const auto withTwo = store->readHistory(conv);
-        QCOMPARE(seqs(withTwo), (QList<qint64>{1, 3, 5}));
+        QCOMPARE(seqs(withTwo), (QList<qint64> {1, 3, 5}));
         QCOMPARE(withTwo[1].senderId, 2);
         conv.peer = 3;
-        QCOMPARE(seqs(store->readHistory(conv)), (QList<qint64>{2, 4}));
+        QCOMPARE(seqs(store->readHistory(conv)), (QList<qint64> {2, 4}));
         conv.peer = 2;
         conv.limit = 1;
         conv.before = 5;
-        QCOMPARE(seqs(store->readHistory(conv)), (QList<qint64>{3}));
+        QCOMPARE(seqs(store->readHistory(conv)), (QList<qint64> {3}));
     }
 
-    void retention_data() { Test::addBackendRows(); }
+    void retention_data()
+    {
+        Test::addBackendRows();
+    }
     void retention()
     {
         BACKEND();
@@ -352,10 +377,13 @@ private slots:
         r = store->purge(byCount); // nothing left to do
         QCOMPARE(r.entries, 0);
         QCOMPARE(r.messages, 0);
-        QCOMPARE(store->append({message(1, {a})}).first().seqs, (QList<qint64>{11}));
+        QCOMPARE(store->append({message(1, {a})}).first().seqs, (QList<qint64> {11}));
     }
 
-    void rooms_data() { Test::addBackendRows(); }
+    void rooms_data()
+    {
+        Test::addBackendRows();
+    }
     void rooms()
     {
         BACKEND();
@@ -430,8 +458,8 @@ private slots:
         QVERIFY(!openStore({QString(), QStringLiteral("postgres://u:pw@127.0.0.1/")}, &error));
         QVERIFY2(error.contains(QStringLiteral("invalid database_url")), qPrintable(error));
         // Nothing listens on port 1: a clear error, and the password is never shown.
-        QVERIFY(!openStore({QString(), QStringLiteral("postgres://u:hunter2@127.0.0.1:1/db")},
-                           &error));
+        QVERIFY(
+            !openStore({QString(), QStringLiteral("postgres://u:hunter2@127.0.0.1:1/db")}, &error));
         QVERIFY2(error.contains(QStringLiteral("cannot connect to PostgreSQL")), qPrintable(error));
         QVERIFY2(!error.contains(QStringLiteral("hunter2")), qPrintable(error));
         QVERIFY(!openStore({QStringLiteral("/proc/forbidden"), QString()}, &error));
@@ -445,7 +473,10 @@ private slots:
         QCOMPARE(error, QStringLiteral("no database here"));
     }
 
-    void asyncGroupCommit_data() { Test::addBackendRows(); }
+    void asyncGroupCommit_data()
+    {
+        Test::addBackendRows();
+    }
     void asyncGroupCommit()
     {
         BACKEND();
@@ -486,18 +517,19 @@ private slots:
 
         // A job's result comes back on this thread; its exceptions become the error text.
         std::optional<qint64> count;
-        store.run<qint64>(&context, [](Store &s) { return s.messageCount(); },
-                          [&](std::optional<qint64> r, QString) { count = r; });
+        store.run<qint64>(
+            &context, [](Store &s) { return s.messageCount(); },
+            [&](std::optional<qint64> r, QString) { count = r; });
         QTRY_VERIFY(count.has_value());
         QCOMPARE(*count, N);
         QString jobError;
         bool failed = false;
         store.run<int>(
-                &context, [](Store &) -> int { throw StoreError("boom"); },
-                [&](std::optional<int> r, QString e) {
-                    failed = !r;
-                    jobError = e;
-                });
+            &context, [](Store &) -> int { throw StoreError("boom"); },
+            [&](std::optional<int> r, QString e) {
+                failed = !r;
+                jobError = e;
+            });
         QTRY_VERIFY(failed);
         QCOMPARE(jobError, QStringLiteral("boom"));
 
@@ -505,17 +537,22 @@ private slots:
         bool called = false;
         {
             QObject shortLived;
-            store.run<int>(&shortLived, [](Store &) { return 1; },
-                           [&](std::optional<int>, QString) { called = true; });
+            store.run<int>(
+                &shortLived, [](Store &) { return 1; },
+                [&](std::optional<int>, QString) { called = true; });
         }
         bool later = false;
-        store.run<int>(&context, [](Store &) { return 1; },
-                       [&](std::optional<int>, QString) { later = true; });
+        store.run<int>(
+            &context, [](Store &) { return 1; },
+            [&](std::optional<int>, QString) { later = true; });
         QTRY_VERIFY(later);
         QVERIFY(!called);
     }
 
-    void asyncCoalescingAndDrain_data() { Test::addBackendRows(); }
+    void asyncCoalescingAndDrain_data()
+    {
+        Test::addBackendRows();
+    }
     void asyncCoalescingAndDrain()
     {
         BACKEND();
@@ -535,9 +572,8 @@ private slots:
             QObject context;
             std::optional<std::optional<UserRecord>> created;
             store.run<std::optional<UserRecord>>(
-                    &context,
-                    [](Store &s) { return s.createUser(QStringLiteral("bob"), {}, false); },
-                    [&](std::optional<std::optional<UserRecord>> r, QString) { created = r; });
+                &context, [](Store &s) { return s.createUser(QStringLiteral("bob"), {}, false); },
+                [&](std::optional<std::optional<UserRecord>> r, QString) { created = r; });
             QTRY_VERIFY(created.has_value());
             QVERIFY(created->has_value());
             userId = (*created)->id;

@@ -17,8 +17,8 @@
 
 namespace Switchboard::Console {
 
-void AdminSession::request(const QString &credential, const QByteArray &method,
-                           const QString &path, const QJsonObject &body, JsonCallback done)
+void AdminSession::request(const QString &credential, const QByteArray &method, const QString &path,
+                           const QJsonObject &body, JsonCallback done)
 {
     QUrl url = m_profile.httpBase();
     const qsizetype q = path.indexOf(QLatin1Char('?'));
@@ -29,8 +29,8 @@ void AdminSession::request(const QString &credential, const QByteArray &method,
     req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
     req.setRawHeader("Authorization", "Bearer " + credential.toUtf8());
     req.setTransferTimeout(15000);
-    const QByteArray payload =
-            method == "GET" ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
+    const QByteArray payload
+        = method == "GET" ? QByteArray() : QJsonDocument(body).toJson(QJsonDocument::Compact);
     QNetworkReply *reply = m_network->sendCustomRequest(req, method, payload);
     connect(reply, &QNetworkReply::finished, this, [reply, done]() {
         reply->deleteLater();
@@ -159,7 +159,7 @@ void AdminSession::queryAudience(const Broadcast &b, JsonCallback done)
 
 void AdminSession::sendBroadcast(const Broadcast &b)
 {
-    QJsonObject body{{QStringLiteral("target"), b.target}, {QStringLiteral("kind"), b.kind}};
+    QJsonObject body {{QStringLiteral("target"), b.target}, {QStringLiteral("kind"), b.kind}};
     QString target = tr("everyone");
     if (b.target == QLatin1StringView("room")) {
         body.insert(QStringLiteral("room_id"), b.roomId);
@@ -191,7 +191,7 @@ void AdminSession::refreshConnectionMetrics()
          [this](bool ok, const QJsonObject &json, const QString &) {
              if (ok)
                  m_users->updateConnectionMetrics(
-                         json.value(QLatin1StringView("connections")).toArray());
+                     json.value(QLatin1StringView("connections")).toArray());
          });
     refreshRoomCounters();
 }

@@ -25,12 +25,12 @@ qint64 nowMs()
 } // namespace
 
 AdminSession::AdminSession(QObject *parent)
-    : QObject(parent),
-      m_users(new UsersModel(this)),
-      m_rooms(new RoomsModel(this)),
-      m_stats(new StatsHistory(this)),
-      m_log(new EventLogModel(this)),
-      m_network(new QNetworkAccessManager(this))
+    : QObject(parent)
+    , m_users(new UsersModel(this))
+    , m_rooms(new RoomsModel(this))
+    , m_stats(new StatsHistory(this))
+    , m_log(new EventLogModel(this))
+    , m_network(new QNetworkAccessManager(this))
 {
     // Round-trip times and send queues change all the time and are not events; counters of
     // rooms neither. A slow refresh keeps them honest without flooding the feed.
@@ -54,12 +54,18 @@ AdminSession::~AdminSession()
 QString AdminSession::stateText(State state)
 {
     switch (state) {
-    case State::Disconnected: return tr("Not connected");
-    case State::Authorizing: return tr("Signing in…");
-    case State::Connecting: return tr("Connecting…");
-    case State::Connected: return tr("Connected");
-    case State::Reconnecting: return tr("Connection lost, reconnecting…");
-    case State::Failed: return tr("Connection failed");
+    case State::Disconnected:
+        return tr("Not connected");
+    case State::Authorizing:
+        return tr("Signing in…");
+    case State::Connecting:
+        return tr("Connecting…");
+    case State::Connected:
+        return tr("Connected");
+    case State::Reconnecting:
+        return tr("Connection lost, reconnecting…");
+    case State::Failed:
+        return tr("Connection failed");
     }
     return {};
 }
@@ -79,7 +85,8 @@ void AdminSession::open(const ServerProfile &profile)
     m_profile = profile;
     m_lastError.clear();
     m_connection = new Client::Connection(this);
-    connect(m_connection, &Client::Connection::stateChanged, this, &AdminSession::onConnectionState);
+    connect(m_connection, &Client::Connection::stateChanged, this,
+            &AdminSession::onConnectionState);
     connect(m_connection, &Client::Connection::connected, this, &AdminSession::onConnected);
     connect(m_connection, &Client::Connection::eventReceived, this, &AdminSession::onEvent);
     connect(m_connection, &Client::Connection::failed, this, &AdminSession::onFailed);
@@ -106,24 +113,24 @@ void AdminSession::open(const ServerProfile &profile)
     // account named in the profile, and the session runs as that admin.
     setState(State::Authorizing);
     const QPointer<Client::Connection> connection = m_connection;
-    mintToken(profile.username, [this, connection](bool ok, const QJsonObject &json,
-                                                   const QString &error) {
-        if (!connection || connection != m_connection)
-            return; // closed or reopened meanwhile
-        if (!ok) {
-            onFailed(tr("The server refused the API key: %1").arg(error));
-            setState(State::Failed);
-            return;
-        }
-        m_profile.password.clear();
-        Client::ConnectionOptions o;
-        o.url = m_profile.url;
-        o.token = Json::str(json, "token");
-        o.apiKey = m_profile.apiKey;
-        o.clientName = QStringLiteral("switchboard-console");
-        m_connection->setOptions(o);
-        m_connection->open();
-    });
+    mintToken(profile.username,
+              [this, connection](bool ok, const QJsonObject &json, const QString &error) {
+                  if (!connection || connection != m_connection)
+                      return; // closed or reopened meanwhile
+                  if (!ok) {
+                      onFailed(tr("The server refused the API key: %1").arg(error));
+                      setState(State::Failed);
+                      return;
+                  }
+                  m_profile.password.clear();
+                  Client::ConnectionOptions o;
+                  o.url = m_profile.url;
+                  o.token = Json::str(json, "token");
+                  o.apiKey = m_profile.apiKey;
+                  o.clientName = QStringLiteral("switchboard-console");
+                  m_connection->setOptions(o);
+                  m_connection->open();
+              });
 }
 
 void AdminSession::startConnection()
@@ -223,10 +230,10 @@ void AdminSession::onEvent(const QJsonObject &event)
                && Json::str(event, "id") == m_subscribeId) {
         const QString code = Json::str(event, "code");
         m_lastError = code == QLatin1StringView("FORBIDDEN")
-                ? tr("%1 is not an administrator: the operator console needs an account with "
-                     "the admin role.")
-                          .arg(m_profile.username)
-                : tr("The server refused the operator feed: %1").arg(Json::str(event, "message"));
+            ? tr("%1 is not an administrator: the operator console needs an account with "
+                 "the admin role.")
+                  .arg(m_profile.username)
+            : tr("The server refused the operator feed: %1").arg(Json::str(event, "message"));
         const QString message = m_lastError;
         m_closing = true;
         m_connection->close();

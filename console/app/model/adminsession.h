@@ -44,7 +44,8 @@ public:
         QString priority; // notifications: low, normal, high, urgent
         QString link;
     };
-    using JsonCallback = std::function<void(bool ok, const QJsonObject &json, const QString &error)>;
+    using JsonCallback
+        = std::function<void(bool ok, const QJsonObject &json, const QString &error)>;
 
     explicit AdminSession(QObject *parent = nullptr);
     ~AdminSession() override;

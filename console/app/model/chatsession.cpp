@@ -12,9 +12,9 @@
 namespace Switchboard::Console {
 
 ChatSession::ChatSession(QObject *parent)
-    : QObject(parent),
-      m_connection(new Client::Connection(this)),
-      m_transcript(new ChatTranscript(this))
+    : QObject(parent)
+    , m_connection(new Client::Connection(this))
+    , m_transcript(new ChatTranscript(this))
 {
     connect(m_connection, &Client::Connection::stateChanged, this, &ChatSession::stateChanged);
     connect(m_connection, &Client::Connection::eventReceived, this, &ChatSession::onEvent);
@@ -70,9 +70,9 @@ QString ChatSession::leaveRoom(const QString &roomId)
 
 QString ChatSession::sendDirect(qint64 toUserId, const QString &text)
 {
-    const QJsonObject frame{{QStringLiteral("type"), QStringLiteral("send")},
-                            {QStringLiteral("to"), toUserId},
-                            {QStringLiteral("content"), text}};
+    const QJsonObject frame {{QStringLiteral("type"), QStringLiteral("send")},
+                             {QStringLiteral("to"), toUserId},
+                             {QStringLiteral("content"), text}};
     const QString id = m_connection->send(frame);
     if (!id.isEmpty())
         m_transcript->addOutgoing(frame, id);
@@ -81,9 +81,9 @@ QString ChatSession::sendDirect(qint64 toUserId, const QString &text)
 
 QString ChatSession::sendRoom(const QString &roomId, const QString &text)
 {
-    const QJsonObject frame{{QStringLiteral("type"), QStringLiteral("room_send")},
-                            {QStringLiteral("room_id"), roomId},
-                            {QStringLiteral("content"), text}};
+    const QJsonObject frame {{QStringLiteral("type"), QStringLiteral("room_send")},
+                             {QStringLiteral("room_id"), roomId},
+                             {QStringLiteral("content"), text}};
     const QString id = m_connection->send(frame);
     if (!id.isEmpty())
         m_transcript->addOutgoing(frame, id);
@@ -92,8 +92,8 @@ QString ChatSession::sendRoom(const QString &roomId, const QString &text)
 
 QString ChatSession::setPresence(const QString &status)
 {
-    return m_connection->send({{QStringLiteral("type"), QStringLiteral("presence")},
-                               {QStringLiteral("status"), status}});
+    return m_connection->send(
+        {{QStringLiteral("type"), QStringLiteral("presence")}, {QStringLiteral("status"), status}});
 }
 
 void ChatSession::setTyping(const QString &context, bool typing)
@@ -109,8 +109,8 @@ bool ChatSession::sendRaw(const QString &json, QString *error)
     const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8(), &parseError);
     if (!doc.isObject()) {
         *error = parseError.error != QJsonParseError::NoError
-                ? tr("Not valid JSON: %1").arg(parseError.errorString())
-                : tr("A frame must be a JSON object.");
+            ? tr("Not valid JSON: %1").arg(parseError.errorString())
+            : tr("A frame must be a JSON object.");
         return false;
     }
     if (!m_connection->sendText(json)) {
@@ -170,11 +170,13 @@ void ChatSession::onEvent(const QJsonObject &event)
         return;
     }
     if (type == QLatin1StringView("typing")) {
-        const QString key = Json::str(event, "user_id") + QLatin1Char('/') + Json::str(event, "context");
+        const QString key
+            = Json::str(event, "user_id") + QLatin1Char('/') + Json::str(event, "context");
         if (event.value(QLatin1StringView("is_typing")).toBool(true)) {
             const qint64 expires = Json::num(event, "expires_in_ms", 5000);
-            m_typing.insert(key, {Json::str(event, "username"), Json::str(event, "context"),
-                                  QDateTime::currentMSecsSinceEpoch() + expires});
+            m_typing.insert(key,
+                            {Json::str(event, "username"), Json::str(event, "context"),
+                             QDateTime::currentMSecsSinceEpoch() + expires});
             m_typingTimer.start();
         } else {
             m_typing.remove(key);

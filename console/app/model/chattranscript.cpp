@@ -13,20 +13,22 @@ namespace Switchboard::Console {
 namespace {
 const QSet<QString> &shownTypes()
 {
-    static const QSet<QString> types{
-            QStringLiteral("connected"), QStringLiteral("message"),
-            QStringLiteral("room_message"), QStringLiteral("system"),
-            QStringLiteral("notification"), QStringLiteral("broadcast"),
-            QStringLiteral("user_status"), QStringLiteral("presence"),
-            QStringLiteral("room_joined"), QStringLiteral("room_left"),
-            QStringLiteral("user_joined"), QStringLiteral("user_left"),
-            QStringLiteral("room_deleted"), QStringLiteral("room_invited"),
-            QStringLiteral("error")};
+    static const QSet<QString> types {
+        QStringLiteral("connected"),    QStringLiteral("message"),
+        QStringLiteral("room_message"), QStringLiteral("system"),
+        QStringLiteral("notification"), QStringLiteral("broadcast"),
+        QStringLiteral("user_status"),  QStringLiteral("presence"),
+        QStringLiteral("room_joined"),  QStringLiteral("room_left"),
+        QStringLiteral("user_joined"),  QStringLiteral("user_left"),
+        QStringLiteral("room_deleted"), QStringLiteral("room_invited"),
+        QStringLiteral("error")};
     return types;
 }
 } // namespace
 
-ChatTranscript::ChatTranscript(QObject *parent) : QAbstractListModel(parent) { }
+ChatTranscript::ChatTranscript(QObject *parent)
+    : QAbstractListModel(parent)
+{ }
 
 int ChatTranscript::rowCount(const QModelIndex &parent) const
 {
@@ -38,7 +40,8 @@ QString ChatTranscript::sender(const QJsonObject &event) const
     QString name = Json::str(event, "from_name");
     if (name.isEmpty())
         name = Json::str(event, "username");
-    const qint64 id = Json::id(event, event.contains(QLatin1StringView("from")) ? "from" : "user_id");
+    const qint64 id
+        = Json::id(event, event.contains(QLatin1StringView("from")) ? "from" : "user_id");
     if (id == 0 && name.isEmpty())
         return tr("server");
     return name.isEmpty() ? QStringLiteral("#%1").arg(id) : name;
@@ -61,7 +64,7 @@ QString ChatTranscript::text(const Entry &e) const
     if (k == QLatin1StringView("connected")) {
         const QJsonObject user = ev.value(QLatin1StringView("user")).toObject();
         return tr("Connected as %1 (#%2), connection %3")
-                .arg(Json::str(user, "name"), Json::str(user, "id"), Json::str(ev, "connection_id"));
+            .arg(Json::str(user, "name"), Json::str(user, "id"), Json::str(ev, "connection_id"));
     }
     if (k == QLatin1StringView("message"))
         return tr("%1 → me: %2").arg(sender(ev), content);

@@ -34,13 +34,20 @@ EventDescriber::Category EventDescriber::category(const QJsonObject &event)
 QString EventDescriber::categoryName(Category category)
 {
     switch (category) {
-    case Category::Session: return tr("Session");
-    case Category::Connection: return tr("Connection");
-    case Category::Presence: return tr("Presence");
-    case Category::Room: return tr("Room");
-    case Category::Broadcast: return tr("Broadcast");
-    case Category::Error: return tr("Error");
-    case Category::Operator: return tr("Operator");
+    case Category::Session:
+        return tr("Session");
+    case Category::Connection:
+        return tr("Connection");
+    case Category::Presence:
+        return tr("Presence");
+    case Category::Room:
+        return tr("Room");
+    case Category::Broadcast:
+        return tr("Broadcast");
+    case Category::Error:
+        return tr("Error");
+    case Category::Operator:
+        return tr("Operator");
     }
     return {};
 }
@@ -52,7 +59,8 @@ QString EventDescriber::who(const QJsonObject &event)
     QString name = Json::str(event, "name");
     if (name.isEmpty())
         name = Json::str(event, "_name");
-    return name.isEmpty() ? QStringLiteral("#%1").arg(id) : QStringLiteral("%1 (#%2)").arg(name).arg(id);
+    return name.isEmpty() ? QStringLiteral("#%1").arg(id)
+                          : QStringLiteral("%1 (#%2)").arg(name).arg(id);
 }
 
 QString EventDescriber::describe(const QJsonObject &event)
@@ -61,31 +69,32 @@ QString EventDescriber::describe(const QJsonObject &event)
     if (is(e, "connection_opened")) {
         const QJsonObject c = event.value(QLatin1StringView("connection")).toObject();
         return tr("%1 connected from %2 with %3 (connection %4)")
-                .arg(who(event), Json::str(c, "address"), Json::str(c, "client"),
-                     Json::str(c, "connection_id"));
+            .arg(who(event), Json::str(c, "address"), Json::str(c, "client"),
+                 Json::str(c, "connection_id"));
     }
     if (is(e, "connection_closed")) {
         const QString reason = Json::str(event, "reason");
         return tr("Connection %1 of %2 closed (code %3%4)")
-                .arg(Json::str(event, "connection_id"), who(event), Json::str(event, "code"),
-                     reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
+            .arg(Json::str(event, "connection_id"), who(event), Json::str(event, "code"),
+                 reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
     }
     if (is(e, "user_status"))
-        return tr("%1 is now %2").arg(who(event), UsersModel::statusText(Json::str(event, "status")));
+        return tr("%1 is now %2")
+            .arg(who(event), UsersModel::statusText(Json::str(event, "status")));
     if (is(e, "user_disabled"))
         return tr("Account %1 was disabled").arg(who(event));
     if (is(e, "room_created"))
         return tr("Room %1 created")
-                .arg(Json::str(event.value(QLatin1StringView("room")).toObject(), "room_id"));
+            .arg(Json::str(event.value(QLatin1StringView("room")).toObject(), "room_id"));
     if (is(e, "room_updated"))
         return tr("Room %1 updated")
-                .arg(Json::str(event.value(QLatin1StringView("room")).toObject(), "room_id"));
+            .arg(Json::str(event.value(QLatin1StringView("room")).toObject(), "room_id"));
     if (is(e, "room_deleted"))
         return tr("Room %1 deleted").arg(Json::str(event, "room_id"));
     if (is(e, "room_member")) {
         return event.value(QLatin1StringView("joined")).toBool()
-                ? tr("%1 joined room %2").arg(who(event), Json::str(event, "room_id"))
-                : tr("%1 left room %2").arg(who(event), Json::str(event, "room_id"));
+            ? tr("%1 joined room %2").arg(who(event), Json::str(event, "room_id"))
+            : tr("%1 left room %2").arg(who(event), Json::str(event, "room_id"));
     }
     if (is(e, "broadcast")) {
         const QString kind = is(Json::str(event, "kind"), "notification") ? tr("notification")
@@ -98,11 +107,11 @@ QString EventDescriber::describe(const QJsonObject &event)
             to = tr("user #%1").arg(Json::str(event, "user_id"));
         return tr("Broadcast %1 to %2 reached %n recipient(s)", nullptr,
                   int(Json::num(event, "recipients")))
-                .arg(kind, to);
+            .arg(kind, to);
     }
     if (is(e, "error_sent"))
         return tr("Error %1 sent to %2 (connection %3)")
-                .arg(Json::str(event, "code"), who(event), Json::str(event, "connection_id"));
+            .arg(Json::str(event, "code"), who(event), Json::str(event, "connection_id"));
     if (is(e, "operator_action"))
         return describeOperator(event);
     if (is(e, "session"))
@@ -142,13 +151,14 @@ QString EventDescriber::describeSession(const QJsonObject &event)
 {
     const QString state = Json::str(event, "state");
     if (is(state, "connected"))
-        return tr("Connected to %1 as %2").arg(Json::str(event, "server"), Json::str(event, "name"));
+        return tr("Connected to %1 as %2")
+            .arg(Json::str(event, "server"), Json::str(event, "name"));
     if (is(state, "disconnected"))
         return tr("Disconnected (code %1)").arg(Json::str(event, "code"));
     if (is(state, "reconnecting"))
         return tr("Reconnecting in %1 s (attempt %2)")
-                .arg(double(Json::num(event, "delay_ms")) / 1000.0, 0, 'f', 1)
-                .arg(Json::num(event, "attempt"));
+            .arg(double(Json::num(event, "delay_ms")) / 1000.0, 0, 'f', 1)
+            .arg(Json::num(event, "attempt"));
     if (is(state, "failed"))
         return tr("Connection failed: %1").arg(Json::str(event, "message"));
     return state;

@@ -10,7 +10,9 @@
 
 namespace Switchboard::Console {
 
-EventLogFilter::EventLogFilter(QObject *parent) : QSortFilterProxyModel(parent) { }
+EventLogFilter::EventLogFilter(QObject *parent)
+    : QSortFilterProxyModel(parent)
+{ }
 
 void EventLogFilter::setCategory(int category)
 {
@@ -34,7 +36,7 @@ bool EventLogFilter::filterAcceptsRow(int sourceRow, const QModelIndex &sourcePa
     if (idx.data().toString().contains(m_text, Qt::CaseInsensitive))
         return true;
     return Json::compact(idx.data(EventLogModel::EventJsonRole).toJsonObject())
-            .contains(m_text, Qt::CaseInsensitive);
+        .contains(m_text, Qt::CaseInsensitive);
 }
 
 bool EventLogFilter::exportTo(const QString &path, QString *error) const
@@ -44,8 +46,8 @@ bool EventLogFilter::exportTo(const QString &path, QString *error) const
         *error = file.errorString();
         return false;
     }
-    const bool jsonLines = path.endsWith(QLatin1StringView(".jsonl"))
-            || path.endsWith(QLatin1StringView(".json"));
+    const bool jsonLines
+        = path.endsWith(QLatin1StringView(".jsonl")) || path.endsWith(QLatin1StringView(".json"));
     for (int row = 0; row < rowCount(); ++row) {
         const QModelIndex text = index(row, EventLogModel::Text);
         const qint64 at = text.data(EventLogModel::TimestampRole).toLongLong();
@@ -57,9 +59,9 @@ bool EventLogFilter::exportTo(const QString &path, QString *error) const
             event.insert(QStringLiteral("text"), text.data().toString());
             line = Json::compact(event);
         } else {
-            line = QStringList{iso, index(row, EventLogModel::Category).data().toString(),
-                               text.data().toString(), Json::compact(event)}
-                           .join(QLatin1Char('\t'));
+            line = QStringList {iso, index(row, EventLogModel::Category).data().toString(),
+                                text.data().toString(), Json::compact(event)}
+                       .join(QLatin1Char('\t'));
         }
         file.write(line.toUtf8() + '\n');
     }

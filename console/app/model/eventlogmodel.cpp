@@ -7,7 +7,9 @@
 
 namespace Switchboard::Console {
 
-EventLogModel::EventLogModel(QObject *parent) : QAbstractTableModel(parent) { }
+EventLogModel::EventLogModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{ }
 
 int EventLogModel::rowCount(const QModelIndex &parent) const
 {
@@ -57,10 +59,14 @@ QVariant EventLogModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case Time: return tr("Time");
-    case Category: return tr("Category");
-    case Text: return tr("Event");
-    default: return {};
+    case Time:
+        return tr("Time");
+    case Category:
+        return tr("Category");
+    case Text:
+        return tr("Event");
+    default:
+        return {};
     }
 }
 

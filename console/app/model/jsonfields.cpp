@@ -43,8 +43,8 @@ QString time(qint64 ms)
         return {};
     const QDateTime t = QDateTime::fromMSecsSinceEpoch(ms);
     const bool today = t.date() == QDate::currentDate();
-    return QLocale().toString(t, today ? QStringLiteral("HH:mm:ss")
-                                       : QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    return QLocale().toString(
+        t, today ? QStringLiteral("HH:mm:ss") : QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
 QString duration(qint64 ms)

@@ -9,7 +9,9 @@
 
 namespace Switchboard::Console {
 
-LanguageManager::LanguageManager(QObject *parent) : QObject(parent) { }
+LanguageManager::LanguageManager(QObject *parent)
+    : QObject(parent)
+{ }
 
 QStringList LanguageManager::availableLanguages()
 {

@@ -16,7 +16,9 @@ QString key(const QString &name)
 }
 } // namespace
 
-ProfileStore::ProfileStore(QSettings *settings) : m_settings(settings) { }
+ProfileStore::ProfileStore(QSettings *settings)
+    : m_settings(settings)
+{ }
 
 QList<ServerProfile> ProfileStore::profiles() const
 {
@@ -36,8 +38,8 @@ ServerProfile ProfileStore::profile(const QString &name) const
     p.name = m_settings->value(QStringLiteral("name"), name).toString();
     p.url = QUrl(m_settings->value(QStringLiteral("url")).toString());
     p.mode = m_settings->value(QStringLiteral("mode")).toString() == QLatin1StringView("api_key")
-            ? ServerProfile::AuthMode::ApiKey
-            : ServerProfile::AuthMode::Password;
+        ? ServerProfile::AuthMode::ApiKey
+        : ServerProfile::AuthMode::Password;
     p.username = m_settings->value(QStringLiteral("username")).toString();
     p.rememberSecret = m_settings->value(QStringLiteral("remember_secret"), false).toBool();
     if (p.rememberSecret) {

@@ -7,7 +7,9 @@
 
 namespace Switchboard::Console {
 
-RoomsModel::RoomsModel(QObject *parent) : QAbstractTableModel(parent) { }
+RoomsModel::RoomsModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{ }
 
 int RoomsModel::rowCount(const QModelIndex &parent) const
 {
@@ -72,15 +74,24 @@ QVariant RoomsModel::headerData(int section, Qt::Orientation orientation, int ro
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case RoomId: return tr("Room ID");
-    case Name: return tr("Name");
-    case Private: return tr("Visibility");
-    case PostPolicy: return tr("Who may post");
-    case MaxMembers: return tr("Member limit");
-    case Members: return tr("Members");
-    case Online: return tr("Online");
-    case Messages: return tr("Messages");
-    default: return {};
+    case RoomId:
+        return tr("Room ID");
+    case Name:
+        return tr("Name");
+    case Private:
+        return tr("Visibility");
+    case PostPolicy:
+        return tr("Who may post");
+    case MaxMembers:
+        return tr("Member limit");
+    case Members:
+        return tr("Members");
+    case Online:
+        return tr("Online");
+    case Messages:
+        return tr("Messages");
+    default:
+        return {};
     }
 }
 

@@ -15,8 +15,17 @@ class RoomsModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { RoomId, Name, Private, PostPolicy, MaxMembers, Members, Online, Messages,
-                  ColumnCount };
+    enum Column {
+        RoomId,
+        Name,
+        Private,
+        PostPolicy,
+        MaxMembers,
+        Members,
+        Online,
+        Messages,
+        ColumnCount
+    };
     enum Role { RoomIdRole = Qt::UserRole + 1, RoomJsonRole };
 
     explicit RoomsModel(QObject *parent = nullptr);

@@ -21,8 +21,8 @@ bool ServerProfile::isValid(QString *why) const
     }
     if (secret().isEmpty()) {
         *why = mode == AuthMode::ApiKey
-                ? QCoreApplication::translate("ServerProfile", "Enter the API key.")
-                : QCoreApplication::translate("ServerProfile", "Enter the password.");
+            ? QCoreApplication::translate("ServerProfile", "Enter the API key.")
+            : QCoreApplication::translate("ServerProfile", "Enter the password.");
         return false;
     }
     return true;

@@ -5,7 +5,9 @@
 
 namespace Switchboard::Console {
 
-StatsHistory::StatsHistory(QObject *parent) : QObject(parent) { }
+StatsHistory::StatsHistory(QObject *parent)
+    : QObject(parent)
+{ }
 
 void StatsHistory::setServer(const QJsonObject &server, qint64 receivedAt)
 {

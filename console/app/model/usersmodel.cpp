@@ -11,7 +11,9 @@ namespace Switchboard::Console {
 // A child index carries its user's id in internalId (ids are positive); a user row carries 0.
 // Ids, unlike row numbers, survive rows being inserted or removed above.
 
-UsersModel::UsersModel(QObject *parent) : QAbstractItemModel(parent) { }
+UsersModel::UsersModel(QObject *parent)
+    : QAbstractItemModel(parent)
+{ }
 
 QModelIndex UsersModel::index(int row, int column, const QModelIndex &parent) const
 {
@@ -128,8 +130,9 @@ QVariant UsersModel::data(const QModelIndex &index, int role) const
     if (!index.isValid())
         return {};
     if (index.internalId() == 0)
-        return index.row() < m_users.size() ? userData(m_users.at(index.row()), index.column(), role)
-                                            : QVariant();
+        return index.row() < m_users.size()
+            ? userData(m_users.at(index.row()), index.column(), role)
+            : QVariant();
     const int userRow = rowOfUser(qint64(index.internalId()));
     if (userRow < 0)
         return {};
@@ -137,8 +140,8 @@ QVariant UsersModel::data(const QModelIndex &index, int role) const
     if (role == UserIdRole)
         return u.id;
     return index.row() < u.connections.size()
-            ? connectionData(u.connections.at(index.row()), index.column(), role)
-            : QVariant();
+        ? connectionData(u.connections.at(index.row()), index.column(), role)
+        : QVariant();
 }
 
 QVariant UsersModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -146,18 +149,30 @@ QVariant UsersModel::headerData(int section, Qt::Orientation orientation, int ro
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case Name: return tr("Name");
-    case UserId: return tr("ID");
-    case Status: return tr("Status");
-    case Rooms: return tr("Rooms");
-    case Connections: return tr("Connections");
-    case LastSeen: return tr("Last seen");
-    case Address: return tr("Address");
-    case Client: return tr("Client");
-    case Since: return tr("Connected since");
-    case Rtt: return tr("RTT (ms)");
-    case Queue: return tr("Send queue");
-    default: return {};
+    case Name:
+        return tr("Name");
+    case UserId:
+        return tr("ID");
+    case Status:
+        return tr("Status");
+    case Rooms:
+        return tr("Rooms");
+    case Connections:
+        return tr("Connections");
+    case LastSeen:
+        return tr("Last seen");
+    case Address:
+        return tr("Address");
+    case Client:
+        return tr("Client");
+    case Since:
+        return tr("Connected since");
+    case Rtt:
+        return tr("RTT (ms)");
+    case Queue:
+        return tr("Send queue");
+    default:
+        return {};
     }
 }
 
@@ -241,7 +256,8 @@ void UsersModel::emitUserChanged(int row)
 void UsersModel::connectionOpened(const QJsonObject &event)
 {
     const qint64 userId = Json::id(event, "user_id");
-    const ConnectionRow conn = connectionFromJson(event.value(QLatin1StringView("connection")).toObject());
+    const ConnectionRow conn
+        = connectionFromJson(event.value(QLatin1StringView("connection")).toObject());
     int row = rowOfUser(userId);
     if (row < 0) {
         UserRow u;

@@ -18,8 +18,20 @@ class UsersModel : public QAbstractItemModel
     Q_OBJECT
 
 public:
-    enum Column { Name, UserId, Status, Rooms, Connections, LastSeen, Address, Client, Since,
-                  Rtt, Queue, ColumnCount };
+    enum Column {
+        Name,
+        UserId,
+        Status,
+        Rooms,
+        Connections,
+        LastSeen,
+        Address,
+        Client,
+        Since,
+        Rtt,
+        Queue,
+        ColumnCount
+    };
     enum Role { UserIdRole = Qt::UserRole + 1, ConnectionIdRole, IsConnectionRole };
 
     explicit UsersModel(QObject *parent = nullptr);

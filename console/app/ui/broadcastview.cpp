@@ -26,22 +26,22 @@
 namespace Switchboard::Console {
 
 BroadcastView::BroadcastView(AdminSession *session, QWidget *parent)
-    : QWidget(parent),
-      m_session(session),
-      m_kindBox(new QGroupBox(this)),
-      m_system(new QRadioButton(m_kindBox)),
-      m_notification(new QRadioButton(m_kindBox)),
-      m_form(new QFormLayout),
-      m_target(new QComboBox(this)),
-      m_room(new QComboBox(this)),
-      m_user(new QComboBox(this)),
-      m_title(new QLineEdit(this)),
-      m_message(new QPlainTextEdit(this)),
-      m_priority(new QComboBox(this)),
-      m_link(new QLineEdit(this)),
-      m_audience(new QLabel(this)),
-      m_refresh(new QPushButton(Icons::icon("view-refresh"), QString(), this)),
-      m_send(new QPushButton(Icons::icon("mail-send"), QString(), this))
+    : QWidget(parent)
+    , m_session(session)
+    , m_kindBox(new QGroupBox(this))
+    , m_system(new QRadioButton(m_kindBox))
+    , m_notification(new QRadioButton(m_kindBox))
+    , m_form(new QFormLayout)
+    , m_target(new QComboBox(this))
+    , m_room(new QComboBox(this))
+    , m_user(new QComboBox(this))
+    , m_title(new QLineEdit(this))
+    , m_message(new QPlainTextEdit(this))
+    , m_priority(new QComboBox(this))
+    , m_link(new QLineEdit(this))
+    , m_audience(new QLabel(this))
+    , m_refresh(new QPushButton(Icons::icon("view-refresh"), QString(), this))
+    , m_send(new QPushButton(Icons::icon("mail-send"), QString(), this))
 {
     setObjectName(QStringLiteral("BroadcastView"));
     auto *kindLayout = new QHBoxLayout(m_kindBox);
@@ -77,7 +77,7 @@ BroadcastView::BroadcastView(AdminSession *session, QWidget *parent)
     layout->addLayout(bottom);
     layout->addStretch();
     setTabOrderChain({m_system, m_notification, m_target, m_room, m_user, m_title, m_message,
-                 m_priority, m_link, m_refresh, m_send});
+                      m_priority, m_link, m_refresh, m_send});
 
     m_audienceDelay.setSingleShot(true);
     m_audienceDelay.setInterval(300);
@@ -109,11 +109,10 @@ void BroadcastView::retranslateUi()
     m_kindBox->setTitle(tr("Kind"));
     m_system->setText(tr("S&ystem message"));
     m_notification->setText(tr("&Notification"));
-    const QList<QPair<QWidget *, QString>> captions{
-            {m_target, tr("&To:")},        {m_room, tr("R&oom:")},
-            {m_user, tr("&User:")},        {m_title, tr("T&itle:")},
-            {m_message, tr("&Message:")}, {m_priority, tr("&Priority:")},
-            {m_link, tr("&Link:")}};
+    const QList<QPair<QWidget *, QString>> captions {
+        {m_target, tr("&To:")},   {m_room, tr("R&oom:")},       {m_user, tr("&User:")},
+        {m_title, tr("T&itle:")}, {m_message, tr("&Message:")}, {m_priority, tr("&Priority:")},
+        {m_link, tr("&Link:")}};
     for (const auto &[field, text] : captions) {
         if (auto *label = qobject_cast<QLabel *>(m_form->labelForField(field)))
             label->setText(text);
@@ -181,15 +180,16 @@ void BroadcastView::targetChanged()
 AdminSession::Broadcast BroadcastView::broadcast() const
 {
     AdminSession::Broadcast b;
-    b.kind = m_notification->isChecked() ? QStringLiteral("notification") : QStringLiteral("system");
+    b.kind
+        = m_notification->isChecked() ? QStringLiteral("notification") : QStringLiteral("system");
     b.target = m_target->currentData().toString();
     b.roomId = m_room->currentText();
     // "alice (#7)" from the list, or a bare id typed in.
     const QString userText = m_user->currentText();
     const qsizetype hash = userText.lastIndexOf(QLatin1Char('#'));
     b.userId = (hash >= 0 ? userText.mid(hash + 1).remove(QLatin1Char(')')) : userText)
-                       .trimmed()
-                       .toLongLong();
+                   .trimmed()
+                   .toLongLong();
     b.title = m_title->text().trimmed();
     b.message = m_message->toPlainText().trimmed();
     b.priority = m_priority->currentData().toString();
@@ -217,7 +217,7 @@ QString BroadcastView::audienceText() const
     if (m_audienceUsers < 0)
         return tr("Counting the audience…");
     return tr("Reaches %n user(s)", nullptr, m_audienceUsers) + QStringLiteral(" · ")
-            + tr("%n connection(s) right now", nullptr, m_audienceConnections);
+        + tr("%n connection(s) right now", nullptr, m_audienceConnections);
 }
 
 void BroadcastView::refreshAudience()
@@ -226,16 +226,16 @@ void BroadcastView::refreshAudience()
         return;
     const quint64 query = ++m_audienceQuery;
     const QPointer<BroadcastView> self(this);
-    m_session->queryAudience(broadcast(), [this, self, query](bool ok, const QJsonObject &json,
-                                                              const QString &error) {
-        if (!self || query != m_audienceQuery)
-            return; // the target changed meanwhile; a newer answer is coming
-        m_audienceError = ok ? QString() : error;
-        m_audienceUsers = ok ? int(Json::num(json, "users")) : -1;
-        m_audienceConnections = ok ? int(Json::num(json, "connections")) : -1;
-        m_audience->setText(audienceText());
-        Q_EMIT audienceUpdated(m_audienceUsers, m_audienceConnections);
-    });
+    m_session->queryAudience(
+        broadcast(), [this, self, query](bool ok, const QJsonObject &json, const QString &error) {
+            if (!self || query != m_audienceQuery)
+                return; // the target changed meanwhile; a newer answer is coming
+            m_audienceError = ok ? QString() : error;
+            m_audienceUsers = ok ? int(Json::num(json, "users")) : -1;
+            m_audienceConnections = ok ? int(Json::num(json, "connections")) : -1;
+            m_audience->setText(audienceText());
+            Q_EMIT audienceUpdated(m_audienceUsers, m_audienceConnections);
+        });
 }
 
 void BroadcastView::send()

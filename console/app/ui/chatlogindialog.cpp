@@ -12,14 +12,14 @@
 namespace Switchboard::Console {
 
 ChatLoginDialog::ChatLoginDialog(bool apiKeyAvailable, QWidget *parent)
-    : QDialog(parent),
-      m_apiKey(apiKeyAvailable),
-      m_form(new QFormLayout),
-      m_username(new QLineEdit(this)),
-      m_password(new QLineEdit(this)),
-      m_rooms(new QLineEdit(this)),
-      m_hint(new QLabel(this)),
-      m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
+    : QDialog(parent)
+    , m_apiKey(apiKeyAvailable)
+    , m_form(new QFormLayout)
+    , m_username(new QLineEdit(this))
+    , m_password(new QLineEdit(this))
+    , m_rooms(new QLineEdit(this))
+    , m_hint(new QLabel(this))
+    , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setObjectName(QStringLiteral("ChatLoginDialog"));
     m_password->setEchoMode(QLineEdit::Password);
@@ -35,8 +35,8 @@ ChatLoginDialog::ChatLoginDialog(bool apiKeyAvailable, QWidget *parent)
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto updateOk = [this]() {
         m_buttons->button(QDialogButtonBox::Ok)
-                ->setEnabled(!m_username->text().trimmed().isEmpty()
-                             && (m_apiKey || !m_password->text().isEmpty()));
+            ->setEnabled(!m_username->text().trimmed().isEmpty()
+                         && (m_apiKey || !m_password->text().isEmpty()));
     };
     connect(m_username, &QLineEdit::textChanged, this, updateOk);
     connect(m_password, &QLineEdit::textChanged, this, updateOk);
@@ -47,9 +47,9 @@ ChatLoginDialog::ChatLoginDialog(bool apiKeyAvailable, QWidget *parent)
 void ChatLoginDialog::retranslateUi()
 {
     setWindowTitle(tr("New chat test window"));
-    const QList<QPair<QWidget *, QString>> captions{{m_username, tr("&User name:")},
-                                                    {m_password, tr("&Password:")},
-                                                    {m_rooms, tr("&Join rooms:")}};
+    const QList<QPair<QWidget *, QString>> captions {{m_username, tr("&User name:")},
+                                                     {m_password, tr("&Password:")},
+                                                     {m_rooms, tr("&Join rooms:")}};
     for (const auto &[field, text] : captions) {
         if (auto *label = qobject_cast<QLabel *>(m_form->labelForField(field)))
             label->setText(text);

@@ -27,7 +27,9 @@ constexpr qint64 TYPING_REPEAT_MS = 1000;
 } // namespace
 
 ChatWindow::ChatWindow(AdminSession *admin, QWidget *parent)
-    : QWidget(parent, Qt::Window), m_admin(admin), m_session(new ChatSession(this))
+    : QWidget(parent, Qt::Window)
+    , m_admin(admin)
+    , m_session(new ChatSession(this))
 {
     setObjectName(QStringLiteral("ChatWindow"));
     setWindowIcon(Icons::appIcon());
@@ -58,9 +60,8 @@ ChatWindow::ChatWindow(AdminSession *admin, QWidget *parent)
     connect(m_rawSend, &QPushButton::clicked, this, &ChatWindow::sendRawFrame);
     connect(m_rawInput, &QLineEdit::returnPressed, this, &ChatWindow::sendRawFrame);
     connect(m_targetKind, &QComboBox::currentIndexChanged, this, &ChatWindow::updateRooms);
-    connect(m_presence, &QComboBox::activated, this, [this]() {
-        m_session->setPresence(m_presence->currentData().toString());
-    });
+    connect(m_presence, &QComboBox::activated, this,
+            [this]() { m_session->setPresence(m_presence->currentData().toString()); });
     retranslateUi();
 }
 
@@ -84,18 +85,18 @@ void ChatWindow::start(const QString &username, const QString &password,
         return;
     }
     const QPointer<ChatWindow> self(this);
-    m_admin->mintToken(username, [self, url, username](bool ok, const QJsonObject &json,
-                                                       const QString &error) {
-        if (!self)
-            return;
-        if (!ok) {
-            self->m_error = error;
+    m_admin->mintToken(
+        username, [self, url, username](bool ok, const QJsonObject &json, const QString &error) {
+            if (!self)
+                return;
+            if (!ok) {
+                self->m_error = error;
+                self->updateState();
+                return;
+            }
+            self->m_session->open(url, username, QString(), Json::str(json, "token"));
             self->updateState();
-            return;
-        }
-        self->m_session->open(url, username, QString(), Json::str(json, "token"));
-        self->updateState();
-    });
+        });
     updateState();
 }
 
@@ -121,7 +122,8 @@ void ChatWindow::updateState()
         state = tr("reconnecting…");
         break;
     }
-    m_state->setText(QStringLiteral("<b>%1</b> — %2").arg(who.toHtmlEscaped(), state.toHtmlEscaped()));
+    m_state->setText(
+        QStringLiteral("<b>%1</b> — %2").arg(who.toHtmlEscaped(), state.toHtmlEscaped()));
     setWindowTitle(tr("Chat test: %1").arg(who));
 }
 
@@ -171,8 +173,8 @@ QString ChatWindow::typingContext() const
     if (target.isEmpty())
         return {};
     return m_targetKind->currentData().toString() == QLatin1StringView("room")
-            ? QStringLiteral("room:") + target
-            : QStringLiteral("user:") + target;
+        ? QStringLiteral("room:") + target
+        : QStringLiteral("user:") + target;
 }
 
 void ChatWindow::messageEdited(const QString &text)
@@ -198,8 +200,8 @@ void ChatWindow::sendMessage()
     if (text.isEmpty() || target.isEmpty())
         return;
     const QString id = m_targetKind->currentData().toString() == QLatin1StringView("room")
-            ? m_session->sendRoom(target, text)
-            : m_session->sendDirect(target.toLongLong(), text);
+        ? m_session->sendRoom(target, text)
+        : m_session->sendDirect(target.toLongLong(), text);
     if (!id.isEmpty()) {
         m_message->clear();
         m_lastTyping.invalidate();
@@ -234,9 +236,9 @@ void ChatWindow::sendRawFrame()
 void ChatWindow::appendRaw(bool incoming, const QString &text)
 {
     const QString time = QDateTime::currentDateTime().toString(QStringLiteral("HH:mm:ss.zzz"));
-    m_raw->appendPlainText(QStringLiteral("%1 %2 %3").arg(time, incoming ? QStringLiteral("←")
-                                                                         : QStringLiteral("→"),
-                                                           text));
+    m_raw->appendPlainText(
+        QStringLiteral("%1 %2 %3")
+            .arg(time, incoming ? QStringLiteral("←") : QStringLiteral("→"), text));
 }
 
 QString ChatWindow::rawLog() const

@@ -101,7 +101,7 @@ void ChatWindow::buildUi()
     layout->addWidget(m_tabs, 1);
 
     setTabOrderChain({m_message, m_send, m_targetKind, m_target, m_room, m_join, m_leave,
-                 m_transcript, m_presence, m_rawInput, m_rawSend, m_raw});
+                      m_transcript, m_presence, m_rawInput, m_rawSend, m_raw});
     m_message->setFocus();
     resize(640, 520);
 }

@@ -20,21 +20,21 @@
 namespace Switchboard::Console {
 
 ConnectDialog::ConnectDialog(ProfileStore *store, QWidget *parent)
-    : QDialog(parent),
-      m_store(store),
-      m_form(new QFormLayout),
-      m_profiles(new QComboBox(this)),
-      m_name(new QLineEdit(this)),
-      m_url(new QLineEdit(this)),
-      m_passwordMode(new QRadioButton(this)),
-      m_apiKeyMode(new QRadioButton(this)),
-      m_username(new QLineEdit(this)),
-      m_secret(new QLineEdit(this)),
-      m_remember(new QCheckBox(this)),
-      m_error(new QLabel(this)),
-      m_save(new QPushButton(this)),
-      m_delete(new QPushButton(this)),
-      m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
+    : QDialog(parent)
+    , m_store(store)
+    , m_form(new QFormLayout)
+    , m_profiles(new QComboBox(this))
+    , m_name(new QLineEdit(this))
+    , m_url(new QLineEdit(this))
+    , m_passwordMode(new QRadioButton(this))
+    , m_apiKeyMode(new QRadioButton(this))
+    , m_username(new QLineEdit(this))
+    , m_secret(new QLineEdit(this))
+    , m_remember(new QCheckBox(this))
+    , m_error(new QLabel(this))
+    , m_save(new QPushButton(this))
+    , m_delete(new QPushButton(this))
+    , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setObjectName(QStringLiteral("ConnectDialog"));
     m_secret->setEchoMode(QLineEdit::Password);
@@ -77,7 +77,7 @@ ConnectDialog::ConnectDialog(ProfileStore *store, QWidget *parent)
     connect(m_apiKeyMode, &QRadioButton::toggled, this, &ConnectDialog::updateMode);
 
     setTabOrderChain({m_profiles, m_save, m_delete, m_name, m_url, m_passwordMode, m_apiKeyMode,
-                 m_username, m_secret, m_remember, m_buttons});
+                      m_username, m_secret, m_remember, m_buttons});
     retranslateUi();
     reloadProfiles(m_store->lastUsed());
     profileSelected(m_profiles->currentIndex());
@@ -86,8 +86,8 @@ ConnectDialog::ConnectDialog(ProfileStore *store, QWidget *parent)
 void ConnectDialog::retranslateUi()
 {
     setWindowTitle(tr("Connect to a server"));
-    const QStringList labels{tr("&Profile:"), tr("&Name:"), tr("Server &URL:"),
-                             tr("Sign in with:"), tr("&Administrator:"), QString()};
+    const QStringList labels {tr("&Profile:"),     tr("&Name:"),          tr("Server &URL:"),
+                              tr("Sign in with:"), tr("&Administrator:"), QString()};
     for (int row = 0; row < labels.size(); ++row) {
         QLayoutItem *item = m_form->itemAt(row, QFormLayout::LabelRole);
         if (auto *label = item ? qobject_cast<QLabel *>(item->widget()) : nullptr)

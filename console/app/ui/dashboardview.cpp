@@ -24,12 +24,15 @@ namespace Switchboard::Console {
 namespace {
 // Keys of the value labels, in the order shown; their captions are translated in
 // retranslateUi().
-const QStringList SERVER_KEYS{QStringLiteral("version"), QStringLiteral("storage"),
-                              QStringLiteral("listen"), QStringLiteral("started_at"),
-                              QStringLiteral("uptime")};
-const QStringList TOTAL_KEYS{QStringLiteral("connections"), QStringLiteral("users_online"),
-                             QStringLiteral("rooms"), QStringLiteral("messages_stored"),
-                             QStringLiteral("messages_per_sec"), QStringLiteral("rss_bytes")};
+const QStringList SERVER_KEYS {QStringLiteral("version"), QStringLiteral("storage"),
+                               QStringLiteral("listen"), QStringLiteral("started_at"),
+                               QStringLiteral("uptime")};
+const QStringList TOTAL_KEYS {QStringLiteral("connections"),
+                              QStringLiteral("users_online"),
+                              QStringLiteral("rooms"),
+                              QStringLiteral("messages_stored"),
+                              QStringLiteral("messages_per_sec"),
+                              QStringLiteral("rss_bytes")};
 
 QChart *makeChart(QLineSeries *a, QLineSeries *b, QLineSeries *c, QDateTimeAxis *time,
                   QValueAxis *value)
@@ -54,21 +57,21 @@ QChart *makeChart(QLineSeries *a, QLineSeries *b, QLineSeries *c, QDateTimeAxis 
 } // namespace
 
 DashboardView::DashboardView(AdminSession *session, QWidget *parent)
-    : QWidget(parent),
-      m_session(session),
-      m_serverBox(new QGroupBox(this)),
-      m_totalsBox(new QGroupBox(this)),
-      m_serverForm(new QFormLayout(m_serverBox)),
-      m_totalsForm(new QFormLayout(m_totalsBox)),
-      m_connections(new QLineSeries(this)),
-      m_users(new QLineSeries(this)),
-      m_messages(new QLineSeries(this)),
-      m_framesIn(new QLineSeries(this)),
-      m_framesOut(new QLineSeries(this)),
-      m_connTime(new QDateTimeAxis(this)),
-      m_connValue(new QValueAxis(this)),
-      m_trafficTime(new QDateTimeAxis(this)),
-      m_trafficValue(new QValueAxis(this))
+    : QWidget(parent)
+    , m_session(session)
+    , m_serverBox(new QGroupBox(this))
+    , m_totalsBox(new QGroupBox(this))
+    , m_serverForm(new QFormLayout(m_serverBox))
+    , m_totalsForm(new QFormLayout(m_totalsBox))
+    , m_connections(new QLineSeries(this))
+    , m_users(new QLineSeries(this))
+    , m_messages(new QLineSeries(this))
+    , m_framesIn(new QLineSeries(this))
+    , m_framesOut(new QLineSeries(this))
+    , m_connTime(new QDateTimeAxis(this))
+    , m_connValue(new QValueAxis(this))
+    , m_trafficTime(new QDateTimeAxis(this))
+    , m_trafficValue(new QValueAxis(this))
 {
     setObjectName(QStringLiteral("DashboardView"));
     for (const QString &key : SERVER_KEYS)
@@ -110,10 +113,10 @@ DashboardView::DashboardView(AdminSession *session, QWidget *parent)
     m_clock.setInterval(1000);
     connect(&m_clock, &QTimer::timeout, this, [this]() {
         m_values.value(QStringLiteral("uptime"))
-                ->setText(m_session->stats()->server().isEmpty()
-                                  ? QString()
-                                  : Json::duration(m_session->stats()->uptimeMs(
-                                          QDateTime::currentMSecsSinceEpoch())));
+            ->setText(m_session->stats()->server().isEmpty()
+                          ? QString()
+                          : Json::duration(
+                              m_session->stats()->uptimeMs(QDateTime::currentMSecsSinceEpoch())));
         updateAxes();
     });
     m_clock.start();
@@ -146,14 +149,15 @@ void DashboardView::retranslateUi()
 {
     m_serverBox->setTitle(tr("Server"));
     m_totalsBox->setTitle(tr("Totals"));
-    const QStringList serverCaptions{tr("Version:"), tr("Storage:"), tr("Listening on:"),
-                                     tr("Started:"), tr("Uptime:")};
-    const QStringList totalCaptions{tr("Connections:"), tr("Users online:"), tr("Rooms:"),
-                                    tr("Stored messages:"), tr("Messages per second:"),
-                                    tr("Server memory:")};
+    const QStringList serverCaptions {tr("Version:"), tr("Storage:"), tr("Listening on:"),
+                                      tr("Started:"), tr("Uptime:")};
+    const QStringList totalCaptions {
+        tr("Connections:"),     tr("Users online:"),        tr("Rooms:"),
+        tr("Stored messages:"), tr("Messages per second:"), tr("Server memory:")};
     auto caption = [](QFormLayout *form, const QStringList &texts) {
         for (int row = 0; row < texts.size(); ++row) {
-            if (auto *l = qobject_cast<QLabel *>(form->itemAt(row, QFormLayout::LabelRole)->widget()))
+            if (auto *l
+                = qobject_cast<QLabel *>(form->itemAt(row, QFormLayout::LabelRole)->widget()))
                 l->setText(texts.at(row));
         }
     };
@@ -183,15 +187,15 @@ void DashboardView::updateServer()
     const QString storage = Json::str(s, "storage");
     m_values.value(QStringLiteral("version"))->setText(Json::str(s, "version"));
     m_values.value(QStringLiteral("storage"))
-            ->setText(storage == QLatin1StringView("postgres") ? QStringLiteral("PostgreSQL")
+        ->setText(storage == QLatin1StringView("postgres")     ? QStringLiteral("PostgreSQL")
                       : storage == QLatin1StringView("sqlite") ? QStringLiteral("SQLite")
                                                                : storage);
     m_values.value(QStringLiteral("listen"))->setText(Json::str(s, "listen"));
     m_values.value(QStringLiteral("started_at"))->setText(Json::time(Json::num(s, "started_at")));
     m_values.value(QStringLiteral("uptime"))
-            ->setText(s.isEmpty() ? QString()
-                                  : Json::duration(m_session->stats()->uptimeMs(
-                                          QDateTime::currentMSecsSinceEpoch())));
+        ->setText(s.isEmpty() ? QString()
+                              : Json::duration(m_session->stats()->uptimeMs(
+                                  QDateTime::currentMSecsSinceEpoch())));
 }
 
 void DashboardView::updateTotals()
@@ -200,17 +204,17 @@ void DashboardView::updateTotals()
     const QLocale locale;
     for (const char *key : {"connections", "users_online", "rooms", "messages_stored"}) {
         m_values.value(QLatin1StringView(key))
-                ->setText(t.contains(QLatin1StringView(key)) ? locale.toString(Json::num(t, key))
-                                                             : QString());
+            ->setText(t.contains(QLatin1StringView(key)) ? locale.toString(Json::num(t, key))
+                                                         : QString());
     }
     const QList<StatsHistory::Sample> &samples = m_session->stats()->samples();
     m_values.value(QStringLiteral("messages_per_sec"))
-            ->setText(samples.isEmpty() ? QString()
-                                        : locale.toString(samples.last().messagesPerSec, 'f', 1));
+        ->setText(samples.isEmpty() ? QString()
+                                    : locale.toString(samples.last().messagesPerSec, 'f', 1));
     m_values.value(QStringLiteral("rss_bytes"))
-            ->setText(samples.isEmpty() || samples.last().rssBytes <= 0
-                              ? QString()
-                              : Json::bytes(samples.last().rssBytes));
+        ->setText(samples.isEmpty() || samples.last().rssBytes <= 0
+                      ? QString()
+                      : Json::bytes(samples.last().rssBytes));
 }
 
 void DashboardView::addSample()
@@ -262,8 +266,8 @@ void DashboardView::updateAxes()
         const QDateTime first = QDateTime::fromMSecsSinceEpoch(qint64(m_connections->at(0).x()));
         from = qMax(now.addSecs(-5 * 60), qMin(first, from));
     }
-    const QString format = from.secsTo(now) > 120 ? QStringLiteral("HH:mm")
-                                                  : QStringLiteral("HH:mm:ss");
+    const QString format
+        = from.secsTo(now) > 120 ? QStringLiteral("HH:mm") : QStringLiteral("HH:mm:ss");
     m_connTime->setFormat(format);
     m_trafficTime->setFormat(format);
     m_connTime->setRange(from, now);

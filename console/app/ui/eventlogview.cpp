@@ -25,15 +25,15 @@
 namespace Switchboard::Console {
 
 EventLogView::EventLogView(AdminSession *session, QWidget *parent)
-    : QWidget(parent),
-      m_session(session),
-      m_filter(new EventLogFilter(this)),
-      m_text(new QLineEdit(this)),
-      m_categoryLabel(new QLabel(this)),
-      m_category(new QComboBox(this)),
-      m_clear(new QPushButton(this)),
-      m_export(new QPushButton(Icons::icon("document-save"), QString(), this)),
-      m_table(new QTableView(this))
+    : QWidget(parent)
+    , m_session(session)
+    , m_filter(new EventLogFilter(this))
+    , m_text(new QLineEdit(this))
+    , m_categoryLabel(new QLabel(this))
+    , m_category(new QComboBox(this))
+    , m_clear(new QPushButton(this))
+    , m_export(new QPushButton(Icons::icon("document-save"), QString(), this))
+    , m_table(new QTableView(this))
 {
     setObjectName(QStringLiteral("EventLogView"));
     m_filter->setSourceModel(m_session->log());
@@ -48,8 +48,8 @@ EventLogView::EventLogView(AdminSession *session, QWidget *parent)
     m_categoryLabel->setBuddy(m_category);
     m_category->addItem(QString(), -1);
     using Category = EventDescriber::Category;
-    for (Category c : {Category::Session, Category::Connection, Category::Presence,
-                       Category::Room, Category::Broadcast, Category::Error, Category::Operator})
+    for (Category c : {Category::Session, Category::Connection, Category::Presence, Category::Room,
+                       Category::Broadcast, Category::Error, Category::Operator})
         m_category->addItem(QString(), int(c));
 
     auto *top = new QHBoxLayout;
@@ -64,15 +64,14 @@ EventLogView::EventLogView(AdminSession *session, QWidget *parent)
     setTabOrderChain({m_text, m_category, m_clear, m_export, m_table});
 
     connect(m_text, &QLineEdit::textChanged, m_filter, &EventLogFilter::setText);
-    connect(m_category, &QComboBox::currentIndexChanged, this, [this]() {
-        m_filter->setCategory(m_category->currentData().toInt());
-    });
+    connect(m_category, &QComboBox::currentIndexChanged, this,
+            [this]() { m_filter->setCategory(m_category->currentData().toInt()); });
     connect(m_clear, &QPushButton::clicked, m_session->log(), &EventLogModel::clear);
     connect(m_export, &QPushButton::clicked, this, [this]() {
         const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
         const QString path = QFileDialog::getSaveFileName(
-                this, tr("Export event log"), dir + QStringLiteral("/switchboard-events.tsv"),
-                tr("Tab-separated text (*.tsv *.txt);;JSON lines (*.jsonl)"));
+            this, tr("Export event log"), dir + QStringLiteral("/switchboard-events.tsv"),
+            tr("Tab-separated text (*.tsv *.txt);;JSON lines (*.jsonl)"));
         QString error;
         if (!path.isEmpty() && !exportTo(path, &error))
             QMessageBox::warning(this, tr("Export event log"),
@@ -88,8 +87,9 @@ void EventLogView::retranslateUi()
     m_categoryLabel->setText(tr("&Category:"));
     m_category->setItemText(0, tr("All"));
     for (int i = 1; i < m_category->count(); ++i)
-        m_category->setItemText(i, EventDescriber::categoryName(
-                                           EventDescriber::Category(m_category->itemData(i).toInt())));
+        m_category->setItemText(i,
+                                EventDescriber::categoryName(
+                                    EventDescriber::Category(m_category->itemData(i).toInt())));
     m_clear->setText(tr("C&lear"));
     m_export->setText(tr("E&xport…"));
 }

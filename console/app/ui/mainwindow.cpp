@@ -25,18 +25,18 @@ namespace Switchboard::Console {
 
 MainWindow::MainWindow(AdminSession *session, LanguageManager *languages, QSettings *settings,
                        QWidget *parent)
-    : QMainWindow(parent),
-      m_session(session),
-      m_languages(languages),
-      m_settings(settings),
-      m_tabs(new QTabWidget(this)),
-      m_dashboard(new DashboardView(session, this)),
-      m_users(new UsersView(session, this)),
-      m_rooms(new RoomsView(session, this)),
-      m_broadcast(new BroadcastView(session, this)),
-      m_log(new EventLogView(session, this)),
-      m_stateLabel(new QLabel(this)),
-      m_serverLabel(new QLabel(this))
+    : QMainWindow(parent)
+    , m_session(session)
+    , m_languages(languages)
+    , m_settings(settings)
+    , m_tabs(new QTabWidget(this))
+    , m_dashboard(new DashboardView(session, this))
+    , m_users(new UsersView(session, this))
+    , m_rooms(new RoomsView(session, this))
+    , m_broadcast(new BroadcastView(session, this))
+    , m_log(new EventLogView(session, this))
+    , m_stateLabel(new QLabel(this))
+    , m_serverLabel(new QLabel(this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     setWindowIcon(Icons::appIcon());
@@ -52,9 +52,8 @@ MainWindow::MainWindow(AdminSession *session, LanguageManager *languages, QSetti
     createMenus();
 
     connect(m_session, &AdminSession::stateChanged, this, &MainWindow::updateState);
-    connect(m_session, &AdminSession::failed, this, [this](const QString &message) {
-        statusBar()->showMessage(message, 15000);
-    });
+    connect(m_session, &AdminSession::failed, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 15000); });
     connect(m_session, &AdminSession::actionFinished, this,
             [this](const QString &, bool ok, const QString &message) {
                 statusBar()->showMessage(ok ? tr("Done.") : tr("Failed: %1").arg(message), 8000);
@@ -123,10 +122,11 @@ void MainWindow::updateState()
     if (state == AdminSession::State::Failed && !m_session->lastError().isEmpty())
         text += QStringLiteral(": ") + m_session->lastError();
     m_stateLabel->setText(text);
-    m_serverLabel->setText(state == AdminSession::State::Disconnected
-                                   ? QString()
-                                   : tr("%1 as %2").arg(m_session->profile().url.toString(),
-                                                        m_session->profile().username));
+    m_serverLabel->setText(
+        state == AdminSession::State::Disconnected
+            ? QString()
+            : tr("%1 as %2")
+                  .arg(m_session->profile().url.toString(), m_session->profile().username));
     if (m_disconnectAction)
         m_disconnectAction->setEnabled(state != AdminSession::State::Disconnected);
 }

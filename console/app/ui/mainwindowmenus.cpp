@@ -78,16 +78,16 @@ void MainWindow::createMenus()
     });
 
     m_helpMenu = menuBar()->addMenu(QString());
-    m_aboutAction = m_helpMenu->addAction(Icons::icon("help-about"), QString(), this,
-                                          &MainWindow::showAbout);
+    m_aboutAction
+        = m_helpMenu->addAction(Icons::icon("help-about"), QString(), this, &MainWindow::showAbout);
 }
 
 void MainWindow::exportLog()
 {
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
     const QString path = QFileDialog::getSaveFileName(
-            this, tr("Export event log"), dir + QStringLiteral("/switchboard-events.tsv"),
-            tr("Tab-separated text (*.tsv *.txt);;JSON lines (*.jsonl)"));
+        this, tr("Export event log"), dir + QStringLiteral("/switchboard-events.tsv"),
+        tr("Tab-separated text (*.tsv *.txt);;JSON lines (*.jsonl)"));
     if (path.isEmpty())
         return;
     QString error;
@@ -104,7 +104,7 @@ void MainWindow::showAbout()
                        tr("<p><b>Switchboard Console</b> %1</p>"
                           "<p>Watch users, rooms and traffic of a Switchboard server live, send "
                           "broadcasts and try the protocol with chat test clients.</p>")
-                               .arg(QApplication::applicationVersion()));
+                           .arg(QApplication::applicationVersion()));
 }
 
 void MainWindow::retranslateMenus()
@@ -116,17 +116,17 @@ void MainWindow::retranslateMenus()
     m_exportAction->setText(tr("&Export event log…"));
     m_quitAction->setText(tr("&Quit"));
     m_viewMenu->setTitle(tr("&View"));
-    const QStringList tabNames{tr("&Dashboard"), tr("&Users"), tr("&Rooms"), tr("&Broadcast"),
-                               tr("Event lo&g")};
+    const QStringList tabNames {tr("&Dashboard"), tr("&Users"), tr("&Rooms"), tr("&Broadcast"),
+                                tr("Event lo&g")};
     for (int i = 0; i < m_tabActions.size(); ++i)
         m_tabActions.at(i)->setText(tabNames.at(i));
     m_toolsMenu->setTitle(tr("&Tools"));
     m_chatAction->setText(tr("New &chat test window…"));
     m_broadcastAction->setText(tr("&Compose a broadcast"));
     m_languageMenu->setTitle(tr("&Language"));
-    m_systemLanguageAction->setText(tr("System language (%1)")
-                                            .arg(LanguageManager::nativeName(
-                                                    LanguageManager::systemLanguage())));
+    m_systemLanguageAction->setText(
+        tr("System language (%1)")
+            .arg(LanguageManager::nativeName(LanguageManager::systemLanguage())));
     m_helpMenu->setTitle(tr("&Help"));
     m_aboutAction->setText(tr("&About Switchboard Console"));
 }

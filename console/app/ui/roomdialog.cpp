@@ -19,22 +19,22 @@
 namespace Switchboard::Console {
 
 RoomDialog::RoomDialog(const QJsonObject &room, QWidget *parent)
-    : QDialog(parent),
-      m_original(room),
-      m_form(new QFormLayout),
-      m_id(new QLineEdit(this)),
-      m_name(new QLineEdit(this)),
-      m_description(new QLineEdit(this)),
-      m_private(new QCheckBox(this)),
-      m_policy(new QComboBox(this)),
-      m_maxMembers(new QSpinBox(this)),
-      m_announce(new QCheckBox(this)),
-      m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
+    : QDialog(parent)
+    , m_original(room)
+    , m_form(new QFormLayout)
+    , m_id(new QLineEdit(this))
+    , m_name(new QLineEdit(this))
+    , m_description(new QLineEdit(this))
+    , m_private(new QCheckBox(this))
+    , m_policy(new QComboBox(this))
+    , m_maxMembers(new QSpinBox(this))
+    , m_announce(new QCheckBox(this))
+    , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setObjectName(QStringLiteral("RoomDialog"));
     // The protocol's room id rule (PROTOCOL.md, Rooms).
     m_id->setValidator(new QRegularExpressionValidator(
-            QRegularExpression(QStringLiteral("[A-Za-z0-9_-]{1,64}")), m_id));
+        QRegularExpression(QStringLiteral("[A-Za-z0-9_-]{1,64}")), m_id));
     m_name->setMaxLength(100);
     m_description->setMaxLength(1000);
     for (const char *policy : {"members", "owners", "admins"})
@@ -63,8 +63,8 @@ RoomDialog::RoomDialog(const QJsonObject &room, QWidget *parent)
     m_name->setText(Json::str(room, "name"));
     m_description->setText(Json::str(room, "description"));
     m_private->setChecked(room.value(QLatin1StringView("private")).toBool());
-    const int policy = m_policy->findData(editing ? Json::str(room, "post_policy")
-                                                  : QStringLiteral("members"));
+    const int policy
+        = m_policy->findData(editing ? Json::str(room, "post_policy") : QStringLiteral("members"));
     m_policy->setCurrentIndex(qMax(0, policy));
     m_maxMembers->setValue(int(Json::num(room, "max_members")));
     m_announce->setChecked(room.value(QLatin1StringView("announce_membership")).toBool(true));
@@ -76,10 +76,11 @@ void RoomDialog::retranslateUi()
 {
     setWindowTitle(m_original.isEmpty() ? tr("New room")
                                         : tr("Room %1").arg(Json::str(m_original, "room_id")));
-    const QList<QPair<QWidget *, QString>> captions{
-            {m_id, tr("Room &ID:")},           {m_name, tr("&Name:")},
-            {m_description, tr("&Description:")}, {m_policy, tr("Who may &post:")},
-            {m_maxMembers, tr("&Member limit:")}};
+    const QList<QPair<QWidget *, QString>> captions {{m_id, tr("Room &ID:")},
+                                                     {m_name, tr("&Name:")},
+                                                     {m_description, tr("&Description:")},
+                                                     {m_policy, tr("Who may &post:")},
+                                                     {m_maxMembers, tr("&Member limit:")}};
     for (const auto &[field, text] : captions) {
         if (auto *label = qobject_cast<QLabel *>(m_form->labelForField(field)))
             label->setText(text);
@@ -101,13 +102,13 @@ void RoomDialog::changeEvent(QEvent *event)
 
 QJsonObject RoomDialog::result() const
 {
-    const QJsonObject all{{QStringLiteral("room_id"), m_id->text()},
-                          {QStringLiteral("name"), m_name->text()},
-                          {QStringLiteral("description"), m_description->text()},
-                          {QStringLiteral("private"), m_private->isChecked()},
-                          {QStringLiteral("post_policy"), m_policy->currentData().toString()},
-                          {QStringLiteral("max_members"), m_maxMembers->value()},
-                          {QStringLiteral("announce_membership"), m_announce->isChecked()}};
+    const QJsonObject all {{QStringLiteral("room_id"), m_id->text()},
+                           {QStringLiteral("name"), m_name->text()},
+                           {QStringLiteral("description"), m_description->text()},
+                           {QStringLiteral("private"), m_private->isChecked()},
+                           {QStringLiteral("post_policy"), m_policy->currentData().toString()},
+                           {QStringLiteral("max_members"), m_maxMembers->value()},
+                           {QStringLiteral("announce_membership"), m_announce->isChecked()}};
     if (m_original.isEmpty())
         return all;
     QJsonObject changed;

@@ -21,14 +21,14 @@
 namespace Switchboard::Console {
 
 RoomsView::RoomsView(AdminSession *session, QWidget *parent)
-    : QWidget(parent),
-      m_session(session),
-      m_table(new QTableView(this)),
-      m_proxy(new QSortFilterProxyModel(this)),
-      m_summary(new QLabel(this)),
-      m_create(new QPushButton(Icons::icon("list-add"), QString(), this)),
-      m_edit(new QPushButton(Icons::icon("document-properties"), QString(), this)),
-      m_delete(new QPushButton(Icons::icon("list-remove"), QString(), this))
+    : QWidget(parent)
+    , m_session(session)
+    , m_table(new QTableView(this))
+    , m_proxy(new QSortFilterProxyModel(this))
+    , m_summary(new QLabel(this))
+    , m_create(new QPushButton(Icons::icon("list-add"), QString(), this))
+    , m_edit(new QPushButton(Icons::icon("document-properties"), QString(), this))
+    , m_delete(new QPushButton(Icons::icon("list-remove"), QString(), this))
 {
     setObjectName(QStringLiteral("RoomsView"));
     m_proxy->setSourceModel(m_session->rooms());
@@ -125,9 +125,8 @@ void RoomsView::deleteRoom()
     if (roomId.isEmpty())
         return;
     const auto answer = QMessageBox::question(
-            this, tr("Delete room"),
-            tr("Delete the room %1? Its members are told that it is gone.")
-                    .arg(roomId));
+        this, tr("Delete room"),
+        tr("Delete the room %1? Its members are told that it is gone.").arg(roomId));
     if (answer == QMessageBox::Yes)
         m_session->deleteRoom(roomId);
 }

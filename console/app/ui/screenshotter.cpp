@@ -28,10 +28,11 @@
 
 namespace Switchboard::Console {
 
-Screenshotter::Screenshotter(const Options &options) : m_options(options) { }
+Screenshotter::Screenshotter(const Options &options)
+    : m_options(options)
+{ }
 
-bool Screenshotter::waitFor(const std::function<bool()> &condition, int timeoutMs,
-                            const char *what)
+bool Screenshotter::waitFor(const std::function<bool()> &condition, int timeoutMs, const char *what)
 {
     QDeadlineTimer deadline(timeoutMs);
     while (!condition()) {
@@ -59,7 +60,7 @@ bool Screenshotter::save(QWidget *widget, const QString &name)
 {
     pump(400); // let layouts and charts settle
     const QString path = QDir(m_options.outDir)
-                                 .filePath(QStringLiteral("%1-%2.png").arg(name, m_options.language));
+                             .filePath(QStringLiteral("%1-%2.png").arg(name, m_options.language));
     if (!widget->grab().save(path)) {
         qWarning("screenshots: cannot write %s", qPrintable(path));
         return false;
@@ -92,7 +93,7 @@ int Screenshotter::run()
 
     // Two chat windows talk; the other users are plain sessions so the users view has a crowd.
     QList<ChatWindow *> chats;
-    const QStringList rooms{QStringLiteral("general"), QStringLiteral("support")};
+    const QStringList rooms {QStringLiteral("general"), QStringLiteral("support")};
     for (int i = 0; i < qMin<qsizetype>(2, m_options.users.size()); ++i)
         chats.append(window.openChatWindow(m_options.users.at(i), QString(), rooms));
     std::vector<std::unique_ptr<ChatSession>> crowd;
@@ -100,19 +101,22 @@ int Screenshotter::run()
         auto chat = std::make_unique<ChatSession>();
         ChatSession *raw = chat.get();
         const QString name = m_options.users.at(i);
-        session.mintToken(name, [raw, name, this](bool ok, const QJsonObject &json, const QString &) {
-            if (ok)
-                raw->open(m_options.url, name, QString(), Json::str(json, "token"));
-        });
+        session.mintToken(
+            name, [raw, name, this](bool ok, const QJsonObject &json, const QString &) {
+                if (ok)
+                    raw->open(m_options.url, name, QString(), Json::str(json, "token"));
+            });
         crowd.push_back(std::move(chat));
     }
-    if (!waitFor([&] {
-            for (ChatWindow *c : chats) {
-                if (c->session()->rooms().size() < rooms.size())
-                    return false;
-            }
-            return true;
-        }, 15000, "the chat windows"))
+    if (!waitFor(
+            [&] {
+                for (ChatWindow *c : chats) {
+                    if (c->session()->rooms().size() < rooms.size())
+                        return false;
+                }
+                return true;
+            },
+            15000, "the chat windows"))
         return 1;
     for (const auto &c : crowd)
         waitFor([&] { return c->isConnected(); }, 10000, "a crowd session");
@@ -123,11 +127,11 @@ int Screenshotter::run()
 
     // Conversation while the graphs fill up.
     const QStringList lines = m_options.language == QLatin1StringView("zh_CN")
-            ? QStringList{QStringLiteral("大家好！"), QStringLiteral("今晚十点维护，请提前保存。"),
-                          QStringLiteral("收到，谢谢提醒"), QStringLiteral("支持频道有人吗？")}
-            : QStringList{QStringLiteral("Hello everyone!"),
-                          QStringLiteral("Maintenance tonight at ten, please save your work."),
-                          QStringLiteral("Got it, thanks"), QStringLiteral("Anyone in support?")};
+        ? QStringList {QStringLiteral("大家好！"), QStringLiteral("今晚十点维护，请提前保存。"),
+                       QStringLiteral("收到，谢谢提醒"), QStringLiteral("支持频道有人吗？")}
+        : QStringList {QStringLiteral("Hello everyone!"),
+                       QStringLiteral("Maintenance tonight at ten, please save your work."),
+                       QStringLiteral("Got it, thanks"), QStringLiteral("Anyone in support?")};
     ChatWindow *a = chats.value(0);
     ChatWindow *b = chats.value(1);
     for (int tick = 0; tick < m_options.statsSeconds * 2; ++tick) {
@@ -166,12 +170,12 @@ int Screenshotter::run()
     if (a)
         window.usersView()->selectUser(a->session()->userId());
     bool ok = true;
-    const QList<QPair<MainWindow::Tab, QString>> tabs{
-            {MainWindow::DashboardTab, QStringLiteral("dashboard")},
-            {MainWindow::UsersTab, QStringLiteral("users")},
-            {MainWindow::RoomsTab, QStringLiteral("rooms")},
-            {MainWindow::BroadcastTab, QStringLiteral("broadcast")},
-            {MainWindow::EventLogTab, QStringLiteral("eventlog")}};
+    const QList<QPair<MainWindow::Tab, QString>> tabs {
+        {MainWindow::DashboardTab, QStringLiteral("dashboard")},
+        {MainWindow::UsersTab, QStringLiteral("users")},
+        {MainWindow::RoomsTab, QStringLiteral("rooms")},
+        {MainWindow::BroadcastTab, QStringLiteral("broadcast")},
+        {MainWindow::EventLogTab, QStringLiteral("eventlog")}};
     for (const auto &[tab, name] : tabs) {
         window.showTab(tab);
         ok = save(&window, name) && ok;

@@ -22,16 +22,16 @@
 namespace Switchboard::Console {
 
 UsersView::UsersView(AdminSession *session, QWidget *parent)
-    : QWidget(parent),
-      m_session(session),
-      m_filter(new QLineEdit(this)),
-      m_tree(new QTreeView(this)),
-      m_proxy(new QSortFilterProxyModel(this)),
-      m_summary(new QLabel(this)),
-      m_message(new QPushButton(Icons::icon("mail-send"), QString(), this)),
-      m_disconnect(new QPushButton(Icons::icon("network-disconnect"), QString(), this)),
-      m_disable(new QPushButton(Icons::icon("process-stop"), QString(), this)),
-      m_chat(new QPushButton(Icons::icon("im-user"), QString(), this))
+    : QWidget(parent)
+    , m_session(session)
+    , m_filter(new QLineEdit(this))
+    , m_tree(new QTreeView(this))
+    , m_proxy(new QSortFilterProxyModel(this))
+    , m_summary(new QLabel(this))
+    , m_message(new QPushButton(Icons::icon("mail-send"), QString(), this))
+    , m_disconnect(new QPushButton(Icons::icon("network-disconnect"), QString(), this))
+    , m_disable(new QPushButton(Icons::icon("process-stop"), QString(), this))
+    , m_chat(new QPushButton(Icons::icon("im-user"), QString(), this))
 {
     setObjectName(QStringLiteral("UsersView"));
     m_proxy->setSourceModel(m_session->users());
@@ -46,7 +46,8 @@ UsersView::UsersView(AdminSession *session, QWidget *parent)
     m_tree->header()->setStretchLastSection(false);
     m_tree->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_filter->setClearButtonEnabled(true);
-    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
 
     auto *top = new QHBoxLayout;
     top->addWidget(m_filter, 1);
@@ -109,8 +110,8 @@ QString UsersView::selectedConnectionId() const
 {
     const QModelIndex index = m_tree->currentIndex();
     return index.isValid() && index.data(UsersModel::IsConnectionRole).toBool()
-            ? index.data(UsersModel::ConnectionIdRole).toString()
-            : QString();
+        ? index.data(UsersModel::ConnectionIdRole).toString()
+        : QString();
 }
 
 bool UsersView::selectUser(qint64 userId)
@@ -157,7 +158,7 @@ void UsersView::askMessage()
     const QString name = m_session->users()->userName(selectedUserId());
     bool ok = false;
     const QString text = QInputDialog::getMultiLineText(
-            this, tr("Send a message"), tr("Message to %1:").arg(name), QString(), &ok);
+        this, tr("Send a message"), tr("Message to %1:").arg(name), QString(), &ok);
     if (ok)
         messageSelected(text.trimmed());
 }
@@ -167,8 +168,8 @@ void UsersView::askDisconnect()
     const QString connectionId = selectedConnectionId();
     const QString name = m_session->users()->userName(selectedUserId());
     const QString question = connectionId.isEmpty()
-            ? tr("Close every connection of %1. Reason (shown to the client):").arg(name)
-            : tr("Close connection %1 of %2. Reason (shown to the client):").arg(connectionId, name);
+        ? tr("Close every connection of %1. Reason (shown to the client):").arg(name)
+        : tr("Close connection %1 of %2. Reason (shown to the client):").arg(connectionId, name);
     bool ok = false;
     const QString reason = QInputDialog::getText(this, tr("Disconnect"), question,
                                                  QLineEdit::Normal, tr("closed by operator"), &ok);
@@ -180,10 +181,10 @@ void UsersView::askDisable()
 {
     const QString name = m_session->users()->userName(selectedUserId());
     const auto answer = QMessageBox::question(
-            this, tr("Disable account"),
-            tr("Disable the account %1? Its connections are closed and it cannot log in until "
-               "an operator enables it again.")
-                    .arg(name));
+        this, tr("Disable account"),
+        tr("Disable the account %1? Its connections are closed and it cannot log in until "
+           "an operator enables it again.")
+            .arg(name));
     if (answer == QMessageBox::Yes)
         disableSelected();
 }
