@@ -3,6 +3,7 @@
 
 #include "hub/hub.h"
 #include "protocol/events.h"
+#include "protocol/jsonwriter.h"
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
 
@@ -116,19 +117,38 @@ QJsonObject eventFields(const QString &kind, const QJsonObject &body, qint64 mes
 
 } // namespace
 
-QByteArray MessageService::encodeEvent(const QString &kind, const QJsonObject &body,
+QByteArray MessageService::encodeEvent(const QString &kind, const QByteArray &body,
                                        qint64 messageId, const QString &stream, qint64 seq,
                                        qint64 createdAt)
 {
+    if (kind != QLatin1StringView("notification")) {
+        // The body's members go to the top level as stored: no parse, no re-encode. Bodies
+        // are built by the server (directBody() and the room service), never with these keys.
+        const QLatin1StringView type = kind == QLatin1StringView("system") ? ServerType::SYSTEM
+            : kind == QLatin1StringView("room") ? ServerType::ROOM_MESSAGE
+                                                : ServerType::MESSAGE;
+        JsonWriter w(body.size() + 160);
+        w.field(QLatin1StringView("type"), type)
+            .field(QLatin1StringView("ts"), Events::nowMs())
+            .field(QLatin1StringView("kind"), kind)
+            .field(QLatin1StringView("message_id"), messageId)
+            .field(QLatin1StringView("stream"), stream)
+            .field(QLatin1StringView("seq"), seq)
+            .field(QLatin1StringView("created_at"), createdAt);
+        if (w.members(body))
+            return w.take();
+        qCWarning(lcMessages) << "message" << messageId << "has a body that is not an object";
+    }
     QLatin1StringView type;
-    QJsonObject fields = eventFields(kind, body, messageId, stream, seq, createdAt, &type);
+    QJsonObject fields = eventFields(kind, QJsonDocument::fromJson(body).object(), messageId,
+                                     stream, seq, createdAt, &type);
     return Events::encode(type, std::move(fields));
 }
 
 QByteArray MessageService::encodeStored(const StreamEntry &entry)
 {
-    const QJsonObject body = QJsonDocument::fromJson(entry.body).object();
-    return encodeEvent(entry.kind, body, entry.messageId, entry.stream, entry.seq, entry.createdAt);
+    return encodeEvent(entry.kind, entry.body, entry.messageId, entry.stream, entry.seq,
+                       entry.createdAt);
 }
 
 QJsonObject MessageService::storedEventObject(const StreamEntry &entry)
@@ -162,7 +182,7 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
     QPointer<QObject> guard(context);
     m_store->append(
         message, this,
-        [this, sender, toUserId, copyToSender, body, message, guard,
+        [this, sender, toUserId, copyToSender, message, guard,
          done = std::move(done)](std::optional<AppendResult> result, QString error) {
             if (!result) {
                 qCWarning(lcMessages) << "storing a message failed:" << error;
@@ -182,14 +202,14 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
                 m_hub->counters().messagesStored++;
                 const qint64 toSeq = result->seqs.value(0);
                 m_bus->publishToUser(toUserId,
-                                     encodeEvent(message.kind, body, result->messageId,
+                                     encodeEvent(message.kind, message.body, result->messageId,
                                                  message.streams[0], toSeq, result->createdAt),
                                      sender.userId == toUserId ? sender.connectionId : 0,
                                      message.streams[0], toSeq);
                 if (copyToSender) {
                     const qint64 fromSeq = result->seqs.value(1);
                     m_bus->publishToUser(sender.userId,
-                                         encodeEvent(message.kind, body, result->messageId,
+                                         encodeEvent(message.kind, message.body, result->messageId,
                                                      message.streams[1], fromSeq,
                                                      result->createdAt),
                                          sender.connectionId, message.streams[1], fromSeq);

@@ -65,8 +65,9 @@ public:
                                   const QJsonObject &data);
     static QJsonObject notificationBody(const Sender &sender, qint64 to,
                                         const Protocol::NotifyRequest &request);
-    // The wire event of a stored message (kind direct, notification, system or room).
-    static QByteArray encodeEvent(const QString &kind, const QJsonObject &body, qint64 messageId,
+    // The wire event of a stored message (kind direct, notification, system or room), from
+    // its stored body (a compact JSON object).
+    static QByteArray encodeEvent(const QString &kind, const QByteArray &body, qint64 messageId,
                                   const QString &stream, qint64 seq, qint64 createdAt);
     // The wire event of a stored message, as read back from its stream.
     static QByteArray encodeStored(const StreamEntry &entry);

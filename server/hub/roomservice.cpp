@@ -658,8 +658,8 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
     const QString roomId = request.roomId;
     m_store->append(
         message, this,
-        [this, roomId, body, message, actor, guard, done](std::optional<AppendResult> result,
-                                                          QString error) {
+        [this, roomId, message, actor, guard, done](std::optional<AppendResult> result,
+                                                    QString error) {
             if (!result) {
                 qCWarning(lcRooms) << "storing a room message failed:" << error;
                 if (guard)
@@ -674,9 +674,9 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
                 if (auto it = m_rooms.find(roomId); it != m_rooms.end()) {
                     it->lastSeq = std::max(it->lastSeq, seq);
                     publishToRoom(roomId,
-                                  MessageService::encodeEvent(message.kind, body, result->messageId,
-                                                              message.streams[0], seq,
-                                                              result->createdAt),
+                                  MessageService::encodeEvent(message.kind, message.body,
+                                                              result->messageId, message.streams[0],
+                                                              seq, result->createdAt),
                                   actor.connectionId, seq);
                 }
             }

@@ -133,16 +133,29 @@ void AsyncStore::commitAppends()
         error = QString::fromUtf8(e.what());
         qCWarning(lcStore) << "group commit of" << messages.size() << "messages failed:" << error;
     }
+    // One queued call per requesting thread hands back all of its completions, in order.
+    struct Completion
+    {
+        QPointer<QObject> guard;
+        AppendDone done;
+        std::optional<AppendResult> result;
+    };
+    QHash<QObject *, QList<Completion>> byRelay;
     for (qsizetype i = 0; i < batch.size(); ++i) {
         PendingAppend &p = batch[i];
         std::optional<AppendResult> r;
         if (i < results.size())
-            r = results[i];
+            r = std::move(results[i]);
+        byRelay[p.relay].append({std::move(p.guard), std::move(p.done), std::move(r)});
+    }
+    for (auto it = byRelay.begin(); it != byRelay.end(); ++it) {
         QMetaObject::invokeMethod(
-            p.relay,
-            [guard = p.guard, done = std::move(p.done), r, error]() {
-                if (guard)
-                    done(r, error);
+            it.key(),
+            [completions = std::move(it.value()), error]() mutable {
+                for (Completion &c : completions) {
+                    if (c.guard)
+                        c.done(std::move(c.result), error);
+                }
             },
             Qt::QueuedConnection);
     }

@@ -15,11 +15,6 @@ namespace {
 
 constexpr qint64 MIGRATION_LOCK_ID = 0x5357424421; // pg_advisory_xact_lock key ("SWBD!")
 
-QVariant nullableText(const QString &s)
-{
-    return s.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(s);
-}
-
 // QtSql binds a null QString as NULL; NOT NULL text columns get '' instead.
 QString notNull(const QString &s)
 {
@@ -320,99 +315,6 @@ void SqlStore::setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs)
 }
 
 // --- messages
-
-QList<AppendResult> SqlStore::append(const QList<NewMessage> &messages)
-{
-    if (messages.isEmpty())
-        return {};
-    try {
-        return appendOnce(messages);
-    } catch (const StoreError &) {
-        // Another node may have stored the same idempotency key between our check and insert
-        // (a unique violation aborts the transaction): one more try finds it as a duplicate.
-        if (m_backend != Backend::Postgres)
-            throw;
-        return appendOnce(messages);
-    }
-}
-
-QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
-{
-    const QString findKey = QStringLiteral(
-        "SELECT id, created_at FROM messages WHERE sender_id = ? AND idempotency_key = ?");
-    const QString findSeqs
-        = QStringLiteral("SELECT stream, seq FROM stream_entries WHERE message_id = ?");
-    const QString insertMessage
-        = QStringLiteral("INSERT INTO messages (kind, sender_id, recipient_id, body, "
-                         "idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
-    const QString nextSeq
-        = QStringLiteral("INSERT INTO streams (name, last_seq) VALUES (?, 1) ON CONFLICT (name) "
-                         "DO UPDATE SET last_seq = streams.last_seq + 1 RETURNING last_seq");
-    const QString insertEntry
-        = QStringLiteral("INSERT INTO stream_entries (stream, seq, message_id) VALUES (?, ?, ?)");
-
-    QList<AppendResult> results;
-    results.reserve(messages.size());
-    QHash<QPair<qint64, QString>, qsizetype> keysInBatch;
-
-    Transaction tx(this);
-    for (const NewMessage &m : messages) {
-        if (m.streams.isEmpty())
-            throw StoreError("append: a message needs at least one stream");
-        if (!m.idempotencyKey.isEmpty()) {
-            const QPair<qint64, QString> key {m.senderId, m.idempotencyKey};
-            if (auto it = keysInBatch.constFind(key); it != keysInBatch.cend()) {
-                AppendResult r = results.at(*it);
-                r.duplicate = true;
-                results << r;
-                continue;
-            }
-            QSqlQuery &q = exec(QStringLiteral("find idempotency key"), findKey,
-                                {m.senderId, m.idempotencyKey});
-            if (q.next()) {
-                AppendResult r;
-                r.messageId = q.value(0).toLongLong();
-                r.createdAt = q.value(1).toLongLong();
-                r.duplicate = true;
-                q.finish();
-                QHash<QString, qint64> seqs;
-                QSqlQuery &s
-                    = exec(QStringLiteral("find stored sequence numbers"), findSeqs, {r.messageId});
-                while (s.next())
-                    seqs.insert(s.value(0).toString(), s.value(1).toLongLong());
-                s.finish();
-                for (const QString &stream : m.streams)
-                    r.seqs << seqs.value(stream, 0);
-                keysInBatch.insert(key, results.size());
-                results << r;
-                continue;
-            }
-            q.finish();
-            keysInBatch.insert(key, results.size());
-        }
-        AppendResult r;
-        r.createdAt = m.createdAt ? m.createdAt : nowMs();
-        QSqlQuery &ins = exec(QStringLiteral("store message"), insertMessage,
-                              {m.kind, m.senderId, m.recipientId, QString::fromUtf8(m.body),
-                               nullableText(m.idempotencyKey), r.createdAt});
-        if (!ins.next())
-            throw StoreError("store message returned no id");
-        r.messageId = ins.value(0).toLongLong();
-        ins.finish();
-        for (const QString &stream : m.streams) {
-            QSqlQuery &seq = exec(QStringLiteral("allocate sequence number"), nextSeq, {stream});
-            if (!seq.next())
-                throw StoreError("allocate sequence number returned nothing");
-            const qint64 n = seq.value(0).toLongLong();
-            seq.finish();
-            exec(QStringLiteral("store stream entry"), insertEntry, {stream, n, r.messageId});
-            r.seqs << n;
-        }
-        results << r;
-    }
-    tx.commit();
-    return results;
-}
 
 qint64 SqlStore::messageCount()
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "events.h"
 
+#include "jsonwriter.h"
 #include "protocol.h"
 
 #include <QDateTime>
@@ -20,34 +21,42 @@ QByteArray encode(QLatin1StringView type, QJsonObject fields, qint64 ts)
     return QJsonDocument(fields).toJson(QJsonDocument::Compact);
 }
 
+// The frames below are the most frequent replies: written directly (jsonwriter.h), with
+// `type` and `ts` first.
+
 QByteArray error(ErrorCode code, const QString &message, const QJsonValue &id)
 {
-    QJsonObject fields {{QStringLiteral("code"), errorCodeName(code)},
-                        {QStringLiteral("message"), message}};
-    if (!id.isNull() && !id.isUndefined())
-        fields.insert(QStringLiteral("id"), id);
-    return encode(ServerType::ERROR, fields);
+    JsonWriter w(96 + message.size());
+    w.field(QLatin1StringView("type"), ServerType::ERROR)
+        .field(QLatin1StringView("ts"), nowMs())
+        .field(QLatin1StringView("code"), errorCodeName(code))
+        .field(QLatin1StringView("message"), message)
+        .fieldIfSet(QLatin1StringView("id"), id);
+    return w.take();
 }
 
 QByteArray pong(const QJsonValue &id)
 {
-    QJsonObject fields;
-    if (!id.isNull() && !id.isUndefined())
-        fields.insert(QStringLiteral("id"), id);
-    return encode(ServerType::PONG, fields);
+    JsonWriter w(64);
+    w.field(QLatin1StringView("type"), ServerType::PONG)
+        .field(QLatin1StringView("ts"), nowMs())
+        .fieldIfSet(QLatin1StringView("id"), id);
+    return w.take();
 }
 
 QByteArray ack(const QJsonValue &id, const StoredDelivery &stored, bool duplicate)
 {
-    QJsonObject fields {{QStringLiteral("message_id"), stored.messageId},
-                        {QStringLiteral("stream"), stored.stream},
-                        {QStringLiteral("seq"), stored.seq},
-                        {QStringLiteral("created_at"), stored.createdAt}};
+    JsonWriter w(160);
+    w.field(QLatin1StringView("type"), ServerType::ACK)
+        .field(QLatin1StringView("ts"), nowMs())
+        .field(QLatin1StringView("message_id"), stored.messageId)
+        .field(QLatin1StringView("stream"), stored.stream)
+        .field(QLatin1StringView("seq"), stored.seq)
+        .field(QLatin1StringView("created_at"), stored.createdAt);
     if (duplicate)
-        fields.insert(QStringLiteral("duplicate"), true);
-    if (!id.isNull() && !id.isUndefined())
-        fields.insert(QStringLiteral("id"), id);
-    return encode(ServerType::ACK, fields);
+        w.field(QLatin1StringView("duplicate"), true);
+    w.fieldIfSet(QLatin1StringView("id"), id);
+    return w.take();
 }
 
 } // namespace Switchboard::Protocol::Events

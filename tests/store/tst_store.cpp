@@ -200,6 +200,78 @@ private slots:
         QCOMPARE(reopened->messageCount(), 4);
     }
 
+    // One transaction of 300 messages goes in chunks of 128, 64, ..., 1 rows: every message,
+    // entry and number lands once, in order, whatever chunk it fell in.
+    void appendLargeBatch_data()
+    {
+        Test::addBackendRows();
+    }
+    void appendLargeBatch()
+    {
+        BACKEND();
+        auto store = db.open();
+        const qint64 before
+            = store->append({message(1, {QStringLiteral("u:1")})}).first().messageId;
+        constexpr int N = 300;
+        QList<NewMessage> batch;
+        for (int i = 0; i < N; ++i) {
+            // u:1 in every message, u:(2 + i % 7) in most, and the same stream twice in some
+            // (a message to oneself: one entry per inbox position).
+            QStringList streams {QStringLiteral("u:1")};
+            if (i % 5 == 0)
+                streams << QStringLiteral("u:1");
+            else
+                streams << QStringLiteral("u:%1").arg(2 + i % 7);
+            // every tenth carries an idempotency key (looked up, not a duplicate)
+            batch << message(1 + i % 3, streams,
+                             i % 10 == 0 ? QStringLiteral("key-%1").arg(i) : QString());
+        }
+        const auto results = store->append(batch);
+        QCOMPARE(results.size(), N);
+        QHash<QString, qint64> expected {{QStringLiteral("u:1"), 1}};
+        qint64 lastId = before;
+        QSet<qint64> ids;
+        for (int i = 0; i < N; ++i) {
+            const AppendResult &r = results[i];
+            QVERIFY2(!r.duplicate, qPrintable(QString::number(i)));
+            QVERIFY(r.messageId > lastId);
+            lastId = r.messageId;
+            ids << r.messageId;
+            QCOMPARE(r.seqs.size(), 2);
+            for (int s = 0; s < 2; ++s) {
+                qint64 &next = expected[batch[i].streams[s]];
+                QCOMPARE(r.seqs[s], ++next);
+            }
+        }
+        QCOMPARE(ids.size(), N);
+        QCOMPARE(store->messageCount(), N + 1);
+        for (auto it = expected.cbegin(); it != expected.cend(); ++it)
+            QCOMPARE(store->lastSeq(it.key()), it.value());
+        const auto inbox = store->readStream(QStringLiteral("u:1"), 1, 1000);
+        QCOMPARE(inbox.size(), int(expected.value(QStringLiteral("u:1")) - 1));
+        for (int k = 0; k < inbox.size(); ++k)
+            QCOMPARE(inbox[k].seq, k + 2);
+        QCOMPARE(inbox.last().messageId, results.last().messageId);
+
+        // A key repeated inside a batch by the same sender: one message, one set of entries.
+        const auto repeat
+            = store->append({message(4, {QStringLiteral("u:9")}, QStringLiteral("r")),
+                             message(4, {QStringLiteral("u:9")}),
+                             message(4, {QStringLiteral("u:9")}, QStringLiteral("r"))});
+        QVERIFY(!repeat[0].duplicate);
+        QVERIFY(repeat[2].duplicate);
+        QCOMPARE(repeat[2].messageId, repeat[0].messageId);
+        QCOMPARE(repeat[0].seqs, (QList<qint64> {1}));
+        QCOMPARE(repeat[1].seqs, (QList<qint64> {2}));
+        QCOMPARE(store->lastSeq(QStringLiteral("u:9")), 2);
+
+        // Ids keep rising after a reopen (nothing is allocated from memory).
+        store.reset();
+        auto reopened = db.open();
+        QVERIFY(reopened->append({message(1, {QStringLiteral("u:1")})}).first().messageId
+                > repeat[1].messageId);
+    }
+
     void idempotency_data()
     {
         Test::addBackendRows();
