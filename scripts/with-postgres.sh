@@ -5,6 +5,8 @@
 # loopback only, everything removed afterwards.
 #   scripts/with-postgres.sh CMD [ARGS...]
 # Exports SWITCHBOARD_TEST_DATABASE_URL=postgres://USER@127.0.0.1:PORT/switchboard_test
+# Tests run without fsync (fast, throwaway). SWITCHBOARD_PG_DURABLE=1 keeps PostgreSQL's own
+# defaults (fsync, synchronous_commit, full_page_writes on), as benchmarks need.
 set -euo pipefail
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -46,11 +48,13 @@ trap cleanup EXIT
     exit 1
 }
 
+pgopts="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[[ -n ${SWITCHBOARD_PG_DURABLE:-} ]] && pgopts=""
 for attempt in 1 2 3 4 5; do
     port=$(free_port)
     if "${run_as[@]}" "$pgbin/pg_ctl" -D "$workdir/data" -l "$workdir/postgres.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $workdir -c fsync=off \
-            -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $workdir $pgopts \
+            -c max_connections=200" \
         start >/dev/null; then
         break
     fi

@@ -6,16 +6,21 @@
 #   2. switchboard-loadtest against every peer (--protocol bench) and Switchboard (its real
 #      protocol), server pinned to CPU 0 and load to CPU 1 (taskset), each scenario on a fresh server;
 #   3. Switchboard unpinned (server and load free to use both cores, --threads 2);
-#   4. the load tester's own ceiling against floodpeer.c (a batching C peer, not a server).
+#   4. the load tester's own ceiling against floodpeer.c (a batching C peer, not a server);
+#   5. idle: 19k connections held for 130 s with heartbeats on (memory and idle CPU), pinned;
+#   6. postgres: persisted traffic on a throwaway PostgreSQL with its durable defaults (fsync and
+#      synchronous_commit on), server and load unpinned, three runs of each.
 # Raw results (JSON lines, server logs, uptime before each part): tests/bench/results/<RUN>/ (git-ignored).
 #
 #   tests/bench/run.sh                  # all parts, default sizes (about 30 minutes)
 #   SUITE=quick tests/bench/run.sh      # small sizes (about 8 minutes)
-#   tests/bench/run.sh harness|native|unpinned|ceiling ...   # only these parts
+#   tests/bench/run.sh harness|native|unpinned|ceiling|idle|postgres ...   # only these parts
+#   REPEAT=3 tests/bench/run.sh native unpinned  # every suite row three times (for medians)
 #   PEERS="node-ws switchboard" tests/bench/run.sh           # only these peers
 #   SKIP_BUILD=1 BUILD=build/x tests/bench/run.sh   # use binaries already built in build/x
 #   tests/bench/run.sh serve PORT       # (peers.conf uses it) Switchboard in the foreground on a
-#                                       # fresh SQLite data dir, auth on, as shipped
+#                                       # fresh SQLite data dir, auth on, as shipped; with
+#                                       # SB_BENCH_DATABASE_URL set, on that PostgreSQL database
 # Switchboard runs with authentication and persistence on: SQLite in a temporary data dir, the
 # HS256 secret in SWITCHBOARD_JWT_SECRET (generated per run unless set), every room message stored.
 set -u
@@ -29,7 +34,8 @@ SCPU=${SCPU:-0}; LCPU=${LCPU:-1}
 if [[ ${1:-} == serve ]]; then
     # Started by the harness (and by this script) for every scenario: always a fresh database.
     dir=$(mktemp -d "${SB_BENCH_TMP:-/tmp}/switchboard-data.XXXXXX")
-    exec "$SBD" --data-dir "$dir" --listen "127.0.0.1:$2" --max-connections 20000 \
+    db=(); [[ -n ${SB_BENCH_DATABASE_URL:-} ]] && db=(--database-url "$SB_BENCH_DATABASE_URL")
+    exec "$SBD" --data-dir "$dir" "${db[@]}" --listen "127.0.0.1:$2" --max-connections 20000 \
         --default-rooms general,announcements:readonly,support,bench --log-level warning
 fi
 
@@ -45,7 +51,8 @@ export SB_BENCH_TMP=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
 trap 'rm -rf "$SB_BENCH_TMP"' EXIT
 ulimit -n "$(ulimit -Hn)"
 IDLE_MAX=${IDLE_MAX:-19000}
-parts=("$@"); ((${#parts[@]})) || parts=(harness native unpinned ceiling)
+parts=("$@"); ((${#parts[@]})) || parts=(harness native unpinned ceiling idle postgres)
+REPEAT=${REPEAT:-1}
 want() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 note() { echo "== $*" >&2; echo "$(date -u +%FT%TZ) $* | $(uptime)" >> "$OUT/machine.log"; }
 
@@ -100,9 +107,18 @@ start() { # name port cmd cpu-list
 stop() { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; sleep 1; }
 # L label layout port protocol cpu-list args... : one switchboard-loadtest run, one JSON line per
 # result in native.jsonl, wrapped with what was run.
+# REPEAT=n runs it n times in a row, each with its own --user-base (so a rerun never meets
+# the previous run's memberships), all against the same server.
 L() {
     local label=$1 layout=$2 port=$3 proto=$4 cpus=$5; shift 5
-    local cmd=("$LT" --url "ws://127.0.0.1:$port/ws" --protocol "$proto" --server-pid "$SPID" --json "$@")
+    local k
+    for ((k = 0; k < REPEAT; k++)); do L1 "$label" "$layout" "$port" "$proto" "$cpus" "$k" "$@"; done
+}
+L1() {
+    local label=$1 layout=$2 port=$3 proto=$4 cpus=$5 k=$6; shift 6
+    local base=()
+    ((k > 0)) && [[ $proto == switchboard ]] && base=(--user-base $((1000000 + k * 100000000)))
+    local cmd=("$LT" --url "ws://127.0.0.1:$port/ws" --protocol "$proto" --server-pid "$SPID" --json "$@" "${base[@]}")
     [[ -n $cpus ]] && cmd=(taskset -c "$cpus" "${cmd[@]}")
     local line
     line=$("${cmd[@]}" 2>> "$OUT/native.stderr.log")
@@ -147,7 +163,7 @@ suite() {
     stop
     if [[ $proto == switchboard ]]; then   # persisted direct messages, acked after the commit
         start "$n" "$port" "$cmd" "$scpu" || return
-        L "$n" "$layout" "$port" "$proto" "$lcpu" --threads "$threads" --test-type throughput --direct --connections 200 --publishers 100 --messages "$([[ $SUITE == quick ]] && echo 5000 || echo 50000)"
+        L "$n" "$layout" "$port" "$proto" "$lcpu" --threads "$threads" --test-type throughput --direct --connections 200 --publishers 100 --messages "$([[ $SUITE == quick ]] && echo 20000 || echo 50000)"
         stop
     fi
 }
@@ -180,6 +196,48 @@ if want ceiling; then
         done
         stop
     }
+fi
+
+# ---- 5. idle: 19k connections, heartbeats on ----------------------------------------------
+# Held 130 s: the server pings every connection every 54 s (heartbeat_interval as shipped), so
+# the hold sees two rounds. The stderr summary splits server CPU into connect and hold
+# (native.stderr.log: "idle while holding ...% of a core").
+if want idle; then
+    note "part 5: idle $IDLE_MAX connections held 130 s, server on CPU $SCPU, load on CPU $LCPU"
+    while IFS='|' read -r name port adapter cmd; do
+        name=$(echo $name); port=$(echo $port); cmd=$(echo "$cmd" | xargs)
+        [[ $name == switchboard || $name == node-ws ]] || continue
+        proto=bench; [[ $name == switchboard ]] && proto=switchboard
+        echo "idle $name:" >> "$OUT/native.stderr.log"
+        start "$name" "$port" "$cmd" "$SCPU" || continue
+        L "$name" pinned "$port" "$proto" "$LCPU" --test-type storm --connections "$IDLE_MAX" --concurrency 256 --hold 130 < /dev/null
+        stop
+    done < "$CONF"
+fi
+
+# ---- 6. PostgreSQL -----------------------------------------------------------------------------
+# Re-runs this script beside a throwaway cluster (scripts/with-postgres.sh) with PostgreSQL's
+# durable defaults; every scenario starts on an empty schema.
+if want postgres; then
+    if [[ -z ${SB_PG_INNER:-} ]]; then
+        note "part 6: PostgreSQL (durable defaults), unpinned"
+        SWITCHBOARD_PG_DURABLE=1 SB_PG_INNER=1 SKIP_BUILD=1 RUN=$RUN BUILD=$BUILD REPEAT=$REPEAT \
+            "$ROOT/scripts/with-postgres.sh" "$0" postgres 2>> "$OUT/native.stderr.log"
+    else
+        export SB_BENCH_DATABASE_URL=$SWITCHBOARD_TEST_DATABASE_URL
+        fresh() { psql -q "$SB_BENCH_DATABASE_URL" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null; }
+        n=$([[ $SUITE == quick ]] && echo 20000 || echo 50000)
+        for k in 1 2 3; do
+            fresh; start switchboard-pg 19011 "$ROOT/tests/bench/run.sh serve 19011" "" || break
+            L switchboard-pg unpinned 19011 switchboard "" --threads 2 --test-type throughput --direct --connections 200 --publishers 100 --messages "$n"
+            stop
+        done
+        for k in 1 2 3; do
+            fresh; start switchboard-pg 19011 "$ROOT/tests/bench/run.sh serve 19011" "" || break
+            L switchboard-pg unpinned 19011 switchboard "" --threads 2 --test-type throughput --connections 1010 --publishers 10 --messages "$((n * 2 / 5))"
+            stop
+        done
+    fi
 fi
 
 # ---- summary --------------------------------------------------------------------------------
