@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "hub.h"
 
+#include "io/sendbatch.h"
 #include "net/session.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
@@ -113,6 +114,7 @@ int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptCon
 
 void Hub::publishToAll(const QByteArray &frame)
 {
+    const Io::SendBatch batch; // one hand-over per I/O thread for the whole fan-out
     for (Session *s : std::as_const(m_sessions))
         s->deliver(frame);
 }

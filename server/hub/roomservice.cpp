@@ -3,6 +3,7 @@
 
 #include "config/config.h"
 #include "hub/hub.h"
+#include "io/sendbatch.h"
 #include "net/session.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
@@ -248,6 +249,7 @@ int RoomService::publishToRoom(const QString &roomId, const QByteArray &frame,
     if (it == m_rooms.cend())
         return 0;
     const QString stream = seq > 0 ? roomStream(roomId) : QString();
+    const Io::SendBatch batch; // one hand-over per I/O thread for the whole fan-out
     int count = 0;
     for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
         count += m_hub->deliverToUser(m.key(), frame, exceptConnection, stream, seq);

@@ -2,6 +2,7 @@
 #include "iothread.h"
 
 #include "iothread_p.h"
+#include "sendbatch.h"
 #include "wsprotocol.h"
 
 #include <cerrno>
@@ -113,21 +114,73 @@ void IoThread::adopt(int fd, const QHostAddress &peer, quint16 port)
 
 void IoThread::send(ConnectionId id, Ws::Opcode opcode, const QByteArray &payload)
 {
-    post({Command::Send, id, -1, quint16(opcode), payload, {}});
+    post({Command::Send, id, -1, quint16(opcode), payload, std::nullopt});
 }
 
 void IoThread::close(ConnectionId id, quint16 code, const QByteArray &reason)
 {
-    post({Command::Close, id, -1, code, reason, {}});
+    post({Command::Close, id, -1, code, reason, std::nullopt});
 }
 
 void IoThread::abort(ConnectionId id)
 {
-    post({Command::Abort, id, -1, 0, {}, {}});
+    post({Command::Abort, id, -1, 0, {}, std::nullopt});
+}
+
+IoThread::Batch &IoThread::batch()
+{
+    static thread_local Batch b;
+    return b;
+}
+
+SendBatch::SendBatch()
+{
+    ++IoThread::batch().depth;
+}
+
+SendBatch::~SendBatch()
+{
+    IoThread::Batch &b = IoThread::batch();
+    if (--b.depth > 0)
+        return;
+    for (auto &[thread, commands] : std::exchange(b.queued, {}))
+        thread->postMany(std::move(commands));
+}
+
+void IoThread::postMany(std::vector<Command> &&commands)
+{
+    bool signal = false;
+    {
+        std::lock_guard lock(m_commandLock);
+        if (m_commands.empty()) {
+            m_commands.swap(commands);
+        } else {
+            m_commands.insert(m_commands.end(), std::make_move_iterator(commands.begin()),
+                              std::make_move_iterator(commands.end()));
+        }
+        signal = !m_commandsSignalled;
+        m_commandsSignalled = true;
+    }
+    if (signal) {
+        const quint64 one = 1;
+        [[maybe_unused]] ssize_t n = ::write(m_eventFd, &one, sizeof one);
+    }
 }
 
 void IoThread::post(Command &&command)
 {
+    if (Batch &b = batch(); b.depth > 0) {
+        for (auto &[thread, commands] : b.queued) {
+            if (thread == this) {
+                commands.push_back(std::move(command));
+                return;
+            }
+        }
+        b.queued.emplace_back(this, std::vector<Command> {});
+        b.queued.back().second.reserve(64);
+        b.queued.back().second.push_back(std::move(command));
+        return;
+    }
     bool signal = false;
     {
         std::lock_guard lock(m_commandLock);
@@ -245,6 +298,7 @@ void IoThread::addConnection(int fd, const QHostAddress &peer, quint16 port)
         return;
     }
     m_connections.fetch_add(1, std::memory_order_relaxed);
+    m_timed.insert(c->id); // the upgrade request has a deadline
     m_byId.emplace(c->id, std::move(c));
 }
 
@@ -259,7 +313,7 @@ void IoThread::drainCommands()
     std::vector<ConnectionId> touched;
     for (Command &command : commands) {
         if (command.kind == Command::Adopt) {
-            addConnection(command.fd, command.peer, command.code);
+            addConnection(command.fd, command.peer.value_or(QHostAddress()), command.code);
             continue;
         }
         const auto it = m_byId.find(command.id);
@@ -407,6 +461,7 @@ void IoThread::startClose(Connection &c, quint16 code, QByteArrayView reason, qu
     c.closeReason = reason.toByteArray();
     c.phase = Connection::Phase::Closing;
     c.deadlineMs = ioNowMs() + m_limits.closeTimeoutMs;
+    m_timed.insert(c.id);
     c.in = QByteArray();
     c.message = QByteArray();
     queue(c, Ws::encodeClose(code, reason));
@@ -429,15 +484,19 @@ void IoThread::drop(Connection &c, quint16 code, QByteArrayView reason)
         emitEvent(std::move(event));
     }
     m_connections.fetch_sub(1, std::memory_order_relaxed);
+    m_timed.erase(c.id);
     m_byId.erase(c.id); // c is gone from here on
 }
 
 void IoThread::sweep(qint64 now)
 {
+    // Only connections with a deadline (upgrading, refused, closing) are looked at: an idle
+    // open connection costs nothing here.
     std::vector<Connection *> late;
-    for (auto &[id, c] : m_byId) {
-        if (c->phase != Connection::Phase::Open && c->deadlineMs <= now)
-            late.push_back(c.get());
+    for (ConnectionId id : m_timed) {
+        const auto it = m_byId.find(id);
+        if (it != m_byId.end() && it->second->deadlineMs <= now)
+            late.push_back(it->second.get());
     }
     for (Connection *c : late)
         drop(*c, c->phase == Connection::Phase::Closing ? c->closeCode : quint16(1006), {});

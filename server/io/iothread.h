@@ -9,7 +9,9 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <QByteArray>
@@ -109,8 +111,19 @@ private:
         int fd;
         quint16 code;
         QByteArray bytes;
-        QHostAddress peer;
+        // Adopt only: a default QHostAddress allocates, and sends are the hot path.
+        std::optional<QHostAddress> peer;
     };
+
+    // The commands a SendBatch on the calling thread holds back, per I/O thread.
+    struct Batch
+    {
+        int depth = 0;
+        std::vector<std::pair<IoThread *, std::vector<Command>>> queued;
+    };
+    static Batch &batch();
+    friend class SendBatch;
+    void postMany(std::vector<Command> &&commands);
 
     void run();
     void acceptAll(int listener);
@@ -151,6 +164,7 @@ private:
 
     // Owned by the loop thread only.
     std::unordered_map<ConnectionId, std::unique_ptr<Connection>> m_byId;
+    std::unordered_set<ConnectionId> m_timed; // connections with a deadline (not Open)
     std::vector<char> m_scratch;
     std::vector<int> m_listeners; // not owned
     AcceptSink m_acceptSink;

@@ -87,6 +87,7 @@ void IoThread::readHead(Connection &c)
         event.peerPort = c.port;
         event.request = std::move(request);
         const ConnectionId id = c.id;
+        m_timed.erase(id);
         m_byId.erase(id);
         m_connections.fetch_sub(1, std::memory_order_relaxed);
         emitEvent(std::move(event));
@@ -104,6 +105,7 @@ void IoThread::readHead(Connection &c)
         return;
     }
     c.phase = Connection::Phase::Open;
+    m_timed.erase(c.id);
     c.queued = std::make_shared<std::atomic<qint64>>(0);
     queue(c, switchingProtocols(Ws::acceptKey(request->header("sec-websocket-key"))));
     IoEvent event;

@@ -2,6 +2,7 @@
 #include "nativefrontend.h"
 
 #include "config/config.h"
+#include "io/sendbatch.h"
 #include "net/httpfrontend.h"
 #include "protocol/adminframes.h"
 #include "protocol/errorcode.h"
@@ -225,6 +226,8 @@ Io::Verdict NativeFrontend::decide(const Io::UpgradeRequest &request,
 void NativeFrontend::drainEvents()
 {
     m_drainQueued = false;
+    // Replies and fan-outs caused by this round of events go over together.
+    const Io::SendBatch batch;
     for (Io::IoEvent &event : m_io->takeEvents()) {
         if (event.kind == Io::IoEvent::HandedOff) {
             if (handOff)

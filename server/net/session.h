@@ -145,6 +145,7 @@ private:
     QString m_client;
     bool m_expiryWarned = false;
     QList<StreamState> m_streams; // the inbox first, then rooms as they show up
+    bool m_cursorsDirty = false; // a stream's seq rose since saveCursors() last looked
     Protocol::StreamPositions m_resume; // positions the client gave at connect (may be empty)
     QJsonObject m_syncReport; // per stream, for sync_complete
     QList<QPair<QByteArray, QJsonValue>> m_pendingBeforeActive;

@@ -114,6 +114,7 @@ void Session::deliver(const QByteArray &frame, const QString &stream, qint64 seq
         if (seq <= s->seq)
             return; // the replay sent it already
         s->seq = seq;
+        m_cursorsDirty = true;
     }
     sendFrame(frame);
 }
@@ -121,19 +122,29 @@ void Session::deliver(const QByteArray &frame, const QString &stream, qint64 seq
 void Session::noteOwnMessage(const QString &stream, qint64 seq)
 {
     StreamState *s = streamState(stream, true);
-    if (s->replaying)
+    if (s->replaying) {
         s->held.append({seq, QByteArray()});
-    else
+    } else {
         s->seq = std::max(s->seq, seq);
+        m_cursorsDirty = true;
+    }
 }
 
 void Session::saveCursors()
 {
+    // Called every tick for every connection: idle ones stop at the flag.
+    if (!m_cursorsDirty)
+        return;
+    m_cursorsDirty = false;
     for (StreamState &s : m_streams) {
-        if (s.seq > s.saved && !s.replaying) {
-            m_ctx.store->advanceCursor(StreamCursor {m_claims.userId, s.stream, s.seq});
-            s.saved = s.seq;
+        if (s.seq <= s.saved)
+            continue;
+        if (s.replaying) {
+            m_cursorsDirty = true; // saved once its replay is done
+            continue;
         }
+        m_ctx.store->advanceCursor(StreamCursor {m_claims.userId, s.stream, s.seq});
+        s.saved = s.seq;
     }
 }
 
@@ -206,6 +217,7 @@ void Session::replayRound(QList<ReplayItem> items, bool first)
             for (ReplayItem &item : *result) {
                 StreamState *s = streamState(item.stream, true);
                 s->seq = std::max(s->seq, item.from);
+                m_cursorsDirty = true;
                 if (first && !item.given && item.fromCursor)
                     s->saved = item.from; // the stored cursor is there already
                 for (const StreamEntry &e : std::as_const(item.entries)) {
@@ -259,6 +271,7 @@ void Session::replayRound(QList<ReplayItem> items, bool first)
 void Session::finishStream(StreamState &state)
 {
     state.replaying = false;
+    m_cursorsDirty = true;
     auto held = std::exchange(state.held, {});
     std::stable_sort(held.begin(), held.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });

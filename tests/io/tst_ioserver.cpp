@@ -3,6 +3,7 @@
 // against IoServer's epoll threads: upgrade, refusal, hand-over of plain HTTP, echo, fan-out
 // over two threads, close handshakes both ways, protocol violations and slow consumers.
 #include "io/ioserver.h"
+#include "io/sendbatch.h"
 #include "io/wsprotocol.h"
 
 #include <QSignalSpy>
@@ -10,6 +11,11 @@
 #include <QTest>
 #include <QUrlQuery>
 #include <QWebSocket>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace Switchboard::Io;
 
@@ -161,6 +167,8 @@ private slots:
     void protocolViolations();
     void oversizedAndFragmented();
     void slowConsumerDropped();
+    void deadlines();
+    void sendBatchHandsOverAtTheEnd();
 };
 
 void tst_IoServer::echoOverRealWebSockets()
@@ -453,6 +461,98 @@ void tst_IoServer::slowConsumerDropped()
     QTRY_COMPARE_WITH_TIMEOUT(pump.closed.size(), 1, 10000);
     QCOMPARE(pump.closed.first(), qMakePair(id, quint16(4009)));
     QCOMPARE(pump.queued.value(id)->load(), 0);
+}
+
+// Only connections with a deadline are swept: a silent TCP client is dropped when the upgrade
+// times out, one that ignores our close frame when the close times out, while an open idle
+// WebSocket stays, however long it is quiet.
+void tst_IoServer::deadlines()
+{
+    Limits limits;
+    limits.handshakeTimeoutMs = 400;
+    limits.closeTimeoutMs = 400;
+    Pump pump(1, limits);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+
+    QWebSocket idle;
+    idle.open(wsUrl(pump.server.port(), QStringLiteral("good"), QStringLiteral("idle")));
+    QTRY_COMPARE_WITH_TIMEOUT(pump.open.size(), 1, 5000);
+
+    QTcpSocket silent;
+    silent.connectToHost(QHostAddress::LocalHost, pump.server.port());
+    QVERIFY(silent.waitForConnected(5000));
+    QElapsedTimer timer;
+    timer.start();
+    QTRY_COMPARE_WITH_TIMEOUT(silent.state(), QAbstractSocket::UnconnectedState, 5000);
+    QVERIFY2(timer.elapsed() >= 300, qPrintable(QString::number(timer.elapsed())));
+
+    // A client that never answers the close frame: a bare socket nobody reads (a QTcpSocket
+    // would see the server's half-close and close too).
+    const int deaf = ::socket(AF_INET, SOCK_STREAM, 0);
+    QVERIFY(deaf >= 0);
+    sockaddr_in to {};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(pump.server.port());
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::connect(deaf, reinterpret_cast<const sockaddr *>(&to), sizeof to), 0);
+    const QByteArray upgrade("GET /ws?token=good&who=deaf HTTP/1.1\r\nHost: x\r\n"
+                             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Version: 13\r\n\r\n");
+    QCOMPARE(::write(deaf, upgrade.constData(), size_t(upgrade.size())), upgrade.size());
+    QTRY_COMPARE_WITH_TIMEOUT(pump.open.size(), 2, 5000);
+    const ConnectionId deafId = pump.names.key(QStringLiteral("deaf"));
+    QVERIFY(deafId);
+    pump.server.close(deafId, 4004, "bye");
+    timer.restart();
+    QTRY_VERIFY_WITH_TIMEOUT(!pump.open.contains(deafId), 5000);
+    QVERIFY2(timer.elapsed() >= 300, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(pump.closed.last(), qMakePair(deafId, quint16(4004)));
+    ::close(deaf);
+
+    QTest::qWait(1000); // more than two deadlines' worth of sweeps
+    QCOMPARE(idle.state(), QAbstractSocket::ConnectedState);
+    QCOMPARE(pump.open.size(), 1);
+}
+
+// Frames sent inside a SendBatch wait for its end, then go out in order; nested scopes hand
+// over only when the outermost one ends.
+void tst_IoServer::sendBatchHandsOverAtTheEnd()
+{
+    Pump pump(2);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    constexpr int CLIENTS = 4;
+    std::vector<std::unique_ptr<QWebSocket>> clients;
+    QList<QStringList> got(CLIENTS);
+    for (int i = 0; i < CLIENTS; ++i) {
+        clients.push_back(std::make_unique<QWebSocket>());
+        connect(clients.back().get(), &QWebSocket::textMessageReceived, this,
+                [&got, i](const QString &text) { got[i] << text; });
+        clients.back()->open(wsUrl(pump.server.port(), QStringLiteral("good"), QString::number(i)));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(pump.open.size(), CLIENTS, 10000);
+    {
+        const SendBatch outer;
+        {
+            const SendBatch inner;
+            for (int n = 0; n < 50; ++n)
+                for (ConnectionId id : std::as_const(pump.open))
+                    pump.server.send(id, Ws::TEXT, QByteArray::number(n));
+        }
+        QTest::qWait(300); // the inner end handed nothing over
+        for (const QStringList &list : std::as_const(got))
+            QVERIFY(list.isEmpty());
+        for (ConnectionId id : std::as_const(pump.open))
+            pump.server.send(id, Ws::TEXT, "last");
+    }
+    QStringList expected;
+    for (int n = 0; n < 50; ++n)
+        expected << QString::number(n);
+    expected << QStringLiteral("last");
+    for (int i = 0; i < CLIENTS; ++i)
+        QTRY_COMPARE_WITH_TIMEOUT(got[i], expected, 10000);
 }
 
 QTEST_GUILESS_MAIN(tst_IoServer)
