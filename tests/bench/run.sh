@@ -63,7 +63,7 @@ if [[ -z ${SKIP_BUILD:-} ]]; then   # SKIP_BUILD=1 BUILD=dir: use binaries built
     cmake --build "$BUILD" --target switchboardd switchboard-loadtest || exit 1
 fi
 cc -O2 -o "$FLOOD" "$ROOT/tests/bench/floodpeer.c" -lcrypto || exit 1
-if want harness; then
+if want harness || want native || want idle; then   # node-ws is a peer in all three
     [[ -d $BENCH/node_modules/ws ]] || (cd "$BENCH" && npm ci --no-audit --no-fund) || exit 1
 fi
 [[ -x $BENCH/build/qt-min ]] || sh "$BENCH/peers/qt-min/build.sh" || exit 1
@@ -136,7 +136,7 @@ lost_half() { jq -e '(.loss // 0) * 2 > ((.delivered // 0) + (.loss // 0)) or (.
 # suite: label layout port protocol server-cpus load-cpus threads cmd
 suite() {
     local n=$1 layout=$2 port=$3 proto=$4 scpu=$5 lcpu=$6 threads=$7 cmd=$8
-    local idle=(1000 5000 "$IDLE_MAX") echo_rates=(1000 5000 10000 20000) fan_rates=(100 400 1000 2000 4000 8000) dur=10
+    local idle=(1000 5000 "$IDLE_MAX") echo_rates=(1000 5000 10000 20000) fan_rates=(100 400 1000 1200 1500 2000 4000 8000) dur=10
     if [[ $SUITE == quick ]]; then idle=(1000); echo_rates=(1000 10000); fan_rates=(100 1000); dur=5; fi
     for c in "${idle[@]}"; do   # same shape as the harness's idle scenario (256 connects in flight)
         start "$n" "$port" "$cmd" "$scpu" || return
