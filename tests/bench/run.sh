@@ -12,7 +12,7 @@
 #      synchronous_commit on), server and load unpinned, three runs of each.
 # Raw results (JSON lines, server logs, uptime before each part): tests/bench/results/<RUN>/ (git-ignored).
 #
-#   tests/bench/run.sh                  # all parts, default sizes (about 30 minutes)
+#   tests/bench/run.sh                  # all parts, default sizes (about an hour)
 #   SUITE=quick tests/bench/run.sh      # small sizes (about 8 minutes)
 #   tests/bench/run.sh harness|native|unpinned|ceiling|idle|postgres ...   # only these parts
 #   REPEAT=3 tests/bench/run.sh native unpinned  # every suite row three times (for medians)
