@@ -12,6 +12,7 @@
 #include "protocol/protocol.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 
 using namespace Switchboard;
@@ -98,7 +99,10 @@ void tst_Admin::snapshotAndLiveEvents()
     QCOMPARE(str(opened, "role"), QStringLiteral("user"));
     const QJsonObject carolConn = opened.value(QStringLiteral("connection")).toObject();
     QCOMPARE(str(carolConn, "client"), QStringLiteral("carol-agent/2"));
-    QVERIFY(carolConn.value(QStringLiteral("rtt_ms")).isNull());
+    // Not measured yet, unless the first ping's pong beat the event (a loaded machine).
+    const QJsonValue carolRtt = carolConn.value(QStringLiteral("rtt_ms"));
+    QVERIFY2(carolRtt.isNull() || (carolRtt.isDouble() && carolRtt.toDouble() >= 0),
+             qPrintable(QJsonDocument(carolConn).toJson(QJsonDocument::Compact)));
     QVERIFY(!str(carolConn, "connection_id").isEmpty());
     QVERIFY(!waitEvent(*admin, "user_status", [](const QJsonObject &e) {
                  return num(e, "user_id") == 3 && str(e, "status") == QLatin1StringView("online");
