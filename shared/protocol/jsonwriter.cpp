@@ -5,6 +5,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <cmath>
+
 namespace Switchboard::Protocol {
 
 namespace {
@@ -131,7 +133,8 @@ JsonWriter &JsonWriter::fieldIfSet(QLatin1StringView k, const QJsonValue &value)
     case QJsonValue::Double: {
         // Integers as integers, like QJsonDocument; other numbers through it.
         const double d = value.toDouble();
-        if (d == double(qint64(d)) && d > -9007199254740992.0 && d < 9007199254740992.0) {
+        // Range first: casting a double outside qint64 to it is undefined.
+        if (d > -9007199254740992.0 && d < 9007199254740992.0 && d == std::trunc(d)) {
             field(k, qint64(d));
         } else {
             key(k);
