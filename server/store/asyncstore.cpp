@@ -164,7 +164,7 @@ void AsyncStore::commitAppends()
 void AsyncStore::advanceCursor(const StreamCursor &cursor)
 {
     QMutexLocker lock(&m_mutex);
-    qint64 &seq = m_cursors[{cursor.userId, cursor.stream}];
+    qint64 &seq = m_cursors[cursor.userId][cursor.stream];
     seq = std::max(seq, cursor.seq);
     lock.unlock();
     scheduleFlush();
@@ -172,13 +172,8 @@ void AsyncStore::advanceCursor(const StreamCursor &cursor)
 
 QHash<QString, qint64> AsyncStore::pendingCursors(qint64 userId) const
 {
-    QHash<QString, qint64> out;
     QMutexLocker lock(&m_mutex);
-    for (auto it = m_cursors.cbegin(); it != m_cursors.cend(); ++it) {
-        if (it.key().first == userId)
-            out.insert(it.key().second, it.value());
-    }
-    return out;
+    return m_cursors.value(userId);
 }
 
 void AsyncStore::setLastSeen(qint64 userId, qint64 ms)
@@ -213,7 +208,7 @@ void AsyncStore::scheduleFlush()
 
 void AsyncStore::flushCoalesced()
 {
-    QHash<QPair<qint64, QString>, qint64> cursors;
+    QHash<qint64, QHash<QString, qint64>> cursors;
     QHash<qint64, qint64> lastSeen;
     {
         QMutexLocker lock(&m_mutex);
@@ -224,8 +219,10 @@ void AsyncStore::flushCoalesced()
     if (!cursors.isEmpty()) {
         QList<StreamCursor> list;
         list.reserve(cursors.size());
-        for (auto it = cursors.cbegin(); it != cursors.cend(); ++it)
-            list << StreamCursor {it.key().first, it.key().second, it.value()};
+        for (auto user = cursors.cbegin(); user != cursors.cend(); ++user) {
+            for (auto it = user->cbegin(); it != user->cend(); ++it)
+                list << StreamCursor {user.key(), it.key(), it.value()};
+        }
         try {
             m_store->advanceCursors(list);
         } catch (const StoreError &e) {

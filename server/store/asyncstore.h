@@ -127,7 +127,8 @@ private:
     mutable QMutex m_mutex;
     QList<PendingAppend> m_appends;
     bool m_commitPosted = false;
-    QHash<QPair<qint64, QString>, qint64> m_cursors;
+    QHash<qint64, QHash<QString, qint64>> m_cursors; // user -> stream -> seq, by user so that
+                                                     // pendingCursors() costs one lookup
     QHash<qint64, qint64> m_lastSeen;
     bool m_flushScheduled = false;
 };

@@ -652,12 +652,24 @@ private slots:
             for (int i = 1; i <= 50; ++i)
                 store.advanceCursor({userId, QStringLiteral("u:1"), i});
             store.advanceCursor({userId, QStringLiteral("u:1"), 10}); // lower: ignored
+            store.advanceCursor({userId, QStringLiteral("r:general"), 7});
+            store.advanceCursor({userId + 1, QStringLiteral("u:1"), 99}); // another user
+            // Not written yet: each user sees exactly its own pending cursors.
+            QCOMPARE(store.pendingCursors(userId),
+                     (QHash<QString, qint64> {{QStringLiteral("u:1"), 50},
+                                              {QStringLiteral("r:general"), 7}}));
+            QCOMPARE(store.pendingCursors(userId + 1),
+                     (QHash<QString, qint64> {{QStringLiteral("u:1"), 99}}));
+            QVERIFY(store.pendingCursors(userId + 2).isEmpty());
             store.setLastSeen(userId, 1234);
             store.append(message(1, {QStringLiteral("u:1")}), &context,
                          [](std::optional<AppendResult>, QString) {});
             store.drain(); // everything above is committed when this returns
             auto direct = db.open();
             QCOMPARE(direct->cursor(userId, QStringLiteral("u:1")), 50);
+            QCOMPARE(direct->cursor(userId, QStringLiteral("r:general")), 7);
+            QCOMPARE(direct->cursor(userId + 1, QStringLiteral("u:1")), 99);
+            QVERIFY(store.pendingCursors(userId).isEmpty());
             QCOMPARE(direct->userById(userId)->lastSeen, 1234);
             QCOMPARE(direct->messageCount(), 1);
         }
