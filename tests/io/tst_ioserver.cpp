@@ -100,6 +100,14 @@ QUrl wsUrl(quint16 port, const QString &token, const QString &who = QString())
     return QUrl(QStringLiteral("ws://127.0.0.1:%1/ws?token=%2&who=%3").arg(port).arg(token, who));
 }
 
+// An upgrade request with a good token, as a raw client sends it.
+QByteArray upgradeRequest(const char *who)
+{
+    return QByteArray("GET /ws?token=good&who=") + who
+        + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
 // A raw client that did the upgrade by hand, for frames no polite client sends.
 std::unique_ptr<QTcpSocket> rawUpgrade(quint16 port)
 {
@@ -107,9 +115,7 @@ std::unique_ptr<QTcpSocket> rawUpgrade(quint16 port)
     socket->connectToHost(QHostAddress::LocalHost, port);
     if (!socket->waitForConnected(5000))
         return nullptr;
-    socket->write("GET /ws?token=good&who=raw HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                  "Sec-WebSocket-Version: 13\r\n\r\n");
+    socket->write(upgradeRequest("raw"));
     QByteArray head;
     while (!head.contains("\r\n\r\n")) {
         if (!socket->waitForReadyRead(5000))
@@ -496,10 +502,7 @@ void tst_IoServer::deadlines()
     to.sin_port = htons(pump.server.port());
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     QCOMPARE(::connect(deaf, reinterpret_cast<const sockaddr *>(&to), sizeof to), 0);
-    const QByteArray upgrade("GET /ws?token=good&who=deaf HTTP/1.1\r\nHost: x\r\n"
-                             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                             "Sec-WebSocket-Version: 13\r\n\r\n");
+    const QByteArray upgrade = upgradeRequest("deaf");
     QCOMPARE(::write(deaf, upgrade.constData(), size_t(upgrade.size())), upgrade.size());
     QTRY_COMPARE_WITH_TIMEOUT(pump.open.size(), 2, 5000);
     const ConnectionId deafId = pump.names.key(QStringLiteral("deaf"));
