@@ -149,19 +149,22 @@ SendBatch::~SendBatch()
 
 void IoThread::postMany(std::vector<Command> &&commands)
 {
-    bool signal = false;
-    {
-        std::lock_guard lock(m_commandLock);
-        if (m_commands.empty()) {
-            m_commands.swap(commands);
-        } else {
-            m_commands.insert(m_commands.end(), std::make_move_iterator(commands.begin()),
-                              std::make_move_iterator(commands.end()));
-        }
-        signal = !m_commandsSignalled;
-        m_commandsSignalled = true;
+    std::unique_lock lock(m_commandLock);
+    if (m_commands.empty()) {
+        m_commands.swap(commands);
+    } else {
+        m_commands.insert(m_commands.end(), std::make_move_iterator(commands.begin()),
+                          std::make_move_iterator(commands.end()));
     }
-    if (signal) {
+    wakeLocked(lock);
+}
+
+void IoThread::wakeLocked(std::unique_lock<std::mutex> &lock)
+{
+    const bool signal = !m_commandsSignalled;
+    m_commandsSignalled = true;
+    lock.unlock();
+    if (signal) { // the loop is not yet woken for the commands queued since it last took them
         const quint64 one = 1;
         [[maybe_unused]] ssize_t n = ::write(m_eventFd, &one, sizeof one);
     }
@@ -181,17 +184,9 @@ void IoThread::post(Command &&command)
         b.queued.back().second.push_back(std::move(command));
         return;
     }
-    bool signal = false;
-    {
-        std::lock_guard lock(m_commandLock);
-        m_commands.push_back(std::move(command));
-        signal = !m_commandsSignalled;
-        m_commandsSignalled = true;
-    }
-    if (signal) {
-        const quint64 one = 1;
-        [[maybe_unused]] ssize_t n = ::write(m_eventFd, &one, sizeof one);
-    }
+    std::unique_lock lock(m_commandLock);
+    m_commands.push_back(std::move(command));
+    wakeLocked(lock);
 }
 
 std::vector<IoEvent> IoThread::takeEvents()

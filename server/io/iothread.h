@@ -124,6 +124,8 @@ private:
     static Batch &batch();
     friend class SendBatch;
     void postMany(std::vector<Command> &&commands);
+    // With m_commandLock held (released here): wakes the loop unless it is woken already.
+    void wakeLocked(std::unique_lock<std::mutex> &lock);
 
     void run();
     void acceptAll(int listener);
