@@ -501,17 +501,28 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
                                  QStringLiteral("the membership could not be stored")));
                 return;
             }
-            const auto it = m_rooms.constFind(roomId);
-            if (it == m_rooms.cend()) {
-                if (guard)
-                    done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
-                return;
-            }
-            announce(*it, ServerType::USER_JOINED, actor, actor.connectionId);
-            emit memberChanged(roomId, actor.userId, true);
-            if (guard)
-                done(viewOf(*it, actor), std::nullopt);
+            membershipStored(roomId, actor, true, guard, done);
         });
+}
+
+// A join or leave is stored: tell the room (a joiner's own connection gets its answer
+// instead), the console, and the caller, unless the room went away meanwhile.
+void RoomService::membershipStored(const QString &roomId, const Sender &actor, bool joined,
+                                   const QPointer<QObject> &guard, const Done &done)
+{
+    const auto it = m_rooms.constFind(roomId);
+    if (it == m_rooms.cend()) {
+        if (guard)
+            done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+        return;
+    }
+    if (joined)
+        announce(*it, ServerType::USER_JOINED, actor, actor.connectionId);
+    else
+        announce(*it, ServerType::USER_LEFT, actor, 0);
+    emit memberChanged(roomId, actor.userId, joined);
+    if (guard)
+        done(viewOf(*it, actor), std::nullopt);
 }
 
 void RoomService::leave(const Sender &actor, const QString &roomId, QObject *context, Done done)
@@ -542,16 +553,7 @@ void RoomService::leave(const Sender &actor, const QString &roomId, QObject *con
                                  QStringLiteral("the membership could not be removed")));
                 return;
             }
-            const auto it = m_rooms.constFind(roomId);
-            if (it == m_rooms.cend()) {
-                if (guard)
-                    done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
-                return;
-            }
-            announce(*it, ServerType::USER_LEFT, actor, 0);
-            emit memberChanged(roomId, actor.userId, false);
-            if (guard)
-                done(viewOf(*it, actor), std::nullopt);
+            membershipStored(roomId, actor, false, guard, done);
         });
 }
 

@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 
 namespace Switchboard {
@@ -106,6 +107,8 @@ private:
     std::optional<RoomFailure> checkCanManage(const Room &room, const Sender &actor) const;
     void addMemberLocally(const QString &roomId, qint64 userId, const QString &role);
     void removeMemberLocally(const QString &roomId, qint64 userId);
+    void membershipStored(const QString &roomId, const Sender &actor, bool joined,
+                          const QPointer<QObject> &guard, const Done &done);
     void announce(const Room &room, QLatin1StringView type, const Sender &who,
                   quint64 exceptConnection);
     int limitOf(const Room &room) const;
