@@ -75,7 +75,7 @@ void HistoryService::page(const Sender &viewer, qint64 ownerUserId, const Histor
     query.before = request.before;
     query.limit = limit + 1; // one more tells whether there is more
     head.insert(QStringLiteral("stream"), query.stream);
-    m_store->run<Page>(
+    m_store->read<Page>(
         context,
         [query](Store &store) {
             Page p;

@@ -70,7 +70,7 @@ void PresenceService::describe(const QList<qint64> &userIds, QObject *context,
         done(build({}));
         return;
     }
-    m_store->run<QHash<qint64, qint64>>(
+    m_store->read<QHash<qint64, qint64>>(
         context,
         [offline, async = m_store](Store &store) {
             QHash<qint64, qint64> seen;

@@ -185,7 +185,7 @@ void Session::authenticate(const QString &token, const StreamPositions &resume,
 void Session::activate()
 {
     const qint64 userId = m_claims.userId;
-    m_ctx.store->run<std::optional<UserRecord>>(
+    m_ctx.store->read<std::optional<UserRecord>>(
         this, [userId](Store &store) { return store.userById(userId); },
         [this](std::optional<std::optional<UserRecord>> record, QString error) {
             if (m_state != State::Activating)

@@ -192,7 +192,7 @@ void Session::replayRound(QList<ReplayItem> items, bool first)
     const int batch = m_ctx.config->offlineBatch;
     const int limit = m_ctx.config->replayLimit;
     AsyncStore *async = m_ctx.store;
-    m_ctx.store->run<QList<ReplayItem>>(
+    m_ctx.store->read<QList<ReplayItem>>(
         this,
         [items, first, userId, batch, limit, async](Store &store) {
             return readRound(store, async, userId, items, first, batch, limit);

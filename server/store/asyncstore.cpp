@@ -76,11 +76,100 @@ bool AsyncStore::start(QString *error)
     return true;
 }
 
-void AsyncStore::post(std::function<void(Store &)> job)
+void AsyncStore::enqueue(QueuedTask task)
 {
     Q_ASSERT(m_worker);
+    QMutexLocker lock(&m_mutex);
+    m_tasks.append(std::move(task));
+    if (m_tasksPosted)
+        return;
+    m_tasksPosted = true;
+    lock.unlock();
     QMetaObject::invokeMethod(
-        m_worker, [this, job = std::move(job)]() { job(*m_store); }, Qt::QueuedConnection);
+        m_worker, [this]() { runTasks(); }, Qt::QueuedConnection);
+}
+
+void AsyncStore::runTasks()
+{
+    for (int round = 0; round < MAX_TASK_ROUNDS; ++round) {
+        if (!runQueuedRound())
+            return;
+    }
+    // Still busy: the rest runs after the events that waited meanwhile (m_tasksPosted stays set).
+    QMetaObject::invokeMethod(
+        m_worker, [this]() { runTasks(); }, Qt::QueuedConnection);
+}
+
+bool AsyncStore::runQueuedRound()
+{
+    QList<QueuedTask> tasks;
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_tasks.isEmpty()) {
+            m_tasksPosted = false;
+            return false;
+        }
+        tasks.swap(m_tasks);
+    }
+    for (qsizetype i = 0; i < tasks.size();) {
+        if (!tasks[i].read) {
+            tasks[i].run();
+            ++i;
+            continue;
+        }
+        qsizetype end = i + 1;
+        while (end < tasks.size() && tasks[end].read)
+            ++end;
+        runReads(tasks, i, end);
+        i = end;
+    }
+    deliverCompletions();
+    return true;
+}
+
+void AsyncStore::runReads(QList<QueuedTask> &tasks, qsizetype from, qsizetype to)
+{
+    bool open = false;
+    bool share = true;
+    for (qsizetype i = from; i < to; ++i) {
+        if (share && !open) {
+            try {
+                m_store->beginReads();
+                open = true;
+            } catch (const StoreError &e) {
+                // Each read goes on its own; it reports the store's trouble itself.
+                qCWarning(lcStore) << "a read transaction could not begin:" << e.what();
+                share = false;
+            }
+        }
+        if (!tasks[i].run() && open) {
+            // A failed statement may have spoiled the transaction (PostgreSQL): a new one for
+            // the reads after it.
+            m_store->endReads();
+            open = false;
+        }
+    }
+    if (open)
+        m_store->endReads();
+}
+
+void AsyncStore::complete(QObject *relay, Task completion)
+{
+    m_completions[relay].append(std::move(completion));
+}
+
+void AsyncStore::deliverCompletions()
+{
+    for (auto it = m_completions.begin(); it != m_completions.end(); ++it) {
+        QMetaObject::invokeMethod(
+            it.key(),
+            [completions = std::move(it.value())]() {
+                for (const Task &c : completions)
+                    c();
+            },
+            Qt::QueuedConnection);
+    }
+    m_completions.clear();
 }
 
 void AsyncStore::append(const NewMessage &message, QObject *context, AppendDone done)
@@ -92,8 +181,7 @@ void AsyncStore::append(const NewMessage &message, QObject *context, AppendDone 
         return; // the commit already queued takes this one too
     m_commitPosted = true;
     lock.unlock();
-    QMetaObject::invokeMethod(
-        m_worker, [this]() { commitAppends(); }, Qt::QueuedConnection);
+    enqueue([this]() { commitAppends(); });
 }
 
 int AsyncStore::pendingAppends() const
@@ -114,8 +202,8 @@ void AsyncStore::commitAppends()
             batch = m_appends.mid(0, MAX_GROUP_COMMIT);
             m_appends.remove(0, MAX_GROUP_COMMIT);
             // the rest goes in the next transaction, after other queued jobs had their turn
-            QMetaObject::invokeMethod(
-                m_worker, [this]() { commitAppends(); }, Qt::QueuedConnection);
+            lock.unlock();
+            enqueue([this]() { commitAppends(); });
         }
     }
     if (batch.isEmpty())
@@ -133,31 +221,18 @@ void AsyncStore::commitAppends()
         error = QString::fromUtf8(e.what());
         qCWarning(lcStore) << "group commit of" << messages.size() << "messages failed:" << error;
     }
-    // One queued call per requesting thread hands back all of its completions, in order.
-    struct Completion
-    {
-        QPointer<QObject> guard;
-        AppendDone done;
-        std::optional<AppendResult> result;
-    };
-    QHash<QObject *, QList<Completion>> byRelay;
+    // Each requesting thread gets its completions back in order, with the round's others.
     for (qsizetype i = 0; i < batch.size(); ++i) {
         PendingAppend &p = batch[i];
         std::optional<AppendResult> r;
         if (i < results.size())
             r = std::move(results[i]);
-        byRelay[p.relay].append({std::move(p.guard), std::move(p.done), std::move(r)});
-    }
-    for (auto it = byRelay.begin(); it != byRelay.end(); ++it) {
-        QMetaObject::invokeMethod(
-            it.key(),
-            [completions = std::move(it.value()), error]() mutable {
-                for (Completion &c : completions) {
-                    if (c.guard)
-                        c.done(std::move(c.result), error);
-                }
-            },
-            Qt::QueuedConnection);
+        complete(p.relay,
+                 [guard = std::move(p.guard), done = std::move(p.done), r = std::move(r),
+                  error]() mutable {
+                     if (guard)
+                         done(std::move(r), error);
+                 });
     }
 }
 
@@ -198,12 +273,9 @@ void AsyncStore::scheduleFlush()
         return;
     m_flushScheduled = true;
     lock.unlock();
-    QMetaObject::invokeMethod(
-        m_worker,
-        [this]() {
-            QTimer::singleShot(FLUSH_INTERVAL_MS, m_worker, [this]() { flushCoalesced(); });
-        },
-        Qt::QueuedConnection);
+    enqueue([this]() {
+        QTimer::singleShot(FLUSH_INTERVAL_MS, m_worker, [this]() { flushCoalesced(); });
+    });
 }
 
 void AsyncStore::flushCoalesced()
@@ -251,6 +323,7 @@ void AsyncStore::drain()
     QMetaObject::invokeMethod(
         m_worker,
         [this]() {
+            while (runQueuedRound()) { }
             for (;;) {
                 {
                     QMutexLocker lock(&m_mutex);
@@ -260,6 +333,7 @@ void AsyncStore::drain()
                 commitAppends();
             }
             flushCoalesced();
+            deliverCompletions();
         },
         Qt::BlockingQueuedConnection);
 }

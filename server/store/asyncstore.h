@@ -20,9 +20,12 @@ namespace Switchboard {
 // sockets never wait for the database. Results come back as callbacks on the thread of the
 // context object, and are dropped when that object is gone by then.
 //
-// Appends are group-committed: every append queued while the worker is busy goes into the
-// next transaction. Cursor and last-seen updates are coalesced and written at most every
-// FLUSH_INTERVAL_MS. drain() writes everything pending before it returns.
+// Jobs, reads, commits and flushes share one FIFO queue: the worker is woken once for a batch
+// and runs what was queued meanwhile in rounds; each requesting thread gets the completions of
+// a round back in order, in one queued call. Reads (read()) queued next to each other share one
+// read transaction. Appends are group-committed: every append queued while the worker is busy
+// goes into the next transaction. Cursor and last-seen updates are coalesced and written at
+// most every FLUSH_INTERVAL_MS. drain() runs everything pending before it returns.
 class AsyncStore : public QObject
 {
     Q_OBJECT
@@ -33,6 +36,9 @@ public:
 
     static constexpr int FLUSH_INTERVAL_MS = 100;
     static constexpr int MAX_GROUP_COMMIT = 1024;
+    // Rounds of queued tasks the worker runs before it lets its event loop in (timers,
+    // blocking calls) again.
+    static constexpr int MAX_TASK_ROUNDS = 8;
 
     explicit AsyncStore(Factory factory, QObject *parent = nullptr);
     ~AsyncStore() override;
@@ -45,24 +51,15 @@ public:
     void run(QObject *context, std::function<R(Store &)> job,
              std::function<void(std::optional<R>, QString)> done)
     {
-        QPointer<QObject> guard(context);
-        QObject *relay = relayForCurrentThread();
-        post([job = std::move(job), done = std::move(done), guard, relay](Store &store) {
-            std::optional<R> result;
-            QString error;
-            try {
-                result = job(store);
-            } catch (const StoreError &e) {
-                error = QString::fromUtf8(e.what());
-            }
-            QMetaObject::invokeMethod(
-                relay,
-                [guard, done, result = std::move(result), error]() mutable {
-                    if (guard)
-                        done(std::move(result), error);
-                },
-                Qt::QueuedConnection);
-        });
+        queueJob<R>(false, context, std::move(job), std::move(done));
+    }
+    // Like run(), for a job that only reads: reads queued together run in one read
+    // transaction (Store::beginReads()).
+    template<typename R>
+    void read(QObject *context, std::function<R(Store &)> job,
+              std::function<void(std::optional<R>, QString)> done)
+    {
+        queueJob<R>(true, context, std::move(job), std::move(done));
     }
 
     // Runs a job on the worker thread and waits for it: for start-up work only, never on a
@@ -111,10 +108,55 @@ private:
         AppendDone done;
     };
 
+    using Task = std::function<void()>;
+    struct QueuedTask
+    {
+        std::function<bool()> run; // false: it failed with a StoreError
+        bool read = false; // only reads: may share a read transaction with its neighbours
+    };
+
+    template<typename R>
+    void queueJob(bool read, QObject *context, std::function<R(Store &)> job,
+                  std::function<void(std::optional<R>, QString)> done)
+    {
+        QPointer<QObject> guard(context);
+        QObject *relay = relayForCurrentThread();
+        auto task = [this, job = std::move(job), done = std::move(done), guard, relay]() {
+            std::optional<R> result;
+            QString error;
+            try {
+                result = job(*m_store);
+            } catch (const StoreError &e) {
+                error = QString::fromUtf8(e.what());
+            }
+            const bool ok = result.has_value();
+            complete(relay, [guard, done, result = std::move(result), error]() mutable {
+                if (guard)
+                    done(std::move(result), error);
+            });
+            return ok;
+        };
+        enqueue({std::move(task), read});
+    }
+
     static QObject *relayForCurrentThread();
-    void post(std::function<void(Store &)> job);
+    // Queues work for the worker, in order with every other job, commit and flush. Only the
+    // first task of a batch posts an event (and wakes the worker): a busy worker takes the
+    // tasks queued meanwhile in its next round without further wake-ups.
+    void enqueue(QueuedTask task);
+    void enqueue(Task task)
+    {
+        enqueue(QueuedTask {[task = std::move(task)]() { return task(), true; }, false});
+    }
     void scheduleFlush();
     // Worker thread only.
+    void runTasks();
+    bool runQueuedRound(); // false when nothing was queued
+    void runReads(QList<QueuedTask> &tasks, qsizetype from, qsizetype to);
+    // Queues a completion for the thread of relay; deliverCompletions() hands each thread its
+    // completions of the round, in order, as one queued call.
+    void complete(QObject *relay, Task completion);
+    void deliverCompletions();
     void commitAppends();
     void flushCoalesced();
 
@@ -124,7 +166,11 @@ private:
     std::unique_ptr<Store> m_store; // used on m_thread only
     QString m_backendName;
 
+    QHash<QObject *, QList<Task>> m_completions; // worker only
+
     mutable QMutex m_mutex;
+    QList<QueuedTask> m_tasks;
+    bool m_tasksPosted = false;
     QList<PendingAppend> m_appends;
     bool m_commitPosted = false;
     QHash<qint64, QHash<QString, qint64>> m_cursors; // user -> stream -> seq, by user so that

@@ -162,6 +162,30 @@ void SqlStore::execDirect(const QString &what, const QString &sql)
     }
 }
 
+void SqlStore::beginReads()
+{
+    Q_ASSERT(!m_inTransaction);
+    // DEFERRED on SQLite: a shared lock only, so writers elsewhere (the user commands) go on.
+    execDirect(QStringLiteral("begin a read transaction"),
+               m_backend == Backend::Sqlite ? QStringLiteral("BEGIN DEFERRED")
+                                            : QStringLiteral("BEGIN READ ONLY"));
+    m_inTransaction = true;
+    m_inReads = true;
+}
+
+void SqlStore::endReads()
+{
+    if (!m_inReads)
+        return;
+    m_inReads = false;
+    m_inTransaction = false;
+    // Nothing was written: ending it either way releases the snapshot and the lock.
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("ROLLBACK")))
+        qWarning("switchboard.store: ending a read transaction failed: %s",
+                 qPrintable(q.lastError().text()));
+}
+
 int SqlStore::migrate()
 {
     execDirect(QStringLiteral("create schema_migrations"),

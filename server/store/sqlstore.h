@@ -23,6 +23,8 @@ public:
 
     QString backendName() const override;
     int migrate() override;
+    void beginReads() override;
+    void endReads() override;
 
     std::optional<UserRecord> createUser(const QString &username, const QString &passwordHash,
                                          bool admin) override;
@@ -75,6 +77,7 @@ private:
     QSqlDatabase m_db;
     QHash<QString, QSqlQuery *> m_statements;
     bool m_inTransaction = false;
+    bool m_inReads = false; // between beginReads() and endReads(): Transactions nest in it
 };
 
 } // namespace Switchboard

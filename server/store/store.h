@@ -144,6 +144,13 @@ public:
     // Applies pending numbered migrations, each in a transaction; returns the schema version.
     virtual int migrate() = 0;
 
+    // Reads between beginReads() and endReads() share one read-only transaction (one snapshot
+    // on SQLite), so a batch of queued reads costs one lock round trip instead of one per
+    // statement. Only reads may run in between. beginReads() throws StoreError; endReads()
+    // never throws, and ends the transaction after a failed read too.
+    virtual void beginReads() = 0;
+    virtual void endReads() = 0;
+
     // --- users
     // Returns nullopt when the name is taken.
     virtual std::optional<UserRecord> createUser(const QString &username,

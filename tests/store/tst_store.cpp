@@ -6,6 +6,7 @@
 #include "store/storefactory.h"
 
 #include <QFile>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -619,6 +620,131 @@ private slots:
             [&](std::optional<int>, QString) { later = true; });
         QTRY_VERIFY(later);
         QVERIFY(!called);
+    }
+
+    void asyncOrderAndSharedReads_data()
+    {
+        Test::addBackendRows();
+    }
+    void asyncOrderAndSharedReads()
+    {
+        BACKEND();
+        const StoreSettings settings = db.settings;
+        AsyncStore store([settings]() {
+            QString error;
+            auto s = openStore(settings, &error);
+            if (!s)
+                throw StoreError(error.toStdString());
+            return s;
+        });
+        QString error;
+        QVERIFY2(store.start(&error), qPrintable(error));
+        QObject context;
+
+        // Jobs, reads and appends run in the order they were queued: a job queued right after
+        // an append sees it committed, and completions come back in that order too.
+        QStringList order;
+        std::optional<qint64> counted;
+        store.append(message(1, {QStringLiteral("u:5")}), &context,
+                     [&](std::optional<AppendResult> r, QString) {
+                         order << (r ? QStringLiteral("append") : QStringLiteral("append failed"));
+                     });
+        store.read<qint64>(
+            &context, [](Store &s) { return s.messageCount(); },
+            [&](std::optional<qint64> r, QString) {
+                counted = r;
+                order << QStringLiteral("read");
+            });
+        QTRY_COMPARE(order.size(), 2);
+        QCOMPARE(order, (QStringList {QStringLiteral("append"), QStringLiteral("read")}));
+        QCOMPARE(counted.value_or(-1), qint64(1));
+
+        // Hold the worker, so that what is queued next runs as one batch.
+        QSemaphore entered, release;
+        auto hold = [&]() {
+            store.run<int>(
+                &context,
+                [&](Store &) {
+                    entered.release();
+                    release.acquire();
+                    return 0;
+                },
+                [](std::optional<int>, QString) {});
+            entered.acquire();
+        };
+        hold();
+        // Reads queued together share one read transaction: on SQLite one snapshot, so a
+        // commit made meanwhile by another connection is not seen by the second read.
+        order.clear();
+        std::optional<qint64> first, second;
+        store.read<qint64>(
+            &context,
+            [settings](Store &s) {
+                const qint64 n = s.messageCount();
+                QString why;
+                auto other = openStore(settings, &why);
+                if (!other)
+                    throw StoreError(why.toStdString());
+                other->append({message(2, {QStringLiteral("u:6")})});
+                return n;
+            },
+            [&](std::optional<qint64> r, QString e) {
+                QVERIFY2(r, qPrintable(e));
+                first = r;
+                order << QStringLiteral("first");
+            });
+        store.read<qint64>(
+            &context, [](Store &s) { return s.messageCount(); },
+            [&](std::optional<qint64> r, QString e) {
+                QVERIFY2(r, qPrintable(e));
+                second = r;
+                order << QStringLiteral("second");
+            });
+        release.release();
+        QTRY_COMPARE(order.size(), 2);
+        QCOMPARE(order, (QStringList {QStringLiteral("first"), QStringLiteral("second")}));
+        QCOMPARE(first.value_or(-1), qint64(1));
+        // PostgreSQL reads at READ COMMITTED: each statement sees what is committed.
+        QCOMPARE(second.value_or(-1), qint64(backend == QLatin1StringView("sqlite") ? 1 : 2));
+
+        // A read that fails does not take its neighbours down, even where a failed statement
+        // spoils the transaction it ran in (PostgreSQL refuses a NUL in text).
+        hold();
+        order.clear();
+        QString failure;
+        std::optional<qint64> afterFailure;
+        store.read<std::optional<UserRecord>>(
+            &context, [](Store &s) { return s.userByName(QStringLiteral("a") + QChar(0)); },
+            [&](std::optional<std::optional<UserRecord>> r, QString e) {
+                failure = r ? QStringLiteral("no error") : e;
+                order << QStringLiteral("nul");
+            });
+        store.read<int>(
+            &context, [](Store &) -> int { throw StoreError("boom"); },
+            [&](std::optional<int>, QString) { order << QStringLiteral("boom"); });
+        store.read<qint64>(
+            &context, [](Store &s) { return s.messageCount(); },
+            [&](std::optional<qint64> r, QString e) {
+                QVERIFY2(r, qPrintable(e));
+                afterFailure = r;
+                order << QStringLiteral("count");
+            });
+        release.release();
+        QTRY_COMPARE(order.size(), 3);
+        QCOMPARE(
+            order,
+            (QStringList {QStringLiteral("nul"), QStringLiteral("boom"), QStringLiteral("count")}));
+        if (backend == QLatin1StringView("postgres"))
+            QVERIFY2(failure.contains(QStringLiteral("find user")), qPrintable(failure));
+        QCOMPARE(afterFailure.value_or(-1), qint64(2));
+
+        // Writes still work after all that: the read transactions are over.
+        std::optional<std::optional<UserRecord>> created;
+        store.run<std::optional<UserRecord>>(
+            &context, [](Store &s) { return s.createUser(QStringLiteral("after"), {}, false); },
+            [&](std::optional<std::optional<UserRecord>> r, QString) { created = r; });
+        QTRY_VERIFY(created.has_value());
+        QVERIFY(created->has_value());
     }
 
     void asyncCoalescingAndDrain_data()
