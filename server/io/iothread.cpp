@@ -205,8 +205,15 @@ void IoThread::emitEvent(IoEvent &&event)
         signal = !m_eventsSignalled;
         m_eventsSignalled = true;
     }
-    if (signal && m_wake)
+    // The owner is woken once per round of the loop, for every event of that round.
+    m_wakeOwed = m_wakeOwed || signal;
+}
+
+void IoThread::wakeOwner()
+{
+    if (m_wakeOwed && m_wake)
         m_wake();
+    m_wakeOwed = false;
 }
 
 void IoThread::run()
@@ -241,7 +248,9 @@ void IoThread::run()
             m_lastSweepMs = now;
             sweep(now);
         }
+        wakeOwner();
     }
+    wakeOwner();
 }
 
 void IoThread::acceptAll(int listener)

@@ -133,6 +133,7 @@ private:
     void post(Command &&command);
     void drainCommands();
     void emitEvent(IoEvent &&event);
+    void wakeOwner();
     void onReadable(Connection &c);
     void onWritable(Connection &c);
     void readHead(Connection &c);
@@ -165,6 +166,7 @@ private:
     bool m_eventsSignalled = false;
 
     // Owned by the loop thread only.
+    bool m_wakeOwed = false; // events went out this round: `wake` is called once at its end
     std::unordered_map<ConnectionId, std::unique_ptr<Connection>> m_byId;
     std::unordered_set<ConnectionId> m_timed; // connections with a deadline (not Open)
     std::vector<char> m_scratch;
