@@ -82,9 +82,17 @@ void ConnectionManager::adopt(std::unique_ptr<Transport> transport,
     connect(session, &Session::finished, this, [this](Session *s) {
         m_sessions.remove(s->connectionId());
         emit sessionClosed(s->connectionId());
-        s->deleteLater();
+        m_finished.append(s);
+        if (m_finished.size() == 1)
+            QMetaObject::invokeMethod(this, &ConnectionManager::deleteFinished,
+                                      Qt::QueuedConnection);
     });
     emit sessionOpened(id);
+}
+
+void ConnectionManager::deleteFinished()
+{
+    qDeleteAll(std::exchange(m_finished, {}));
 }
 
 void ConnectionManager::timerEvent(QTimerEvent *event)

@@ -41,10 +41,14 @@ protected:
 
 private:
     void onNewWebSocket();
+    void deleteFinished();
 
     QAbstractHttpServer *m_http;
     SessionContext m_ctx;
     QHash<quint64, Session *> m_sessions;
+    // Closed sessions, deleted together by one queued call (children until then, so the
+    // manager's destructor takes any left over).
+    QList<Session *> m_finished;
     QBasicTimer m_tick;
     quint64 m_nextId = 1;
     bool m_draining = false;
