@@ -130,25 +130,15 @@ bool AsyncStore::runQueuedRound()
 void AsyncStore::runReads(QList<QueuedTask> &tasks, qsizetype from, qsizetype to)
 {
     bool open = false;
-    bool share = true;
-    for (qsizetype i = from; i < to; ++i) {
-        if (share && !open) {
-            try {
-                m_store->beginReads();
-                open = true;
-            } catch (const StoreError &e) {
-                // Each read goes on its own; it reports the store's trouble itself.
-                qCWarning(lcStore) << "a read transaction could not begin:" << e.what();
-                share = false;
-            }
-        }
-        if (!tasks[i].run() && open) {
-            // A failed statement may have spoiled the transaction (PostgreSQL): a new one for
-            // the reads after it.
-            m_store->endReads();
-            open = false;
-        }
+    try {
+        m_store->beginReads();
+        open = true;
+    } catch (const StoreError &e) {
+        // Each read goes on its own then, and reports the store's trouble itself.
+        qCWarning(lcStore) << "a read transaction could not begin:" << e.what();
     }
+    for (qsizetype i = from; i < to; ++i)
+        tasks[i].run();
     if (open)
         m_store->endReads();
 }

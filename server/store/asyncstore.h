@@ -111,7 +111,7 @@ private:
     using Task = std::function<void()>;
     struct QueuedTask
     {
-        std::function<bool()> run; // false: it failed with a StoreError
+        Task run;
         bool read = false; // only reads: may share a read transaction with its neighbours
     };
 
@@ -129,12 +129,10 @@ private:
             } catch (const StoreError &e) {
                 error = QString::fromUtf8(e.what());
             }
-            const bool ok = result.has_value();
             complete(relay, [guard, done, result = std::move(result), error]() mutable {
                 if (guard)
                     done(std::move(result), error);
             });
-            return ok;
         };
         enqueue({std::move(task), read});
     }
@@ -144,10 +142,7 @@ private:
     // first task of a batch posts an event (and wakes the worker): a busy worker takes the
     // tasks queued meanwhile in its next round without further wake-ups.
     void enqueue(QueuedTask task);
-    void enqueue(Task task)
-    {
-        enqueue(QueuedTask {[task = std::move(task)]() { return task(), true; }, false});
-    }
+    void enqueue(Task task) { enqueue(QueuedTask {std::move(task), false}); }
     void scheduleFlush();
     // Worker thread only.
     void runTasks();

@@ -104,6 +104,8 @@ QSqlQuery &SqlStore::prepared(const QString &sql)
 
 void SqlStore::fail(const QString &what, const QSqlQuery &query) const
 {
+    if (m_inReads)
+        m_readsSpoiled = true;
     const QSqlError e = query.lastError();
     QString text = e.databaseText().isEmpty() ? e.text() : e.databaseText();
     throw StoreError(QStringLiteral("%1 failed (%2): %3")
@@ -126,8 +128,22 @@ bool SqlStore::reconnectIfLost()
     return m_db.open();
 }
 
+void SqlStore::renewSpoiledReads()
+{
+    if (!m_readsSpoiled)
+        return;
+    m_readsSpoiled = false;
+    endReads();
+    try {
+        beginReads();
+    } catch (const StoreError &) {
+        // The statement runs on its own then (and may reconnect a lost connection).
+    }
+}
+
 QSqlQuery &SqlStore::exec(const QString &what, const QString &sql, const QVariantList &values)
 {
+    renewSpoiledReads();
     for (int attempt = 0;; ++attempt) {
         QSqlQuery *qp = nullptr;
         try {
@@ -150,6 +166,7 @@ QSqlQuery &SqlStore::exec(const QString &what, const QString &sql, const QVarian
 
 void SqlStore::execDirect(const QString &what, const QString &sql)
 {
+    renewSpoiledReads();
     QSqlQuery q(m_db);
     if (!q.exec(sql)) {
         if (!m_inTransaction && reconnectIfLost()) {
@@ -178,6 +195,7 @@ void SqlStore::endReads()
     if (!m_inReads)
         return;
     m_inReads = false;
+    m_readsSpoiled = false;
     m_inTransaction = false;
     // Nothing was written: ending it either way releases the snapshot and the lock.
     QSqlQuery q(m_db);

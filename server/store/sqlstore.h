@@ -65,6 +65,9 @@ private:
     // Executes a prepared statement with positional values; throws StoreError naming `what`.
     QSqlQuery &exec(const QString &what, const QString &sql, const QVariantList &values = {});
     void execDirect(const QString &what, const QString &sql);
+    // Inside beginReads(): after a failed statement the next one starts a fresh read
+    // transaction, so one bad read does not fail the others of its batch.
+    void renewSpoiledReads();
     [[noreturn]] void fail(const QString &what, const QSqlQuery &query) const;
     // Re-opens a connection the server dropped (PostgreSQL restart), outside transactions.
     bool reconnectIfLost();
@@ -78,6 +81,7 @@ private:
     QHash<QString, QSqlQuery *> m_statements;
     bool m_inTransaction = false;
     bool m_inReads = false; // between beginReads() and endReads(): Transactions nest in it
+    mutable bool m_readsSpoiled = false; // a statement failed in it (PostgreSQL aborts it then)
 };
 
 } // namespace Switchboard

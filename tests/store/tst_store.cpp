@@ -708,7 +708,8 @@ private slots:
         QCOMPARE(second.value_or(-1), qint64(backend == QLatin1StringView("sqlite") ? 1 : 2));
 
         // A read that fails does not take its neighbours down, even where a failed statement
-        // spoils the transaction it ran in (PostgreSQL refuses a NUL in text).
+        // spoils the transaction it ran in (PostgreSQL refuses a NUL in text): the next
+        // statement starts a fresh read transaction.
         hold();
         order.clear();
         QString failure;
