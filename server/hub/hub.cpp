@@ -21,8 +21,24 @@ Hub::Hub(QObject *parent)
     : QObject(parent)
 { }
 
+void Hub::reserve(Session *session)
+{
+    m_reserved[session->userId()].append(session);
+}
+
+bool Hub::unreserve(Session *session)
+{
+    auto it = m_reserved.find(session->userId());
+    if (it == m_reserved.end() || !it->removeOne(session))
+        return false;
+    if (it->isEmpty())
+        m_reserved.erase(it);
+    return true;
+}
+
 void Hub::attach(Session *session)
 {
+    unreserve(session);
     auto &list = m_users[session->userId()];
     list.append(session);
     m_sessions.insert(session->connectionId(), session);
@@ -37,6 +53,8 @@ void Hub::attach(Session *session)
 
 void Hub::detach(Session *session)
 {
+    if (unreserve(session))
+        return;
     if (!m_sessions.remove(session->connectionId()))
         return;
     if (session->isAdmin()) {
@@ -99,15 +117,25 @@ void Hub::publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptCo
 int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                        const QString &stream, qint64 seq)
 {
-    const auto it = m_users.constFind(userId);
-    if (it == m_users.cend())
-        return 0;
     int count = 0;
-    for (Session *s : *it) {
-        if (s->connectionId() == exceptConnection)
-            continue;
-        s->deliver(frame, stream, seq);
-        ++count;
+    if (const auto it = m_users.constFind(userId); it != m_users.cend()) {
+        for (Session *s : *it) {
+            if (s->connectionId() == exceptConnection)
+                continue;
+            s->deliver(frame, stream, seq);
+            ++count;
+        }
+    }
+    if (seq <= 0)
+        return count;
+    // Sessions still activating hold it for after their replay.
+    if (const auto it = m_reserved.constFind(userId); it != m_reserved.cend()) {
+        for (Session *s : *it) {
+            if (s->connectionId() == exceptConnection)
+                continue;
+            s->deliver(frame, stream, seq);
+            ++count;
+        }
     }
     return count;
 }

@@ -30,8 +30,9 @@ struct HubCounters
     quint64 errorsSent = 0;
 };
 
-// Owns the registry of live, authenticated sessions on this node and routes encoded frames to
-// them, and signals first-connection / last-connection transitions.
+// Owns the registry of live, authenticated sessions on this node (and of those still
+// activating) and routes encoded frames to them, and signals first-connection /
+// last-connection transitions.
 class Hub : public QObject, public DeliveryBus
 {
     Q_OBJECT
@@ -39,7 +40,12 @@ class Hub : public QObject, public DeliveryBus
 public:
     explicit Hub(QObject *parent = nullptr);
 
+    // A session still activating: from now on it gets its user's stored deliveries (those with
+    // a stream and seq), which it holds until its replay is done, without counting as online.
+    void reserve(Session *session);
+    // Live: counted, announced, and given every delivery (also ends a reservation).
     void attach(Session *session);
+    // Gone, whether live or still reserved.
     void detach(Session *session);
 
     // DeliveryBus, for this node only: returns how many connections got the frame.
@@ -73,6 +79,8 @@ Q_SIGNALS:
 private:
     QHash<quint64, Session *> m_sessions;
     QHash<qint64, QList<Session *>> m_users;
+    QHash<qint64, QList<Session *>> m_reserved; // activating, by user
+    bool unreserve(Session *session);
     QHash<qint64, int> m_admins; // admin users online -> their connections
     HubCounters m_counters;
 };

@@ -55,6 +55,10 @@ void Session::sendFrame(const QByteArray &frame)
 {
     if (m_state == State::Closed)
         return;
+    if (m_state == State::Activating) {
+        m_framesBeforeActive.append(frame); // they follow `connected`
+        return;
+    }
     m_transport->sendText(frame);
     m_ctx.hub->counters().framesOut++;
 }
@@ -91,6 +95,7 @@ void Session::transportClosed(int code, const QString &reason)
     if (m_state == State::Closed)
         return;
     const bool wasAttached = m_state == State::Active;
+    const bool wasReserved = m_state == State::Activating;
     if (wasAttached)
         saveCursors();
     m_state = State::Closed;
@@ -99,7 +104,7 @@ void Session::transportClosed(int code, const QString &reason)
         if (wasAttached)
             m_ctx.admin->connectionClosed(this, code, reason);
     }
-    if (wasAttached)
+    if (wasAttached || wasReserved)
         m_ctx.hub->detach(this);
     emit finished(this);
 }
@@ -182,56 +187,50 @@ void Session::authenticate(const QString &token, const StreamPositions &resume,
     activate();
 }
 
-void Session::activate()
+bool Session::enterActive(const std::optional<UserRecord> &record)
 {
-    const qint64 userId = m_claims.userId;
-    m_ctx.store->read<std::optional<UserRecord>>(
-        this, [userId](Store &store) { return store.userById(userId); },
-        [this](std::optional<std::optional<UserRecord>> record, QString error) {
-            if (m_state != State::Activating)
-                return;
-            if (!record) {
-                qCWarning(lcSession) << "user lookup failed:" << error;
-                close(CloseCode::TRY_AGAIN_LATER, QStringLiteral("storage unavailable"));
-                return;
-            }
-            if (*record && (*record)->disabled) {
-                close(CloseCode::FORBIDDEN, QStringLiteral("account disabled"));
-                return;
-            }
-            if (*record && m_claims.username.isEmpty())
-                m_claims.username = (*record)->username;
-            m_state = State::Active;
-            m_nextPingMs = Events::nowMs() + m_ctx.config->heartbeatIntervalMs;
-            if (m_ctx.admin)
-                m_ctx.admin->connectionOpened(this);
-            m_ctx.hub->attach(this);
-            const int online = m_ctx.hub->userCount();
-            QJsonObject user {{QStringLiteral("id"), m_claims.userId},
-                              {QStringLiteral("name"), m_claims.username},
-                              {QStringLiteral("role"),
-                               m_claims.admin ? QStringLiteral("admin") : QStringLiteral("user")}};
-            QJsonObject seedData {{QStringLiteral("message"), QStringLiteral("connected")},
-                                  {QStringLiteral("user_id"), m_claims.userId},
-                                  {QStringLiteral("online_count"), online}};
-            sendFrame(Events::encode(
-                ServerType::CONNECTED,
-                {{QStringLiteral("user"), user},
-                 {QStringLiteral("connection_id"), QString::number(m_connectionId)},
-                 {QStringLiteral("protocol"), VERSION},
-                 {QStringLiteral("online_count"), online},
-                 {QStringLiteral("heartbeat_interval_ms"), m_ctx.config->heartbeatIntervalMs},
-                 {QStringLiteral("expires_at"), m_claims.expiresAt},
-                 {QStringLiteral("data"), seedData}}));
-            joinConnectRoom();
-            startSync();
-            const auto pending = std::exchange(m_pendingBeforeActive, {});
-            for (const auto &[utf8, id] : pending) {
-                auto decoded = decodeClientFrame(utf8);
-                auto &frame = std::get<DecodedFrame>(decoded);
-                std::visit([this, &frame](const auto &m) { handle(frame.id, m); }, frame.message);
-            }
-        });
+    if (record && record->disabled) {
+        close(CloseCode::FORBIDDEN, QStringLiteral("account disabled"));
+        return false;
+    }
+    if (record && m_claims.username.isEmpty())
+        m_claims.username = record->username;
+    m_state = State::Active;
+    m_nextPingMs = Events::nowMs() + m_ctx.config->heartbeatIntervalMs;
+    if (m_ctx.admin)
+        m_ctx.admin->connectionOpened(this);
+    m_ctx.hub->attach(this);
+    const int online = m_ctx.hub->userCount();
+    QJsonObject user {{QStringLiteral("id"), m_claims.userId},
+                      {QStringLiteral("name"), m_claims.username},
+                      {QStringLiteral("role"),
+                       m_claims.admin ? QStringLiteral("admin") : QStringLiteral("user")}};
+    QJsonObject seedData {{QStringLiteral("message"), QStringLiteral("connected")},
+                          {QStringLiteral("user_id"), m_claims.userId},
+                          {QStringLiteral("online_count"), online}};
+    sendFrame(Events::encode(
+        ServerType::CONNECTED,
+        {{QStringLiteral("user"), user},
+         {QStringLiteral("connection_id"), QString::number(m_connectionId)},
+         {QStringLiteral("protocol"), VERSION},
+         {QStringLiteral("online_count"), online},
+         {QStringLiteral("heartbeat_interval_ms"), m_ctx.config->heartbeatIntervalMs},
+         {QStringLiteral("expires_at"), m_claims.expiresAt},
+         {QStringLiteral("data"), seedData}}));
+    for (const QByteArray &frame : std::exchange(m_framesBeforeActive, {}))
+        sendFrame(frame);
+    joinConnectRoom();
+    return true;
+}
+
+void Session::handleFramesBeforeActive()
+{
+    const auto pending = std::exchange(m_pendingBeforeActive, {});
+    for (const auto &[utf8, id] : pending) {
+        auto decoded = decodeClientFrame(utf8);
+        auto &frame = std::get<DecodedFrame>(decoded);
+        std::visit([this, &frame](const auto &m) { handle(frame.id, m); }, frame.message);
+    }
 }
 
 } // namespace Switchboard

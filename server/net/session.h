@@ -86,6 +86,7 @@ private:
     void transportClosed(int code, const QString &reason) override;
     void authenticate(const QString &token, const Protocol::StreamPositions &resume,
                       const QJsonValue &id);
+    // Checks the account and reads the first replay round in one store read, then goes live.
     void activate();
     Sender sender() const;
     MessageService::Done acknowledge(const QJsonValue &id);
@@ -102,9 +103,16 @@ private:
         QList<QPair<qint64, QByteArray>> held;
     };
     StreamState *streamState(const QString &stream, bool create);
-    // Replays what the user missed in its inbox and rooms, then sends sync_complete.
-    void startSync();
+    // Sends `connected` (and what was sent before it); false when the account is disabled.
+    bool enterActive(const std::optional<UserRecord> &record);
+    // Client frames that arrived while activating.
+    void handleFramesBeforeActive();
+    // The streams to replay (the inbox and the user's rooms), each marked as replaying.
+    QList<ReplayItem> prepareSync();
+    // Replays what the user missed in its inbox and rooms, round by round, then sends
+    // sync_complete.
     void replayRound(QList<ReplayItem> items, bool first);
+    void takeRound(std::optional<QList<ReplayItem>> result, const QString &error, bool first);
     void finishStream(StreamState &state);
     // A message this connection posted: it counts as received without being sent back.
     void noteOwnMessage(const QString &stream, qint64 seq);
@@ -148,7 +156,8 @@ private:
     bool m_cursorsDirty = false; // a stream's seq rose since saveCursors() last looked
     Protocol::StreamPositions m_resume; // positions the client gave at connect (may be empty)
     QJsonObject m_syncReport; // per stream, for sync_complete
-    QList<QPair<QByteArray, QJsonValue>> m_pendingBeforeActive;
+    QList<QPair<QByteArray, QJsonValue>> m_pendingBeforeActive; // client frames
+    QList<QByteArray> m_framesBeforeActive; // frames to the client, sent after `connected`
 };
 
 } // namespace Switchboard

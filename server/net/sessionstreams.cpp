@@ -7,7 +7,9 @@
 #include "config/config.h"
 #include "hub/historyservice.h"
 #include "hub/messageservice.h"
+#include "hub/hub.h"
 #include "hub/roomservice.h"
+#include "io/sendbatch.h"
 #include "protocol/codec.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
@@ -148,7 +150,7 @@ void Session::saveCursors()
     }
 }
 
-void Session::startSync()
+QList<ReplayItem> Session::prepareSync()
 {
     // Positions from the URL (?resume=u:7:12,r:general:41) unless the auth frame gave them.
     if (m_resume.isEmpty()) {
@@ -183,7 +185,7 @@ void Session::startSync()
                              {QStringLiteral("reason"), QStringLiteral("forbidden")}});
     }
     m_resume.clear();
-    replayRound(items, true);
+    return items;
 }
 
 void Session::replayRound(QList<ReplayItem> items, bool first)
@@ -198,73 +200,122 @@ void Session::replayRound(QList<ReplayItem> items, bool first)
             return readRound(store, async, userId, items, first, batch, limit);
         },
         [this, first](std::optional<QList<ReplayItem>> result, QString error) {
-            if (m_state != State::Active)
-                return;
-            if (!result) {
-                qCWarning(lcSession) << "replay read failed:" << error;
-                for (StreamState &s : m_streams) {
-                    if (s.replaying) {
-                        m_syncReport.insert(s.stream,
-                                            QJsonObject {{QStringLiteral("complete"), false},
-                                                         {QStringLiteral("reason"),
-                                                          QStringLiteral("unavailable")}});
-                        finishStream(s);
-                    }
-                }
-                result.emplace();
-            }
-            QList<ReplayItem> next;
-            for (ReplayItem &item : *result) {
-                StreamState *s = streamState(item.stream, true);
-                s->seq = std::max(s->seq, item.from);
-                m_cursorsDirty = true;
-                if (first && !item.given && item.fromCursor)
-                    s->saved = item.from; // the stored cursor is there already
-                for (const StreamEntry &e : std::as_const(item.entries)) {
-                    if (e.seq <= s->seq)
-                        continue;
-                    const bool own
-                        = std::any_of(s->held.cbegin(), s->held.cend(), [&](const auto &h) {
-                              return h.first == e.seq && h.second.isEmpty();
-                          });
-                    if (!own)
-                        sendFrame(MessageService::encodeStored(e));
-                    s->seq = e.seq;
-                }
-                if (item.more) {
-                    item.from = s->seq;
-                    next << item;
-                    continue;
-                }
-                finishStream(*s);
-                QJsonObject report {{QStringLiteral("seq"), s->seq},
-                                    {QStringLiteral("last_seq"), item.bounds.last},
-                                    {QStringLiteral("complete"), item.reason.isEmpty()}};
-                if (item.given)
-                    report.insert(QStringLiteral("from"), *item.given);
-                if (!item.reason.isEmpty()) {
-                    report.insert(QStringLiteral("reason"), item.reason);
-                    report.insert(QStringLiteral("first_seq"), item.bounds.first);
-                }
-                m_syncReport.insert(item.stream, report);
-            }
-            if (!next.isEmpty()) {
-                replayRound(next, false);
-                return;
-            }
-            bool complete = true;
-            for (auto it = m_syncReport.constBegin(); it != m_syncReport.constEnd(); ++it)
-                complete = complete
-                    && it.value().toObject().value(QLatin1StringView("complete")).toBool();
-            const StreamState *inbox = streamState(userStream(m_claims.userId), false);
-            sendFrame(
-                Events::encode(ServerType::SYNC_COMPLETE,
-                               {{QStringLiteral("stream"), userStream(m_claims.userId)},
-                                {QStringLiteral("seq"), inbox ? inbox->seq : 0},
-                                {QStringLiteral("complete"), complete},
-                                {QStringLiteral("streams"), std::exchange(m_syncReport, {})}}));
-            saveCursors();
+            if (m_state == State::Active)
+                takeRound(std::move(result), error, first);
         });
+}
+
+void Session::activate()
+{
+    // The session gets its user's stored deliveries from here on (held until the replay of
+    // their stream is done) before the store is read, so nothing committed meanwhile is
+    // missed. One read then both checks the account and reads the first replay round.
+    const QList<ReplayItem> items = prepareSync();
+    m_ctx.hub->reserve(this);
+    struct Activation
+    {
+        std::optional<UserRecord> user;
+        std::optional<QList<ReplayItem>> round;
+        QString roundError;
+    };
+    const qint64 userId = m_claims.userId;
+    const int batch = m_ctx.config->offlineBatch;
+    const int limit = m_ctx.config->replayLimit;
+    AsyncStore *async = m_ctx.store;
+    m_ctx.store->read<Activation>(
+        this,
+        [items, userId, batch, limit, async](Store &store) {
+            Activation a;
+            a.user = store.userById(userId);
+            if (a.user && a.user->disabled)
+                return a;
+            try {
+                a.round = readRound(store, async, userId, items, true, batch, limit);
+            } catch (const StoreError &e) {
+                a.roundError = QString::fromUtf8(e.what());
+            }
+            return a;
+        },
+        [this](std::optional<Activation> a, QString error) {
+            if (m_state != State::Activating)
+                return;
+            // connected, the replay and sync_complete leave together
+            const Io::SendBatch sendBatch;
+            if (!a) {
+                qCWarning(lcSession) << "user lookup failed:" << error;
+                close(CloseCode::TRY_AGAIN_LATER, QStringLiteral("storage unavailable"));
+                return;
+            }
+            if (!enterActive(a->user))
+                return;
+            takeRound(std::move(a->round), a->roundError, true);
+            handleFramesBeforeActive();
+        });
+}
+
+void Session::takeRound(std::optional<QList<ReplayItem>> result, const QString &error, bool first)
+{
+    if (!result) {
+        qCWarning(lcSession) << "replay read failed:" << error;
+        for (StreamState &s : m_streams) {
+            if (s.replaying) {
+                m_syncReport.insert(
+                    s.stream,
+                    QJsonObject {{QStringLiteral("complete"), false},
+                                 {QStringLiteral("reason"), QStringLiteral("unavailable")}});
+                finishStream(s);
+            }
+        }
+        result.emplace();
+    }
+    QList<ReplayItem> next;
+    for (ReplayItem &item : *result) {
+        StreamState *s = streamState(item.stream, true);
+        s->seq = std::max(s->seq, item.from);
+        m_cursorsDirty = true;
+        if (first && !item.given && item.fromCursor)
+            s->saved = item.from; // the stored cursor is there already
+        for (const StreamEntry &e : std::as_const(item.entries)) {
+            if (e.seq <= s->seq)
+                continue;
+            const bool own = std::any_of(s->held.cbegin(), s->held.cend(), [&](const auto &h) {
+                return h.first == e.seq && h.second.isEmpty();
+            });
+            if (!own)
+                sendFrame(MessageService::encodeStored(e));
+            s->seq = e.seq;
+        }
+        if (item.more) {
+            item.from = s->seq;
+            next << item;
+            continue;
+        }
+        finishStream(*s);
+        QJsonObject report {{QStringLiteral("seq"), s->seq},
+                            {QStringLiteral("last_seq"), item.bounds.last},
+                            {QStringLiteral("complete"), item.reason.isEmpty()}};
+        if (item.given)
+            report.insert(QStringLiteral("from"), *item.given);
+        if (!item.reason.isEmpty()) {
+            report.insert(QStringLiteral("reason"), item.reason);
+            report.insert(QStringLiteral("first_seq"), item.bounds.first);
+        }
+        m_syncReport.insert(item.stream, report);
+    }
+    if (!next.isEmpty()) {
+        replayRound(next, false);
+        return;
+    }
+    bool complete = true;
+    for (auto it = m_syncReport.constBegin(); it != m_syncReport.constEnd(); ++it)
+        complete = complete && it.value().toObject().value(QLatin1StringView("complete")).toBool();
+    const StreamState *inbox = streamState(userStream(m_claims.userId), false);
+    sendFrame(Events::encode(ServerType::SYNC_COMPLETE,
+                             {{QStringLiteral("stream"), userStream(m_claims.userId)},
+                              {QStringLiteral("seq"), inbox ? inbox->seq : 0},
+                              {QStringLiteral("complete"), complete},
+                              {QStringLiteral("streams"), std::exchange(m_syncReport, {})}}));
+    saveCursors();
 }
 
 // The stream's backlog is out: live frames held meanwhile follow, in order, without repeats.

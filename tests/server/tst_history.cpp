@@ -300,6 +300,8 @@ void tst_History::gapsThatCannotBeRecovered()
     QVERIFY(str(error, "message").contains(QStringLiteral("r:small:x")));
     QVERIFY(!fifth->waitFor(QStringLiteral("sync_complete")).isEmpty());
     QVERIFY(fifth->isConnected());
+    // `connected` is the first frame, even for what was found wrong before it was sent.
+    QCOMPARE(str(fifth->events().first(), "type"), QStringLiteral("connected"));
 }
 
 void tst_History::beyondRetention()
