@@ -7,6 +7,7 @@
 #include "hub/messageservice.h"
 #include "protocol/codec.h"
 #include "protocol/events.h"
+#include "protocol/jsonwriter.h"
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
 
@@ -200,23 +201,28 @@ bool Session::enterActive(const std::optional<UserRecord> &record)
     if (m_ctx.admin)
         m_ctx.admin->connectionOpened(this);
     m_ctx.hub->attach(this);
-    const int online = m_ctx.hub->userCount();
-    QJsonObject user {{QStringLiteral("id"), m_claims.userId},
-                      {QStringLiteral("name"), m_claims.username},
-                      {QStringLiteral("role"),
-                       m_claims.admin ? QStringLiteral("admin") : QStringLiteral("user")}};
-    QJsonObject seedData {{QStringLiteral("message"), QStringLiteral("connected")},
-                          {QStringLiteral("user_id"), m_claims.userId},
-                          {QStringLiteral("online_count"), online}};
-    sendFrame(Events::encode(
-        ServerType::CONNECTED,
-        {{QStringLiteral("user"), user},
-         {QStringLiteral("connection_id"), QString::number(m_connectionId)},
-         {QStringLiteral("protocol"), VERSION},
-         {QStringLiteral("online_count"), online},
-         {QStringLiteral("heartbeat_interval_ms"), m_ctx.config->heartbeatIntervalMs},
-         {QStringLiteral("expires_at"), m_claims.expiresAt},
-         {QStringLiteral("data"), seedData}}));
+    const qint64 online = m_ctx.hub->userCount();
+    JsonWriter user(96);
+    user.field(QLatin1StringView("id"), m_claims.userId)
+        .field(QLatin1StringView("name"), m_claims.username)
+        .field(QLatin1StringView("role"),
+               m_claims.admin ? QLatin1StringView("admin") : QLatin1StringView("user"));
+    JsonWriter seedData(96);
+    seedData.field(QLatin1StringView("message"), QLatin1StringView("connected"))
+        .field(QLatin1StringView("user_id"), m_claims.userId)
+        .field(QLatin1StringView("online_count"), online);
+    JsonWriter connected(384);
+    connected.field(QLatin1StringView("type"), ServerType::CONNECTED)
+        .field(QLatin1StringView("ts"), Events::nowMs())
+        .json(QLatin1StringView("user"), user.take())
+        .field(QLatin1StringView("connection_id"), QString::number(m_connectionId))
+        .field(QLatin1StringView("protocol"), qint64(VERSION))
+        .field(QLatin1StringView("online_count"), online)
+        .field(QLatin1StringView("heartbeat_interval_ms"),
+               qint64(m_ctx.config->heartbeatIntervalMs))
+        .field(QLatin1StringView("expires_at"), m_claims.expiresAt)
+        .json(QLatin1StringView("data"), seedData.take());
+    sendFrame(connected.take());
     for (const QByteArray &frame : std::exchange(m_framesBeforeActive, {}))
         sendFrame(frame);
     joinConnectRoom();

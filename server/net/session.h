@@ -114,6 +114,8 @@ private:
     void replayRound(QList<ReplayItem> items, bool first);
     void takeRound(std::optional<QList<ReplayItem>> result, const QString &error, bool first);
     void finishStream(StreamState &state);
+    // Sets a stream's entry of the coming sync_complete.
+    void reportStream(const QString &stream, bool complete, QByteArray json);
     // A message this connection posted: it counts as received without being sent back.
     void noteOwnMessage(const QString &stream, qint64 seq);
     // Hands positions that moved to the stored per-user cursors (coalesced by the store).
@@ -155,7 +157,13 @@ private:
     QList<StreamState> m_streams; // the inbox first, then rooms as they show up
     bool m_cursorsDirty = false; // a stream's seq rose since saveCursors() last looked
     Protocol::StreamPositions m_resume; // positions the client gave at connect (may be empty)
-    QJsonObject m_syncReport; // per stream, for sync_complete
+    struct SyncReport
+    {
+        QString stream;
+        bool complete = false;
+        QByteArray json; // the stream's entry in sync_complete's `streams`
+    };
+    QList<SyncReport> m_syncReport; // for sync_complete, one per stream
     QList<QPair<QByteArray, QJsonValue>> m_pendingBeforeActive; // client frames
     QList<QByteArray> m_framesBeforeActive; // frames to the client, sent after `connected`
 };

@@ -12,6 +12,7 @@
 #include "io/sendbatch.h"
 #include "protocol/codec.h"
 #include "protocol/events.h"
+#include "protocol/jsonwriter.h"
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
 
@@ -179,10 +180,7 @@ QList<ReplayItem> Session::prepareSync()
     // Positions for streams this user does not read are answered, never replayed.
     for (auto it = m_resume.cbegin(); it != m_resume.cend(); ++it) {
         if (!streamState(it.key(), false))
-            m_syncReport.insert(
-                it.key(),
-                QJsonObject {{QStringLiteral("complete"), false},
-                             {QStringLiteral("reason"), QStringLiteral("forbidden")}});
+            reportStream(it.key(), false, R"({"complete":false,"reason":"forbidden"})");
     }
     m_resume.clear();
     return items;
@@ -259,10 +257,7 @@ void Session::takeRound(std::optional<QList<ReplayItem>> result, const QString &
         qCWarning(lcSession) << "replay read failed:" << error;
         for (StreamState &s : m_streams) {
             if (s.replaying) {
-                m_syncReport.insert(
-                    s.stream,
-                    QJsonObject {{QStringLiteral("complete"), false},
-                                 {QStringLiteral("reason"), QStringLiteral("unavailable")}});
+                reportStream(s.stream, false, R"({"complete":false,"reason":"unavailable"})");
                 finishStream(s);
             }
         }
@@ -291,31 +286,58 @@ void Session::takeRound(std::optional<QList<ReplayItem>> result, const QString &
             continue;
         }
         finishStream(*s);
-        QJsonObject report {{QStringLiteral("seq"), s->seq},
-                            {QStringLiteral("last_seq"), item.bounds.last},
-                            {QStringLiteral("complete"), item.reason.isEmpty()}};
+        JsonWriter report(96);
+        report.field(QLatin1StringView("seq"), s->seq)
+            .field(QLatin1StringView("last_seq"), item.bounds.last)
+            .field(QLatin1StringView("complete"), item.reason.isEmpty());
         if (item.given)
-            report.insert(QStringLiteral("from"), *item.given);
+            report.field(QLatin1StringView("from"), *item.given);
         if (!item.reason.isEmpty()) {
-            report.insert(QStringLiteral("reason"), item.reason);
-            report.insert(QStringLiteral("first_seq"), item.bounds.first);
+            report.field(QLatin1StringView("reason"), item.reason)
+                .field(QLatin1StringView("first_seq"), item.bounds.first);
         }
-        m_syncReport.insert(item.stream, report);
+        reportStream(item.stream, item.reason.isEmpty(), report.take());
     }
     if (!next.isEmpty()) {
         replayRound(next, false);
         return;
     }
+    // streams: {"<stream>": {report}, ...}
     bool complete = true;
-    for (auto it = m_syncReport.constBegin(); it != m_syncReport.constEnd(); ++it)
-        complete = complete && it.value().toObject().value(QLatin1StringView("complete")).toBool();
-    const StreamState *inbox = streamState(userStream(m_claims.userId), false);
-    sendFrame(Events::encode(ServerType::SYNC_COMPLETE,
-                             {{QStringLiteral("stream"), userStream(m_claims.userId)},
-                              {QStringLiteral("seq"), inbox ? inbox->seq : 0},
-                              {QStringLiteral("complete"), complete},
-                              {QStringLiteral("streams"), std::exchange(m_syncReport, {})}}));
+    QByteArray streams("{");
+    for (const SyncReport &r : std::as_const(m_syncReport)) {
+        if (streams.size() > 1)
+            streams.append(',');
+        JsonWriter::appendString(streams, r.stream);
+        streams.append(':');
+        streams.append(r.json);
+        complete = complete && r.complete;
+    }
+    streams.append('}');
+    m_syncReport.clear();
+    const QString inboxStream = userStream(m_claims.userId);
+    const StreamState *inbox = streamState(inboxStream, false);
+    JsonWriter done(128 + streams.size());
+    done.field(QLatin1StringView("type"), ServerType::SYNC_COMPLETE)
+        .field(QLatin1StringView("ts"), Events::nowMs())
+        .field(QLatin1StringView("stream"), inboxStream)
+        .field(QLatin1StringView("seq"), inbox ? inbox->seq : qint64(0))
+        .field(QLatin1StringView("complete"), complete)
+        .json(QLatin1StringView("streams"), streams);
+    sendFrame(done.take());
     saveCursors();
+}
+
+void Session::reportStream(const QString &stream, bool complete, QByteArray json)
+{
+    for (SyncReport &r : m_syncReport) {
+        if (r.stream == stream) {
+            r.complete = complete;
+            r.json = std::move(json);
+            return;
+        }
+    }
+    m_syncReport.append({stream, complete, std::move(json)});
 }
 
 // The stream's backlog is out: live frames held meanwhile follow, in order, without repeats.

@@ -156,6 +156,13 @@ JsonWriter &JsonWriter::fieldIfSet(QLatin1StringView k, const QJsonValue &value)
     return *this;
 }
 
+JsonWriter &JsonWriter::json(QLatin1StringView k, const QByteArray &encoded)
+{
+    key(k);
+    m_out.append(encoded);
+    return *this;
+}
+
 bool JsonWriter::members(const QByteArray &object)
 {
     if (object.size() < 2 || object.front() != '{' || object.back() != '}')

@@ -25,6 +25,8 @@ public:
     JsonWriter &field(QLatin1StringView key, bool value);
     // Any JSON value (objects and arrays through QJsonDocument); skipped when null/undefined.
     JsonWriter &fieldIfSet(QLatin1StringView key, const QJsonValue &value);
+    // A value already encoded as compact JSON (a nested JsonWriter's take(), say), as it is.
+    JsonWriter &json(QLatin1StringView key, const QByteArray &encoded);
     // The members of a compact JSON object text ("{...}"), spliced in as they are. Returns
     // false (and writes nothing) unless `object` starts with '{' and ends with '}'.
     bool members(const QByteArray &object);

@@ -129,6 +129,21 @@ void tst_JsonWriter::members()
     QVERIFY(!refused.members("{"));
     QVERIFY(!refused.members(""));
     QCOMPARE(refused.take(), QByteArray("{}"));
+
+    // Nested writers: an encoded value goes in as it is.
+    JsonWriter inner;
+    inner.field(QLatin1StringView("id"), qint64(5))
+        .field(QLatin1StringView("name"), QStringLiteral("bö"));
+    JsonWriter outer;
+    outer.json(QLatin1StringView("user"), inner.take())
+        .json(QLatin1StringView("list"), QByteArray("[1,\"x\"]"))
+        .field(QLatin1StringView("n"), qint64(1));
+    QCOMPARE(parse(outer.take()),
+             (QJsonObject {{QStringLiteral("user"),
+                            QJsonObject {{QStringLiteral("id"), 5},
+                                         {QStringLiteral("name"), QStringLiteral("bö")}}},
+                           {QStringLiteral("list"), QJsonArray {1, QStringLiteral("x")}},
+                           {QStringLiteral("n"), 1}}));
 }
 
 void tst_JsonWriter::events()
