@@ -26,6 +26,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export BUILD=${BUILD:-$ROOT/build/bench}
+[[ $BUILD == /* ]] || BUILD=$PWD/$BUILD   # the harness runs peers from its own directory
 SBD=$BUILD/server/switchboardd
 LT=$BUILD/console/loadtest/switchboard-loadtest
 FLOOD=$BUILD/floodpeer
