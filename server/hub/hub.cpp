@@ -118,25 +118,21 @@ int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptCon
                        const QString &stream, qint64 seq)
 {
     int count = 0;
-    if (const auto it = m_users.constFind(userId); it != m_users.cend()) {
+    auto deliverTo = [&](const QHash<qint64, QList<Session *>> &registry) {
+        const auto it = registry.constFind(userId);
+        if (it == registry.cend())
+            return;
         for (Session *s : *it) {
             if (s->connectionId() == exceptConnection)
                 continue;
             s->deliver(frame, stream, seq);
             ++count;
         }
-    }
-    if (seq <= 0)
-        return count;
-    // Sessions still activating hold it for after their replay.
-    if (const auto it = m_reserved.constFind(userId); it != m_reserved.cend()) {
-        for (Session *s : *it) {
-            if (s->connectionId() == exceptConnection)
-                continue;
-            s->deliver(frame, stream, seq);
-            ++count;
-        }
-    }
+    };
+    deliverTo(m_users);
+    // Sessions still activating hold stored deliveries for after their replay.
+    if (seq > 0)
+        deliverTo(m_reserved);
     return count;
 }
 
