@@ -118,6 +118,9 @@ QTcpSocket *TcpListener::wrap(qintptr descriptor)
         ::close(int(descriptor));
         return nullptr;
     }
+    // Replies are small frames written as soon as they exist: without TCP_NODELAY each one
+    // waits for the ACK of the previous (the client's delayed ACK, up to 40 ms).
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     new ConnectionGuard(socket, m_settings.idleTimeoutMs, m_settings.maxRequestBytes, m_open);
     return socket;
 }
@@ -163,6 +166,7 @@ TlsListener::TlsListener(const ListenerSettings &settings, const QSslConfigurati
     setSslConfiguration(tls);
     setHandshakeTimeout(settings.idleTimeoutMs);
     connect(this, &QSslServer::startedEncryptionHandshake, this, [this](QSslSocket *socket) {
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); // see TcpListener::wrap
         new ConnectionGuard(socket, m_settings.idleTimeoutMs, m_settings.maxRequestBytes, m_open);
     });
 }

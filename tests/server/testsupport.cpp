@@ -5,6 +5,7 @@
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -15,6 +16,11 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <QUrlQuery>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 namespace Switchboard::Test {
 
@@ -342,6 +348,36 @@ QByteArray rawUpgrade(quint16 port, const QByteArray &pathAndQuery, const QByteA
             QTest::qWait(5);
     }
     return answer;
+}
+
+AcceptedSockets acceptedSockets(quint16 port)
+{
+    AcceptedSockets result;
+    const QStringList fds = QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::NoDotAndDotDot);
+    for (const QString &name : fds) {
+        const int fd = name.toInt();
+        struct stat st = {};
+        if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+            continue;
+        sockaddr_storage local = {};
+        socklen_t length = sizeof local;
+        if (getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length) != 0
+            || local.ss_family != AF_INET
+            || ntohs(reinterpret_cast<sockaddr_in *>(&local)->sin_port) != port)
+            continue;
+        int listening = 0;
+        length = sizeof listening;
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || listening)
+            continue;
+        int noDelay = 0;
+        length = sizeof noDelay;
+        if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &noDelay, &length) != 0)
+            continue;
+        ++result.total;
+        if (!noDelay)
+            ++result.withoutNoDelay;
+    }
+    return result;
 }
 
 } // namespace Switchboard::Test

@@ -142,4 +142,13 @@ QString errorCode(const QJsonObject &e);
 QByteArray rawUpgrade(quint16 port, const QByteArray &pathAndQuery,
                       const QByteArray &extraHeaders = {});
 
+// The TCP sockets this process accepted on `port` (the server runs in the test process), not
+// the listening one, and how many of them lack TCP_NODELAY.
+struct AcceptedSockets
+{
+    int total = 0;
+    int withoutNoDelay = 0;
+};
+AcceptedSockets acceptedSockets(quint16 port);
+
 } // namespace Switchboard::Test
