@@ -240,7 +240,7 @@ void IoThread::run()
                 onWritable(c);
             if (m_byId.count(events[i].data.u64)
                 && (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
-                onReadable(c);
+                onReadable(c, events[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
             }
         }
         const qint64 now = ioNowMs();

@@ -134,10 +134,14 @@ private:
     void drainCommands();
     void emitEvent(IoEvent &&event);
     void wakeOwner();
-    void onReadable(Connection &c);
+    // `hangUp`: epoll reported the peer's FIN, a hang-up or an error along with the data.
+    void onReadable(Connection &c, bool hangUp);
     void onWritable(Connection &c);
     void readHead(Connection &c);
-    bool readFrames(Connection &c);
+    // Reads and handles what the socket holds. A read shorter than the buffer emptied the
+    // socket, and edge-triggered epoll reports whatever arrives after it, so that read ends the
+    // call unless `untilEmpty` (the peer hung up: read until the 0 that says so).
+    bool readFrames(Connection &c, bool untilEmpty);
     bool handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&payload);
     void queue(Connection &c, QByteArray bytes); // raw bytes (HTTP answers)
     void queueFrame(Connection &c, Ws::Opcode opcode, QByteArray payload);

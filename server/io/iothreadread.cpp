@@ -23,13 +23,13 @@ bool validCloseCode(quint16 code)
 
 } // namespace
 
-void IoThread::onReadable(Connection &c)
+void IoThread::onReadable(Connection &c, bool hangUp)
 {
     if (c.phase == Connection::Phase::Head) {
         readHead(c);
         return;
     }
-    readFrames(c);
+    readFrames(c, hangUp);
 }
 
 void IoThread::onWritable(Connection &c)
@@ -121,10 +121,10 @@ void IoThread::readHead(Connection &c)
     flush(c);
     // Frames the client sent right behind its request are already waiting.
     if (m_byId.count(id))
-        readFrames(c);
+        readFrames(c, true);
 }
 
-bool IoThread::readFrames(Connection &c)
+bool IoThread::readFrames(Connection &c, bool untilEmpty)
 {
     const ConnectionId id = c.id;
     for (;;) {
@@ -137,8 +137,12 @@ bool IoThread::readFrames(Connection &c)
             drop(c, c.closeSent ? c.closeCode : quint16(1006), {});
             return false;
         }
-        if (c.phase == Connection::Phase::Refusing)
+        const bool emptied = !untilEmpty && size_t(n) < m_scratch.size();
+        if (c.phase == Connection::Phase::Refusing) {
+            if (emptied)
+                return true;
             continue; // whatever the client says after a refusal is ignored
+        }
         // Parse straight from the scratch buffer when nothing is pending.
         const char *data = m_scratch.data();
         qsizetype size = n;
@@ -181,6 +185,8 @@ bool IoThread::readFrames(Connection &c)
             if (c.in.isEmpty())
                 c.in = QByteArray();
         }
+        if (emptied)
+            return true;
     }
 }
 

@@ -169,6 +169,7 @@ private slots:
     void fanOutOverTwoThreads();
     void serverClosesWithCode();
     void clientClosesWithCode();
+    void messagesThenHangUp();
     void pingPongBothWays();
     void protocolViolations();
     void oversizedAndFragmented();
@@ -356,6 +357,33 @@ void tst_IoServer::clientClosesWithCode()
     raw->abort();
     QTRY_COMPARE(pump.closed.size(), 2);
     QCOMPARE(pump.closed.last().second, quint16(1006));
+}
+
+void tst_IoServer::messagesThenHangUp()
+{
+    // Frames and the client's FIN arriving together: a read shorter than the buffer usually
+    // ends a read round, but with the hang-up reported the I/O thread reads on until it sees
+    // the end, so the frames are delivered and the connection closed, not left open.
+    Pump pump(1);
+    pump.echo = false;
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    QList<QByteArray> expected;
+    for (int round = 0; round < 5; ++round) {
+        auto raw = rawUpgrade(pump.server.port());
+        QVERIFY(raw);
+        QTRY_COMPARE(pump.open.size(), 1);
+        const QByteArray one = "one " + QByteArray::number(round);
+        const QByteArray two = "two " + QByteArray::number(round);
+        raw->write(masked(0x81, one) + masked(0x81, two));
+        QVERIFY(raw->flush());
+        QCOMPARE(::shutdown(int(raw->socketDescriptor()), SHUT_WR), 0);
+        expected << one << two;
+        QTRY_COMPARE(pump.closed.size(), round + 1);
+        QCOMPARE(pump.closed.last().second, quint16(1006));
+        QCOMPARE(pump.messages, expected);
+        QTRY_COMPARE(pump.server.connectionCount(), 0);
+    }
 }
 
 void tst_IoServer::pingPongBothWays()
