@@ -105,13 +105,8 @@ bool Application::start(QString *error)
     m_tokens = std::make_unique<TokenService>(tokenSettings);
 
     const StoreSettings storeSettings {m_config.dataDir, m_config.databaseUrl};
-    m_store = std::make_unique<AsyncStore>([storeSettings]() {
-        QString openError;
-        auto store = openStore(storeSettings, &openError);
-        if (!store)
-            throw StoreError(openError.toStdString());
-        return store;
-    });
+    m_store
+        = std::make_unique<AsyncStore>([storeSettings] { return openStoreOrThrow(storeSettings); });
     if (!m_store->start(error))
         return false;
 

@@ -170,4 +170,13 @@ std::unique_ptr<Store> openStore(const StoreSettings &settings, QString *error)
     return nullptr;
 }
 
+std::unique_ptr<Store> openStoreOrThrow(const StoreSettings &settings)
+{
+    QString error;
+    auto store = openStore(settings, &error);
+    if (!store)
+        throw StoreError(error.toStdString());
+    return store;
+}
+
 } // namespace Switchboard

@@ -16,6 +16,8 @@ struct StoreSettings
 // Opens (but does not migrate) the configured store on the calling thread. Returns null with
 // an error naming the database (never its password) when it cannot be opened.
 std::unique_ptr<Store> openStore(const StoreSettings &settings, QString *error);
+// The same, throwing StoreError with that error instead: what AsyncStore's factory wants.
+std::unique_ptr<Store> openStoreOrThrow(const StoreSettings &settings);
 
 // The URL with any password replaced by "***", for logs and error messages.
 QString redactDatabaseUrl(const QString &url);

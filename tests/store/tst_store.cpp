@@ -554,13 +554,7 @@ private slots:
     {
         BACKEND();
         const StoreSettings settings = db.settings;
-        AsyncStore store([settings]() {
-            QString error;
-            auto s = openStore(settings, &error);
-            if (!s)
-                throw StoreError(error.toStdString());
-            return s;
-        });
+        AsyncStore store([settings] { return openStoreOrThrow(settings); });
         QString error;
         QVERIFY2(store.start(&error), qPrintable(error));
         QCOMPARE(store.backendName(), backend);
@@ -630,13 +624,7 @@ private slots:
     {
         BACKEND();
         const StoreSettings settings = db.settings;
-        AsyncStore store([settings]() {
-            QString error;
-            auto s = openStore(settings, &error);
-            if (!s)
-                throw StoreError(error.toStdString());
-            return s;
-        });
+        AsyncStore store([settings] { return openStoreOrThrow(settings); });
         QString error;
         QVERIFY2(store.start(&error), qPrintable(error));
         QObject context;
@@ -756,13 +744,7 @@ private slots:
     {
         BACKEND();
         const StoreSettings settings = db.settings;
-        auto factory = [settings]() {
-            QString error;
-            auto s = openStore(settings, &error);
-            if (!s)
-                throw StoreError(error.toStdString());
-            return s;
-        };
+        auto factory = [settings] { return openStoreOrThrow(settings); };
         qint64 userId = 0;
         {
             AsyncStore store(factory);
