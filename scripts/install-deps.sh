@@ -3,6 +3,7 @@
 # Installs the Debian 12 packages Switchboard needs, only those missing (idempotent).
 #   scripts/install-deps.sh            build + run dependencies
 #   scripts/install-deps.sh --test     also the servers the test suite starts (PostgreSQL, Redis)
+#                                      and systemd-analyze, which checks the installed unit
 set -euo pipefail
 
 packages=(
@@ -14,7 +15,7 @@ packages=(
     libedit-dev fonts-wqy-microhei
 )
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(postgresql redis-server openssl)
+    packages+=(postgresql redis-server openssl systemd)
 fi
 
 missing=()
