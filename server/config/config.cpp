@@ -356,6 +356,12 @@ bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
                 key = key.mid(12);
             else if (key.startsWith(QLatin1StringView("General/")))
                 key = key.mid(8);
+            if (key.startsWith(QLatin1Char('#'))) {
+                *error = QStringLiteral("config file %1: '%2' is read as a setting: comments "
+                                        "start with ';' in this INI file, not '#'")
+                             .arg(sources.configFile, key.trimmed());
+                return false;
+            }
             const QVariant v = ini.value(fullKey);
             const QString value = v.typeId() == QMetaType::QStringList
                 ? v.toStringList().join(QLatin1Char(','))

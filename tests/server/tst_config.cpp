@@ -17,6 +17,7 @@ private slots:
     void invalidValuesNameTheKey_data();
     void invalidValuesNameTheKey();
     void secretsRedacted();
+    void fileComments();
 };
 
 void tst_Config::defaults()
@@ -162,6 +163,34 @@ void tst_Config::secretsRedacted()
     QVERIFY(!text.contains(QStringLiteral("api-key-value")));
     QVERIFY(!text.contains(QStringLiteral("hunter2")));
     QVERIFY(text.contains(QStringLiteral("postgres://sb:***@db:5432/switchboard")));
+}
+
+void tst_Config::fileComments()
+{
+    // ';' starts a comment, also before a key = value; a '#' line holding '=' would be read as
+    // a key, so it is refused with a message that says how to comment.
+    QTemporaryDir dir;
+    const QString ini = dir.filePath(QStringLiteral("switchboard.ini"));
+    auto load = [&](const QByteArray &text, Config *c, QString *error) {
+        QFile f(ini);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return false;
+        f.write(text);
+        f.close();
+        ConfigLoader::Sources s;
+        s.configFile = ini;
+        return ConfigLoader::load(s, c, error);
+    };
+    Config c;
+    QString error;
+    QVERIFY2(
+        load("; a note\n[switchboard]\n; max_connections = 5\nmax_connections = 7\n", &c, &error),
+        qPrintable(error));
+    QCOMPARE(c.maxConnections, 7);
+    QVERIFY(!load("[switchboard]\n# max_connections = 5\n", &c, &error));
+    QVERIFY2(error.contains(QStringLiteral("'# max_connections'"))
+                 && error.contains(QStringLiteral("comments start with ';'")),
+             qPrintable(error));
 }
 
 QTEST_GUILESS_MAIN(tst_Config)
