@@ -31,6 +31,14 @@ ConnectionGuard::~ConnectionGuard()
     --*m_openCount;
 }
 
+void ConnectionGuard::watch(QTcpSocket *socket, const ListenerSettings &settings,
+                            std::shared_ptr<int> openCount)
+{
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    new ConnectionGuard(socket, settings.idleTimeoutMs, settings.maxRequestBytes,
+                        std::move(openCount));
+}
+
 ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket)
 {
     return socket ? socket->findChild<ConnectionGuard *>(QStringLiteral("switchboard-guard"),
@@ -118,10 +126,7 @@ QTcpSocket *TcpListener::wrap(qintptr descriptor)
         ::close(int(descriptor));
         return nullptr;
     }
-    // Replies are small frames written as soon as they exist: without TCP_NODELAY each one
-    // waits for the ACK of the previous (the client's delayed ACK, up to 40 ms).
-    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    new ConnectionGuard(socket, m_settings.idleTimeoutMs, m_settings.maxRequestBytes, m_open);
+    ConnectionGuard::watch(socket, m_settings, m_open);
     return socket;
 }
 
@@ -165,10 +170,8 @@ TlsListener::TlsListener(const ListenerSettings &settings, const QSslConfigurati
     setListenBacklogSize(settings.backlog);
     setSslConfiguration(tls);
     setHandshakeTimeout(settings.idleTimeoutMs);
-    connect(this, &QSslServer::startedEncryptionHandshake, this, [this](QSslSocket *socket) {
-        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); // see TcpListener::wrap
-        new ConnectionGuard(socket, m_settings.idleTimeoutMs, m_settings.maxRequestBytes, m_open);
-    });
+    connect(this, &QSslServer::startedEncryptionHandshake, this,
+            [this](QSslSocket *socket) { ConnectionGuard::watch(socket, m_settings, m_open); });
 }
 
 void TlsListener::incomingConnection(qintptr descriptor)

@@ -10,6 +10,14 @@
 
 namespace Switchboard {
 
+struct ListenerSettings
+{
+    int backlog = 4096;
+    int maxOpen = 10000; // TCP connections, WebSocket or HTTP
+    int idleTimeoutMs = 10000;
+    qint64 maxRequestBytes = 1024 * 1024;
+};
+
 // Guards one accepted TCP connection until it becomes a WebSocket: an idle/handshake deadline
 // (QHttpServer 6.4 has none) and a cap on bytes received for one HTTP request (it has no body
 // limit either). Lives as a child of the socket.
@@ -22,6 +30,11 @@ public:
                     std::shared_ptr<int> openCount);
     ~ConnectionGuard() override;
 
+    // Sets up one accepted socket of either listener: TCP_NODELAY (replies are small frames
+    // written as soon as they exist; without it each waits for the client's delayed ACK of the
+    // previous one, up to 40 ms) and its guard.
+    static void watch(QTcpSocket *socket, const ListenerSettings &settings,
+                      std::shared_ptr<int> openCount);
     static ConnectionGuard *of(QTcpSocket *socket);
     // A complete HTTP request was handled: restart the idle deadline and the byte count.
     void requestHandled();
@@ -43,14 +56,6 @@ private:
 
 protected:
     void timerEvent(QTimerEvent *event) override;
-};
-
-struct ListenerSettings
-{
-    int backlog = 4096;
-    int maxOpen = 10000; // TCP connections, WebSocket or HTTP
-    int idleTimeoutMs = 10000;
-    qint64 maxRequestBytes = 1024 * 1024;
 };
 
 // Plain TCP listener with a deep backlog (no SYN retries under connection storms) and a hard cap
