@@ -11,6 +11,8 @@ case "$kind" in
     *) echo "usage: scripts/build.sh release|asan" >&2; exit 2 ;;
 esac
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Paths relative to the checkout, so that clones and worktrees in other folders share the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 if [[ ! -f build/$kind/build.ninja ]]; then
     cmake -S . -B "build/$kind" -G Ninja "${args[@]}" "$@" >/dev/null
 fi
