@@ -461,6 +461,7 @@ void IoThread::startClose(Connection &c, quint16 code, QByteArrayView reason, qu
         return;
     }
     c.closeSent = true;
+    c.closeReceived = c.closeReceived || c.peerClosed; // our frame answers the client's close
     c.closeCode = reportCode ? reportCode : code;
     c.closeReason = reason.toByteArray();
     c.phase = Connection::Phase::Closing;
@@ -502,8 +503,14 @@ void IoThread::sweep(qint64 now)
         if (it != m_byId.end() && it->second->deadlineMs <= now)
             late.push_back(it->second.get());
     }
-    for (Connection *c : late)
+    for (Connection *c : late) {
+        if (c->failCode && c->phase == Connection::Phase::Open) {
+            // The owner never closed after a violation: close with its code ourselves.
+            startClose(*c, c->failCode, "protocol violation");
+            continue;
+        }
         drop(*c, c->phase == Connection::Phase::Closing ? c->closeCode : quint16(1006), {});
+    }
 }
 
 } // namespace Switchboard::Io

@@ -48,11 +48,16 @@ using Gatekeeper = std::function<Verdict(const UpgradeRequest &, const QHostAddr
 // What the I/O threads tell the logic thread, in order per connection.
 struct IoEvent
 {
-    enum Kind { Opened, Message, Pong, Closed, HandedOff } kind = Message;
+    // CloseRequested: the client broke the protocol (`code` 1002, 1007 or 1009, `data` says why)
+    // or sent its close frame (`code` and `data` to answer with). The frames before it came as
+    // events first; the owner answers them, then calls close(id, code, data), so the answers go
+    // out before the close frame. Nothing more is read from the socket.
+    enum Kind { Opened, Message, Pong, Closed, HandedOff, CloseRequested } kind = Message;
     ConnectionId id = 0;
-    QByteArray data; // Message: the payload; Pong: its payload; Closed: the reason
+    QByteArray data; // Message: the payload; Pong: its payload; Closed, Failed: the reason
     bool binary = false;
-    quint16 code = 0; // Closed: the close code (1006 when the socket just went away)
+    quint16 code = 0; // Closed: the close code (1006 when the socket just went away);
+                      // CloseRequested: the code to close with
     int fd = -1; // HandedOff: the socket, still open, nothing read from it
     QHostAddress peer;
     quint16 peerPort = 0;
@@ -143,6 +148,12 @@ private:
     // call unless `untilEmpty` (the peer hung up: read until the 0 that says so).
     bool readFrames(Connection &c, bool untilEmpty);
     bool handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&payload);
+    // A protocol violation (or the client's close): on an open connection the owner is told
+    // (IoEvent::CloseRequested) and closes
+    // once it has answered the frames before; later, the close goes at once. Returns false.
+    bool fail(Connection &c, quint16 code, QByteArrayView why);
+    // Checks payload bytes of a text message as they arrive; false (and failed) at a bad byte.
+    bool checkText(Connection &c, const char *masked, qsizetype size, quint32 mask, quint64 offset);
     void queue(Connection &c, QByteArray bytes); // raw bytes (HTTP answers)
     void queueFrame(Connection &c, Ws::Opcode opcode, QByteArray payload);
     void flush(Connection &c);

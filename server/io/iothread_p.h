@@ -47,6 +47,14 @@ struct IoThread::Connection
     qsizetype outOffset = 0; // into out.front(), header included
     qint64 queuedBytes = 0;
     std::shared_ptr<std::atomic<qint64>> queued;
+    // Strict framing (iothreadread.cpp): the text message being received is checked as its bytes
+    // arrive; a violation or the client's close waits for the owner to answer what came before
+    // it (IoEvent::CloseRequested).
+    Ws::Utf8Validator utf8;
+    quint64 checkedBytes = 0; // payload bytes of the incomplete frame in `in` already checked
+    quint16 failCode = 0; // a violation was found: input is ignored until the owner closes
+    bool peerClosed
+        = false; // ... and it was the client's close frame: ours completes the handshake
 };
 
 } // namespace Switchboard::Io

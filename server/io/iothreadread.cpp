@@ -7,6 +7,7 @@
 #include "wsprotocol.h"
 
 #include <cerrno>
+#include <cstring>
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -134,14 +135,15 @@ bool IoThread::readFrames(Connection &c, bool untilEmpty)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            drop(c, c.closeSent ? c.closeCode : quint16(1006), {});
+            // A client that hung up right after its close frame closed with that frame's code.
+            drop(c, c.closeSent ? c.closeCode : (c.peerClosed ? c.failCode : quint16(1006)), {});
             return false;
         }
         const bool emptied = !untilEmpty && size_t(n) < m_scratch.size();
-        if (c.phase == Connection::Phase::Refusing) {
+        if (c.phase == Connection::Phase::Refusing || c.failCode) {
             if (emptied)
                 return true;
-            continue; // whatever the client says after a refusal is ignored
+            continue; // whatever the client says after a refusal or a violation is ignored
         }
         // Parse straight from the scratch buffer when nothing is pending.
         const char *data = m_scratch.data();
@@ -152,25 +154,54 @@ bool IoThread::readFrames(Connection &c, bool untilEmpty)
             size = c.in.size();
         }
         qsizetype at = 0;
+        // Complete frames are handled in order; a violation is reported only after them, and
+        // is found as early as its bytes arrive (a header, a bad UTF-8 byte in a partial frame).
         while (at < size) {
             Ws::FrameHeader header;
             const char *why = nullptr;
             const auto r = Ws::parseClientHeader(data + at, size - at, &header, &why);
             if (r == Ws::ParseResult::NeedMore)
                 break;
-            if (r == Ws::ParseResult::Invalid) {
-                startClose(c, Ws::CLOSE_PROTOCOL_ERROR, why);
-                return false;
+            if (r == Ws::ParseResult::Invalid)
+                return fail(c, Ws::CLOSE_PROTOCOL_ERROR, why);
+            if (header.payloadBytes > quint64(m_limits.maxFrameBytes))
+                return fail(c, Ws::CLOSE_TOO_BIG, "frame too large");
+            const bool isData = !(header.opcode & 0x8);
+            bool text = false;
+            if (isData && c.phase == Connection::Phase::Open) {
+                if (header.opcode == Ws::CONTINUATION && !c.messageOpcode)
+                    return fail(c, Ws::CLOSE_PROTOCOL_ERROR, "continuation without a message");
+                if (header.opcode != Ws::CONTINUATION && c.messageOpcode)
+                    return fail(c, Ws::CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one");
+                if (quint64(c.message.size()) + header.payloadBytes
+                    > quint64(m_limits.maxMessageBytes))
+                    return fail(c, Ws::CLOSE_TOO_BIG, "message too large");
+                text = header.opcode == Ws::TEXT || c.messageOpcode == Ws::TEXT;
+                if (header.opcode == Ws::TEXT && c.checkedBytes == 0)
+                    c.utf8.reset(); // a new text message
             }
-            if (header.payloadBytes > quint64(m_limits.maxFrameBytes)) {
-                startClose(c, Ws::CLOSE_TOO_BIG, "frame too large");
-                return false;
-            }
-            if (quint64(size - at - header.headerBytes) < header.payloadBytes)
+            const quint64 arrived = quint64(size - at - header.headerBytes);
+            if (arrived < header.payloadBytes) {
+                // A partial frame: check the text that came so far (fail fast).
+                if (text && arrived > c.checkedBytes) {
+                    if (!checkText(c, data + at + header.headerBytes + c.checkedBytes,
+                                   qsizetype(arrived - c.checkedBytes), header.mask,
+                                   c.checkedBytes))
+                        return false;
+                    c.checkedBytes = arrived;
+                }
                 break;
+            }
             QByteArray payload(data + at + header.headerBytes, qsizetype(header.payloadBytes));
             Ws::unmask(payload.data(), payload.size(), header.mask);
             at += header.headerBytes + qsizetype(header.payloadBytes);
+            const quint64 checked = std::exchange(c.checkedBytes, 0);
+            if (text) {
+                if (!c.utf8.feed(QByteArrayView(payload).sliced(qsizetype(checked))))
+                    return fail(c, Ws::CLOSE_BAD_DATA, "text is not UTF-8");
+                if (header.fin && !c.utf8.atBoundary())
+                    return fail(c, Ws::CLOSE_BAD_DATA, "text ends inside a character");
+            }
             if (!handleFrame(c, header.opcode, header.fin, std::move(payload)))
                 return false;
             if (!m_byId.count(id))
@@ -188,6 +219,46 @@ bool IoThread::readFrames(Connection &c, bool untilEmpty)
         if (emptied)
             return true;
     }
+}
+
+bool IoThread::checkText(Connection &c, const char *masked, qsizetype size, quint32 mask,
+                         quint64 offset)
+{
+    char piece[512];
+    while (size > 0) {
+        const qsizetype n = std::min<qsizetype>(size, sizeof piece);
+        std::memcpy(piece, masked, size_t(n));
+        Ws::unmask(piece, n, mask, offset);
+        if (!c.utf8.feed(QByteArrayView(piece, n)))
+            return fail(c, Ws::CLOSE_BAD_DATA, "text is not UTF-8");
+        masked += n;
+        size -= n;
+        offset += quint64(n);
+    }
+    return true;
+}
+
+bool IoThread::fail(Connection &c, quint16 code, QByteArrayView why)
+{
+    if (c.phase != Connection::Phase::Open) {
+        startClose(c, code, why);
+        return false;
+    }
+    c.failCode = code;
+    c.in = QByteArray();
+    c.message = QByteArray();
+    c.messageOpcode = 0;
+    c.checkedBytes = 0;
+    // Should the owner never close, the sweep closes with this code after the close timeout.
+    c.deadlineMs = ioNowMs() + m_limits.closeTimeoutMs;
+    m_timed.insert(c.id);
+    IoEvent event;
+    event.kind = IoEvent::CloseRequested;
+    event.id = c.id;
+    event.code = code;
+    event.data = why.toByteArray();
+    emitEvent(std::move(event));
+    return false;
 }
 
 bool IoThread::handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&payload)
@@ -210,23 +281,26 @@ bool IoThread::handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&
     case Ws::CLOSE: {
         quint16 code = Ws::CLOSE_NO_STATUS;
         QByteArray reason;
-        if (payload.size() == 1) {
-            startClose(c, Ws::CLOSE_PROTOCOL_ERROR, "close payload of one byte");
-            return false;
-        }
+        if (payload.size() == 1)
+            return fail(c, Ws::CLOSE_PROTOCOL_ERROR, "close payload of one byte");
         if (payload.size() >= 2) {
             code = quint16((quint8(payload[0]) << 8) | quint8(payload[1]));
             reason = payload.mid(2);
-            if (!validCloseCode(code) || !Ws::isValidUtf8(reason)) {
-                startClose(c, Ws::CLOSE_PROTOCOL_ERROR, "invalid close frame");
-                return false;
-            }
+            if (!validCloseCode(code))
+                return fail(c, Ws::CLOSE_PROTOCOL_ERROR, "invalid close code");
+            if (!Ws::isValidUtf8(reason)) // like any text: 1007, as the Qt transport says too
+                return fail(c, Ws::CLOSE_BAD_DATA, "close reason is not UTF-8");
+        }
+        const quint16 answer = code == Ws::CLOSE_NO_STATUS ? quint16(Ws::CLOSE_NORMAL) : code;
+        if (c.phase == Connection::Phase::Open) {
+            // Answered with the same code once the owner has answered the frames before it;
+            // the socket is closed when our close frame is written.
+            c.peerClosed = true;
+            return fail(c, answer, reason);
         }
         if (!c.closeSent) {
-            // Answer with the same code; the socket is closed once that is written.
             c.closeReceived = true;
-            startClose(c, code == Ws::CLOSE_NO_STATUS ? quint16(Ws::CLOSE_NORMAL) : code, reason,
-                       code);
+            startClose(c, answer, reason, code);
             return false;
         }
         drop(c, c.closeCode, c.closeReason);
@@ -241,34 +315,17 @@ bool IoThread::handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&
     }
     if (c.phase != Connection::Phase::Open)
         return true; // data after our close frame is discarded
+    // Sequence, size and UTF-8 were checked from the header on (readFrames).
     if (opcode == Ws::CONTINUATION) {
-        if (!c.messageOpcode) {
-            startClose(c, Ws::CLOSE_PROTOCOL_ERROR, "continuation without a message");
-            return false;
-        }
-        if (c.message.size() + payload.size() > m_limits.maxMessageBytes) {
-            startClose(c, Ws::CLOSE_TOO_BIG, "message too large");
-            return false;
-        }
         c.message.append(payload);
         if (!fin)
             return true;
         payload = std::exchange(c.message, QByteArray());
         opcode = std::exchange(c.messageOpcode, quint8(0));
-    } else {
-        if (c.messageOpcode) {
-            startClose(c, Ws::CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one");
-            return false;
-        }
-        if (!fin) {
-            c.messageOpcode = opcode;
-            c.message = std::move(payload);
-            return true;
-        }
-    }
-    if (opcode == Ws::TEXT && !Ws::isValidUtf8(payload)) {
-        startClose(c, Ws::CLOSE_BAD_DATA, "text is not UTF-8");
-        return false;
+    } else if (!fin) {
+        c.messageOpcode = opcode;
+        c.message = std::move(payload);
+        return true;
     }
     IoEvent event;
     event.kind = IoEvent::Message;

@@ -143,10 +143,30 @@ void unmask(char *data, qsizetype size, quint32 mask, quint64 offset)
 
 bool isValidUtf8(QByteArrayView text)
 {
+    Utf8Validator validator;
+    return validator.feed(text) && validator.atBoundary();
+}
+
+bool Utf8Validator::feed(QByteArrayView text)
+{
+    if (m_failed)
+        return false;
     const auto *s = reinterpret_cast<const unsigned char *>(text.data());
     const qsizetype n = text.size();
     qsizetype i = 0;
     while (i < n) {
+        if (m_need > 0) {
+            const unsigned char c = s[i];
+            if (c < m_lo || c > m_hi) {
+                m_failed = true;
+                return false;
+            }
+            m_lo = 0x80;
+            m_hi = 0xBF;
+            --m_need;
+            ++i;
+            continue;
+        }
         // ASCII runs, 8 bytes at a time.
         while (i + 8 <= n) {
             quint64 w;
@@ -157,39 +177,27 @@ bool isValidUtf8(QByteArrayView text)
         }
         if (i >= n)
             break;
-        const unsigned char c = s[i];
-        if (c < 0x80) {
-            ++i;
+        const unsigned char c = s[i++];
+        if (c < 0x80)
             continue;
-        }
-        int extra;
-        unsigned char lo = 0x80, hi = 0xBF;
         if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
+            m_need = 1;
         } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2;
+            m_need = 2;
             if (c == 0xE0)
-                lo = 0xA0; // no overlongs
+                m_lo = 0xA0; // no overlongs
             if (c == 0xED)
-                hi = 0x9F; // no surrogates
+                m_hi = 0x9F; // no surrogates
         } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3;
+            m_need = 3;
             if (c == 0xF0)
-                lo = 0x90;
+                m_lo = 0x90;
             if (c == 0xF4)
-                hi = 0x8F; // nothing above U+10FFFF
+                m_hi = 0x8F; // nothing above U+10FFFF
         } else {
+            m_failed = true;
             return false;
         }
-        if (i + extra >= n) // truncated sequence
-            return false;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (int k = 2; k <= extra; ++k) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        }
-        i += extra + 1;
     }
     return true;
 }

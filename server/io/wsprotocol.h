@@ -62,6 +62,25 @@ void unmask(char *data, qsizetype size, quint32 mask, quint64 offset = 0);
 // RFC 3629 UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool isValidUtf8(QByteArrayView text);
 
+// The same rules fed piece by piece: a text message is checked as its bytes arrive, across
+// fragments and partial reads, so that it fails at the first byte that cannot be part of valid
+// UTF-8 (RFC 6455 section 8.1 "fail fast") instead of when the message is complete.
+class Utf8Validator
+{
+public:
+    // False from the first invalid byte on (the validator stays failed until reset()).
+    bool feed(QByteArrayView bytes);
+    // True when no character was cut short: the end of a message may come here.
+    bool atBoundary() const { return m_need == 0 && !m_failed; }
+    void reset() { *this = Utf8Validator(); }
+
+private:
+    quint8 m_need = 0; // continuation bytes still expected for the current character
+    quint8 m_lo = 0x80; // range of the next continuation byte (narrower right after a lead)
+    quint8 m_hi = 0xBF;
+    bool m_failed = false;
+};
+
 // Sec-WebSocket-Accept for a client's Sec-WebSocket-Key: base64(SHA-1(key + GUID)).
 QByteArray acceptKey(QByteArrayView clientKey);
 

@@ -133,6 +133,10 @@ void NativeTransport::received(Io::IoEvent &event)
         if (m_sink)
             m_sink->transportPong(m_pingSent.isValid() ? m_pingSent.elapsed() : 0);
         break;
+    case Io::IoEvent::CloseRequested:
+        // A protocol violation or the client's close: the frames before it are answered by now.
+        close(event.code, QString::fromUtf8(event.data));
+        break;
     case Io::IoEvent::Closed:
         m_gone = true;
         if (m_sink)

@@ -80,6 +80,10 @@ public:
             case IoEvent::HandedOff:
                 handedOff << event.fd;
                 break;
+            case IoEvent::CloseRequested:
+                // Whatever the frames before it caused is queued by now: close behind it.
+                server.close(event.id, event.code, event.data);
+                break;
             }
         }
     }
@@ -146,7 +150,7 @@ int serverCloseCode(QTcpSocket &socket)
     QElapsedTimer timer;
     timer.start();
     while (socket.state() == QAbstractSocket::ConnectedState && timer.elapsed() < 5000) {
-        socket.waitForReadyRead(200);
+        QTest::qWait(20); // the event loop runs: the pump answers CloseRequested
         all += socket.readAll();
     }
     all += socket.readAll();
@@ -154,6 +158,33 @@ int serverCloseCode(QTcpSocket &socket)
     if (at < 0 || all.size() < at + 4)
         return -1;
     return (quint8(all[at + 2]) << 8) | quint8(all[at + 3]);
+}
+
+// Reads from a raw socket until the server closes it; returns the server's frames in order.
+QList<QPair<quint8, QByteArray>> serverFrames(QTcpSocket &socket)
+{
+    QByteArray all;
+    QElapsedTimer timer;
+    timer.start();
+    while (socket.state() == QAbstractSocket::ConnectedState && timer.elapsed() < 5000) {
+        QTest::qWait(20); // the event loop runs: the pump answers CloseRequested
+        all += socket.readAll();
+    }
+    all += socket.readAll();
+    QList<QPair<quint8, QByteArray>> frames;
+    qsizetype at = 0;
+    while (at + 2 <= all.size()) {
+        qsizetype length = quint8(all[at + 1]) & 0x7F, header = 2;
+        if (length == 126) {
+            length = (quint8(all[at + 2]) << 8) | quint8(all[at + 3]);
+            header = 4;
+        }
+        if (at + header + length > all.size())
+            break;
+        frames.append({quint8(all[at]) & 0x0F, all.mid(at + header, length)});
+        at += header + length;
+    }
+    return frames;
 }
 
 } // namespace
@@ -172,6 +203,10 @@ private slots:
     void messagesThenHangUp();
     void pingPongBothWays();
     void protocolViolations();
+    void framesBeforeACloseAreAnswered_data();
+    void framesBeforeACloseAreAnswered();
+    void invalidUtf8FailsFast_data();
+    void invalidUtf8FailsFast();
     void oversizedAndFragmented();
     void slowConsumerDropped();
     void deadlines();
@@ -436,6 +471,84 @@ void tst_IoServer::protocolViolations()
     QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
     client.sendTextMessage(QStringLiteral("fine"));
     QTRY_COMPARE(texts.size(), 1);
+}
+
+void tst_IoServer::framesBeforeACloseAreAnswered_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<int>("code");
+    const QByteArray first = masked(0x81, "a") + masked(0x89, "p") + masked(0x82, "b");
+    QTest::newRow("reserved bits") << first + masked(0xC1, "x") << 1002;
+    QTest::newRow("reserved opcode") << first + masked(0x83, "") << 1002;
+    QTest::newRow("unmasked") << first + QByteArray("\x81\x01x", 3) << 1002;
+    QTest::newRow("stray continuation") << first + masked(0x80, "x") << 1002;
+    QTest::newRow("invalid utf-8") << first + masked(0x81, "\xC0\xAF") << 1007;
+    QTest::newRow("bad close code") << first + masked(0x88, QByteArray("\x03\xED", 2)) << 1002;
+    QTest::newRow("the client's close") << first + masked(0x88, QByteArray("\x03\xE8", 2)) << 1000;
+    QTest::newRow("empty close") << first + masked(0x88, QByteArray()) << 1000;
+}
+
+// Autobahn 3.2-3.4, 4.1.3-4.2.5, 5.15 and 7.1.1: complete frames that arrived before a
+// violation (or the client's close) are answered first, then the close frame goes out.
+void tst_IoServer::framesBeforeACloseAreAnswered()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(int, code);
+    Pump pump(1);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    auto raw = rawUpgrade(pump.server.port());
+    QVERIFY(raw);
+    raw->write(bytes);
+    const auto frames = serverFrames(*raw);
+    QCOMPARE(frames.size(), 4);
+    // The I/O thread answers the ping itself, the owner the messages: both before the close.
+    QCOMPARE(frames.at(0), qMakePair(quint8(Ws::PONG), QByteArray("p")));
+    QCOMPARE(frames.at(1), qMakePair(quint8(Ws::TEXT), QByteArray("echo:a")));
+    QCOMPARE(frames.at(2), qMakePair(quint8(Ws::BINARY), QByteArray("echo:b")));
+    QCOMPARE(frames.at(3).first, quint8(Ws::CLOSE));
+    QCOMPARE((quint8(frames.at(3).second[0]) << 8) | quint8(frames.at(3).second[1]), code);
+    QTRY_COMPARE(pump.closed.size(), 1);
+    QCOMPARE(pump.closed.first().second, quint16(code));
+}
+
+void tst_IoServer::invalidUtf8FailsFast_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QByteArray>("message");
+    // The rest of the message never comes: the bad byte alone must fail the connection.
+    QTest::newRow("bad fragment, message unfinished")
+        << masked(0x01, "\xCE\xBA") + masked(0x00, "\xC0") << 1007 << QByteArray();
+    QByteArray partial = masked(0x81, QByteArray("ab\xED\xA0\x80", 5) + QByteArray(20, 'c'));
+    partial.chop(20);
+    QTest::newRow("bad bytes, frame unfinished") << partial << 1007 << QByteArray();
+    QByteArray cut = masked(0x01, "\xCE") + masked(0x89, "") + masked(0x80, "\xBA");
+    QTest::newRow("character cut across fragments") << cut << 0 << QByteArray("echo:\xCE\xBA");
+    QTest::newRow("message ends inside a character")
+        << masked(0x01, "\xCE") + masked(0x80, "") << 1007 << QByteArray();
+}
+
+// Autobahn 6.4.1-6.4.4: invalid UTF-8 fails the connection at the first bad byte, even in a
+// partial frame or an unfinished message, while a character cut across fragments is fine.
+void tst_IoServer::invalidUtf8FailsFast()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(int, code);
+    QFETCH(QByteArray, message);
+    Pump pump(1);
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    auto raw = rawUpgrade(pump.server.port());
+    QVERIFY(raw);
+    raw->write(bytes);
+    if (code) {
+        QCOMPARE(serverCloseCode(*raw), code);
+        QVERIFY(pump.messages.isEmpty());
+        return;
+    }
+    QByteArray got;
+    QTRY_VERIFY((got += raw->readAll()).contains(message));
 }
 
 void tst_IoServer::oversizedAndFragmented()

@@ -48,6 +48,10 @@ private slots:
     void unmaskAtAnyOffset();
     void utf8_data();
     void utf8();
+    void utf8InPieces_data();
+    void utf8InPieces();
+    void utf8FailsAtTheFirstBadByte_data();
+    void utf8FailsAtTheFirstBadByte();
     void acceptKeyFromTheRfc();
     void upgradeHead();
     void upgradeProblems_data();
@@ -175,6 +179,65 @@ void tst_WsProtocol::utf8()
     QFETCH(QByteArray, text);
     QFETCH(bool, valid);
     QCOMPARE(Ws::isValidUtf8(text), valid);
+}
+
+void tst_WsProtocol::utf8InPieces_data()
+{
+    utf8_data();
+}
+
+// Every split point (a character cut across fragments or reads) gives the same verdict as the
+// whole text, and a cut character is not a boundary.
+void tst_WsProtocol::utf8InPieces()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(bool, valid);
+    for (qsizetype cut = 0; cut <= text.size(); ++cut) {
+        Ws::Utf8Validator validator;
+        const bool ok = validator.feed(QByteArrayView(text).first(cut))
+            && validator.feed(QByteArrayView(text).sliced(cut)) && validator.atBoundary();
+        QVERIFY2(ok == valid, qPrintable(QStringLiteral("cut at %1").arg(cut)));
+    }
+    Ws::Utf8Validator oneByOne;
+    bool ok = true;
+    for (char c : text)
+        ok = ok && oneByOne.feed(QByteArrayView(&c, 1));
+    QCOMPARE(ok && oneByOne.atBoundary(), valid);
+}
+
+void tst_WsProtocol::utf8FailsAtTheFirstBadByte_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<int>("firstBad");
+    // Autobahn 6.3.1's payload: "κόσμε" then ED A0 80 (a surrogate) then "edited".
+    QTest::newRow("surrogate after greek")
+        << QByteArray("\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5\xED\xA0\x80\x65\x64\x69\x74"
+                      "\x65\x64")
+        << 12;
+    QTest::newRow("overlong lead") << QByteArray("ab\xC0\xAF") << 2;
+    QTest::newRow("F5 lead") << QByteArray("abc\xF5\x80\x80\x80") << 3;
+    QTest::newRow("above max") << QByteArray("\xF4\x90\x80\x80") << 1;
+    QTest::newRow("ascii inside a character") << QByteArray("\xE4\xBD\x41") << 2;
+    QTest::newRow("long ascii then stray") << QByteArray(40, 'a') + "\x80" << 40;
+}
+
+// Fed one byte at a time, the validator refuses exactly the first byte that cannot continue a
+// valid text: a peer is failed there, not when the message (or the frame) ends.
+void tst_WsProtocol::utf8FailsAtTheFirstBadByte()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(int, firstBad);
+    Ws::Utf8Validator validator;
+    int failedAt = -1;
+    for (int i = 0; i < text.size(); ++i) {
+        if (!validator.feed(QByteArrayView(text.constData() + i, 1))) {
+            failedAt = i;
+            break;
+        }
+    }
+    QCOMPARE(failedAt, firstBad);
+    QVERIFY(!validator.feed("a")); // stays failed
+    QVERIFY(!validator.atBoundary());
 }
 
 void tst_WsProtocol::acceptKeyFromTheRfc()
