@@ -16,6 +16,8 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
     packages+=(postgresql redis-server openssl systemd)
+    # The conformance suite (tests/conformance) and the libFuzzer targets (scripts/fuzz.sh).
+    packages+=(python3 clang libfuzzer-14-dev)
 fi
 
 missing=()
