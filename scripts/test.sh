@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite: installs what is missing, builds the Release and the ASan+UBSan
 # configurations, starts a throwaway PostgreSQL, and runs every test on both configurations
-# (store and end-to-end tests on SQLite and on PostgreSQL).
+# (store and end-to-end tests on SQLite and on PostgreSQL). With the ASan configuration, the
+# libFuzzer targets also run briefly (scripts/fuzz.sh; FUZZ_SECONDS per target, 20 by default).
 #   scripts/test.sh [--release-only|--asan-only] [ctest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,8 @@ for c in "${configs[@]}"; do
     echo "=== tests: $c ==="
     scripts/with-postgres.sh ctest --test-dir "build/$c" --output-on-failure -j2 "$@" || status=1
 done
+if [[ " ${configs[*]} " == *" asan "* ]]; then
+    echo "=== fuzz: ${FUZZ_SECONDS:-20}s per target ==="
+    scripts/fuzz.sh "${FUZZ_SECONDS:-20}" || status=1
+fi
 exit $status
