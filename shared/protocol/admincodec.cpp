@@ -20,8 +20,9 @@ Result decodeAdminSubscribe(const QJsonObject &obj, const QJsonValue &id)
     const QJsonValue v = obj.value(QLatin1StringView("stats_interval_ms"));
     if (!v.isUndefined() && !v.isNull()) {
         const double d = v.toDouble(-1);
-        if (!v.isDouble() || d != double(qint64(d)) || d < Admin::MIN_STATS_INTERVAL_MS
-            || d > Admin::MAX_STATS_INTERVAL_MS)
+        // The range first: casting a double beyond qint64 is undefined behaviour.
+        if (!v.isDouble() || d < Admin::MIN_STATS_INTERVAL_MS || d > Admin::MAX_STATS_INTERVAL_MS
+            || d != double(qint64(d)))
             return badField(QStringLiteral("stats_interval_ms"),
                             QStringLiteral("an integer from %1 to %2")
                                 .arg(Admin::MIN_STATS_INTERVAL_MS)

@@ -164,6 +164,13 @@ void tst_Codec::errors_data()
     QTest::newRow("empty") << QByteArray("") << "INVALID_JSON";
     QTest::newRow("array") << QByteArray("[1,2]") << "INVALID_JSON";
     QTest::newRow("string") << QByteArray("\"ping\"") << "INVALID_JSON";
+    // Found by fuzz_clientframe: a number past qint64 was cast before its range was checked (UB).
+    QTest::newRow("stats interval past qint64")
+        << QByteArray("{\"type\":\"admin_subscribe\",\"stats_interval_ms\":7.7e128}")
+        << "VALIDATION_ERROR";
+    QTest::newRow("stats interval negative huge")
+        << QByteArray("{\"type\":\"admin_subscribe\",\"stats_interval_ms\":-1e300}")
+        << "VALIDATION_ERROR";
     QTest::newRow("no type") << QByteArray("{\"to\":1}") << "VALIDATION_ERROR";
     QTest::newRow("type number") << QByteArray("{\"type\":5}") << "VALIDATION_ERROR";
     QTest::newRow("unknown type") << QByteArray("{\"type\":\"teleport\"}")
