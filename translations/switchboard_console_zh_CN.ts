@@ -115,24 +115,6 @@
         <translation>系统消息</translation>
     </message>
     <message>
-        <source>everyone</source>
-        <translation>所有人</translation>
-    </message>
-    <message>
-        <source>room %1</source>
-        <translation>房间 %1</translation>
-    </message>
-    <message>
-        <source>user #%1</source>
-        <translation>用户 #%1</translation>
-    </message>
-    <message numerus="yes">
-        <source>Broadcast %1 to %2 reached %n recipient(s)</source>
-        <translation>
-            <numerusform>发给%2的%1广播送达 %n 个接收者</numerusform>
-        </translation>
-    </message>
-    <message>
         <source>Error %1 sent to %2 (connection %3)</source>
         <translation>向 %2 发送了错误 %1（连接 %3）</translation>
     </message>
@@ -165,10 +147,6 @@
         <translation>删除房间 %1</translation>
     </message>
     <message>
-        <source>Broadcast to %1</source>
-        <translation>广播给%1</translation>
-    </message>
-    <message>
         <source>%1: done</source>
         <translation>%1：完成</translation>
     </message>
@@ -192,6 +170,40 @@
         <source>Connection failed: %1</source>
         <translation>连接失败：%1</translation>
     </message>
+    <message numerus="yes">
+        <source>Broadcast %1 to room %2 reached %n recipient(s)</source>
+        <translation>
+            <numerusform>发给房间 %2 的%1广播送达 %n 个接收者</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Broadcast %1 to user #%2 reached %n recipient(s)</source>
+        <translation>
+            <numerusform>发给用户 #%2 的%1广播送达 %n 个接收者</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Broadcast %1 to everyone reached %n recipient(s)</source>
+        <translation>
+            <numerusform>发给所有人的%1广播送达 %n 个接收者</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Close connection %1</source>
+        <translation>关闭连接 %1</translation>
+    </message>
+    <message>
+        <source>Broadcast to room %1</source>
+        <translation>广播给房间 %1</translation>
+    </message>
+    <message>
+        <source>Broadcast to user %1</source>
+        <translation>广播给用户 %1</translation>
+    </message>
+    <message>
+        <source>Broadcast to everyone</source>
+        <translation>广播给所有人</translation>
+    </message>
 </context>
 <context>
     <name>Format</name>
@@ -210,6 +222,73 @@
     <message>
         <source>%1 s</source>
         <translation>%1 秒</translation>
+    </message>
+</context>
+<context>
+    <name>ServerError</name>
+    <message>
+        <source>the request was not valid JSON</source>
+        <translation>请求不是有效的 JSON</translation>
+    </message>
+    <message>
+        <source>the server does not know this kind of message</source>
+        <translation>服务器不认识这种消息</translation>
+    </message>
+    <message>
+        <source>the server could not process the message</source>
+        <translation>服务器无法处理该消息</translation>
+    </message>
+    <message>
+        <source>not signed in, or the credentials were refused</source>
+        <translation>未登录，或凭据被拒绝</translation>
+    </message>
+    <message>
+        <source>not allowed for this account</source>
+        <translation>此账户无权执行该操作</translation>
+    </message>
+    <message>
+        <source>a field is missing or invalid</source>
+        <translation>有字段缺失或无效</translation>
+    </message>
+    <message>
+        <source>too large</source>
+        <translation>内容过大</translation>
+    </message>
+    <message>
+        <source>no such user, room or connection</source>
+        <translation>没有这个用户、房间或连接</translation>
+    </message>
+    <message>
+        <source>too many requests, try again shortly</source>
+        <translation>请求过多，请稍后再试</translation>
+    </message>
+    <message>
+        <source>not supported by the server</source>
+        <translation>服务器不支持该操作</translation>
+    </message>
+    <message>
+        <source>conflicts with what exists (already there?)</source>
+        <translation>与现有内容冲突（已经存在？）</translation>
+    </message>
+    <message>
+        <source>internal server error</source>
+        <translation>服务器内部错误</translation>
+    </message>
+    <message>
+        <source>the server is not available right now</source>
+        <translation>服务器暂时不可用</translation>
+    </message>
+    <message>
+        <source>the sign-in token has expired</source>
+        <translation>登录令牌已过期</translation>
+    </message>
+    <message>
+        <source>a configured limit was reached</source>
+        <translation>已达到配置的上限</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
     </message>
 </context>
 <context>
@@ -236,22 +315,6 @@
     <message>
         <source>This profile has no API key.</source>
         <translation>此配置没有 API 密钥。</translation>
-    </message>
-    <message>
-        <source>connection %1</source>
-        <translation>连接 %1</translation>
-    </message>
-    <message>
-        <source>everyone</source>
-        <translation>所有人</translation>
-    </message>
-    <message>
-        <source>room %1</source>
-        <translation>房间 %1</translation>
-    </message>
-    <message>
-        <source>user %1</source>
-        <translation>用户 %1</translation>
     </message>
     <message>
         <source>Not connected</source>
@@ -377,10 +440,6 @@
         <translation>发送广播（Ctrl+Enter）</translation>
     </message>
     <message>
-        <source>a user id</source>
-        <translation>用户 ID</translation>
-    </message>
-    <message>
         <source>optional</source>
         <translation>可选</translation>
     </message>
@@ -403,6 +462,10 @@
         <translation>
             <numerusform>当前 %n 个连接</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>a user name or id</source>
+        <translation>用户名或用户 ID</translation>
     </message>
 </context>
 <context>
@@ -542,8 +605,8 @@
         <translation>受邀加入房间 %1</translation>
     </message>
     <message>
-        <source>Error %1: %2</source>
-        <translation>错误 %1：%2</translation>
+        <source>Error: %1</source>
+        <translation>错误：%1</translation>
     </message>
 </context>
 <context>
@@ -605,10 +668,6 @@
         <translation>发往房间</translation>
     </message>
     <message>
-        <source>to user id</source>
-        <translation>发往用户 ID</translation>
-    </message>
-    <message>
         <source>Type a message and press Enter</source>
         <translation>输入消息后按回车发送</translation>
     </message>
@@ -623,6 +682,22 @@
     <message>
         <source>Send &amp;frame</source>
         <translation>发送帧(&amp;F)</translation>
+    </message>
+    <message>
+        <source>“%1” is not a user id or the name of an online user.</source>
+        <translation>“%1”既不是用户 ID，也不是在线用户的名字。</translation>
+    </message>
+    <message>
+        <source>to user</source>
+        <translation>发往用户</translation>
+    </message>
+    <message>
+        <source>name or id</source>
+        <translation>用户名或 ID</translation>
+    </message>
+    <message>
+        <source>room id</source>
+        <translation>房间 ID</translation>
     </message>
 </context>
 <context>
@@ -835,14 +910,6 @@
 </context>
 <context>
     <name>Switchboard::Console::MainWindow</name>
-    <message>
-        <source>Done.</source>
-        <translation>完成。</translation>
-    </message>
-    <message>
-        <source>Failed: %1</source>
-        <translation>失败：%1</translation>
-    </message>
     <message>
         <source>Switchboard Console</source>
         <translation>Switchboard 控制台</translation>

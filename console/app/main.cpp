@@ -3,7 +3,10 @@
 #include "model/adminsession.h"
 #include "model/languagemanager.h"
 #include "model/profilestore.h"
+#include "model/stallprobe.h"
 #include "ui/mainwindow.h"
+
+#include <cstring>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -12,39 +15,66 @@
 
 using namespace Switchboard::Console;
 
-int main(int argc, char *argv[])
-{
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("Switchboard"));
-    QApplication::setApplicationName(QStringLiteral("switchboard-console"));
-    QApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION));
+namespace {
+const QCommandLineOption LANGUAGE(QStringLiteral("language"),
+                                  QStringLiteral("Interface language: en or zh_CN "
+                                                 "(default: the saved choice, else the system's)."),
+                                  QStringLiteral("code"));
+const QCommandLineOption PROFILE(QStringLiteral("profile"),
+                                 QStringLiteral("Connect with this saved profile at start."),
+                                 QStringLiteral("name"));
 
-    QCommandLineParser parser;
+void setUp(QCoreApplication &app, QCommandLineParser &parser)
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("Switchboard"));
+    QCoreApplication::setApplicationName(QStringLiteral("switchboard-console"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SWITCHBOARD_VERSION));
     parser.setApplicationDescription(QStringLiteral("Switchboard operator console"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption language(
-        QStringLiteral("language"),
-        QStringLiteral("Interface language: en or zh_CN "
-                       "(default: the saved choice, else the system's)."),
-        QStringLiteral("code"));
-    const QCommandLineOption profile(QStringLiteral("profile"),
-                                     QStringLiteral("Connect with this saved profile at start."),
-                                     QStringLiteral("name"));
-    parser.addOptions({language, profile});
-    parser.process(app);
+    parser.addOptions({LANGUAGE, PROFILE});
+    parser.process(app); // --help / --version print and exit here
+}
+
+// --help and --version need no display: answered before QApplication looks for one (without a
+// display it aborts).
+bool onlyAsksForText(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        for (const char *flag : {"-h", "--help", "-?", "--help-all", "-v", "--version"}) {
+            if (std::strcmp(argv[i], flag) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    if (onlyAsksForText(argc, argv)) {
+        QCoreApplication app(argc, argv);
+        QCommandLineParser parser;
+        setUp(app, parser);
+        return 0;
+    }
+    QApplication app(argc, argv);
+    QCommandLineParser parser;
+    setUp(app, parser);
+    // SWITCHBOARD_CONSOLE_STALL_PROBE=<file>: measure event-loop stalls (benchmarks).
+    StallProbe::startFromEnvironment(&app);
 
     QSettings settings;
     LanguageManager languages;
-    languages.setLanguage(parser.isSet(language)
-                              ? parser.value(language)
+    languages.setLanguage(parser.isSet(LANGUAGE)
+                              ? parser.value(LANGUAGE)
                               : settings.value(QStringLiteral("language")).toString());
     AdminSession session;
     MainWindow window(&session, &languages, &settings);
     window.show();
 
     ProfileStore profiles(&settings);
-    const QString name = parser.value(profile);
+    const QString name = parser.value(PROFILE);
     const ServerProfile saved = profiles.profile(name);
     QString why;
     if (!name.isEmpty() && saved.isValid(&why))

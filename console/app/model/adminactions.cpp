@@ -2,6 +2,7 @@
 // AdminSession's REST side: the operator's actions and the queries behind the views.
 #include "adminsession.h"
 
+#include "eventdescriber.h"
 #include "eventlogmodel.h"
 #include "jsonfields.h"
 #include "roomsmodel.h"
@@ -62,20 +63,31 @@ void AdminSession::mintToken(const QString &username, JsonCallback done)
             std::move(done));
 }
 
-void AdminSession::action(const QString &name, const QString &target, const QByteArray &method,
-                          const QString &path, const QJsonObject &body, JsonCallback done)
+void AdminSession::action(const QString &name, const QString &targetKind, const QString &target,
+                          const QByteArray &method, const QString &path, const QJsonObject &body,
+                          JsonCallback done)
 {
     rest(method, path, body,
-         [this, name, target, done](bool ok, const QJsonObject &json, const QString &error) {
-             m_log->append({{QStringLiteral("event"), QStringLiteral("operator_action")},
-                            {QStringLiteral("action"), name},
-                            {QStringLiteral("target"), target},
-                            {QStringLiteral("ok"), ok},
-                            {QStringLiteral("error"), error}},
-                           QDateTime::currentMSecsSinceEpoch());
+         [this, name, targetKind, target, done](bool ok, const QJsonObject &json,
+                                                const QString &error) {
+             // Kept as data (kind, target, error code), worded when shown: the log and the
+             // status bar say it in the language of the moment, without English pieces.
+             const QJsonObject serverError = json.value(QLatin1StringView("error")).toObject();
+             QJsonObject entry {{QStringLiteral("event"), QStringLiteral("operator_action")},
+                                {QStringLiteral("action"), name},
+                                {QStringLiteral("target_kind"), targetKind},
+                                {QStringLiteral("target"), target},
+                                {QStringLiteral("ok"), ok}};
+             if (!ok) {
+                 entry.insert(QStringLiteral("error_code"), Json::str(serverError, "code"));
+                 entry.insert(QStringLiteral("error"),
+                              serverError.isEmpty() ? error : Json::str(serverError, "message"));
+             }
+             m_log->append(entry, QDateTime::currentMSecsSinceEpoch());
              if (done)
                  done(ok, json, error);
              Q_EMIT actionFinished(name, ok, error);
+             Q_EMIT actionLogged(EventDescriber::describe(entry), ok);
          });
 }
 
@@ -86,56 +98,58 @@ QString userLabel(const UsersModel *users, qint64 userId)
     return name.isEmpty() ? QStringLiteral("#%1").arg(userId)
                           : QStringLiteral("%1 (#%2)").arg(name).arg(userId);
 }
+const QString USER = QStringLiteral("user");
+const QString ROOM = QStringLiteral("room");
 } // namespace
 
 void AdminSession::sendMessage(qint64 userId, const QString &text)
 {
-    action(QStringLiteral("message"), userLabel(m_users, userId), "POST",
+    action(QStringLiteral("message"), USER, userLabel(m_users, userId), "POST",
            QStringLiteral("/api/v1/messages"),
            {{QStringLiteral("to_user_id"), userId}, {QStringLiteral("content"), text}});
 }
 
 void AdminSession::disconnectUser(qint64 userId, const QString &reason)
 {
-    action(QStringLiteral("disconnect"), userLabel(m_users, userId), "POST",
+    action(QStringLiteral("disconnect"), USER, userLabel(m_users, userId), "POST",
            QStringLiteral("/api/v1/users/%1/disconnect").arg(userId),
            {{QStringLiteral("reason"), reason}});
 }
 
 void AdminSession::closeConnection(const QString &connectionId, const QString &reason)
 {
-    action(QStringLiteral("disconnect"), tr("connection %1").arg(connectionId), "POST",
+    action(QStringLiteral("disconnect"), QStringLiteral("connection"), connectionId, "POST",
            QStringLiteral("/api/v1/connections/%1/close").arg(connectionId),
            {{QStringLiteral("reason"), reason}});
 }
 
 void AdminSession::disableUser(qint64 userId)
 {
-    action(QStringLiteral("disable"), userLabel(m_users, userId), "POST",
+    action(QStringLiteral("disable"), USER, userLabel(m_users, userId), "POST",
            QStringLiteral("/api/v1/users/%1/disable").arg(userId), {});
 }
 
 void AdminSession::enableUser(qint64 userId)
 {
-    action(QStringLiteral("enable"), userLabel(m_users, userId), "POST",
+    action(QStringLiteral("enable"), USER, userLabel(m_users, userId), "POST",
            QStringLiteral("/api/v1/users/%1/enable").arg(userId), {});
 }
 
 void AdminSession::createRoom(const QJsonObject &room)
 {
-    action(QStringLiteral("room_create"), Json::str(room, "room_id"), "POST",
+    action(QStringLiteral("room_create"), ROOM, Json::str(room, "room_id"), "POST",
            QStringLiteral("/api/v1/rooms"), room);
 }
 
 void AdminSession::updateRoom(const QString &roomId, const QJsonObject &changes)
 {
-    action(QStringLiteral("room_update"), roomId, "PATCH",
+    action(QStringLiteral("room_update"), ROOM, roomId, "PATCH",
            QStringLiteral("/api/v1/rooms/%1").arg(roomId), changes);
 }
 
 void AdminSession::deleteRoom(const QString &roomId)
 {
-    action(QStringLiteral("room_delete"), roomId, "DELETE",
+    action(QStringLiteral("room_delete"), ROOM, roomId, "DELETE",
            QStringLiteral("/api/v1/rooms/%1").arg(roomId), {});
 }
 
@@ -160,13 +174,13 @@ void AdminSession::queryAudience(const Broadcast &b, JsonCallback done)
 void AdminSession::sendBroadcast(const Broadcast &b)
 {
     QJsonObject body {{QStringLiteral("target"), b.target}, {QStringLiteral("kind"), b.kind}};
-    QString target = tr("everyone");
+    QString target;
     if (b.target == QLatin1StringView("room")) {
         body.insert(QStringLiteral("room_id"), b.roomId);
-        target = tr("room %1").arg(b.roomId);
+        target = b.roomId;
     } else if (b.target == QLatin1StringView("user")) {
         body.insert(QStringLiteral("user_id"), b.userId);
-        target = tr("user %1").arg(userLabel(m_users, b.userId));
+        target = userLabel(m_users, b.userId);
     }
     if (b.kind == QLatin1StringView("notification")) {
         body.insert(QStringLiteral("title"), b.title);
@@ -180,7 +194,8 @@ void AdminSession::sendBroadcast(const Broadcast &b)
         if (!b.title.isEmpty())
             body.insert(QStringLiteral("title"), b.title);
     }
-    action(QStringLiteral("broadcast"), target, "POST", QStringLiteral("/api/v1/broadcast"), body);
+    action(QStringLiteral("broadcast"), b.target, target, "POST",
+           QStringLiteral("/api/v1/broadcast"), body);
 }
 
 void AdminSession::refreshConnectionMetrics()

@@ -5,6 +5,7 @@
 #include "eventlogmodel.h"
 #include "jsonfields.h"
 #include "roomsmodel.h"
+#include "servererror.h"
 #include "statshistory.h"
 #include "usersmodel.h"
 
@@ -42,6 +43,9 @@ AdminSession::AdminSession(QObject *parent)
     m_roomCountersTimer.setSingleShot(true);
     m_roomCountersTimer.setInterval(250);
     connect(&m_roomCountersTimer, &QTimer::timeout, this, &AdminSession::refreshRoomCounters);
+    m_batchTimer.setSingleShot(true);
+    m_batchTimer.setInterval(BATCH_INTERVAL_MS);
+    connect(&m_batchTimer, &QTimer::timeout, this, &AdminSession::applyPendingEvents);
 }
 
 AdminSession::~AdminSession()
@@ -155,6 +159,8 @@ void AdminSession::close()
         m_connection = nullptr;
     }
     m_subscribed = false;
+    m_batchTimer.stop();
+    m_pendingEvents.clear();
     m_users->clear();
     m_rooms->clear();
     m_stats->clear();
@@ -219,6 +225,7 @@ void AdminSession::onEvent(const QJsonObject &event)
     } else if (type == QLatin1StringView("admin_event")) {
         onAdminEvent(event);
     } else if (type == QLatin1StringView("admin_snapshot")) {
+        applyPendingEvents(); // older than the snapshot: logged, then replaced by it
         m_users->applySnapshot(event.value(QLatin1StringView("users")).toArray());
         m_rooms->applySnapshot(event.value(QLatin1StringView("rooms")).toArray());
         m_stats->setServer(event.value(QLatin1StringView("server")).toObject(), nowMs());
@@ -233,7 +240,8 @@ void AdminSession::onEvent(const QJsonObject &event)
             ? tr("%1 is not an administrator: the operator console needs an account with "
                  "the admin role.")
                   .arg(m_profile.username)
-            : tr("The server refused the operator feed: %1").arg(Json::str(event, "message"));
+            : tr("The server refused the operator feed: %1")
+                  .arg(ServerError::text(code, Json::str(event, "message")));
         const QString message = m_lastError;
         m_closing = true;
         m_connection->close();
@@ -255,51 +263,72 @@ void AdminSession::onEvent(const QJsonObject &event)
     }
 }
 
-void AdminSession::onAdminEvent(QJsonObject event)
+void AdminSession::onAdminEvent(const QJsonObject &event)
 {
-    const QString e = Json::str(event, "event");
-    const qint64 userId = Json::id(event, "user_id");
-    if (userId > 0 && !event.contains(QLatin1StringView("name"))) {
-        const QString name = m_users->userName(userId);
-        if (!name.isEmpty())
-            event.insert(QStringLiteral("_name"), name);
+    m_pendingEvents.append(event);
+    if (m_pendingEvents.size() >= MAX_PENDING_EVENTS)
+        applyPendingEvents();
+    else if (!m_batchTimer.isActive())
+        m_batchTimer.start();
+}
+
+void AdminSession::applyPendingEvents()
+{
+    m_batchTimer.stop();
+    if (m_pendingEvents.isEmpty())
+        return;
+    QList<QJsonObject> events = std::move(m_pendingEvents);
+    m_pendingEvents.clear();
+    // The log names users by name; a user who leaves in this batch is gone afterwards.
+    for (QJsonObject &event : events) {
+        const qint64 userId = Json::id(event, "user_id");
+        if (userId > 0 && !event.contains(QLatin1StringView("name"))) {
+            const QString name = m_users->userName(userId);
+            if (!name.isEmpty())
+                event.insert(QStringLiteral("_name"), name);
+        }
     }
 
-    if (e == QLatin1StringView("connection_opened")) {
-        const bool wasOnline = m_users->rowOfUser(userId) >= 0;
-        m_users->connectionOpened(event);
-        if (!wasOnline)
-            m_rooms->userOnlineChanged(m_users->userRooms(userId), true);
-    } else if (e == QLatin1StringView("connection_closed")) {
-        const QStringList rooms = m_users->userRooms(userId);
-        m_users->connectionClosed(event);
-        if (m_users->rowOfUser(userId) < 0)
-            m_rooms->userOnlineChanged(rooms, false);
-    } else if (e == QLatin1StringView("user_status")) {
-        m_users->userStatus(event);
-    } else if (e == QLatin1StringView("room_created") || e == QLatin1StringView("room_updated")) {
-        m_rooms->upsert(event.value(QLatin1StringView("room")).toObject());
-    } else if (e == QLatin1StringView("room_deleted")) {
-        m_rooms->remove(Json::str(event, "room_id"));
-        m_users->roomDeleted(Json::str(event, "room_id"));
-    } else if (e == QLatin1StringView("room_member")) {
-        const bool online = m_users->rowOfUser(userId) >= 0;
-        m_users->roomMember(event);
-        // The server follows a membership change with room_updated when it sends one; the
-        // local count keeps the view right in between.
-        m_rooms->memberChanged(Json::str(event, "room_id"),
-                               event.value(QLatin1StringView("joined")).toBool(), online);
-        if (!m_roomCountersTimer.isActive())
-            m_roomCountersTimer.start();
+    const UsersModel::OnlineChanges changes = m_users->applyEvents(events);
+    QHash<QString, int> onlineDelta;
+    for (const QStringList &rooms : changes.cameOnline) {
+        for (const QString &room : rooms)
+            ++onlineDelta[room];
     }
-    m_log->append(event, nowMs());
+    for (const QStringList &rooms : changes.wentOffline) {
+        for (const QString &room : rooms)
+            --onlineDelta[room];
+    }
+    // Room structure in feed order. A membership counts as online when the user is online
+    // after the batch; the server's own counters follow shortly after any change.
+    for (const QJsonObject &event : std::as_const(events)) {
+        const QString e = Json::str(event, "event");
+        if (e == QLatin1StringView("room_created") || e == QLatin1StringView("room_updated")) {
+            m_rooms->upsert(event.value(QLatin1StringView("room")).toObject());
+        } else if (e == QLatin1StringView("room_deleted")) {
+            m_rooms->remove(Json::str(event, "room_id"));
+            m_users->roomDeleted(Json::str(event, "room_id"));
+        } else if (e == QLatin1StringView("room_member")) {
+            const QString roomId = Json::str(event, "room_id");
+            const bool joined = event.value(QLatin1StringView("joined")).toBool();
+            const qint64 userId = Json::id(event, "user_id");
+            // A user who came online in this batch is counted by onlineDelta already.
+            const bool online = m_users->isOnline(userId) && !changes.cameOnline.contains(userId);
+            m_rooms->memberChanged(roomId, joined, online);
+            if (!m_roomCountersTimer.isActive())
+                m_roomCountersTimer.start();
+        }
+    }
+    m_rooms->addOnlineCounts(onlineDelta);
+    m_log->appendBatch(events, nowMs());
+    Q_EMIT eventsApplied();
 }
 
 QString restErrorText(int status, const QJsonObject &body, const QString &transportError)
 {
     const QJsonObject error = body.value(QLatin1StringView("error")).toObject();
     if (!error.isEmpty())
-        return QStringLiteral("%1: %2").arg(Json::str(error, "code"), Json::str(error, "message"));
+        return ServerError::text(Json::str(error, "code"), Json::str(error, "message"));
     if (status > 0)
         return QStringLiteral("HTTP %1").arg(status);
     return transportError;

@@ -47,6 +47,11 @@ public:
     using JsonCallback
         = std::function<void(bool ok, const QJsonObject &json, const QString &error)>;
 
+    // Admin events are applied to the models in batches, at most this often.
+    static constexpr int BATCH_INTERVAL_MS = 100;
+    // A batch is applied at once when this many events wait (bounds the queue in a storm).
+    static constexpr int MAX_PENDING_EVENTS = 20000;
+
     explicit AdminSession(QObject *parent = nullptr);
     ~AdminSession() override;
 
@@ -91,7 +96,11 @@ Q_SIGNALS:
     void stateChanged(Switchboard::Console::AdminSession::State state);
     void failed(const QString &message);
     void snapshotReceived();
+    // A batch of admin events was applied to the models (at most every BATCH_INTERVAL_MS).
+    void eventsApplied();
     void actionFinished(const QString &action, bool ok, const QString &message);
+    // The same outcome worded for the operator ("Broadcast to room general: done").
+    void actionLogged(const QString &text, bool ok);
 
 private:
     void setState(State state);
@@ -99,13 +108,16 @@ private:
     void onConnectionState(Client::Connection::State state);
     void onConnected(const QJsonObject &welcome);
     void onEvent(const QJsonObject &event);
-    void onAdminEvent(QJsonObject event);
+    void onAdminEvent(const QJsonObject &event);
+    void applyPendingEvents();
     void onFailed(const QString &message);
     void logSession(QJsonObject fields);
     void request(const QString &credential, const QByteArray &method, const QString &path,
                  const QJsonObject &body, JsonCallback done);
-    void action(const QString &name, const QString &target, const QByteArray &method,
-                const QString &path, const QJsonObject &body, JsonCallback done = {});
+    // targetKind: "user", "connection", "room", "all" (with target the label or id).
+    void action(const QString &name, const QString &targetKind, const QString &target,
+                const QByteArray &method, const QString &path, const QJsonObject &body,
+                JsonCallback done = {});
 
     ServerProfile m_profile;
     Client::Connection *m_connection = nullptr;
@@ -121,10 +133,15 @@ private:
     int m_statsIntervalMs = 1000;
     QTimer m_metricsTimer;
     QTimer m_roomCountersTimer; // soon after a membership change (coalesced)
+    // admin_event frames wait here for the next batch: a storm of 20,000 connects becomes a
+    // few hundred model updates instead of 20,000.
+    QList<QJsonObject> m_pendingEvents;
+    QTimer m_batchTimer;
     QNetworkAccessManager *m_network;
 };
 
-// The error text of a REST reply body {"error":{"code","message"}} (or the transport error).
+// The error text of a REST reply body {"error":{"code","message"}} (or the transport error),
+// known codes worded in the interface language (ServerError).
 QString restErrorText(int status, const QJsonObject &body, const QString &transportError);
 
 } // namespace Switchboard::Console

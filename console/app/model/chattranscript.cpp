@@ -2,6 +2,7 @@
 #include "chattranscript.h"
 
 #include "jsonfields.h"
+#include "servererror.h"
 #include "usersmodel.h"
 
 #include <QColor>
@@ -93,7 +94,8 @@ QString ChatTranscript::text(const Entry &e) const
     if (k == QLatin1StringView("room_invited"))
         return tr("Invited to room %1").arg(Json::str(ev, "room_id"));
     if (k == QLatin1StringView("error"))
-        return tr("Error %1: %2").arg(Json::str(ev, "code"), Json::str(ev, "message"));
+        return tr("Error: %1")
+            .arg(ServerError::text(Json::str(ev, "code"), Json::str(ev, "message")));
     return Json::compact(ev);
 }
 

@@ -2,6 +2,7 @@
 #include "eventdescriber.h"
 
 #include "jsonfields.h"
+#include "servererror.h"
 #include "usersmodel.h"
 
 namespace Switchboard::Console {
@@ -100,14 +101,14 @@ QString EventDescriber::describe(const QJsonObject &event)
         const QString kind = is(Json::str(event, "kind"), "notification") ? tr("notification")
                                                                           : tr("system message");
         const QString target = Json::str(event, "target");
-        QString to = tr("everyone");
+        const int n = int(Json::num(event, "recipients"));
         if (is(target, "room"))
-            to = tr("room %1").arg(Json::str(event, "room_id"));
-        else if (is(target, "user"))
-            to = tr("user #%1").arg(Json::str(event, "user_id"));
-        return tr("Broadcast %1 to %2 reached %n recipient(s)", nullptr,
-                  int(Json::num(event, "recipients")))
-            .arg(kind, to);
+            return tr("Broadcast %1 to room %2 reached %n recipient(s)", nullptr, n)
+                .arg(kind, Json::str(event, "room_id"));
+        if (is(target, "user"))
+            return tr("Broadcast %1 to user #%2 reached %n recipient(s)", nullptr, n)
+                .arg(kind, Json::str(event, "user_id"));
+        return tr("Broadcast %1 to everyone reached %n recipient(s)", nullptr, n).arg(kind);
     }
     if (is(e, "error_sent"))
         return tr("Error %1 sent to %2 (connection %3)")
@@ -121,11 +122,16 @@ QString EventDescriber::describe(const QJsonObject &event)
 
 QString EventDescriber::describeOperator(const QJsonObject &event)
 {
+    // Whole sentences per action and target kind: a translation can order the words itself,
+    // and no English piece ("room", "user") ends up inside a Chinese sentence.
     const QString action = Json::str(event, "action");
+    const QString kind = Json::str(event, "target_kind");
     const QString target = Json::str(event, "target");
     QString what;
     if (is(action, "message"))
         what = tr("Message to %1").arg(target);
+    else if (is(action, "disconnect") && is(kind, "connection"))
+        what = tr("Close connection %1").arg(target);
     else if (is(action, "disconnect"))
         what = tr("Disconnect %1").arg(target);
     else if (is(action, "disable"))
@@ -138,13 +144,18 @@ QString EventDescriber::describeOperator(const QJsonObject &event)
         what = tr("Change room %1").arg(target);
     else if (is(action, "room_delete"))
         what = tr("Delete room %1").arg(target);
+    else if (is(action, "broadcast") && is(kind, "room"))
+        what = tr("Broadcast to room %1").arg(target);
+    else if (is(action, "broadcast") && is(kind, "user"))
+        what = tr("Broadcast to user %1").arg(target);
     else if (is(action, "broadcast"))
-        what = tr("Broadcast to %1").arg(target);
+        what = tr("Broadcast to everyone");
     else
         what = action;
     if (event.value(QLatin1StringView("ok")).toBool())
         return tr("%1: done").arg(what);
-    return tr("%1: failed (%2)").arg(what, Json::str(event, "error"));
+    return tr("%1: failed (%2)")
+        .arg(what, ServerError::text(Json::str(event, "error_code"), Json::str(event, "error")));
 }
 
 QString EventDescriber::describeSession(const QJsonObject &event)

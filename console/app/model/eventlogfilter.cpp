@@ -22,7 +22,7 @@ void EventLogFilter::setCategory(int category)
 
 void EventLogFilter::setText(const QString &text)
 {
-    m_text = text.trimmed();
+    m_text = text.trimmed().toLower();
     invalidateFilter();
 }
 
@@ -33,10 +33,9 @@ bool EventLogFilter::filterAcceptsRow(int sourceRow, const QModelIndex &sourcePa
         return false;
     if (m_text.isEmpty())
         return true;
-    if (idx.data().toString().contains(m_text, Qt::CaseInsensitive))
-        return true;
-    return Json::compact(idx.data(EventLogModel::EventJsonRole).toJsonObject())
-        .contains(m_text, Qt::CaseInsensitive);
+    // The model keeps each row's lower-case text: a keystroke does not describe and
+    // serialise every row again.
+    return idx.data(EventLogModel::SearchTextRole).toString().contains(m_text);
 }
 
 bool EventLogFilter::exportTo(const QString &path, QString *error) const

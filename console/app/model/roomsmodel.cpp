@@ -101,6 +101,7 @@ void RoomsModel::applySnapshot(const QJsonArray &rooms)
     m_rooms.clear();
     for (const QJsonValue &v : rooms)
         m_rooms.append(v.toObject());
+    reindex();
     endResetModel();
 }
 
@@ -110,16 +111,21 @@ void RoomsModel::clear()
         return;
     beginResetModel();
     m_rooms.clear();
+    reindex();
     endResetModel();
+}
+
+void RoomsModel::reindex()
+{
+    m_rowOfRoom.clear();
+    m_rowOfRoom.reserve(m_rooms.size());
+    for (int i = 0; i < m_rooms.size(); ++i)
+        m_rowOfRoom.insert(Json::str(m_rooms.at(i), "room_id"), i);
 }
 
 int RoomsModel::rowOfRoom(const QString &roomId) const
 {
-    for (int i = 0; i < m_rooms.size(); ++i) {
-        if (Json::str(m_rooms.at(i), "room_id") == roomId)
-            return i;
-    }
-    return -1;
+    return m_rowOfRoom.value(roomId, -1);
 }
 
 QJsonObject RoomsModel::room(const QString &roomId) const
@@ -143,6 +149,7 @@ void RoomsModel::upsert(const QJsonObject &room)
         const int at = int(m_rooms.size());
         beginInsertRows({}, at, at);
         m_rooms.append(room);
+        m_rowOfRoom.insert(Json::str(room, "room_id"), at);
         endInsertRows();
         return;
     }
@@ -160,6 +167,7 @@ void RoomsModel::remove(const QString &roomId)
         return;
     beginRemoveRows({}, row, row);
     m_rooms.removeAt(row);
+    reindex(); // rooms are few and rarely deleted
     endRemoveRows();
 }
 
@@ -188,6 +196,17 @@ void RoomsModel::userOnlineChanged(const QStringList &rooms, bool online)
         if (row < 0)
             continue;
         changeCounter(row, "online_members", online ? 1 : -1);
+        Q_EMIT dataChanged(index(row, Online), index(row, Online));
+    }
+}
+
+void RoomsModel::addOnlineCounts(const QHash<QString, int> &deltas)
+{
+    for (auto it = deltas.begin(); it != deltas.end(); ++it) {
+        const int row = rowOfRoom(it.key());
+        if (row < 0 || it.value() == 0)
+            continue;
+        changeCounter(row, "online_members", it.value());
         Q_EMIT dataChanged(index(row, Online), index(row, Online));
     }
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QAbstractTableModel>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
@@ -9,7 +10,8 @@
 namespace Switchboard::Console {
 
 // Every room on the server with its policy and counters, from admin_snapshot and then
-// room_created / room_updated / room_deleted / room_member events, one row at a time.
+// room_created / room_updated / room_deleted / room_member events, one row at a time; rows
+// are found by room id through a hash index.
 class RoomsModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -43,6 +45,8 @@ public:
     void memberChanged(const QString &roomId, bool joined, bool userOnline);
     // A user came online or went offline: its rooms' online counts move.
     void userOnlineChanged(const QStringList &rooms, bool online);
+    // Online counters moved by a batch of events: room id -> change.
+    void addOnlineCounts(const QHash<QString, int> &deltas);
     void clear();
     void retranslate();
 
@@ -53,7 +57,9 @@ public:
 
 private:
     void changeCounter(int row, const char *key, int delta);
+    void reindex();
     QList<QJsonObject> m_rooms;
+    QHash<QString, int> m_rowOfRoom; // room id -> row, kept in step with m_rooms
 };
 
 } // namespace Switchboard::Console

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <memory>
+#include <vector>
+
 #include <QAbstractItemModel>
 #include <QHash>
 #include <QJsonArray>
@@ -11,8 +14,10 @@
 namespace Switchboard::Console {
 
 // Online users and, as their children, their connections. Filled once from admin_snapshot,
-// then changed row by row from admin_event (insert/remove/dataChanged, never a reset), so a
-// view keeps its selection, expansion and scroll position while the server is busy.
+// then changed from batches of admin_event (insert/remove/dataChanged, never a reset), so a
+// view keeps its selection, expansion and scroll position while the server is busy. Users and
+// connections are found through hash indexes: nothing a view calls (index, parent, data)
+// searches, so 20,000 users cost what 20 do per event.
 class UsersModel : public QAbstractItemModel
 {
     Q_OBJECT
@@ -32,7 +37,22 @@ public:
         Queue,
         ColumnCount
     };
-    enum Role { UserIdRole = Qt::UserRole + 1, ConnectionIdRole, IsConnectionRole };
+    enum Role {
+        UserIdRole = Qt::UserRole + 1,
+        ConnectionIdRole,
+        IsConnectionRole,
+        // Lower-case text of a user row (name, id, status, rooms, addresses, clients), kept
+        // with the row: what the users view's filter matches.
+        SearchTextRole,
+        // The raw value of a cell (numbers as numbers), what the users view sorts by.
+        SortRole,
+    };
+    // What a batch of events did to who is online, for the rooms' online counters.
+    struct OnlineChanges
+    {
+        QHash<qint64, QStringList> cameOnline; // user id -> its rooms now
+        QHash<qint64, QStringList> wentOffline; // user id -> its rooms before
+    };
 
     explicit UsersModel(QObject *parent = nullptr);
 
@@ -44,7 +64,14 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
+    // Replaces everything; users that stay online keep their "last seen" (the snapshot says
+    // "now" for every online user, which would reset it at each console reconnect).
     void applySnapshot(const QJsonArray &users);
+    // connection_opened / connection_closed / user_status / room_member events in order,
+    // applied as one set of model changes: rows of updated users first, then removals (in
+    // contiguous ranges), then one insertion of the users who came online.
+    OnlineChanges applyEvents(const QList<QJsonObject> &events);
+    // Single events (applyEvents with one event).
     void connectionOpened(const QJsonObject &event);
     void connectionClosed(const QJsonObject &event);
     void userStatus(const QJsonObject &event);
@@ -57,9 +84,12 @@ public:
     void retranslate();
 
     int rowOfUser(qint64 userId) const;
+    bool isOnline(qint64 userId) const { return m_byId.contains(userId); }
     QString userName(qint64 userId) const;
+    // The id of the online user with this name (case-insensitive), 0 when none.
+    qint64 userIdByName(const QString &name) const;
     QStringList userRooms(qint64 userId) const;
-    int connectionCount() const;
+    int connectionCount() const { return m_connectionCount; }
     static QString statusText(const QString &status);
 
 private:
@@ -81,15 +111,36 @@ private:
         qint64 lastSeen = 0;
         QStringList rooms;
         QList<ConnectionRow> connections;
+        QString searchText;
+        // Position in m_users; trusted only below m_rowsValidBelow (see rowOf()).
+        mutable int row = 0;
+    };
+    // A user's state while a batch is applied to it.
+    struct Pending
+    {
+        bool wasOnline = false;
+        bool online = false;
+        UserRow user;
     };
 
     static ConnectionRow connectionFromJson(const QJsonObject &c);
+    static void applyEvent(Pending &p, const QJsonObject &event);
+    static void updateSearchText(UserRow &u);
     QVariant userData(const UserRow &u, int column, int role) const;
     QVariant connectionData(const ConnectionRow &c, int column, int role) const;
-    void removeUserRow(int row);
+    int rowOf(const UserRow *u) const;
+    void updateUser(UserRow &u, const UserRow &fresh);
+    void removeUsers(QList<int> rows);
+    void appendUsers(std::vector<std::unique_ptr<UserRow>> users);
     void emitUserChanged(int row);
+    void reindex();
 
-    QList<UserRow> m_users;
+    std::vector<std::unique_ptr<UserRow>> m_users;
+    QHash<qint64, UserRow *> m_byId;
+    int m_connectionCount = 0;
+    // Rows below this index sit where their `row` says; removals lower it, rowOf() renumbers
+    // lazily (once per batch at most) instead of each removal renumbering every row after it.
+    mutable int m_rowsValidBelow = 0;
 };
 
 } // namespace Switchboard::Console

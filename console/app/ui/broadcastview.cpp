@@ -25,6 +25,20 @@
 
 namespace Switchboard::Console {
 
+qint64 userIdOf(const QString &typed, const UsersModel *users)
+{
+    // "alice (#7)" from a list, a bare id, or the name of an online user.
+    const QString text = typed.trimmed();
+    const qsizetype hash = text.lastIndexOf(QLatin1Char('#'));
+    bool isNumber = false;
+    const qint64 id = (hash >= 0 ? text.mid(hash + 1).remove(QLatin1Char(')')) : text)
+                          .trimmed()
+                          .toLongLong(&isNumber);
+    if (isNumber)
+        return id > 0 ? id : 0;
+    return text.isEmpty() ? 0 : users->userIdByName(text);
+}
+
 BroadcastView::BroadcastView(AdminSession *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
@@ -95,11 +109,27 @@ BroadcastView::BroadcastView(AdminSession *session, QWidget *parent)
         fillTargets();
         refreshAudience();
     });
+    // The target lists and the audience follow the live feed, at most once per interval:
+    // a storm of connections must not rebuild a combo box or ask the server per event.
+    m_fillDelay.setSingleShot(true);
+    m_fillDelay.setInterval(FOLLOW_INTERVAL_MS);
+    connect(&m_fillDelay, &QTimer::timeout, this, &BroadcastView::fillTargets);
+    m_liveRecount.setSingleShot(true);
+    m_liveRecount.setInterval(FOLLOW_INTERVAL_MS);
+    connect(&m_liveRecount, &QTimer::timeout, this, &BroadcastView::refreshAudience);
     for (QAbstractItemModel *model : {static_cast<QAbstractItemModel *>(m_session->rooms()),
                                       static_cast<QAbstractItemModel *>(m_session->users())}) {
-        connect(model, &QAbstractItemModel::rowsInserted, this, &BroadcastView::fillTargets);
-        connect(model, &QAbstractItemModel::rowsRemoved, this, &BroadcastView::fillTargets);
+        for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved}) {
+            connect(model, signal, this, [this]() {
+                if (!m_fillDelay.isActive())
+                    m_fillDelay.start();
+            });
+        }
     }
+    connect(m_session, &AdminSession::eventsApplied, this, [this]() {
+        if (!m_liveRecount.isActive() && !m_audienceDelay.isActive())
+            m_liveRecount.start();
+    });
     retranslateUi();
     updateFields();
 }
@@ -128,7 +158,7 @@ void BroadcastView::retranslateUi()
     m_refresh->setText(tr("&Recount"));
     m_send->setText(tr("&Send"));
     m_send->setToolTip(tr("Send the broadcast (Ctrl+Enter)"));
-    m_user->lineEdit()->setPlaceholderText(tr("a user id"));
+    m_user->lineEdit()->setPlaceholderText(tr("a user name or id"));
     m_audience->setText(audienceText());
     updateFields();
 }
@@ -150,7 +180,8 @@ void BroadcastView::fillTargets()
     m_room->setCurrentIndex(qMax(0, m_room->findText(room)));
     m_user->clear();
     UsersModel *users = m_session->users();
-    for (int row = 0; row < users->rowCount(); ++row) {
+    // A pick list, not a directory: past MAX_LISTED_USERS the operator types a name or id.
+    for (int row = 0; row < qMin(users->rowCount(), MAX_LISTED_USERS); ++row) {
         const qint64 id = users->index(row, 0).data(UsersModel::UserIdRole).toLongLong();
         m_user->addItem(QStringLiteral("%1 (#%2)").arg(users->userName(id)).arg(id), id);
     }
@@ -184,12 +215,7 @@ AdminSession::Broadcast BroadcastView::broadcast() const
         = m_notification->isChecked() ? QStringLiteral("notification") : QStringLiteral("system");
     b.target = m_target->currentData().toString();
     b.roomId = m_room->currentText();
-    // "alice (#7)" from the list, or a bare id typed in.
-    const QString userText = m_user->currentText();
-    const qsizetype hash = userText.lastIndexOf(QLatin1Char('#'));
-    b.userId = (hash >= 0 ? userText.mid(hash + 1).remove(QLatin1Char(')')) : userText)
-                   .trimmed()
-                   .toLongLong();
+    b.userId = userIdOf(m_user->currentText(), m_session->users());
     b.title = m_title->text().trimmed();
     b.message = m_message->toPlainText().trimmed();
     b.priority = m_priority->currentData().toString();

@@ -18,6 +18,12 @@ class QRadioButton;
 
 namespace Switchboard::Console {
 
+class UsersModel;
+
+// The user id meant by what the operator typed or picked: "alice (#7)", "7", or the name of an
+// online user; 0 when it names no one.
+qint64 userIdOf(const QString &typed, const UsersModel *users);
+
 // Composes a system message or a notification (title, message, priority, link) to everyone,
 // a room or a user, shows how many users and connections it would reach right now (asked
 // from the server whenever the target changes), and sends it.
@@ -26,6 +32,11 @@ class BroadcastView : public QWidget
     Q_OBJECT
 
 public:
+    // How often the target lists and the audience follow the live feed at most.
+    static constexpr int FOLLOW_INTERVAL_MS = 1000;
+    // Online users offered in the user list; others are typed (name or id).
+    static constexpr int MAX_LISTED_USERS = 500;
+
     explicit BroadcastView(AdminSession *session, QWidget *parent = nullptr);
 
     AdminSession::Broadcast broadcast() const;
@@ -67,6 +78,8 @@ private:
     QPushButton *m_refresh;
     QPushButton *m_send;
     QTimer m_audienceDelay;
+    QTimer m_fillDelay;
+    QTimer m_liveRecount;
     int m_audienceUsers = -1;
     int m_audienceConnections = -1;
     QString m_audienceError;

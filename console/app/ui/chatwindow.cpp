@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "chatwindow.h"
 
+#include "broadcastview.h"
 #include "icons.h"
 
 #include "model/adminsession.h"
@@ -59,7 +60,7 @@ ChatWindow::ChatWindow(AdminSession *admin, QWidget *parent)
     connect(m_leave, &QPushButton::clicked, this, &ChatWindow::leaveRoom);
     connect(m_rawSend, &QPushButton::clicked, this, &ChatWindow::sendRawFrame);
     connect(m_rawInput, &QLineEdit::returnPressed, this, &ChatWindow::sendRawFrame);
-    connect(m_targetKind, &QComboBox::currentIndexChanged, this, &ChatWindow::updateRooms);
+    connect(m_targetKind, &QComboBox::currentIndexChanged, this, &ChatWindow::targetKindChanged);
     connect(m_presence, &QComboBox::activated, this,
             [this]() { m_session->setPresence(m_presence->currentData().toString()); });
     retranslateUi();
@@ -142,6 +143,27 @@ void ChatWindow::updateRooms()
     }
 }
 
+void ChatWindow::targetKindChanged()
+{
+    // A room id is no user and a user is no room: the field starts empty for the new kind.
+    m_target->clear();
+    m_target->clearEditText();
+    showSendError({});
+    updateRooms();
+    retranslateUi();
+}
+
+void ChatWindow::showSendError(const QString &text)
+{
+    m_sendError->setText(text);
+    m_sendError->setVisible(!text.isEmpty());
+}
+
+QString ChatWindow::sendError() const
+{
+    return m_sendError->text();
+}
+
 void ChatWindow::updateTyping()
 {
     m_typing->setText(m_session->typing().join(QStringLiteral("; ")));
@@ -172,9 +194,10 @@ QString ChatWindow::typingContext() const
     const QString target = m_target->currentText().trimmed();
     if (target.isEmpty())
         return {};
-    return m_targetKind->currentData().toString() == QLatin1StringView("room")
-        ? QStringLiteral("room:") + target
-        : QStringLiteral("user:") + target;
+    if (m_targetKind->currentData().toString() == QLatin1StringView("room"))
+        return QStringLiteral("room:") + target;
+    const qint64 userId = userIdOf(target, m_admin->users());
+    return userId > 0 ? QStringLiteral("user:%1").arg(userId) : QString();
 }
 
 void ChatWindow::messageEdited(const QString &text)
@@ -199,9 +222,18 @@ void ChatWindow::sendMessage()
     const QString target = m_target->currentText().trimmed();
     if (text.isEmpty() || target.isEmpty())
         return;
-    const QString id = m_targetKind->currentData().toString() == QLatin1StringView("room")
-        ? m_session->sendRoom(target, text)
-        : m_session->sendDirect(target.toLongLong(), text);
+    QString id;
+    if (m_targetKind->currentData().toString() == QLatin1StringView("room")) {
+        id = m_session->sendRoom(target, text);
+    } else {
+        const qint64 userId = userIdOf(target, m_admin->users());
+        if (userId <= 0) {
+            showSendError(tr("“%1” is not a user id or the name of an online user.").arg(target));
+            return;
+        }
+        id = m_session->sendDirect(userId, text);
+    }
+    showSendError({});
     if (!id.isEmpty()) {
         m_message->clear();
         m_lastTyping.invalidate();

@@ -37,6 +37,8 @@ public:
     void setTarget(const QString &kind, const QString &target);
     void setMessageText(const QString &text);
     QString rawLog() const;
+    // Why the last message was not sent ("" when it was).
+    QString sendError() const;
 
 public Q_SLOTS:
     void sendMessage();
@@ -52,6 +54,8 @@ private:
     void retranslateUi();
     void updateState();
     void updateRooms();
+    void targetKindChanged();
+    void showSendError(const QString &text);
     void updateTyping();
     void messageEdited(const QString &text);
     void appendRaw(bool incoming, const QString &text);
@@ -77,6 +81,7 @@ private:
     QComboBox *m_target = nullptr;
     QLineEdit *m_message = nullptr;
     QPushButton *m_send = nullptr;
+    QLabel *m_sendError = nullptr;
     QPlainTextEdit *m_raw = nullptr;
     QLineEdit *m_rawInput = nullptr;
     QPushButton *m_rawSend = nullptr;

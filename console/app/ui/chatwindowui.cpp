@@ -47,14 +47,22 @@ void ChatWindow::buildUi()
     m_join = new QPushButton(conversation);
     m_leave = new QPushButton(conversation);
     m_targetKind = new QComboBox(conversation);
+    m_targetKind->setObjectName(QStringLiteral("targetKind"));
     m_targetKind->addItem(QString(), QStringLiteral("room"));
     m_targetKind->addItem(QString(), QStringLiteral("user"));
+    // Translated item texts differ in length: the box follows them (no "发往用户 I").
+    m_targetKind->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_presence->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_target = new QComboBox(conversation);
+    m_target->setObjectName(QStringLiteral("target"));
     m_target->setEditable(true);
     m_target->setMinimumContentsLength(10);
     m_message = new QLineEdit(conversation);
     m_send = new QPushButton(Icons::icon("mail-send"), QString(), conversation);
     m_send->setDefault(true);
+    m_sendError = new QLabel(conversation);
+    m_sendError->setStyleSheet(QStringLiteral("color: #a40000"));
+    m_sendError->hide();
 
     auto *roomRow = new QHBoxLayout;
     roomRow->addWidget(m_roomLabel);
@@ -71,6 +79,7 @@ void ChatWindow::buildUi()
     convLayout->addWidget(m_transcript, 1);
     convLayout->addWidget(m_typing);
     convLayout->addLayout(sendRow);
+    convLayout->addWidget(m_sendError);
 
     auto *rawPage = new QWidget(m_tabs);
     m_raw = new QPlainTextEdit(rawPage);
@@ -118,7 +127,10 @@ void ChatWindow::retranslateUi()
     m_join->setText(tr("&Join"));
     m_leave->setText(tr("Lea&ve"));
     m_targetKind->setItemText(0, tr("to room"));
-    m_targetKind->setItemText(1, tr("to user id"));
+    m_targetKind->setItemText(1, tr("to user"));
+    m_target->lineEdit()->setPlaceholderText(
+        m_targetKind->currentData().toString() == QLatin1StringView("user") ? tr("name or id")
+                                                                            : tr("room id"));
     m_message->setPlaceholderText(tr("Type a message and press Enter"));
     m_send->setText(tr("Sen&d"));
     m_rawInput->setPlaceholderText(tr("Any JSON frame, e.g. {\"type\":\"ping\"}"));

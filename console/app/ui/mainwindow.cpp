@@ -12,6 +12,7 @@
 #include "usersview.h"
 
 #include "model/adminsession.h"
+#include "model/eventlogmodel.h"
 #include "model/languagemanager.h"
 #include "model/profilestore.h"
 
@@ -54,12 +55,14 @@ MainWindow::MainWindow(AdminSession *session, LanguageManager *languages, QSetti
     connect(m_session, &AdminSession::stateChanged, this, &MainWindow::updateState);
     connect(m_session, &AdminSession::failed, this,
             [this](const QString &message) { statusBar()->showMessage(message, 15000); });
-    connect(m_session, &AdminSession::actionFinished, this,
-            [this](const QString &, bool ok, const QString &message) {
-                statusBar()->showMessage(ok ? tr("Done.") : tr("Failed: %1").arg(message), 8000);
-            });
+    // What was done, as the event log words it ("Broadcast to room general: done").
+    connect(m_session, &AdminSession::actionLogged, this,
+            [this](const QString &text, bool) { statusBar()->showMessage(text, 8000); });
     connect(m_users, &UsersView::chatRequested, this, [this]() { newChatWindow(); });
 
+    m_session->log()->setCapacity(
+        m_settings->value(QStringLiteral("event_log/capacity"), EventLogModel::DEFAULT_CAPACITY)
+            .toInt());
     if (!restoreGeometry(m_settings->value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1100, 720);
     retranslateUi();

@@ -41,6 +41,8 @@ RoomsView::RoomsView(AdminSession *session, QWidget *parent)
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Size columns from the rows on screen, not from a thousand rows at each change.
+    m_table->horizontalHeader()->setResizeContentsPrecision(0);
     m_table->horizontalHeader()->setSectionResizeMode(RoomsModel::Name, QHeaderView::Stretch);
 
     auto *buttons = new QHBoxLayout;

@@ -5,6 +5,7 @@
 #include "taborder.h"
 
 #include "model/adminsession.h"
+#include "model/usersfilter.h"
 #include "model/usersmodel.h"
 
 #include <QEvent>
@@ -15,7 +16,6 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSortFilterProxyModel>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -26,7 +26,7 @@ UsersView::UsersView(AdminSession *session, QWidget *parent)
     , m_session(session)
     , m_filter(new QLineEdit(this))
     , m_tree(new QTreeView(this))
-    , m_proxy(new QSortFilterProxyModel(this))
+    , m_proxy(new UsersFilter(this))
     , m_summary(new QLabel(this))
     , m_message(new QPushButton(Icons::icon("mail-send"), QString(), this))
     , m_disconnect(new QPushButton(Icons::icon("network-disconnect"), QString(), this))
@@ -35,9 +35,6 @@ UsersView::UsersView(AdminSession *session, QWidget *parent)
 {
     setObjectName(QStringLiteral("UsersView"));
     m_proxy->setSourceModel(m_session->users());
-    m_proxy->setRecursiveFilteringEnabled(true);
-    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
-    m_proxy->setFilterKeyColumn(-1);
     m_tree->setModel(m_proxy);
     m_tree->setSortingEnabled(true);
     m_tree->sortByColumn(UsersModel::Name, Qt::AscendingOrder);
@@ -45,9 +42,10 @@ UsersView::UsersView(AdminSession *session, QWidget *parent)
     m_tree->setUniformRowHeights(true);
     m_tree->header()->setStretchLastSection(false);
     m_tree->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Size columns from the rows on screen, not from a thousand rows at each change.
+    m_tree->header()->setResizeContentsPrecision(0);
     m_filter->setClearButtonEnabled(true);
-    connect(m_filter, &QLineEdit::textChanged, m_proxy,
-            &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &UsersFilter::setText);
 
     auto *top = new QHBoxLayout;
     top->addWidget(m_filter, 1);

@@ -6,12 +6,13 @@
 class QLabel;
 class QLineEdit;
 class QPushButton;
-class QSortFilterProxyModel;
+
 class QTreeView;
 
 namespace Switchboard::Console {
 
 class AdminSession;
+class UsersFilter;
 
 // Online users; a user expands to its connections. Actions on the selection: send a message,
 // disconnect (a user or one connection) with a reason, disable the account.
@@ -49,7 +50,7 @@ private:
     AdminSession *m_session;
     QLineEdit *m_filter;
     QTreeView *m_tree;
-    QSortFilterProxyModel *m_proxy;
+    UsersFilter *m_proxy;
     QLabel *m_summary;
     QPushButton *m_message;
     QPushButton *m_disconnect;

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QSortFilterProxyModel>
+
+namespace Switchboard::Console {
+
+// What the users view shows: users whose search text (UsersModel::SearchTextRole, kept by the
+// model with each row) contains the filter, with all their connections; sorted by the raw
+// values of UsersModel::SortRole. A keystroke costs one substring test per user, not a walk
+// over every cell's display text.
+class UsersFilter : public QSortFilterProxyModel
+{
+    Q_OBJECT
+
+public:
+    explicit UsersFilter(QObject *parent = nullptr);
+
+    void setText(const QString &text);
+    QString text() const { return m_text; }
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    QString m_text;
+};
+
+} // namespace Switchboard::Console
