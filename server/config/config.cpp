@@ -283,6 +283,9 @@ const QList<Key> &keyTable()
                {QStringLiteral("debug"), QStringLiteral("info"), QStringLiteral("warning"),
                 QStringLiteral("critical")})},
         {"drain_timeout", durationKey(&Config::drainTimeoutMs, 0, 600'000)},
+        // room limits and presence privacy (issue 12)
+        {"max_rooms_created_per_user", intKey(&Config::maxRoomsCreatedPerUser, 0, 1'000'000)},
+        {"public_online_list", boolKey(&Config::publicOnlineList)},
     };
     return table;
 }

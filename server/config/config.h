@@ -72,6 +72,12 @@ struct Config
     QString logLevel = QStringLiteral("info");
     int drainTimeoutMs = 10000;
 
+    // room limits and presence privacy (issue 12; docs/CONFIG.md, "Room limits and presence")
+    // Rooms a user created that still exist, whether or not it is still a member (admins and
+    // the API key are exempt); 0 = users cannot create rooms.
+    int maxRoomsCreatedPerUser = 10;
+    bool publicOnlineList = false; // GET /api/v1/online lists names to users, not only admins
+
     // Log-safe list of effective values (secrets redacted).
     QStringList describe() const;
 };

@@ -40,18 +40,26 @@ QJsonObject PresenceService::dataOf(qint64 userId) const
     return m_status.value(userId).data;
 }
 
-void PresenceService::describe(const QList<qint64> &userIds, QObject *context,
+void PresenceService::describe(const Sender &viewer, const QList<qint64> &userIds, QObject *context,
                                std::function<void(QJsonArray)> done) const
 {
     QList<qint64> offline;
+    QSet<qint64> hidden;
     for (qint64 id : userIds) {
-        if (!m_hub->isOnline(id))
+        if (!m_rooms->presenceVisible(viewer, id))
+            hidden.insert(id); // not even the store is asked: "unknown" says nothing
+        else if (!m_hub->isOnline(id))
             offline << id;
     }
-    auto build = [this, userIds](const QHash<qint64, qint64> &lastSeen) {
+    auto build = [this, userIds, hidden](const QHash<qint64, qint64> &lastSeen) {
         QJsonArray out;
         const qint64 now = Events::nowMs();
         for (qint64 id : userIds) {
+            if (hidden.contains(id)) {
+                out.append(QJsonObject {{QStringLiteral("user_id"), id},
+                                        {QStringLiteral("status"), QStringLiteral("unknown")}});
+                continue;
+            }
             const bool online = m_hub->isOnline(id);
             QJsonObject o {{QStringLiteral("user_id"), id},
                            {QStringLiteral("online"), online},

@@ -26,9 +26,10 @@ using PresenceFailure = Failure;
 
 // Presence (online / away / busy / offline with optional data) and typing indicators.
 //
-// Audience: a user's presence changes (user_status on the first / last connection, presence on
-// a status change) go to the users who share a room with that user and to connected admins,
-// never to every connected user: with N users online, telling everyone about everyone costs
+// Audience: queries answer only for users who share a room with the caller (admins and the API
+// key see everyone); a user's presence changes (user_status on the first / last connection,
+// presence on a status change) go to the users who share a room with that user and to connected
+// admins, never to every connected user: with N users online, telling everyone about everyone costs
 // O(N^2) frames per reconnect storm. Typing goes to the members of its context only, expires
 // by itself after typing_timeout, is rate-limited per user and context, and is never stored.
 class PresenceService : public QObject
@@ -50,8 +51,10 @@ public:
                                           const Protocol::TypingRequest &request);
 
     // One entry per user, in order: {user_id, online, status, connections_count, last_seen,
-    // data}; last_seen of offline users comes from the store. `done` runs on the context.
-    void describe(const QList<qint64> &userIds, QObject *context,
+    // data}; last_seen of offline users comes from the store. A user whose presence the viewer
+    // may not see (RoomService::presenceVisible) is {user_id, status: "unknown"} and nothing
+    // else, whether it exists or not. `done` runs on the context.
+    void describe(const Sender &viewer, const QList<qint64> &userIds, QObject *context,
                   std::function<void(QJsonArray)> done) const;
 
     // Users who hear about this user's presence (room peers and admins; not the user).

@@ -76,10 +76,13 @@ bool RoomService::load(QString *error)
         return false;
     m_rooms.clear();
     m_userRooms.clear();
-    for (const RoomRecord &r : std::as_const(snapshot->rooms))
+    m_created.clear();
+    for (const RoomRecord &r : std::as_const(snapshot->rooms)) {
         m_rooms.insert(r.id, Room {r, {}, {}, snapshot->lastSeqs.value(r.id)});
+        countCreated(r.createdBy, 1);
+    }
     for (const RoomMember &m : std::as_const(snapshot->members))
-        addMemberLocally(m.roomId, m.userId, m.role);
+        addMemberLocally(m.roomId, m.userId, m.role, m.joinedAt);
     for (const auto &[roomId, userId] : std::as_const(snapshot->invites)) {
         if (auto it = m_rooms.find(roomId); it != m_rooms.end())
             it->invites.insert(userId);
@@ -90,12 +93,13 @@ bool RoomService::load(QString *error)
 
 // --- the in-memory index
 
-void RoomService::addMemberLocally(const QString &roomId, qint64 userId, const QString &role)
+void RoomService::addMemberLocally(const QString &roomId, qint64 userId, const QString &role,
+                                   qint64 joinedAt)
 {
     auto it = m_rooms.find(roomId);
     if (it == m_rooms.end())
         return;
-    it->members.insert(userId, role);
+    it->members.insert(userId, Member {role, joinedAt});
     it->invites.remove(userId);
     m_userRooms[userId].insert(roomId);
 }
@@ -109,6 +113,75 @@ void RoomService::removeMemberLocally(const QString &roomId, qint64 userId)
         if (it->isEmpty())
             m_userRooms.erase(it);
     }
+}
+
+void RoomService::setRoleLocally(const QString &roomId, qint64 userId, const QString &role)
+{
+    if (auto it = m_rooms.find(roomId); it != m_rooms.end()) {
+        if (auto m = it->members.find(userId); m != it->members.end())
+            m->role = role;
+    }
+}
+
+void RoomService::countCreated(qint64 creator, int delta)
+{
+    if (creator == 0)
+        return; // the server's rooms (default rooms, API key) count against max_rooms only
+    int &n = m_created[creator];
+    n += delta;
+    if (n <= 0)
+        m_created.remove(creator);
+}
+
+bool RoomService::hasOwner(const Room &room)
+{
+    for (const Member &m : room.members) {
+        if (m.role == QLatin1StringView("owner"))
+            return true;
+    }
+    return false;
+}
+
+qint64 RoomService::heirOf(const Room &room, qint64 leaving)
+{
+    const auto me = room.members.constFind(leaving);
+    if (me == room.members.cend() || me->role != QLatin1StringView("owner"))
+        return 0;
+    qint64 heir = 0;
+    const Member *best = nullptr;
+    for (auto it = room.members.cbegin(); it != room.members.cend(); ++it) {
+        if (it.key() == leaving)
+            continue;
+        if (it->role == QLatin1StringView("owner"))
+            return 0; // another owner stays
+        if (!best || it->joinedAt < best->joinedAt
+            || (it->joinedAt == best->joinedAt && it.key() < heir)) {
+            best = &*it;
+            heir = it.key();
+        }
+    }
+    return heir;
+}
+
+bool RoomService::shareRoom(qint64 a, qint64 b) const
+{
+    const auto ra = m_userRooms.constFind(a), rb = m_userRooms.constFind(b);
+    if (ra == m_userRooms.cend() || rb == m_userRooms.cend())
+        return false;
+    // Walk the smaller set: bounded by max_rooms_per_user lookups.
+    const QSet<QString> &small = ra->size() <= rb->size() ? *ra : *rb;
+    const QSet<QString> &large = ra->size() <= rb->size() ? *rb : *ra;
+    for (const QString &roomId : small) {
+        if (large.contains(roomId))
+            return true;
+    }
+    return false;
+}
+
+bool RoomService::presenceVisible(const Sender &viewer, qint64 userId) const
+{
+    return viewer.userId == 0 || viewer.admin || viewer.userId == userId
+        || shareRoom(viewer.userId, userId);
 }
 
 int RoomService::limitOf(const Room &room) const
@@ -137,7 +210,7 @@ QList<RoomMember> RoomService::members(const QString &roomId) const
     if (it == m_rooms.cend())
         return out;
     for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
-        out << RoomMember {roomId, m.key(), m.value(), 0};
+        out << RoomMember {roomId, m.key(), m->role, m->joinedAt};
     std::sort(out.begin(), out.end(),
               [](const RoomMember &a, const RoomMember &b) { return a.userId < b.userId; });
     return out;
@@ -161,7 +234,7 @@ RoomView RoomService::viewOf(const Room &room, const Sender &viewer) const
             ++v.onlineMembers;
     }
     v.messages = room.lastSeq;
-    v.myRole = room.members.value(viewer.userId);
+    v.myRole = room.members.value(viewer.userId).role;
     v.invited = room.invites.contains(viewer.userId);
     return v;
 }
@@ -199,13 +272,17 @@ QList<RoomView> RoomService::list(const Sender &viewer) const
 
 std::optional<RoomFailure> RoomService::checkCanManage(const Room &room, const Sender &actor) const
 {
-    // The server (API key) and admins manage every room; owners their own.
+    // The server (API key) and admins manage every room; owners their own; the creator a room
+    // of its that has no owner left (it left an empty room behind).
     if (actor.userId == 0 || actor.admin
-        || room.members.value(actor.userId) == QLatin1StringView("owner"))
+        || room.members.value(actor.userId).role == QLatin1StringView("owner")
+        || (room.record.createdBy == actor.userId && !hasOwner(room)))
         return std::nullopt;
     return failure(
         ErrorCode::Forbidden,
-        QStringLiteral("only an owner of room '%1' or an admin may do that").arg(room.record.id));
+        QStringLiteral("only an owner of room '%1' (or its creator, when no owner is left) or "
+                       "an admin may do that")
+            .arg(room.record.id));
 }
 
 QJsonObject RoomService::toJson(const RoomView &v)
@@ -230,13 +307,15 @@ QJsonObject RoomService::toJson(const RoomView &v)
     return o;
 }
 
-QJsonArray RoomService::membersJson(const QString &roomId) const
+QJsonArray RoomService::membersJson(const QString &roomId, const Sender &viewer) const
 {
     QJsonArray out;
-    for (const RoomMember &m : members(roomId))
-        out.append(QJsonObject {{QStringLiteral("user_id"), m.userId},
-                                {QStringLiteral("role"), m.role},
-                                {QStringLiteral("online"), m_hub->isOnline(m.userId)}});
+    for (const RoomMember &m : members(roomId)) {
+        QJsonObject o {{QStringLiteral("user_id"), m.userId}, {QStringLiteral("role"), m.role}};
+        if (presenceVisible(viewer, m.userId))
+            o.insert(QStringLiteral("online"), m_hub->isOnline(m.userId));
+        out.append(o);
+    }
     return out;
 }
 
@@ -289,14 +368,26 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
     if (m_rooms.size() >= m_config->maxRooms) {
         done(std::nullopt,
              failure(ErrorCode::LimitReached,
-                     QStringLiteral("the server holds its maximum of %1 rooms")
+                     QStringLiteral("the server holds its maximum of %1 rooms (max_rooms)")
                          .arg(m_config->maxRooms)));
+        return;
+    }
+    // A user's budget counts the rooms it created that still exist, member or not: leaving a
+    // room does not make room for another (issue 12). Admins and the API key are exempt.
+    if (actor.userId && !actor.admin
+        && createdBy(actor.userId) >= m_config->maxRoomsCreatedPerUser) {
+        done(std::nullopt,
+             failure(ErrorCode::LimitReached,
+                     QStringLiteral("a user may have created at most %1 rooms that still exist "
+                                    "(max_rooms_created_per_user): delete one of yours first")
+                         .arg(m_config->maxRoomsCreatedPerUser)));
         return;
     }
     if (actor.userId && m_userRooms.value(actor.userId).size() >= m_config->maxRoomsPerUser) {
         done(std::nullopt,
              failure(ErrorCode::LimitReached,
-                     QStringLiteral("a user may be a member of at most %1 rooms")
+                     QStringLiteral("a user may be a member of at most %1 rooms "
+                                    "(max_rooms_per_user)")
                          .arg(m_config->maxRoomsPerUser)));
         return;
     }
@@ -312,8 +403,9 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
     r.createdAt = Events::nowMs();
     // Reserved at once, so a second create of the same id is refused while this one commits.
     m_rooms.insert(r.id, Room {r, {}, {}, 0});
+    countCreated(r.createdBy, 1);
     if (actor.userId)
-        addMemberLocally(r.id, actor.userId, QStringLiteral("owner"));
+        addMemberLocally(r.id, actor.userId, QStringLiteral("owner"), r.createdAt);
     QPointer<QObject> guard(context);
     const qint64 owner = actor.userId;
     m_store->run<bool>(
@@ -329,7 +421,8 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
             if (!ok || !*ok) {
                 if (actor.userId)
                     removeMemberLocally(r.id, actor.userId);
-                m_rooms.remove(r.id);
+                if (m_rooms.remove(r.id))
+                    countCreated(r.createdBy, -1);
                 qCWarning(lcRooms) << "creating room" << r.id << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
@@ -413,6 +506,7 @@ void RoomService::remove(const Sender &actor, const QString &roomId, QObject *co
     const QList<qint64> memberIds = it->members.keys();
     for (qint64 userId : memberIds)
         removeMemberLocally(roomId, userId);
+    countCreated(it->record.createdBy, -1);
     m_rooms.erase(it);
     emit roomDeleted(roomId);
     QPointer<QObject> guard(context);
@@ -433,189 +527,6 @@ void RoomService::remove(const Sender &actor, const QString &roomId, QObject *co
         });
 }
 
-void RoomService::join(const Sender &actor, const QString &roomId, QObject *context, Done done)
-{
-    auto it = m_rooms.find(roomId);
-    if (it == m_rooms.end()) {
-        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
-        return;
-    }
-    if (actor.userId == 0) {
-        done(std::nullopt,
-             failure(ErrorCode::ValidationError,
-                     QStringLiteral("the server itself cannot join rooms")));
-        return;
-    }
-    if (it->members.contains(actor.userId)) {
-        done(std::nullopt,
-             failure(ErrorCode::Conflict,
-                     QStringLiteral("already a member of room '%1'").arg(roomId)));
-        return;
-    }
-    if (it->record.isPrivate && !actor.admin && !it->invites.contains(actor.userId)) {
-        done(std::nullopt,
-             failure(ErrorCode::Forbidden,
-                     QStringLiteral("room '%1' is private: it takes an invitation").arg(roomId)));
-        return;
-    }
-    if (it->members.size() >= limitOf(*it)) {
-        done(std::nullopt,
-             failure(
-                 ErrorCode::LimitReached,
-                 QStringLiteral("room '%1' is full (%2 members)").arg(roomId).arg(limitOf(*it))));
-        return;
-    }
-    if (m_userRooms.value(actor.userId).size() >= m_config->maxRoomsPerUser) {
-        done(std::nullopt,
-             failure(ErrorCode::LimitReached,
-                     QStringLiteral("a user may be a member of at most %1 rooms")
-                         .arg(m_config->maxRoomsPerUser)));
-        return;
-    }
-    const bool wasInvited = it->invites.contains(actor.userId);
-    addMemberLocally(roomId, actor.userId, QStringLiteral("member"));
-    const RoomMember member {roomId, actor.userId, QStringLiteral("member"), Events::nowMs()};
-    // A new member's offline delivery starts here: earlier messages are history, not backlog.
-    const StreamCursor joinedAt {actor.userId, roomStream(roomId), it->lastSeq};
-    QPointer<QObject> guard(context);
-    m_store->run<bool>(
-        this,
-        [member, wasInvited, joinedAt](Store &store) {
-            const bool added = store.addRoomMember(member);
-            if (wasInvited)
-                store.setRoomInvite(member.roomId, member.userId, false);
-            if (added)
-                store.advanceCursors({joinedAt});
-            return added;
-        },
-        [this, roomId, actor, wasInvited, guard, done](std::optional<bool> ok, QString error) {
-            if (!ok) {
-                removeMemberLocally(roomId, actor.userId);
-                if (wasInvited)
-                    if (auto it = m_rooms.find(roomId); it != m_rooms.end())
-                        it->invites.insert(actor.userId);
-                qCWarning(lcRooms) << "joining room" << roomId << "failed:" << error;
-                if (guard)
-                    done(std::nullopt,
-                         failure(ErrorCode::MessageProcessingError,
-                                 QStringLiteral("the membership could not be stored")));
-                return;
-            }
-            membershipStored(roomId, actor, true, guard, done);
-        });
-}
-
-// A join or leave is stored: tell the room (a joiner's own connection gets its answer
-// instead), the console, and the caller, unless the room went away meanwhile.
-void RoomService::membershipStored(const QString &roomId, const Sender &actor, bool joined,
-                                   const QPointer<QObject> &guard, const Done &done)
-{
-    const auto it = m_rooms.constFind(roomId);
-    if (it == m_rooms.cend()) {
-        if (guard)
-            done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
-        return;
-    }
-    if (joined)
-        announce(*it, ServerType::USER_JOINED, actor, actor.connectionId);
-    else
-        announce(*it, ServerType::USER_LEFT, actor, 0);
-    emit memberChanged(roomId, actor.userId, joined);
-    if (guard)
-        done(viewOf(*it, actor), std::nullopt);
-}
-
-void RoomService::leave(const Sender &actor, const QString &roomId, QObject *context, Done done)
-{
-    auto it = m_rooms.find(roomId);
-    if (it == m_rooms.end()) {
-        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
-        return;
-    }
-    if (!it->members.contains(actor.userId)) {
-        done(std::nullopt,
-             failure(ErrorCode::Conflict, QStringLiteral("not a member of room '%1'").arg(roomId)));
-        return;
-    }
-    const QString role = it->members.value(actor.userId);
-    removeMemberLocally(roomId, actor.userId);
-    QPointer<QObject> guard(context);
-    m_store->run<bool>(
-        this,
-        [roomId, actor](Store &store) { return store.removeRoomMember(roomId, actor.userId); },
-        [this, roomId, role, actor, guard, done](std::optional<bool> ok, QString error) {
-            if (!ok) {
-                addMemberLocally(roomId, actor.userId, role);
-                qCWarning(lcRooms) << "leaving room" << roomId << "failed:" << error;
-                if (guard)
-                    done(std::nullopt,
-                         failure(ErrorCode::MessageProcessingError,
-                                 QStringLiteral("the membership could not be removed")));
-                return;
-            }
-            membershipStored(roomId, actor, false, guard, done);
-        });
-}
-
-void RoomService::invite(const Sender &actor, const QString &roomId, qint64 userId,
-                         QObject *context, Done done)
-{
-    auto it = m_rooms.find(roomId);
-    if (it == m_rooms.end()) {
-        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
-        return;
-    }
-    if (auto denied = checkCanManage(*it, actor)) {
-        done(std::nullopt, denied);
-        return;
-    }
-    if (it->members.contains(userId)) {
-        done(std::nullopt,
-             failure(ErrorCode::Conflict,
-                     QStringLiteral("user %1 is a member of room '%2' already")
-                         .arg(userId)
-                         .arg(roomId)));
-        return;
-    }
-    it->invites.insert(userId);
-    QPointer<QObject> guard(context);
-    m_store->run<bool>(
-        this,
-        [roomId, userId](Store &store) {
-            if (!store.userById(userId))
-                return false;
-            store.setRoomInvite(roomId, userId, true);
-            return true;
-        },
-        [this, roomId, userId, actor, guard, done](std::optional<bool> ok, QString error) {
-            auto it = m_rooms.find(roomId);
-            if (!ok || !*ok) {
-                if (it != m_rooms.end())
-                    it->invites.remove(userId);
-                if (guard)
-                    done(std::nullopt,
-                         ok ? failure(ErrorCode::NotFound, QStringLiteral("no user %1").arg(userId))
-                            : failure(ErrorCode::MessageProcessingError,
-                                      QStringLiteral("the invitation could not be stored: %1")
-                                          .arg(error)));
-                return;
-            }
-            if (it == m_rooms.end()) {
-                if (guard)
-                    done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
-                return;
-            }
-            m_hub->deliverToUser(userId,
-                                 Events::encode(ServerType::ROOM_INVITED,
-                                                {{QStringLiteral("room_id"), roomId},
-                                                 {QStringLiteral("name"), it->record.name},
-                                                 {QStringLiteral("by"), actor.userId}}),
-                                 0);
-            if (guard)
-                done(viewOf(*it, actor), std::nullopt);
-        });
-}
-
 void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObject *context,
                        MessageService::Done done)
 {
@@ -625,7 +536,7 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
         return;
     }
     const bool server = actor.userId == 0;
-    const QString role = it->members.value(actor.userId);
+    const QString role = it->members.value(actor.userId).role;
     if (!server && !actor.admin && role.isEmpty()) {
         done(std::nullopt,
              SendFailure {

@@ -36,8 +36,13 @@ struct RoomView
 };
 
 // Rooms and their memberships: an in-memory index of what the store holds (loaded at start,
-// written through on every change), the rules (privacy, post policy, limits), and the fan-out
-// of room events to the online members' connections.
+// written through on every change), the rules (privacy, post policy, limits, ownership), and
+// the fan-out of room events to the online members' connections.
+//
+// Ownership (docs/PROTOCOL.md, "Rooms"): when the last owner of a room leaves, its oldest
+// remaining member becomes owner; a room with no owner left (empty) stays its creator's to
+// manage and delete, and counts against the creator's max_rooms_created_per_user until deleted.
+// Membership operations live in roomservicemembers.cpp.
 class RoomService : public QObject
 {
     Q_OBJECT
@@ -69,16 +74,25 @@ public:
     std::optional<RoomView> view(const QString &roomId, const Sender &viewer) const;
     // Whether the viewer may see the room's details and members.
     bool canSee(const QString &roomId, const Sender &viewer) const;
+    // Members by user id, with their role and join time.
     QList<RoomMember> members(const QString &roomId) const;
     bool exists(const QString &roomId) const { return m_rooms.contains(roomId); }
     bool isMember(const QString &roomId, qint64 userId) const;
     QStringList roomsOf(qint64 userId) const;
+    // Rooms the user created that still exist, member or not (its creation budget).
+    int createdBy(qint64 userId) const { return m_created.value(userId); }
+    // Whether the two users are members of at least one common room.
+    bool shareRoom(qint64 a, qint64 b) const;
+    // The presence rule (docs/PROTOCOL.md, "Presence and typing"): a user's presence is visible
+    // to itself, to the users who share a room with it, to admins and to the API key (user 0).
+    bool presenceVisible(const Sender &viewer, qint64 userId) const;
     int roomCount() const { return int(m_rooms.size()); }
     qint64 totalRoomMessages() const;
 
     // The JSON shape of a room in replies and REST (docs/PROTOCOL.md, "Rooms").
     static QJsonObject toJson(const RoomView &view);
-    QJsonArray membersJson(const QString &roomId) const;
+    // The members as the viewer may see them: `online` only where presenceVisible().
+    QJsonArray membersJson(const QString &roomId, const Sender &viewer) const;
 
     // Delivers an encoded event to every online member's connections but one (0 = none); a
     // stored room message gives its seq in the room's stream.
@@ -95,17 +109,29 @@ Q_SIGNALS:
     void memberChanged(const QString &roomId, qint64 userId, bool joined);
 
 private:
+    struct Member
+    {
+        QString role; // owner | member
+        qint64 joinedAt = 0;
+    };
     struct Room
     {
         RoomRecord record;
-        QHash<qint64, QString> members; // user id -> role
+        QHash<qint64, Member> members; // by user id
         QSet<qint64> invites;
         qint64 lastSeq = 0;
     };
 
     RoomView viewOf(const Room &room, const Sender &viewer) const;
     std::optional<RoomFailure> checkCanManage(const Room &room, const Sender &actor) const;
-    void addMemberLocally(const QString &roomId, qint64 userId, const QString &role);
+    void addMemberLocally(const QString &roomId, qint64 userId, const QString &role,
+                          qint64 joinedAt);
+    static bool hasOwner(const Room &room);
+    // The member who inherits the room when `leaving` goes: 0 unless `leaving` is its last
+    // owner and others remain; then the oldest member (earliest join, then lowest id).
+    static qint64 heirOf(const Room &room, qint64 leaving);
+    void setRoleLocally(const QString &roomId, qint64 userId, const QString &role);
+    void countCreated(qint64 creator, int delta);
     void removeMemberLocally(const QString &roomId, qint64 userId);
     void membershipStored(const QString &roomId, const Sender &actor, bool joined,
                           const QPointer<QObject> &guard, const Done &done);
@@ -118,6 +144,7 @@ private:
     Hub *m_hub;
     QHash<QString, Room> m_rooms;
     QHash<qint64, QSet<QString>> m_userRooms;
+    QHash<qint64, int> m_created; // creator -> rooms it created that still exist
 };
 
 } // namespace Switchboard

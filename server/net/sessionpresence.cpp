@@ -27,16 +27,19 @@ void Session::handle(const QJsonValue &id, const PresenceRequest &request)
 
 void Session::handle(const QJsonValue &id, const PresenceQueryRequest &request)
 {
+    const Sender me = sender();
     QList<qint64> ids = request.userIds;
     if (!request.roomId.isEmpty()) {
-        if (!m_ctx.rooms->canSee(request.roomId, sender())) {
+        if (!m_ctx.rooms->canSee(request.roomId, me)) {
             sendError(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(request.roomId), id);
             return;
         }
         for (const RoomMember &m : m_ctx.rooms->members(request.roomId))
             ids << m.userId;
     }
-    m_ctx.presence->describe(ids, this, [this, id, roomId = request.roomId](QJsonArray users) {
+    // Each entry obeys the presence rule (room peers, admins): a room's member list tells no
+    // more than asking for the members one by one.
+    m_ctx.presence->describe(me, ids, this, [this, id, roomId = request.roomId](QJsonArray users) {
         QJsonObject fields {{QStringLiteral("users"), users}};
         if (!roomId.isEmpty())
             fields.insert(QStringLiteral("room_id"), roomId);

@@ -51,9 +51,10 @@ void Session::handle(const QJsonValue &id, const RoomActionRequest &request)
             sendError(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(request.roomId), id);
             return;
         }
-        sendFrame(reply(ServerType::ROOM, id,
-                        {{QStringLiteral("room"), RoomService::toJson(*view)},
-                         {QStringLiteral("members"), m_ctx.rooms->membersJson(request.roomId)}}));
+        sendFrame(
+            reply(ServerType::ROOM, id,
+                  {{QStringLiteral("room"), RoomService::toJson(*view)},
+                   {QStringLiteral("members"), m_ctx.rooms->membersJson(request.roomId, me)}}));
         return;
     }
     QLatin1StringView type = ServerType::ROOM_JOINED;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "restapi.h"
 
+#include "config/config.h"
 #include "hub/hub.h"
 #include "hub/messageservice.h"
 #include "hub/presenceservice.h"
@@ -15,9 +16,33 @@ namespace Switchboard::RestApi {
 
 using Protocol::ErrorCode;
 
+namespace {
+
+// Who asks, for the presence rule: a user as itself, the API key as the server (sees all).
+Sender viewerOf(const RestRequest &request)
+{
+    Sender viewer;
+    if (request.principal.kind == Principal::Kind::User) {
+        viewer.userId = request.principal.claims.userId;
+        viewer.username = request.principal.claims.username;
+    }
+    viewer.admin = request.principal.isAdmin();
+    return viewer;
+}
+
+// Whether the caller may see who is online (names, ids), not only how many: admins and the
+// API key, everyone with public_online_list.
+bool mayListOnline(const RestServices *s, const RestRequest &request)
+{
+    return request.principal.isAdmin() || s->config->publicOnlineList;
+}
+
+} // namespace
+
 void addPresenceRoutes(Router &router, RestServices *s)
 {
     // Seed 002 GET /api/v1/online?limit=, seed 000 GET /ws/online, seed 003 /ws/users/online.
+    // Users get the count and an empty list unless public_online_list (issue 12).
     router.add("GET",
                {QStringLiteral("/api/v1/online"), QStringLiteral("/api/v1/users/online"),
                 QStringLiteral("/ws/online"), QStringLiteral("/ws/users/online")},
@@ -26,7 +51,10 @@ void addPresenceRoutes(Router &router, RestServices *s)
                    if (!intParam(request, QStringLiteral("limit"), 100, 10000, &limit, reply))
                        return;
                    QJsonArray users;
-                   for (const OnlineUser &u : s->hub->onlineUsers(int(limit))) {
+                   const QList<OnlineUser> online = mayListOnline(s, request)
+                       ? s->hub->onlineUsers(int(limit))
+                       : QList<OnlineUser>();
+                   for (const OnlineUser &u : online) {
                        users.append(
                            QJsonObject {{QStringLiteral("user_id"), u.userId},
                                         {QStringLiteral("username"), u.username},
@@ -48,10 +76,12 @@ void addPresenceRoutes(Router &router, RestServices *s)
 
     // Seed 004: GET /api/ws/status -> {online_count, online_users}.
     router.add("GET", {QStringLiteral("/api/ws/status")}, Access::User,
-               [s](const RestRequest &, const ReplyPtr &reply) {
+               [s](const RestRequest &request, const ReplyPtr &reply) {
                    QJsonArray ids;
-                   for (const OnlineUser &u : s->hub->onlineUsers(10000))
-                       ids.append(u.userId);
+                   if (mayListOnline(s, request)) {
+                       for (const OnlineUser &u : s->hub->onlineUsers(10000))
+                           ids.append(u.userId);
+                   }
                    reply->json(200,
                                {{QStringLiteral("online_count"), s->hub->userCount()},
                                 {QStringLiteral("online_users"), ids}});
@@ -69,9 +99,9 @@ void addPresenceRoutes(Router &router, RestServices *s)
                                     QStringLiteral("the user id must be a positive integer"));
                        return;
                    }
-                   s->presence->describe({id}, s->hub, [reply](QJsonArray users) {
-                       reply->json(200, users.first().toObject());
-                   });
+                   s->presence->describe(
+                       viewerOf(request), {id}, s->hub,
+                       [reply](QJsonArray users) { reply->json(200, users.first().toObject()); });
                });
 
     // Presence of listed users (?user_ids=1,2,3) or of a room's members (?room_id=).
@@ -81,10 +111,7 @@ void addPresenceRoutes(Router &router, RestServices *s)
             QList<qint64> ids;
             const QString roomId = request.query.queryItemValue(QStringLiteral("room_id"));
             if (!roomId.isEmpty()) {
-                Sender viewer;
-                viewer.admin = request.principal.isAdmin();
-                viewer.userId = request.principal.claims.userId;
-                if (!s->rooms->canSee(roomId, viewer)) {
+                if (!s->rooms->canSee(roomId, viewerOf(request))) {
                     reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId));
                     return;
                 }
@@ -109,7 +136,7 @@ void addPresenceRoutes(Router &router, RestServices *s)
                     return;
                 }
             }
-            s->presence->describe(ids, s->hub, [reply](QJsonArray users) {
+            s->presence->describe(viewerOf(request), ids, s->hub, [reply](QJsonArray users) {
                 reply->json(
                     200,
                     {{QStringLiteral("users"), users}, {QStringLiteral("count"), users.size()}});

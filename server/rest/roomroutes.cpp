@@ -174,23 +174,23 @@ void addRoomRoutes(Router &router, RestServices *s)
                    s->rooms->create(actor, settings, s->hub, replyRoom(reply, 201));
                });
 
-    router.add("GET", {QStringLiteral("/api/v1/rooms/{id}"), QStringLiteral("/ws/rooms/{id}")},
-               Access::User, [s](const RestRequest &request, const ReplyPtr &reply) {
-                   QString roomId;
-                   Sender viewer;
-                   if (!roomIdOf(request, &roomId, reply))
-                       return;
-                   actorOf(request, {}, QString(), false, &viewer, reply);
-                   const auto view = s->rooms->view(roomId, viewer);
-                   if (!view || !s->rooms->canSee(roomId, viewer)) {
-                       reply->error(ErrorCode::NotFound,
-                                    QStringLiteral("no room '%1'").arg(roomId));
-                       return;
-                   }
-                   reply->json(200,
-                               {{QStringLiteral("room"), RoomService::toJson(*view)},
-                                {QStringLiteral("members"), s->rooms->membersJson(roomId)}});
-               });
+    router.add(
+        "GET", {QStringLiteral("/api/v1/rooms/{id}"), QStringLiteral("/ws/rooms/{id}")},
+        Access::User, [s](const RestRequest &request, const ReplyPtr &reply) {
+            QString roomId;
+            Sender viewer;
+            if (!roomIdOf(request, &roomId, reply))
+                return;
+            actorOf(request, {}, QString(), false, &viewer, reply);
+            const auto view = s->rooms->view(roomId, viewer);
+            if (!view || !s->rooms->canSee(roomId, viewer)) {
+                reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId));
+                return;
+            }
+            reply->json(200,
+                        {{QStringLiteral("room"), RoomService::toJson(*view)},
+                         {QStringLiteral("members"), s->rooms->membersJson(roomId, viewer)}});
+        });
 
     router.add("PATCH|PUT", {QStringLiteral("/api/v1/rooms/{id}")}, Access::User,
                [s](const RestRequest &request, const ReplyPtr &reply) {

@@ -480,6 +480,15 @@ bool SqlStore::removeRoomMember(const QString &roomId, qint64 userId)
     return q.numRowsAffected() > 0;
 }
 
+bool SqlStore::setRoomMemberRole(const QString &roomId, qint64 userId, const QString &role)
+{
+    QSqlQuery &q
+        = exec(QStringLiteral("set room member role"),
+               QStringLiteral("UPDATE room_members SET role = ? WHERE room_id = ? AND user_id = ?"),
+               {role, roomId, userId});
+    return q.numRowsAffected() > 0;
+}
+
 void SqlStore::setRoomInvite(const QString &roomId, qint64 userId, bool invited)
 {
     if (invited) {

@@ -50,6 +50,7 @@ public:
     QList<RoomMember> roomMembers() override;
     bool addRoomMember(const RoomMember &member) override;
     bool removeRoomMember(const QString &roomId, qint64 userId) override;
+    bool setRoomMemberRole(const QString &roomId, qint64 userId, const QString &role) override;
     void setRoomInvite(const QString &roomId, qint64 userId, bool invited) override;
     QList<QPair<QString, qint64>> roomInvites() override;
 

@@ -189,6 +189,8 @@ public:
     // false when the user is a member already.
     virtual bool addRoomMember(const RoomMember &member) = 0;
     virtual bool removeRoomMember(const QString &roomId, qint64 userId) = 0;
+    // Sets a member's role (owner | member); false when the user is not a member.
+    virtual bool setRoomMemberRole(const QString &roomId, qint64 userId, const QString &role) = 0;
     virtual void setRoomInvite(const QString &roomId, qint64 userId, bool invited) = 0;
     virtual QList<QPair<QString, qint64>> roomInvites() = 0;
 

@@ -8,6 +8,7 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 
 using namespace Switchboard;
@@ -49,6 +50,10 @@ private slots:
     void typingDirectAndExpiry();
     void typingStopsWhenTypistLeaves();
     void badInput();
+    void queriesAnswerRoomPeersOnly_data() { addBackendRows(); }
+    void queriesAnswerRoomPeersOnly();
+    void onlineListHidesNames_data() { addBackendRows(); }
+    void onlineListHidesNames();
 };
 
 void tst_Presence::transitionsReachRoomPeersOnly()
@@ -191,8 +196,9 @@ void tst_Presence::presenceQueries()
     const QJsonArray users = listed.value(QStringLiteral("users")).toArray();
     QCOMPARE(users.size(), 2);
     QCOMPARE(num(users[0].toObject(), "user_id"), ids[1]); // in the order asked
-    QCOMPARE(str(users[1].toObject(), "status"), QStringLiteral("offline"));
-    QVERIFY(users[1].toObject().value(QStringLiteral("last_seen")).isNull()); // never seen
+    // A user quinn shares no room with (here: none exists) is unknown, not "offline".
+    QCOMPARE(str(users[1].toObject(), "status"), QStringLiteral("unknown"));
+    QVERIFY(!users[1].toObject().contains(QStringLiteral("last_seen")));
 
     // Over REST: per list and per room, with the same entries.
     const QByteArray key = server.config().apiKey.toUtf8();
@@ -357,6 +363,133 @@ void tst_Presence::badInput()
         QStringLiteral("VALIDATION_ERROR"));
     // Still serving.
     QCOMPARE(str(request(*alice, "ping", {}, "pong"), "type"), QStringLiteral("pong"));
+}
+
+namespace {
+
+// An entry of a user the caller may not see: its id and "unknown", no presence data at all.
+bool isUnknown(const QJsonObject &entry)
+{
+    return str(entry, "status") == QLatin1StringView("unknown")
+        && !entry.contains(QStringLiteral("online"))
+        && !entry.contains(QStringLiteral("connections_count"))
+        && !entry.contains(QStringLiteral("last_seen")) && !entry.contains(QStringLiteral("data"));
+}
+
+QJsonObject memberIn(const QJsonObject &roomGet, qint64 userId)
+{
+    for (const QJsonValue &m : roomGet.value(QStringLiteral("members")).toArray()) {
+        if (num(m.toObject(), "user_id") == userId)
+            return m.toObject();
+    }
+    return {};
+}
+
+} // namespace
+
+// Issue 12, item 6: presence queries answer only for users who share a room with the caller
+// (admins and the API key see everyone), on WebSocket and REST.
+void tst_Presence::queriesAnswerRoomPeersOnly()
+{
+    QFETCH(QString, backend);
+    TestServer server(backend);
+    START_SERVER(server);
+    auto alice = connectAs(server, 1), bob = connectAs(server, 2), carol = connectAs(server, 3);
+    auto admin = connectAs(server, 9, true);
+    QVERIFY(alice && bob && carol && admin);
+    QVERIFY(!request(*alice, "room_create", {{QStringLiteral("room_id"), QStringLiteral("team")}},
+                     "room")
+                 .isEmpty());
+    QVERIFY(join(*bob, "team"));
+    QVERIFY(join(*carol, "general")); // a public room alice is not in
+    request(*carol, "presence",
+            {{QStringLiteral("status"), QStringLiteral("busy")},
+             {QStringLiteral("data"), QJsonObject {{QStringLiteral("note"), QStringLiteral("x")}}}},
+            "ack");
+
+    QJsonObject list
+        = request(*alice, "presence_query", {{QStringLiteral("user_ids"), QJsonArray {2, 3, 1}}},
+                  "presence_list");
+    QCOMPARE(list.value(QStringLiteral("users")).toArray().size(), 3);
+    QCOMPARE(str(userIn(list, 2), "status"), QStringLiteral("online")); // shares "team"
+    QCOMPARE(num(userIn(list, 2), "connections_count"), 1);
+    QVERIFY2(isUnknown(userIn(list, 3)), QJsonDocument(userIn(list, 3)).toJson().constData());
+    QCOMPARE(str(userIn(list, 1), "status"), QStringLiteral("online")); // oneself
+    // A room's member list tells no more than the per-user answer.
+    list = request(*alice, "presence_query",
+                   {{QStringLiteral("room_id"), QStringLiteral("general")}}, "presence_list");
+    QVERIFY(isUnknown(userIn(list, 3)));
+    const QJsonObject general = request(
+        *alice, "room_get", {{QStringLiteral("room_id"), QStringLiteral("general")}}, "room");
+    QVERIFY(!memberIn(general, 3).isEmpty());
+    QVERIFY(!memberIn(general, 3).contains(QStringLiteral("online")));
+
+    // REST, as alice: the same answers.
+    const QByteArray aliceToken = server.token(1);
+    HttpResult r = http("GET", server.httpUrl(QStringLiteral("/api/v1/presence?user_ids=2,3")), {},
+                        aliceToken);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(str(userIn(r.json, 2), "status"), QStringLiteral("online"));
+    QVERIFY(isUnknown(userIn(r.json, 3)));
+    r = http("GET", server.httpUrl(QStringLiteral("/api/v1/presence?room_id=general")), {},
+             aliceToken);
+    QVERIFY(isUnknown(userIn(r.json, 3)));
+    r = http("GET", server.httpUrl(QStringLiteral("/api/v1/status/3")), {}, aliceToken);
+    QCOMPARE(r.status, 200);
+    QVERIFY2(isUnknown(r.json), r.body.constData());
+    r = http("GET", server.httpUrl(QStringLiteral("/api/v1/users/3/status")), {}, aliceToken);
+    QVERIFY(isUnknown(r.json));
+
+    // Admins and the API key see everyone.
+    list = request(*admin, "presence_query", {{QStringLiteral("user_ids"), QJsonArray {3}}},
+                   "presence_list");
+    QCOMPARE(str(userIn(list, 3), "status"), QStringLiteral("busy"));
+    r = http("GET", server.httpUrl(QStringLiteral("/api/v1/presence?user_ids=3")), {},
+             server.token(9, QStringLiteral("root"), true));
+    QCOMPARE(str(userIn(r.json, 3), "status"), QStringLiteral("busy"));
+    r = http("GET", server.httpUrl(QStringLiteral("/api/v1/presence?user_ids=3")), {},
+             server.config().apiKey.toUtf8());
+    QCOMPARE(str(userIn(r.json, 3), "status"), QStringLiteral("busy"));
+    QCOMPARE(str(userIn(r.json, 3).value(QStringLiteral("data")).toObject(), "note"),
+             QStringLiteral("x"));
+
+    // Once alice shares a room with carol she sees her.
+    QVERIFY(join(*alice, "general"));
+    list = request(*alice, "presence_query", {{QStringLiteral("user_ids"), QJsonArray {3}}},
+                   "presence_list");
+    QCOMPARE(str(userIn(list, 3), "status"), QStringLiteral("busy"));
+    QCOMPARE(num(userIn(list, 3), "connections_count"), 1);
+}
+
+// Issue 12, item 6: the online list names users only to admins (and the API key) unless
+// public_online_list is set; everyone else gets the count.
+void tst_Presence::onlineListHidesNames()
+{
+    QFETCH(QString, backend);
+    for (const bool isPublic : {false, true}) {
+        TestServer server(backend, [isPublic](Config &c) { c.publicOnlineList = isPublic; });
+        START_SERVER(server);
+        auto bob = connectAs(server, 7);
+        QVERIFY(bob);
+        const QByteArray user = server.token(1), admin = server.token(2, QString(), true);
+        for (const char *path :
+             {"/api/v1/online", "/api/v1/users/online", "/ws/online", "/ws/users/online"}) {
+            HttpResult r = http("GET", server.httpUrl(QLatin1StringView(path)), {}, user);
+            QCOMPARE(r.status, 200);
+            QCOMPARE(num(r.json, "count"), 1);
+            QCOMPARE(r.json.value(QStringLiteral("users")).toArray().size(), isPublic ? 1 : 0);
+            r = http("GET", server.httpUrl(QLatin1StringView(path)), {}, admin);
+            QCOMPARE(
+                num(r.json.value(QStringLiteral("users")).toArray().first().toObject(), "user_id"),
+                7);
+        }
+        HttpResult r = http("GET", server.httpUrl(QStringLiteral("/api/ws/status")), {}, user);
+        QCOMPARE(r.json.value(QStringLiteral("online_count")).toInt(), 1);
+        QCOMPARE(r.json.value(QStringLiteral("online_users")).toArray().size(), isPublic ? 1 : 0);
+        r = http("GET", server.httpUrl(QStringLiteral("/api/ws/status")), {},
+                 server.config().apiKey.toUtf8());
+        QCOMPARE(r.json.value(QStringLiteral("online_users")).toArray().size(), 1);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_Presence)

@@ -31,6 +31,10 @@ private slots:
     void limits();
     void restAndSeedPaths_data() { addBackendRows(); }
     void restAndSeedPaths();
+    void creationBudget_data() { addBackendRows(); }
+    void creationBudget();
+    void ownershipPassesOn_data() { addBackendRows(); }
+    void ownershipPassesOn();
 };
 
 void tst_Rooms::defaultRooms()
@@ -515,6 +519,165 @@ void tst_Rooms::restAndSeedPaths()
     QCOMPARE(r.status, 200);
     r = http("GET", server.httpUrl(QStringLiteral("/api/v1/rooms/devs")), {}, alice);
     QCOMPARE(r.status, 404);
+}
+
+namespace {
+
+QJsonObject roomArg(const QString &id)
+{
+    return {{QStringLiteral("room_id"), id}};
+}
+
+QString restCode(const HttpResult &r)
+{
+    return str(r.json.value(QStringLiteral("error")).toObject(), "code");
+}
+
+QString restMessage(const HttpResult &r)
+{
+    return str(r.json.value(QStringLiteral("error")).toObject(), "message");
+}
+
+} // namespace
+
+// Issue 12, item 5: create a room, leave it, repeat -- the creator's budget counts the rooms it
+// created that still exist, not its memberships, on WebSocket and REST, across a restart.
+void tst_Rooms::creationBudget()
+{
+    QFETCH(QString, backend);
+    TestServer server(backend, [](Config &c) {
+        c.maxRoomsPerUser = 2; // memberships: leaving frees one
+        c.maxRoomsCreatedPerUser = 3;
+    });
+    START_SERVER(server);
+    {
+        auto a = connectAs(server, 1), b = connectAs(server, 2);
+        QVERIFY(a && b);
+        for (int i = 0; i < 3; ++i) {
+            const QString id = QStringLiteral("churn%1").arg(i);
+            QVERIFY(errorCode(request(*a, "room_create", roomArg(id), "room")).isEmpty());
+            QVERIFY(errorCode(request(*a, "room_leave", roomArg(id), "room_left")).isEmpty());
+        }
+        const QJsonObject refused
+            = request(*a, "room_create", roomArg(QStringLiteral("churn3")), "room");
+        QCOMPARE(errorCode(refused), QStringLiteral("LIMIT_REACHED"));
+        QVERIFY2(str(refused, "message").contains(QLatin1StringView("max_rooms_created_per_user")),
+                 qPrintable(str(refused, "message")));
+        HttpResult r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/rooms")),
+                                roomArg(QStringLiteral("churn3")), server.token(1));
+        QCOMPARE(r.status, 409);
+        QCOMPARE(restCode(r), QStringLiteral("LIMIT_REACHED"));
+        QVERIFY2(restMessage(r).contains(QLatin1StringView("max_rooms_created_per_user")),
+                 qPrintable(restMessage(r)));
+
+        // The orphaned (empty) rooms stay their creator's: it may delete them, nobody else may.
+        QCOMPARE(errorCode(
+                     request(*b, "room_delete", roomArg(QStringLiteral("churn0")), "room_deleted")),
+                 QStringLiteral("FORBIDDEN"));
+        QVERIFY(
+            errorCode(request(*a, "room_delete", roomArg(QStringLiteral("churn0")), "room_deleted"))
+                .isEmpty());
+        r = http("DELETE", server.httpUrl(QStringLiteral("/api/v1/rooms/churn1")), {},
+                 server.token(1));
+        QCOMPARE(r.status, 200);
+        // Deleting gives the budget back.
+        QVERIFY(errorCode(request(*a, "room_create", roomArg(QStringLiteral("churn3")), "room"))
+                    .isEmpty());
+        QVERIFY(errorCode(request(*a, "room_create", roomArg(QStringLiteral("churn4")), "room"))
+                    .isEmpty());
+        // Admins are not held to a user's budget (only to max_rooms).
+        auto admin = connectAs(server, 9, true);
+        QVERIFY(admin);
+        for (int i = 0; i < 4; ++i) {
+            const QString id = QStringLiteral("ops%1").arg(i);
+            QVERIFY(errorCode(request(*admin, "room_create", roomArg(id), "room")).isEmpty());
+            QVERIFY(errorCode(request(*admin, "room_leave", roomArg(id), "room_left")).isEmpty());
+        }
+    }
+    // The count comes from the stored rooms: a restart does not reset it.
+    server.stop();
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto a = connectAs(server, 1);
+    QVERIFY(a);
+    QCOMPARE(errorCode(request(*a, "room_create", roomArg(QStringLiteral("churn5")), "room")),
+             QStringLiteral("LIMIT_REACHED"));
+}
+
+// Issue 12, item 5: a room whose last owner leaves passes ownership to its oldest remaining
+// member; an empty room can be deleted by its creator (and admins), not by other users.
+void tst_Rooms::ownershipPassesOn()
+{
+    QFETCH(QString, backend);
+    TestServer server(backend);
+    START_SERVER(server);
+    {
+        auto a = connectAs(server, 1), older = connectAs(server, 5), younger = connectAs(server, 3);
+        QVERIFY(a && older && younger);
+        QVERIFY(errorCode(request(*a, "room_create", roomArg(QStringLiteral("team")), "room"))
+                    .isEmpty());
+        QVERIFY(
+            errorCode(request(*older, "room_join", roomArg(QStringLiteral("team")), "room_joined"))
+                .isEmpty());
+        QTest::qWait(20); // distinct join times: the tie-break (user id) would pick the other
+        QVERIFY(errorCode(
+                    request(*younger, "room_join", roomArg(QStringLiteral("team")), "room_joined"))
+                    .isEmpty());
+        QVERIFY(errorCode(request(*a, "room_leave", roomArg(QStringLiteral("team")), "room_left"))
+                    .isEmpty());
+        const QJsonObject got
+            = request(*older, "room_get", roomArg(QStringLiteral("team")), "room");
+        QCOMPARE(str(got.value(QStringLiteral("room")).toObject(), "role"),
+                 QStringLiteral("owner"));
+        const QJsonObject other
+            = request(*younger, "room_get", roomArg(QStringLiteral("team")), "room");
+        QCOMPARE(str(other.value(QStringLiteral("room")).toObject(), "role"),
+                 QStringLiteral("member"));
+        // The new owner manages the room; the creator, gone, no longer does.
+        QVERIFY(errorCode(request(*older, "room_update",
+                                  {{QStringLiteral("room_id"), QStringLiteral("team")},
+                                   {QStringLiteral("name"), QStringLiteral("Team")}},
+                                  "room"))
+                    .isEmpty());
+        QCOMPARE(errorCode(request(*a, "room_update",
+                                   {{QStringLiteral("room_id"), QStringLiteral("team")},
+                                    {QStringLiteral("name"), QStringLiteral("Mine")}},
+                                   "room")),
+                 QStringLiteral("FORBIDDEN"));
+    }
+    // The new owner is stored.
+    server.stop();
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto a = connectAs(server, 1), older = connectAs(server, 5), younger = connectAs(server, 3);
+    auto stranger = connectAs(server, 4);
+    QVERIFY(a && older && younger && stranger);
+    const QJsonObject got = request(*older, "room_get", roomArg(QStringLiteral("team")), "room");
+    QCOMPARE(str(got.value(QStringLiteral("room")).toObject(), "role"), QStringLiteral("owner"));
+    // The last owner leaves again: the remaining member takes over; then the room empties.
+    QVERIFY(errorCode(request(*older, "room_leave", roomArg(QStringLiteral("team")), "room_left"))
+                .isEmpty());
+    const QJsonObject next = request(*younger, "room_get", roomArg(QStringLiteral("team")), "room");
+    QCOMPARE(str(next.value(QStringLiteral("room")).toObject(), "role"), QStringLiteral("owner"));
+    QVERIFY(errorCode(request(*younger, "room_leave", roomArg(QStringLiteral("team")), "room_left"))
+                .isEmpty());
+    QCOMPARE(errorCode(request(*stranger, "room_delete", roomArg(QStringLiteral("team")),
+                               "room_deleted")),
+             QStringLiteral("FORBIDDEN"));
+    HttpResult r
+        = http("DELETE", server.httpUrl(QStringLiteral("/api/v1/rooms/team")), {}, server.token(4));
+    QCOMPARE(r.status, 403);
+    r = http("DELETE", server.httpUrl(QStringLiteral("/api/v1/rooms/team")), {}, server.token(1));
+    QCOMPARE(r.status, 200);
+
+    // A creator who rejoins its empty room is its owner again.
+    QVERIFY(
+        errorCode(request(*a, "room_create", roomArg(QStringLiteral("solo")), "room")).isEmpty());
+    QVERIFY(errorCode(request(*a, "room_leave", roomArg(QStringLiteral("solo")), "room_left"))
+                .isEmpty());
+    const QJsonObject back
+        = request(*a, "room_join", roomArg(QStringLiteral("solo")), "room_joined");
+    QCOMPARE(str(back.value(QStringLiteral("room")).toObject(), "role"), QStringLiteral("owner"));
 }
 
 QTEST_GUILESS_MAIN(tst_Rooms)

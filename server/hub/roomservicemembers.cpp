@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+// RoomService's membership operations: join, leave (with the hand-over of ownership), invite.
+#include "roomservice.h"
+
+#include "config/config.h"
+#include "hub/hub.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+#include "store/asyncstore.h"
+
+#include <QLoggingCategory>
+#include <QPointer>
+
+Q_DECLARE_LOGGING_CATEGORY(lcRooms)
+
+namespace Switchboard {
+
+using namespace Protocol;
+
+namespace {
+
+RoomFailure failure(ErrorCode code, const QString &message)
+{
+    return RoomFailure {code, message};
+}
+
+QString notFound(const QString &roomId)
+{
+    return QStringLiteral("no room '%1'").arg(roomId);
+}
+
+} // namespace
+
+void RoomService::join(const Sender &actor, const QString &roomId, QObject *context, Done done)
+{
+    auto it = m_rooms.find(roomId);
+    if (it == m_rooms.end()) {
+        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+        return;
+    }
+    if (actor.userId == 0) {
+        done(std::nullopt,
+             failure(ErrorCode::ValidationError,
+                     QStringLiteral("the server itself cannot join rooms")));
+        return;
+    }
+    if (it->members.contains(actor.userId)) {
+        done(std::nullopt,
+             failure(ErrorCode::Conflict,
+                     QStringLiteral("already a member of room '%1'").arg(roomId)));
+        return;
+    }
+    // The creator of a room with no owner left takes it back: it needs no invitation and
+    // joins as its owner.
+    const bool reclaim = it->record.createdBy == actor.userId && !hasOwner(*it);
+    if (it->record.isPrivate && !actor.admin && !reclaim && !it->invites.contains(actor.userId)) {
+        done(std::nullopt,
+             failure(ErrorCode::Forbidden,
+                     QStringLiteral("room '%1' is private: it takes an invitation").arg(roomId)));
+        return;
+    }
+    if (it->members.size() >= limitOf(*it)) {
+        done(std::nullopt,
+             failure(ErrorCode::LimitReached,
+                     QStringLiteral("room '%1' is full (%2 members: max_room_members or the "
+                                    "room's max_members)")
+                         .arg(roomId)
+                         .arg(limitOf(*it))));
+        return;
+    }
+    if (m_userRooms.value(actor.userId).size() >= m_config->maxRoomsPerUser) {
+        done(std::nullopt,
+             failure(ErrorCode::LimitReached,
+                     QStringLiteral("a user may be a member of at most %1 rooms "
+                                    "(max_rooms_per_user)")
+                         .arg(m_config->maxRoomsPerUser)));
+        return;
+    }
+    const bool wasInvited = it->invites.contains(actor.userId);
+    const QString role = reclaim ? QStringLiteral("owner") : QStringLiteral("member");
+    const RoomMember member {roomId, actor.userId, role, Events::nowMs()};
+    addMemberLocally(roomId, actor.userId, role, member.joinedAt);
+    // A new member's offline delivery starts here: earlier messages are history, not backlog.
+    const StreamCursor joinedAt {actor.userId, roomStream(roomId), it->lastSeq};
+    QPointer<QObject> guard(context);
+    m_store->run<bool>(
+        this,
+        [member, wasInvited, joinedAt](Store &store) {
+            const bool added = store.addRoomMember(member);
+            if (wasInvited)
+                store.setRoomInvite(member.roomId, member.userId, false);
+            if (added)
+                store.advanceCursors({joinedAt});
+            return added;
+        },
+        [this, roomId, actor, wasInvited, guard, done](std::optional<bool> ok, QString error) {
+            if (!ok) {
+                removeMemberLocally(roomId, actor.userId);
+                if (wasInvited)
+                    if (auto it = m_rooms.find(roomId); it != m_rooms.end())
+                        it->invites.insert(actor.userId);
+                qCWarning(lcRooms) << "joining room" << roomId << "failed:" << error;
+                if (guard)
+                    done(std::nullopt,
+                         failure(ErrorCode::MessageProcessingError,
+                                 QStringLiteral("the membership could not be stored")));
+                return;
+            }
+            membershipStored(roomId, actor, true, guard, done);
+        });
+}
+
+// A join or leave is stored: tell the room (a joiner's own connection gets its answer
+// instead), the console, and the caller, unless the room went away meanwhile.
+void RoomService::membershipStored(const QString &roomId, const Sender &actor, bool joined,
+                                   const QPointer<QObject> &guard, const Done &done)
+{
+    const auto it = m_rooms.constFind(roomId);
+    if (it == m_rooms.cend()) {
+        if (guard)
+            done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+        return;
+    }
+    if (joined)
+        announce(*it, ServerType::USER_JOINED, actor, actor.connectionId);
+    else
+        announce(*it, ServerType::USER_LEFT, actor, 0);
+    emit memberChanged(roomId, actor.userId, joined);
+    if (guard)
+        done(viewOf(*it, actor), std::nullopt);
+}
+
+void RoomService::leave(const Sender &actor, const QString &roomId, QObject *context, Done done)
+{
+    auto it = m_rooms.find(roomId);
+    if (it == m_rooms.end()) {
+        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+        return;
+    }
+    if (!it->members.contains(actor.userId)) {
+        done(std::nullopt,
+             failure(ErrorCode::Conflict, QStringLiteral("not a member of room '%1'").arg(roomId)));
+        return;
+    }
+    const Member was = it->members.value(actor.userId);
+    // The last owner leaving hands the room to its oldest remaining member, so a room with
+    // members always has an owner (issue 12: orphaned rooms nobody could manage).
+    const qint64 heir = heirOf(*it, actor.userId);
+    removeMemberLocally(roomId, actor.userId);
+    if (heir)
+        setRoleLocally(roomId, heir, QStringLiteral("owner"));
+    QPointer<QObject> guard(context);
+    m_store->run<bool>(
+        this,
+        [roomId, actor, heir](Store &store) {
+            // Promote first: a crash in between leaves two owners, never none.
+            if (heir)
+                store.setRoomMemberRole(roomId, heir, QStringLiteral("owner"));
+            return store.removeRoomMember(roomId, actor.userId);
+        },
+        [this, roomId, was, heir, actor, guard, done](std::optional<bool> ok, QString error) {
+            if (!ok) {
+                addMemberLocally(roomId, actor.userId, was.role, was.joinedAt);
+                if (heir)
+                    setRoleLocally(roomId, heir, QStringLiteral("member"));
+                qCWarning(lcRooms) << "leaving room" << roomId << "failed:" << error;
+                if (guard)
+                    done(std::nullopt,
+                         failure(ErrorCode::MessageProcessingError,
+                                 QStringLiteral("the membership could not be removed")));
+                return;
+            }
+            if (heir) {
+                qCInfo(lcRooms) << "room" << roomId << "passed from" << actor.userId << "to"
+                                << heir;
+                emit roomUpdated(roomId);
+            }
+            membershipStored(roomId, actor, false, guard, done);
+        });
+}
+
+void RoomService::invite(const Sender &actor, const QString &roomId, qint64 userId,
+                         QObject *context, Done done)
+{
+    auto it = m_rooms.find(roomId);
+    if (it == m_rooms.end()) {
+        done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+        return;
+    }
+    if (auto denied = checkCanManage(*it, actor)) {
+        done(std::nullopt, denied);
+        return;
+    }
+    if (it->members.contains(userId)) {
+        done(std::nullopt,
+             failure(ErrorCode::Conflict,
+                     QStringLiteral("user %1 is a member of room '%2' already")
+                         .arg(userId)
+                         .arg(roomId)));
+        return;
+    }
+    it->invites.insert(userId);
+    QPointer<QObject> guard(context);
+    m_store->run<bool>(
+        this,
+        [roomId, userId](Store &store) {
+            if (!store.userById(userId))
+                return false;
+            store.setRoomInvite(roomId, userId, true);
+            return true;
+        },
+        [this, roomId, userId, actor, guard, done](std::optional<bool> ok, QString error) {
+            auto it = m_rooms.find(roomId);
+            if (!ok || !*ok) {
+                if (it != m_rooms.end())
+                    it->invites.remove(userId);
+                if (guard)
+                    done(std::nullopt,
+                         ok ? failure(ErrorCode::NotFound, QStringLiteral("no user %1").arg(userId))
+                            : failure(ErrorCode::MessageProcessingError,
+                                      QStringLiteral("the invitation could not be stored: %1")
+                                          .arg(error)));
+                return;
+            }
+            if (it == m_rooms.end()) {
+                if (guard)
+                    done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
+                return;
+            }
+            m_hub->deliverToUser(userId,
+                                 Events::encode(ServerType::ROOM_INVITED,
+                                                {{QStringLiteral("room_id"), roomId},
+                                                 {QStringLiteral("name"), it->record.name},
+                                                 {QStringLiteral("by"), actor.userId}}),
+                                 0);
+            if (guard)
+                done(viewOf(*it, actor), std::nullopt);
+        });
+}
+
+} // namespace Switchboard
