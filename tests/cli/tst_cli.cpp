@@ -4,6 +4,7 @@
 // status, and a server restart is survived with an exact resume.
 #include "clirunner.h"
 #include "command.h"
+#include "terminal.h"
 #include "testsupport.h"
 
 #include <QJsonDocument>
@@ -73,6 +74,9 @@ private slots:
     void eventsPrintedReadably();
     void serverRestartResumes();
     void pseudoTerminal();
+    void longLineInTerminal();
+    void pipedInputWaitsForCommands();
+    void oversizedFramesRefusedLocally();
 
 private:
     // For tests that need no fresh server: each uses user ids of its own.
@@ -550,6 +554,105 @@ void tst_Cli::pseudoTerminal()
     cli.write("quit\r");
     QVERIFY(cli.waitFinished());
     QCOMPARE(cli.exitCode(), 0);
+}
+
+void tst_Cli::longLineInTerminal()
+{
+    // Issue 14: `say support ` + 3,200 characters typed at the prompt aborted the client
+    // (heap corruption in libedit's readline layer). It must be sent; a line past what the
+    // editor takes must be refused with an error, and the client must go on working.
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto lee = connectAs(server, 30);
+    QVERIFY(lee);
+    QVERIFY(!request(*lee, "room_join", {{QStringLiteral("room_id"), QStringLiteral("support")}},
+                     "room_joined")
+                 .isEmpty());
+
+    CliRunner cli(CliRunner::Input::Terminal);
+    cli.setTerminalSize(24, 80); // 3,300 characters are more than the screen holds
+    cli.start(tokenArgs(server, 31, QStringLiteral("pat")));
+    QVERIFY2(cli.waitOutput(QStringLiteral("connected as pat")), qPrintable(cli.output()));
+    cli.write("join support\r");
+    QVERIFY2(cli.waitOutput(QStringLiteral("joined #support")), qPrintable(cli.output()));
+
+    const QString text(3300, QLatin1Char('x'));
+    cli.write("say support " + text.toLatin1());
+    cli.write("\r");
+    QTRY_COMPARE_WITH_TIMEOUT(contentsOf(*lee, "room_message"), QStringList {text}, 30000);
+    QVERIFY2(cli.waitOutput(QStringLiteral("ok: say stored as r:support#1"), 30000),
+             qPrintable(cli.output().right(500)));
+
+    const QByteArray tooLong(Cli::Terminal::MAX_EDIT_CHARS + 500, 'y');
+    cli.write("say support " + tooLong + "\r");
+    QVERIFY2(cli.waitOutput(QStringLiteral("is longer than %1 characters; nothing was sent")
+                                .arg(Cli::Terminal::MAX_EDIT_CHARS),
+                            60000),
+             qPrintable(cli.output().right(500)));
+    cli.write("ping\r");
+    QVERIFY2(cli.waitOutput(QStringLiteral("pong: ")), qPrintable(cli.output().right(500)));
+    QCOMPARE(contentsOf(*lee, "room_message").size(), 1);
+    cli.write("quit\r");
+    QVERIFY(cli.waitFinished());
+    QCOMPARE(cli.exitCode(), 0);
+}
+
+void tst_Cli::pipedInputWaitsForCommands()
+{
+    // Issue 14: `(echo pw; sleep 100000) | switchboard-cli ...` exited 5 after --timeout with
+    // "no answer to ''": waiting for the next command is not waiting for an answer. (A token:
+    // a login's password hashing may take longer than this short --timeout on a busy machine.)
+    const qint64 ida = 46;
+    CliRunner cli;
+    cli.start(tokenArgs(*m_shared, ida, QStringLiteral("ida"))
+              + QStringList {QStringLiteral("--timeout"), QStringLiteral("2")});
+    QVERIFY2(cli.waitError(QStringLiteral("in sync")), qPrintable(cli.error()));
+    QTest::qWait(4000); // more than --timeout with nothing to do
+    QCOMPARE(cli.process().state(), QProcess::Running);
+    // Events still print meanwhile.
+    auto sender = connectAs(*m_shared, 45);
+    QVERIFY(sender);
+    QVERIFY(!request(*sender, "send",
+                     {{QStringLiteral("to"), ida},
+                      {QStringLiteral("content"), QStringLiteral("still listening")}},
+                     "ack")
+                 .isEmpty());
+    QVERIFY2(cli.waitOutput(QStringLiteral("still listening")), qPrintable(cli.output()));
+    cli.write("ping\n");
+    QVERIFY2(cli.waitOutput(QStringLiteral("pong: ")), qPrintable(cli.output()));
+    cli.closeInput();
+    QVERIFY(cli.waitFinished());
+    QCOMPARE(cli.exitCode(), 0);
+}
+
+void tst_Cli::oversizedFramesRefusedLocally()
+{
+    // Issue 14: `say general <70,000 chars>` was closed with 1009, sent again after the
+    // reconnect, ~10 times, then exit 4. The server announces its limits in `connected`; the
+    // client refuses locally, says which limit, and goes on.
+    auto lee = connectAs(*m_shared, 50);
+    QVERIFY(lee);
+    QVERIFY(!request(*lee, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}},
+                     "room_joined")
+                 .isEmpty());
+    // (One argument holds at most 128 KiB: the frames are just over the limits.)
+    const CliResult r
+        = runCli(tokenArgs(*m_shared, 51)
+                 + QStringList {
+                     QStringLiteral("--exec"),
+                     QStringLiteral("join general; say general %1; json {\"id\":\"j1\",\"type\":"
+                                    "\"ping\",\"data\":\"%2\"}; say general fits")
+                         .arg(QString(9000, QLatin1Char('x')), QString(66000, QLatin1Char('y')))});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("server takes at most 8192 (max_content_chars)")),
+             qPrintable(r.err.right(2000)));
+    QVERIFY2(r.err.contains(QStringLiteral("(max_frame_bytes): not sent")),
+             qPrintable(r.err.right(2000)));
+    QVERIFY2(!r.err.contains(QStringLiteral("reconnect")), qPrintable(r.err.right(2000)));
+    QVERIFY2(r.out.contains(QStringLiteral("ok: say stored as r:general#")),
+             qPrintable(r.out + r.err.right(500)));
+    QTRY_COMPARE(contentsOf(*lee, "room_message"), QStringList {QStringLiteral("fits")});
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)
