@@ -186,6 +186,18 @@ bool CliSession::handleAnswer(const QJsonObject &event)
         complete(pending.barrierFor, ok);
         return true;
     }
+    if (type == QLatin1StringView("error") && pending.command.name == QLatin1StringView("join")
+        && event.value(QLatin1StringView("code")).toString() == QLatin1StringView("CONFLICT")
+        && event.value(QLatin1StringView("message"))
+               .toString()
+               .contains(QLatin1StringView("already a member"))) {
+        // Already a member: what `join` asked for holds, so a script run twice still works.
+        if (readable)
+            print(QStringLiteral("already in #%1")
+                      .arg(pending.command.frame.value(QLatin1StringView("room_id")).toString()));
+        complete(id, true);
+        return true;
+    }
     if (type == QLatin1StringView("error")) {
         print(m_formatter.format(event), true);
         if (pending.barrierBehind) {

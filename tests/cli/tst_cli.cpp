@@ -77,6 +77,7 @@ private slots:
     void longLineInTerminal();
     void pipedInputWaitsForCommands();
     void oversizedFramesRefusedLocally();
+    void scriptRunsTwice();
 
 private:
     // For tests that need no fresh server: each uses user ids of its own.
@@ -653,6 +654,22 @@ void tst_Cli::oversizedFramesRefusedLocally()
     QVERIFY2(r.out.contains(QStringLiteral("ok: say stored as r:general#")),
              qPrintable(r.out + r.err.right(500)));
     QTRY_COMPARE(contentsOf(*lee, "room_message"), QStringList {QStringLiteral("fits")});
+}
+
+void tst_Cli::scriptRunsTwice()
+{
+    // Issue 14: the README's `join general; say general hello; ping` failed on its second run
+    // (CONFLICT: already a member); "1 members"; "gap recovered" with no gap.
+    const QStringList args = tokenArgs(*m_shared, 60)
+        + QStringList {QStringLiteral("--exec"), QStringLiteral("join support; say support hello")};
+    CliResult first = runCli(args);
+    QVERIFY2(first.exitCode == 0, qPrintable(first.out + first.err));
+    QVERIFY2(first.out.contains(QStringLiteral("joined #support (1 member)")),
+             qPrintable(first.out));
+    QVERIFY2(!first.err.contains(QStringLiteral("gap recovered")), qPrintable(first.err));
+    CliResult second = runCli(args);
+    QVERIFY2(second.exitCode == 0, qPrintable(second.out + second.err));
+    QVERIFY2(second.out.contains(QStringLiteral("already in #support")), qPrintable(second.out));
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)
