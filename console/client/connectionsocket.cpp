@@ -237,7 +237,9 @@ void Connection::giveUp(const QString &message)
     m_reconnectTimer.stop();
     dropSocket();
     setState(State::Disconnected);
-    qCInfo(lcClient).noquote() << message;
+    // failed() carries the message to whoever shows it (the CLI prints it): at info level it
+    // would be printed a second time.
+    qCDebug(lcClient).noquote() << message;
     Q_EMIT failed(message);
 }
 

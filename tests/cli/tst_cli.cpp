@@ -357,6 +357,8 @@ void tst_Cli::refusedLogin()
                          "wrong-password\n");
     QCOMPARE(r.exitCode, 3);
     QVERIFY2(r.err.contains(QStringLiteral("Login refused")), qPrintable(r.err));
+    // Once (issue 14: a log line of the client library said it a second time).
+    QVERIFY2(r.err.count(QStringLiteral("Login refused")) == 1, qPrintable(r.err));
 
     r = runCli(urlArgs(server)
                + QStringList {QStringLiteral("--token"),
