@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QLockFile>
 #include <QSocketNotifier>
 
 #include <histedit.h>
@@ -124,17 +125,35 @@ void Terminal::stop()
     m_notifier = nullptr;
     if (m_editLine) {
         el_wset(m_editLine, EL_UNBUFFERED, 0); // back to the terminal's cooked mode
-        HistEventW event;
-        history_w(m_history, &event, H_SAVE, historyFile().constData());
-        // What was typed includes private messages: the history is for its owner only.
-        QFile::setPermissions(QString::fromLocal8Bit(historyFile()),
-                              QFile::ReadOwner | QFile::WriteOwner);
+        saveHistory();
         el_end(m_editLine);
         m_editLine = nullptr;
         history_wend(m_history);
         m_history = nullptr;
         writeAll(stdout, QByteArrayLiteral("\n"));
     }
+}
+
+void Terminal::saveHistory()
+{
+    // Other sessions may have saved since this one started: the file as it is now, plus the
+    // lines of this session, under a lock, so two sessions ending together both keep theirs.
+    const QString path = QString::fromLocal8Bit(historyFile());
+    QLockFile lock(path + QStringLiteral(".lock"));
+    lock.setStaleLockTime(10000);
+    const bool locked = lock.tryLock(2000); // without it, still better than nothing
+    HistoryW *merged = history_winit();
+    HistEventW event;
+    history_w(merged, &event, H_SETSIZE, 500);
+    history_w(merged, &event, H_LOAD, historyFile().constData());
+    for (const QString &line : std::as_const(m_sessionLines))
+        history_w(merged, &event, H_ENTER, line.toStdWString().c_str());
+    history_w(merged, &event, H_SAVE, historyFile().constData());
+    history_wend(merged);
+    // What was typed includes private messages: the history is for its owner only.
+    QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
+    if (locked)
+        lock.unlock();
 }
 
 wchar_t *Terminal::promptText(EditLine *el)
@@ -215,6 +234,9 @@ void Terminal::lineDone(const wchar_t *line, int count)
     if (!overflow && !text.trimmed().isEmpty()) {
         HistEventW event;
         history_w(m_history, &event, H_ENTER, text.toStdWString().c_str());
+        m_sessionLines << text;
+        if (m_sessionLines.size() > 500) // what the file keeps
+            m_sessionLines.removeFirst();
     }
     if (overflow) {
         writeAll(stderr,

@@ -5,6 +5,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 class QSocketNotifier;
 struct editline;
@@ -51,6 +52,7 @@ private:
     bool fillKeys(bool block); // reads stdin into m_keys; false at end of input
     void lineDone(const wchar_t *line, int count);
     void readPlain();
+    void saveHistory();
 
     bool m_interactive = false;
     bool m_reading = false;
@@ -61,6 +63,7 @@ private:
     historyW *m_history = nullptr;
     std::deque<wchar_t> m_keys; // decoded input not yet given to libedit
     bool m_inputEnded = false;
+    QStringList m_sessionLines; // entered in this session, merged into the file at the end
     bool m_overflow = false; // characters of the current line were dropped at MAX_EDIT_CHARS
 };
 

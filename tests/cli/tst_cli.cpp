@@ -7,6 +7,9 @@
 #include "terminal.h"
 #include "testsupport.h"
 
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -78,6 +81,7 @@ private slots:
     void pipedInputWaitsForCommands();
     void oversizedFramesRefusedLocally();
     void scriptRunsTwice();
+    void historyOfTwoSessionsMerged();
 
 private:
     // For tests that need no fresh server: each uses user ids of its own.
@@ -672,6 +676,32 @@ void tst_Cli::scriptRunsTwice()
     CliResult second = runCli(args);
     QVERIFY2(second.exitCode == 0, qPrintable(second.out + second.err));
     QVERIFY2(second.out.contains(QStringLiteral("already in #support")), qPrintable(second.out));
+}
+
+void tst_Cli::historyOfTwoSessionsMerged()
+{
+    // Issue 14: two sessions ending together overwrote each other's history file: both
+    // sessions' lines must be in it.
+    const QString tag = QString::number(QDateTime::currentMSecsSinceEpoch());
+    CliRunner first(CliRunner::Input::Terminal);
+    CliRunner second(CliRunner::Input::Terminal);
+    first.start(tokenArgs(*m_shared, 70));
+    second.start(tokenArgs(*m_shared, 71));
+    QVERIFY2(first.waitOutput(QStringLiteral("switchboard> ")), qPrintable(first.output()));
+    QVERIFY2(second.waitOutput(QStringLiteral("switchboard> ")), qPrintable(second.output()));
+    first.write("ping first-" + tag.toLatin1() + "\r");
+    second.write("ping second-" + tag.toLatin1() + "\r");
+    QVERIFY(first.waitOutput(QStringLiteral("first-") + tag));
+    QVERIFY(second.waitOutput(QStringLiteral("second-") + tag));
+    first.write("quit\r");
+    second.write("quit\r");
+    QVERIFY(first.waitFinished());
+    QVERIFY(second.waitFinished());
+    QFile history(QDir(QDir::tempPath()).filePath(QStringLiteral(".switchboard_cli_history")));
+    QVERIFY(history.open(QIODevice::ReadOnly));
+    const QByteArray text = history.readAll();
+    QVERIFY2(text.contains("first-" + tag.toLatin1()), text.right(300).constData());
+    QVERIFY2(text.contains("second-" + tag.toLatin1()), text.right(300).constData());
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)
