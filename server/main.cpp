@@ -132,9 +132,11 @@ int main(int argc, char *argv[])
     });
     for (const QString &line : config.describe())
         logInfo(QStringLiteral("config: ") + line);
-    if (!server.start(&error)) {
+    // Exit 2 for a configuration error: the unit does not restart those (docs/CONFIG.md).
+    bool configuration = false;
+    if (!server.start(&error, &configuration)) {
         err << "switchboardd: " << error << Qt::endl;
-        return 1;
+        return configuration ? 2 : 1;
     }
     return app.exec();
 }

@@ -49,6 +49,8 @@ void CliSession::runNext()
         if (m_queue.isEmpty()) {
             if (m_inputDone && m_pending.isEmpty())
                 finish(m_exitStatus);
+            else if (m_pending.isEmpty() && m_connection.state() == Connection::State::Connected)
+                m_timeout.stop(); // waiting for input is not waiting for the server
             return;
         }
         if (m_connection.state() != Connection::State::Connected) {
@@ -120,9 +122,13 @@ void CliSession::execute(Command command)
 void CliSession::send(Command command)
 {
     QString id;
+    QString error;
     if (command.kind == Command::Kind::Raw) {
         id = idOf(command.frame.value(QLatin1StringView("id")));
-        m_connection.sendText(command.raw);
+        if (!m_connection.sendText(command.raw, &error)) {
+            refuse(command, error);
+            return;
+        }
         if (!id.isEmpty()) { // its answer carries the id
             m_pending.insert(id, Pending {command, {}, false, false});
             armTimeout();
@@ -131,7 +137,11 @@ void CliSession::send(Command command)
         id = QStringLiteral("raw-%1").arg(m_pending.size() + m_rtt.size());
         m_rawKey = id;
     } else {
-        id = m_connection.send(command.frame);
+        id = m_connection.send(command.frame, &error);
+        if (id.isEmpty()) {
+            refuse(command, error);
+            return;
+        }
         command.frame.insert(QStringLiteral("id"), id); // the same id if it is sent again
     }
     m_pending.insert(id, Pending {command, {}, false, command.kind != Command::Kind::Frame});
@@ -143,6 +153,18 @@ void CliSession::send(Command command)
         m_pending.insert(barrier, Pending {command, id, false, false});
     }
     armTimeout();
+}
+
+void CliSession::refuse(const Command &command, const QString &error)
+{
+    // Not sent: over a limit of the server (so never sent again), or the connection just went.
+    print(QStringLiteral("error: '%1': %2").arg(command.name, error), true);
+    noteFailure(Exit::COMMAND_FAILED);
+    if (!m_script)
+        return;
+    m_busy = false;
+    m_timeout.stop();
+    runNext();
 }
 
 bool CliSession::handleAnswer(const QJsonObject &event)
@@ -162,6 +184,18 @@ bool CliSession::handleAnswer(const QJsonObject &event)
         if (ok && readable)
             print(QStringLiteral("ok: %1").arg(pending.command.name));
         complete(pending.barrierFor, ok);
+        return true;
+    }
+    if (type == QLatin1StringView("error") && pending.command.name == QLatin1StringView("join")
+        && event.value(QLatin1StringView("code")).toString() == QLatin1StringView("CONFLICT")
+        && event.value(QLatin1StringView("message"))
+               .toString()
+               .contains(QLatin1StringView("already a member"))) {
+        // Already a member: what `join` asked for holds, so a script run twice still works.
+        if (readable)
+            print(QStringLiteral("already in #%1")
+                      .arg(pending.command.frame.value(QLatin1StringView("room_id")).toString()));
+        complete(id, true);
         return true;
     }
     if (type == QLatin1StringView("error")) {
@@ -218,7 +252,17 @@ void CliSession::resendAfterReconnect()
     for (const QString &id : ids) {
         const Pending p = m_pending.value(id);
         if (p.command.kind == Command::Kind::Frame && p.command.retryable) {
-            m_connection.send(p.command.frame);
+            QString error;
+            if (!m_connection.send(p.command.frame, &error).isEmpty())
+                continue;
+            // A frame the server closed the connection for (1009) is not sent again.
+            m_pending.remove(id);
+            print(QStringLiteral("error: '%1': %2").arg(p.command.name, error), true);
+            noteFailure(Exit::COMMAND_FAILED);
+            if (m_script) {
+                m_busy = false;
+                m_timeout.stop();
+            }
             continue;
         }
         m_pending.remove(id);
@@ -258,6 +302,8 @@ void CliSession::onTimeout()
         fail(Exit::CONNECTION, QStringLiteral("not connected after %1 s").arg(seconds));
         return;
     }
+    if (m_pending.isEmpty())
+        return; // connected and nothing asked: standard input is open, events keep printing
     QStringList waiting;
     for (const Pending &p : std::as_const(m_pending))
         waiting << p.command.name;

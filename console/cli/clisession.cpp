@@ -119,7 +119,9 @@ void CliSession::onSyncComplete(const QJsonObject &sync)
     const QString missed = QStringLiteral("%1 missed message%2 replayed")
                                .arg(m_replayed)
                                .arg(m_replayed == 1 ? QString() : QStringLiteral("s"));
-    if (gaps.isEmpty())
+    if (gaps.isEmpty() && m_replayed == 0)
+        status(QStringLiteral("%1: %2").arg(what, missed)); // nothing was missing
+    else if (gaps.isEmpty())
         status(QStringLiteral("%1: %2; gap recovered").arg(what, missed));
     else
         status(QStringLiteral("%1: %2; NOT recovered: %3 (reload with history)")

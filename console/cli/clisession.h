@@ -57,6 +57,7 @@ private:
     void runNext();
     void execute(Command command);
     void send(Command command);
+    void refuse(const Command &command, const QString &error); // not sent
     bool handleAnswer(const QJsonObject &event);
     void complete(const QString &id, bool ok);
     void resolveUser(const QString &name, std::function<void(qint64, QString)> done);

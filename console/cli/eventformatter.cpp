@@ -23,6 +23,13 @@ qint64 n(const QJsonObject &o, const char *key)
     return v.isString() ? v.toString().toLongLong() : v.toInteger();
 }
 
+// "1 member", "3 members".
+QString counted(qint64 count, const QString &noun)
+{
+    return QStringLiteral("%1 %2%3").arg(count).arg(noun,
+                                                    count == 1 ? QString() : QStringLiteral("s"));
+}
+
 // The text of a message: its content, or its data as compact JSON.
 QString body(const QJsonObject &e)
 {
@@ -40,10 +47,10 @@ QString roomLine(const QJsonObject &room)
     QString line = QStringLiteral("  #%1").arg(s(room, "room_id"));
     if (!s(room, "name").isEmpty() && s(room, "name") != s(room, "room_id"))
         line += QStringLiteral(" (%1)").arg(s(room, "name"));
-    line += QStringLiteral("  %1 members, %2 online, %3 messages")
-                .arg(n(room, "members"))
+    line += QStringLiteral("  %1, %2 online, %3")
+                .arg(counted(n(room, "members"), QStringLiteral("member")))
                 .arg(n(room, "online_members"))
-                .arg(n(room, "messages"));
+                .arg(counted(n(room, "messages"), QStringLiteral("message")));
     if (room.value(QLatin1StringView("private")).toBool())
         line += QStringLiteral(", private");
     if (s(room, "post_policy") != QLatin1StringView("members") && !s(room, "post_policy").isEmpty())
@@ -163,20 +170,19 @@ QString EventFormatter::format(const QJsonObject &e) const
             : QStringLiteral("%1... %2 stopped typing%3").arg(t, user, where);
     }
     if (type == QLatin1StringView("user_joined") || type == QLatin1StringView("user_left")) {
-        return QStringLiteral("%1#%2: %3 %4 (%5 members)")
+        return QStringLiteral("%1#%2: %3 %4 (%5)")
             .arg(t, s(e, "room_id"), user,
                  type == QLatin1StringView("user_joined") ? QStringLiteral("joined")
-                                                          : QStringLiteral("left"))
-            .arg(n(e, "members"));
+                                                          : QStringLiteral("left"),
+                 counted(n(e, "members"), QStringLiteral("member")));
     }
     if (type == QLatin1StringView("room_joined") || type == QLatin1StringView("room_left")) {
         const QJsonObject room = e.value(QLatin1StringView("room")).toObject();
-        return QStringLiteral("%1%2 #%3 (%4 members)")
+        return QStringLiteral("%1%2 #%3 (%4)")
             .arg(t,
                  type == QLatin1StringView("room_joined") ? QStringLiteral("joined")
                                                           : QStringLiteral("left"),
-                 s(e, "room_id"))
-            .arg(n(room, "members"));
+                 s(e, "room_id"), counted(n(room, "members"), QStringLiteral("member")));
     }
     if (type == QLatin1StringView("room_deleted"))
         return QStringLiteral("%1#%2 was deleted").arg(t, s(e, "room_id"));

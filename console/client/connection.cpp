@@ -168,10 +168,13 @@ void Connection::login()
     });
 }
 
-QString Connection::send(QJsonObject frame)
+QString Connection::send(QJsonObject frame, QString *error)
 {
-    if (m_state != State::Connected || !m_socket)
+    if (m_state != State::Connected || !m_socket) {
+        if (error)
+            *error = QCoreApplication::translate("Connection", "not connected");
         return QString();
+    }
     QString id;
     const QJsonValue given = frame.value(QLatin1StringView("id"));
     if (given.isString())
@@ -182,21 +185,67 @@ QString Connection::send(QJsonObject frame)
         id = QStringLiteral("c%1").arg(++m_nextId);
         frame.insert(QStringLiteral("id"), id);
     }
-    const QString text = QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact));
+    const QByteArray bytes = QJsonDocument(frame).toJson(QJsonDocument::Compact);
+    if (const QString refused = checkLimits(frame, bytes.size()); !refused.isEmpty()) {
+        if (error)
+            *error = refused;
+        return QString();
+    }
+    const QString text = QString::fromUtf8(bytes);
     noteSent(frame);
+    m_largestSent = std::max(m_largestSent, qint64(bytes.size()));
     m_socket->sendTextMessage(text);
     Q_EMIT frameText(false, text);
     return id;
 }
 
-bool Connection::sendText(const QString &json)
+bool Connection::sendText(const QString &json, QString *error)
 {
-    if (m_state != State::Connected || !m_socket)
+    if (m_state != State::Connected || !m_socket) {
+        if (error)
+            *error = QCoreApplication::translate("Connection", "not connected");
         return false;
-    noteSent(QJsonDocument::fromJson(json.toUtf8()).object());
+    }
+    const QByteArray bytes = json.toUtf8();
+    const QJsonObject frame = QJsonDocument::fromJson(bytes).object();
+    if (const QString refused = checkLimits(frame, bytes.size()); !refused.isEmpty()) {
+        if (error)
+            *error = refused;
+        return false;
+    }
+    noteSent(frame);
+    m_largestSent = std::max(m_largestSent, qint64(bytes.size()));
     m_socket->sendTextMessage(json);
     Q_EMIT frameText(false, json);
     return true;
+}
+
+QString Connection::checkLimits(const QJsonObject &frame, qsizetype bytes) const
+{
+    // The server counts `content` (and a notification's title + message) in UTF-16 units,
+    // as QString::size() does.
+    const qsizetype content = frame.value(QLatin1StringView("content")).toString().size()
+        + frame.value(QLatin1StringView("message")).toString().size()
+        + frame.value(QLatin1StringView("title")).toString().size();
+    if (m_maxContentChars > 0 && content > m_maxContentChars)
+        return QCoreApplication::translate("Connection",
+                                           "the text is %1 characters long; the server takes "
+                                           "at most %2 (max_content_chars): not sent")
+            .arg(content)
+            .arg(m_maxContentChars);
+    if (m_maxFrameBytes > 0 && bytes > m_maxFrameBytes)
+        return QCoreApplication::translate("Connection",
+                                           "the frame is %1 bytes; the server takes at most %2 "
+                                           "(max_frame_bytes): not sent")
+            .arg(bytes)
+            .arg(m_maxFrameBytes);
+    if (m_refusedFrameBytes > 0 && bytes >= m_refusedFrameBytes)
+        return QCoreApplication::translate("Connection",
+                                           "the frame is %1 bytes; the server closed the "
+                                           "connection (1009, too large) for one of %2: not sent")
+            .arg(bytes)
+            .arg(m_refusedFrameBytes);
+    return QString();
 }
 
 void Connection::noteSent(const QJsonObject &frame)

@@ -39,10 +39,15 @@ public:
     void close(); // closes, no reconnect
     State state() const { return m_state; }
 
-    // Adds an "id" when absent and returns it; "" if not connected.
-    QString send(QJsonObject frame);
-    // Raw JSON text as typed by a user (no id added); false if not connected.
-    bool sendText(const QString &json);
+    // Adds an "id" when absent and returns it; "" if not connected, or when the frame is over
+    // a limit of the server (`error` says which): larger than the `limits` its welcome
+    // announced, or as large as a frame it refused with close 1009. Such a frame is never
+    // sent, so a reconnect does not end in the same refusal again.
+    QString send(QJsonObject frame, QString *error = nullptr);
+    // Raw JSON text as typed by a user (no id added); false if not connected or refused.
+    bool sendText(const QString &json, QString *error = nullptr);
+    // Why `frame` (encoded as `bytes`) would be refused by the server; empty when it fits.
+    QString checkLimits(const QJsonObject &frame, qsizetype bytes) const;
 
     QJsonObject welcome() const { return m_welcome; } // the last `connected` frame
     qint64 userId() const { return m_userId; }
@@ -107,6 +112,13 @@ private:
     bool m_welcomed = false; // this socket got its `connected`
     bool m_freshToken = false; // from a login not yet used for a welcome
     bool m_authFailed = false; // the current failure is a refusal: no reconnect
+    // Limits from the welcome's `limits` (0 = not announced), and the size of the smallest
+    // frame the server closed a connection for with 1009 (0 = none): nothing that large is
+    // sent again.
+    qint64 m_maxFrameBytes = 0;
+    qint64 m_maxContentChars = 0;
+    qint64 m_refusedFrameBytes = 0;
+    qint64 m_largestSent = 0; // on the current socket
 };
 
 } // namespace Switchboard::Client

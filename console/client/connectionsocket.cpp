@@ -6,6 +6,8 @@
 #include "protocol/codec.h"
 #include "protocol/protocol.h"
 
+#include <limits>
+
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -44,6 +46,7 @@ void Connection::connectSocket()
     dropSocket();
     m_welcomed = false;
     m_authFailed = false;
+    m_largestSent = 0;
     setState(m_everConnected ? State::Reconnecting : State::Connecting);
     m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     QWebSocket *socket = m_socket;
@@ -103,6 +106,11 @@ void Connection::onTextMessage(const QString &text)
         m_welcomed = true;
         m_freshToken = false;
         m_welcomeTimer.stop();
+        const QJsonObject limits = event.value(QLatin1StringView("limits")).toObject();
+        m_maxFrameBytes = std::min(limits.value(QLatin1StringView("max_frame_bytes")).toInteger(),
+                                   limits.value(QLatin1StringView("max_message_bytes"))
+                                       .toInteger(std::numeric_limits<qint64>::max()));
+        m_maxContentChars = limits.value(QLatin1StringView("max_content_chars")).toInteger();
         if (m_streamsUser != m_userId) // positions of another account mean nothing here
             m_streams.clear();
         m_streamsUser = m_userId;
@@ -173,6 +181,12 @@ void Connection::onSocketDisconnected()
     const QString reason = m_socket->closeReason();
     const bool welcomed = m_welcomed;
     const QString socketError = m_socket->errorString();
+    if (code == QWebSocketProtocol::CloseCodeTooMuchData && m_largestSent > 0) {
+        // The largest frame sent on this socket is the one refused (a server that announced
+        // no limits): that size is not sent again, so the reconnect does not repeat it.
+        m_refusedFrameBytes = m_refusedFrameBytes > 0 ? std::min(m_refusedFrameBytes, m_largestSent)
+                                                      : m_largestSent;
+    }
     dropSocket();
     if (welcomed)
         Q_EMIT disconnected(code, reason);
@@ -223,7 +237,9 @@ void Connection::giveUp(const QString &message)
     m_reconnectTimer.stop();
     dropSocket();
     setState(State::Disconnected);
-    qCInfo(lcClient).noquote() << message;
+    // failed() carries the message to whoever shows it (the CLI prints it): at info level it
+    // would be printed a second time.
+    qCDebug(lcClient).noquote() << message;
     Q_EMIT failed(message);
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "options.h"
 
+#include <algorithm>
+
 #include <cstdio>
 
 #include <QCommandLineParser>
@@ -111,7 +113,10 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     p.addVersionOption();
     auto opt = [&](const char *name, const char *help, const char *valueName = nullptr,
                    const char *def = nullptr) {
-        QCommandLineOption o(QString::fromLatin1(name), QString::fromLatin1(help));
+        QString text = QString::fromLatin1(help);
+        if (def) // QCommandLineParser does not show defaults itself
+            text += QStringLiteral(" Default: %1.").arg(QString::fromLatin1(def));
+        QCommandLineOption o(QString::fromLatin1(name), text);
         if (valueName)
             o.setValueName(QString::fromLatin1(valueName));
         if (def)
@@ -237,6 +242,18 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     o.json = p.isSet(QStringLiteral("json"));
     o.quiet = p.isSet(QStringLiteral("quiet"));
     o.direct = p.isSet(QStringLiteral("direct"));
+    // A paced option with only unpaced tests would be ignored without a word: refuse it.
+    const bool paced = std::any_of(o.tests.begin(), o.tests.end(), [](TestType t) {
+        return t == TestType::Sustained || t == TestType::Fanout || t == TestType::Echo;
+    });
+    for (const char *name : {"duration", "rate"}) {
+        if (!paced && p.isSet(QString::fromLatin1(name))) {
+            *error = std::string("--") + name
+                + " applies to the paced test types (sustained, fanout, echo, all); --test-type "
+                + type.toStdString() + " does not use it";
+            return std::nullopt;
+        }
+    }
     if (o.rooms > o.connections) {
         *error = "--rooms (" + std::to_string(o.rooms) + ") cannot exceed --connections ("
             + std::to_string(o.connections) + ")";

@@ -17,8 +17,16 @@
 #include "store/asyncstore.h"
 #include "store/storefactory.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QTcpServer>
 #include <QLoggingCategory>
 #include <QSslCertificate>
 #include <QSslKey>
@@ -87,16 +95,81 @@ bool Application::tokenSettings(const Config &config, TokenSettings *settings, Q
     TokenService probe(*settings);
     QString why;
     if (!probe.isValid(&why)) {
-        *error = QStringLiteral("invalid token settings: %1").arg(why);
+        const bool secret
+            = config.jwtAlgorithm == QLatin1StringView("HS256") && !config.jwtSecret.isEmpty();
+        *error = secret ? QStringLiteral("invalid value for 'jwt_secret': %1").arg(why)
+                        : QStringLiteral("invalid token settings: %1").arg(why);
         return false;
     }
     return true;
 }
 
-bool Application::start(QString *error)
+namespace {
+
+// mkdir -p that says why it failed (QDir::mkpath only says that it did).
+bool makeDirectory(const QString &path, QString *why)
 {
-    if (!QDir().mkpath(m_config.dataDir)) {
-        *error = QStringLiteral("cannot create data_dir '%1'").arg(m_config.dataDir);
+    const QString absolute = QDir::cleanPath(QDir(path).absolutePath());
+    QString prefix;
+    for (const QString &part : absolute.split(QLatin1Char('/'), Qt::SkipEmptyParts)) {
+        prefix += QLatin1Char('/') + part;
+        const QByteArray native = QFile::encodeName(prefix);
+        if (::mkdir(native.constData(), 0777) == 0 || errno == EEXIST) {
+            if (!QFileInfo(prefix).isDir()) {
+                *why = QStringLiteral("'%1' exists and is not a directory").arg(prefix);
+                return false;
+            }
+            continue;
+        }
+        *why = QStringLiteral("%1: %2").arg(prefix, QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool Application::start(QString *error, bool *configuration)
+{
+    bool ignored = false;
+    bool &byConfig = configuration ? *configuration : ignored;
+    // Everything the configuration alone decides is checked before any file is created.
+    byConfig = true;
+    if (m_config.listenPort != 0) {
+        // A second server on a busy port fails here, before it writes to data_dir. A busy
+        // port may come free (exit 1); an address that is not on this host does not (2).
+        QTcpServer probe;
+        if (!probe.listen(m_config.listenAddress, m_config.listenPort)) {
+            byConfig = probe.serverError() != QAbstractSocket::AddressInUseError;
+            *error = QStringLiteral("cannot listen on %1:%2 (setting 'listen'): %3")
+                         .arg(m_config.listenAddress.toString())
+                         .arg(m_config.listenPort)
+                         .arg(probe.errorString());
+            return false;
+        }
+    }
+    std::optional<QSslConfiguration> tls;
+    if (!m_config.tlsCertFile.isEmpty()) {
+        QByteArray certPem, keyPem;
+        if (!readFile(m_config.tlsCertFile, QStringLiteral("tls_cert_file"), &certPem, error)
+            || !readFile(m_config.tlsKeyFile, QStringLiteral("tls_key_file"), &keyPem, error))
+            return false;
+        const auto chain = QSslCertificate::fromData(certPem, QSsl::Pem);
+        QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+        if (key.isNull())
+            key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+        if (chain.isEmpty() || key.isNull()) {
+            *error = QStringLiteral("invalid value for 'tls_cert_file'/'tls_key_file': not a PEM "
+                                    "certificate and RSA/EC private key");
+            return false;
+        }
+        tls = QSslConfiguration::defaultConfiguration();
+        tls->setLocalCertificateChain(chain);
+        tls->setPrivateKey(key);
+        tls->setPeerVerifyMode(QSslSocket::VerifyNone);
+    }
+    if (QString why; !makeDirectory(m_config.dataDir, &why)) {
+        *error = QStringLiteral("cannot create data_dir '%1': %2").arg(m_config.dataDir, why);
         return false;
     }
     TokenSettings tokenSettings;
@@ -107,6 +180,7 @@ bool Application::start(QString *error)
     const StoreSettings storeSettings {m_config.dataDir, m_config.databaseUrl};
     m_store
         = std::make_unique<AsyncStore>([storeSettings] { return openStoreOrThrow(storeSettings); });
+    byConfig = false; // from here on, what fails may pass on a retry
     if (!m_store->start(error))
         return false;
 
@@ -149,25 +223,8 @@ bool Application::start(QString *error)
     ls.maxOpen = m_config.maxConnections + 256;
     ls.idleTimeoutMs = m_config.handshakeTimeoutMs;
     ls.maxRequestBytes = m_config.maxBodyBytes + 64 * 1024;
-    if (!m_config.tlsCertFile.isEmpty()) {
-        QByteArray certPem, keyPem;
-        if (!readFile(m_config.tlsCertFile, QStringLiteral("tls_cert_file"), &certPem, error)
-            || !readFile(m_config.tlsKeyFile, QStringLiteral("tls_key_file"), &keyPem, error))
-            return false;
-        const auto chain = QSslCertificate::fromData(certPem, QSsl::Pem);
-        QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
-        if (key.isNull())
-            key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
-        if (chain.isEmpty() || key.isNull()) {
-            *error = QStringLiteral("invalid value for 'tls_cert_file'/'tls_key_file': not a PEM "
-                                    "certificate and RSA/EC private key");
-            return false;
-        }
-        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-        tls.setLocalCertificateChain(chain);
-        tls.setPrivateKey(key);
-        tls.setPeerVerifyMode(QSslSocket::VerifyNone);
-        m_listener = new TlsListener(ls, tls, this);
+    if (tls) {
+        m_listener = new TlsListener(ls, *tls, this);
     } else if (m_config.nativeTransport) {
         // The native transport owns the port: WebSocket upgrades stay on its I/O threads,
         // every other request's socket is handed, untouched, to the Qt HTTP server.

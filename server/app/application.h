@@ -34,7 +34,10 @@ public:
     ~Application() override;
 
     // Opens the store, prepares keys and listens. False with a message naming the cause.
-    bool start(QString *error);
+    // False with the reason when the server cannot start; `configuration` tells whether the
+    // configuration is the cause (switchboardd exits 2 then: no restart can help, see
+    // docs/CONFIG.md), or something that may pass (a busy port, the database down: exit 1).
+    bool start(QString *error, bool *configuration = nullptr);
     // Graceful stop: refuse new connections, close sessions with 1001, flush the store.
     void stop();
 

@@ -4,9 +4,11 @@
 #include <functional>
 
 #include <QFileInfo>
+#include <QHash>
 #include <QProcessEnvironment>
 #include <QRegularExpression>
 #include <QSettings>
+#include <QUrl>
 
 namespace Switchboard {
 
@@ -299,9 +301,13 @@ const Key *findKey(const QString &name)
     return nullptr;
 }
 
+// Where each key was set last (the source that won), for errors that involve several keys.
+using SourceMap = QHash<QString, QString>;
+
 bool apply(Config &c, const QString &key, const QString &value, const QString &source,
-           QString *error)
+           QString *error, SourceMap *sources)
 {
+    sources->insert(key, source);
     const Key *k = findKey(key);
     if (!k) {
         *error = QStringLiteral("unknown setting '%1' (from %2)").arg(key, source);
@@ -314,6 +320,22 @@ bool apply(Config &c, const QString &key, const QString &value, const QString &s
         return false;
     }
     return true;
+}
+
+// "'key' (from SOURCE)" for a key the operator set, "'key' (default)" for one left alone.
+QString named(const SourceMap &sources, const QString &key)
+{
+    const QString source = sources.value(key);
+    return source.isEmpty() ? QStringLiteral("'%1' (default)").arg(key)
+                            : QStringLiteral("'%1' (from %2)").arg(key, source);
+}
+
+// An error about two keys names the one the operator set (the later source, when both were).
+QString blame(const SourceMap &sources, const QString &first, const QString &second)
+{
+    if (sources.contains(second) && !sources.contains(first))
+        return second;
+    return first;
 }
 
 } // namespace
@@ -340,6 +362,7 @@ QMap<QString, QString> ConfigLoader::processEnvironment()
 bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
 {
     Config c;
+    SourceMap from;
     if (!sources.configFile.isEmpty()) {
         const QFileInfo info(sources.configFile);
         if (!info.isFile() || !info.isReadable()) {
@@ -370,7 +393,7 @@ bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
                 ? v.toStringList().join(QLatin1Char(','))
                 : v.toString();
             if (!apply(c, key, value, QStringLiteral("config file %1").arg(sources.configFile),
-                       error))
+                       error, &from))
                 return false;
         }
     }
@@ -380,36 +403,74 @@ bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
         const QString key = it.key().mid(12).toLower();
         if (key == QLatin1StringView("config") || !findKey(key))
             continue; // SWITCHBOARD_CONFIG and test-only variables are not settings
-        if (!apply(c, key, it.value(), QStringLiteral("environment %1").arg(it.key()), error))
+        if (!apply(c, key, it.value(), QStringLiteral("environment %1").arg(it.key()), error,
+                   &from))
             return false;
     }
     for (auto it = sources.commandLine.cbegin(); it != sources.commandLine.cend(); ++it) {
         if (!apply(c, it.key(), it.value(),
                    QStringLiteral("command line --%1")
                        .arg(QString(it.key()).replace(QLatin1Char('_'), QLatin1Char('-'))),
-                   error))
+                   error, &from))
             return false;
     }
+    // Errors between keys name the key and source the operator set, not a default.
+    const QString interval = QStringLiteral("heartbeat_interval");
+    const QString timeout = QStringLiteral("heartbeat_timeout");
     if (c.heartbeatTimeoutMs <= c.heartbeatIntervalMs) {
-        *error = QStringLiteral("invalid value for 'heartbeat_timeout': must be longer than "
-                                "heartbeat_interval (%1 ms)")
-                     .arg(c.heartbeatIntervalMs);
+        if (blame(from, timeout, interval) == interval)
+            *error = QStringLiteral("invalid value for %1: must be shorter than %2, %3 ms")
+                         .arg(named(from, interval), named(from, timeout))
+                         .arg(c.heartbeatTimeoutMs);
+        else
+            *error = QStringLiteral("invalid value for %1: must be longer than %2, %3 ms")
+                         .arg(named(from, timeout), named(from, interval))
+                         .arg(c.heartbeatIntervalMs);
         return false;
     }
     if (c.tlsCertFile.isEmpty() != c.tlsKeyFile.isEmpty()) {
-        *error = QStringLiteral("invalid value for 'tls_cert_file'/'tls_key_file': set both or "
-                                "neither");
+        const QString set = c.tlsCertFile.isEmpty() ? QStringLiteral("tls_key_file")
+                                                    : QStringLiteral("tls_cert_file");
+        const QString missing = c.tlsCertFile.isEmpty() ? QStringLiteral("tls_cert_file")
+                                                        : QStringLiteral("tls_key_file");
+        *error = QStringLiteral("invalid value for %1: needs '%2' too (set both or neither)")
+                     .arg(named(from, set), missing);
         return false;
     }
     if (c.maxFrameBytes > c.maxMessageBytes) {
-        *error = QStringLiteral("invalid value for 'max_frame_bytes': must not exceed "
-                                "max_message_bytes (%1)")
-                     .arg(c.maxMessageBytes);
+        const QString frame = QStringLiteral("max_frame_bytes");
+        const QString message = QStringLiteral("max_message_bytes");
+        if (blame(from, frame, message) == message)
+            *error = QStringLiteral("invalid value for %1: must be at least %2, %3")
+                         .arg(named(from, message), named(from, frame))
+                         .arg(c.maxFrameBytes);
+        else
+            *error = QStringLiteral("invalid value for %1: must not exceed %2, %3")
+                         .arg(named(from, frame), named(from, message))
+                         .arg(c.maxMessageBytes);
         return false;
     }
     if (c.dataDir.trimmed().isEmpty()) {
-        *error = QStringLiteral("invalid value for 'data_dir': must not be empty");
+        *error = QStringLiteral("invalid value for %1: must not be empty")
+                     .arg(named(from, QStringLiteral("data_dir")));
         return false;
+    }
+    if (!c.databaseUrl.isEmpty()) {
+        // The schemes the store opens (server/store/storefactory.cpp); checked here too so that
+        // a wrong one is a configuration error (exit 2) before anything is created.
+        const QUrl url(c.databaseUrl, QUrl::StrictMode);
+        const QString scheme = url.scheme();
+        const bool known = scheme == QLatin1StringView("postgres")
+            || scheme == QLatin1StringView("postgresql")
+            || (scheme == QLatin1StringView("sqlite") && !url.path().isEmpty());
+        if (!url.isValid() || !known) {
+            *error = QStringLiteral("invalid value for %1: expected postgres://user:password@"
+                                    "host:port/db or sqlite:///path/to/file.db (empty = SQLite "
+                                    "in data_dir), not a '%2' URL")
+                         .arg(named(from, QStringLiteral("database_url")),
+                              scheme.isEmpty() ? QStringLiteral("scheme-less") : scheme);
+            return false;
+        }
     }
     *config = c;
     return true;

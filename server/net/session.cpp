@@ -211,7 +211,13 @@ bool Session::enterActive(const std::optional<UserRecord> &record)
     seedData.field(QLatin1StringView("message"), QLatin1StringView("connected"))
         .field(QLatin1StringView("user_id"), m_claims.userId)
         .field(QLatin1StringView("online_count"), online);
-    JsonWriter connected(384);
+    // The sizes this server refuses, so a client checks before sending instead of being
+    // closed with 1009 (and resending the same frame after reconnecting).
+    JsonWriter limits(96);
+    limits.field(QLatin1StringView("max_frame_bytes"), qint64(m_ctx.config->maxFrameBytes))
+        .field(QLatin1StringView("max_message_bytes"), qint64(m_ctx.config->maxMessageBytes))
+        .field(QLatin1StringView("max_content_chars"), qint64(m_ctx.config->maxContentChars));
+    JsonWriter connected(480);
     connected.field(QLatin1StringView("type"), ServerType::CONNECTED)
         .field(QLatin1StringView("ts"), Events::nowMs())
         .json(QLatin1StringView("user"), user.take())
@@ -221,6 +227,7 @@ bool Session::enterActive(const std::optional<UserRecord> &record)
         .field(QLatin1StringView("heartbeat_interval_ms"),
                qint64(m_ctx.config->heartbeatIntervalMs))
         .field(QLatin1StringView("expires_at"), m_claims.expiresAt)
+        .json(QLatin1StringView("limits"), limits.take())
         .json(QLatin1StringView("data"), seedData.take());
     sendFrame(connected.take());
     for (const QByteArray &frame : std::exchange(m_framesBeforeActive, {}))

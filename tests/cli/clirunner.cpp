@@ -31,8 +31,8 @@ void CliRunner::start(const QStringList &arguments)
     if (m_input == Input::Terminal) {
         int slave = -1;
         winsize size {};
-        size.ws_row = 40;
-        size.ws_col = 200; // wide: lines do not wrap in the assertions
+        size.ws_row = ushort(m_rows);
+        size.ws_col = ushort(m_columns);
         if (openpty(&m_master, &slave, nullptr, nullptr, &size) != 0)
             qFatal("openpty failed");
         ::fcntl(m_master, F_SETFL, ::fcntl(m_master, F_GETFL) | O_NONBLOCK);
@@ -51,6 +51,7 @@ void CliRunner::start(const QStringList &arguments)
         });
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("TERM"), QStringLiteral("xterm"));
+        env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C.UTF-8")); // as most terminals
         env.insert(QStringLiteral("HOME"), QDir::tempPath()); // no user ~/.editrc
         m_process.setProcessEnvironment(env);
         m_process.start(QStringLiteral(SWITCHBOARD_CLI_PATH), arguments);
@@ -63,9 +64,20 @@ void CliRunner::start(const QStringList &arguments)
 
 void CliRunner::write(const QByteArray &bytes)
 {
-    if (m_input == Input::Terminal)
-        ::write(m_master, bytes.constData(), size_t(bytes.size()));
-    else
+    if (m_input == Input::Terminal) {
+        // The master is non-blocking: a long paste goes in as fast as the client reads it.
+        qsizetype done = 0;
+        QDeadlineTimer deadline(20000);
+        while (done < bytes.size() && !deadline.hasExpired()) {
+            const ssize_t n
+                = ::write(m_master, bytes.constData() + done, size_t(bytes.size() - done));
+            if (n > 0)
+                done += n;
+            else
+                QTest::qWait(5);
+            drain();
+        }
+    } else
         m_process.write(bytes);
 }
 

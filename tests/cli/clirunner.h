@@ -16,6 +16,12 @@ public:
     explicit CliRunner(Input input = Input::Pipe);
     ~CliRunner();
 
+    // The pseudo-terminal's size (before start()); default 40 x 200, so lines do not wrap.
+    void setTerminalSize(int rows, int columns)
+    {
+        m_rows = rows;
+        m_columns = columns;
+    }
     void start(const QStringList &arguments);
     void write(const QByteArray &bytes); // to stdin (or the terminal)
     void closeInput();
@@ -34,6 +40,8 @@ private:
     Input m_input;
     QProcess m_process;
     int m_master = -1; // pseudo-terminal, parent side
+    int m_rows = 40;
+    int m_columns = 200;
     QByteArray m_out;
     QByteArray m_err;
 };

@@ -4,8 +4,12 @@
 // status, and a server restart is survived with an exact resume.
 #include "clirunner.h"
 #include "command.h"
+#include "terminal.h"
 #include "testsupport.h"
 
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -73,6 +77,11 @@ private slots:
     void eventsPrintedReadably();
     void serverRestartResumes();
     void pseudoTerminal();
+    void longLineInTerminal();
+    void pipedInputWaitsForCommands();
+    void oversizedFramesRefusedLocally();
+    void scriptRunsTwice();
+    void historyOfTwoSessionsMerged();
 
 private:
     // For tests that need no fresh server: each uses user ids of its own.
@@ -352,6 +361,8 @@ void tst_Cli::refusedLogin()
                          "wrong-password\n");
     QCOMPARE(r.exitCode, 3);
     QVERIFY2(r.err.contains(QStringLiteral("Login refused")), qPrintable(r.err));
+    // Once (issue 14: a log line of the client library said it a second time).
+    QVERIFY2(r.err.count(QStringLiteral("Login refused")) == 1, qPrintable(r.err));
 
     r = runCli(urlArgs(server)
                + QStringList {QStringLiteral("--token"),
@@ -550,6 +561,147 @@ void tst_Cli::pseudoTerminal()
     cli.write("quit\r");
     QVERIFY(cli.waitFinished());
     QCOMPARE(cli.exitCode(), 0);
+}
+
+void tst_Cli::longLineInTerminal()
+{
+    // Issue 14: `say support ` + 3,200 characters typed at the prompt aborted the client
+    // (heap corruption in libedit's readline layer). It must be sent; a line past what the
+    // editor takes must be refused with an error, and the client must go on working.
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto lee = connectAs(server, 30);
+    QVERIFY(lee);
+    QVERIFY(!request(*lee, "room_join", {{QStringLiteral("room_id"), QStringLiteral("support")}},
+                     "room_joined")
+                 .isEmpty());
+
+    CliRunner cli(CliRunner::Input::Terminal);
+    cli.setTerminalSize(24, 80); // 3,300 characters are more than the screen holds
+    cli.start(tokenArgs(server, 31, QStringLiteral("pat")));
+    QVERIFY2(cli.waitOutput(QStringLiteral("connected as pat")), qPrintable(cli.output()));
+    cli.write("join support\r");
+    QVERIFY2(cli.waitOutput(QStringLiteral("joined #support")), qPrintable(cli.output()));
+
+    const QString text(3300, QLatin1Char('x'));
+    cli.write("say support " + text.toLatin1());
+    cli.write("\r");
+    QTRY_COMPARE_WITH_TIMEOUT(contentsOf(*lee, "room_message"), QStringList {text}, 30000);
+    QVERIFY2(cli.waitOutput(QStringLiteral("ok: say stored as r:support#1"), 30000),
+             qPrintable(cli.output().right(500)));
+
+    const QByteArray tooLong(Cli::Terminal::MAX_EDIT_CHARS + 500, 'y');
+    cli.write("say support " + tooLong + "\r");
+    QVERIFY2(cli.waitOutput(QStringLiteral("is longer than %1 characters; nothing was sent")
+                                .arg(Cli::Terminal::MAX_EDIT_CHARS),
+                            60000),
+             qPrintable(cli.output().right(500)));
+    cli.write("ping\r");
+    QVERIFY2(cli.waitOutput(QStringLiteral("pong: ")), qPrintable(cli.output().right(500)));
+    QCOMPARE(contentsOf(*lee, "room_message").size(), 1);
+    cli.write("quit\r");
+    QVERIFY(cli.waitFinished());
+    QCOMPARE(cli.exitCode(), 0);
+}
+
+void tst_Cli::pipedInputWaitsForCommands()
+{
+    // Issue 14: `(echo pw; sleep 100000) | switchboard-cli ...` exited 5 after --timeout with
+    // "no answer to ''": waiting for the next command is not waiting for an answer. (A token:
+    // a login's password hashing may take longer than this short --timeout on a busy machine.)
+    const qint64 ida = 46;
+    CliRunner cli;
+    cli.start(tokenArgs(*m_shared, ida, QStringLiteral("ida"))
+              + QStringList {QStringLiteral("--timeout"), QStringLiteral("2")});
+    QVERIFY2(cli.waitError(QStringLiteral("in sync")), qPrintable(cli.error()));
+    QTest::qWait(4000); // more than --timeout with nothing to do
+    QCOMPARE(cli.process().state(), QProcess::Running);
+    // Events still print meanwhile.
+    auto sender = connectAs(*m_shared, 45);
+    QVERIFY(sender);
+    QVERIFY(!request(*sender, "send",
+                     {{QStringLiteral("to"), ida},
+                      {QStringLiteral("content"), QStringLiteral("still listening")}},
+                     "ack")
+                 .isEmpty());
+    QVERIFY2(cli.waitOutput(QStringLiteral("still listening")), qPrintable(cli.output()));
+    cli.write("ping\n");
+    QVERIFY2(cli.waitOutput(QStringLiteral("pong: ")), qPrintable(cli.output()));
+    cli.closeInput();
+    QVERIFY(cli.waitFinished());
+    QCOMPARE(cli.exitCode(), 0);
+}
+
+void tst_Cli::oversizedFramesRefusedLocally()
+{
+    // Issue 14: `say general <70,000 chars>` was closed with 1009, sent again after the
+    // reconnect, ~10 times, then exit 4. The server announces its limits in `connected`; the
+    // client refuses locally, says which limit, and goes on.
+    auto lee = connectAs(*m_shared, 50);
+    QVERIFY(lee);
+    QVERIFY(!request(*lee, "room_join", {{QStringLiteral("room_id"), QStringLiteral("general")}},
+                     "room_joined")
+                 .isEmpty());
+    // (One argument holds at most 128 KiB: the frames are just over the limits.)
+    const CliResult r
+        = runCli(tokenArgs(*m_shared, 51)
+                 + QStringList {
+                     QStringLiteral("--exec"),
+                     QStringLiteral("join general; say general %1; json {\"id\":\"j1\",\"type\":"
+                                    "\"ping\",\"data\":\"%2\"}; say general fits")
+                         .arg(QString(9000, QLatin1Char('x')), QString(66000, QLatin1Char('y')))});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("server takes at most 8192 (max_content_chars)")),
+             qPrintable(r.err.right(2000)));
+    QVERIFY2(r.err.contains(QStringLiteral("(max_frame_bytes): not sent")),
+             qPrintable(r.err.right(2000)));
+    QVERIFY2(!r.err.contains(QStringLiteral("reconnect")), qPrintable(r.err.right(2000)));
+    QVERIFY2(r.out.contains(QStringLiteral("ok: say stored as r:general#")),
+             qPrintable(r.out + r.err.right(500)));
+    QTRY_COMPARE(contentsOf(*lee, "room_message"), QStringList {QStringLiteral("fits")});
+}
+
+void tst_Cli::scriptRunsTwice()
+{
+    // Issue 14: the README's `join general; say general hello; ping` failed on its second run
+    // (CONFLICT: already a member); "1 members"; "gap recovered" with no gap.
+    const QStringList args = tokenArgs(*m_shared, 60)
+        + QStringList {QStringLiteral("--exec"), QStringLiteral("join support; say support hello")};
+    CliResult first = runCli(args);
+    QVERIFY2(first.exitCode == 0, qPrintable(first.out + first.err));
+    QVERIFY2(first.out.contains(QStringLiteral("joined #support (1 member)")),
+             qPrintable(first.out));
+    QVERIFY2(!first.err.contains(QStringLiteral("gap recovered")), qPrintable(first.err));
+    CliResult second = runCli(args);
+    QVERIFY2(second.exitCode == 0, qPrintable(second.out + second.err));
+    QVERIFY2(second.out.contains(QStringLiteral("already in #support")), qPrintable(second.out));
+}
+
+void tst_Cli::historyOfTwoSessionsMerged()
+{
+    // Issue 14: two sessions ending together overwrote each other's history file: both
+    // sessions' lines must be in it.
+    const QString tag = QString::number(QDateTime::currentMSecsSinceEpoch());
+    CliRunner first(CliRunner::Input::Terminal);
+    CliRunner second(CliRunner::Input::Terminal);
+    first.start(tokenArgs(*m_shared, 70));
+    second.start(tokenArgs(*m_shared, 71));
+    QVERIFY2(first.waitOutput(QStringLiteral("switchboard> ")), qPrintable(first.output()));
+    QVERIFY2(second.waitOutput(QStringLiteral("switchboard> ")), qPrintable(second.output()));
+    first.write("ping first-" + tag.toLatin1() + "\r");
+    second.write("ping second-" + tag.toLatin1() + "\r");
+    QVERIFY(first.waitOutput(QStringLiteral("first-") + tag));
+    QVERIFY(second.waitOutput(QStringLiteral("second-") + tag));
+    first.write("quit\r");
+    second.write("quit\r");
+    QVERIFY(first.waitFinished());
+    QVERIFY(second.waitFinished());
+    QFile history(QDir(QDir::tempPath()).filePath(QStringLiteral(".switchboard_cli_history")));
+    QVERIFY(history.open(QIODevice::ReadOnly));
+    const QByteArray text = history.readAll();
+    QVERIFY2(text.contains("first-" + tag.toLatin1()), text.right(300).constData());
+    QVERIFY2(text.contains("second-" + tag.toLatin1()), text.right(300).constData());
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)

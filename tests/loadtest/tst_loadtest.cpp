@@ -435,6 +435,17 @@ void tst_LoadTest::badUrl()
         {QStringLiteral("--url"), url(), QStringLiteral("--test-type"), QStringLiteral("soak")});
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains("--test-type must be"), r.err.constData());
+    // Issue 14: --duration with the default test type (throughput) was silently ignored.
+    r = loadtest(
+        {QStringLiteral("--url"), url(), QStringLiteral("--duration"), QStringLiteral("30")});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("--duration applies to the paced test types"), r.err.constData());
+    // --help shows the defaults.
+    r = loadtest({QStringLiteral("--help")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("Default: ws://127.0.0.1:8000/ws.")
+                 && r.out.contains("Default: throughput."),
+             r.out.constData());
 }
 
 void tst_LoadTest::missingSecret()

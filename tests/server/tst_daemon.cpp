@@ -211,6 +211,41 @@ void tst_Daemon::invalidConfigRefused()
     r = runDaemon({QStringLiteral("--config"), dir.filePath(QStringLiteral("missing.ini"))});
     QCOMPARE(r.exitCode, 2);
     QVERIFY(r.err.contains("missing.ini"));
+
+    // Issue 14: start-up refusals caused by the configuration exit 2 (not 1, which systemd
+    // restarts in a loop), naming the key and saying why.
+    const QString fresh = dir.filePath(QStringLiteral("fresh"));
+    const QStringList base {QStringLiteral("--data-dir"), fresh, QStringLiteral("--listen"),
+                            QStringLiteral("127.0.0.1:0")};
+    const struct
+    {
+        QStringList args;
+        const char *says;
+    } refusals[] = {
+        {{QStringLiteral("--jwt-secret"), QStringLiteral("short")}, "'jwt_secret'"},
+        {{QStringLiteral("--tls-cert-file"), dir.filePath(QStringLiteral("none.pem")),
+          QStringLiteral("--tls-key-file"), dir.filePath(QStringLiteral("none.key"))},
+         "'tls_cert_file'"},
+        {{QStringLiteral("--database-url"), QStringLiteral("mysql://x")}, "'database_url'"},
+        {{QStringLiteral("--data-dir"), QStringLiteral("/proc/switchboard/data")},
+         "cannot create data_dir '/proc/switchboard/data': /proc/switchboard: No such file"},
+    };
+    for (const auto &refusal : refusals) {
+        r = runDaemon(base + refusal.args);
+        QVERIFY2(r.exitCode == 2, qPrintable(refusal.args.join(' ') + ": " + r.err));
+        QVERIFY2(r.err.contains(refusal.says), r.err.constData());
+    }
+
+    // A second server on a busy port fails (exit 1: the port may come free) before it
+    // creates any file.
+    QTcpServer busy;
+    QVERIFY(busy.listen(QHostAddress::LocalHost, 0));
+    const QString untouched = dir.filePath(QStringLiteral("untouched"));
+    r = runDaemon({QStringLiteral("--data-dir"), untouched, QStringLiteral("--listen"),
+                   QStringLiteral("127.0.0.1:%1").arg(busy.serverPort())});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("(setting 'listen')"), r.err.constData());
+    QVERIFY(!QFileInfo::exists(untouched));
 }
 
 void tst_Daemon::generatedSecretIsKept()
