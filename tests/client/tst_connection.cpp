@@ -19,7 +19,7 @@ using Client::ConnectionOptions;
 
 namespace {
 
-const QByteArray API_KEY = QByteArrayLiteral("test-api-key-0123456789");
+const QByteArray API_KEY = QByteArrayLiteral("test-api-key-0123456789-abcdefghij");
 
 qint64 createUser(TestServer &server, const QString &name, const QString &password)
 {
