@@ -210,9 +210,11 @@ void tst_SecurityAuth::loginFloodDoesNotStallMessaging()
     qInfo() << "direct message round trip, ms: calm" << calm << "during 40 logins" << during;
     for (int status : statuses)
         QVERIFY2(status == 401 || status == 503, qPrintable(QString::number(status)));
-    // The target is 100 ms; the bound is generous for a loaded 2-core machine, while the
-    // store-thread hashing took seconds here.
-    QVERIFY2(median(during) < 400, qPrintable(QString::number(median(during))));
+    // The target is 100 ms; the bound is generous for a loaded 2-core machine, while
+    // with argon2id on the store's thread the first message waited for all 40 (7 s here). The
+    // worst one counts: the queued hashing delays whichever message comes next.
+    const qint64 worst = *std::max_element(during.cbegin(), during.cend());
+    QVERIFY2(worst < 1500, qPrintable(QString::number(worst)));
 }
 
 void tst_SecurityAuth::unknownAndKnownUsernamesTakeTheSameTime()
