@@ -8,6 +8,7 @@
 #include <QCoreApplication>
 #include <QSocketNotifier>
 #include <QTextStream>
+#include <QUrl>
 
 #include <csignal>
 #include <sys/resource.h>
@@ -47,6 +48,26 @@ void raiseFileLimit()
         limit.rlim_cur = limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);
     }
+}
+
+// Secrets given as options are visible to every local user in `ps` and /proc/<pid>/cmdline:
+// say so, and where they belong instead. The names of the options only, never their values.
+void warnAboutSecretsOnCommandLine(const QMap<QString, QString> &commandLine, QTextStream &err)
+{
+    QStringList named;
+    for (const char *key : {"api_key", "jwt_secret"}) {
+        if (commandLine.contains(QLatin1StringView(key)))
+            named << QStringLiteral("--") + QString::fromLatin1(key).replace(u'_', u'-');
+    }
+    const QString url = commandLine.value(QStringLiteral("database_url"));
+    if (url.contains(QLatin1StringView("password="), Qt::CaseInsensitive)
+        || QUrl(url).password().size() > 0)
+        named << QStringLiteral("--database-url (with a password)");
+    if (!named.isEmpty())
+        err << "switchboardd: warning: " << named.join(QStringLiteral(", "))
+            << " on the command line is visible to every local user (ps); put secrets in the "
+               "configuration file (mode 0640) or SWITCHBOARD_* environment variables"
+            << Qt::endl;
 }
 
 } // namespace
@@ -96,6 +117,7 @@ int main(int argc, char *argv[])
             sources.commandLine.insert(key, value);
     }
 
+    warnAboutSecretsOnCommandLine(sources.commandLine, err);
     Config config;
     QString error;
     if (!ConfigLoader::load(sources, &config, &error)) {

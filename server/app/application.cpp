@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "application.h"
 
+#include "auth/accountcache.h"
+#include "auth/auththrottle.h"
+#include "auth/passwordpool.h"
 #include "auth/secretfile.h"
 #include "auth/tokenservice.h"
 #include "hub/adminfeed.h"
@@ -68,6 +71,9 @@ bool Application::tokenSettings(const Config &config, TokenSettings *settings, Q
     settings->algorithm = config.jwtAlgorithm;
     settings->ttlSeconds = config.tokenTtlSeconds;
     settings->leewaySeconds = config.tokenLeewaySeconds;
+    settings->maxLifetimeSeconds = config.tokenMaxLifetimeSeconds;
+    settings->issuer = config.jwtIssuer;
+    settings->audience = config.jwtAudience;
     if (config.jwtAlgorithm == QLatin1StringView("HS256")) {
         if (!config.jwtSecret.isEmpty()) {
             settings->secret = config.jwtSecret.toUtf8();
@@ -196,11 +202,15 @@ bool Application::start(QString *error, bool *configuration)
     connect(m_hub.get(), &Hub::userOffline, this,
             [this](qint64 userId) { m_store->setLastSeen(userId, Protocol::Events::nowMs()); });
     wireAdminFeed();
+    startAuthentication();
 
     m_http = new HttpFrontend(m_config, *m_tokens, m_router, this);
+    m_http->throttle = m_throttle.get();
+    m_http->accounts = m_accounts.get();
     SessionContext ctx {&m_config,        m_tokens.get(),   m_store.get(),
                         m_hub.get(),      m_messages.get(), m_rooms.get(),
                         m_presence.get(), m_history.get(),  m_admin.get()};
+    ctx.accounts = m_accounts.get();
     m_connections = new ConnectionManager(m_http, ctx, this);
     m_http->admitWebSocket = [this]() { return m_connections->admitting(); };
 
@@ -214,6 +224,9 @@ bool Application::start(QString *error, bool *configuration)
     m_rest.history = m_history.get();
     m_rest.connections = m_connections;
     m_rest.admin = m_admin.get();
+    m_rest.passwords = m_passwords.get();
+    m_rest.throttle = m_throttle.get();
+    m_rest.accounts = m_accounts.get();
     m_rest.uptime.start();
     RestApi::addAll(m_router, &m_rest);
 
@@ -273,6 +286,38 @@ bool Application::start(QString *error, bool *configuration)
                                    .arg(port())
                             << "storage" << m_store->backendName();
     return true;
+}
+
+void Application::startAuthentication()
+{
+    m_passwords = std::make_unique<PasswordPool>(m_config.passwordThreads, m_config.passwordQueue);
+    ThrottleSettings throttle;
+    throttle.userFailures = m_config.authFailuresPerUser;
+    throttle.addressFailures = m_config.authFailuresPerAddress;
+    throttle.backoffMs = m_config.authBackoffMs;
+    throttle.backoffMaxMs = m_config.authBackoffMaxMs;
+    throttle.windowMs = m_config.authFailureWindowMs;
+    throttle.maxEntries = m_config.authThrottleEntries;
+    m_throttle = std::make_unique<AuthThrottle>(throttle);
+    AsyncStore *store = m_store.get();
+    Hub *hub = m_hub.get();
+    m_accounts = std::make_unique<AccountCache>(
+        [store, hub](qint64 userId, AccountCache::Loaded done) {
+            store->read<std::optional<UserRecord>>(
+                hub, [userId](Store &s) { return s.userById(userId); },
+                [done](std::optional<std::optional<UserRecord>> user, QString) {
+                    if (!user) {
+                        done(std::nullopt);
+                        return;
+                    }
+                    AccountState state;
+                    if (const auto &u = *user)
+                        state = AccountState {true, u->disabled, u->admin, u->tokensValidAfter,
+                                              u->username};
+                    done(state);
+                });
+        },
+        m_config.accountCacheTtlMs, m_config.accountCacheEntries);
 }
 
 void Application::wireAdminFeed()

@@ -23,6 +23,9 @@ class RoomService;
 class PresenceService;
 class HistoryService;
 class TokenService;
+class PasswordPool;
+class AuthThrottle;
+class AccountCache;
 
 // Wires the daemon's parts together and owns them; no logic of its own beyond start and stop.
 class Application : public QObject
@@ -57,6 +60,8 @@ public:
 
 private:
     void wireAdminFeed();
+    // The password pool, the failed-authentication throttle and the account-state cache.
+    void startAuthentication();
 
     Config m_config;
     std::unique_ptr<AsyncStore> m_store;
@@ -67,6 +72,10 @@ private:
     std::unique_ptr<PresenceService> m_presence;
     std::unique_ptr<HistoryService> m_history;
     std::unique_ptr<AdminFeed> m_admin;
+    // authentication hardening (destroyed before the hub their completions are posted to)
+    std::unique_ptr<PasswordPool> m_passwords;
+    std::unique_ptr<AuthThrottle> m_throttle;
+    std::unique_ptr<AccountCache> m_accounts;
     Router m_router;
     RestServices m_rest;
     HttpFrontend *m_http = nullptr;

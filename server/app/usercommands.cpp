@@ -63,6 +63,7 @@ int usage()
            "  user list                                    list users\n"
            "  user passwd NAME [--password-stdin]          set a new password\n"
            "  user disable NAME | user enable NAME         block or allow logins and connections\n"
+           "  user signout NAME                            revoke every token issued until now\n"
         << Qt::flush;
     return 2;
 }
@@ -154,6 +155,12 @@ int runUserCommand(const Config &config, const QStringList &args)
                 return 1;
             store->setPasswordHash(user->id, PasswordHasher::hash(pw));
             out() << "password of " << name << " changed" << Qt::endl;
+            return 0;
+        }
+        if (command == QLatin1StringView("signout")) {
+            // A running server sees it within account_cache_ttl (its own routes at once).
+            store->setTokensValidAfter(user->id, QDateTime::currentMSecsSinceEpoch());
+            out() << "tokens of " << name << " issued until now are revoked" << Qt::endl;
             return 0;
         }
         if (command == QLatin1StringView("disable") || command == QLatin1StringView("enable")) {

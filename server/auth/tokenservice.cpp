@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "tokenservice.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
 
+#include <QDateTime>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -78,6 +81,12 @@ QString TokenService::errorText(TokenError error)
         return QStringLiteral("token expired");
     case TokenError::NotYetValid:
         return QStringLiteral("token not yet valid");
+    case TokenError::LifetimeTooLong:
+        return QStringLiteral("token lifetime exceeds the maximum");
+    case TokenError::WrongIssuer:
+        return QStringLiteral("token issuer not accepted");
+    case TokenError::WrongAudience:
+        return QStringLiteral("token audience not accepted");
     }
     return QStringLiteral("invalid token");
 }
@@ -148,6 +157,13 @@ std::variant<TokenClaims, TokenError> TokenService::verify(QByteArrayView token,
             return TokenError::Malformed;
         claims.issuedAt = *n;
     }
+    const QJsonValue iatMs = payload->value(QLatin1StringView("iat_ms"));
+    if (!iatMs.isUndefined()) {
+        const auto n = integerOf(iatMs);
+        if (!n || *n < 0)
+            return TokenError::Malformed;
+        claims.issuedAtMillis = *n;
+    }
     const QJsonValue name = payload->value(QLatin1StringView("name"));
     if (!name.isUndefined() && !name.isString())
         return TokenError::Malformed;
@@ -155,10 +171,31 @@ std::variant<TokenClaims, TokenError> TokenService::verify(QByteArrayView token,
     claims.admin
         = payload->value(QLatin1StringView("role")).toString() == QLatin1StringView("admin");
 
-    if (nowSeconds >= claims.expiresAt + m_settings.leewaySeconds)
+    if (!m_settings.issuer.isEmpty()
+        && payload->value(QLatin1StringView("iss")) != QJsonValue(m_settings.issuer))
+        return TokenError::WrongIssuer;
+    if (!m_settings.audience.isEmpty()) {
+        // RFC 7519 4.1.3: a string, or an array of strings one of which must be ours.
+        const QJsonValue aud = payload->value(QLatin1StringView("aud"));
+        const bool ours = aud.isArray() ? aud.toArray().contains(QJsonValue(m_settings.audience))
+                                        : aud == QJsonValue(m_settings.audience);
+        if (!ours)
+            return TokenError::WrongAudience;
+    }
+
+    const qint64 leeway = m_settings.leewaySeconds;
+    if (nowSeconds >= claims.expiresAt + leeway)
         return TokenError::Expired;
-    if (claims.notBefore && claims.notBefore - m_settings.leewaySeconds > nowSeconds)
+    if (claims.notBefore && claims.notBefore - leeway > nowSeconds)
         return TokenError::NotYetValid;
+    // A token "issued" in the future would outlive every revocation made before that moment.
+    if (claims.issuedAt - leeway > nowSeconds || claims.issuedAtMs() / 1000 - leeway > nowSeconds)
+        return TokenError::NotYetValid;
+    const qint64 maxLifetime = m_settings.maxLifetimeSeconds;
+    if (maxLifetime > 0
+        && ((claims.issuedAt && claims.expiresAt - claims.issuedAt > maxLifetime)
+            || claims.expiresAt - nowSeconds > maxLifetime + leeway))
+        return TokenError::LifetimeTooLong;
     return claims;
 }
 
@@ -182,6 +219,15 @@ QByteArray TokenService::issue(TokenClaims claims, qint64 nowSeconds) const
         claims.issuedAt = nowSeconds;
     if (!claims.expiresAt)
         claims.expiresAt = claims.issuedAt + m_settings.ttlSeconds;
+    if (m_settings.maxLifetimeSeconds > 0)
+        claims.expiresAt
+            = std::min(claims.expiresAt, claims.issuedAt + m_settings.maxLifetimeSeconds);
+    if (!claims.issuedAtMillis)
+        claims.issuedAtMillis = claims.issuedAt == nowSeconds ? QDateTime::currentMSecsSinceEpoch()
+                                                              : claims.issuedAt * 1000;
+    // The millisecond must fall within the second "iat" names (the clock was read twice).
+    if (claims.issuedAtMillis / 1000 != claims.issuedAt)
+        claims.issuedAtMillis = claims.issuedAt * 1000 + 999;
 
     jwt_t *raw = nullptr;
     if (jwt_new(&raw) != 0)
@@ -196,6 +242,12 @@ QByteArray TokenService::issue(TokenClaims claims, qint64 nowSeconds) const
         && jwt_add_grant_int(jwt.get(), "iat", long(claims.issuedAt)) == 0
         && jwt_add_grant_int(jwt.get(), "exp", long(claims.expiresAt)) == 0
         && jwt_add_grant(jwt.get(), "role", claims.admin ? "admin" : "user") == 0;
+    if (ok)
+        ok = jwt_add_grant_int(jwt.get(), "iat_ms", long(claims.issuedAtMillis)) == 0;
+    if (ok && !m_settings.issuer.isEmpty())
+        ok = jwt_add_grant(jwt.get(), "iss", m_settings.issuer.toUtf8().constData()) == 0;
+    if (ok && !m_settings.audience.isEmpty())
+        ok = jwt_add_grant(jwt.get(), "aud", m_settings.audience.toUtf8().constData()) == 0;
     if (ok && claims.notBefore)
         ok = jwt_add_grant_int(jwt.get(), "nbf", long(claims.notBefore)) == 0;
     if (ok && !name.isEmpty())

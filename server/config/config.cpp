@@ -288,6 +288,21 @@ const QList<Key> &keyTable()
         // room limits and presence privacy (issue 12)
         {"max_rooms_created_per_user", intKey(&Config::maxRoomsCreatedPerUser, 0, 1'000'000)},
         {"public_online_list", boolKey(&Config::publicOnlineList)},
+        // authentication hardening (token policy, password pool, throttle, account cache)
+        {"token_max_lifetime",
+         durationKey(&Config::tokenMaxLifetimeSeconds, 60'000, 366LL * 86400 * 1000, true)},
+        {"jwt_issuer", stringKey(&Config::jwtIssuer)},
+        {"jwt_audience", stringKey(&Config::jwtAudience)},
+        {"password_threads", intKey(&Config::passwordThreads, 1, 64)},
+        {"password_queue", intKey(&Config::passwordQueue, 1, 100'000)},
+        {"auth_failures_per_user", intKey(&Config::authFailuresPerUser, 1, 1'000'000)},
+        {"auth_failures_per_address", intKey(&Config::authFailuresPerAddress, 1, 1'000'000)},
+        {"auth_backoff", durationKey(&Config::authBackoffMs, 1, 3'600'000)},
+        {"auth_backoff_max", durationKey(&Config::authBackoffMaxMs, 1, 86'400'000)},
+        {"auth_failure_window", durationKey(&Config::authFailureWindowMs, 1000, 86'400'000)},
+        {"auth_throttle_entries", intKey(&Config::authThrottleEntries, 16, 10'000'000)},
+        {"account_cache_ttl", durationKey(&Config::accountCacheTtlMs, 0, 3'600'000)},
+        {"account_cache_entries", intKey(&Config::accountCacheEntries, 16, 10'000'000)},
     };
     return table;
 }
@@ -448,6 +463,25 @@ bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
             *error = QStringLiteral("invalid value for %1: must not exceed %2, %3")
                          .arg(named(from, frame), named(from, message))
                          .arg(c.maxMessageBytes);
+        return false;
+    }
+    // authentication hardening
+    if (c.tokenTtlSeconds > c.tokenMaxLifetimeSeconds) {
+        *error = QStringLiteral("invalid value for 'token_ttl': must not exceed "
+                                "token_max_lifetime (%1 s)")
+                     .arg(c.tokenMaxLifetimeSeconds);
+        return false;
+    }
+    if (!c.apiKey.isEmpty() && c.apiKey.size() < MIN_API_KEY_CHARS) {
+        *error = QStringLiteral("invalid value for 'api_key': must be at least %1 characters "
+                                "(generate one with: openssl rand -hex 32)")
+                     .arg(MIN_API_KEY_CHARS);
+        return false;
+    }
+    if (c.authBackoffMaxMs < c.authBackoffMs) {
+        *error = QStringLiteral("invalid value for 'auth_backoff_max': must not be shorter than "
+                                "auth_backoff (%1 ms)")
+                     .arg(c.authBackoffMs);
         return false;
     }
     if (c.dataDir.trimmed().isEmpty()) {

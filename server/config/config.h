@@ -8,6 +8,9 @@
 
 namespace Switchboard {
 
+// The shortest API key accepted: a guessable key is a remote admin password.
+constexpr int MIN_API_KEY_CHARS = 32;
+
 // The daemon's typed settings. Built from defaults < INI file < SWITCHBOARD_* environment <
 // command line; every key is validated and errors name the key and where the value came from.
 struct Config
@@ -77,6 +80,20 @@ struct Config
     // the API key are exempt); 0 = users cannot create rooms.
     int maxRoomsCreatedPerUser = 10;
     bool publicOnlineList = false; // GET /api/v1/online lists names to users, not only admins
+    // authentication hardening: token policy, password pool, failure throttle, account cache
+    qint64 tokenMaxLifetimeSeconds = 30 * 86400; // longest exp - iat (and exp - now) accepted
+    QString jwtIssuer; // empty = "iss" not checked (nor set on issued tokens)
+    QString jwtAudience; // empty = "aud" not checked (nor set on issued tokens)
+    int passwordThreads = 2; // argon2id workers, apart from the store's thread
+    int passwordQueue = 64; // hash jobs waiting for a worker; beyond it login answers 503
+    int authFailuresPerUser = 5; // failed logins per username before the back-off starts
+    int authFailuresPerAddress = 20; // failed logins/keys/tokens per address before back-off
+    qint64 authBackoffMs = 1000; // first back-off; doubles with each further failure
+    qint64 authBackoffMaxMs = 300'000; // longest back-off
+    qint64 authFailureWindowMs = 900'000; // a throttle entry is forgotten this long after it
+    int authThrottleEntries = 100'000; // usernames + addresses tracked at most
+    qint64 accountCacheTtlMs = 30'000; // account state (disabled, role, revocation) kept cached
+    int accountCacheEntries = 100'000; // users whose account state is cached at most
 
     // Log-safe list of effective values (secrets redacted).
     QStringList describe() const;

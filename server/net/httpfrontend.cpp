@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "httpfrontend.h"
 
+#include "auth/accountcache.h"
+#include "auth/auththrottle.h"
 #include "config/config.h"
 #include "net/listener.h"
 #include "protocol/events.h"
@@ -84,10 +86,12 @@ QString HttpFrontend::requestToken(const QUrlQuery &query, const QByteArray &aut
     return query.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded);
 }
 
-bool HttpFrontend::resolvePrincipal(const QByteArray &authorization, Principal *principal,
-                                    ErrorCode *code, QString *error) const
+bool HttpFrontend::resolvePrincipal(const QByteArray &authorization, const QHostAddress &address,
+                                    Principal *principal, ErrorCode *code, QString *error,
+                                    qint64 *retryAfterMs) const
 {
     *principal = Principal {};
+    *retryAfterMs = 0;
     if (authorization.isEmpty())
         return true;
     if (authorization.size() <= 7
@@ -97,14 +101,34 @@ bool HttpFrontend::resolvePrincipal(const QByteArray &authorization, Principal *
         return false;
     }
     const QByteArray credential = authorization.mid(7).trimmed();
+    const qint64 nowMs = Events::nowMs();
+    const QString addressId = AuthThrottle::addressId(address);
+    // An address in its back-off may still use a token that verifies (users behind one NAT
+    // keep working), but nothing it sends is compared with the API key: guessing stops.
+    const qint64 wait
+        = throttle ? throttle->retryAfterMs(AuthThrottle::Kind::Address, addressId, nowMs) : 0;
     const QByteArray apiKey = m_config.apiKey.toUtf8();
-    if (!apiKey.isEmpty() && credential.size() == apiKey.size()
+    if (wait <= 0 && !apiKey.isEmpty() && credential.size() == apiKey.size()
         && sodium_memcmp(credential.constData(), apiKey.constData(), size_t(apiKey.size())) == 0) {
         principal->kind = Principal::Kind::ApiKey;
         return true;
     }
-    const auto result = m_tokens.verify(credential, Events::nowMs() / 1000);
+    const auto result = m_tokens.verify(credential, nowMs / 1000);
     if (const auto *tokenError = std::get_if<TokenError>(&result)) {
+        if (wait > 0) {
+            *code = ErrorCode::RateLimited;
+            *error = QStringLiteral("too many failed credentials from this address; try again "
+                                    "later");
+            *retryAfterMs = wait;
+            return false;
+        }
+        // Guesses (a wrong key, a forged token) count; a token that merely expired does not.
+        if (throttle && *tokenError != TokenError::Expired
+            && *tokenError != TokenError::NotYetValid) {
+            throttle->failure(AuthThrottle::Kind::Address, addressId, nowMs);
+            qCInfo(lcHttp) << "refused credential from" << addressId << ":"
+                           << TokenService::errorText(*tokenError);
+        }
         *code = *tokenError == TokenError::Expired ? ErrorCode::TokenExpired
                                                    : ErrorCode::Unauthorized;
         *error = TokenService::errorText(*tokenError);
@@ -161,6 +185,17 @@ bool HttpFrontend::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *
                                      TokenService::errorText(*error)};
             return false;
         }
+        // A revoked or disabled account known to the cache is refused before the 101; an
+        // uncached one is checked at activation (close 4003).
+        const auto verdict = accounts
+            ? accounts->checkCached(std::get<TokenClaims>(result), Events::nowMs())
+            : std::nullopt;
+        if (verdict && *verdict != AccountVerdict::Ok && *verdict != AccountVerdict::Unavailable) {
+            m_rejection = Rejection {*verdict == AccountVerdict::Disabled ? ErrorCode::Forbidden
+                                                                          : ErrorCode::Unauthorized,
+                                     AccountCache::verdictText(*verdict)};
+            return false;
+        }
     }
     if (auto *guard = ConnectionGuard::of(socket))
         guard->upgraded();
@@ -199,14 +234,56 @@ void HttpFrontend::dispatch(RestRequest request, QTcpSocket *socket)
     }
     ErrorCode code = ErrorCode::Unauthorized;
     QString error;
-    if (!resolvePrincipal(request.headers.value("authorization"), &request.principal, &code,
-                          &error)) {
+    qint64 retryAfterMs = 0;
+    if (!resolvePrincipal(request.headers.value("authorization"), request.remoteAddress,
+                          &request.principal, &code, &error, &retryAfterMs)) {
         if (route.access != Access::Public) {
-            reply->error(code, error);
+            if (retryAfterMs > 0)
+                reply->retryLater(code, error, retryAfterMs);
+            else
+                reply->error(code, error);
             return;
         }
         request.principal = Principal {};
     }
+    authorize(std::move(request), route, reply);
+}
+
+void HttpFrontend::authorize(RestRequest request, const Router::Result &route,
+                             const ReplyPtr &reply)
+{
+    if (request.principal.kind != Principal::Kind::User || !accounts) {
+        finishDispatch(std::move(request), route, reply);
+        return;
+    }
+    // The account decides, not the token alone: disabled -> 403, revoked -> 401, and the role
+    // is the account's. Synchronous when the state is cached.
+    const TokenClaims claims = request.principal.claims;
+    accounts->check(
+        claims, Events::nowMs(),
+        [this, request = std::move(request), route, reply](AccountVerdict verdict,
+                                                           const TokenClaims &effective) mutable {
+            if (verdict != AccountVerdict::Ok && route.access == Access::Public) {
+                request.principal = Principal {};
+            } else if (verdict == AccountVerdict::Disabled) {
+                reply->error(ErrorCode::Forbidden, AccountCache::verdictText(verdict));
+                return;
+            } else if (verdict == AccountVerdict::Revoked) {
+                reply->error(ErrorCode::Unauthorized, AccountCache::verdictText(verdict));
+                return;
+            } else if (verdict == AccountVerdict::Unavailable) {
+                reply->error(ErrorCode::Unavailable, AccountCache::verdictText(verdict));
+                return;
+            } else {
+                request.principal.claims = effective;
+            }
+            finishDispatch(std::move(request), route, reply);
+        });
+}
+
+void HttpFrontend::finishDispatch(RestRequest request, const Router::Result &route,
+                                  const ReplyPtr &reply)
+{
     if (route.access != Access::Public && request.principal.kind == Principal::Kind::Anonymous) {
         reply->error(ErrorCode::Unauthorized,
                      QStringLiteral("this endpoint needs 'Authorization: Bearer <token>'"));

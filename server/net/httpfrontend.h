@@ -11,6 +11,8 @@
 namespace Switchboard {
 
 struct Config;
+class AuthThrottle;
+class AccountCache;
 
 // The HTTP side of the single port: routes REST calls, and decides WebSocket upgrades before
 // the 101 so that a bad token gets a plain HTTP 401 and never reaches a session.
@@ -24,13 +26,19 @@ public:
 
     // Asked before each upgrade: false = the server is full or shutting down (503).
     std::function<bool()> admitWebSocket;
+    // Failed API keys and tokens count against the client address (429 + Retry-After); a token
+    // is good only while its account allows it (role, disabled, revocation). Both optional.
+    AuthThrottle *throttle = nullptr;
+    AccountCache *accounts = nullptr;
 
     static bool isWebSocketPath(const QString &path);
     // The token a WebSocket or REST request carries: ?token= or Authorization: Bearer.
     static QString requestToken(const QUrlQuery &query, const QByteArray &authorization);
-    // Authenticates a REST request's bearer credential; false + error text on a bad one.
-    bool resolvePrincipal(const QByteArray &authorization, Principal *principal,
-                          Protocol::ErrorCode *code, QString *error) const;
+    // Authenticates a REST request's bearer credential; false + error text on a bad one
+    // (*retryAfterMs > 0: the address is in its back-off, answer 429).
+    bool resolvePrincipal(const QByteArray &authorization, const QHostAddress &address,
+                          Principal *principal, Protocol::ErrorCode *code, QString *error,
+                          qint64 *retryAfterMs) const;
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -39,6 +47,9 @@ protected:
 private:
     bool handleUpgrade(const QHttpServerRequest &request, QTcpSocket *socket);
     void dispatch(RestRequest request, QTcpSocket *socket);
+    // After the credential: the account's verdict, then the route's access rule and handler.
+    void authorize(RestRequest request, const Router::Result &route, const ReplyPtr &reply);
+    void finishDispatch(RestRequest request, const Router::Result &route, const ReplyPtr &reply);
 
     const Config &m_config;
     const TokenService &m_tokens;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "session.h"
 
+#include "auth/accountcache.h"
 #include "config/config.h"
 #include "hub/adminfeed.h"
 #include "hub/hub.h"
@@ -131,8 +132,17 @@ void Session::tick(qint64 nowMs)
         m_transport->ping();
         m_nextPingMs = nowMs + m_ctx.config->heartbeatIntervalMs;
     }
+    // A revocation this node learnt of through the account cache (another path loaded it).
+    if (m_ctx.accounts) {
+        const auto verdict = m_ctx.accounts->checkCached(m_claims, nowMs);
+        if (verdict == AccountVerdict::Disabled || verdict == AccountVerdict::Revoked) {
+            close(CloseCode::FORBIDDEN, AccountCache::verdictText(*verdict));
+            return;
+        }
+    }
     const qint64 expiresMs = m_claims.expiresAt * 1000;
-    if (nowMs >= expiresMs) {
+    // The same leeway as the token check at the upgrade and on `auth`.
+    if (nowMs >= expiresMs + m_ctx.tokens->settings().leewaySeconds * 1000) {
         close(CloseCode::TOKEN_EXPIRED, QStringLiteral("token expired"));
     } else if (!m_expiryWarned && expiresMs - nowMs <= 60'000) {
         m_expiryWarned = true;
@@ -190,12 +200,18 @@ void Session::authenticate(const QString &token, const StreamPositions &resume,
 
 bool Session::enterActive(const std::optional<UserRecord> &record)
 {
-    if (record && record->disabled) {
-        close(CloseCode::FORBIDDEN, QStringLiteral("account disabled"));
+    // The same account check as REST: disabled or revoked -> 4003, the role from the account.
+    AccountState account;
+    if (record)
+        account = AccountState {true, record->disabled, record->admin, record->tokensValidAfter,
+                                record->username};
+    if (m_ctx.accounts)
+        m_ctx.accounts->put(m_claims.userId, account, Events::nowMs());
+    const AccountVerdict verdict = AccountCache::judge(account, m_claims, &m_claims);
+    if (verdict != AccountVerdict::Ok) {
+        close(CloseCode::FORBIDDEN, AccountCache::verdictText(verdict));
         return false;
     }
-    if (record && m_claims.username.isEmpty())
-        m_claims.username = record->username;
     m_state = State::Active;
     m_nextPingMs = Events::nowMs() + m_ctx.config->heartbeatIntervalMs;
     if (m_ctx.admin)

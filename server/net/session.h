@@ -19,6 +19,7 @@ namespace Switchboard {
 
 struct Config;
 class AdminFeed;
+class AccountCache;
 class AsyncStore;
 class Hub;
 class MessageService;
@@ -39,6 +40,7 @@ struct SessionContext
     PresenceService *presence = nullptr;
     HistoryService *history = nullptr;
     AdminFeed *admin = nullptr; // the operator feed (optional)
+    AccountCache *accounts = nullptr; // account state: disabled, role, revocation (optional)
 };
 
 // One WebSocket connection: authentication, decoding and dispatch of client frames, the backlog

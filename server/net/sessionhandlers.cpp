@@ -2,6 +2,7 @@
 // The per-frame-type handlers of Session, kept apart from its connection life cycle.
 #include "session.h"
 
+#include "auth/accountcache.h"
 #include "config/config.h"
 #include "hub/hub.h"
 #include "hub/messageservice.h"
@@ -47,12 +48,24 @@ void Session::handle(const QJsonValue &id, const RefreshRequest &request)
                   TokenService::errorText(*error), id);
         return;
     }
-    const TokenClaims claims = std::get<TokenClaims>(result);
+    TokenClaims claims = std::get<TokenClaims>(result);
     if (claims.userId != m_claims.userId) {
         sendError(ErrorCode::Forbidden,
                   QStringLiteral("a refreshed token must belong to the same user"), id);
         return;
     }
+    // The account decides as at activation: a revoked token is no refresh, and the role stays
+    // the account's (from the cache, else the one this session's activation read).
+    const bool accountAdmin = m_claims.admin;
+    std::optional<AccountVerdict> verdict;
+    if (m_ctx.accounts)
+        verdict = m_ctx.accounts->checkCached(claims, Events::nowMs(), &claims);
+    if (verdict == AccountVerdict::Disabled || verdict == AccountVerdict::Revoked) {
+        sendError(ErrorCode::Unauthorized, AccountCache::verdictText(*verdict), id);
+        return;
+    }
+    if (verdict != AccountVerdict::Ok)
+        claims.admin = accountAdmin;
     const QString name = m_claims.username;
     m_claims = claims;
     if (m_claims.username.isEmpty())

@@ -27,6 +27,14 @@ using namespace Protocol;
 namespace {
 
 constexpr qint64 MAX_TOKEN_TTL_S = 30 * 86400;
+
+// token_max_lifetime bounds minted tokens too.
+qint64 mintTtl(const RestServices *s)
+{
+    const qint64 maxLifetime = s->tokens->settings().maxLifetimeSeconds;
+    return maxLifetime > 0 ? qMin(MAX_TOKEN_TTL_S, maxLifetime) : MAX_TOKEN_TTL_S;
+}
+
 constexpr int MAX_CLOSE_REASON_BYTES = 123; // RFC 6455: a close frame's reason
 
 // The reason from an optional {reason} body; false (answered) on a malformed body.
@@ -312,11 +320,11 @@ void addAdminRoutes(Router &router, RestServices *s)
                    const QJsonValue ttlValue = body.value(QStringLiteral("ttl_s"));
                    if (!ttlValue.isUndefined() && !ttlValue.isNull()) {
                        const double d = ttlValue.toDouble(-1);
-                       if (!ttlValue.isDouble() || d < 60 || d > MAX_TOKEN_TTL_S
+                       if (!ttlValue.isDouble() || d < 60 || d > mintTtl(s)
                            || d != double(qint64(d))) {
                            reply->error(ErrorCode::ValidationError,
                                         QStringLiteral("'ttl_s' must be an integer from 60 to %1")
-                                            .arg(MAX_TOKEN_TTL_S));
+                                            .arg(mintTtl(s)));
                            return;
                        }
                        ttl = qint64(d);

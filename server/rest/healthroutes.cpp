@@ -11,6 +11,9 @@
 
 #include <QCoreApplication>
 #include <QJsonArray>
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcHttp)
 
 namespace Switchboard::RestApi {
 
@@ -69,8 +72,10 @@ void addHealthRoutes(Router &router, RestServices *s)
                        s->hub, [](Store &store) { return store.lastSeq(QStringLiteral("-")); },
                        [reply](std::optional<qint64> ok, QString error) {
                            if (!ok) {
+                               // Public: the driver's text (hosts, users, SQL) stays in the log.
+                               qCWarning(lcHttp) << "readiness check failed:" << error;
                                reply->error(ErrorCode::Unavailable,
-                                            QStringLiteral("database unavailable: ") + error);
+                                            QStringLiteral("database unavailable"));
                                return;
                            }
                            reply->json(200, {{QStringLiteral("status"), QStringLiteral("ready")}});

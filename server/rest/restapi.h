@@ -18,6 +18,9 @@ class RoomService;
 class PresenceService;
 class HistoryService;
 class TokenService;
+class PasswordPool;
+class AuthThrottle;
+class AccountCache;
 
 // What the REST handlers work with; owned by the application.
 struct RestServices
@@ -33,6 +36,10 @@ struct RestServices
     ConnectionManager *connections = nullptr;
     AdminFeed *admin = nullptr;
     QElapsedTimer uptime;
+    // authentication hardening: argon2id off the store thread, failure throttle, account state
+    PasswordPool *passwords = nullptr;
+    AuthThrottle *throttle = nullptr;
+    AccountCache *accounts = nullptr;
 };
 
 // Registers every REST resource (one file each) with the router; docs/API.md lists them.

@@ -94,12 +94,20 @@ void RestReply::json(int status, const QJsonObject &body)
     raw(status, "application/json", QJsonDocument(body).toJson(QJsonDocument::Compact));
 }
 
-void RestReply::error(Protocol::ErrorCode code, const QString &message, int status)
+void RestReply::retryLater(Protocol::ErrorCode code, const QString &message, qint64 retryAfterMs,
+                           int status)
+{
+    const qint64 seconds = qMax<qint64>(1, (retryAfterMs + 999) / 1000);
+    error(code, message, status, {{QByteArray("Retry-After"), QByteArray::number(seconds)}});
+}
+
+void RestReply::error(Protocol::ErrorCode code, const QString &message, int status,
+                      const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
 {
     const QJsonObject body {{QStringLiteral("error"),
                              QJsonObject {{QStringLiteral("code"), Protocol::errorCodeName(code)},
                                           {QStringLiteral("message"), message}}}};
-    QList<QPair<QByteArray, QByteArray>> headers;
+    QList<QPair<QByteArray, QByteArray>> headers = extraHeaders;
     const int httpStatus = status ? status : Protocol::errorCodeHttpStatus(code);
     if (httpStatus == 401)
         headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));

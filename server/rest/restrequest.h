@@ -51,7 +51,11 @@ public:
     explicit RestReply(QTcpSocket *socket);
 
     void json(int status, const QJsonObject &body);
-    void error(Protocol::ErrorCode code, const QString &message, int status = 0);
+    void error(Protocol::ErrorCode code, const QString &message, int status = 0,
+               const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
+    // 429 RATE_LIMITED (or another status) with Retry-After in whole seconds (at least 1).
+    void retryLater(Protocol::ErrorCode code, const QString &message, qint64 retryAfterMs,
+                    int status = 0);
     void raw(int status, const QByteArray &contentType, const QByteArray &body,
              const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
     bool answered() const { return m_answered; }

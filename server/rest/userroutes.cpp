@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "restapi.h"
 
-#include "auth/passwordhasher.h"
+#include "auth/accountcache.h"
+#include "auth/passwordpool.h"
 #include "hub/adminfeed.h"
 #include "hub/hub.h"
 #include "net/session.h"
@@ -64,48 +65,61 @@ void addUserRoutes(Router &router, RestServices *s)
                        });
                });
 
-    router.add("POST", {QStringLiteral("/api/v1/users")}, Access::Admin,
-               [s](const RestRequest &request, const ReplyPtr &reply) {
-                   QJsonObject body;
-                   QString error;
-                   if (!request.jsonBody(&body, &error)) {
-                       reply->error(ErrorCode::InvalidJson, error);
-                       return;
-                   }
-                   const QString name = body.value(QStringLiteral("username")).toString();
-                   const QString password = body.value(QStringLiteral("password")).toString();
-                   if (!validUsername(name)) {
-                       reply->error(ErrorCode::ValidationError,
-                                    QStringLiteral("'username' must be 1-64 characters of "
-                                                   "A-Z a-z 0-9 _ . @ -"));
-                       return;
-                   }
-                   if (password.size() < 8 || password.size() > 1024) {
-                       reply->error(ErrorCode::ValidationError,
-                                    QStringLiteral("'password' must be 8-1024 characters"));
-                       return;
-                   }
-                   const bool admin = body.value(QStringLiteral("admin")).toBool(false)
-                       || body.value(QStringLiteral("role")).toString()
-                           == QLatin1StringView("admin");
-                   const QByteArray pw = password.toUtf8();
-                   s->store->run<std::optional<UserRecord>>(
-                       s->hub,
-                       [name, pw, admin](Store &store) {
-                           return store.createUser(name, PasswordHasher::hash(pw), admin);
-                       },
-                       [s, reply, name](std::optional<std::optional<UserRecord>> user, QString) {
-                           if (!user) {
-                               reply->error(ErrorCode::Unavailable,
-                                            QStringLiteral("database unavailable"));
-                           } else if (!*user) {
-                               reply->error(ErrorCode::Conflict,
-                                            QStringLiteral("user '%1' exists").arg(name));
-                           } else {
-                               reply->json(201, userJson(**user, *s->hub));
-                           }
-                       });
-               });
+    router.add(
+        "POST", {QStringLiteral("/api/v1/users")}, Access::Admin,
+        [s](const RestRequest &request, const ReplyPtr &reply) {
+            QJsonObject body;
+            QString error;
+            if (!request.jsonBody(&body, &error)) {
+                reply->error(ErrorCode::InvalidJson, error);
+                return;
+            }
+            const QString name = body.value(QStringLiteral("username")).toString();
+            const QString password = body.value(QStringLiteral("password")).toString();
+            if (!validUsername(name)) {
+                reply->error(ErrorCode::ValidationError,
+                             QStringLiteral("'username' must be 1-64 characters of "
+                                            "A-Z a-z 0-9 _ . @ -"));
+                return;
+            }
+            if (password.size() < 8 || password.size() > 1024) {
+                reply->error(ErrorCode::ValidationError,
+                             QStringLiteral("'password' must be 8-1024 characters"));
+                return;
+            }
+            const bool admin = body.value(QStringLiteral("admin")).toBool(false)
+                || body.value(QStringLiteral("role")).toString() == QLatin1StringView("admin");
+            // argon2id on the password pool; only the insert is store work.
+            const bool queued = s->passwords->hash(
+                s->hub, password.toUtf8(), [s, reply, name, admin](QString hash) {
+                    if (hash.isEmpty()) {
+                        reply->error(ErrorCode::InternalError, QStringLiteral("hashing failed"));
+                        return;
+                    }
+                    s->store->run<std::optional<UserRecord>>(
+                        s->hub,
+                        [name, hash, admin](Store &store) {
+                            return store.createUser(name, hash, admin);
+                        },
+                        [s, reply, name](std::optional<std::optional<UserRecord>> user, QString) {
+                            if (!user) {
+                                reply->error(ErrorCode::Unavailable,
+                                             QStringLiteral("database unavailable"));
+                            } else if (!*user) {
+                                reply->error(ErrorCode::Conflict,
+                                             QStringLiteral("user '%1' exists").arg(name));
+                            } else {
+                                s->accounts->invalidate((*user)->id);
+                                reply->json(201, userJson(**user, *s->hub));
+                            }
+                        });
+                });
+            if (!queued)
+                reply->retryLater(ErrorCode::Unavailable,
+                                  QStringLiteral("too many password operations in "
+                                                 "progress; try again shortly"),
+                                  1000);
+        });
 
     // Disabling also closes the user's live connections (4003).
     router.add(
@@ -133,6 +147,8 @@ void addUserRoutes(Router &router, RestServices *s)
                         reply->error(ErrorCode::NotFound, QStringLiteral("no user %1").arg(id));
                         return;
                     }
+                    // Every path (REST, WebSocket, admin) reads the account through the cache.
+                    s->accounts->invalidate(id);
                     int closed = 0;
                     if (disable && s->admin)
                         s->admin->userDisabled(id);

@@ -56,11 +56,13 @@ UserRecord userFrom(const QSqlQuery &q)
     u.disabled = q.value(4).toBool();
     u.createdAt = q.value(5).toLongLong();
     u.lastSeen = q.value(6).toLongLong();
+    u.tokensValidAfter = q.value(7).toLongLong();
     return u;
 }
 
 const QString USER_COLUMNS
-    = QStringLiteral("id, username, password_hash, is_admin, disabled, created_at, last_seen");
+    = QStringLiteral("id, username, password_hash, is_admin, disabled, created_at, last_seen, "
+                     "tokens_valid_after");
 
 } // namespace
 
@@ -330,8 +332,17 @@ QList<UserRecord> SqlStore::users()
 bool SqlStore::setPasswordHash(qint64 userId, const QString &passwordHash)
 {
     QSqlQuery &q = exec(QStringLiteral("set password"),
-                        QStringLiteral("UPDATE users SET password_hash = ? WHERE id = ?"),
-                        {notNull(passwordHash), userId});
+                        QStringLiteral("UPDATE users SET password_hash = ?, tokens_valid_after = ? "
+                                       "WHERE id = ?"),
+                        {notNull(passwordHash), nowMs(), userId});
+    return q.numRowsAffected() > 0;
+}
+
+bool SqlStore::setTokensValidAfter(qint64 userId, qint64 ms)
+{
+    QSqlQuery &q = exec(QStringLiteral("revoke tokens"),
+                        QStringLiteral("UPDATE users SET tokens_valid_after = ? WHERE id = ?"),
+                        {ms, userId});
     return q.numRowsAffected() > 0;
 }
 

@@ -33,6 +33,7 @@ public:
     QList<UserRecord> users() override;
     bool setPasswordHash(qint64 userId, const QString &passwordHash) override;
     bool setDisabled(qint64 userId, bool disabled) override;
+    bool setTokensValidAfter(qint64 userId, qint64 ms) override;
     void setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs) override;
 
     QList<AppendResult> append(const QList<NewMessage> &messages) override;

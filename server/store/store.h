@@ -31,6 +31,7 @@ struct UserRecord
     bool disabled = false;
     qint64 createdAt = 0; // ms since epoch
     qint64 lastSeen = 0; // ms since epoch, 0 = never
+    qint64 tokensValidAfter = 0; // ms since epoch: older tokens are revoked; 0 = none
 };
 
 // A message to persist. It is appended to every stream listed, each of which assigns the next
@@ -159,7 +160,10 @@ public:
     virtual std::optional<UserRecord> userByName(const QString &username) = 0;
     virtual std::optional<UserRecord> userById(qint64 id) = 0;
     virtual QList<UserRecord> users() = 0;
+    // Also revokes the user's tokens issued before now (tokens_valid_after).
     virtual bool setPasswordHash(qint64 userId, const QString &passwordHash) = 0;
+    // Revokes the user's tokens issued before `ms` ("sign out everywhere"); false: no user.
+    virtual bool setTokensValidAfter(qint64 userId, qint64 ms) = 0;
     virtual bool setDisabled(qint64 userId, bool disabled) = 0;
     virtual void setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs) = 0;
 

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
-// Password hashing, JWT verification with a pinned algorithm (every refusal path), signing,
-// and the generated secret file.
+// Password hashing and its pool, JWT verification with a pinned algorithm (every refusal path,
+// the attack suite), signing, the generated secret file, the failure throttle and the
+// account-state cache.
+#include "auth/accountcache.h"
+#include "auth/auththrottle.h"
 #include "auth/passwordhasher.h"
+#include "auth/passwordpool.h"
 #include "auth/secretfile.h"
 #include "auth/tokenservice.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMessageAuthenticationCode>
@@ -56,6 +61,53 @@ TokenService hsService()
     s.secret = SECRET;
     return TokenService(s);
 }
+
+// The attack suite's service: HS256 with an issuer, an audience and a 30-day maximum lifetime.
+const QString ISSUER = QStringLiteral("https://auth.example");
+const QString AUDIENCE = QStringLiteral("switchboard");
+constexpr qint64 DAY = 86400;
+
+TokenSettings policySettings()
+{
+    TokenSettings s;
+    s.secret = SECRET;
+    s.issuer = ISSUER;
+    s.audience = AUDIENCE;
+    s.maxLifetimeSeconds = 30 * DAY;
+    return s;
+}
+
+// Claims every policy check accepts; a row changes one thing.
+QJsonObject good(std::initializer_list<std::pair<QString, QJsonValue>> changes = {})
+{
+    QJsonObject o {{QStringLiteral("sub"), QStringLiteral("42")},
+                   {QStringLiteral("iat"), NOW - 10},
+                   {QStringLiteral("exp"), NOW + 3600},
+                   {QStringLiteral("iss"), ISSUER},
+                   {QStringLiteral("aud"), AUDIENCE}};
+    for (const auto &[key, value] : changes) {
+        if (value.isUndefined())
+            o.remove(key);
+        else
+            o.insert(key, value);
+    }
+    return o;
+}
+
+QJsonObject header(const QJsonValue &alg)
+{
+    QJsonObject h {{QStringLiteral("typ"), QStringLiteral("JWT")}};
+    if (!alg.isUndefined())
+        h.insert(QStringLiteral("alg"), alg);
+    return h;
+}
+
+QByteArray withSignature(const QByteArray &token, const QByteArray &signature)
+{
+    return token.left(token.lastIndexOf('.') + 1) + signature;
+}
+
+constexpr int VALID = -1;
 
 template<typename T> TokenError errorOf(const T &result)
 {
@@ -223,6 +275,349 @@ private slots:
     {
         QFETCH(QByteArray, token);
         QCOMPARE(errorOf(hsService().verify(token, NOW)), TokenError::Malformed);
+    }
+
+    // The JWT attack suite (issue 13): every row names the exact refusal.
+    void jwtAttacks_data()
+    {
+        QTest::addColumn<QByteArray>("token");
+        QTest::addColumn<int>("expected");
+        const auto row = [](const char *name, const QByteArray &token, int expected) {
+            QTest::newRow(name) << token << expected;
+        };
+        const auto hs
+            = [](const QJsonObject &h, const QJsonObject &p) { return hs256(h, p, SECRET); };
+        const QJsonObject h = hsHeader();
+        const QByteArray ok = hs(h, good());
+        const int alg = int(TokenError::AlgorithmNotAllowed), sig = int(TokenError::BadSignature),
+                  bad = int(TokenError::Malformed), expired = int(TokenError::Expired),
+                  early = int(TokenError::NotYetValid), life = int(TokenError::LifetimeTooLong),
+                  iss = int(TokenError::WrongIssuer), aud = int(TokenError::WrongAudience);
+
+        row("control: valid", ok, VALID);
+        row("control: aud array holding ours",
+            hs(h, good({{QStringLiteral("aud"), QJsonArray {QStringLiteral("x"), AUDIENCE}}})),
+            VALID);
+        // alg none in every spelling, with and without a signature
+        row("alg none", part(header(QStringLiteral("none"))) + '.' + part(good()) + '.', alg);
+        row("alg None", part(header(QStringLiteral("None"))) + '.' + part(good()) + '.', alg);
+        row("alg NONE", part(header(QStringLiteral("NONE"))) + '.' + part(good()) + '.', alg);
+        row("alg nOnE", part(header(QStringLiteral("nOnE"))) + '.' + part(good()) + '.', alg);
+        row("alg none signed", hs(header(QStringLiteral("none")), good()), alg);
+        row("alg missing", hs(header(QJsonValue::Undefined), good()), alg);
+        row("alg null", hs(header(QJsonValue::Null), good()), alg);
+        row("alg number", hs(header(256), good()), alg);
+        row("alg lower case", hs(header(QStringLiteral("hs256")), good()), alg);
+        row("alg trailing space", hs(header(QStringLiteral("HS256 ")), good()), alg);
+        row("alg HS384", hs(header(QStringLiteral("HS384")), good()), alg);
+        row("alg HS512", hs(header(QStringLiteral("HS512")), good()), alg);
+        row("alg RS256 on an HS256 server", hs(header(QStringLiteral("RS256")), good()), alg);
+        row("alg ES256 on an HS256 server", hs(header(QStringLiteral("ES256")), good()), alg);
+        row("alg PS256", hs(header(QStringLiteral("PS256")), good()), alg);
+        // signatures
+        row("signed with another secret", hs256(h, good(), SECRET + "x"), sig);
+        row("signed with an empty secret", hs256(h, good(), QByteArray()), sig);
+        row("signature missing", withSignature(ok, {}), sig);
+        row("signature truncated", ok.left(ok.size() - 1), sig);
+        row("signature all zero", withSignature(ok, QByteArray(43, 'A')), sig);
+        row("signature not base64", withSignature(ok, "!!!!"), sig);
+        row("signature of another token",
+            withSignature(hs(h, good({{QStringLiteral("sub"), QStringLiteral("1")}})),
+                          ok.mid(ok.lastIndexOf('.') + 1)),
+            sig);
+        {
+            QList<QByteArray> parts = ok.split('.');
+            parts[1] = part(good({{QStringLiteral("sub"), QStringLiteral("1")}}));
+            row("payload swapped after signing", parts.join('.'), sig);
+            parts = ok.split('.');
+            QJsonObject kid = h;
+            kid.insert(QStringLiteral("kid"), QStringLiteral("other"));
+            parts[0] = part(kid);
+            row("header changed after signing", parts.join('.'), sig);
+        }
+        // structure
+        row("empty", QByteArray(), bad);
+        row("one segment", part(h), bad);
+        row("two segments", part(h) + '.' + part(good()), bad);
+        row("four segments", ok + ".x", bad);
+        row("header not base64", "!!!." + part(good()) + ".sig", bad);
+        row("payload not base64", part(h) + ".%%%.sig", bad);
+        row("header not JSON", b64("{alg:HS256") + '.' + part(good()) + ".sig", bad);
+        row("payload an array", part(h) + '.' + b64("[1,2]") + ".sig", bad);
+        row("huge claim (over 8 KiB)", hs(h, good({{QStringLiteral("name"), QString(9000, u'x')}})),
+            bad);
+        row("huge number", hs(h, good({{QStringLiteral("exp"), 1e300}})), bad);
+        // claims of the wrong type
+        row("sub object", hs(h, good({{QStringLiteral("sub"), QJsonObject {}}})), bad);
+        row("sub array", hs(h, good({{QStringLiteral("sub"), QJsonArray {42}}})), bad);
+        row("sub bool", hs(h, good({{QStringLiteral("sub"), true}})), bad);
+        row("sub null", hs(h, good({{QStringLiteral("sub"), QJsonValue::Null}})), bad);
+        row("sub empty", hs(h, good({{QStringLiteral("sub"), QString()}})), bad);
+        row("sub digits then text", hs(h, good({{QStringLiteral("sub"), QStringLiteral("12ab")}})),
+            bad);
+        row("sub fraction", hs(h, good({{QStringLiteral("sub"), 4.5}})), bad);
+        row("sub negative", hs(h, good({{QStringLiteral("sub"), -42}})), bad);
+        row("sub beyond 64 bits",
+            hs(h, good({{QStringLiteral("sub"), QStringLiteral("99999999999999999999")}})), bad);
+        row("exp text", hs(h, good({{QStringLiteral("exp"), QStringLiteral("tomorrow")}})), bad);
+        row("exp null", hs(h, good({{QStringLiteral("exp"), QJsonValue::Null}})), bad);
+        row("exp fraction", hs(h, good({{QStringLiteral("exp"), NOW + 60.5}})), bad);
+        row("nbf text", hs(h, good({{QStringLiteral("nbf"), QStringLiteral("now")}})), bad);
+        row("iat text", hs(h, good({{QStringLiteral("iat"), QStringLiteral("now")}})), bad);
+        row("iat_ms negative", hs(h, good({{QStringLiteral("iat_ms"), -1}})), bad);
+        row("name number", hs(h, good({{QStringLiteral("name"), 7}})), bad);
+        // time
+        row("expired", hs(h, good({{QStringLiteral("exp"), NOW - 31}})), expired);
+        row("exp zero", hs(h, good({{QStringLiteral("exp"), 0}, {QStringLiteral("iat"), 0}})),
+            expired);
+        row("nbf in the future", hs(h, good({{QStringLiteral("nbf"), NOW + 600}})), early);
+        row("iat in the future", hs(h, good({{QStringLiteral("iat"), NOW + 600}})), early);
+        row("iat_ms in the future", hs(h, good({{QStringLiteral("iat_ms"), (NOW + 600) * 1000}})),
+            early);
+        // lifetime
+        row("exp 9e12", hs(h, good({{QStringLiteral("exp"), 9e12}})), life);
+        row("exp - iat beyond the maximum",
+            hs(h,
+               good({{QStringLiteral("iat"), NOW - DAY}, {QStringLiteral("exp"), NOW + 30 * DAY}})),
+            life);
+        row("no iat, exp beyond the maximum",
+            hs(h,
+               good({{QStringLiteral("iat"), QJsonValue::Undefined},
+                     {QStringLiteral("exp"), NOW + 31 * DAY}})),
+            life);
+        // issuer and audience
+        row("iss missing", hs(h, good({{QStringLiteral("iss"), QJsonValue::Undefined}})), iss);
+        row("iss other", hs(h, good({{QStringLiteral("iss"), QStringLiteral("https://evil")}})),
+            iss);
+        row("iss case", hs(h, good({{QStringLiteral("iss"), ISSUER.toUpper()}})), iss);
+        row("iss array", hs(h, good({{QStringLiteral("iss"), QJsonArray {ISSUER}}})), iss);
+        row("aud missing", hs(h, good({{QStringLiteral("aud"), QJsonValue::Undefined}})), aud);
+        row("aud other", hs(h, good({{QStringLiteral("aud"), QStringLiteral("billing")}})), aud);
+        row("aud array without ours",
+            hs(h, good({{QStringLiteral("aud"), QJsonArray {QStringLiteral("billing")}}})), aud);
+        row("aud number", hs(h, good({{QStringLiteral("aud"), 1}})), aud);
+    }
+    void jwtAttacks()
+    {
+        QFETCH(QByteArray, token);
+        QFETCH(int, expected);
+        const TokenService service(policySettings());
+        const auto result = service.verify(token, NOW);
+        if (expected == VALID) {
+            QVERIFY2(std::holds_alternative<TokenClaims>(result),
+                     qPrintable(TokenService::errorText(errorOf(result))));
+            return;
+        }
+        QVERIFY(!std::holds_alternative<TokenClaims>(result));
+        QCOMPARE(int(std::get<TokenError>(result)), expected);
+    }
+
+    // HS/RS confusion against a server pinned to RS256: a token HMAC-signed with the public key,
+    // alg none, another key pair, and an RS256 header over an HMAC.
+    void jwtConfusion()
+    {
+        if (!m_haveOpenssl)
+            QSKIP("openssl is not installed");
+        TokenSettings rs = policySettings();
+        rs.algorithm = QStringLiteral("RS256");
+        rs.secret.clear();
+        rs.publicKeyPem = key(QStringLiteral("rsa.pub"));
+        const TokenService verifier(rs);
+        QString why;
+        QVERIFY2(verifier.isValid(&why), qPrintable(why));
+        QCOMPARE(errorOf(verifier.verify(hs256(hsHeader(), good(), rs.publicKeyPem), NOW)),
+                 TokenError::AlgorithmNotAllowed);
+        QCOMPARE(errorOf(verifier.verify(
+                     hs256(header(QStringLiteral("RS256")), good(), rs.publicKeyPem), NOW)),
+                 TokenError::BadSignature);
+        QCOMPARE(errorOf(verifier.verify(
+                     part(header(QStringLiteral("none"))) + '.' + part(good()) + '.', NOW)),
+                 TokenError::AlgorithmNotAllowed);
+        TokenSettings other = rs;
+        other.publicKeyPem.clear();
+        other.privateKeyPem = key(QStringLiteral("rsa2.pem"));
+        const QByteArray foreign
+            = TokenService(other).issue(TokenClaims {42, {}, false, NOW, 0, NOW + 60}, NOW);
+        QVERIFY(!foreign.isEmpty());
+        QCOMPARE(errorOf(verifier.verify(foreign, NOW)), TokenError::BadSignature);
+    }
+
+    // Issued tokens carry what the policy checks, and no more lifetime than allowed.
+    void issuedTokensFollowThePolicy()
+    {
+        const TokenService s(policySettings());
+        const QByteArray token = s.issue(TokenClaims {7, {}, false, 0, 0, NOW + 90 * DAY}, NOW);
+        const auto r = s.verify(token, NOW);
+        QVERIFY2(std::holds_alternative<TokenClaims>(r),
+                 qPrintable(TokenService::errorText(errorOf(r))));
+        const TokenClaims c = std::get<TokenClaims>(r);
+        QCOMPARE(c.expiresAt, NOW + 30 * DAY); // capped
+        QCOMPARE(c.issuedAtMs() / 1000, NOW);
+        QVERIFY(c.issuedAtMillis > 0);
+    }
+
+    // The pool answers on the caller's thread, refuses beyond its queue at once, and checks an
+    // unknown user (no hash) against its dummy hash: always false.
+    void passwordPool()
+    {
+        QObject context;
+        PasswordPool pool(1, 2);
+        QString hash;
+        QVERIFY(pool.hash(&context, "correct horse", [&](QString h) { hash = h; }));
+        QTRY_VERIFY_WITH_TIMEOUT(!hash.isEmpty(), 30000);
+        std::optional<bool> right, wrong, unknown;
+        QVERIFY(pool.verify(&context, hash, "correct horse", [&](bool ok) { right = ok; }));
+        QVERIFY(pool.verify(&context, hash, "correct horsE", [&](bool ok) { wrong = ok; }));
+        // One running, two queued: the next is refused without waiting (the caller says 503).
+        int refused = 0;
+        for (int i = 0; i < 3; ++i)
+            refused
+                += pool.verify(&context, QString(), "x", [&](bool ok) { unknown = ok; }) ? 0 : 1;
+        QVERIFY(refused >= 1);
+        QVERIFY(pool.queued() <= pool.maxQueued());
+        QTRY_VERIFY_WITH_TIMEOUT(right && wrong, 30000);
+        QVERIFY(*right);
+        QVERIFY(!*wrong);
+        QTRY_VERIFY_WITH_TIMEOUT(unknown.has_value() || refused == 3, 30000);
+        if (unknown)
+            QVERIFY(!*unknown);
+    }
+
+    void throttleBacksOffAndForgets()
+    {
+        ThrottleSettings t;
+        t.userFailures = 2;
+        t.addressFailures = 3;
+        t.backoffMs = 1000;
+        t.backoffMaxMs = 4000;
+        t.windowMs = 60000;
+        AuthThrottle throttle(t);
+        const auto U = AuthThrottle::Kind::User;
+        qint64 now = 1000000;
+        QCOMPARE(throttle.failure(U, QStringLiteral("alice"), now), 0);
+        QCOMPARE(throttle.failure(U, QStringLiteral("alice"), now), 0);
+        QCOMPARE(throttle.retryAfterMs(U, QStringLiteral("alice"), now), 0);
+        QCOMPARE(throttle.failure(U, QStringLiteral("alice"), now), 1000);
+        QCOMPARE(throttle.retryAfterMs(U, QStringLiteral("alice"), now + 400), 600);
+        QCOMPARE(throttle.retryAfterMs(U, QStringLiteral("bob"), now), 0);
+        now += 1000;
+        QCOMPARE(throttle.failure(U, QStringLiteral("alice"), now), 2000); // doubles
+        now += 2000;
+        QCOMPARE(throttle.failure(U, QStringLiteral("alice"), now), 4000);
+        now += 4000;
+        QCOMPARE(throttle.failure(U, QStringLiteral("alice"), now), 4000); // the maximum
+        throttle.success(U, QStringLiteral("alice"));
+        QCOMPARE(throttle.retryAfterMs(U, QStringLiteral("alice"), now), 0);
+        // Users and addresses are counted apart, with their own allowance.
+        const auto A = AuthThrottle::Kind::Address;
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(throttle.failure(A, QStringLiteral("alice"), now), 0);
+        QCOMPARE(throttle.failure(A, QStringLiteral("alice"), now), 1000);
+        QCOMPARE(throttle.retryAfterMs(U, QStringLiteral("alice"), now), 0);
+        // Failures older than the window are forgotten.
+        now += 120000;
+        QCOMPARE(throttle.failure(A, QStringLiteral("alice"), now), 0);
+    }
+
+    void throttleTableIsBounded()
+    {
+        ThrottleSettings t;
+        t.maxEntries = 100;
+        AuthThrottle throttle(t);
+        for (int i = 0; i < 10000; ++i)
+            throttle.failure(AuthThrottle::Kind::User, QString::number(i), 1000 + i);
+        QVERIFY(throttle.size() <= 100);
+        // Only the first 64 characters of a name make its key.
+        throttle.failure(AuthThrottle::Kind::User, QString(100000, u'x'), 1);
+        QVERIFY(throttle.size() <= 100);
+    }
+
+    void throttleIdentifiers()
+    {
+        QCOMPARE(AuthThrottle::sanitized(QStringLiteral("alice.b@x-y_z")),
+                 QStringLiteral("alice.b@x-y_z"));
+        QCOMPARE(AuthThrottle::sanitized(QStringLiteral("a\n\x1b[31mb\"c")),
+                 QStringLiteral("a???31mb?c"));
+        const QString longName = AuthThrottle::sanitized(QString(500, u'a'));
+        QCOMPARE(longName, QString(64, u'a') + QStringLiteral("..."));
+        QCOMPARE(AuthThrottle::addressId(QHostAddress(QStringLiteral("192.0.2.7"))),
+                 QStringLiteral("192.0.2.7"));
+        QCOMPARE(AuthThrottle::addressId(QHostAddress(QStringLiteral("::ffff:192.0.2.7"))),
+                 QStringLiteral("192.0.2.7"));
+        // One IPv6 host holds a /64: all of it is one address for the throttle.
+        QCOMPARE(AuthThrottle::addressId(QHostAddress(QStringLiteral("2001:db8:1:2:aaaa::1"))),
+                 AuthThrottle::addressId(QHostAddress(QStringLiteral("2001:db8:1:2:bbbb::9"))));
+        QVERIFY(AuthThrottle::addressId(QHostAddress(QStringLiteral("2001:db8:1:2::1")))
+                != AuthThrottle::addressId(QHostAddress(QStringLiteral("2001:db8:1:3::1"))));
+    }
+
+    void accountVerdicts()
+    {
+        TokenClaims claims {42, QStringLiteral("eve"), true, NOW, 0, NOW + 60};
+        TokenClaims effective;
+        // A user only a backend knows: the claims stand.
+        QCOMPARE(AccountCache::judge(AccountState {}, claims, &effective), AccountVerdict::Ok);
+        QVERIFY(effective.admin);
+        // A stored user: the account's role, not the claim's.
+        AccountState s {true, false, false, 0, QStringLiteral("eve")};
+        QCOMPARE(AccountCache::judge(s, claims, &effective), AccountVerdict::Ok);
+        QVERIFY(!effective.admin);
+        s.disabled = true;
+        QCOMPARE(AccountCache::judge(s, claims, &effective), AccountVerdict::Disabled);
+        s.disabled = false;
+        s.tokensValidAfterMs = NOW * 1000 + 1;
+        QCOMPARE(AccountCache::judge(s, claims, &effective), AccountVerdict::Revoked);
+        claims.issuedAtMillis = NOW * 1000 + 500; // issued within the same second, later
+        QCOMPARE(AccountCache::judge(s, claims, &effective), AccountVerdict::Ok);
+        claims.issuedAt = 0; // no iat at all: any revocation covers it
+        claims.issuedAtMillis = 0;
+        QCOMPARE(AccountCache::judge(s, claims, &effective), AccountVerdict::Revoked);
+    }
+
+    void accountCacheLoadsOnceAndInvalidates()
+    {
+        QList<AccountCache::Loaded> pending;
+        int loads = 0;
+        AccountCache cache(
+            [&](qint64, AccountCache::Loaded done) {
+                ++loads;
+                pending.append(std::move(done));
+            },
+            30000, 16);
+        const TokenClaims claims {7, {}, false, NOW, 0, NOW + 60};
+        QList<AccountVerdict> verdicts;
+        const auto record = [&](AccountVerdict v, const TokenClaims &) { verdicts << v; };
+        cache.check(claims, 1000, record);
+        cache.check(claims, 1000, record); // coalesced with the load in flight
+        QCOMPARE(loads, 1);
+        QVERIFY(!cache.checkCached(claims, 1000));
+        pending.takeFirst()(AccountState {true, true, false, 0, QStringLiteral("x")});
+        QVERIFY(verdicts
+                == (QList<AccountVerdict> {AccountVerdict::Disabled, AccountVerdict::Disabled}));
+        // Cached now; answered at once.
+        cache.check(claims, 2000, record);
+        QCOMPARE(loads, 1);
+        QCOMPARE(verdicts.size(), 3);
+        // Invalidated (the account was enabled): the next check reads the store again.
+        cache.invalidate(7);
+        cache.check(claims, 2000, record);
+        QCOMPARE(loads, 2);
+        pending.takeFirst()(AccountState {true, false, false, 0, QStringLiteral("x")});
+        QCOMPARE(verdicts.last(), AccountVerdict::Ok);
+        // A load that started before an invalidation is not cached.
+        cache.invalidate(7);
+        cache.check(claims, 3000, record);
+        cache.invalidate(7);
+        pending.takeFirst()(AccountState {true, true, false, 0, QStringLiteral("x")});
+        QVERIFY(!cache.checkCached(claims, 3000));
+        // The store failing: Unavailable, nothing cached.
+        cache.check(claims, 3000, record);
+        pending.takeFirst()(std::nullopt);
+        QCOMPARE(verdicts.last(), AccountVerdict::Unavailable);
+        // Entries expire after the ttl.
+        cache.put(7, AccountState {true, false, false, 0, {}}, 10000);
+        QVERIFY(cache.checkCached(claims, 10000 + 29999));
+        QVERIFY(!cache.checkCached(claims, 10000 + 30000));
     }
 
     void asymmetric_data()

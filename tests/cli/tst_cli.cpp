@@ -20,7 +20,7 @@ using namespace Switchboard::Test;
 
 namespace {
 
-const QByteArray API_KEY = QByteArrayLiteral("test-api-key-0123456789");
+const QByteArray API_KEY = QByteArrayLiteral("test-api-key-0123456789-abcdefghij");
 
 qint64 createUser(TestServer &server, const QString &name, const QString &password,
                   bool admin = false)

@@ -19,7 +19,7 @@ using Client::ConnectionOptions;
 
 namespace {
 
-const QByteArray API_KEY = QByteArrayLiteral("test-api-key-0123456789");
+const QByteArray API_KEY = QByteArrayLiteral("test-api-key-0123456789-abcdefghij");
 
 qint64 createUser(TestServer &server, const QString &name, const QString &password)
 {
@@ -140,9 +140,13 @@ void tst_Connection::wrongPasswordDoesNotRetry()
 
 void tst_Connection::expiredTokenLogsInAgain()
 {
-    // Tokens from this server live 1 s: the live connection is closed with 4002, and a
+    // Tokens from this server live 1 s: the live connection is closed with 4002 (no leeway:
+    // a live session ends at exp + token_leeway, like every other token check), and a
     // client that knows the password logs in again instead of giving up.
-    TestServer server(QStringLiteral("sqlite"), [](Config &c) { c.tokenTtlSeconds = 1; });
+    TestServer server(QStringLiteral("sqlite"), [](Config &c) {
+        c.tokenTtlSeconds = 1;
+        c.tokenLeewaySeconds = 0;
+    });
     QString why;
     QVERIFY2(server.start(&why), qPrintable(why));
     QVERIFY(createUser(server, QStringLiteral("erin"), QStringLiteral("erin-pass-1")) > 0);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # What `cmake --install` puts on a system, staged under a scratch DESTDIR: the programs, the
-# systemd unit, its system user and the configuration file, naming each other correctly;
+# systemd unit, its system user and the configuration file, naming each other correctly; the
+# configuration is not world-readable (0640, root:switchboard through tmpfiles.d);
 # systemd-analyze accepts the unit; the installed daemon starts with the installed
 # configuration (data dir and port moved to scratch places), answers /healthz and exits 0 on
 # SIGTERM.
@@ -37,6 +38,16 @@ grep -Eq "^u $user - .* /var/lib/switchboard$" "$sysusers" || fail "sysusers.d d
 # The configuration's data_dir is the directory systemd creates for the unit.
 state=$(sed -n 's/^StateDirectory=//p' "$unit")
 grep -Eq "^data_dir = /var/lib/$state$" "$root$conf" || fail "data_dir is not /var/lib/$state"
+
+# The configuration holds secrets: installed 0640 (never world-readable), and tmpfiles.d gives
+# it to root and the unit's group.
+mode=$(stat -c %a "$root$conf")
+[[ $mode == 640 ]] || fail "the configuration is installed with mode $mode, not 640"
+group=$(sed -n 's/^Group=//p' "$unit")
+tmpfiles=$root$prefix/lib/tmpfiles.d/switchboard.conf
+[[ -f $tmpfiles ]] || fail "no tmpfiles.d entry"
+grep -Eq "^z $conf 0640 root $group -$" "$tmpfiles" \
+    || fail "tmpfiles.d does not make $conf 0640 root:$group"
 
 # systemd-analyze checks every directive; it wants ExecStart's program to exist, so it reads a
 # copy that runs the staged one.

@@ -96,7 +96,7 @@ TestServer::TestServer(const QString &backend, std::function<void(Config &)> twe
     m_config.listenPort = 0;
     m_config.dataDir = m_dir.path();
     m_config.jwtSecret = QString::fromLatin1(SECRET);
-    m_config.apiKey = QStringLiteral("test-api-key-0123456789");
+    m_config.apiKey = QStringLiteral("test-api-key-0123456789-abcdefghij");
     m_config.drainTimeoutMs = 3000;
     if (tweak)
         tweak(m_config);
