@@ -40,14 +40,43 @@ void printHelp()
         << "\nSee docs/CONFIG.md for their meaning.\n";
 }
 
-// Sockets are files: take the whole hard limit so connection counts are not capped at 1024.
-void raiseFileLimit()
+// Descriptors the daemon needs besides its WebSockets: listeners, epoll and event descriptors,
+// the database and its journal, log, signal pipe, spare descriptors, REST calls in progress.
+constexpr rlim_t FD_RESERVE = 64;
+
+// Sockets are files: take the whole hard limit so connection counts are not capped at 1024, then
+// make max_connections fit it. A max_connections above the limit is lowered with a warning (the
+// daemon works, and accept() running out of descriptors is handled, but the setting could never
+// be reached); a limit too small for the daemon itself is an error.
+bool fitFileLimit(Config &config, QTextStream &err)
 {
     rlimit limit {};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return true;
+    if (limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
     }
+    if (limit.rlim_cur == RLIM_INFINITY
+        || rlim_t(config.maxConnections) + FD_RESERVE <= limit.rlim_cur)
+        return true;
+    if (limit.rlim_cur <= FD_RESERVE) {
+        err << "switchboardd: the open-file limit (RLIMIT_NOFILE) is " << qulonglong(limit.rlim_cur)
+            << ", too low to run: at least " << qulonglong(FD_RESERVE + 1)
+            << " are needed, plus one per connection (raise LimitNOFILE= in the systemd unit, "
+               "or ulimit -n)"
+            << Qt::endl;
+        return false;
+    }
+    const int lowered = int(limit.rlim_cur - FD_RESERVE);
+    err << "switchboardd: warning: max_connections " << config.maxConnections
+        << " does not fit the open-file limit (RLIMIT_NOFILE) of " << qulonglong(limit.rlim_cur)
+        << "; lowered to " << lowered << " (raise LimitNOFILE= in the systemd unit, or ulimit -n, "
+        << "to at least " << qulonglong(rlim_t(config.maxConnections) + FD_RESERVE) << ")"
+        << Qt::endl;
+    config.maxConnections = lowered;
+    return true;
 }
 
 // Secrets given as options are visible to every local user in `ps` and /proc/<pid>/cmdline:
@@ -133,7 +162,8 @@ int main(int argc, char *argv[])
         return 2;
     }
 
-    raiseFileLimit();
+    if (!fitFileLimit(config, err))
+        return 2;
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFds) != 0) {
         err << "switchboardd: socketpair failed" << Qt::endl;
         return 1;

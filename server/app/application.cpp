@@ -236,6 +236,15 @@ bool Application::start(QString *error, bool *configuration)
     ls.maxOpen = m_config.maxConnections + 256;
     ls.idleTimeoutMs = m_config.handshakeTimeoutMs;
     ls.maxRequestBytes = m_config.maxBodyBytes + 64 * 1024;
+    // One count of accepted connections for whichever listener accepts them (the native
+    // transport hands plain HTTP sockets to the Qt one still counted).
+    Io::AdmissionSettings admission;
+    admission.maxPending = m_config.maxPendingConnections;
+    admission.maxPerAddress = m_config.maxConnectionsPerAddress;
+    admission.ratePerAddress = m_config.maxConnectionRatePerAddress;
+    admission.ipv6Prefix = m_config.admissionIpv6Prefix;
+    admission.exempt = m_config.admissionExempt;
+    ls.admission = std::make_shared<Io::Admission>(admission);
     if (tls) {
         m_listener = new TlsListener(ls, *tls, this);
     } else if (m_config.nativeTransport) {
@@ -248,7 +257,9 @@ bool Application::start(QString *error, bool *configuration)
             = [this](std::unique_ptr<Transport> transport, std::optional<TokenClaims> claims) {
                   m_connections->adopt(std::move(transport), claims);
               };
-        m_native->handOff = [listener](int fd) { listener->adoptDescriptor(fd); };
+        m_native->handOff
+            = [listener](int fd, const QHostAddress &peer) { listener->adoptDescriptor(fd, peer); };
+        m_native->setAdmission(ls.admission);
         if (!m_native->listen(error)) {
             *error = QStringLiteral("cannot listen on %1:%2: %3")
                          .arg(m_config.listenAddress.toString())
@@ -271,8 +282,14 @@ bool Application::start(QString *error, bool *configuration)
                      .arg(m_listener->errorString());
         return false;
     }
-    if (!m_native)
+    if (!m_native) {
         m_http->bind(m_listener);
+        // Our own accept loop: Qt's spins when the process runs out of descriptors.
+        if (auto *tcp = qobject_cast<TcpListener *>(m_listener))
+            tcp->startAcceptLoop();
+        else if (auto *secure = qobject_cast<TlsListener *>(m_listener))
+            secure->startAcceptLoop();
+    }
     m_admin->setListen(
         QStringLiteral("%1://%2:%3")
             .arg(m_config.tlsCertFile.isEmpty() ? QStringLiteral("http") : QStringLiteral("https"))

@@ -235,6 +235,42 @@ bool setListen(Config &c, const QString &v, QString *expected)
     return true;
 }
 
+bool setAdmissionExempt(Config &c, const QString &v, QString *expected)
+{
+    *expected = QStringLiteral("a comma-separated list of networks (e.g. 127.0.0.0/8,::1/128, "
+                               "10.0.0.0/8) or empty");
+    QList<QPair<QHostAddress, int>> networks;
+    for (const QString &item : v.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        QString t = item.trimmed();
+        if (!t.contains(QLatin1Char('/')))
+            t += t.contains(QLatin1Char(':')) ? QStringLiteral("/128") : QStringLiteral("/32");
+        const auto network = QHostAddress::parseSubnet(t);
+        if (network.first.isNull())
+            return false;
+        networks << network;
+    }
+    c.admissionExempt = networks;
+    return true;
+}
+
+bool setAllowedOrigins(Config &c, const QString &v, QString *expected)
+{
+    *expected = QStringLiteral("a comma-separated list of origins: '*', scheme://host[:port], "
+                               "or scheme://*.domain[:port] (e.g. https://chat.example.com, "
+                               "https://*.example.com)");
+    static const QRegularExpression re(QStringLiteral(
+        "^(https?|wss?)://(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\\d{1,5})?$"));
+    QStringList origins;
+    for (const QString &item : v.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString t = item.trimmed();
+        if (t != QLatin1StringView("*") && !re.match(t).hasMatch())
+            return false;
+        origins << t;
+    }
+    c.allowedOrigins = origins;
+    return true;
+}
+
 const QList<Key> &keyTable()
 {
     static const QList<Key> table = {
@@ -303,6 +339,14 @@ const QList<Key> &keyTable()
         {"auth_throttle_entries", intKey(&Config::authThrottleEntries, 16, 10'000'000)},
         {"account_cache_ttl", durationKey(&Config::accountCacheTtlMs, 0, 3'600'000)},
         {"account_cache_entries", intKey(&Config::accountCacheEntries, 16, 10'000'000)},
+        // admission control and browser origins
+        {"max_pending_connections", intKey(&Config::maxPendingConnections, 1, 1'000'000)},
+        {"max_connections_per_address", intKey(&Config::maxConnectionsPerAddress, 1, 1'000'000)},
+        {"max_connection_rate_per_address",
+         intKey(&Config::maxConnectionRatePerAddress, 1, 1'000'000)},
+        {"admission_ipv6_prefix", intKey(&Config::admissionIpv6Prefix, 16, 128)},
+        {"admission_exempt", setAdmissionExempt},
+        {"allowed_origins", setAllowedOrigins},
     };
     return table;
 }

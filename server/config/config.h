@@ -94,6 +94,16 @@ struct Config
     int authThrottleEntries = 100'000; // usernames + addresses tracked at most
     qint64 accountCacheTtlMs = 30'000; // account state (disabled, role, revocation) kept cached
     int accountCacheEntries = 100'000; // users whose account state is cached at most
+    // admission control and browser origins (see docs/SECURITY.md)
+    int maxPendingConnections = 8192; // accepted but not (yet) a WebSocket: handshakes, plain HTTP
+    int maxConnectionsPerAddress = 256; // open TCP connections per client address, of any kind
+    int maxConnectionRatePerAddress = 100; // new connections per second per address (burst: same)
+    int admissionIpv6Prefix = 64; // IPv6 clients are one address per prefix of this length
+    // Networks free of the per-address limits (a local reverse proxy, the load tester).
+    QList<QPair<QHostAddress, int>> admissionExempt {{QHostAddress(QStringLiteral("127.0.0.0")), 8},
+                                                     {QHostAddress::LocalHostIPv6, 128}};
+    // Browser origins allowed to open a WebSocket besides the server's own; "*" = any.
+    QStringList allowedOrigins;
 
     // Log-safe list of effective values (secrets redacted).
     QStringList describe() const;

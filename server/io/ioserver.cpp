@@ -33,6 +33,12 @@ IoServer::~IoServer()
     stop();
 }
 
+void IoServer::setAdmission(const std::shared_ptr<Admission> &admission)
+{
+    for (auto &thread : m_threads)
+        thread->setAdmission(admission);
+}
+
 bool IoServer::listen(const QHostAddress &address, quint16 port, int backlog, QString *error)
 {
     sockaddr_storage storage {};

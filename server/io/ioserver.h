@@ -24,6 +24,8 @@ public:
     IoServer(const IoServer &) = delete;
     IoServer &operator=(const IoServer &) = delete;
 
+    // Counts and refuses connections at accept time; call before listen().
+    void setAdmission(const std::shared_ptr<Admission> &admission);
     bool listen(const QHostAddress &address, quint16 port, int backlog, QString *error);
     quint16 port() const { return m_port; }
     void stop();

@@ -5,6 +5,7 @@
 #include "sendbatch.h"
 #include "wsprotocol.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -31,6 +32,10 @@ constexpr qsizetype SCRATCH_BYTES = 256 * 1024;
 constexpr quint64 WAKE_TAG = ~quint64(0);
 constexpr quint64 LISTEN_TAG = ~quint64(0) - 0xFFFF; // + index into m_listeners
 constexpr int SWEEP_MS = 250;
+// How long accepting pauses when the process is out of descriptors: long enough that a full
+// descriptor table costs nothing, short enough that a freed one is used soon.
+constexpr int ACCEPT_PAUSE_MS = 100;
+constexpr qint64 ACCEPT_WARNING_INTERVAL_MS = 10'000;
 
 } // namespace
 
@@ -74,6 +79,8 @@ bool IoThread::start(QString *error)
             return false;
         }
     }
+    if (!m_listeners.empty())
+        m_spare = std::make_unique<SpareDescriptor>();
     m_scratch.resize(SCRATCH_BYTES);
     m_thread = std::thread([this] { run(); });
     return true;
@@ -87,6 +94,7 @@ void IoThread::stop()
         [[maybe_unused]] ssize_t n = ::write(m_eventFd, &one, sizeof one);
         m_thread.join();
     }
+    // No release to the Admission: the whole server goes, and with it the counts.
     for (auto &[id, c] : m_byId)
         ::close(c->fd);
     m_byId.clear();
@@ -220,7 +228,10 @@ void IoThread::run()
 {
     epoll_event events[MAX_EVENTS];
     while (!m_stopping) {
-        const int n = epoll_wait(m_epoll, events, MAX_EVENTS, SWEEP_MS);
+        int timeout = SWEEP_MS;
+        if (m_acceptResumeMs)
+            timeout = int(std::clamp<qint64>(m_acceptResumeMs - ioNowMs(), 0, SWEEP_MS));
+        const int n = epoll_wait(m_epoll, events, MAX_EVENTS, timeout);
         for (int i = 0; i < n; ++i) {
             if (events[i].data.u64 == WAKE_TAG) {
                 quint64 count;
@@ -244,6 +255,8 @@ void IoThread::run()
             }
         }
         const qint64 now = ioNowMs();
+        if (m_acceptResumeMs && now >= m_acceptResumeMs)
+            resumeAccepting();
         if (now - m_lastSweepMs >= SWEEP_MS) {
             m_lastSweepMs = now;
             sweep(now);
@@ -262,16 +275,24 @@ void IoThread::acceptAll(int listener)
         const int fd = ::accept4(listener, reinterpret_cast<sockaddr *>(&address), &length,
                                  SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                const qint64 now = ioNowMs();
-                if (now - m_lastAcceptWarningMs > 10000) {
-                    m_lastAcceptWarningMs = now;
-                    qCWarning(lcIo) << "cannot accept a connection:" << std::strerror(errno);
-                }
-            }
+            const int error = errno;
+            if (error == EINTR || error == ECONNABORTED)
+                continue;
+            if (error == EAGAIN || error == EWOULDBLOCK)
+                return;
+            // The connection stays in the backlog and the listener stays readable: without a
+            // pause this loop would be woken again at once, for as long as the shortage lasts.
+            int shed = 0;
+            if (error == EMFILE || error == ENFILE)
+                shed = m_spare ? m_spare->shed(listener, MAX_EVENTS) : 0;
+            pauseAccepting(ioNowMs(), error, shed);
             return;
         }
         QHostAddress peer(reinterpret_cast<const sockaddr *>(&address));
+        if (m_admission && m_admission->admit(peer) != Admission::Verdict::Admit) {
+            ::close(fd); // refused before a byte is read: the client sees the connection close
+            continue;
+        }
         quint16 port = 0;
         if (address.ss_family == AF_INET)
             port = ntohs(reinterpret_cast<const sockaddr_in *>(&address)->sin_port);
@@ -284,6 +305,31 @@ void IoThread::acceptAll(int listener)
     }
 }
 
+void IoThread::pauseAccepting(qint64 now, int error, int shed)
+{
+    for (int listener : m_listeners)
+        epoll_ctl(m_epoll, EPOLL_CTL_DEL, listener, nullptr);
+    m_acceptResumeMs = now + ACCEPT_PAUSE_MS;
+    if (now - m_lastAcceptWarningMs > ACCEPT_WARNING_INTERVAL_MS) {
+        m_lastAcceptWarningMs = now;
+        qCWarning(lcIo).nospace() << "cannot accept a connection: " << std::strerror(error)
+                                  << "; closed " << shed << " waiting connection(s), accepting "
+                                  << "pauses for " << ACCEPT_PAUSE_MS
+                                  << " ms (raise the open-file limit or lower max_connections)";
+    }
+}
+
+void IoThread::resumeAccepting()
+{
+    m_acceptResumeMs = 0;
+    for (size_t i = 0; i < m_listeners.size(); ++i) {
+        epoll_event ev {};
+        ev.events = EPOLLIN;
+        ev.data.u64 = LISTEN_TAG + i;
+        epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_listeners[i], &ev);
+    }
+}
+
 void IoThread::addConnection(int fd, const QHostAddress &peer, quint16 port)
 {
     auto c = std::make_unique<Connection>();
@@ -292,6 +338,7 @@ void IoThread::addConnection(int fd, const QHostAddress &peer, quint16 port)
     c->peer = peer;
     c->port = port;
     c->deadlineMs = ioNowMs() + m_limits.handshakeTimeoutMs;
+    c->admitted = m_admission != nullptr; // every socket this server accepted was admitted
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     epoll_event ev {};
@@ -299,6 +346,8 @@ void IoThread::addConnection(int fd, const QHostAddress &peer, quint16 port)
     ev.data.u64 = c->id;
     if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
         ::close(fd);
+        if (c->admitted)
+            m_admission->release(peer, true);
         return;
     }
     m_connections.fetch_add(1, std::memory_order_relaxed);
@@ -478,6 +527,10 @@ void IoThread::drop(Connection &c, quint16 code, QByteArrayView reason)
     const bool opened = c.phase == Connection::Phase::Open || c.phase == Connection::Phase::Closing;
     epoll_ctl(m_epoll, EPOLL_CTL_DEL, c.fd, nullptr);
     ::close(c.fd);
+    if (c.admitted) {
+        m_admission->release(
+            c.peer, c.phase == Connection::Phase::Head || c.phase == Connection::Phase::Refusing);
+    }
     if (c.queued)
         c.queued->store(0, std::memory_order_relaxed);
     if (opened) {

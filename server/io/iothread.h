@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "admission.h"
+#include "sparedescriptor.h"
 #include "upgraderequest.h"
 #include "wsprotocol.h"
 
@@ -88,6 +90,9 @@ public:
         m_listeners.push_back(fd);
         m_acceptSink = std::move(sink);
     }
+    // Counts accepted connections and refuses some at accept time (shared by every thread of a
+    // server and by the Qt listener); call before start(). Unset = no admission control.
+    void setAdmission(std::shared_ptr<Admission> admission) { m_admission = std::move(admission); }
     bool start(QString *error);
     void stop(); // closes every connection without a close frame and joins the thread
 
@@ -134,6 +139,10 @@ private:
 
     void run();
     void acceptAll(int listener);
+    // Out of descriptors (or kernel memory): stop watching the listeners for a moment instead of
+    // being woken by them again at once.
+    void pauseAccepting(qint64 nowMs, int error, int shed);
+    void resumeAccepting();
     void addConnection(int fd, const QHostAddress &peer, quint16 port);
     void post(Command &&command);
     void drainCommands();
@@ -188,6 +197,9 @@ private:
     std::vector<int> m_listeners; // not owned
     AcceptSink m_acceptSink;
     qint64 m_lastAcceptWarningMs = 0;
+    std::shared_ptr<Admission> m_admission;
+    std::unique_ptr<SpareDescriptor> m_spare; // only on a thread that accepts
+    qint64 m_acceptResumeMs = 0; // accepting paused until then; 0 = not paused
     ConnectionId m_nextSerial = 1;
     qint64 m_lastSweepMs = 0;
 };

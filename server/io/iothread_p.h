@@ -35,6 +35,7 @@ struct IoThread::Connection
     bool writeShut = false;
     bool closeReceived = false; // the client's close frame, answered by ours
     bool dirty = false; // frames queued since the last flush
+    bool admitted = false; // counted by the Admission: released when dropped
     quint8 messageOpcode = 0; // of the fragmented message being assembled, 0 = none
     quint16 closeCode = 1006;
     qint64 deadlineMs = 0; // handshake, then close timeout

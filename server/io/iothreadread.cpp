@@ -106,6 +106,8 @@ void IoThread::readHead(Connection &c)
         return;
     }
     c.phase = Connection::Phase::Open;
+    if (c.admitted)
+        m_admission->upgraded();
     m_timed.erase(c.id);
     c.queued = std::make_shared<std::atomic<qint64>>(0);
     queue(c, switchingProtocols(Ws::acceptKey(request->header("sec-websocket-key"))));

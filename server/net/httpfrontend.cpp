@@ -10,6 +10,7 @@
 #include <QHttpServerRequest>
 #include <QLoggingCategory>
 #include <QMetaEnum>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #include <sodium.h>
@@ -70,6 +71,7 @@ HttpFrontend::HttpFrontend(const Config &config, const TokenService &tokens, con
     , m_config(config)
     , m_tokens(tokens)
     , m_router(router)
+    , m_origins(config.allowedOrigins)
 { }
 
 bool HttpFrontend::isWebSocketPath(const QString &path)
@@ -166,6 +168,17 @@ bool HttpFrontend::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *
     if (!isWebSocketPath(path)) {
         m_rejection = Rejection {ErrorCode::NotFound,
                                  QStringLiteral("no WebSocket endpoint at %1").arg(path)};
+        return false;
+    }
+    // Qt's handshake answer repeats the request's Origin in Access-Control-Allow-Origin; past
+    // this check that can only be an origin the policy allows.
+    if (!m_origins.allows(header(request, "origin"), header(request, "host"),
+                          qobject_cast<QSslSocket *>(socket) != nullptr)) {
+        if (m_origins.shouldLog())
+            qCInfo(lcHttp) << "refused WebSocket upgrade from" << request.remoteAddress().toString()
+                           << ": origin not allowed (see allowed_origins)";
+        m_rejection = Rejection {ErrorCode::Forbidden,
+                                 QStringLiteral("this origin may not open a WebSocket here")};
         return false;
     }
     if (admitWebSocket && !admitWebSocket()) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "auth/tokenservice.h"
+#include "net/originpolicy.h"
 #include "rest/router.h"
 
 #include <functional>
@@ -54,6 +55,7 @@ private:
     const Config &m_config;
     const TokenService &m_tokens;
     const Router &m_router;
+    const OriginPolicy m_origins;
     struct Rejection
     {
         Protocol::ErrorCode code;

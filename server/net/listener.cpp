@@ -1,15 +1,68 @@
 // SPDX-License-Identifier: MIT
 #include "listener.h"
 
+#include "net/acceptloop.h"
+
 #include <QLoggingCategory>
 #include <QSslSocket>
 #include <QTimerEvent>
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcListener, "switchboard.listener")
 
 namespace Switchboard {
+
+namespace {
+
+QHostAddress peerOf(qintptr descriptor)
+{
+    sockaddr_storage address {};
+    socklen_t length = sizeof address;
+    if (::getpeername(int(descriptor), reinterpret_cast<sockaddr *>(&address), &length) != 0)
+        return {};
+    return QHostAddress(reinterpret_cast<const sockaddr *>(&address));
+}
+
+// Counts a freshly accepted descriptor; false = refused, and the descriptor is closed.
+bool admitDescriptor(const ListenerSettings &settings, qintptr descriptor, const QHostAddress &peer)
+{
+    if (!settings.admission || settings.admission->admit(peer) == Io::Admission::Verdict::Admit)
+        return true;
+    ::close(int(descriptor)); // before a byte is read: the client sees the connection close
+    return false;
+}
+
+} // namespace
+
+AdmissionTicket::AdmissionTicket(QTcpSocket *socket, std::shared_ptr<Io::Admission> admission,
+                                 const QHostAddress &peer)
+    : QObject(socket)
+    , m_admission(std::move(admission))
+    , m_peer(peer)
+{
+    setObjectName(QStringLiteral("switchboard-admission"));
+}
+
+AdmissionTicket::~AdmissionTicket()
+{
+    m_admission->release(m_peer, m_pending);
+}
+
+AdmissionTicket *AdmissionTicket::of(QTcpSocket *socket)
+{
+    return socket ? socket->findChild<AdmissionTicket *>(QStringLiteral("switchboard-admission"),
+                                                         Qt::FindDirectChildrenOnly)
+                  : nullptr;
+}
+
+void AdmissionTicket::upgraded()
+{
+    if (m_pending)
+        m_admission->upgraded();
+    m_pending = false;
+}
 
 ConnectionGuard::ConnectionGuard(QTcpSocket *socket, int idleTimeoutMs, qint64 maxRequestBytes,
                                  std::shared_ptr<int> openCount)
@@ -58,6 +111,8 @@ void ConnectionGuard::requestHandled()
 
 void ConnectionGuard::upgraded()
 {
+    if (auto *ticket = AdmissionTicket::of(m_socket))
+        ticket->upgraded();
     if (m_timerId)
         killTimer(m_timerId);
     m_timerId = 0;
@@ -112,28 +167,54 @@ TcpListener::TcpListener(const ListenerSettings &settings, QObject *parent)
     setListenBacklogSize(settings.backlog);
 }
 
-QTcpSocket *TcpListener::wrap(qintptr descriptor)
+QTcpSocket *TcpListener::wrap(qintptr descriptor, const QHostAddress &peer, bool admitted)
 {
+    const auto refuse = [&] {
+        ::close(int(descriptor));
+        if (admitted)
+            m_settings.admission->release(peer, true);
+        return nullptr;
+    };
     if (*m_open >= m_settings.maxOpen) {
         qCWarning(lcListener) << "connection limit" << m_settings.maxOpen
                               << "reached; refusing a connection";
-        ::close(int(descriptor));
-        return nullptr;
+        return refuse();
     }
     auto *socket = new QTcpSocket(this);
     if (!socket->setSocketDescriptor(descriptor)) {
         delete socket;
-        ::close(int(descriptor));
-        return nullptr;
+        return refuse();
     }
+    if (admitted)
+        new AdmissionTicket(socket, m_settings.admission, peer);
     ConnectionGuard::watch(socket, m_settings, m_open);
     return socket;
 }
 
 void TcpListener::incomingConnection(qintptr descriptor)
 {
-    if (QTcpSocket *socket = wrap(descriptor))
-        addPendingConnection(socket);
+    const QHostAddress peer = peerOf(descriptor);
+    if (!admitDescriptor(m_settings, descriptor, peer))
+        return;
+    if (QTcpSocket *socket = wrap(descriptor, peer, m_settings.admission != nullptr))
+        deliver(socket);
+}
+
+void TcpListener::startAcceptLoop()
+{
+    new AcceptLoop(this, [this](qintptr descriptor) { incomingConnection(descriptor); });
+}
+
+void TcpListener::deliver(QTcpSocket *socket)
+{
+    // Never through QTcpServer's own list: taking from it would turn Qt's accepting back on,
+    // which the AcceptLoop replaces.
+    m_adopted.append(socket);
+    // QAbstractHttpServer 6.4 reacts to pendingConnectionAvailable, a private signal that
+    // only addPendingConnection() emits (and that list warns while not listening): emit it
+    // through the meta-object, as any queued invocation of a signal would.
+    QMetaObject::invokeMethod(this, "pendingConnectionAvailable", Qt::DirectConnection);
+    Q_EMIT newConnection();
 }
 
 bool TcpListener::hasPendingConnections() const
@@ -150,16 +231,10 @@ QTcpSocket *TcpListener::nextPendingConnection()
     return isListening() ? QTcpServer::nextPendingConnection() : nullptr;
 }
 
-void TcpListener::adoptDescriptor(qintptr descriptor)
+void TcpListener::adoptDescriptor(qintptr descriptor, const QHostAddress &peer)
 {
-    if (QTcpSocket *socket = wrap(descriptor)) {
-        m_adopted.append(socket);
-        // QAbstractHttpServer 6.4 reacts to pendingConnectionAvailable, a private signal that
-        // only addPendingConnection() emits (and that list warns while not listening): emit it
-        // through the meta-object, as any queued invocation of a signal would.
-        QMetaObject::invokeMethod(this, "pendingConnectionAvailable", Qt::DirectConnection);
-        Q_EMIT newConnection();
-    }
+    if (QTcpSocket *socket = wrap(descriptor, peer, m_settings.admission != nullptr))
+        deliver(socket);
 }
 
 TlsListener::TlsListener(const ListenerSettings &settings, const QSslConfiguration &tls,
@@ -174,6 +249,22 @@ TlsListener::TlsListener(const ListenerSettings &settings, const QSslConfigurati
             [this](QSslSocket *socket) { ConnectionGuard::watch(socket, m_settings, m_open); });
 }
 
+void TlsListener::startAcceptLoop()
+{
+    m_acceptLoop = true;
+    new AcceptLoop(this, [this](qintptr descriptor) { incomingConnection(descriptor); });
+}
+
+QTcpSocket *TlsListener::nextPendingConnection()
+{
+    // QSslServer queues sockets whose handshake is done on QTcpServer's list, and taking one
+    // from it turns Qt's own accepting back on: the AcceptLoop keeps accepting alone.
+    QTcpSocket *socket = QSslServer::nextPendingConnection();
+    if (m_acceptLoop && isListening())
+        pauseAccepting();
+    return socket;
+}
+
 void TlsListener::incomingConnection(qintptr descriptor)
 {
     if (*m_open >= m_settings.maxOpen) {
@@ -182,7 +273,20 @@ void TlsListener::incomingConnection(qintptr descriptor)
         ::close(int(descriptor));
         return;
     }
+    const QHostAddress peer = peerOf(descriptor);
+    if (!admitDescriptor(m_settings, descriptor, peer))
+        return;
     QSslServer::incomingConnection(descriptor);
+    if (!m_settings.admission)
+        return;
+    // QSslServer made the socket its newest child; the ticket goes with it, whether it dies in
+    // the TLS handshake or lives on as a WebSocket.
+    auto *socket
+        = children().isEmpty() ? nullptr : qobject_cast<QSslSocket *>(children().constLast());
+    if (socket && socket->socketDescriptor() == descriptor)
+        new AdmissionTicket(socket, m_settings.admission, peer);
+    else
+        m_settings.admission->release(peer, true);
 }
 
 } // namespace Switchboard

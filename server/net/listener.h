@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "io/admission.h"
+
 #include <memory>
 
+#include <QHostAddress>
 #include <QSslConfiguration>
 #include <QSslServer>
 #include <QList>
@@ -16,6 +19,26 @@ struct ListenerSettings
     int maxOpen = 10000; // TCP connections, WebSocket or HTTP
     int idleTimeoutMs = 10000;
     qint64 maxRequestBytes = 1024 * 1024;
+    std::shared_ptr<Io::Admission> admission; // null = no admission control
+};
+
+// An accepted socket's place in the Admission, given back when the socket goes (a child of the
+// socket, created as soon as the socket exists, so that every way it dies releases it).
+class AdmissionTicket : public QObject
+{
+    Q_OBJECT
+
+public:
+    AdmissionTicket(QTcpSocket *socket, std::shared_ptr<Io::Admission> admission,
+                    const QHostAddress &peer);
+    ~AdmissionTicket() override;
+    static AdmissionTicket *of(QTcpSocket *socket);
+    void upgraded(); // now a WebSocket: no longer pending
+
+private:
+    std::shared_ptr<Io::Admission> m_admission;
+    QHostAddress m_peer;
+    bool m_pending = true;
 };
 
 // Guards one accepted TCP connection until it becomes a WebSocket: an idle/handshake deadline
@@ -69,15 +92,21 @@ public:
     int openConnections() const { return *m_open; }
     // A connection accepted elsewhere (the native transport's hand-over of plain HTTP), served
     // as if this listener had accepted it.
-    void adoptDescriptor(qintptr descriptor);
+    // It is still counted by the admission, as pending, under `peer`.
+    void adoptDescriptor(qintptr descriptor, const QHostAddress &peer);
     bool hasPendingConnections() const override;
     QTcpSocket *nextPendingConnection() override;
+    // After listen(): accept through an AcceptLoop instead of Qt's loop (which spins when the
+    // process is out of descriptors).
+    void startAcceptLoop();
 
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
-    QTcpSocket *wrap(qintptr descriptor); // with its guard, or null (limit reached)
+    void deliver(QTcpSocket *socket); // to the HTTP server, as a pending connection
+    // With its guard and ticket, or null (limit reached); `admitted`: counted by the admission.
+    QTcpSocket *wrap(qintptr descriptor, const QHostAddress &peer, bool admitted);
 
     ListenerSettings m_settings;
     std::shared_ptr<int> m_open = std::make_shared<int>(0);
@@ -93,11 +122,15 @@ public:
     TlsListener(const ListenerSettings &settings, const QSslConfiguration &tls,
                 QObject *parent = nullptr);
     int openConnections() const { return *m_open; }
+    QTcpSocket *nextPendingConnection() override;
+    // After listen(): accept through an AcceptLoop instead of Qt's loop (see TcpListener).
+    void startAcceptLoop();
 
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
+    bool m_acceptLoop = false;
     ListenerSettings m_settings;
     std::shared_ptr<int> m_open = std::make_shared<int>(0);
 };

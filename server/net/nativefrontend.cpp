@@ -14,6 +14,8 @@
 #include <QLoggingCategory>
 #include <QThread>
 
+#include <unistd.h>
+
 Q_DECLARE_LOGGING_CATEGORY(lcHttp)
 
 namespace Switchboard {
@@ -34,8 +36,14 @@ Io::Verdict refusal(ErrorCode code, const QString &message)
     case 401:
         verdict.reason = QByteArrayLiteral("Unauthorized");
         break;
+    case 403:
+        verdict.reason = QByteArrayLiteral("Forbidden");
+        break;
     case 404:
         verdict.reason = QByteArrayLiteral("Not Found");
+        break;
+    case 429:
+        verdict.reason = QByteArrayLiteral("Too Many Requests");
         break;
     case 503:
         verdict.reason = QByteArrayLiteral("Service Unavailable");
@@ -151,6 +159,7 @@ NativeFrontend::NativeFrontend(const Config &config, const TokenService &tokens,
     : QObject(parent)
     , m_config(config)
     , m_tokens(tokens)
+    , m_origins(config.allowedOrigins)
 {
     m_admission->max = config.maxConnections;
 }
@@ -181,6 +190,8 @@ bool NativeFrontend::listen(QString *error)
             if (!m_drainQueued.exchange(true))
                 QMetaObject::invokeMethod(this, &NativeFrontend::drainEvents, Qt::QueuedConnection);
         });
+    if (m_connectionAdmission)
+        m_io->setAdmission(m_connectionAdmission);
     return m_io->listen(m_config.listenAddress, m_config.listenPort, m_config.listenBacklog, error);
 }
 
@@ -206,6 +217,14 @@ Io::Verdict NativeFrontend::decide(const Io::UpgradeRequest &request,
     const QByteArray problem = request.upgradeProblem();
     if (!problem.isEmpty())
         return refusal(ErrorCode::ValidationError, QString::fromUtf8(problem));
+    // The native transport is plain TCP: its own origin is http://<Host>.
+    if (!m_origins.allows(request.header("origin"), request.header("host"), false)) {
+        if (m_origins.shouldLog())
+            qCInfo(lcHttp) << "refused WebSocket upgrade from" << peer.toString()
+                           << ": origin not allowed (see allowed_origins)";
+        return refusal(ErrorCode::Forbidden,
+                       QStringLiteral("this origin may not open a WebSocket here"));
+    }
     if (!m_admission->admitting || m_admission->open.load() >= m_admission->max)
         return refusal(ErrorCode::Unavailable,
                        QStringLiteral("the server is not accepting connections"));
@@ -234,8 +253,13 @@ void NativeFrontend::drainEvents()
     const Io::SendBatch batch;
     for (Io::IoEvent &event : m_io->takeEvents()) {
         if (event.kind == Io::IoEvent::HandedOff) {
-            if (handOff)
-                handOff(event.fd);
+            if (handOff) {
+                handOff(event.fd, event.peer);
+            } else {
+                ::close(event.fd);
+                if (m_connectionAdmission)
+                    m_connectionAdmission->release(event.peer, true);
+            }
             continue;
         }
         if (event.kind == Io::IoEvent::Opened) {

@@ -3,6 +3,7 @@
 
 #include "auth/tokenservice.h"
 #include "io/ioserver.h"
+#include "net/originpolicy.h"
 #include "net/transport.h"
 
 #include <atomic>
@@ -64,6 +65,12 @@ public:
     NativeFrontend(const Config &config, const TokenService &tokens, QObject *parent = nullptr);
     ~NativeFrontend() override;
 
+    // Counts and refuses connections at accept time (shared with the Qt listener, which gets
+    // the handed-over sockets still counted); call before listen().
+    void setAdmission(std::shared_ptr<Io::Admission> admission)
+    {
+        m_connectionAdmission = std::move(admission);
+    }
     bool listen(QString *error);
     quint16 port() const { return m_io ? m_io->port() : 0; }
     void stop();
@@ -71,7 +78,8 @@ public:
     void setAdmitting(bool admitting) { m_admission->admitting = admitting; }
 
     std::function<void(std::unique_ptr<Transport>, std::optional<TokenClaims>)> opened;
-    std::function<void(int fd)> handOff;
+    // A plain HTTP socket, still counted by the admission (as pending) under this peer.
+    std::function<void(int fd, const QHostAddress &peer)> handOff;
 
 private:
     friend class NativeTransport;
@@ -87,6 +95,8 @@ private:
     const Config &m_config;
     const TokenService &m_tokens;
     std::shared_ptr<Admission> m_admission = std::make_shared<Admission>();
+    std::shared_ptr<Io::Admission> m_connectionAdmission;
+    const OriginPolicy m_origins;
     std::unique_ptr<Io::IoServer> m_io;
     QHash<Io::ConnectionId, NativeTransport *> m_transports;
     std::atomic<bool> m_drainQueued {false};

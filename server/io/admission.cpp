@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+#include "admission.h"
+
+#include <algorithm>
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcAdmission, "switchboard.admission")
+
+namespace Switchboard::Io {
+
+namespace {
+
+constexpr qint64 SWEEP_INTERVAL_MS = 1000;
+constexpr qint64 LOG_INTERVAL_MS = 10'000;
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+// IPv4-mapped IPv6 addresses (a dual-stack listener) are their IPv4 address.
+QHostAddress plain(const QHostAddress &peer)
+{
+    bool ok = false;
+    const quint32 v4 = peer.toIPv4Address(&ok);
+    return ok ? QHostAddress(v4) : peer;
+}
+
+} // namespace
+
+Admission::Admission(const AdmissionSettings &settings)
+    : m_settings(settings)
+{ }
+
+const char *Admission::verdictText(Verdict verdict)
+{
+    switch (verdict) {
+    case Verdict::Admit:
+        return "admitted";
+    case Verdict::TooManyPending:
+        return "max_pending_connections reached";
+    case Verdict::TooManyFromAddress:
+        return "max_connections_per_address reached";
+    case Verdict::TooFast:
+        return "max_connection_rate_per_address exceeded";
+    }
+    return "";
+}
+
+Admission::Key Admission::keyOf(const QHostAddress &peer) const
+{
+    Key key;
+    bool ok = false;
+    const quint32 v4 = peer.toIPv4Address(&ok);
+    if (ok) {
+        key.low = 0xFFFF00000000ULL | v4; // the IPv4-mapped form: never equal to an IPv6 key
+        return key;
+    }
+    const Q_IPV6ADDR raw = peer.toIPv6Address();
+    for (int i = 0; i < 8; ++i) {
+        key.high = (key.high << 8) | raw[i];
+        key.low = (key.low << 8) | raw[8 + i];
+    }
+    const int prefix = std::clamp(m_settings.ipv6Prefix, 0, 128);
+    if (prefix <= 64) {
+        key.low = 0;
+        key.high = prefix == 0 ? 0 : key.high & (~0ULL << (64 - prefix));
+    } else if (prefix < 128) {
+        key.low &= ~0ULL << (128 - prefix);
+    }
+    key.high ^= 0x8000000000000000ULL; // keeps ::/64 apart from the IPv4 keys
+    return key;
+}
+
+bool Admission::exempt(const QHostAddress &peer) const
+{
+    const QHostAddress address = plain(peer);
+    return std::any_of(m_settings.exempt.cbegin(), m_settings.exempt.cend(),
+                       [&](const auto &network) { return address.isInSubnet(network); });
+}
+
+Admission::Verdict Admission::admit(const QHostAddress &peer)
+{
+    const bool free = exempt(peer);
+    const Key key = free ? Key {} : keyOf(peer);
+    const qint64 now = nowMs();
+    QString log;
+    Verdict verdict = Verdict::Admit;
+    {
+        std::lock_guard lock(m_lock);
+        if (now - m_lastSweepMs >= SWEEP_INTERVAL_MS)
+            sweepLocked(now);
+        if (m_pending >= m_settings.maxPending) {
+            verdict = Verdict::TooManyPending;
+        } else if (!free) {
+            Entry &e = m_addresses[key];
+            if (e.refilledMs == 0) {
+                e.tokens = m_settings.ratePerAddress;
+            } else {
+                e.tokens = std::min<double>(
+                    m_settings.ratePerAddress,
+                    e.tokens + double(now - e.refilledMs) * m_settings.ratePerAddress / 1000.0);
+            }
+            e.refilledMs = now;
+            if (e.open >= m_settings.maxPerAddress)
+                verdict = Verdict::TooManyFromAddress;
+            else if (e.tokens < 1)
+                verdict = Verdict::TooFast;
+            else {
+                e.tokens -= 1;
+                ++e.open;
+            }
+        }
+        if (verdict == Verdict::Admit) {
+            ++m_pending;
+            return verdict;
+        }
+        ++m_refused[int(verdict)];
+        if (now - m_lastLogMs >= LOG_INTERVAL_MS) {
+            m_lastLogMs = now;
+            log = QStringLiteral(
+                      "refused connections (at most one report per %1 s): %2 (pending cap), %3 "
+                      "(per-address limit), %4 (per-address rate); the latest from "
+                      "%5: %6")
+                      .arg(LOG_INTERVAL_MS / 1000)
+                      .arg(m_refused[int(Verdict::TooManyPending)])
+                      .arg(m_refused[int(Verdict::TooManyFromAddress)])
+                      .arg(m_refused[int(Verdict::TooFast)])
+                      .arg(plain(peer).toString(), QLatin1StringView(verdictText(verdict)));
+            std::fill(std::begin(m_refused), std::end(m_refused), 0);
+        }
+    }
+    if (!log.isEmpty())
+        qCWarning(lcAdmission).noquote() << log;
+    return verdict;
+}
+
+void Admission::upgraded()
+{
+    std::lock_guard lock(m_lock);
+    m_pending = std::max(0, m_pending - 1);
+}
+
+void Admission::release(const QHostAddress &peer, bool pending)
+{
+    const bool free = exempt(peer);
+    const Key key = free ? Key {} : keyOf(peer);
+    std::lock_guard lock(m_lock);
+    if (pending)
+        m_pending = std::max(0, m_pending - 1);
+    if (free)
+        return;
+    const auto it = m_addresses.find(key);
+    if (it != m_addresses.end() && it->second.open > 0)
+        --it->second.open; // the entry goes in a sweep once its bucket is full again
+}
+
+void Admission::sweepLocked(qint64 now)
+{
+    m_lastSweepMs = now;
+    // An address with nothing open and a full bucket is indistinguishable from a new one.
+    const double refillMs = 1000.0;
+    for (auto it = m_addresses.begin(); it != m_addresses.end();) {
+        if (it->second.open == 0 && now - it->second.refilledMs >= refillMs)
+            it = m_addresses.erase(it);
+        else
+            ++it;
+    }
+}
+
+int Admission::pending() const
+{
+    std::lock_guard lock(m_lock);
+    return m_pending;
+}
+
+size_t Admission::trackedAddresses() const
+{
+    std::lock_guard lock(m_lock);
+    return m_addresses.size();
+}
+
+} // namespace Switchboard::Io
