@@ -109,6 +109,7 @@ bool Application::start(QString *error)
         = std::make_unique<AsyncStore>([storeSettings] { return openStoreOrThrow(storeSettings); });
     if (!m_store->start(error))
         return false;
+    m_store->setMaxQueued(m_config.storeMaxQueue);
 
     m_hub = std::make_unique<Hub>();
     m_messages = std::make_unique<MessageService>(m_store.get(), m_hub.get(), m_hub.get());
@@ -129,6 +130,7 @@ bool Application::start(QString *error)
                         m_presence.get(), m_history.get(),  m_admin.get()};
     m_connections = new ConnectionManager(m_http, ctx, this);
     m_http->admitWebSocket = [this]() { return m_connections->admitting(); };
+    m_http->storeSaturated = [this]() { return m_store->saturated(); };
 
     m_rest.config = &m_config;
     m_rest.tokens = m_tokens.get();

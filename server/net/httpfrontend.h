@@ -2,6 +2,7 @@
 #pragma once
 
 #include "auth/tokenservice.h"
+#include "net/ratelimiter.h"
 #include "rest/router.h"
 
 #include <functional>
@@ -24,6 +25,8 @@ public:
 
     // Asked before each upgrade: false = the server is full or shutting down (503).
     std::function<bool()> admitWebSocket;
+    // Asked before each REST call but /healthz: true = the store's queue is full (503).
+    std::function<bool()> storeSaturated;
 
     static bool isWebSocketPath(const QString &path);
     // The token a WebSocket or REST request carries: ?token= or Authorization: Bearer.
@@ -39,6 +42,9 @@ protected:
 private:
     bool handleUpgrade(const QHttpServerRequest &request, QTcpSocket *socket);
     void dispatch(RestRequest request, QTcpSocket *socket);
+    // rest_rate per user or API key, rest_anonymous_rate per client address (IPv6 by /64);
+    // false = answered 429 with Retry-After.
+    bool admitRest(const RestRequest &request, RestReply &reply);
 
     const Config &m_config;
     const TokenService &m_tokens;
@@ -49,6 +55,8 @@ private:
         QString message;
     };
     std::optional<Rejection> m_rejection; // set by handleUpgrade for missingHandler
+    RateLimiter<QString> m_restLimits; // by principal: "u:<id>" or "key"
+    RateLimiter<QString> m_anonymousLimits; // by client address
 };
 
 } // namespace Switchboard
