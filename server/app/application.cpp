@@ -189,6 +189,7 @@ bool Application::start(QString *error, bool *configuration)
     byConfig = false; // from here on, what fails may pass on a retry
     if (!m_store->start(error))
         return false;
+    m_store->setMaxQueued(m_config.storeMaxQueue);
 
     m_hub = std::make_unique<Hub>();
     m_messages = std::make_unique<MessageService>(m_store.get(), m_hub.get(), m_hub.get());
@@ -213,6 +214,7 @@ bool Application::start(QString *error, bool *configuration)
     ctx.accounts = m_accounts.get();
     m_connections = new ConnectionManager(m_http, ctx, this);
     m_http->admitWebSocket = [this]() { return m_connections->admitting(); };
+    m_http->storeSaturated = [this]() { return m_store->saturated(); };
 
     m_rest.config = &m_config;
     m_rest.tokens = m_tokens.get();

@@ -347,6 +347,23 @@ const QList<Key> &keyTable()
         {"admission_ipv6_prefix", intKey(&Config::admissionIpv6Prefix, 16, 128)},
         {"admission_exempt", setAdmissionExempt},
         {"allowed_origins", setAllowedOrigins},
+        // rate limits and bounded queues
+        {"conn_frame_rate", intKey(&Config::connFrameRate, 0, 10'000'000)},
+        {"conn_frame_burst", intKey(&Config::connFrameBurst, 1, 100'000'000)},
+        {"conn_byte_rate", bytesKey(&Config::connByteRate, 0, 1024LL * 1024 * 1024)},
+        {"conn_byte_burst", bytesKey(&Config::connByteBurst, 1024, 1024LL * 1024 * 1024)},
+        {"user_frame_rate", intKey(&Config::userFrameRate, 0, 10'000'000)},
+        {"user_frame_burst", intKey(&Config::userFrameBurst, 1, 100'000'000)},
+        {"expensive_request_cost", intKey(&Config::expensiveRequestCost, 1, 1'000'000)},
+        {"rate_limit_close_after", intKey(&Config::rateLimitCloseAfter, 0, 1'000'000)},
+        {"rate_limit_table_size", intKey(&Config::rateLimitTableSize, 1, 10'000'000)},
+        {"rest_rate", intKey(&Config::restRate, 0, 10'000'000)},
+        {"rest_burst", intKey(&Config::restBurst, 1, 100'000'000)},
+        {"rest_anonymous_rate", intKey(&Config::restAnonymousRate, 0, 10'000'000)},
+        {"rest_anonymous_burst", intKey(&Config::restAnonymousBurst, 1, 100'000'000)},
+        {"max_pending_frames", intKey(&Config::maxPendingFrames, 1, 1'000'000)},
+        {"max_pending_bytes", bytesKey(&Config::maxPendingBytes, 1024, 1024LL * 1024 * 1024)},
+        {"store_max_queue", intKey(&Config::storeMaxQueue, 0, 100'000'000)},
     };
     return table;
 }

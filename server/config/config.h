@@ -104,6 +104,23 @@ struct Config
                                                      {QHostAddress::LocalHostIPv6, 128}};
     // Browser origins allowed to open a WebSocket besides the server's own; "*" = any.
     QStringList allowedOrigins;
+    // rate limits and bounded queues (docs/CONFIG.md "Rate limits"); a rate of 0 disables
+    int connFrameRate = 2000; // frames a second per WebSocket connection (cost-weighted)
+    int connFrameBurst = 4000;
+    qint64 connByteRate = 1024 * 1024; // bytes a second per WebSocket connection
+    qint64 connByteBurst = 4 * 1024 * 1024;
+    int userFrameRate = 4000; // frames a second per user, all its connections together
+    int userFrameBurst = 8000;
+    int expensiveRequestCost = 100; // frames' worth of history, presence_query, room_list
+    int rateLimitCloseAfter = 100; // refusals within 10 s before closing with 4029; 0 = never
+    int rateLimitTableSize = 100000; // per-user and per-REST-principal buckets kept
+    int restRate = 200; // REST requests a second per user or API key
+    int restBurst = 400;
+    int restAnonymousRate = 50; // REST requests a second per client address without credentials
+    int restAnonymousBurst = 100;
+    int maxPendingFrames = 64; // client frames held while a session activates (4029 above)
+    qint64 maxPendingBytes = 256 * 1024;
+    int storeMaxQueue = 20000; // store jobs and appends waiting; UNAVAILABLE above; 0 = no bound
 
     // Log-safe list of effective values (secrets redacted).
     QStringList describe() const;

@@ -23,7 +23,10 @@ ConnectionManager::ConnectionManager(QAbstractHttpServer *http, const SessionCon
     : QObject(parent)
     , m_http(http)
     , m_ctx(ctx)
+    , m_userLimits(ctx.config->userFrameRate, ctx.config->userFrameBurst,
+                   ctx.config->rateLimitTableSize)
 {
+    m_ctx.userLimits = &m_userLimits;
     connect(m_http, &QAbstractHttpServer::newWebSocketConnection, this,
             &ConnectionManager::onNewWebSocket);
     // Housekeeping granularity: a second, or finer when heartbeats are configured shorter.

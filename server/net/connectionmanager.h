@@ -45,6 +45,7 @@ private:
 
     QAbstractHttpServer *m_http;
     SessionContext m_ctx;
+    RateLimiter<qint64> m_userLimits; // user_frame_rate, shared by a user's connections
     QHash<quint64, Session *> m_sessions;
     // Closed sessions, deleted together by one queued call (children until then, so the
     // manager's destructor takes any left over).

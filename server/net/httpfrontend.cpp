@@ -8,6 +8,8 @@
 #include "protocol/events.h"
 
 #include <QHttpServerRequest>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QMetaEnum>
 #include <QSslSocket>
@@ -54,6 +56,38 @@ QByteArray methodName(QHttpServerRequest::Method method)
     }
 }
 
+// The key of an anonymous client: its address, IPv6 by its /64 (one host's usual share).
+QString addressKey(const QHostAddress &address)
+{
+    bool v4 = false;
+    const quint32 ip4 = address.toIPv4Address(&v4);
+    if (v4)
+        return QHostAddress(ip4).toString();
+    Q_IPV6ADDR ip6 = address.toIPv6Address();
+    for (int i = 8; i < 16; ++i)
+        ip6[i] = 0;
+    return QHostAddress(ip6).toString() + QStringLiteral("/64");
+}
+
+QByteArray errorBody(ErrorCode code, const QString &message, qint64 retryAfterMs)
+{
+    return QJsonDocument(
+               QJsonObject {{QStringLiteral("error"),
+                             QJsonObject {{QStringLiteral("code"), errorCodeName(code)},
+                                          {QStringLiteral("message"), message},
+                                          {QStringLiteral("retry_after_ms"), retryAfterMs}}}})
+        .toJson(QJsonDocument::Compact);
+}
+
+// Retry-After is in whole seconds, rounded up so that a client that obeys it is served.
+QByteArray retryAfterSeconds(qint64 ms)
+{
+    return QByteArray::number(std::max<qint64>(1, (ms + 999) / 1000));
+}
+
+// The retry hint of a 503 while the store's queue is full.
+constexpr qint64 STORE_BUSY_RETRY_MS = 1000;
+
 // Paths are logged without their query: a token in the URL must never reach a log.
 QString loggablePath(const QUrl &url)
 {
@@ -72,6 +106,9 @@ HttpFrontend::HttpFrontend(const Config &config, const TokenService &tokens, con
     , m_tokens(tokens)
     , m_router(router)
     , m_origins(config.allowedOrigins)
+    , m_restLimits(config.restRate, config.restBurst, config.rateLimitTableSize)
+    , m_anonymousLimits(config.restAnonymousRate, config.restAnonymousBurst,
+                        config.rateLimitTableSize)
 { }
 
 bool HttpFrontend::isWebSocketPath(const QString &path)
@@ -259,6 +296,16 @@ void HttpFrontend::dispatch(RestRequest request, QTcpSocket *socket)
         }
         request.principal = Principal {};
     }
+    if (!admitRest(request, *reply))
+        return;
+    if (storeSaturated && request.path != QLatin1StringView("/healthz") && storeSaturated()) {
+        reply->raw(503, "application/json",
+                   errorBody(ErrorCode::Unavailable,
+                             QStringLiteral("the server is busy; retry later"),
+                             STORE_BUSY_RETRY_MS),
+                   {{"Retry-After", retryAfterSeconds(STORE_BUSY_RETRY_MS)}});
+        return;
+    }
     authorize(std::move(request), route, reply);
 }
 
@@ -309,6 +356,33 @@ void HttpFrontend::finishDispatch(RestRequest request, const Router::Result &rou
     }
     request.params = route.params;
     (*route.handler)(request, reply);
+}
+
+bool HttpFrontend::admitRest(const RestRequest &request, RestReply &reply)
+{
+    const qint64 now = Events::nowMs();
+    qint64 wait = 0;
+    switch (request.principal.kind) {
+    case Principal::Kind::User:
+        wait = m_restLimits.take(QStringLiteral("u:%1").arg(request.principal.claims.userId), 1,
+                                 now);
+        break;
+    case Principal::Kind::ApiKey:
+        wait = m_restLimits.take(QStringLiteral("key"), 1, now);
+        break;
+    case Principal::Kind::Anonymous:
+        wait = m_anonymousLimits.take(addressKey(request.remoteAddress), 1, now);
+        break;
+    }
+    if (!wait)
+        return true;
+    qCDebug(lcHttp) << "rate limited" << request.method << loggablePath(QUrl(request.path))
+                    << "from" << request.remoteAddress.toString();
+    reply.raw(429, "application/json",
+              errorBody(ErrorCode::RateLimited,
+                        QStringLiteral("too many requests; retry after %1 ms").arg(wait), wait),
+              {{"Retry-After", retryAfterSeconds(wait)}});
+    return false;
 }
 
 } // namespace Switchboard

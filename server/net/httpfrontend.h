@@ -3,6 +3,7 @@
 
 #include "auth/tokenservice.h"
 #include "net/originpolicy.h"
+#include "net/ratelimiter.h"
 #include "rest/router.h"
 
 #include <functional>
@@ -31,6 +32,8 @@ public:
     // is good only while its account allows it (role, disabled, revocation). Both optional.
     AuthThrottle *throttle = nullptr;
     AccountCache *accounts = nullptr;
+    // Asked before each REST call but /healthz: true = the store's queue is full (503).
+    std::function<bool()> storeSaturated;
 
     static bool isWebSocketPath(const QString &path);
     // The token a WebSocket or REST request carries: ?token= or Authorization: Bearer.
@@ -51,6 +54,9 @@ private:
     // After the credential: the account's verdict, then the route's access rule and handler.
     void authorize(RestRequest request, const Router::Result &route, const ReplyPtr &reply);
     void finishDispatch(RestRequest request, const Router::Result &route, const ReplyPtr &reply);
+    // rest_rate per user or API key, rest_anonymous_rate per client address (IPv6 by /64);
+    // false = answered 429 with Retry-After.
+    bool admitRest(const RestRequest &request, RestReply &reply);
 
     const Config &m_config;
     const TokenService &m_tokens;
@@ -62,6 +68,8 @@ private:
         QString message;
     };
     std::optional<Rejection> m_rejection; // set by handleUpgrade for missingHandler
+    RateLimiter<QString> m_restLimits; // by principal: "u:<id>" or "key"
+    RateLimiter<QString> m_anonymousLimits; // by client address
 };
 
 } // namespace Switchboard

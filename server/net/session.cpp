@@ -20,12 +20,20 @@ namespace Switchboard {
 
 using namespace Protocol;
 
+namespace {
+
+// The retry hint of an UNAVAILABLE answer while the store's queue is full.
+constexpr qint64 STORE_BUSY_RETRY_MS = 1000;
+
+} // namespace
+
 Session::Session(std::unique_ptr<Transport> transport, quint64 connectionId,
                  const SessionContext &ctx, std::optional<TokenClaims> claims, QObject *parent)
     : QObject(parent)
     , m_transport(std::move(transport))
     , m_connectionId(connectionId)
     , m_ctx(ctx)
+    , m_limits(*ctx.config, ctx.userLimits, Events::nowMs())
 {
     const qint64 now = Events::nowMs();
     m_connectedAt = now;
@@ -43,6 +51,7 @@ Session::Session(std::unique_ptr<Transport> transport, quint64 connectionId,
 
 Session::~Session()
 {
+    cancelQueuedReads();
     if (m_ctx.admin)
         m_ctx.admin->unsubscribe(this);
     m_transport->setSink(nullptr);
@@ -78,6 +87,52 @@ void Session::sendError(ErrorCode code, const QString &message, const QJsonValue
     sendFrame(Events::error(code, message, id));
 }
 
+void Session::sendRetryError(ErrorCode code, const QString &message, const QJsonValue &id,
+                             qint64 retryAfterMs)
+{
+    m_ctx.hub->counters().errorsSent++;
+    if (m_ctx.admin)
+        m_ctx.admin->errorSent(m_claims.userId, m_connectionId, code);
+    JsonWriter w(128 + message.size());
+    w.field(QLatin1StringView("type"), ServerType::ERROR)
+        .field(QLatin1StringView("ts"), Events::nowMs())
+        .field(QLatin1StringView("code"), errorCodeName(code))
+        .field(QLatin1StringView("message"), message)
+        .field(QLatin1StringView("retry_after_ms"), retryAfterMs)
+        .fieldIfSet(QLatin1StringView("id"), id);
+    sendFrame(w.take());
+}
+
+bool Session::admitFrame(const ClientMessage *message, qsizetype bytes, const QJsonValue &id)
+{
+    const SessionLimits::Verdict verdict
+        = m_limits.admit(m_claims.userId, message, bytes, Events::nowMs());
+    if (verdict.close) {
+        qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
+                          << "kept exceeding its rate limit; closing";
+        close(CloseCode::RATE_LIMITED, QStringLiteral("rate limit exceeded"));
+        return false;
+    }
+    if (verdict.retryAfterMs) {
+        sendRetryError(
+            ErrorCode::RateLimited,
+            QStringLiteral("too many requests; retry after %1 ms").arg(verdict.retryAfterMs), id,
+            verdict.retryAfterMs);
+        return false;
+    }
+    // Back-pressure: while the store's queue is full, a request that needs it is refused now
+    // rather than queued behind everyone else's.
+    if (message && m_state == State::Active && SessionLimits::needsStore(*message)
+        && m_ctx.store->saturated()) {
+        sendRetryError(
+            ErrorCode::Unavailable,
+            QStringLiteral("the server is busy; retry after %1 ms").arg(STORE_BUSY_RETRY_MS), id,
+            STORE_BUSY_RETRY_MS);
+        return false;
+    }
+    return true;
+}
+
 void Session::close(int code, const QString &reason)
 {
     if (m_state == State::Closed)
@@ -101,6 +156,7 @@ void Session::transportClosed(int code, const QString &reason)
     if (wasAttached)
         saveCursors();
     m_state = State::Closed;
+    cancelQueuedReads(); // nobody reads their answers now
     if (m_ctx.admin) {
         m_ctx.admin->unsubscribe(this);
         if (wasAttached)
@@ -163,7 +219,9 @@ void Session::transportText(const QByteArray &utf8)
             close(CloseCode::UNAUTHORIZED, QStringLiteral("authentication required"));
             return;
         }
-        sendError(err->code, err->message, err->id);
+        // Frames that do not decode count against the limits like any other.
+        if (admitFrame(nullptr, utf8.size(), err->id))
+            sendError(err->code, err->message, err->id);
         return;
     }
     auto &frame = std::get<DecodedFrame>(decoded);
@@ -173,7 +231,21 @@ void Session::transportText(const QByteArray &utf8)
         close(CloseCode::UNAUTHORIZED, QStringLiteral("authentication required"));
         return;
     }
+    // Before authentication only the `auth` frame gets here (anything else closed above).
+    if (m_state != State::AwaitingAuth && !admitFrame(&frame.message, utf8.size(), frame.id))
+        return;
     if (m_state == State::Activating) {
+        // Held until the session is live: bounded, since a client that floods this early
+        // cannot be answered frame by frame (answers would queue behind `connected` too).
+        if (m_pendingBeforeActive.size() >= m_ctx.config->maxPendingFrames
+            || m_pendingBytes + utf8.size() > m_ctx.config->maxPendingBytes) {
+            qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
+                              << "sent too much before it was ready; closing";
+            close(CloseCode::RATE_LIMITED,
+                  QStringLiteral("too many frames before the session was ready"));
+            return;
+        }
+        m_pendingBytes += utf8.size();
         m_pendingBeforeActive.append({utf8, frame.id});
         return;
     }
@@ -255,6 +327,7 @@ bool Session::enterActive(const std::optional<UserRecord> &record)
 void Session::handleFramesBeforeActive()
 {
     const auto pending = std::exchange(m_pendingBeforeActive, {});
+    m_pendingBytes = 0;
     for (const auto &[utf8, id] : pending) {
         auto decoded = decodeClientFrame(utf8);
         auto &frame = std::get<DecodedFrame>(decoded);

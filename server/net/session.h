@@ -3,8 +3,11 @@
 
 #include "auth/tokenservice.h"
 #include "hub/messageservice.h"
+#include "net/ratelimiter.h"
+#include "net/sessionlimits.h"
 #include "net/transport.h"
 #include "protocol/clientmessages.h"
+#include "store/cancellablecontext.h"
 
 #include <memory>
 
@@ -41,11 +44,13 @@ struct SessionContext
     HistoryService *history = nullptr;
     AdminFeed *admin = nullptr; // the operator feed (optional)
     AccountCache *accounts = nullptr; // account state: disabled, role, revocation (optional)
+    RateLimiter<qint64> *userLimits = nullptr; // frames per user over all its connections
 };
 
 // One WebSocket connection: authentication, decoding and dispatch of client frames, the backlog
-// replay on connect, heartbeat bookkeeping and the close codes of docs/PROTOCOL.md.
-class Session : public QObject, private Transport::Sink
+// replay on connect, heartbeat bookkeeping and the close codes of docs/PROTOCOL.md. Its store
+// reads are cancelled when it closes (CancellableContext).
+class Session : public QObject, public CancellableContext, private Transport::Sink
 {
     Q_OBJECT
 
@@ -123,6 +128,12 @@ private:
     // Hands positions that moved to the stored per-user cursors (coalesced by the store).
     void saveCursors();
     void sendError(Protocol::ErrorCode code, const QString &message, const QJsonValue &id);
+    // An error that tells the client when to try again (RATE_LIMITED, UNAVAILABLE).
+    void sendRetryError(Protocol::ErrorCode code, const QString &message, const QJsonValue &id,
+                        qint64 retryAfterMs);
+    // Rate limits and store back-pressure for one client frame (message = null when it did
+    // not decode); false = refused (answered, or the connection is closing).
+    bool admitFrame(const Protocol::ClientMessage *message, qsizetype bytes, const QJsonValue &id);
 
     void handle(const QJsonValue &id, const Protocol::AuthRequest &request);
     void handle(const QJsonValue &id, const Protocol::RefreshRequest &request);
@@ -166,7 +177,9 @@ private:
         QByteArray json; // the stream's entry in sync_complete's `streams`
     };
     QList<SyncReport> m_syncReport; // for sync_complete, one per stream
+    SessionLimits m_limits;
     QList<QPair<QByteArray, QJsonValue>> m_pendingBeforeActive; // client frames
+    qint64 m_pendingBytes = 0; // of m_pendingBeforeActive (max_pending_bytes)
     QList<QByteArray> m_framesBeforeActive; // frames to the client, sent after `connected`
 };
 

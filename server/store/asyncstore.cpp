@@ -162,16 +162,59 @@ void AsyncStore::deliverCompletions()
     m_completions.clear();
 }
 
-void AsyncStore::append(const NewMessage &message, QObject *context, AppendDone done)
+int AsyncStore::queuedJobs() const
 {
-    PendingAppend p {message, QPointer<QObject>(context), relayForCurrentThread(), std::move(done)};
     QMutexLocker lock(&m_mutex);
-    m_appends.append(std::move(p));
+    return m_queuedJobs.load(std::memory_order_relaxed) + int(m_appends.size());
+}
+
+bool AsyncStore::saturated() const
+{
+    const int max = maxQueued();
+    return max > 0 && queuedJobs() >= max;
+}
+
+bool AsyncStore::admitJob()
+{
+    QMutexLocker lock(&m_mutex);
+    const int max = maxQueued();
+    if (max > 0 && m_queuedJobs.load(std::memory_order_relaxed) + m_appends.size() >= max) {
+        m_refusedJobs.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    m_queuedJobs.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+void AsyncStore::refuse(QObject *relay, Task callback)
+{
+    // Never from inside the caller's call: callers expect their callback later, as for
+    // every job that runs.
+    QMetaObject::invokeMethod(relay, std::move(callback), Qt::QueuedConnection);
+}
+
+bool AsyncStore::append(const NewMessage &message, QObject *context, AppendDone done)
+{
+    QPointer<QObject> guard(context);
+    QObject *relay = relayForCurrentThread();
+    QMutexLocker lock(&m_mutex);
+    const int max = maxQueued();
+    if (max > 0 && m_queuedJobs.load(std::memory_order_relaxed) + m_appends.size() >= max) {
+        lock.unlock();
+        m_refusedJobs.fetch_add(1, std::memory_order_relaxed);
+        refuse(relay, [guard, done = std::move(done)]() {
+            if (guard)
+                done(std::nullopt, QString::fromLatin1(OVERLOADED));
+        });
+        return false;
+    }
+    m_appends.append(PendingAppend {message, guard, relay, std::move(done)});
     if (m_commitPosted)
-        return; // the commit already queued takes this one too
+        return true; // the commit already queued takes this one too
     m_commitPosted = true;
     lock.unlock();
     enqueue([this]() { commitAppends(); });
+    return true;
 }
 
 int AsyncStore::pendingAppends() const

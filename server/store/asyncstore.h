@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "store/cancellablecontext.h"
 #include "store/store.h"
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,6 +28,13 @@ namespace Switchboard {
 // read transaction. Appends are group-committed: every append queued while the worker is busy
 // goes into the next transaction. Cursor and last-seen updates are coalesced and written at
 // most every FLUSH_INTERVAL_MS. drain() runs everything pending before it returns.
+//
+// The queue is bounded (setMaxQueued()): a job, read or append that finds that many jobs and
+// appends waiting is refused at once, and its callback gets OVERLOADED as the error on the
+// caller's thread, so the caller answers UNAVAILABLE instead of queueing without end. An append
+// is refused before it is stored, so nothing that was acknowledged is ever dropped. Reads whose
+// context is a CancellableContext that was cancelled (a session that closed) are skipped on the
+// worker; jobs that write still run.
 class AsyncStore : public QObject
 {
     Q_OBJECT
@@ -39,6 +48,8 @@ public:
     // Rounds of queued tasks the worker runs before it lets its event loop in (timers,
     // blocking calls) again.
     static constexpr int MAX_TASK_ROUNDS = 8;
+    // The error text of a job refused because the queue is full.
+    static constexpr const char *OVERLOADED = "the store is overloaded; try again later";
 
     explicit AsyncStore(Factory factory, QObject *parent = nullptr);
     ~AsyncStore() override;
@@ -47,19 +58,21 @@ public:
     bool start(QString *error);
     QString backendName() const { return m_backendName; }
 
+    // Queues a job; false = refused (the queue is full: done gets OVERLOADED, later).
     template<typename R>
-    void run(QObject *context, std::function<R(Store &)> job,
+    bool run(QObject *context, std::function<R(Store &)> job,
              std::function<void(std::optional<R>, QString)> done)
     {
-        queueJob<R>(false, context, std::move(job), std::move(done));
+        return queueJob<R>(false, context, std::move(job), std::move(done));
     }
     // Like run(), for a job that only reads: reads queued together run in one read
-    // transaction (Store::beginReads()).
+    // transaction (Store::beginReads()). A read is skipped when its context is a
+    // CancellableContext cancelled before the worker reaches it (done is not called then).
     template<typename R>
-    void read(QObject *context, std::function<R(Store &)> job,
+    bool read(QObject *context, std::function<R(Store &)> job,
               std::function<void(std::optional<R>, QString)> done)
     {
-        queueJob<R>(true, context, std::move(job), std::move(done));
+        return queueJob<R>(true, context, std::move(job), std::move(done));
     }
 
     // Runs a job on the worker thread and waits for it: for start-up work only, never on a
@@ -80,8 +93,9 @@ public:
         return result;
     }
 
-    // Stores one message in the next group commit; done runs after the commit.
-    void append(const NewMessage &message, QObject *context, AppendDone done);
+    // Stores one message in the next group commit; done runs after the commit. False =
+    // refused (the queue is full): nothing is stored, done gets OVERLOADED, later.
+    bool append(const NewMessage &message, QObject *context, AppendDone done);
     // Raises a delivery cursor (coalesced; never lowers one).
     void advanceCursor(const StreamCursor &cursor);
     // Cursors of one user raised but not yet written (stream -> seq). Thread-safe, like
@@ -98,6 +112,17 @@ public:
 
     // Jobs queued or running, for metrics and tests.
     int pendingAppends() const;
+
+    // At most this many jobs, reads and appends wait at a time; 0 = no bound.
+    void setMaxQueued(int max) { m_maxQueued.store(max, std::memory_order_relaxed); }
+    int maxQueued() const { return m_maxQueued.load(std::memory_order_relaxed); }
+    // Jobs, reads and appends queued and not yet started (internal flushes not counted).
+    int queuedJobs() const;
+    // True when new work would be refused now: callers answer UNAVAILABLE up front.
+    bool saturated() const;
+    // Reads skipped because their context was cancelled, and work refused as OVERLOADED.
+    qint64 cancelledReads() const { return m_cancelledReads.load(std::memory_order_relaxed); }
+    qint64 refusedJobs() const { return m_refusedJobs.load(std::memory_order_relaxed); }
 
 private:
     struct PendingAppend
@@ -116,12 +141,30 @@ private:
     };
 
     template<typename R>
-    void queueJob(bool read, QObject *context, std::function<R(Store &)> job,
+    bool queueJob(bool read, QObject *context, std::function<R(Store &)> job,
                   std::function<void(std::optional<R>, QString)> done)
     {
         QPointer<QObject> guard(context);
         QObject *relay = relayForCurrentThread();
-        auto task = [this, job = std::move(job), done = std::move(done), guard, relay]() {
+        if (!admitJob()) {
+            refuse(relay, [guard, done = std::move(done)]() {
+                if (guard)
+                    done(std::nullopt, QString::fromLatin1(OVERLOADED));
+            });
+            return false;
+        }
+        std::shared_ptr<const std::atomic<bool>> cancel;
+        if (read) {
+            if (const auto *c = dynamic_cast<const CancellableContext *>(context))
+                cancel = c->cancelFlag();
+        }
+        auto task = [this, job = std::move(job), done = std::move(done), guard, relay,
+                     cancel = std::move(cancel)]() {
+            m_queuedJobs.fetch_sub(1, std::memory_order_relaxed);
+            if (cancel && cancel->load(std::memory_order_acquire)) {
+                m_cancelledReads.fetch_add(1, std::memory_order_relaxed);
+                return; // its context is closed: nobody waits for the answer
+            }
             std::optional<R> result;
             QString error;
             try {
@@ -135,9 +178,14 @@ private:
             });
         };
         enqueue({std::move(task), read});
+        return true;
     }
 
     static QObject *relayForCurrentThread();
+    // Counts a job in, or false when the queue is full (the refusal is counted).
+    bool admitJob();
+    // Hands a refusal's callback to the caller's thread, after the current call returns.
+    void refuse(QObject *relay, Task callback);
     // Queues work for the worker, in order with every other job, commit and flush. Only the
     // first task of a batch posts an event (and wakes the worker): a busy worker takes the
     // tasks queued meanwhile in its next round without further wake-ups.
@@ -172,6 +220,11 @@ private:
                                                      // pendingCursors() costs one lookup
     QHash<qint64, qint64> m_lastSeen;
     bool m_flushScheduled = false;
+
+    std::atomic<int> m_maxQueued {0};
+    std::atomic<int> m_queuedJobs {0}; // run() and read() jobs not yet started
+    std::atomic<qint64> m_cancelledReads {0};
+    std::atomic<qint64> m_refusedJobs {0};
 };
 
 } // namespace Switchboard

@@ -66,6 +66,13 @@ NewMessage message(qint64 sender, const QStringList &streams, const QString &key
     return m;
 }
 
+// A job context that can be closed before its reads run, as a session is.
+class ClosingContext : public QObject, public CancellableContext
+{
+public:
+    void close() { cancelQueuedReads(); }
+};
+
 } // namespace
 
 class TestStore : public QObject
@@ -782,6 +789,139 @@ private slots:
             QCOMPARE(direct->userById(userId)->lastSeen, 1234);
             QCOMPARE(direct->messageCount(), 1);
         }
+    }
+
+    // A bounded queue refuses work beyond its limit with OVERLOADED (reads, jobs and appends
+    // alike; an append is refused before it is stored), and takes work again once it drained.
+    void asyncBoundedQueue_data()
+    {
+        Test::addBackendRows();
+    }
+    void asyncBoundedQueue()
+    {
+        BACKEND();
+        const StoreSettings settings = db.settings;
+        AsyncStore store([settings] { return openStoreOrThrow(settings); });
+        QString error;
+        QVERIFY2(store.start(&error), qPrintable(error));
+        store.setMaxQueued(4);
+        QObject context;
+        // Hold the worker inside a job, so what follows waits in the queue.
+        QSemaphore entered, gate;
+        store.run<int>(
+            &context,
+            [&](Store &) {
+                entered.release();
+                gate.acquire();
+                return 0;
+            },
+            [](std::optional<int>, QString) {});
+        QVERIFY(entered.tryAcquire(1, 10000));
+        QCOMPARE(store.queuedJobs(), 0);
+
+        std::atomic<int> ran {0};
+        int answered = 0;
+        QStringList refusals;
+        auto readJob = [&](Store &) { return ++ran; };
+        auto onDone = [&](std::optional<int> r, QString e) {
+            if (r)
+                ++answered;
+            else
+                refusals << e;
+        };
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(store.read<int>(&context, readJob, onDone));
+        QVERIFY(store.append(message(1, {QStringLiteral("u:5")}), &context,
+                             [&](std::optional<AppendResult> r, QString e) {
+                                 if (r)
+                                     ++answered;
+                                 else
+                                     refusals << e;
+                             }));
+        QCOMPARE(store.queuedJobs(), 4);
+        QVERIFY(store.saturated());
+        QVERIFY(!store.read<int>(&context, readJob, onDone));
+        QVERIFY(!store.run<int>(&context, readJob, onDone));
+        bool appendRefused = false;
+        QVERIFY(!store.append(message(1, {QStringLiteral("u:6")}), &context,
+                              [&](std::optional<AppendResult> r, QString e) {
+                                  appendRefused
+                                      = !r && e == QLatin1StringView(AsyncStore::OVERLOADED);
+                              }));
+        // Refusals are answered later, on this thread, with the OVERLOADED text.
+        QVERIFY(refusals.isEmpty());
+        QTRY_COMPARE(refusals.size(), 2);
+        QVERIFY(appendRefused);
+        for (const QString &e : std::as_const(refusals))
+            QCOMPARE(e, QLatin1StringView(AsyncStore::OVERLOADED));
+        QCOMPARE(store.refusedJobs(), 3);
+
+        gate.release();
+        QTRY_COMPARE(answered, 4);
+        QCOMPARE(ran.load(), 3);
+        QVERIFY(!store.saturated());
+        QVERIFY(store.read<int>(&context, readJob, onDone));
+        QTRY_COMPARE(answered, 5);
+        store.drain();
+        auto direct = db.open();
+        QCOMPARE(direct->messageCount(), 1); // the refused append was never stored
+    }
+
+    // Reads queued by a context that closes before the worker reaches them are skipped (not
+    // run and dropped); its writes still run.
+    void asyncCancelledReads_data()
+    {
+        Test::addBackendRows();
+    }
+    void asyncCancelledReads()
+    {
+        BACKEND();
+        const StoreSettings settings = db.settings;
+        AsyncStore store([settings] { return openStoreOrThrow(settings); });
+        QString error;
+        QVERIFY2(store.start(&error), qPrintable(error));
+        QObject other;
+        QSemaphore entered, gate;
+        store.run<int>(
+            &other,
+            [&](Store &) {
+                entered.release();
+                gate.acquire();
+                return 0;
+            },
+            [](std::optional<int>, QString) {});
+        QVERIFY(entered.tryAcquire(1, 10000));
+
+        ClosingContext session;
+        std::atomic<int> readsRun {0};
+        std::atomic<bool> wrote {false};
+        bool called = false;
+        for (int i = 0; i < 100; ++i) {
+            store.read<int>(
+                &session, [&](Store &) { return ++readsRun; },
+                [&](std::optional<int>, QString) { called = true; });
+        }
+        store.run<int>(
+            &session,
+            [&](Store &) {
+                wrote = true;
+                return 1;
+            },
+            [](std::optional<int>, QString) {});
+        bool otherRead = false;
+        store.read<int>(
+            &other, [](Store &) { return 1; },
+            [&](std::optional<int> r, QString) { otherRead = r.has_value(); });
+        session.close();
+        gate.release();
+        QTRY_VERIFY(otherRead);
+        store.drain();
+        QCOMPARE(readsRun.load(), 0);
+        QCOMPARE(store.cancelledReads(), 100);
+        QVERIFY(wrote.load());
+        QCoreApplication::processEvents();
+        QVERIFY(!called);
+        QCOMPARE(store.queuedJobs(), 0);
     }
 };
 
