@@ -20,6 +20,7 @@ struct OutChunk
     char header[10];
     quint8 headerBytes = 0;
     QByteArray bytes;
+    bool text = false; // a text frame: counted in Flow::written once wholly written
     qsizetype size() const { return headerBytes + bytes.size(); }
 };
 
@@ -47,6 +48,9 @@ struct IoThread::Connection
     qsizetype outOffset = 0; // into out.front(), header included
     qint64 queuedBytes = 0;
     std::shared_ptr<std::atomic<qint64>> queued;
+    std::shared_ptr<Flow> flow = std::make_shared<Flow>();
+    qint64 written = 0; // text payload bytes written (Flow::written as last published)
+    qint64 published = 0;
 };
 
 } // namespace Switchboard::Io

@@ -153,6 +153,7 @@ QTcpSocket *TcpListener::nextPendingConnection()
 void TcpListener::adoptDescriptor(qintptr descriptor)
 {
     if (QTcpSocket *socket = wrap(descriptor)) {
+        socket->setProperty(HANDED_OFF_PROPERTY, true);
         m_adopted.append(socket);
         // QAbstractHttpServer 6.4 reacts to pendingConnectionAvailable, a private signal that
         // only addPendingConnection() emits (and that list warns while not listening): emit it

@@ -68,8 +68,10 @@ public:
     explicit TcpListener(const ListenerSettings &settings, QObject *parent = nullptr);
     int openConnections() const { return *m_open; }
     // A connection accepted elsewhere (the native transport's hand-over of plain HTTP), served
-    // as if this listener had accepted it.
+    // as if this listener had accepted it, but marked with HANDED_OFF_PROPERTY: it must never
+    // become a WebSocket here, outside the native transport's limits.
     void adoptDescriptor(qintptr descriptor);
+    static constexpr const char *HANDED_OFF_PROPERTY = "switchboardHandedOff";
     bool hasPendingConnections() const override;
     QTcpSocket *nextPendingConnection() override;
 
