@@ -349,6 +349,7 @@ void Session::pumpReplay()
         ++m_roundItem;
         if (item.more) {
             item.from = s->seq;
+            item.entries = {}; // sent: only one round's entries are ever held
             m_nextRound << item;
             continue;
         }
