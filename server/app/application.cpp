@@ -193,6 +193,7 @@ bool Application::start(QString *error, bool *configuration)
 
     m_hub = std::make_unique<Hub>();
     m_messages = std::make_unique<MessageService>(m_store.get(), m_hub.get(), m_hub.get());
+    m_messages->setMaxMessageBytes(m_config.maxMessageBytes);
     m_rooms = std::make_unique<RoomService>(&m_config, m_store.get(), m_hub.get());
     if (!m_rooms->load(error))
         return false;

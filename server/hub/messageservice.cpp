@@ -47,6 +47,19 @@ MessageService::MessageService(AsyncStore *store, DeliveryBus *bus, Hub *hub, QO
     , m_hub(hub)
 { }
 
+std::optional<Failure> MessageService::sizeFailure(qsizetype bodyBytes, qint64 maxMessageBytes)
+{
+    const qint64 allowed = maxMessageBytes - ENVELOPE_BYTES;
+    if (bodyBytes <= allowed)
+        return std::nullopt;
+    return Failure {ErrorCode::TooLarge,
+                    QStringLiteral("the message takes %1 bytes encoded; at most %2 are allowed "
+                                   "(max_message_bytes less %3 for the event's fields)")
+                        .arg(bodyBytes)
+                        .arg(allowed)
+                        .arg(ENVELOPE_BYTES)};
+}
+
 QJsonObject MessageService::directBody(const Sender &sender, qint64 to, const QString &content,
                                        const QJsonObject &data)
 {
@@ -172,6 +185,10 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
     if (kind == MessageKind::Direct)
         message.recipientId = toUserId;
     message.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    if (auto failure = sizeFailure(message.body.size(), m_maxMessageBytes)) {
+        done(std::nullopt, std::move(failure));
+        return;
+    }
     message.streams << userStream(toUserId);
     const bool copyToSender = sender.userId != 0 && sender.userId != toUserId;
     if (copyToSender)
@@ -220,31 +237,39 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
         });
 }
 
-void MessageService::broadcast(const Sender &sender, const QString &content,
-                               const QJsonObject &data)
+std::optional<Failure> MessageService::broadcast(const Sender &sender, const QString &content,
+                                                 const QJsonObject &data)
 {
     QJsonObject fields {{QStringLiteral("from"), sender.userId}};
     insertIfSet(fields, QLatin1StringView("from_name"), sender.username);
     insertIfSet(fields, QLatin1StringView("content"), content);
     if (!data.isEmpty())
         fields.insert(QStringLiteral("data"), data);
+    const QByteArray frame = Events::encode(ServerType::BROADCAST, fields);
+    if (auto failure = sizeFailure(frame.size(), m_maxMessageBytes))
+        return failure;
     m_hub->counters().broadcasts++;
-    m_bus->publishToAll(Events::encode(ServerType::BROADCAST, fields));
+    m_bus->publishToAll(frame);
     emit sentToAll(sender.userId, QStringLiteral("broadcast"), m_hub->connectionCount());
+    return std::nullopt;
 }
 
-void MessageService::systemToAll(const QString &content, const QJsonObject &data)
+std::optional<Failure> MessageService::systemToAll(const QString &content, const QJsonObject &data)
 {
     QJsonObject fields;
     insertIfSet(fields, QLatin1StringView("content"), content);
     if (!data.isEmpty())
         fields.insert(QStringLiteral("data"), data);
+    const QByteArray frame = Events::encode(ServerType::SYSTEM, fields);
+    if (auto failure = sizeFailure(frame.size(), m_maxMessageBytes))
+        return failure;
     m_hub->counters().broadcasts++;
-    m_bus->publishToAll(Events::encode(ServerType::SYSTEM, fields));
+    m_bus->publishToAll(frame);
     emit sentToAll(0, QStringLiteral("system"), m_hub->connectionCount());
+    return std::nullopt;
 }
 
-void MessageService::notifyAll(const Sender &sender, const NotifyRequest &request)
+std::optional<Failure> MessageService::notifyAll(const Sender &sender, const NotifyRequest &request)
 {
     const QJsonObject body = notificationBody(sender, 0, request);
     QJsonObject payload = body;
@@ -259,9 +284,13 @@ void MessageService::notifyAll(const Sender &sender, const NotifyRequest &reques
         {QStringLiteral("notification_type"), body.value(QStringLiteral("notification_type"))},
         {QStringLiteral("data"), payload},
         {QStringLiteral("from"), sender.userId}};
+    const QByteArray frame = Events::encode(ServerType::NOTIFICATION, fields, now);
+    if (auto failure = sizeFailure(frame.size(), m_maxMessageBytes))
+        return failure;
     m_hub->counters().broadcasts++;
-    m_bus->publishToAll(Events::encode(ServerType::NOTIFICATION, fields, now));
+    m_bus->publishToAll(frame);
     emit sentToAll(sender.userId, QStringLiteral("notification"), m_hub->connectionCount());
+    return std::nullopt;
 }
 
 } // namespace Switchboard

@@ -52,13 +52,28 @@ public:
 
     MessageService(AsyncStore *store, DeliveryBus *bus, Hub *hub, QObject *parent = nullptr);
 
-    // A direct message, notification or system message to one user; `done` runs once stored.
+    // The one rule on a message's size, for every path that stores a message or sends one to
+    // everyone (WebSocket, REST, seed aliases, operator broadcasts): its encoded body may
+    // take max_message_bytes less ENVELOPE_BYTES, the room the event's own fields (type, ts,
+    // ids, stream, seq) need. So every message the server sends fits the frame limit it
+    // enforces itself, and a backlog always goes out in bounded frames. TOO_LARGE beyond.
+    static constexpr qsizetype ENVELOPE_BYTES = 512;
+    static std::optional<Failure> sizeFailure(qsizetype bodyBytes, qint64 maxMessageBytes);
+    void setMaxMessageBytes(qint64 bytes) { m_maxMessageBytes = bytes; }
+    qint64 maxMessageBytes() const { return m_maxMessageBytes; }
+
+    // A direct message, notification or system message to one user; `done` runs once stored
+    // (or with TOO_LARGE at once).
     void sendToUser(const Sender &sender, qint64 toUserId, MessageKind kind, QJsonObject body,
                     const QString &idempotencyKey, QObject *context, Done done);
-    // Live events to every connected user (not stored).
-    void broadcast(const Sender &sender, const QString &content, const QJsonObject &data);
-    void systemToAll(const QString &content, const QJsonObject &data);
-    void notifyAll(const Sender &sender, const Protocol::NotifyRequest &request);
+    // Live events to every connected user (not stored); TOO_LARGE (nothing sent) over the
+    // size rule.
+    [[nodiscard]] std::optional<Failure> broadcast(const Sender &sender, const QString &content,
+                                                   const QJsonObject &data);
+    [[nodiscard]] std::optional<Failure> systemToAll(const QString &content,
+                                                     const QJsonObject &data);
+    [[nodiscard]] std::optional<Failure> notifyAll(const Sender &sender,
+                                                   const Protocol::NotifyRequest &request);
 
     // Body of a stored direct message / notification built from client requests.
     static QJsonObject directBody(const Sender &sender, qint64 to, const QString &content,
@@ -82,6 +97,7 @@ private:
     AsyncStore *m_store;
     DeliveryBus *m_bus;
     Hub *m_hub;
+    qint64 m_maxMessageBytes = 64 * 1024; // Config::maxMessageBytes's default
 };
 
 } // namespace Switchboard

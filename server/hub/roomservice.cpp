@@ -566,6 +566,11 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
     message.kind = QStringLiteral("room");
     message.senderId = actor.userId;
     message.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    if (auto failure
+        = MessageService::sizeFailure(message.body.size(), m_config->maxMessageBytes)) {
+        done(std::nullopt, std::move(failure));
+        return;
+    }
     message.streams << roomStream(request.roomId);
     message.idempotencyKey = request.idempotencyKey;
     message.createdAt = Events::nowMs();

@@ -13,9 +13,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -431,6 +433,7 @@ void IoThread::queueFrame(Connection &c, Ws::Opcode opcode, QByteArray payload)
         chunk.headerBytes = 10;
     }
     chunk.bytes = std::move(payload);
+    chunk.text = opcode == Ws::TEXT;
     c.queuedBytes += chunk.size();
     c.out.push_back(std::move(chunk));
     if (c.queued)
@@ -474,6 +477,8 @@ void IoThread::flush(Connection &c)
             const qsizetype rest = c.out.front().size() - c.outOffset;
             if (left >= rest) {
                 left -= rest;
+                if (c.out.front().text)
+                    c.written += c.out.front().bytes.size();
                 c.out.pop_front();
                 c.outOffset = 0;
             } else {
@@ -484,8 +489,10 @@ void IoThread::flush(Connection &c)
     }
     if (c.queued)
         c.queued->store(c.queuedBytes, std::memory_order_relaxed);
+    publishWritten(c);
     if (!c.out.empty()) {
-        if (c.phase == Connection::Phase::Open && c.queuedBytes > m_limits.maxQueueBytes) {
+        if (c.phase == Connection::Phase::Open && c.queuedBytes > m_limits.maxQueueBytes
+            && c.out.size() > 1) {
             // A slow consumer: it cannot even take a close frame, so it is dropped.
             qCInfo(lcIo) << "dropping a slow consumer with" << c.queuedBytes << "bytes queued";
             drop(c, m_limits.slowConsumerCode, "slow consumer");
@@ -499,6 +506,22 @@ void IoThread::flush(Connection &c)
     } else if (c.closeSent && !c.writeShut) {
         c.writeShut = true;
         ::shutdown(c.fd, SHUT_WR);
+    }
+}
+
+void IoThread::publishWritten(Connection &c)
+{
+    if (c.written == c.published)
+        return;
+    c.published = c.written;
+    c.flow->written.store(c.written);
+    const qint64 at = c.flow->drainAt.load();
+    // The exchange decides between this thread and the session disarming it itself.
+    if (at > 0 && c.written >= at && c.flow->drainAt.exchange(0) > 0) {
+        IoEvent event;
+        event.kind = IoEvent::Drained;
+        event.id = c.id;
+        emitEvent(std::move(event));
     }
 }
 
@@ -525,6 +548,15 @@ void IoThread::startClose(Connection &c, quint16 code, QByteArrayView reason, qu
 void IoThread::drop(Connection &c, quint16 code, QByteArrayView reason)
 {
     const bool opened = c.phase == Connection::Phase::Open || c.phase == Connection::Phase::Closing;
+    if (opened && !c.closeReceived) {
+        // Without the peer's close frame (which it sends after reading everything before
+        // ours), bytes the kernel still holds unacknowledged may never reach it: they do not
+        // count as written. TCP acknowledges receipt, not reading: docs/RELIABILITY.md.
+        int unacked = 0;
+        if (::ioctl(c.fd, SIOCOUTQ, &unacked) == 0 && unacked > 0)
+            c.written = std::max<qint64>(0, c.written - unacked);
+    }
+    c.flow->written.store(c.written);
     epoll_ctl(m_epoll, EPOLL_CTL_DEL, c.fd, nullptr);
     ::close(c.fd);
     if (c.admitted) {

@@ -28,7 +28,10 @@ struct Limits
     qsizetype maxHeadBytes = 8 * 1024; // HTTP request head
     qsizetype maxFrameBytes = 64 * 1024;
     qsizetype maxMessageBytes = 64 * 1024;
-    qsizetype maxQueueBytes = 8 * 1024 * 1024; // unsent bytes before a slow consumer is closed
+    // Unsent bytes before a connection is dropped at once. The session's policy closes a slow
+    // consumer well before (docs/RELIABILITY.md); this is the backstop for what it does not
+    // count (pongs to a client that pings and never reads). One frame alone may exceed it.
+    qsizetype maxQueueBytes = 8 * 1024 * 1024;
     quint16 slowConsumerCode = 1008;
     int handshakeTimeoutMs = 10000;
     int closeTimeoutMs = 5000; // after our close frame, before the socket is dropped
@@ -47,6 +50,17 @@ struct Verdict
 };
 using Gatekeeper = std::function<Verdict(const UpgradeRequest &, const QHostAddress &)>;
 
+// One connection's write progress, shared with the logic thread for flow control
+// (docs/RELIABILITY.md). Written by the I/O thread; `drainAt` is armed by the logic thread.
+struct Flow
+{
+    // Payload bytes of text frames written to the socket (whole frames only). Once the
+    // connection is gone: of those, what reached the peer as far as the kernel knows.
+    std::atomic<qint64> written {0};
+    // When > 0: one Drained event is emitted as soon as `written` reaches it, then it is 0.
+    std::atomic<qint64> drainAt {0};
+};
+
 // What the I/O threads tell the logic thread, in order per connection.
 struct IoEvent
 {
@@ -54,7 +68,7 @@ struct IoEvent
     // or sent its close frame (`code` and `data` to answer with). The frames before it came as
     // events first; the owner answers them, then calls close(id, code, data), so the answers go
     // out before the close frame. Nothing more is read from the socket.
-    enum Kind { Opened, Message, Pong, Closed, HandedOff, CloseRequested } kind = Message;
+    enum Kind { Opened, Message, Pong, Closed, HandedOff, CloseRequested, Drained } kind = Message;
     ConnectionId id = 0;
     QByteArray data; // Message: the payload; Pong: its payload; Closed, Failed: the reason
     bool binary = false;
@@ -68,6 +82,7 @@ struct IoEvent
     // Opened: bytes waiting to be written on this connection, kept up to date by the I/O thread
     // (relaxed reads), for operators and slow-consumer policies.
     std::shared_ptr<std::atomic<qint64>> queued;
+    std::shared_ptr<Flow> flow; // Opened: the connection's write progress
 };
 
 // One epoll loop on its own thread, owning its share of the connections: the HTTP upgrade, the
@@ -166,6 +181,8 @@ private:
     void queue(Connection &c, QByteArray bytes); // raw bytes (HTTP answers)
     void queueFrame(Connection &c, Ws::Opcode opcode, QByteArray payload);
     void flush(Connection &c);
+    // After a write: publishes the text bytes written and emits Drained when it was asked for.
+    void publishWritten(Connection &c);
     // Queues a close frame; `reportCode` (when set) is the code the Closed event will carry.
     void startClose(Connection &c, quint16 code, QByteArrayView reason, quint16 reportCode = 0);
     void drop(Connection &c, quint16 code, QByteArrayView reason);

@@ -20,6 +20,7 @@ struct OutChunk
     char header[10];
     quint8 headerBytes = 0;
     QByteArray bytes;
+    bool text = false; // a text frame: counted in Flow::written once wholly written
     qsizetype size() const { return headerBytes + bytes.size(); }
 };
 
@@ -56,6 +57,9 @@ struct IoThread::Connection
     quint16 failCode = 0; // a violation was found: input is ignored until the owner closes
     bool peerClosed
         = false; // ... and it was the client's close frame: ours completes the handshake
+    std::shared_ptr<Flow> flow = std::make_shared<Flow>();
+    qint64 written = 0; // text payload bytes written (Flow::written as last published)
+    qint64 published = 0;
 };
 
 } // namespace Switchboard::Io

@@ -119,6 +119,7 @@ void IoThread::readHead(Connection &c)
     event.request = std::move(request);
     event.context = std::move(verdict.context);
     event.queued = c.queued;
+    event.flow = c.flow;
     emitEvent(std::move(event));
     const ConnectionId id = c.id;
     flush(c);
@@ -305,6 +306,7 @@ bool IoThread::handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&
             startClose(c, answer, reason, code);
             return false;
         }
+        c.closeReceived = true; // the answer to ours: everything before it was read
         drop(c, c.closeCode, c.closeReason);
         return false;
     }

@@ -201,6 +201,15 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
 bool HttpFrontend::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     m_rejection.reset();
+    // Plain HTTP handed over by the native transport: a later keep-alive request asking for
+    // an upgrade would make a WebSocket outside its send-queue accounting. WebSockets on that
+    // port are the first request of a connection, and only there.
+    if (socket && socket->property(TcpListener::HANDED_OFF_PROPERTY).toBool()) {
+        m_rejection = Rejection {ErrorCode::ValidationError,
+                                 QStringLiteral("a WebSocket upgrade must be the first request "
+                                                "of its connection")};
+        return false;
+    }
     const QString path = request.url().path();
     if (!isWebSocketPath(path)) {
         m_rejection = Rejection {ErrorCode::NotFound,

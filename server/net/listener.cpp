@@ -233,8 +233,10 @@ QTcpSocket *TcpListener::nextPendingConnection()
 
 void TcpListener::adoptDescriptor(qintptr descriptor, const QHostAddress &peer)
 {
-    if (QTcpSocket *socket = wrap(descriptor, peer, m_settings.admission != nullptr))
+    if (QTcpSocket *socket = wrap(descriptor, peer, m_settings.admission != nullptr)) {
+        socket->setProperty(HANDED_OFF_PROPERTY, true);
         deliver(socket);
+    }
 }
 
 TlsListener::TlsListener(const ListenerSettings &settings, const QSslConfiguration &tls,

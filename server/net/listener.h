@@ -91,9 +91,11 @@ public:
     explicit TcpListener(const ListenerSettings &settings, QObject *parent = nullptr);
     int openConnections() const { return *m_open; }
     // A connection accepted elsewhere (the native transport's hand-over of plain HTTP), served
-    // as if this listener had accepted it.
-    // It is still counted by the admission, as pending, under `peer`.
+    // as if this listener had accepted it, but marked with HANDED_OFF_PROPERTY: it must never
+    // become a WebSocket here, outside the native transport's limits. It is still counted by
+    // the admission, as pending, under `peer`.
     void adoptDescriptor(qintptr descriptor, const QHostAddress &peer);
+    static constexpr const char *HANDED_OFF_PROPERTY = "switchboardHandedOff";
     bool hasPendingConnections() const override;
     QTcpSocket *nextPendingConnection() override;
     // After listen(): accept through an AcceptLoop instead of Qt's loop (which spins when the

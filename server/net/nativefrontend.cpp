@@ -73,6 +73,7 @@ NativeTransport::NativeTransport(NativeFrontend *owner, const Io::IoEvent &opene
     , m_peer(opened.peer)
     , m_port(opened.peerPort)
     , m_queued(opened.queued)
+    , m_flow(opened.flow ? opened.flow : std::make_shared<Io::Flow>())
 {
     // Kept for the session's ?room_id= / ?resume=; the token has done its job and stays out.
     QUrlQuery q(QString::fromUtf8(opened.request->query));
@@ -97,10 +98,30 @@ NativeTransport::~NativeTransport()
     }
 }
 
-void NativeTransport::sendText(const QByteArray &utf8)
+qint64 NativeTransport::sendText(const QByteArray &utf8)
 {
-    if (!m_gone)
+    if (!m_gone) {
         m_owner->m_io->send(m_id, Io::Ws::TEXT, utf8);
+        m_sent += utf8.size();
+    }
+    return m_sent;
+}
+
+qint64 NativeTransport::writtenBytes() const
+{
+    return m_flow->written.load();
+}
+
+bool NativeTransport::notifyWhenBelow(qint64 bytes)
+{
+    const qint64 target = m_sent - bytes + 1; // backlog < bytes  <=>  written >= target
+    if (m_gone || target <= 0 || m_flow->written.load() >= target)
+        return false;
+    m_flow->drainAt.store(target);
+    // The I/O thread may have written past it meanwhile: whoever clears drainAt owns it.
+    if (m_flow->written.load() >= target && m_flow->drainAt.exchange(0) == target)
+        return false;
+    return true;
 }
 
 void NativeTransport::ping()
@@ -136,6 +157,10 @@ void NativeTransport::received(Io::IoEvent &event)
     case Io::IoEvent::Message:
         if (m_sink)
             m_sink->transportText(event.data);
+        break;
+    case Io::IoEvent::Drained:
+        if (m_sink)
+            m_sink->transportDrained();
         break;
     case Io::IoEvent::Pong:
         if (m_sink)
@@ -176,7 +201,8 @@ bool NativeFrontend::listen(QString *error)
     Io::Limits limits;
     limits.maxFrameBytes = m_config.maxFrameBytes;
     limits.maxMessageBytes = m_config.maxMessageBytes;
-    limits.maxQueueBytes = m_config.maxSendQueueBytes;
+    // The session closes a slow consumer at max_send_queue_bytes; this is the backstop.
+    limits.maxQueueBytes = 2 * m_config.maxSendQueueBytes;
     limits.slowConsumerCode = quint16(CloseCode::RATE_LIMITED);
     limits.handshakeTimeoutMs = m_config.handshakeTimeoutMs;
     const int threads = m_config.ioThreads > 0 ? m_config.ioThreads : defaultIoThreads();

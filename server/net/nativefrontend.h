@@ -27,13 +27,16 @@ public:
     NativeTransport(NativeFrontend *owner, const Io::IoEvent &opened);
     ~NativeTransport() override;
 
-    void sendText(const QByteArray &utf8) override;
+    qint64 sendText(const QByteArray &utf8) override;
     void ping() override;
     void close(int code, const QString &reason) override;
     void abort() override;
     QHostAddress peerAddress() const override { return m_peer; }
     quint16 peerPort() const override { return m_port; }
     qint64 queuedBytes() const override;
+    qint64 writtenBytes() const override;
+    qint64 backlogBytes() const override { return m_sent - writtenBytes(); }
+    bool notifyWhenBelow(qint64 bytes) override;
     QUrlQuery query() const override { return QUrlQuery(QString::fromUtf8(m_query)); }
     QString client() const override { return m_client; }
 
@@ -50,6 +53,8 @@ private:
     QByteArray m_query;
     QString m_client;
     std::shared_ptr<std::atomic<qint64>> m_queued;
+    std::shared_ptr<Io::Flow> m_flow;
+    qint64 m_sent = 0; // payload bytes of text frames handed to the I/O thread
     QElapsedTimer m_pingSent;
 };
 

@@ -3,6 +3,7 @@
 
 #include "protocol/adminframes.h"
 
+#include <QTimer>
 #include <QWebSocket>
 
 namespace Switchboard {
@@ -27,6 +28,7 @@ QtWebSocketTransport::QtWebSocketTransport(std::unique_ptr<QWebSocket> socket, q
         if (m_sink)
             m_sink->transportPong(qint64(elapsed));
     });
+    connect(m_socket.get(), &QWebSocket::bytesWritten, this, &QtWebSocketTransport::onBytesWritten);
     connect(m_socket.get(), &QWebSocket::disconnected, this, [this] {
         if (m_closed)
             return;
@@ -42,9 +44,38 @@ QtWebSocketTransport::~QtWebSocketTransport()
     m_socket.release()->deleteLater();
 }
 
-void QtWebSocketTransport::sendText(const QByteArray &utf8)
+qint64 QtWebSocketTransport::sendText(const QByteArray &utf8)
 {
+    if (m_closed)
+        return m_sent;
     m_socket->sendTextMessage(QString::fromUtf8(utf8));
+    m_sent += utf8.size();
+    return m_sent;
+}
+
+void QtWebSocketTransport::onBytesWritten()
+{
+    const qint64 left = m_socket->bytesToWrite();
+    if (left == 0)
+        m_written = m_sent;
+    if (m_drainBelow >= 0 && left < m_drainBelow) {
+        m_drainBelow = -1;
+        if (m_sink)
+            m_sink->transportDrained();
+    }
+}
+
+qint64 QtWebSocketTransport::backlogBytes() const
+{
+    return m_socket->bytesToWrite();
+}
+
+bool QtWebSocketTransport::notifyWhenBelow(qint64 bytes)
+{
+    if (m_closed || m_socket->bytesToWrite() < bytes)
+        return false;
+    m_drainBelow = bytes;
+    return true;
 }
 
 void QtWebSocketTransport::ping()
@@ -55,6 +86,13 @@ void QtWebSocketTransport::ping()
 void QtWebSocketTransport::close(int code, const QString &reason)
 {
     m_socket->close(static_cast<QWebSocketProtocol::CloseCode>(code), reason);
+    if (!m_closing) {
+        m_closing = true;
+        QTimer::singleShot(CLOSE_TIMEOUT_MS, this, [this] {
+            if (!m_closed)
+                m_socket->abort(); // a client that does not read cannot answer the close
+        });
+    }
 }
 
 void QtWebSocketTransport::abort()

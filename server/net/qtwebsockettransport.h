@@ -22,19 +22,34 @@ public:
                          qint64 maxMessageBytes);
     ~QtWebSocketTransport() override;
 
-    void sendText(const QByteArray &utf8) override;
+    qint64 sendText(const QByteArray &utf8) override;
     void ping() override;
     void close(int code, const QString &reason) override;
     void abort() override;
     QHostAddress peerAddress() const override;
     quint16 peerPort() const override;
     qint64 queuedBytes() const override;
+    qint64 writtenBytes() const override { return m_written; }
+    qint64 backlogBytes() const override;
+    bool notifyWhenBelow(qint64 bytes) override;
     QUrlQuery query() const override;
     QString client() const override;
 
+    // After our close frame, how long a client gets to answer before the socket is dropped
+    // (QWebSocket waits forever; the native transport uses the same time).
+    static constexpr int CLOSE_TIMEOUT_MS = 5000;
+
 private:
+    void onBytesWritten();
+
     std::unique_ptr<QWebSocket> m_socket;
     bool m_closed = false;
+    bool m_closing = false;
+    // Flow accounting: QWebSocket tells bytes left in its socket's buffer, not which frames
+    // left it, so frames count as written once that buffer has been empty after them.
+    qint64 m_sent = 0;
+    qint64 m_written = 0;
+    qint64 m_drainBelow = -1; // armed by notifyWhenBelow()
 };
 
 } // namespace Switchboard

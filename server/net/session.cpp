@@ -62,16 +62,87 @@ QHostAddress Session::peerAddress() const
     return m_transport->peerAddress();
 }
 
+namespace {
+
+// A slow consumer's policy (docs/RELIABILITY.md): droppable frames are shed while more than
+// max_send_queue_bytes / SHED_DIVISOR wait; past max_send_queue_bytes the client is closed.
+constexpr qint64 SHED_DIVISOR = 2;
+// Only small frames can be droppable ones: larger ones are not even looked at.
+constexpr qsizetype DROPPABLE_MAX_BYTES = 8 * 1024;
+
+// Typing, presence and operator statistics: live state that the next such frame replaces, so
+// a client behind on its queue loses nothing it cannot do without. Finds the top-level
+// "type" wherever the encoder put it (QJsonDocument sorts keys).
+bool isDroppable(const QByteArray &frame)
+{
+    if (frame.size() > DROPPABLE_MAX_BYTES)
+        return false;
+    const QByteArrayView view(frame);
+    int depth = 0;
+    bool inString = false;
+    for (qsizetype i = 0; i < view.size(); ++i) {
+        const char ch = view[i];
+        if (inString) {
+            if (ch == '\\')
+                ++i;
+            else if (ch == '"')
+                inString = false;
+            continue;
+        }
+        if (ch == '"') {
+            if (depth == 1 && view.sliced(i).startsWith("\"type\":\"")) {
+                const QByteArrayView type = view.sliced(i + 8);
+                return type.startsWith("typing\"") || type.startsWith("presence\"")
+                    || type.startsWith("admin_stats\"");
+            }
+            inString = true;
+        } else if (ch == '{' || ch == '[') {
+            ++depth;
+        } else if (ch == '}' || ch == ']') {
+            --depth;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
 void Session::sendFrame(const QByteArray &frame)
 {
-    if (m_state == State::Closed)
-        return;
+    write(frame, false);
+}
+
+qint64 Session::write(const QByteArray &frame, bool stored)
+{
+    if (m_state == State::Closed || m_slow)
+        return -1;
     if (m_state == State::Activating) {
         m_framesBeforeActive.append(frame); // they follow `connected`
-        return;
+        return -1;
     }
-    m_transport->sendText(frame);
+    const qint64 limit = m_ctx.config->maxSendQueueBytes;
+    const qint64 backlog = m_transport->backlogBytes();
+    if (!stored && backlog > limit / SHED_DIVISOR && isDroppable(frame))
+        return -1; // shed: the client is behind, and the next one replaces it anyway
+    // One frame alone may exceed the limit (a history page): it goes when nothing waits.
+    if (backlog > 0 && backlog + frame.size() > limit) {
+        closeSlowConsumer();
+        return -1;
+    }
+    m_lastEnd = m_transport->sendText(frame);
     m_ctx.hub->counters().framesOut++;
+    return m_lastEnd;
+}
+
+void Session::closeSlowConsumer()
+{
+    qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
+                      << "does not read:" << m_transport->backlogBytes()
+                      << "bytes wait; closing (4029)";
+    m_slow = true;
+    // A client that does not read cannot take the close frame either: both transports drop
+    // it when the close times out. What it was not sent is replayed on its next connect.
+    m_transport->close(CloseCode::RATE_LIMITED, QStringLiteral("slow consumer: send queue full"));
 }
 
 Sender Session::sender() const
@@ -153,8 +224,11 @@ void Session::transportClosed(int code, const QString &reason)
         return;
     const bool wasAttached = m_state == State::Active;
     const bool wasReserved = m_state == State::Activating;
-    if (wasAttached)
+    if (wasAttached) {
+        m_writtenSeen = m_transport->writtenBytes(); // final: what reached the client
+        m_cursorsDirty = true;
         saveCursors();
+    }
     m_state = State::Closed;
     cancelQueuedReads(); // nobody reads their answers now
     if (m_ctx.admin) {
@@ -184,6 +258,13 @@ void Session::tick(qint64 nowMs)
         return;
     }
     saveCursors();
+    if (m_waitingDrain && m_transport->backlogBytes() == 0)
+        transportDrained(); // a notification lost on the way must not stall a replay for good
+    const qint64 written = m_transport->writtenBytes();
+    if (written != m_writtenSeen) {
+        m_writtenSeen = written; // confirmed at the next tick
+        m_cursorsDirty = true;
+    }
     if (nowMs >= m_nextPingMs) {
         m_transport->ping();
         m_nextPingMs = nowMs + m_ctx.config->heartbeatIntervalMs;

@@ -9,6 +9,7 @@
 #include "protocol/clientmessages.h"
 #include "store/cancellablecontext.h"
 
+#include <deque>
 #include <memory>
 
 #include <QByteArray>
@@ -29,7 +30,20 @@ class MessageService;
 class RoomService;
 class PresenceService;
 class HistoryService;
-struct ReplayItem;
+
+// One stream in a replay: where it starts, what the store holds, and the entries of this round.
+struct ReplayItem
+{
+    QString stream;
+    bool room = false;
+    std::optional<qint64> given; // the client's position, when it gave one
+    qint64 from = 0; // the replay sends entries above this
+    bool fromCursor = false; // `from` is the user's stored cursor
+    StreamBounds bounds;
+    QString reason; // why the stream cannot be fully recovered; empty = it can
+    QList<StreamEntry> entries;
+    bool more = false; // another round is needed
+};
 
 // The services a session talks to, owned by the application.
 struct SessionContext
@@ -77,6 +91,8 @@ public:
     // A frame from the hub. A stored message names its stream and seq: the session keeps each
     // stream in order, holds it back while that stream replays, and drops repeats.
     void deliver(const QByteArray &frame, const QString &stream = QString(), qint64 seq = 0);
+    // A frame that is not a stored message. Under the slow-consumer policy (docs/
+    // RELIABILITY.md) a droppable one (typing, presence, stats) may be shed.
     void sendFrame(const QByteArray &frame);
     void close(int code, const QString &reason);
 
@@ -90,7 +106,14 @@ private:
     // Transport::Sink
     void transportText(const QByteArray &utf8) override;
     void transportPong(qint64 rttMs) override;
+    void transportDrained() override;
     void transportClosed(int code, const QString &reason) override;
+    // Every frame leaves here: the send-queue policy, then the transport. Returns the frame's
+    // end offset in the transport's byte stream, or -1 when it was not sent (held until
+    // `connected`, shed, or the connection is going).
+    qint64 write(const QByteArray &frame, bool stored);
+    // Closes a client that lets max_send_queue_bytes wait (4029).
+    void closeSlowConsumer();
     void authenticate(const QString &token, const Protocol::StreamPositions &resume,
                       const QJsonValue &id);
     // Checks the account and reads the first replay round in one store read, then goes live.
@@ -108,6 +131,10 @@ private:
         // Live frames held back during the replay; an empty frame marks a message this
         // connection posted itself (acknowledged, never echoed).
         QList<QPair<qint64, QByteArray>> held;
+        // The highest seq whose frame was written to the socket (or that needed none): the
+        // stored cursor never passes it. Frames sent and not yet known written: (end, seq).
+        qint64 confirmed = 0;
+        std::deque<std::pair<qint64, qint64>> unconfirmed;
     };
     StreamState *streamState(const QString &stream, bool create);
     // Sends `connected` (and what was sent before it); false when the account is disabled.
@@ -120,6 +147,12 @@ private:
     // sync_complete.
     void replayRound(QList<ReplayItem> items, bool first);
     void takeRound(std::optional<QList<ReplayItem>> result, const QString &error, bool first);
+    // Sends the round's entries while the transport's backlog is low; resumes on
+    // transportDrained(). Then the next round, or sync_complete.
+    void pumpReplay();
+    void sendSyncComplete();
+    // A stream's seq went out in a frame ending at `end` (or needed no frame: the last end).
+    void track(StreamState &state, qint64 seq, qint64 end);
     void finishStream(StreamState &state);
     // Sets a stream's entry of the coming sync_complete.
     void reportStream(const QString &stream, bool complete, QByteArray json);
@@ -169,6 +202,20 @@ private:
     bool m_expiryWarned = false;
     QList<StreamState> m_streams; // the inbox first, then rooms as they show up
     bool m_cursorsDirty = false; // a stream's seq rose since saveCursors() last looked
+    qint64 m_lastEnd = 0; // end offset of the last frame handed to the transport
+    // The transport's written bytes as of the previous tick (one tick of margin for what the
+    // kernel holds), or the final count once closed: cursors are confirmed up to it.
+    qint64 m_writtenSeen = 0;
+    bool m_slow = false; // closed as a slow consumer: nothing more is sent
+    // The replay round being sent (pumpReplay), and the streams that need another round.
+    QList<ReplayItem> m_round;
+    qsizetype m_roundItem = 0;
+    qsizetype m_roundEntry = 0;
+    bool m_roundItemStarted = false;
+    bool m_roundFirst = false;
+    QByteArray m_roundFrame; // encoded, waiting for room in the queue
+    QList<ReplayItem> m_nextRound;
+    bool m_waitingDrain = false;
     Protocol::StreamPositions m_resume; // positions the client gave at connect (may be empty)
     struct SyncReport
     {

@@ -119,7 +119,10 @@ void Session::handle(const QJsonValue &id, const BroadcastRequest &request)
         return;
     }
     const int recipients = m_ctx.hub->connectionCount();
-    m_ctx.messages->broadcast(sender(), request.content, request.data);
+    if (const auto failure = m_ctx.messages->broadcast(sender(), request.content, request.data)) {
+        sendError(failure->code, failure->message, id);
+        return;
+    }
     QJsonObject fields {{QStringLiteral("recipients"), recipients}};
     if (!id.isNull())
         fields.insert(QStringLiteral("id"), id);
@@ -145,7 +148,10 @@ void Session::handle(const QJsonValue &id, const NotifyRequest &request)
             return;
         }
         const int recipients = m_ctx.hub->connectionCount();
-        m_ctx.messages->notifyAll(me, request);
+        if (const auto failure = m_ctx.messages->notifyAll(me, request)) {
+            sendError(failure->code, failure->message, id);
+            return;
+        }
         QJsonObject fields {{QStringLiteral("recipients"), recipients}};
         if (!id.isNull())
             fields.insert(QStringLiteral("id"), id);

@@ -25,21 +25,13 @@ namespace Switchboard {
 
 using namespace Protocol;
 
-// One stream in a replay: where it starts, what the store holds, and the entries of this round.
-struct ReplayItem
-{
-    QString stream;
-    bool room = false;
-    std::optional<qint64> given; // the client's position, when it gave one
-    qint64 from = 0; // the replay sends entries above this
-    bool fromCursor = false; // `from` is the user's stored cursor
-    StreamBounds bounds;
-    QString reason; // why the stream cannot be fully recovered; empty = it can
-    QList<StreamEntry> entries;
-    bool more = false; // another round is needed
-};
-
 namespace {
+
+// The replay keeps at most max_send_queue_bytes / REPLAY_HIGH_DIVISOR waiting for a client and
+// tops it up once less than max_send_queue_bytes / REPLAY_LOW_DIVISOR waits: a backlog of any
+// size goes out at the client's pace without ever tripping the slow-consumer limit.
+constexpr qint64 REPLAY_HIGH_DIVISOR = 4;
+constexpr qint64 REPLAY_LOW_DIVISOR = 8;
 
 // Reads one round of a replay on the store's thread. The first round also settles where each stream
 // starts and whether its gap can be recovered.
@@ -102,7 +94,9 @@ Session::StreamState *Session::streamState(const QString &stream, bool create)
     }
     if (!create)
         return nullptr;
-    m_streams.append(StreamState {stream, 0, -1, false, {}});
+    StreamState state;
+    state.stream = stream;
+    m_streams.append(std::move(state));
     return &m_streams.last();
 }
 
@@ -117,9 +111,18 @@ void Session::deliver(const QByteArray &frame, const QString &stream, qint64 seq
         if (seq <= s->seq)
             return; // the replay sent it already
         s->seq = seq;
-        m_cursorsDirty = true;
+        track(*s, seq, write(frame, true));
+        return;
     }
     sendFrame(frame);
+}
+
+void Session::track(StreamState &state, qint64 seq, qint64 end)
+{
+    if (end < 0)
+        return; // not sent: the cursor stays before it
+    state.unconfirmed.emplace_back(end, seq);
+    m_cursorsDirty = true;
 }
 
 void Session::noteOwnMessage(const QString &stream, qint64 seq)
@@ -127,9 +130,9 @@ void Session::noteOwnMessage(const QString &stream, qint64 seq)
     StreamState *s = streamState(stream, true);
     if (s->replaying) {
         s->held.append({seq, QByteArray()});
-    } else {
-        s->seq = std::max(s->seq, seq);
-        m_cursorsDirty = true;
+    } else if (seq > s->seq) {
+        s->seq = seq;
+        track(*s, seq, m_lastEnd); // confirmed with the frames sent before it
     }
 }
 
@@ -140,14 +143,18 @@ void Session::saveCursors()
         return;
     m_cursorsDirty = false;
     for (StreamState &s : m_streams) {
-        if (s.seq <= s.saved)
-            continue;
-        if (s.replaying) {
-            m_cursorsDirty = true; // saved once its replay is done
-            continue;
+        // Only what was written to the socket counts (docs/RELIABILITY.md): a connection
+        // dropped with frames still queued resumes at the first of them.
+        while (!s.unconfirmed.empty() && s.unconfirmed.front().first <= m_writtenSeen) {
+            s.confirmed = std::max(s.confirmed, s.unconfirmed.front().second);
+            s.unconfirmed.pop_front();
         }
-        m_ctx.store->advanceCursor(StreamCursor {m_claims.userId, s.stream, s.seq});
-        s.saved = s.seq;
+        if (!s.unconfirmed.empty())
+            m_cursorsDirty = true;
+        if (s.confirmed <= s.saved)
+            continue;
+        m_ctx.store->advanceCursor(StreamCursor {m_claims.userId, s.stream, s.confirmed});
+        s.saved = s.confirmed;
     }
 }
 
@@ -263,26 +270,87 @@ void Session::takeRound(std::optional<QList<ReplayItem>> result, const QString &
         }
         result.emplace();
     }
-    QList<ReplayItem> next;
-    for (ReplayItem &item : *result) {
+    m_round = std::move(*result);
+    m_roundItem = 0;
+    m_roundEntry = 0;
+    m_roundItemStarted = false;
+    m_roundFirst = first;
+    m_roundFrame.clear();
+    m_nextRound.clear();
+    pumpReplay();
+}
+
+void Session::transportDrained()
+{
+    if (!m_waitingDrain)
+        return;
+    m_waitingDrain = false;
+    const Io::SendBatch batch; // this round's frames go to the I/O thread together
+    pumpReplay();
+}
+
+void Session::pumpReplay()
+{
+    const qint64 limit = m_ctx.config->maxSendQueueBytes;
+    const qint64 high = limit / REPLAY_HIGH_DIVISOR;
+    const qint64 low = limit / REPLAY_LOW_DIVISOR;
+    while (m_roundItem < m_round.size()) {
+        if (m_state != State::Active || m_slow)
+            return;
+        ReplayItem &item = m_round[m_roundItem];
         StreamState *s = streamState(item.stream, true);
-        s->seq = std::max(s->seq, item.from);
-        m_cursorsDirty = true;
-        if (first && !item.given && item.fromCursor)
-            s->saved = item.from; // the stored cursor is there already
-        for (const StreamEntry &e : std::as_const(item.entries)) {
-            if (e.seq <= s->seq)
+        if (!m_roundItemStarted) {
+            m_roundItemStarted = true;
+            s->seq = std::max(s->seq, item.from);
+            if (m_roundFirst) {
+                // The client has what is below its own position; below the stored cursor it
+                // was delivered before; a room's backlog starts at its end.
+                s->confirmed = std::max(s->confirmed, item.from);
+                m_cursorsDirty = true;
+                if (!item.given && item.fromCursor)
+                    s->saved = item.from; // the stored cursor is there already
+            }
+        }
+        while (m_roundEntry < item.entries.size()) {
+            const StreamEntry &e = item.entries[m_roundEntry];
+            if (e.seq <= s->seq) {
+                ++m_roundEntry;
                 continue;
+            }
             const bool own = std::any_of(s->held.cbegin(), s->held.cend(), [&](const auto &h) {
                 return h.first == e.seq && h.second.isEmpty();
             });
-            if (!own)
-                sendFrame(MessageService::encodeStored(e));
+            if (own) {
+                track(*s, e.seq, m_lastEnd);
+            } else {
+                if (m_roundFrame.isEmpty())
+                    m_roundFrame = MessageService::encodeStored(e);
+                // Flow control: the frame goes once the queue has room for it below the
+                // high-water mark; otherwise wait for the transport to drain.
+                const qint64 backlog = m_transport->backlogBytes();
+                if (backlog > 0 && (backlog >= high || backlog + m_roundFrame.size() > limit)) {
+                    const qint64 below
+                        = std::max<qint64>(1, std::min(low, limit - m_roundFrame.size()));
+                    if (m_transport->notifyWhenBelow(below)) {
+                        m_waitingDrain = true;
+                        return;
+                    }
+                }
+                const qint64 end = write(std::exchange(m_roundFrame, {}), true);
+                if (end < 0)
+                    return; // closed meanwhile
+                track(*s, e.seq, end);
+            }
             s->seq = e.seq;
+            ++m_roundEntry;
         }
+        m_roundEntry = 0;
+        m_roundItemStarted = false;
+        ++m_roundItem;
         if (item.more) {
             item.from = s->seq;
-            next << item;
+            item.entries = {}; // sent: only one round's entries are ever held
+            m_nextRound << item;
             continue;
         }
         finishStream(*s);
@@ -298,10 +366,17 @@ void Session::takeRound(std::optional<QList<ReplayItem>> result, const QString &
         }
         reportStream(item.stream, item.reason.isEmpty(), report.take());
     }
-    if (!next.isEmpty()) {
-        replayRound(next, false);
+    m_round.clear();
+    m_roundItem = 0;
+    if (!m_nextRound.isEmpty()) {
+        replayRound(std::exchange(m_nextRound, {}), false);
         return;
     }
+    sendSyncComplete();
+}
+
+void Session::sendSyncComplete()
+{
     // streams: {"<stream>": {report}, ...}
     bool complete = true;
     QByteArray streams("{");
@@ -351,8 +426,7 @@ void Session::finishStream(StreamState &state)
     for (const auto &[seq, frame] : held) {
         if (seq <= state.seq)
             continue;
-        if (!frame.isEmpty())
-            sendFrame(frame);
+        track(state, seq, frame.isEmpty() ? m_lastEnd : write(frame, true));
         state.seq = seq;
     }
 }

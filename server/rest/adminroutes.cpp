@@ -179,10 +179,12 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
                         {QStringLiteral("recipients"), recipients}};
     if (target == QLatin1StringView("all")) {
         // The message service tells the feed itself (as for every send to all).
-        if (system)
-            s->messages->systemToAll(n.message, data);
-        else
-            s->messages->notifyAll(sender, n);
+        const auto failure = system ? s->messages->systemToAll(n.message, data)
+                                    : s->messages->notifyAll(sender, n);
+        if (failure) {
+            reply->error(failure->code, failure->message);
+            return;
+        }
         reply->json(202, answer);
     } else if (target == QLatin1StringView("room")) {
         QJsonObject fields {{QStringLiteral("content"), n.message},
@@ -191,6 +193,11 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
             fields.insert(QStringLiteral("data"), data);
         const QByteArray frame = system ? Events::encode(ServerType::SYSTEM, fields)
                                         : roomNotification(sender, n, roomId);
+        if (const auto failure
+            = MessageService::sizeFailure(frame.size(), s->messages->maxMessageBytes())) {
+            reply->error(failure->code, failure->message);
+            return;
+        }
         s->hub->counters().broadcasts++;
         const int reached = s->rooms->publishToRoom(roomId, frame, 0);
         answer.insert(QStringLiteral("recipients"), reached);

@@ -286,7 +286,10 @@ void addMessageRoutes(Router &router, RestServices *s)
                 return;
             if (toAll) {
                 const int recipients = s->hub->connectionCount();
-                s->messages->notifyAll(sender, n);
+                if (const auto failure = s->messages->notifyAll(sender, n)) {
+                    reply->error(failure->code, failure->message);
+                    return;
+                }
                 reply->json(202, {{QStringLiteral("recipients"), recipients}});
                 return;
             }
@@ -320,6 +323,7 @@ void addMessageRoutes(Router &router, RestServices *s)
             QJsonObject data = body.value(QStringLiteral("data")).toObject();
             data.remove(QStringLiteral("content"));
             const int recipients = s->hub->connectionCount();
+            std::optional<Failure> failure;
             if (type == QLatin1StringView("notification")) {
                 const NotifyRequest n = notifyOf(body, type);
                 if (n.title.isEmpty() && n.message.isEmpty()) {
@@ -329,7 +333,7 @@ void addMessageRoutes(Router &router, RestServices *s)
                 }
                 if (!checkLength(n.title + n.message, *s->config, reply))
                     return;
-                s->messages->notifyAll(sender, n);
+                failure = s->messages->notifyAll(sender, n);
             } else {
                 if (content.isEmpty() && data.isEmpty()) {
                     reply->error(ErrorCode::ValidationError,
@@ -340,9 +344,13 @@ void addMessageRoutes(Router &router, RestServices *s)
                     return;
                 if (type == QLatin1StringView("system")
                     || type == QLatin1StringView("system_message"))
-                    s->messages->systemToAll(content, data);
+                    failure = s->messages->systemToAll(content, data);
                 else
-                    s->messages->broadcast(sender, content, data);
+                    failure = s->messages->broadcast(sender, content, data);
+            }
+            if (failure) {
+                reply->error(failure->code, failure->message);
+                return;
             }
             reply->json(202, {{QStringLiteral("recipients"), recipients}});
         });

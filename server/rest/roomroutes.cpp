@@ -350,7 +350,10 @@ void addRoomRoutes(Router &router, RestServices *s)
                     return;
                 }
                 const int recipients = s->hub->connectionCount();
-                s->messages->broadcast(actor, content, data);
+                if (const auto failure = s->messages->broadcast(actor, content, data)) {
+                    reply->error(failure->code, failure->message);
+                    return;
+                }
                 reply->json(200, {{QStringLiteral("recipients"), recipients}});
                 return;
             }

@@ -63,6 +63,7 @@ public:
                 open << event.id;
                 names[event.id] = *std::static_pointer_cast<QString>(event.context);
                 queued[event.id] = event.queued;
+                flows[event.id] = event.flow;
                 break;
             case IoEvent::Message:
                 messages << event.data;
@@ -84,6 +85,9 @@ public:
                 // Whatever the frames before it caused is queued by now: close behind it.
                 server.close(event.id, event.code, event.data);
                 break;
+            case IoEvent::Drained:
+                ++drained;
+                break;
             }
         }
     }
@@ -96,6 +100,8 @@ public:
     QList<QByteArray> pongs;
     QList<QPair<ConnectionId, quint16>> closed;
     QList<int> handedOff;
+    int drained = 0;
+    QHash<ConnectionId, std::shared_ptr<Flow>> flows;
     bool echo = true;
 };
 
@@ -209,6 +215,7 @@ private slots:
     void invalidUtf8FailsFast();
     void oversizedAndFragmented();
     void slowConsumerDropped();
+    void writtenAndDrained();
     void deadlines();
     void sendBatchHandsOverAtTheEnd();
 };
@@ -608,6 +615,35 @@ void tst_IoServer::slowConsumerDropped()
     QTRY_COMPARE_WITH_TIMEOUT(pump.closed.size(), 1, 10000);
     QCOMPARE(pump.closed.first(), qMakePair(id, quint16(4009)));
     QCOMPARE(pump.queued.value(id)->load(), 0);
+}
+
+// Flow control: text bytes written are counted per connection, and one Drained event comes when
+// the count reaches the mark the logic thread armed (never without one).
+void tst_IoServer::writtenAndDrained()
+{
+    Pump pump(1, Limits {});
+    pump.echo = false;
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    auto raw = rawUpgrade(pump.server.port());
+    QVERIFY(raw);
+    QTRY_COMPARE(pump.open.size(), 1);
+    const ConnectionId id = pump.open.first();
+    std::shared_ptr<Flow> flow = pump.flows.value(id);
+    QVERIFY(flow);
+    pump.server.send(id, Ws::PING, QByteArray()); // not text: not counted
+    pump.server.send(id, Ws::TEXT, QByteArray(1000, 'a'));
+    QTRY_COMPARE(flow->written.load(), 1000);
+    QTest::qWait(50);
+    QCOMPARE(pump.drained, 0);
+    flow->drainAt.store(3000);
+    pump.server.send(id, Ws::TEXT, QByteArray(1000, 'b'));
+    QTest::qWait(50);
+    QCOMPARE(pump.drained, 0);
+    pump.server.send(id, Ws::TEXT, QByteArray(1000, 'c'));
+    QTRY_COMPARE(pump.drained, 1);
+    QCOMPARE(flow->written.load(), 3000);
+    QCOMPARE(flow->drainAt.load(), 0);
 }
 
 // Only connections with a deadline are swept: a silent TCP client is dropped when the upgrade
