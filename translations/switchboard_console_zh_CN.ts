@@ -39,6 +39,22 @@
         <source>No welcome from %1 within %2 s</source>
         <translation>%2 秒内未收到 %1 的欢迎帧</translation>
     </message>
+    <message>
+        <source>not connected</source>
+        <translation>未连接</translation>
+    </message>
+    <message>
+        <source>the text is %1 characters long; the server takes at most %2 (max_content_chars): not sent</source>
+        <translation>文本长 %1 个字符；服务器最多接受 %2 个（max_content_chars）：未发送</translation>
+    </message>
+    <message>
+        <source>the frame is %1 bytes; the server takes at most %2 (max_frame_bytes): not sent</source>
+        <translation>帧大小为 %1 字节；服务器最多接受 %2 字节（max_frame_bytes）：未发送</translation>
+    </message>
+    <message>
+        <source>the frame is %1 bytes; the server closed the connection (1009, too large) for one of %2: not sent</source>
+        <translation>帧大小为 %1 字节；服务器曾因一个 %2 字节的帧关闭连接（1009，过大）：未发送</translation>
+    </message>
 </context>
 <context>
     <name>EventDescriber</name>

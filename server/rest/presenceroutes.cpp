@@ -37,12 +37,31 @@ bool mayListOnline(const RestServices *s, const RestRequest &request)
     return request.principal.isAdmin() || s->config->publicOnlineList;
 }
 
+// The online users the caller may name: all of them for admins (or with public_online_list),
+// otherwise the presence rule's audience (itself and the users it shares a room with), so the
+// list and presence queries never disagree.
+QList<OnlineUser> visibleOnline(const RestServices *s, const RestRequest &request, int limit)
+{
+    if (mayListOnline(s, request))
+        return s->hub->onlineUsers(limit);
+    const Sender viewer = viewerOf(request);
+    QList<OnlineUser> visible;
+    for (const OnlineUser &u : s->hub->onlineUsers(s->hub->userCount())) {
+        if (visible.size() >= limit)
+            break;
+        if (s->rooms->presenceVisible(viewer, u.userId))
+            visible.append(u);
+    }
+    return visible;
+}
+
 } // namespace
 
 void addPresenceRoutes(Router &router, RestServices *s)
 {
     // Seed 002 GET /api/v1/online?limit=, seed 000 GET /ws/online, seed 003 /ws/users/online.
-    // Users get the count and an empty list unless public_online_list (issue 12).
+    // Users get the count and only the users presence lets them see, unless
+    // public_online_list (issue 12).
     router.add("GET",
                {QStringLiteral("/api/v1/online"), QStringLiteral("/api/v1/users/online"),
                 QStringLiteral("/ws/online"), QStringLiteral("/ws/users/online")},
@@ -51,9 +70,7 @@ void addPresenceRoutes(Router &router, RestServices *s)
                    if (!intParam(request, QStringLiteral("limit"), 100, 10000, &limit, reply))
                        return;
                    QJsonArray users;
-                   const QList<OnlineUser> online = mayListOnline(s, request)
-                       ? s->hub->onlineUsers(int(limit))
-                       : QList<OnlineUser>();
+                   const QList<OnlineUser> online = visibleOnline(s, request, int(limit));
                    for (const OnlineUser &u : online) {
                        users.append(
                            QJsonObject {{QStringLiteral("user_id"), u.userId},
@@ -78,10 +95,8 @@ void addPresenceRoutes(Router &router, RestServices *s)
     router.add("GET", {QStringLiteral("/api/ws/status")}, Access::User,
                [s](const RestRequest &request, const ReplyPtr &reply) {
                    QJsonArray ids;
-                   if (mayListOnline(s, request)) {
-                       for (const OnlineUser &u : s->hub->onlineUsers(10000))
-                           ids.append(u.userId);
-                   }
+                   for (const OnlineUser &u : visibleOnline(s, request, 10000))
+                       ids.append(u.userId);
                    reply->json(200,
                                {{QStringLiteral("online_count"), s->hub->userCount()},
                                 {QStringLiteral("online_users"), ids}});

@@ -6,6 +6,8 @@
 
 #include "protocol/protocol.h"
 
+#include <algorithm>
+
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -489,6 +491,20 @@ void tst_Presence::onlineListHidesNames()
         r = http("GET", server.httpUrl(QStringLiteral("/api/ws/status")), {},
                  server.config().apiKey.toUtf8());
         QCOMPARE(r.json.value(QStringLiteral("online_users")).toArray().size(), 1);
+        if (isPublic)
+            continue;
+        // A room peer is named to a plain user (the presence rule), a stranger still is not.
+        auto alice = connectAs(server, 1);
+        QVERIFY(alice && join(*alice, "support") && join(*bob, "support"));
+        r = http("GET", server.httpUrl(QStringLiteral("/api/v1/online")), {}, user);
+        QCOMPARE(num(r.json, "count"), 2);
+        QList<qint64> named;
+        for (const QJsonValue &u : r.json.value(QStringLiteral("users")).toArray())
+            named << qint64(num(u.toObject(), "user_id"));
+        std::sort(named.begin(), named.end());
+        QCOMPARE(named, (QList<qint64> {1, 7}));
+        r = http("GET", server.httpUrl(QStringLiteral("/api/v1/online")), {}, server.token(3));
+        QCOMPARE(r.json.value(QStringLiteral("users")).toArray().size(), 0);
     }
 }
 
