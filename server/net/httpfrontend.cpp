@@ -56,19 +56,6 @@ QByteArray methodName(QHttpServerRequest::Method method)
     }
 }
 
-// The key of an anonymous client: its address, IPv6 by its /64 (one host's usual share).
-QString addressKey(const QHostAddress &address)
-{
-    bool v4 = false;
-    const quint32 ip4 = address.toIPv4Address(&v4);
-    if (v4)
-        return QHostAddress(ip4).toString();
-    Q_IPV6ADDR ip6 = address.toIPv6Address();
-    for (int i = 8; i < 16; ++i)
-        ip6[i] = 0;
-    return QHostAddress(ip6).toString() + QStringLiteral("/64");
-}
-
 QByteArray errorBody(ErrorCode code, const QString &message, qint64 retryAfterMs)
 {
     return QJsonDocument(
@@ -380,7 +367,7 @@ bool HttpFrontend::admitRest(const RestRequest &request, RestReply &reply)
         wait = m_restLimits.take(QStringLiteral("key"), 1, now);
         break;
     case Principal::Kind::Anonymous:
-        wait = m_anonymousLimits.take(addressKey(request.remoteAddress), 1, now);
+        wait = m_anonymousLimits.take(AuthThrottle::addressId(request.remoteAddress), 1, now);
         break;
     }
     if (!wait)
