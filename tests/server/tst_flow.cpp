@@ -195,6 +195,7 @@ void tst_Flow::backlogReplaysExactlyOnce()
     TestServer server(backend, [native](Config &c) {
         c.maxSendQueueBytes = QUEUE_LIMIT;
         c.nativeTransport = native;
+        c.connByteRate = 0; // one sender stores MBs at once: rate limits are tst_ratelimit's
     });
     START_SERVER(server);
     constexpr int COUNT = 220; // ~6.6 MB, far beyond what loopback buffers hold
@@ -281,6 +282,7 @@ void tst_Flow::storedCursorNeverPassesWhatWasWritten()
     TestServer server(backend, [native](Config &c) {
         c.maxSendQueueBytes = QUEUE_LIMIT;
         c.nativeTransport = native;
+        c.connByteRate = 0; // one sender stores MBs at once: rate limits are tst_ratelimit's
         c.apiKey = QStringLiteral("flow-api-key");
     });
     START_SERVER(server);
@@ -430,6 +432,7 @@ void tst_Flow::unreadBacklogIsBounded()
     TestServer server(backend, [native](Config &c) {
         c.maxSendQueueBytes = LIMIT;
         c.nativeTransport = native;
+        c.connByteRate = 0; // one sender stores MBs at once: rate limits are tst_ratelimit's
     });
     START_SERVER(server);
     QVERIFY(storeBacklog(server, 2, 20)); // 20 x 30 KiB in user 2's inbox
@@ -477,6 +480,7 @@ void tst_Flow::droppableFramesShedFirst()
     TestServer server(backend, [native](Config &c) {
         c.maxSendQueueBytes = QUEUE_LIMIT;
         c.nativeTransport = native;
+        c.connByteRate = 0; // one sender stores MBs at once: rate limits are tst_ratelimit's
         c.typingIntervalMs = 0;
     });
     START_SERVER(server);
