@@ -368,6 +368,12 @@ void tst_Admission::origin()
 void tst_Admission::descriptorExhaustionDoesNotSpin()
 {
     QFETCH(bool, native);
+#if defined(__SANITIZE_ADDRESS__)
+    // UBSan's vptr check probes memory through a pipe; with no descriptor left that probe fails
+    // and every virtual call is reported as an invalid vptr (seen on this build, suppressions do
+    // not help a non-recoverable check). The Release build runs this test.
+    QSKIP("a sanitized daemon cannot run out of descriptors (UBSan's vptr probe needs one)");
+#endif
     QTemporaryDir dir;
     const quint16 port = freePort();
     QProcess daemon;
