@@ -302,85 +302,84 @@ void addAdminRoutes(Router &router, RestServices *s)
     // Mints a token for an existing, enabled user: the console in API-key mode opens its
     // WebSocket with it. Only the API key may do this (an admin token would be an escalation
     // path from one admin to any user).
-    router.add("POST", {QStringLiteral("/api/v1/tokens")}, Access::Admin,
-               [s](const RestRequest &request, const ReplyPtr &reply) {
-                   if (request.principal.kind != Principal::Kind::ApiKey) {
-                       reply->error(ErrorCode::Forbidden,
-                                    QStringLiteral("minting tokens needs the API key"));
-                       return;
-                   }
-                   QJsonObject body;
-                   QString error;
-                   if (!request.jsonBody(&body, &error)) {
-                       reply->error(ErrorCode::InvalidJson, error);
-                       return;
-                   }
-                   const qint64 userId = userIdFromJson(body.value(QStringLiteral("user_id")));
-                   const QString username = body.value(QStringLiteral("username")).toString();
-                   if (userId <= 0 && username.isEmpty()) {
-                       reply->error(ErrorCode::ValidationError,
-                                    QStringLiteral("give 'user_id' (positive integer) or "
-                                                   "'username'"));
-                       return;
-                   }
-                   qint64 ttl = s->tokens->settings().ttlSeconds;
-                   const QJsonValue ttlValue = body.value(QStringLiteral("ttl_s"));
-                   if (!ttlValue.isUndefined() && !ttlValue.isNull()) {
-                       const double d = ttlValue.toDouble(-1);
-                       if (!ttlValue.isDouble() || d < 60 || d > mintTtl(s)
-                           || d != double(qint64(d))) {
-                           reply->error(ErrorCode::ValidationError,
-                                        QStringLiteral("'ttl_s' must be an integer from 60 to %1")
-                                            .arg(mintTtl(s)));
-                           return;
-                       }
-                       ttl = qint64(d);
-                   }
-                   if (!s->tokens->canIssue()) {
-                       reply->error(ErrorCode::Unavailable,
-                                    QStringLiteral("this server verifies tokens but cannot issue "
-                                                   "them (no private key configured)"));
-                       return;
-                   }
-                   s->store->run<std::optional<UserRecord>>(
-                       s->hub,
-                       [userId, username](Store &store) {
-                           return userId > 0 ? store.userById(userId) : store.userByName(username);
-                       },
-                       [s, reply, ttl](std::optional<std::optional<UserRecord>> user, QString) {
-                           if (!user) {
-                               reply->error(ErrorCode::Unavailable,
-                                            QStringLiteral("database unavailable"));
-                               return;
-                           }
-                           if (!*user) {
-                               reply->error(ErrorCode::NotFound, QStringLiteral("no such user"));
-                               return;
-                           }
-                           const UserRecord &u = **user;
-                           if (u.disabled) {
-                               reply->error(ErrorCode::Forbidden,
-                                            QStringLiteral("user %1 is disabled").arg(u.id));
-                               return;
-                           }
-                           const qint64 now = Events::nowMs() / 1000;
-                           TokenClaims claims;
-                           claims.userId = u.id;
-                           claims.username = u.username;
-                           claims.admin = u.admin;
-                           claims.expiresAt = now + ttl;
-                           qCInfo(lcAdmin) << "API key minted a token for user" << u.id;
-                           reply->json(
-                               201,
-                               {{QStringLiteral("token"),
-                                 QString::fromLatin1(s->tokens->issue(claims, now))},
-                                {QStringLiteral("user_id"), u.id},
-                                {QStringLiteral("name"), u.username},
-                                {QStringLiteral("role"),
-                                 u.admin ? QStringLiteral("admin") : QStringLiteral("user")},
-                                {QStringLiteral("expires_at"), claims.expiresAt}});
-                       });
-               });
+    router.add(
+        "POST", {QStringLiteral("/api/v1/tokens")}, Access::Admin,
+        [s](const RestRequest &request, const ReplyPtr &reply) {
+            if (request.principal.kind != Principal::Kind::ApiKey) {
+                reply->error(ErrorCode::Forbidden,
+                             QStringLiteral("minting tokens needs the API key"));
+                return;
+            }
+            QJsonObject body;
+            QString error;
+            if (!request.jsonBody(&body, &error)) {
+                reply->error(ErrorCode::InvalidJson, error);
+                return;
+            }
+            const qint64 userId = userIdFromJson(body.value(QStringLiteral("user_id")));
+            const QString username = body.value(QStringLiteral("username")).toString();
+            if (userId <= 0 && username.isEmpty()) {
+                reply->error(ErrorCode::ValidationError,
+                             QStringLiteral("give 'user_id' (positive integer) or "
+                                            "'username'"));
+                return;
+            }
+            qint64 ttl = s->tokens->settings().ttlSeconds;
+            const QJsonValue ttlValue = body.value(QStringLiteral("ttl_s"));
+            if (!ttlValue.isUndefined() && !ttlValue.isNull()) {
+                const double d = ttlValue.toDouble(-1);
+                if (!ttlValue.isDouble() || d < 60 || d > mintTtl(s) || d != double(qint64(d))) {
+                    reply->error(
+                        ErrorCode::ValidationError,
+                        QStringLiteral("'ttl_s' must be an integer from 60 to %1").arg(mintTtl(s)));
+                    return;
+                }
+                ttl = qint64(d);
+            }
+            if (!s->tokens->canIssue()) {
+                reply->error(ErrorCode::Unavailable,
+                             QStringLiteral("this server verifies tokens but cannot issue "
+                                            "them (no private key configured)"));
+                return;
+            }
+            s->store->run<std::optional<UserRecord>>(
+                s->hub,
+                [userId, username](Store &store) {
+                    return userId > 0 ? store.userById(userId) : store.userByName(username);
+                },
+                [s, reply, ttl](std::optional<std::optional<UserRecord>> user, QString) {
+                    if (!user) {
+                        reply->error(ErrorCode::Unavailable,
+                                     QStringLiteral("database unavailable"));
+                        return;
+                    }
+                    if (!*user) {
+                        reply->error(ErrorCode::NotFound, QStringLiteral("no such user"));
+                        return;
+                    }
+                    const UserRecord &u = **user;
+                    if (u.disabled) {
+                        reply->error(ErrorCode::Forbidden,
+                                     QStringLiteral("user %1 is disabled").arg(u.id));
+                        return;
+                    }
+                    const qint64 now = Events::nowMs() / 1000;
+                    TokenClaims claims;
+                    claims.userId = u.id;
+                    claims.username = u.username;
+                    claims.admin = u.admin;
+                    claims.expiresAt = now + ttl;
+                    qCInfo(lcAdmin) << "API key minted a token for user" << u.id;
+                    reply->json(201,
+                                {{QStringLiteral("token"),
+                                  QString::fromLatin1(s->tokens->issue(claims, now))},
+                                 {QStringLiteral("user_id"), u.id},
+                                 {QStringLiteral("name"), u.username},
+                                 {QStringLiteral("role"),
+                                  u.admin ? QStringLiteral("admin") : QStringLiteral("user")},
+                                 {QStringLiteral("expires_at"), claims.expiresAt}});
+                });
+        });
 }
 
 } // namespace Switchboard::RestApi
