@@ -47,16 +47,6 @@ bool throttledLogin(RestServices *s, const QString &name, const QString &address
 }
 
 // Closes the live connections of a user whose tokens were just revoked (4003).
-int closeSessions(RestServices *s, qint64 userId, const QString &reason)
-{
-    int closed = 0;
-    for (Session *session : s->hub->sessionsOf(userId)) {
-        session->close(Protocol::CloseCode::FORBIDDEN, reason);
-        ++closed;
-    }
-    return closed;
-}
-
 // The {id} of /api/v1/users/{id}/...: the caller itself, or anyone for an admin / the API key.
 bool targetUser(const RestRequest &request, const ReplyPtr &reply, qint64 *userId)
 {
@@ -169,34 +159,25 @@ void addLoginRoute(Router &router, RestServices *s)
 // 4003 on WebSocket) and its live connections close with 4003.
 void addSignOutRoute(Router &router, RestServices *s)
 {
-    router.add(
-        "POST", {QStringLiteral("/api/v1/users/{id}/signout")}, Access::User,
-        [s](const RestRequest &request, const ReplyPtr &reply) {
-            qint64 id = 0;
-            if (!targetUser(request, reply, &id))
-                return;
-            const qint64 now = Protocol::Events::nowMs();
-            s->store->run<bool>(
-                s->hub, [id, now](Store &store) { return store.setTokensValidAfter(id, now); },
-                [s, reply, id, now](std::optional<bool> found, QString) {
-                    if (!found) {
-                        reply->error(ErrorCode::Unavailable,
-                                     QStringLiteral("database unavailable"));
-                        return;
-                    }
-                    if (!*found) {
-                        reply->error(ErrorCode::NotFound, QStringLiteral("no user %1").arg(id));
-                        return;
-                    }
-                    s->accounts->invalidate(id);
-                    const int closed = closeSessions(s, id, QStringLiteral("signed out"));
-                    qCInfo(lcHttp) << "tokens of user" << id << "revoked (sign out everywhere)";
-                    reply->json(200,
-                                {{QStringLiteral("user_id"), id},
-                                 {QStringLiteral("tokens_valid_after"), now},
-                                 {QStringLiteral("connections_closed"), closed}});
-                });
-        });
+    router.add("POST", {QStringLiteral("/api/v1/users/{id}/signout")}, Access::User,
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   qint64 id = 0;
+                   if (!targetUser(request, reply, &id))
+                       return;
+                   const qint64 now = Protocol::Events::nowMs();
+                   changeAccount(
+                       s, reply, id,
+                       [id, now](Store &store) { return store.setTokensValidAfter(id, now); },
+                       QStringLiteral("signed out"),
+                       [reply, id, now](int closed) {
+                           qCInfo(lcHttp)
+                               << "tokens of user" << id << "revoked (sign out everywhere)";
+                           reply->json(200,
+                                       {{QStringLiteral("user_id"), id},
+                                        {QStringLiteral("tokens_valid_after"), now},
+                                        {QStringLiteral("connections_closed"), closed}});
+                       });
+               });
 }
 
 // A new password: the user itself (with its current password) or an admin. Older tokens are
@@ -237,20 +218,10 @@ void addPasswordRoute(Router &router, RestServices *s)
                     reply->error(ErrorCode::InternalError, QStringLiteral("hashing failed"));
                     return;
                 }
-                s->store->run<bool>(
-                    s->hub, [id, hash](Store &st) { return st.setPasswordHash(id, hash); },
-                    [s, reply, id](std::optional<bool> found, QString) {
-                        if (!found) {
-                            reply->error(ErrorCode::Unavailable,
-                                         QStringLiteral("database unavailable"));
-                            return;
-                        }
-                        if (!*found) {
-                            reply->error(ErrorCode::NotFound, QStringLiteral("no user %1").arg(id));
-                            return;
-                        }
-                        s->accounts->invalidate(id);
-                        const int closed = closeSessions(s, id, QStringLiteral("password changed"));
+                changeAccount(
+                    s, reply, id, [id, hash](Store &st) { return st.setPasswordHash(id, hash); },
+                    QStringLiteral("password changed"),
+                    [reply, id](int closed) {
                         reply->json(200,
                                     {{QStringLiteral("user_id"), id},
                                      {QStringLiteral("connections_closed"), closed}});

@@ -3,6 +3,8 @@
 
 #include "rest/router.h"
 
+#include <functional>
+
 #include <QElapsedTimer>
 
 namespace Switchboard {
@@ -10,6 +12,7 @@ namespace Switchboard {
 struct Config;
 class AdminFeed;
 class AsyncStore;
+class Store;
 class ConnectionManager;
 struct Sender;
 class Hub;
@@ -67,6 +70,14 @@ inline void addAll(Router &router, RestServices *services)
     addHistoryRoutes(router, services);
     addAdminRoutes(router, services);
 }
+
+// A stored change to one account (disable, enable, password, sign-out): runs `job` on the store
+// (false = no such user), answers 503/404 itself, drops the account's cached state (every path
+// reads accounts through it) and then calls `changed`. `closeReason` non-empty: the user's live
+// connections are closed with 4003 and that reason first; `changed` gets how many.
+void changeAccount(RestServices *services, const ReplyPtr &reply, qint64 userId,
+                   std::function<bool(Store &)> job, const QString &closeReason,
+                   std::function<void(int closed)> changed);
 
 // 1-64 characters of A-Z a-z 0-9 _ . @ -; shared with the operator commands.
 bool validUsername(const QString &name);

@@ -32,6 +32,34 @@ QJsonObject userJson(const UserRecord &u, const Hub &hub)
 
 } // namespace
 
+void changeAccount(RestServices *s, const ReplyPtr &reply, qint64 id,
+                   std::function<bool(Store &)> job, const QString &closeReason,
+                   std::function<void(int closed)> changed)
+{
+    s->store->run<bool>(
+        s->hub, std::move(job),
+        [s, reply, id, closeReason, changed = std::move(changed)](std::optional<bool> found,
+                                                                  QString) {
+            if (!found) {
+                reply->error(ErrorCode::Unavailable, QStringLiteral("database unavailable"));
+                return;
+            }
+            if (!*found) {
+                reply->error(ErrorCode::NotFound, QStringLiteral("no user %1").arg(id));
+                return;
+            }
+            s->accounts->invalidate(id);
+            int closed = 0;
+            if (!closeReason.isEmpty()) {
+                for (Session *session : s->hub->sessionsOf(id)) {
+                    session->close(Protocol::CloseCode::FORBIDDEN, closeReason);
+                    ++closed;
+                }
+            }
+            changed(closed);
+        });
+}
+
 bool validUsername(const QString &name)
 {
     static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9_.@-]{1,64}$"));
@@ -135,30 +163,13 @@ void addUserRoutes(Router &router, RestServices *s)
             }
             const bool disable = request.path.endsWith(QLatin1StringView("/disable"))
                 || request.path.endsWith(QLatin1StringView("/disable/"));
-            s->store->run<bool>(
-                s->hub, [id, disable](Store &store) { return store.setDisabled(id, disable); },
-                [s, reply, id, disable](std::optional<bool> found, QString) {
-                    if (!found) {
-                        reply->error(ErrorCode::Unavailable,
-                                     QStringLiteral("database unavailable"));
-                        return;
-                    }
-                    if (!*found) {
-                        reply->error(ErrorCode::NotFound, QStringLiteral("no user %1").arg(id));
-                        return;
-                    }
-                    // Every path (REST, WebSocket, admin) reads the account through the cache.
-                    s->accounts->invalidate(id);
-                    int closed = 0;
+            changeAccount(
+                s, reply, id,
+                [id, disable](Store &store) { return store.setDisabled(id, disable); },
+                disable ? QStringLiteral("account disabled") : QString(),
+                [s, reply, id, disable](int closed) {
                     if (disable && s->admin)
                         s->admin->userDisabled(id);
-                    if (disable) {
-                        for (Session *session : s->hub->sessionsOf(id)) {
-                            session->close(Protocol::CloseCode::FORBIDDEN,
-                                           QStringLiteral("account disabled"));
-                            ++closed;
-                        }
-                    }
                     reply->json(200,
                                 {{QStringLiteral("user_id"), id},
                                  {QStringLiteral("disabled"), disable},
