@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "roomservice.h"
+#include "roomservice_p.h"
 
 #include "config/config.h"
 #include "hub/hub.h"
@@ -19,19 +20,7 @@ namespace Switchboard {
 
 using namespace Protocol;
 
-namespace {
-
-RoomFailure failure(ErrorCode code, const QString &message)
-{
-    return RoomFailure {code, message};
-}
-
-QString notFound(const QString &roomId)
-{
-    return QStringLiteral("no room '%1'").arg(roomId);
-}
-
-} // namespace
+using namespace RoomServicePrivate;
 
 RoomService::RoomService(const Config *config, AsyncStore *store, Hub *hub, QObject *parent)
     : QObject(parent)

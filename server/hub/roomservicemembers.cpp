@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // RoomService's membership operations: join, leave (with the hand-over of ownership), invite.
 #include "roomservice.h"
+#include "roomservice_p.h"
 
 #include "config/config.h"
 #include "hub/hub.h"
@@ -17,19 +18,7 @@ namespace Switchboard {
 
 using namespace Protocol;
 
-namespace {
-
-RoomFailure failure(ErrorCode code, const QString &message)
-{
-    return RoomFailure {code, message};
-}
-
-QString notFound(const QString &roomId)
-{
-    return QStringLiteral("no room '%1'").arg(roomId);
-}
-
-} // namespace
+using namespace RoomServicePrivate;
 
 void RoomService::join(const Sender &actor, const QString &roomId, QObject *context, Done done)
 {
