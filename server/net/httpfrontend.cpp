@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "io/iothread.h"
 #include "io/upgraderequest.h"
+#include "net/clientframefilter.h"
 #include "net/listener.h"
 #include "protocol/events.h"
 
@@ -279,6 +280,8 @@ bool HttpFrontend::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *
     }
     if (auto *guard = ConnectionGuard::of(socket))
         guard->upgraded();
+    if (socket)
+        ClientFrameFilter::watch(socket); // QWebSocket 6.4 takes unmasked client frames
     return true; // QAbstractHttpServer hands the socket to its QWebSocketServer
 }
 
