@@ -650,6 +650,11 @@ def sc_pg_restart(r):
                                         or "nothing"))
     if r.d.proc.poll() is not None:
         r.fail("switchboardd exited when PostgreSQL restarted")
+    unexpected = set(seen) - {"UNAVAILABLE", "close 1013", "close 1006", "connect refused",
+                              "no answer"}
+    if unexpected:
+        r.fail("clients saw %s while PostgreSQL restarted (expected UNAVAILABLE or 1013)"
+               % sorted(unexpected))
 
 
 def sc_pg_hang(r):
@@ -745,13 +750,12 @@ def sc_disk_full(r):
         full_errors = 0
         while time.time() - t0 < 4:
             time.sleep(0.2)
-            full_errors = sum(s.errors.get("UNAVAILABLE", 0) + s.errors.get(
-                "MESSAGE_PROCESSING_ERROR", 0) for s in r.senders)
+            full_errors = sum(s.errors.get("UNAVAILABLE", 0) for s in r.senders)
         during = r.acked() - before
         r.notes.append("disk full: %d acked (pages already allocated), %d errors" %
                        (during, full_errors))
         if full_errors == 0:
-            r.fail("no error answered while the disk was full")
+            r.fail("no UNAVAILABLE answered while the disk was full")
         if r.d.proc.poll() is not None:
             r.fail("switchboardd exited on a full disk: %s" % r.d.log_text())
             return
