@@ -719,7 +719,11 @@ def sc_pg_hang(r):
     bound = (SENDERS + 2) * timeout_s + 4
     if worst_send is None or worst_send > bound:
         r.fail("a send was answered after %s s during the hang (bound %d s)" % (worst_send, bound))
-    if not any(a == "UNAVAILABLE" for a, _ in answers):
+    # Whether the probe's own send is refused or waits for the lock depends on the jobs
+    # queued before it (see RELIABILITY.md, known edge); the senders' are refused.
+    refused = sum(s.errors.get("UNAVAILABLE", 0) for s in r.senders)
+    refused += sum(1 for a, _ in answers if a == "UNAVAILABLE")
+    if not refused:
         r.fail("no UNAVAILABLE during the hang: %s" % answers)
     r.wait_acks(r.acked() + 100)
 
