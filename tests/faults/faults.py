@@ -51,11 +51,6 @@ class Skip(Exception):
     pass
 
 
-def log(verbose, *args):
-    if verbose:
-        print("   ", *args, flush=True)
-
-
 # ---------------------------------------------------------------------------------------------
 # The daemon and the databases
 
