@@ -204,9 +204,12 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
             if (!result) {
                 qCWarning(lcMessages) << "storing a message failed:" << error;
                 if (guard)
-                    done(std::nullopt,
-                         SendFailure {ErrorCode::MessageProcessingError,
-                                      QStringLiteral("the message could not be stored")});
+                    done(
+                        std::nullopt,
+                        SendFailure {
+                            ErrorCode::Unavailable,
+                            QStringLiteral(
+                                "storage is unavailable: the message could not be stored; retry")});
                 return;
             }
             SendOutcome outcome;

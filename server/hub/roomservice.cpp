@@ -422,7 +422,7 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
                     done(std::nullopt,
                          ok ? failure(ErrorCode::Conflict,
                                       QStringLiteral("room '%1' exists already").arg(r.id))
-                            : failure(ErrorCode::MessageProcessingError,
+                            : failure(ErrorCode::Unavailable,
                                       QStringLiteral("the room could not be stored")));
                 return;
             }
@@ -471,7 +471,7 @@ void RoomService::update(const Sender &actor, const RoomSettingsRequest &request
                 qCWarning(lcRooms) << "updating room" << r.id << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         failure(ErrorCode::MessageProcessingError,
+                         failure(ErrorCode::Unavailable,
                                  QStringLiteral("the room could not be stored")));
                 return;
             }
@@ -511,7 +511,7 @@ void RoomService::remove(const Sender &actor, const QString &roomId, QObject *co
                 qCWarning(lcRooms) << "deleting room" << roomId << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         failure(ErrorCode::MessageProcessingError,
+                         failure(ErrorCode::Unavailable,
                                  QStringLiteral("the room could not be deleted")));
                 return;
             }
@@ -577,9 +577,12 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
             if (!result) {
                 qCWarning(lcRooms) << "storing a room message failed:" << error;
                 if (guard)
-                    done(std::nullopt,
-                         SendFailure {ErrorCode::MessageProcessingError,
-                                      QStringLiteral("the message could not be stored")});
+                    done(
+                        std::nullopt,
+                        SendFailure {
+                            ErrorCode::Unavailable,
+                            QStringLiteral(
+                                "storage is unavailable: the message could not be stored; retry")});
                 return;
             }
             const qint64 seq = result->seqs.value(0);

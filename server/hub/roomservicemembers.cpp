@@ -91,7 +91,7 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
                 qCWarning(lcRooms) << "joining room" << roomId << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         failure(ErrorCode::MessageProcessingError,
+                         failure(ErrorCode::Unavailable,
                                  QStringLiteral("the membership could not be stored")));
                 return;
             }
@@ -155,7 +155,7 @@ void RoomService::leave(const Sender &actor, const QString &roomId, QObject *con
                 qCWarning(lcRooms) << "leaving room" << roomId << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         failure(ErrorCode::MessageProcessingError,
+                         failure(ErrorCode::Unavailable,
                                  QStringLiteral("the membership could not be removed")));
                 return;
             }
@@ -206,7 +206,7 @@ void RoomService::invite(const Sender &actor, const QString &roomId, qint64 user
                 if (guard)
                     done(std::nullopt,
                          ok ? failure(ErrorCode::NotFound, QStringLiteral("no user %1").arg(userId))
-                            : failure(ErrorCode::MessageProcessingError,
+                            : failure(ErrorCode::Unavailable,
                                       QStringLiteral("the invitation could not be stored: %1")
                                           .arg(error)));
                 return;

@@ -127,8 +127,25 @@ bool AsyncStore::runQueuedRound()
     return true;
 }
 
+void AsyncStore::noteFailure(std::chrono::steady_clock::time_point started, const char *what)
+{
+    const auto now = std::chrono::steady_clock::now();
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(now - started);
+    if (took.count() < STALLED_FAILURE_MS)
+        return; // a quick failure: a bad request or a lost connection, not a hang
+    m_failFastUntil = now + std::chrono::milliseconds(FAIL_FAST_MS);
+    qCWarning(lcStore).nospace() << what << " failed after " << took.count()
+                                 << " ms: the database is stuck; queued work fails at once for "
+                                 << FAIL_FAST_MS << " ms";
+}
+
 void AsyncStore::runReads(QList<QueuedTask> &tasks, qsizetype from, qsizetype to)
 {
+    if (failingFast()) { // each read answers FAILING_FAST itself: no transaction for them
+        for (qsizetype i = from; i < to; ++i)
+            tasks[i].run();
+        return;
+    }
     bool open = false;
     try {
         m_store->beginReads();
@@ -248,11 +265,20 @@ void AsyncStore::commitAppends()
 
     QList<AppendResult> results;
     QString error;
-    try {
-        results = m_store->append(messages);
-    } catch (const StoreError &e) {
-        error = QString::fromUtf8(e.what());
-        qCWarning(lcStore) << "group commit of" << messages.size() << "messages failed:" << error;
+    if (failingFast()) {
+        // Nothing is stored and nothing acknowledged: the senders retry.
+        error = QString::fromLatin1(FAILING_FAST);
+        m_failedFast.fetch_add(batch.size(), std::memory_order_relaxed);
+    } else {
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            results = m_store->append(messages);
+        } catch (const StoreError &e) {
+            error = QString::fromUtf8(e.what());
+            qCWarning(lcStore) << "group commit of" << messages.size()
+                               << "messages failed:" << error;
+            noteFailure(started, "a group commit");
+        }
     }
     // Each requesting thread gets its completions back in order, with the round's others.
     for (qsizetype i = 0; i < batch.size(); ++i) {
@@ -311,8 +337,15 @@ void AsyncStore::scheduleFlush()
     });
 }
 
-void AsyncStore::flushCoalesced()
+void AsyncStore::flushCoalesced(bool force)
 {
+    if (!force && failingFast()) {
+        // Keep the updates (m_flushScheduled stays set, so new ones coalesce with them) and
+        // try after the window instead of meeting the hang.
+        QTimer::singleShot(FAIL_FAST_MS, m_worker, [this]() { flushCoalesced(); });
+        return;
+    }
+    const auto started = std::chrono::steady_clock::now();
     QHash<qint64, QHash<QString, qint64>> cursors;
     QHash<qint64, qint64> lastSeen;
     {
@@ -334,6 +367,7 @@ void AsyncStore::flushCoalesced()
             // Cursors only save re-delivery work: a lost update means a client may see a
             // message again after reconnecting (it dedupes by id), never a lost message.
             qCWarning(lcStore) << "saving" << list.size() << "cursors failed:" << e.what();
+            noteFailure(started, "saving cursors");
         }
     }
     if (!lastSeen.isEmpty()) {
@@ -345,6 +379,7 @@ void AsyncStore::flushCoalesced()
             m_store->setLastSeen(list);
         } catch (const StoreError &e) {
             qCWarning(lcStore) << "saving last-seen times failed:" << e.what();
+            noteFailure(started, "saving last-seen times");
         }
     }
 }
@@ -365,7 +400,7 @@ void AsyncStore::drain()
                 }
                 commitAppends();
             }
-            flushCoalesced();
+            flushCoalesced(true);
             deliverCompletions();
         },
         Qt::BlockingQueuedConnection);

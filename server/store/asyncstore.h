@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,6 +36,13 @@ namespace Switchboard {
 // is refused before it is stored, so nothing that was acknowledged is ever dropped. Reads whose
 // context is a CancellableContext that was cancelled (a session that closed) are skipped on the
 // worker; jobs that write still run.
+//
+// A database that hangs (a lock held elsewhere, a stuck server) holds the worker until the
+// statement times out (database_statement_timeout, SQLite's busy timeout), and every job queued
+// behind it would wait for its own timeout in turn. So a failure that took STALLED_FAILURE_MS
+// or longer opens a fail-fast window: for FAIL_FAST_MS, work taken from the queue is answered
+// at once with FAILING_FAST (callers answer UNAVAILABLE) instead of meeting the same hang. The
+// first job after the window tries the database again.
 class AsyncStore : public QObject
 {
     Q_OBJECT
@@ -50,6 +58,14 @@ public:
     static constexpr int MAX_TASK_ROUNDS = 8;
     // The error text of a job refused because the queue is full.
     static constexpr const char *OVERLOADED = "the store is overloaded; try again later";
+    // A failure that took this long means the database is stuck, not that a request was bad.
+    static constexpr int STALLED_FAILURE_MS = 1000;
+    // For this long after such a failure, queued work fails at once with FAILING_FAST: long
+    // enough to empty the queue that piled up behind the stuck statement, short enough that a
+    // database that is back is used again soon.
+    static constexpr int FAIL_FAST_MS = 1000;
+    static constexpr const char *FAILING_FAST
+        = "the database did not answer in time (a statement was stuck); try again later";
 
     explicit AsyncStore(Factory factory, QObject *parent = nullptr);
     ~AsyncStore() override;
@@ -123,6 +139,8 @@ public:
     // Reads skipped because their context was cancelled, and work refused as OVERLOADED.
     qint64 cancelledReads() const { return m_cancelledReads.load(std::memory_order_relaxed); }
     qint64 refusedJobs() const { return m_refusedJobs.load(std::memory_order_relaxed); }
+    // Jobs, reads and appends answered FAILING_FAST without reaching the database.
+    qint64 failedFast() const { return m_failedFast.load(std::memory_order_relaxed); }
 
 private:
     struct PendingAppend
@@ -167,10 +185,17 @@ private:
             }
             std::optional<R> result;
             QString error;
-            try {
-                result = job(*m_store);
-            } catch (const StoreError &e) {
-                error = QString::fromUtf8(e.what());
+            if (failingFast()) {
+                error = QString::fromLatin1(FAILING_FAST);
+                m_failedFast.fetch_add(1, std::memory_order_relaxed);
+            } else {
+                const auto started = std::chrono::steady_clock::now();
+                try {
+                    result = job(*m_store);
+                } catch (const StoreError &e) {
+                    error = QString::fromUtf8(e.what());
+                    noteFailure(started, "a job");
+                }
             }
             complete(relay, [guard, done, result = std::move(result), error]() mutable {
                 if (guard)
@@ -182,6 +207,10 @@ private:
     }
 
     static QObject *relayForCurrentThread();
+    // Worker thread only: whether the fail-fast window is open, and opening it when a failure
+    // that began at `started` took STALLED_FAILURE_MS or longer (`what` names it in the log).
+    bool failingFast() const { return std::chrono::steady_clock::now() < m_failFastUntil; }
+    void noteFailure(std::chrono::steady_clock::time_point started, const char *what);
     // Counts a job in, or false when the queue is full (the refusal is counted).
     bool admitJob();
     // Hands a refusal's callback to the caller's thread, after the current call returns.
@@ -201,7 +230,8 @@ private:
     void complete(QObject *relay, Task completion);
     void deliverCompletions();
     void commitAppends();
-    void flushCoalesced();
+    // force: write even while failing fast (drain() at shutdown).
+    void flushCoalesced(bool force = false);
 
     Factory m_factory;
     QThread *m_thread = nullptr;
@@ -225,6 +255,8 @@ private:
     std::atomic<int> m_queuedJobs {0}; // run() and read() jobs not yet started
     std::atomic<qint64> m_cancelledReads {0};
     std::atomic<qint64> m_refusedJobs {0};
+    std::chrono::steady_clock::time_point m_failFastUntil {}; // worker only
+    std::atomic<qint64> m_failedFast {0};
 };
 
 } // namespace Switchboard

@@ -109,6 +109,7 @@ void SqlStore::fail(const QString &what, const QSqlQuery &query) const
     if (m_inReads)
         m_readsSpoiled = true;
     const QSqlError e = query.lastError();
+    m_lastSqlState = e.nativeErrorCode();
     QString text = e.databaseText().isEmpty() ? e.text() : e.databaseText();
     throw StoreError(QStringLiteral("%1 failed (%2): %3")
                          .arg(what, backendName(), text.trimmed())

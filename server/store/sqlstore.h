@@ -84,6 +84,7 @@ private:
     bool m_inTransaction = false;
     bool m_inReads = false; // between beginReads() and endReads(): Transactions nest in it
     mutable bool m_readsSpoiled = false; // a statement failed in it (PostgreSQL aborts it then)
+    mutable QString m_lastSqlState; // of the last failed statement (PostgreSQL: SQLSTATE)
 };
 
 } // namespace Switchboard

@@ -53,12 +53,15 @@ QList<AppendResult> SqlStore::append(const QList<NewMessage> &messages)
 {
     if (messages.isEmpty())
         return {};
+    m_lastSqlState.clear();
     try {
         return appendOnce(messages);
     } catch (const StoreError &) {
         // Another node may have stored the same idempotency key between our check and insert
         // (a unique violation aborts the transaction): one more try finds it as a duplicate.
-        if (m_backend != Backend::Postgres)
+        // Only then: a statement cancelled by the timeout (a hung database, a lock held
+        // elsewhere) tried again would hold the store's thread for a second timeout.
+        if (m_backend != Backend::Postgres || m_lastSqlState != QLatin1StringView("23505"))
             throw;
         return appendOnce(messages);
     }

@@ -5,12 +5,15 @@
 #include "store/asyncstore.h"
 #include "store/storefactory.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QSemaphore>
 #include <QSignalSpy>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QUrl>
 #include <QTest>
 
 using namespace Switchboard;
@@ -922,6 +925,114 @@ private slots:
         QCoreApplication::processEvents();
         QVERIFY(!called);
         QCOMPARE(store.queuedJobs(), 0);
+    }
+
+    // A statement stuck behind a lock held elsewhere fails after the timeout (SQLite's busy
+    // timeout, 5 s; PostgreSQL's statement_timeout, 2 s here). The work queued behind it fails
+    // at once with FAILING_FAST instead of each waiting for the same timeout; a quick failure
+    // opens no window; the first work after the window uses the database again.
+    void asyncFailsFastBehindAStuckStatement_data()
+    {
+        Test::addBackendRows();
+    }
+    void asyncFailsFastBehindAStuckStatement()
+    {
+        BACKEND();
+        const bool sqlite = backend == QLatin1StringView("sqlite");
+        const qint64 timeoutMs = sqlite ? 5000 : 2000;
+        db.settings.statementTimeoutMs = timeoutMs;
+        const StoreSettings settings = db.settings;
+        AsyncStore store([settings] { return openStoreOrThrow(settings); });
+        QString error;
+        QVERIFY2(store.start(&error), qPrintable(error));
+
+        const QString name = QStringLiteral("tst_store-locker");
+        {
+            QSqlDatabase locker;
+            if (sqlite) {
+                locker = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+                locker.setDatabaseName(settings.dataDir + QStringLiteral("/switchboard.db"));
+            } else {
+                const QUrl url(settings.databaseUrl);
+                locker = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+                locker.setHostName(url.host());
+                locker.setPort(url.port(5432));
+                locker.setDatabaseName(url.path().mid(1));
+                locker.setUserName(url.userName());
+                locker.setPassword(url.password());
+            }
+            QVERIFY2(locker.open(), qPrintable(locker.lastError().text()));
+            QSqlQuery q(locker);
+            QVERIFY(q.exec(QStringLiteral("BEGIN")));
+            QVERIFY2(q.exec(sqlite
+                                ? QStringLiteral("INSERT INTO users (id, username, created_at) "
+                                                 "VALUES (999, 'locker', 0)")
+                                : QStringLiteral("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")),
+                     qPrintable(q.lastError().text()));
+
+            // Three pieces of work in the queue, each of which needs the lock: a job that
+            // writes, a group commit, another job.
+            QObject context;
+            QElapsedTimer clock;
+            clock.start();
+            QList<qint64> answeredAt;
+            QStringList errors;
+            auto writeJob = [](const QString &stream) {
+                return std::function<int(Store &)>([stream](Store &s) {
+                    s.append({message(1, {stream})});
+                    return 1;
+                });
+            };
+            auto onJob = [&](std::optional<int> r, QString e) {
+                answeredAt << clock.elapsed();
+                errors << (r ? QString() : e);
+            };
+            QVERIFY(store.run<int>(&context, writeJob(QStringLiteral("u:5")), onJob));
+            QVERIFY(store.append(message(1, {QStringLiteral("u:6")}), &context,
+                                 [&](std::optional<AppendResult> r, QString e) {
+                                     answeredAt << clock.elapsed();
+                                     errors << (r ? QString() : e);
+                                 }));
+            QVERIFY(store.run<int>(&context, writeJob(QStringLiteral("u:7")), onJob));
+            QTRY_COMPARE_WITH_TIMEOUT(answeredAt.size(), 3, 4 * timeoutMs + 20000);
+            // The first met the timeout; before the window, each of the others waited for its
+            // own (answered timeoutMs apart).
+            // Once: an append on PostgreSQL tried a cancelled statement again (4 s, not 2 s).
+            QVERIFY2(answeredAt[0] >= timeoutMs - 500 && answeredAt[0] < 2 * timeoutMs - 500,
+                     qPrintable(QString::number(answeredAt[0])));
+            QVERIFY(!errors[0].isEmpty()
+                    && errors[0] != QLatin1StringView(AsyncStore::FAILING_FAST));
+            QCOMPARE(errors[1], QLatin1StringView(AsyncStore::FAILING_FAST));
+            QCOMPARE(errors[2], QLatin1StringView(AsyncStore::FAILING_FAST));
+            QVERIFY2(answeredAt[2] - answeredAt[0] < timeoutMs / 2,
+                     qPrintable(QStringLiteral("answered at %1, %2 and %3 ms")
+                                    .arg(answeredAt[0])
+                                    .arg(answeredAt[1])
+                                    .arg(answeredAt[2])));
+            QCOMPARE(store.failedFast(), 2);
+
+            QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
+            locker.close();
+            QTest::qWait(AsyncStore::FAIL_FAST_MS + 200);
+            // A quick failure (a bad request) opens no window: the append after it is stored.
+            bool badFailed = false;
+            store.run<int>(
+                &context, [](Store &) -> int { throw StoreError("a bad request"); },
+                [&](std::optional<int> r, QString) { badFailed = !r; });
+            bool stored = false;
+            QVERIFY(store.append(message(1, {QStringLiteral("u:8")}), &context,
+                                 [&](std::optional<AppendResult> r, QString e) {
+                                     stored = r.has_value();
+                                     QVERIFY2(stored, qPrintable(e));
+                                 }));
+            QTRY_VERIFY_WITH_TIMEOUT(stored, 15000);
+            QVERIFY(badFailed);
+            QCOMPARE(store.failedFast(), 2);
+        }
+        QSqlDatabase::removeDatabase(name);
+        store.drain();
+        auto direct = db.open();
+        QCOMPARE(direct->messageCount(), 1); // only the last append: nothing failed was stored
     }
 };
 
