@@ -205,8 +205,10 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
                 qCWarning(lcMessages) << "storing a message failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         SendFailure {ErrorCode::MessageProcessingError,
-                                      QStringLiteral("the message could not be stored")});
+                         storeFailure(
+                             error,
+                             SendFailure {ErrorCode::MessageProcessingError,
+                                          QStringLiteral("the message could not be stored")}));
                 return;
             }
             SendOutcome outcome;

@@ -91,8 +91,10 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
                 qCWarning(lcRooms) << "joining room" << roomId << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         failure(ErrorCode::MessageProcessingError,
-                                 QStringLiteral("the membership could not be stored")));
+                         storeFailure(
+                             error,
+                             failure(ErrorCode::MessageProcessingError,
+                                     QStringLiteral("the membership could not be stored"))));
                 return;
             }
             membershipStored(roomId, actor, true, guard, done);
@@ -155,8 +157,10 @@ void RoomService::leave(const Sender &actor, const QString &roomId, QObject *con
                 qCWarning(lcRooms) << "leaving room" << roomId << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         failure(ErrorCode::MessageProcessingError,
-                                 QStringLiteral("the membership could not be removed")));
+                         storeFailure(
+                             error,
+                             failure(ErrorCode::MessageProcessingError,
+                                     QStringLiteral("the membership could not be removed"))));
                 return;
             }
             if (heir) {
@@ -206,9 +210,11 @@ void RoomService::invite(const Sender &actor, const QString &roomId, qint64 user
                 if (guard)
                     done(std::nullopt,
                          ok ? failure(ErrorCode::NotFound, QStringLiteral("no user %1").arg(userId))
-                            : failure(ErrorCode::MessageProcessingError,
-                                      QStringLiteral("the invitation could not be stored: %1")
-                                          .arg(error)));
+                            : storeFailure(
+                                error,
+                                failure(ErrorCode::MessageProcessingError,
+                                        QStringLiteral("the invitation could not be stored: %1")
+                                            .arg(error))));
                 return;
             }
             if (it == m_rooms.end()) {

@@ -23,7 +23,6 @@ using namespace Protocol;
 namespace {
 
 // The retry hint of an UNAVAILABLE answer while the store's queue is full.
-constexpr qint64 STORE_BUSY_RETRY_MS = 1000;
 
 } // namespace
 
@@ -158,6 +157,14 @@ void Session::sendError(ErrorCode code, const QString &message, const QJsonValue
     sendFrame(Events::error(code, message, id));
 }
 
+void Session::sendFailure(const Failure &failure, const QJsonValue &id)
+{
+    if (failure.retryAfterMs > 0)
+        sendRetryError(failure.code, failure.message, id, failure.retryAfterMs);
+    else
+        sendError(failure.code, failure.message, id);
+}
+
 void Session::sendRetryError(ErrorCode code, const QString &message, const QJsonValue &id,
                              qint64 retryAfterMs)
 {
@@ -195,10 +202,7 @@ bool Session::admitFrame(const ClientMessage *message, qsizetype bytes, const QJ
     // rather than queued behind everyone else's.
     if (message && m_state == State::Active && SessionLimits::needsStore(*message)
         && m_ctx.store->saturated()) {
-        sendRetryError(
-            ErrorCode::Unavailable,
-            QStringLiteral("the server is busy; retry after %1 ms").arg(STORE_BUSY_RETRY_MS), id,
-            STORE_BUSY_RETRY_MS);
+        sendFailure(storeBusy(), id);
         return false;
     }
     return true;

@@ -116,7 +116,7 @@ MessageService::Done replyStored(const ReplyPtr &reply, qint64 to, Hub *hub)
     return
         [reply, to, hub](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
             if (failure) {
-                reply->error(failure->code, failure->message);
+                reply->failure(*failure);
                 return;
             }
             reply->json(outcome->duplicate ? 200 : 201,
@@ -205,10 +205,9 @@ void addMessageRoutes(Router &router, RestServices *s)
                     return store.readStream(stream, after, int(limit) + 1);
                 },
                 [s, reply, stream, limit, after, userId,
-                 self](std::optional<QList<StreamEntry>> entries, QString) {
+                 self](std::optional<QList<StreamEntry>> entries, QString error) {
                     if (!entries) {
-                        reply->error(ErrorCode::Unavailable,
-                                     QStringLiteral("database unavailable"));
+                        reply->storeError(error);
                         return;
                     }
                     const bool more = entries->size() > limit;
@@ -287,7 +286,7 @@ void addMessageRoutes(Router &router, RestServices *s)
             if (toAll) {
                 const int recipients = s->hub->connectionCount();
                 if (const auto failure = s->messages->notifyAll(sender, n)) {
-                    reply->error(failure->code, failure->message);
+                    reply->failure(*failure);
                     return;
                 }
                 reply->json(202, {{QStringLiteral("recipients"), recipients}});
@@ -349,7 +348,7 @@ void addMessageRoutes(Router &router, RestServices *s)
                     failure = s->messages->broadcast(sender, content, data);
             }
             if (failure) {
-                reply->error(failure->code, failure->message);
+                reply->failure(*failure);
                 return;
             }
             reply->json(202, {{QStringLiteral("recipients"), recipients}});

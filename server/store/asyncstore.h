@@ -50,6 +50,13 @@ public:
     static constexpr int MAX_TASK_ROUNDS = 8;
     // The error text of a job refused because the queue is full.
     static constexpr const char *OVERLOADED = "the store is overloaded; try again later";
+    // How long a caller refused for a full queue is told to wait (retry_after_ms, Retry-After).
+    static constexpr qint64 BUSY_RETRY_MS = 1000;
+    // Whether a job's error is the OVERLOADED refusal: the one comparison every caller uses.
+    static bool isOverloaded(const QString &error)
+    {
+        return error == QLatin1StringView(OVERLOADED);
+    }
 
     explicit AsyncStore(Factory factory, QObject *parent = nullptr);
     ~AsyncStore() override;
