@@ -5,6 +5,7 @@
 # loopback only, everything removed afterwards.
 #   scripts/with-postgres.sh CMD [ARGS...]
 # Exports SWITCHBOARD_TEST_DATABASE_URL=postgres://USER@127.0.0.1:PORT/switchboard_test
+# (and SWITCHBOARD_TEST_PGDATA, SWITCHBOARD_TEST_PGBIN: the cluster's directory and binaries)
 # Tests run without fsync (fast, throwaway). SWITCHBOARD_PG_DURABLE=1 keeps PostgreSQL's own
 # defaults (fsync, synchronous_commit, full_page_writes on), as benchmarks need.
 set -euo pipefail
@@ -68,6 +69,8 @@ done
     -c "CREATE DATABASE switchboard_test" >/dev/null
 
 export SWITCHBOARD_TEST_DATABASE_URL="postgres://$pguser@127.0.0.1:$port/switchboard_test"
+# The cluster itself, for tests that restart it (tests/faults): pg_ctl -D "$PGDATA" restart.
+export SWITCHBOARD_TEST_PGDATA="$workdir/data" SWITCHBOARD_TEST_PGBIN="$pgbin"
 echo "with-postgres: PostgreSQL on 127.0.0.1:$port ($SWITCHBOARD_TEST_DATABASE_URL)" >&2
 set +e
 "$@"

@@ -183,7 +183,8 @@ bool Application::start(QString *error, bool *configuration)
         return false;
     m_tokens = std::make_unique<TokenService>(tokenSettings);
 
-    const StoreSettings storeSettings {m_config.dataDir, m_config.databaseUrl};
+    const StoreSettings storeSettings {m_config.dataDir, m_config.databaseUrl,
+                                       m_config.databaseStatementTimeoutMs};
     m_store
         = std::make_unique<AsyncStore>([storeSettings] { return openStoreOrThrow(storeSettings); });
     byConfig = false; // from here on, what fails may pass on a retry

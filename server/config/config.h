@@ -122,6 +122,9 @@ struct Config
     qint64 maxPendingBytes = 256 * 1024;
     int storeMaxQueue = 20000; // store jobs and appends waiting; UNAVAILABLE above; 0 = no bound
 
+    // fault tolerance (issue 13, fault suite)
+    qint64 databaseStatementTimeoutMs = 5000; // PostgreSQL: a statement longer fails; 0 = none
+
     // Log-safe list of effective values (secrets redacted).
     QStringList describe() const;
 };

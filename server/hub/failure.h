@@ -30,10 +30,15 @@ inline Failure storeBusy()
 
 // The failure of store work that did not complete: storeBusy() when the store refused it
 // because its queue was full (back-pressure, not an error of the request), otherwise
-// `otherwise`. Every caller of AsyncStore maps its error through here.
+// `otherwise`; an UNAVAILABLE always carries a retry hint (the database is locked, hung,
+// restarting or full: transient). Every caller of AsyncStore maps its error through here.
 inline Failure storeFailure(const QString &storeError, Failure otherwise)
 {
-    return AsyncStore::isOverloaded(storeError) ? storeBusy() : std::move(otherwise);
+    if (AsyncStore::isOverloaded(storeError))
+        return storeBusy();
+    if (otherwise.code == Protocol::ErrorCode::Unavailable && otherwise.retryAfterMs <= 0)
+        otherwise.retryAfterMs = AsyncStore::BUSY_RETRY_MS;
+    return otherwise;
 }
 
 } // namespace Switchboard

@@ -207,7 +207,7 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
                     done(std::nullopt,
                          storeFailure(
                              error,
-                             SendFailure {ErrorCode::MessageProcessingError,
+                             SendFailure {ErrorCode::Unavailable,
                                           QStringLiteral("the message could not be stored")}));
                 return;
             }

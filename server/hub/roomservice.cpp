@@ -424,7 +424,7 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
                         ok ? failure(ErrorCode::Conflict,
                                      QStringLiteral("room '%1' exists already").arg(r.id))
                            : storeFailure(error,
-                                          failure(ErrorCode::MessageProcessingError,
+                                          failure(ErrorCode::Unavailable,
                                                   QStringLiteral("the room could not be stored"))));
                 return;
             }
@@ -474,7 +474,7 @@ void RoomService::update(const Sender &actor, const RoomSettingsRequest &request
                 if (guard)
                     done(std::nullopt,
                          storeFailure(error,
-                                      failure(ErrorCode::MessageProcessingError,
+                                      failure(ErrorCode::Unavailable,
                                               QStringLiteral("the room could not be stored"))));
                 return;
             }
@@ -515,7 +515,7 @@ void RoomService::remove(const Sender &actor, const QString &roomId, QObject *co
                 if (guard)
                     done(std::nullopt,
                          storeFailure(error,
-                                      failure(ErrorCode::MessageProcessingError,
+                                      failure(ErrorCode::Unavailable,
                                               QStringLiteral("the room could not be deleted"))));
                 return;
             }
@@ -584,7 +584,7 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
                     done(std::nullopt,
                          storeFailure(
                              error,
-                             SendFailure {ErrorCode::MessageProcessingError,
+                             SendFailure {ErrorCode::Unavailable,
                                           QStringLiteral("the message could not be stored")}));
                 return;
             }

@@ -93,7 +93,7 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
                     done(std::nullopt,
                          storeFailure(
                              error,
-                             failure(ErrorCode::MessageProcessingError,
+                             failure(ErrorCode::Unavailable,
                                      QStringLiteral("the membership could not be stored"))));
                 return;
             }
@@ -159,7 +159,7 @@ void RoomService::leave(const Sender &actor, const QString &roomId, QObject *con
                     done(std::nullopt,
                          storeFailure(
                              error,
-                             failure(ErrorCode::MessageProcessingError,
+                             failure(ErrorCode::Unavailable,
                                      QStringLiteral("the membership could not be removed"))));
                 return;
             }
@@ -212,9 +212,8 @@ void RoomService::invite(const Sender &actor, const QString &roomId, qint64 user
                          ok ? failure(ErrorCode::NotFound, QStringLiteral("no user %1").arg(userId))
                             : storeFailure(
                                 error,
-                                failure(ErrorCode::MessageProcessingError,
-                                        QStringLiteral("the invitation could not be stored: %1")
-                                            .arg(error))));
+                                failure(ErrorCode::Unavailable,
+                                        QStringLiteral("the invitation could not be stored"))));
                 return;
             }
             if (it == m_rooms.end()) {

@@ -151,6 +151,11 @@ Sender Session::sender() const
 
 void Session::sendError(ErrorCode code, const QString &message, const QJsonValue &id)
 {
+    // Storage that is down or busy passes: every UNAVAILABLE tells the client when to retry.
+    if (code == ErrorCode::Unavailable) {
+        sendRetryError(code, message, id, AsyncStore::BUSY_RETRY_MS);
+        return;
+    }
     m_ctx.hub->counters().errorsSent++;
     if (m_ctx.admin)
         m_ctx.admin->errorSent(m_claims.userId, m_connectionId, code);

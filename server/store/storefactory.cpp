@@ -87,7 +87,8 @@ std::unique_ptr<Store> openSqlite(const QString &path, QString *error)
     return std::make_unique<SqlStore>(SqlStore::Backend::Sqlite, name);
 }
 
-std::unique_ptr<Store> openPostgres(const QUrl &url, const QString &shownUrl, QString *error)
+std::unique_ptr<Store> openPostgres(const QUrl &url, const QString &shownUrl,
+                                    qint64 statementTimeoutMs, QString *error)
 {
     const QString database = url.path().mid(1);
     if (url.host().isEmpty() || database.isEmpty() || database.contains(QLatin1Char('/'))) {
@@ -119,6 +120,10 @@ std::unique_ptr<Store> openPostgres(const QUrl &url, const QString &shownUrl, QS
                 options.removeFirst();
             options << QStringLiteral("%1=%2").arg(key, value);
         }
+        // A startup option rather than a SET: SqlStore reopens a lost connection with the same
+        // options, so the bound survives a PostgreSQL restart.
+        if (statementTimeoutMs > 0)
+            options << QStringLiteral("options=-cstatement_timeout=%1").arg(statementTimeoutMs);
         db.setConnectOptions(options.join(QLatin1Char(';')));
         if (!db.open()) {
             *error = QStringLiteral("cannot connect to PostgreSQL at '%1': %2")
@@ -161,7 +166,7 @@ std::unique_ptr<Store> openStore(const StoreSettings &settings, QString *error)
     const QString scheme = url.scheme();
     if (url.isValid()
         && (scheme == QLatin1StringView("postgres") || scheme == QLatin1StringView("postgresql")))
-        return openPostgres(url, shown, error);
+        return openPostgres(url, shown, settings.statementTimeoutMs, error);
     if (url.isValid() && scheme == QLatin1StringView("sqlite") && !url.path().isEmpty())
         return openSqlite(url.path(), error);
     *error = QStringLiteral("invalid database_url '%1': use postgres://user:password@host:port/db "

@@ -11,6 +11,9 @@ struct StoreSettings
 {
     QString dataDir; // SQLite: <dataDir>/switchboard.db when databaseUrl is empty
     QString databaseUrl; // postgres://user:pass@host:port/db, postgresql://..., sqlite:///path
+    // PostgreSQL: the server cancels a statement that runs longer (a hung database, a lock
+    // held elsewhere), so the store's thread is never stuck behind it; 0 = no limit.
+    qint64 statementTimeoutMs = 0;
 };
 
 // Opens (but does not migrate) the configured store on the calling thread. Returns null with

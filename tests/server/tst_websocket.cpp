@@ -9,6 +9,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QSslError>
 #include <QSslSocket>
 #include <QTemporaryDir>
@@ -41,6 +44,8 @@ private slots:
     void offlineDelivery();
     void idempotentSend_data() { addBackendRows(); }
     void idempotentSend();
+    void storeFailureIsUnavailable_data() { addBackendRows(); }
+    void storeFailureIsUnavailable();
     void broadcastNeedsAdmin_data() { addBackendRows(); }
     void broadcastNeedsAdmin();
     void notifications_data() { addBackendRows(); }
@@ -343,6 +348,70 @@ void tst_WebSocket::idempotentSend()
     QVERIFY(!b.waitFor(QStringLiteral("message")).isEmpty());
     QVERIFY(b.noEventOfType(QStringLiteral("message"), 300));
     QCOMPARE(b.eventsOfType(QStringLiteral("message")).size(), 1);
+}
+
+// A send the database cannot store (here: a lock held by another session, past SQLite's busy
+// timeout or PostgreSQL's database_statement_timeout; a full disk and a restarting PostgreSQL
+// fail the same way) is refused with UNAVAILABLE, the documented code for storage that is down,
+// so clients retry it; once the database answers, the same send is stored. Fault suite: pg_hang,
+// pg_restart, disk_full (they saw MESSAGE_PROCESSING_ERROR).
+void tst_WebSocket::storeFailureIsUnavailable()
+{
+    QFETCH(QString, backend);
+    TestServer server(backend, [](Config &c) { c.databaseStatementTimeoutMs = 500; });
+    START_SERVER(server);
+    WsClient a, b;
+    QVERIFY(a.open(server.wsUrl(QString::fromLatin1(server.token(1)))));
+    QVERIFY(b.open(server.wsUrl(QString::fromLatin1(server.token(2)))));
+    QVERIFY(!a.waitFor(QStringLiteral("sync_complete")).isEmpty());
+    QVERIFY(!b.waitFor(QStringLiteral("sync_complete")).isEmpty());
+
+    const QString name = QStringLiteral("tst_websocket-locker");
+    {
+        QSqlDatabase locker;
+        if (backend == QLatin1StringView("sqlite")) {
+            locker = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+            locker.setDatabaseName(server.config().dataDir + QStringLiteral("/switchboard.db"));
+        } else {
+            const QUrl url(server.config().databaseUrl);
+            locker = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+            locker.setHostName(url.host());
+            locker.setPort(url.port(5432));
+            locker.setDatabaseName(url.path().mid(1));
+            locker.setUserName(url.userName());
+            locker.setPassword(url.password());
+        }
+        QVERIFY2(locker.open(), qPrintable(locker.lastError().text()));
+        QSqlQuery q(locker);
+        QVERIFY(q.exec(QStringLiteral("BEGIN")));
+        if (backend == QLatin1StringView("sqlite"))
+            QVERIFY2(q.exec(QStringLiteral("INSERT INTO users (id, username, created_at) "
+                                           "VALUES (999, 'locker', 0)")),
+                     qPrintable(q.lastError().text()));
+        else
+            QVERIFY2(q.exec(QStringLiteral("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")),
+                     qPrintable(q.lastError().text()));
+
+        const QJsonObject frame {{QStringLiteral("type"), QStringLiteral("send")},
+                                 {QStringLiteral("id"), QStringLiteral("s1")},
+                                 {QStringLiteral("to"), 2},
+                                 {QStringLiteral("content"), QStringLiteral("when it is back")},
+                                 {QStringLiteral("idempotency_key"), QStringLiteral("k-1")}};
+        a.send(frame);
+        // SQLite's busy timeout is 5 s; a generous bound for a loaded machine.
+        const QJsonObject refused = a.waitFor(QStringLiteral("error"), 30000);
+        QCOMPARE(refused.value(QStringLiteral("code")).toString(), QStringLiteral("UNAVAILABLE"));
+        QCOMPARE(refused.value(QStringLiteral("id")).toString(), QStringLiteral("s1"));
+        QVERIFY(refused.value(QStringLiteral("retry_after_ms")).toInteger() > 0);
+        QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
+        locker.close();
+
+        a.send(frame);
+        const QJsonObject ack = a.waitFor(QStringLiteral("ack"), 15000);
+        QCOMPARE(ack.value(QStringLiteral("id")).toString(), QStringLiteral("s1"));
+        QVERIFY(!b.waitFor(QStringLiteral("message")).isEmpty());
+    }
+    QSqlDatabase::removeDatabase(name);
 }
 
 void tst_WebSocket::broadcastNeedsAdmin()
