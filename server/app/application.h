@@ -47,6 +47,7 @@ public:
     quint16 port() const;
     const Config &config() const { return m_config; }
     Hub *hub() const { return m_hub.get(); }
+    MessageService *messages() const { return m_messages.get(); }
     RoomService *rooms() const { return m_rooms.get(); }
     HistoryService *history() const { return m_history.get(); }
     AsyncStore *store() const { return m_store.get(); }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "protocol/errorcode.h"
+#include "store/asyncstore.h"
 
 #include <QString>
 
@@ -14,6 +15,30 @@ struct Failure
 {
     Protocol::ErrorCode code;
     QString message;
+    qint64 retryAfterMs = 0; // > 0: the request may succeed if retried after this long
 };
+
+// The refusal of a request while the store's queue is full: UNAVAILABLE with a retry hint
+// (the front checks of both transports answer it, and so does work the store itself refused).
+inline Failure storeBusy()
+{
+    return Failure {
+        Protocol::ErrorCode::Unavailable,
+        QStringLiteral("the server is busy; retry after %1 ms").arg(AsyncStore::BUSY_RETRY_MS),
+        AsyncStore::BUSY_RETRY_MS};
+}
+
+// The failure of store work that did not complete: storeBusy() when the store refused it
+// because its queue was full (back-pressure, not an error of the request), otherwise
+// `otherwise`; an UNAVAILABLE always carries a retry hint (the database is locked, hung,
+// restarting or full: transient). Every caller of AsyncStore maps its error through here.
+inline Failure storeFailure(const QString &storeError, Failure otherwise)
+{
+    if (AsyncStore::isOverloaded(storeError))
+        return storeBusy();
+    if (otherwise.code == Protocol::ErrorCode::Unavailable && otherwise.retryAfterMs <= 0)
+        otherwise.retryAfterMs = AsyncStore::BUSY_RETRY_MS;
+    return otherwise;
+}
 
 } // namespace Switchboard

@@ -87,7 +87,9 @@ void HistoryService::page(const Sender &viewer, qint64 ownerUserId, const Histor
             if (!page) {
                 qCWarning(lcHistory) << "reading history failed:" << error;
                 done(std::nullopt,
-                     Failure {ErrorCode::Unavailable, QStringLiteral("history is unavailable")});
+                     storeFailure(error,
+                                  Failure {ErrorCode::Unavailable,
+                                           QStringLiteral("history is unavailable")}));
                 return;
             }
             const bool more = page->entries.size() > limit;

@@ -204,12 +204,11 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
             if (!result) {
                 qCWarning(lcMessages) << "storing a message failed:" << error;
                 if (guard)
-                    done(
-                        std::nullopt,
-                        SendFailure {
-                            ErrorCode::Unavailable,
-                            QStringLiteral(
-                                "storage is unavailable: the message could not be stored; retry")});
+                    done(std::nullopt,
+                         storeFailure(
+                             error,
+                             SendFailure {ErrorCode::Unavailable,
+                                          QStringLiteral("the message could not be stored")}));
                 return;
             }
             SendOutcome outcome;

@@ -419,11 +419,13 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
                     countCreated(r.createdBy, -1);
                 qCWarning(lcRooms) << "creating room" << r.id << "failed:" << error;
                 if (guard)
-                    done(std::nullopt,
-                         ok ? failure(ErrorCode::Conflict,
-                                      QStringLiteral("room '%1' exists already").arg(r.id))
-                            : failure(ErrorCode::Unavailable,
-                                      QStringLiteral("the room could not be stored")));
+                    done(
+                        std::nullopt,
+                        ok ? failure(ErrorCode::Conflict,
+                                     QStringLiteral("room '%1' exists already").arg(r.id))
+                           : storeFailure(error,
+                                          failure(ErrorCode::Unavailable,
+                                                  QStringLiteral("the room could not be stored"))));
                 return;
             }
             qCInfo(lcRooms) << "room" << r.id << "created by" << actor.userId;
@@ -471,8 +473,9 @@ void RoomService::update(const Sender &actor, const RoomSettingsRequest &request
                 qCWarning(lcRooms) << "updating room" << r.id << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         failure(ErrorCode::Unavailable,
-                                 QStringLiteral("the room could not be stored")));
+                         storeFailure(error,
+                                      failure(ErrorCode::Unavailable,
+                                              QStringLiteral("the room could not be stored"))));
                 return;
             }
             emit roomUpdated(r.id);
@@ -511,8 +514,9 @@ void RoomService::remove(const Sender &actor, const QString &roomId, QObject *co
                 qCWarning(lcRooms) << "deleting room" << roomId << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         failure(ErrorCode::Unavailable,
-                                 QStringLiteral("the room could not be deleted")));
+                         storeFailure(error,
+                                      failure(ErrorCode::Unavailable,
+                                              QStringLiteral("the room could not be deleted"))));
                 return;
             }
             qCInfo(lcRooms) << "room" << roomId << "deleted";
@@ -577,12 +581,11 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
             if (!result) {
                 qCWarning(lcRooms) << "storing a room message failed:" << error;
                 if (guard)
-                    done(
-                        std::nullopt,
-                        SendFailure {
-                            ErrorCode::Unavailable,
-                            QStringLiteral(
-                                "storage is unavailable: the message could not be stored; retry")});
+                    done(std::nullopt,
+                         storeFailure(
+                             error,
+                             SendFailure {ErrorCode::Unavailable,
+                                          QStringLiteral("the message could not be stored")}));
                 return;
             }
             const qint64 seq = result->seqs.value(0);

@@ -91,8 +91,10 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
                 qCWarning(lcRooms) << "joining room" << roomId << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         failure(ErrorCode::Unavailable,
-                                 QStringLiteral("the membership could not be stored")));
+                         storeFailure(
+                             error,
+                             failure(ErrorCode::Unavailable,
+                                     QStringLiteral("the membership could not be stored"))));
                 return;
             }
             membershipStored(roomId, actor, true, guard, done);
@@ -155,8 +157,10 @@ void RoomService::leave(const Sender &actor, const QString &roomId, QObject *con
                 qCWarning(lcRooms) << "leaving room" << roomId << "failed:" << error;
                 if (guard)
                     done(std::nullopt,
-                         failure(ErrorCode::Unavailable,
-                                 QStringLiteral("the membership could not be removed")));
+                         storeFailure(
+                             error,
+                             failure(ErrorCode::Unavailable,
+                                     QStringLiteral("the membership could not be removed"))));
                 return;
             }
             if (heir) {
@@ -206,9 +210,10 @@ void RoomService::invite(const Sender &actor, const QString &roomId, qint64 user
                 if (guard)
                     done(std::nullopt,
                          ok ? failure(ErrorCode::NotFound, QStringLiteral("no user %1").arg(userId))
-                            : failure(ErrorCode::Unavailable,
-                                      QStringLiteral("the invitation could not be stored: %1")
-                                          .arg(error)));
+                            : storeFailure(
+                                error,
+                                failure(ErrorCode::Unavailable,
+                                        QStringLiteral("the invitation could not be stored"))));
                 return;
             }
             if (it == m_rooms.end()) {

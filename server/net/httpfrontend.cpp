@@ -75,9 +75,6 @@ QByteArray retryAfterSeconds(qint64 ms)
     return QByteArray::number(std::max<qint64>(1, (ms + 999) / 1000));
 }
 
-// The retry hint of a 503 while the store's queue is full.
-constexpr qint64 STORE_BUSY_RETRY_MS = 1000;
-
 // Paths are logged without their query: a token in the URL must never reach a log.
 QString loggablePath(const QUrl &url)
 {
@@ -337,11 +334,9 @@ void HttpFrontend::dispatch(RestRequest request, QTcpSocket *socket)
     if (!admitRest(request, *reply))
         return;
     if (storeSaturated && request.path != QLatin1StringView("/healthz") && storeSaturated()) {
-        reply->raw(503, "application/json",
-                   errorBody(ErrorCode::Unavailable,
-                             QStringLiteral("the server is busy; retry later"),
-                             STORE_BUSY_RETRY_MS),
-                   {{"Retry-After", retryAfterSeconds(STORE_BUSY_RETRY_MS)}});
+        const Failure busy = storeBusy();
+        reply->raw(503, "application/json", errorBody(busy.code, busy.message, busy.retryAfterMs),
+                   {{"Retry-After", retryAfterSeconds(busy.retryAfterMs)}});
         return;
     }
     authorize(std::move(request), route, reply);

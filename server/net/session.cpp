@@ -23,7 +23,6 @@ using namespace Protocol;
 namespace {
 
 // The retry hint of an UNAVAILABLE answer while the store's queue is full.
-constexpr qint64 STORE_BUSY_RETRY_MS = 1000;
 
 } // namespace
 
@@ -154,13 +153,21 @@ void Session::sendError(ErrorCode code, const QString &message, const QJsonValue
 {
     // Storage that is down or busy passes: every UNAVAILABLE tells the client when to retry.
     if (code == ErrorCode::Unavailable) {
-        sendRetryError(code, message, id, STORE_BUSY_RETRY_MS);
+        sendRetryError(code, message, id, AsyncStore::BUSY_RETRY_MS);
         return;
     }
     m_ctx.hub->counters().errorsSent++;
     if (m_ctx.admin)
         m_ctx.admin->errorSent(m_claims.userId, m_connectionId, code);
     sendFrame(Events::error(code, message, id));
+}
+
+void Session::sendFailure(const Failure &failure, const QJsonValue &id)
+{
+    if (failure.retryAfterMs > 0)
+        sendRetryError(failure.code, failure.message, id, failure.retryAfterMs);
+    else
+        sendError(failure.code, failure.message, id);
 }
 
 void Session::sendRetryError(ErrorCode code, const QString &message, const QJsonValue &id,
@@ -200,10 +207,7 @@ bool Session::admitFrame(const ClientMessage *message, qsizetype bytes, const QJ
     // rather than queued behind everyone else's.
     if (message && m_state == State::Active && SessionLimits::needsStore(*message)
         && m_ctx.store->saturated()) {
-        sendRetryError(
-            ErrorCode::Unavailable,
-            QStringLiteral("the server is busy; retry after %1 ms").arg(STORE_BUSY_RETRY_MS), id,
-            STORE_BUSY_RETRY_MS);
+        sendFailure(storeBusy(), id);
         return false;
     }
     return true;

@@ -162,6 +162,8 @@ private:
     void saveCursors();
     void sendError(Protocol::ErrorCode code, const QString &message, const QJsonValue &id);
     // An error that tells the client when to try again (RATE_LIMITED, UNAVAILABLE).
+    // A service's failure as an `error` event, with retry_after_ms when it carries a hint.
+    void sendFailure(const Failure &failure, const QJsonValue &id);
     void sendRetryError(Protocol::ErrorCode code, const QString &message, const QJsonValue &id,
                         qint64 retryAfterMs);
     // Rate limits and store back-pressure for one client frame (message = null when it did

@@ -19,7 +19,7 @@ MessageService::Done Session::acknowledge(const QJsonValue &id)
 {
     return [this, id](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
         if (failure) {
-            sendError(failure->code, failure->message, id);
+            sendFailure(*failure, id);
             return;
         }
         noteOwnMessage(outcome->stream, outcome->seq);
@@ -120,7 +120,7 @@ void Session::handle(const QJsonValue &id, const BroadcastRequest &request)
     }
     const int recipients = m_ctx.hub->connectionCount();
     if (const auto failure = m_ctx.messages->broadcast(sender(), request.content, request.data)) {
-        sendError(failure->code, failure->message, id);
+        sendFailure(*failure, id);
         return;
     }
     QJsonObject fields {{QStringLiteral("recipients"), recipients}};
@@ -149,7 +149,7 @@ void Session::handle(const QJsonValue &id, const NotifyRequest &request)
         }
         const int recipients = m_ctx.hub->connectionCount();
         if (const auto failure = m_ctx.messages->notifyAll(me, request)) {
-            sendError(failure->code, failure->message, id);
+            sendFailure(*failure, id);
             return;
         }
         QJsonObject fields {{QStringLiteral("recipients"), recipients}};

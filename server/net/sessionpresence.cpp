@@ -16,7 +16,7 @@ using namespace Protocol;
 void Session::handle(const QJsonValue &id, const PresenceRequest &request)
 {
     if (auto failure = m_ctx.presence->setStatus(sender(), request)) {
-        sendError(failure->code, failure->message, id);
+        sendFailure(*failure, id);
         return;
     }
     QJsonObject fields {{QStringLiteral("status"), request.status}};
@@ -53,7 +53,7 @@ void Session::handle(const QJsonValue &id, const TypingRequest &request)
 {
     // Typing frames get no reply (they come several times a second); only refusals answer.
     if (auto failure = m_ctx.presence->typing(sender(), request))
-        sendError(failure->code, failure->message, id);
+        sendFailure(*failure, id);
 }
 
 } // namespace Switchboard

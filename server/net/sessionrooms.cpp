@@ -29,7 +29,7 @@ void Session::handle(const QJsonValue &id, const RoomSettingsRequest &request)
 {
     auto done = [this, id](std::optional<RoomView> view, std::optional<RoomFailure> failure) {
         if (failure) {
-            sendError(failure->code, failure->message, id);
+            sendFailure(*failure, id);
             return;
         }
         sendFrame(
@@ -64,7 +64,7 @@ void Session::handle(const QJsonValue &id, const RoomActionRequest &request)
         type = ServerType::ROOM_DELETED;
     auto done = [this, id, type](std::optional<RoomView> view, std::optional<RoomFailure> failure) {
         if (failure) {
-            sendError(failure->code, failure->message, id);
+            sendFailure(*failure, id);
             return;
         }
         sendFrame(reply(type, id,
@@ -92,7 +92,7 @@ void Session::handle(const QJsonValue &id, const RoomInviteRequest &request)
         sender(), request.roomId, request.userId, this,
         [this, id, request](std::optional<RoomView> view, std::optional<RoomFailure> failure) {
             if (failure) {
-                sendError(failure->code, failure->message, id);
+                sendFailure(*failure, id);
                 return;
             }
             sendFrame(reply(ServerType::ACK, id,
@@ -146,7 +146,7 @@ void Session::joinConnectRoom()
     m_ctx.rooms->join(sender(), roomId, this,
                       [this](std::optional<RoomView> view, std::optional<RoomFailure> failure) {
                           if (failure) {
-                              sendError(failure->code, failure->message, QJsonValue());
+                              sendFailure(*failure, QJsonValue());
                               return;
                           }
                           sendFrame(reply(ServerType::ROOM_JOINED, QJsonValue(),

@@ -437,7 +437,7 @@ void Session::handle(const QJsonValue &id, const HistoryRequest &request)
         sender(), m_claims.userId, request, this,
         [this, id](std::optional<QJsonObject> page, std::optional<Failure> failure) {
             if (failure) {
-                sendError(failure->code, failure->message, id);
+                sendFailure(*failure, id);
                 return;
             }
             if (!id.isNull())

@@ -182,7 +182,7 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
         const auto failure = system ? s->messages->systemToAll(n.message, data)
                                     : s->messages->notifyAll(sender, n);
         if (failure) {
-            reply->error(failure->code, failure->message);
+            reply->failure(*failure);
             return;
         }
         reply->json(202, answer);
@@ -195,7 +195,7 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
                                         : roomNotification(sender, n, roomId);
         if (const auto failure
             = MessageService::sizeFailure(frame.size(), s->messages->maxMessageBytes())) {
-            reply->error(failure->code, failure->message);
+            reply->failure(*failure);
             return;
         }
         s->hub->counters().broadcasts++;
@@ -214,7 +214,7 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
             [s, reply, answer, sender, userId, recipients,
              kind](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
                 if (failure) {
-                    reply->error(failure->code, failure->message);
+                    reply->failure(*failure);
                     return;
                 }
                 QJsonObject a = answer;
@@ -347,10 +347,9 @@ void addAdminRoutes(Router &router, RestServices *s)
                 [userId, username](Store &store) {
                     return userId > 0 ? store.userById(userId) : store.userByName(username);
                 },
-                [s, reply, ttl](std::optional<std::optional<UserRecord>> user, QString) {
+                [s, reply, ttl](std::optional<std::optional<UserRecord>> user, QString error) {
                     if (!user) {
-                        reply->error(ErrorCode::Unavailable,
-                                     QStringLiteral("database unavailable"));
+                        reply->storeError(error);
                         return;
                     }
                     if (!*user) {

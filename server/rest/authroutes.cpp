@@ -104,8 +104,7 @@ void addLoginRoute(Router &router, RestServices *s)
                 [s, reply, name, address, pw](std::optional<std::optional<UserRecord>> user,
                                               QString error) {
                     if (!user) {
-                        reply->error(ErrorCode::Unavailable,
-                                     QStringLiteral("database unavailable"));
+                        reply->storeError(error);
                         qCWarning(lcHttp) << "login lookup failed:" << error;
                         return;
                     }
@@ -241,10 +240,9 @@ void addPasswordRoute(Router &router, RestServices *s)
             s->store->read<std::optional<UserRecord>>(
                 s->hub, [id](Store &st) { return st.userById(id); },
                 [s, reply, current, hashNew, name,
-                 address](std::optional<std::optional<UserRecord>> user, QString) {
+                 address](std::optional<std::optional<UserRecord>> user, QString error) {
                     if (!user) {
-                        reply->error(ErrorCode::Unavailable,
-                                     QStringLiteral("database unavailable"));
+                        reply->storeError(error);
                         return;
                     }
                     const QString hash = *user ? (*user)->passwordHash : QString();

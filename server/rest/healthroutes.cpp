@@ -74,8 +74,7 @@ void addHealthRoutes(Router &router, RestServices *s)
                            if (!ok) {
                                // Public: the driver's text (hosts, users, SQL) stays in the log.
                                qCWarning(lcHttp) << "readiness check failed:" << error;
-                               reply->error(ErrorCode::Unavailable,
-                                            QStringLiteral("database unavailable"));
+                               reply->storeError(error);
                                return;
                            }
                            reply->json(200, {{QStringLiteral("status"), QStringLiteral("ready")}});

@@ -58,7 +58,7 @@ HistoryService::Done replyPage(const ReplyPtr &reply)
 {
     return [reply](std::optional<QJsonObject> page, std::optional<Failure> failure) {
         if (failure)
-            reply->error(failure->code, failure->message);
+            reply->failure(*failure);
         else
             reply->json(200, *page);
     };

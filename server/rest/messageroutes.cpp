@@ -120,7 +120,7 @@ MessageService::Done replyStored(const ReplyPtr &reply, const Sender &sender, qi
     return [reply, sender, to, s](std::optional<SendOutcome> outcome,
                                   std::optional<SendFailure> failure) {
         if (failure) {
-            reply->error(failure->code, failure->message);
+            reply->failure(*failure);
             return;
         }
         QJsonObject body {{QStringLiteral("message_id"), outcome->messageId},
@@ -211,10 +211,9 @@ void addMessageRoutes(Router &router, RestServices *s)
                     return store.readStream(stream, after, int(limit) + 1);
                 },
                 [s, reply, stream, limit, after, userId,
-                 self](std::optional<QList<StreamEntry>> entries, QString) {
+                 self](std::optional<QList<StreamEntry>> entries, QString error) {
                     if (!entries) {
-                        reply->error(ErrorCode::Unavailable,
-                                     QStringLiteral("database unavailable"));
+                        reply->storeError(error);
                         return;
                     }
                     const bool more = entries->size() > limit;
@@ -293,7 +292,7 @@ void addMessageRoutes(Router &router, RestServices *s)
             if (toAll) {
                 const int recipients = s->hub->connectionCount();
                 if (const auto failure = s->messages->notifyAll(sender, n)) {
-                    reply->error(failure->code, failure->message);
+                    reply->failure(*failure);
                     return;
                 }
                 reply->json(202, {{QStringLiteral("recipients"), recipients}});
@@ -355,7 +354,7 @@ void addMessageRoutes(Router &router, RestServices *s)
                     failure = s->messages->broadcast(sender, content, data);
             }
             if (failure) {
-                reply->error(failure->code, failure->message);
+                reply->failure(*failure);
                 return;
             }
             reply->json(202, {{QStringLiteral("recipients"), recipients}});

@@ -101,6 +101,21 @@ void RestReply::retryLater(Protocol::ErrorCode code, const QString &message, qin
     error(code, message, status, {{QByteArray("Retry-After"), QByteArray::number(seconds)}});
 }
 
+void RestReply::failure(const Failure &f)
+{
+    if (f.retryAfterMs > 0)
+        retryLater(f.code, f.message, f.retryAfterMs);
+    else
+        error(f.code, f.message);
+}
+
+void RestReply::storeError(const QString &storeError)
+{
+    failure(storeFailure(
+        storeError,
+        Failure {Protocol::ErrorCode::Unavailable, QStringLiteral("database unavailable")}));
+}
+
 void RestReply::error(Protocol::ErrorCode code, const QString &message, int status,
                       const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
 {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "auth/tokenservice.h"
+#include "hub/failure.h"
 #include "protocol/errorcode.h"
 
 #include <memory>
@@ -56,6 +57,11 @@ public:
     // 429 RATE_LIMITED (or another status) with Retry-After in whole seconds (at least 1).
     void retryLater(Protocol::ErrorCode code, const QString &message, qint64 retryAfterMs,
                     int status = 0);
+    // A service's failure: its code and message, and Retry-After when it carries a retry hint.
+    void failure(const Failure &f);
+    // Store work that did not complete: 503 UNAVAILABLE, with Retry-After when the store
+    // refused it for a full queue (storeFailure()); the store's own text stays in the log.
+    void storeError(const QString &storeError);
     void raw(int status, const QByteArray &contentType, const QByteArray &body,
              const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
     bool answered() const { return m_answered; }

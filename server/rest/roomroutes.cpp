@@ -78,7 +78,7 @@ RoomService::Done replyRoom(const ReplyPtr &reply, int status)
 {
     return [reply, status](std::optional<RoomView> view, std::optional<RoomFailure> failure) {
         if (failure) {
-            reply->error(failure->code, failure->message);
+            reply->failure(*failure);
             return;
         }
         reply->json(status, {{QStringLiteral("room"), RoomService::toJson(*view)}});
@@ -89,7 +89,7 @@ MessageService::Done replyPosted(const ReplyPtr &reply, const QString &roomId)
 {
     return [reply, roomId](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
         if (failure) {
-            reply->error(failure->code, failure->message);
+            reply->failure(*failure);
             return;
         }
         reply->json(outcome->duplicate ? 200 : 201,
@@ -321,7 +321,7 @@ void addRoomRoutes(Router &router, RestServices *s)
                     [reply, toUser](std::optional<SendOutcome> outcome,
                                     std::optional<SendFailure> failure) {
                         if (failure) {
-                            reply->error(failure->code, failure->message);
+                            reply->failure(*failure);
                             return;
                         }
                         reply->json(outcome->duplicate ? 200 : 201,
@@ -351,7 +351,7 @@ void addRoomRoutes(Router &router, RestServices *s)
                 }
                 const int recipients = s->hub->connectionCount();
                 if (const auto failure = s->messages->broadcast(actor, content, data)) {
-                    reply->error(failure->code, failure->message);
+                    reply->failure(*failure);
                     return;
                 }
                 reply->json(200, {{QStringLiteral("recipients"), recipients}});

@@ -36,28 +36,28 @@ void changeAccount(RestServices *s, const ReplyPtr &reply, qint64 id,
                    std::function<bool(Store &)> job, const QString &closeReason,
                    std::function<void(int closed)> changed)
 {
-    s->store->run<bool>(
-        s->hub, std::move(job),
-        [s, reply, id, closeReason, changed = std::move(changed)](std::optional<bool> found,
-                                                                  QString) {
-            if (!found) {
-                reply->error(ErrorCode::Unavailable, QStringLiteral("database unavailable"));
-                return;
-            }
-            if (!*found) {
-                reply->error(ErrorCode::NotFound, QStringLiteral("no user %1").arg(id));
-                return;
-            }
-            s->accounts->invalidate(id);
-            int closed = 0;
-            if (!closeReason.isEmpty()) {
-                for (Session *session : s->hub->sessionsOf(id)) {
-                    session->close(Protocol::CloseCode::FORBIDDEN, closeReason);
-                    ++closed;
-                }
-            }
-            changed(closed);
-        });
+    s->store->run<bool>(s->hub, std::move(job),
+                        [s, reply, id, closeReason,
+                         changed = std::move(changed)](std::optional<bool> found, QString error) {
+                            if (!found) {
+                                reply->storeError(error);
+                                return;
+                            }
+                            if (!*found) {
+                                reply->error(ErrorCode::NotFound,
+                                             QStringLiteral("no user %1").arg(id));
+                                return;
+                            }
+                            s->accounts->invalidate(id);
+                            int closed = 0;
+                            if (!closeReason.isEmpty()) {
+                                for (Session *session : s->hub->sessionsOf(id)) {
+                                    session->close(Protocol::CloseCode::FORBIDDEN, closeReason);
+                                    ++closed;
+                                }
+                            }
+                            changed(closed);
+                        });
 }
 
 bool validUsername(const QString &name)
@@ -68,30 +68,30 @@ bool validUsername(const QString &name)
 
 void addUserRoutes(Router &router, RestServices *s)
 {
-    router.add("GET", {QStringLiteral("/api/v1/users")}, Access::Admin,
-               [s](const RestRequest &request, const ReplyPtr &reply) {
-                   qint64 limit = 0, offset = 0;
-                   if (!intParam(request, QStringLiteral("limit"), 1000, 10000, &limit, reply)
-                       || !intParam(request, QStringLiteral("offset"), 0,
-                                    std::numeric_limits<int>::max(), &offset, reply))
-                       return;
-                   s->store->run<QList<UserRecord>>(
-                       s->hub, [](Store &store) { return store.users(); },
-                       [s, reply, limit, offset](std::optional<QList<UserRecord>> users, QString) {
-                           if (!users) {
-                               reply->error(ErrorCode::Unavailable,
-                                            QStringLiteral("database unavailable"));
-                               return;
-                           }
-                           QJsonArray list;
-                           for (qsizetype i = offset; i < users->size() && i < offset + limit; ++i)
-                               list.append(userJson(users->at(i), *s->hub));
-                           reply->json(200,
-                                       {{QStringLiteral("users"), list},
-                                        {QStringLiteral("count"), list.size()},
-                                        {QStringLiteral("total"), users->size()}});
-                       });
-               });
+    router.add(
+        "GET", {QStringLiteral("/api/v1/users")}, Access::Admin,
+        [s](const RestRequest &request, const ReplyPtr &reply) {
+            qint64 limit = 0, offset = 0;
+            if (!intParam(request, QStringLiteral("limit"), 1000, 10000, &limit, reply)
+                || !intParam(request, QStringLiteral("offset"), 0, std::numeric_limits<int>::max(),
+                             &offset, reply))
+                return;
+            s->store->run<QList<UserRecord>>(
+                s->hub, [](Store &store) { return store.users(); },
+                [s, reply, limit, offset](std::optional<QList<UserRecord>> users, QString error) {
+                    if (!users) {
+                        reply->storeError(error);
+                        return;
+                    }
+                    QJsonArray list;
+                    for (qsizetype i = offset; i < users->size() && i < offset + limit; ++i)
+                        list.append(userJson(users->at(i), *s->hub));
+                    reply->json(200,
+                                {{QStringLiteral("users"), list},
+                                 {QStringLiteral("count"), list.size()},
+                                 {QStringLiteral("total"), users->size()}});
+                });
+        });
 
     router.add(
         "POST", {QStringLiteral("/api/v1/users")}, Access::Admin,
@@ -129,10 +129,10 @@ void addUserRoutes(Router &router, RestServices *s)
                         [name, hash, admin](Store &store) {
                             return store.createUser(name, hash, admin);
                         },
-                        [s, reply, name](std::optional<std::optional<UserRecord>> user, QString) {
+                        [s, reply, name](std::optional<std::optional<UserRecord>> user,
+                                         QString error) {
                             if (!user) {
-                                reply->error(ErrorCode::Unavailable,
-                                             QStringLiteral("database unavailable"));
+                                reply->storeError(error);
                             } else if (!*user) {
                                 reply->error(ErrorCode::Conflict,
                                              QStringLiteral("user '%1' exists").arg(name));

@@ -66,6 +66,13 @@ public:
     static constexpr int FAIL_FAST_MS = 1000;
     static constexpr const char *FAILING_FAST
         = "the database did not answer in time (a statement was stuck); try again later";
+    // How long a caller refused for a full queue is told to wait (retry_after_ms, Retry-After).
+    static constexpr qint64 BUSY_RETRY_MS = 1000;
+    // Whether a job's error is the OVERLOADED refusal: the one comparison every caller uses.
+    static bool isOverloaded(const QString &error)
+    {
+        return error == QLatin1StringView(OVERLOADED);
+    }
 
     explicit AsyncStore(Factory factory, QObject *parent = nullptr);
     ~AsyncStore() override;

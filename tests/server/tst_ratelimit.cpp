@@ -6,6 +6,8 @@
 #include "testsupport.h"
 
 #include "hub/hub.h"
+#include "hub/messageservice.h"
+#include "hub/roomservice.h"
 #include "net/connectionmanager.h"
 #include "store/asyncstore.h"
 
@@ -132,6 +134,8 @@ private slots:
     void restLimitsPerPrincipal();
     void storeQueueFullAnswersUnavailable_data() { addBackendRows(); }
     void storeQueueFullAnswersUnavailable();
+    void storeRefusalAfterFrontCheck_data() { addBackendRows(); }
+    void storeRefusalAfterFrontCheck();
     void closedSessionHistoryReadsCancelled_data() { addBackendRows(); }
     void closedSessionHistoryReadsCancelled();
     void preActivationBufferBounded();
@@ -352,6 +356,59 @@ void tst_RateLimit::storeQueueFullAnswersUnavailable()
     QTRY_VERIFY(!store->saturated());
     QCOMPARE(str(request(*c, "history", {}, "history"), "type"), QStringLiteral("history"));
     QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/api/v1/rooms")), {}, token).status, 200);
+}
+
+// The front check (saturated()) and the store's own admission are two moments: work that
+// passed the first can still be refused by the second when others filled the queue meanwhile.
+// That refusal is back-pressure too (UNAVAILABLE with a retry hint), not a processing error.
+// The services are called directly here, as a request that passed the front check does.
+void tst_RateLimit::storeRefusalAfterFrontCheck()
+{
+    QFETCH(QString, backend);
+    TestServer server(backend, [](Config &c) { c.storeMaxQueue = 2; });
+    START_SERVER(server);
+    AsyncStore *store = server.app()->store();
+    const Sender alice {1, QStringLiteral("alice"), false, 0};
+    const Sender admin {0, QString(), true, 0};
+    std::optional<RoomView> created;
+    Protocol::RoomSettingsRequest create;
+    create.roomId = QStringLiteral("race");
+    server.app()->rooms()->create(
+        admin, create, store,
+        [&](std::optional<RoomView> v, std::optional<RoomFailure>) { created = v; });
+    QTRY_VERIFY(created);
+
+    StoreGate gate(store);
+    QVERIFY(gate.holding());
+    QObject context;
+    for (int i = 0; i < 2; ++i)
+        QVERIFY(store->read<int>(
+            &context, [](Store &) { return 1; }, [](std::optional<int>, QString) {}));
+    QVERIFY(store->saturated());
+
+    std::optional<SendFailure> direct, room;
+    bool directDone = false, roomDone = false;
+    server.app()->messages()->sendToUser(
+        alice, 1, MessageKind::Direct,
+        QJsonObject {{QStringLiteral("content"), QStringLiteral("hi")}}, QString(), &context,
+        [&](std::optional<SendOutcome>, std::optional<SendFailure> f) {
+            direct = f;
+            directDone = true;
+        });
+    Protocol::RoomSendRequest post;
+    post.roomId = QStringLiteral("race");
+    post.content = QStringLiteral("hi");
+    server.app()->rooms()->post(admin, post, &context,
+                                [&](std::optional<SendOutcome>, std::optional<SendFailure> f) {
+                                    room = f;
+                                    roomDone = true;
+                                });
+    QTRY_VERIFY(directDone && roomDone);
+    QVERIFY(direct && room);
+    QCOMPARE(Protocol::errorCodeName(direct->code), QLatin1StringView("UNAVAILABLE"));
+    QVERIFY(direct->retryAfterMs > 0);
+    QCOMPARE(Protocol::errorCodeName(room->code), QLatin1StringView("UNAVAILABLE"));
+    QVERIFY(room->retryAfterMs > 0);
 }
 
 // Found: 100 `history` frames sent and then a disconnect delayed other users' sends by 2.9 s,
