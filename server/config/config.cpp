@@ -364,6 +364,8 @@ const QList<Key> &keyTable()
         {"max_pending_frames", intKey(&Config::maxPendingFrames, 1, 1'000'000)},
         {"max_pending_bytes", bytesKey(&Config::maxPendingBytes, 1024, 1024LL * 1024 * 1024)},
         {"store_max_queue", intKey(&Config::storeMaxQueue, 0, 100'000'000)},
+        // access rules
+        {"max_access_rules", intKey(&Config::maxAccessRules, 1, 1'000'000)},
     };
     return table;
 }
