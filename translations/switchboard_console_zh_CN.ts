@@ -327,6 +327,13 @@
     </message>
 </context>
 <context>
+    <name>Switchboard::Console::AccessRules</name>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+</context>
+<context>
     <name>Switchboard::Console::AccessRulesModel</name>
     <message>
         <source>deny</source>

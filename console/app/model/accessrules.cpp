@@ -41,7 +41,13 @@ AccessError AccessError::from(const QJsonObject &reply, const QString &error)
 
 QString AccessError::text() const
 {
-    return code.isEmpty() ? fallback : ServerError::text(code, message);
+    if (code.isEmpty())
+        return fallback;
+    // The code in words and the server's own message, which says which field and why
+    // ("'10.0.0.300/8' is not an IPv4 or IPv6 address…").
+    if (!ServerError::isKnown(code) || message.isEmpty())
+        return ServerError::text(code, message);
+    return AccessRules::tr("%1: %2").arg(ServerError::text(code, QString()), message);
 }
 
 AccessCut AccessCut::fromJson(const QJsonObject &o)
