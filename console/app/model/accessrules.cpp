@@ -74,6 +74,14 @@ bool AccessRules::isValidCidr(const QString &typed)
         if (!isNumber)
             return false;
     }
+    // QHostAddress also takes short IPv4 forms ("10.0.0." or "10.1"), half typed as often as
+    // meant: a preview waits for four parts.
+    const QString host = slash >= 0 ? t.left(slash) : t;
+    if (!host.contains(QLatin1Char(':'))) {
+        const QStringList parts = host.split(QLatin1Char('.'));
+        if (parts.size() != 4 || parts.contains(QString()))
+            return false;
+    }
     const auto [address, prefix] = QHostAddress::parseSubnet(t);
     return !address.isNull() && prefix >= 0;
 }

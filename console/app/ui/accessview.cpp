@@ -183,6 +183,10 @@ AccessView::AccessView(AdminSession *session, QWidget *parent)
         showPreview();
     });
     connect(m_rules, &AccessRules::saved, this, &AccessView::onSaved);
+    connect(m_rules, &AccessRules::refreshed, this, [this]() {
+        if (m_selectAfterRefresh > 0 && selectRule(m_selectAfterRefresh))
+            m_selectAfterRefresh = 0;
+    });
     connect(m_rules, &AccessRules::saveNeedsForce, this, [this](const AccessRuleDraft &d) {
         if (confirmCutsCaller(QString()))
             m_rules->save(d, true);
@@ -460,7 +464,9 @@ void AccessView::onSaved(const QJsonObject &rule, const AccessCut &cut)
         false);
     m_cidr->clear();
     m_note->clear();
-    selectRule(id);
+    // The new rule arrives with the refresh that follows a save; selected then.
+    if (!selectRule(id))
+        m_selectAfterRefresh = id;
 }
 
 bool AccessView::selectRule(qint64 id)

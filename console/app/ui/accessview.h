@@ -114,6 +114,7 @@ private:
     // The status is kept as the pieces it is made of, so a language switch rewords it.
     std::function<QString()> m_statusText;
     bool m_statusIsError = false;
+    qint64 m_selectAfterRefresh = 0;
 };
 
 } // namespace Switchboard::Console
