@@ -233,6 +233,10 @@ bool Application::start(QString *error, bool *configuration)
     m_access = new AccessControl(&m_config, m_store.get(), m_connections, m_admission, this);
     if (!m_access->load(error))
         return false;
+    m_http->addressRefused = [admission = m_admission](const QHostAddress &peer) {
+        const auto rules = admission->accessRules();
+        return rules && rules->refuses(peer);
+    };
 
     m_rest.config = &m_config;
     m_rest.tokens = m_tokens.get();

@@ -118,7 +118,9 @@ AccessControl::Impact AccessControl::impactOf(const Io::AccessRuleSet &set,
     QSet<QString> addresses;
     for (const Session *s : m_connections->sessions()) {
         const QHostAddress peer = s->peerAddress();
-        if (!set.refuses(peer))
+        // A session already closing is not cut again (cut() skips it as well): the counts are
+        // what a save closes, however long a cut client takes to answer its close.
+        if (s->closing() || !set.refuses(peer))
             continue;
         ++impact.connections;
         if (s->userId() > 0)
@@ -138,6 +140,13 @@ AccessControl::Impact AccessControl::preview(const AccessRuleRecord &candidate,
     AccessRuleRecord r = candidate;
     r.id = 0;
     rules.append(r);
+    return impactOf(*build(rules), caller);
+}
+
+AccessControl::Impact AccessControl::previewRemoval(qint64 id, const QHostAddress &caller) const
+{
+    QList<AccessRuleRecord> rules = m_rules;
+    rules.removeIf([id](const AccessRuleRecord &r) { return r.id == id; });
     return impactOf(*build(rules), caller);
 }
 
@@ -183,7 +192,10 @@ void AccessControl::remove(qint64 id, std::function<void(std::optional<bool>)> d
             const bool known = m_rules.removeIf([id](const auto &r) { return r.id == id; }) > 0;
             if (known) {
                 publish();
-                qCInfo(lcAccess) << "access rule" << id << "removed";
+                // Removing an allow rule can leave its addresses to a wider deny.
+                const int closed = cut();
+                qCInfo(lcAccess) << "access rule" << id << "removed; closed" << closed
+                                 << "connection(s)";
             }
             done(*removed || known);
         });
@@ -193,7 +205,7 @@ int AccessControl::cut()
 {
     int closed = 0;
     for (Session *s : m_connections->sessions()) {
-        if (m_set->refuses(s->peerAddress())) {
+        if (!s->closing() && m_set->refuses(s->peerAddress())) {
             s->close(Protocol::CloseCode::ADDRESS_REFUSED, QLatin1StringView(CLOSE_REASON));
             ++closed;
         }
@@ -238,7 +250,9 @@ void AccessControl::expire()
     publish(); // re-arms the timer for the next expiry
     if (dropped == 0)
         return;
-    qCInfo(lcAccess) << dropped << "access rule(s) expired";
+    // An expired allow rule can leave its addresses to a wider deny.
+    const int closed = cut();
+    qCInfo(lcAccess) << dropped << "access rule(s) expired; closed" << closed << "connection(s)";
     m_store->run<int>(
         this, [now](Store &s) { return s.deleteExpiredAccessRules(now); },
         [](std::optional<int>, QString error) {

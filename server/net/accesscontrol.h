@@ -57,6 +57,10 @@ public:
     // What the current rules plus `candidate` would refuse now; `caller` is checked too.
     Impact preview(const AccessRuleRecord &candidate, const QHostAddress &caller) const;
 
+    // What the current rules without rule `id` would refuse now (removing an allow rule can
+    // leave addresses to a wider deny).
+    Impact previewRemoval(qint64 id, const QHostAddress &caller) const;
+
     enum class Failure { None, LimitReached, Unavailable };
     using Added = std::function<void(Failure, const AccessRuleRecord &, const Impact &)>;
     // Stores a validated rule, publishes the new set and closes what it refuses.

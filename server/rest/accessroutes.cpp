@@ -152,6 +152,15 @@ void addAccessRoutes(Router &router, RestServices *s)
                              QStringLiteral("the rule id must be a positive integer"));
                 return;
             }
+            const bool force = request.query.queryItemValue(QStringLiteral("force"))
+                == QLatin1StringView("true");
+            if (!force && s->access->previewRemoval(id, request.remoteAddress).cutsCaller) {
+                reply->error(ErrorCode::Conflict,
+                             QStringLiteral("without this rule your own address %1 is refused; "
+                                            "add ?force=true to remove it anyway")
+                                 .arg(request.remoteAddress.toString()));
+                return;
+            }
             s->access->remove(id, [reply, id](std::optional<bool> removed) {
                 if (!removed)
                     reply->error(ErrorCode::Unavailable, QStringLiteral("database unavailable"));
