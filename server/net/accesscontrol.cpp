@@ -8,6 +8,8 @@
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
 
+#include <algorithm>
+
 #include <QLoggingCategory>
 #include <QSet>
 #include <QTimerEvent>
@@ -76,6 +78,12 @@ bool AccessControl::validate(AccessRuleRecord *rule, qint64 nowMs, QString *erro
     rule->cidr = network->toString();
     if (rule->note.size() > MAX_NOTE_CHARS) {
         *error = QStringLiteral("'note' is longer than %1 characters").arg(MAX_NOTE_CHARS);
+        return false;
+    }
+    // The note is shown in tables, `switchboardd access list` and logs: one line, no escapes.
+    if (std::any_of(rule->note.cbegin(), rule->note.cend(),
+                    [](QChar c) { return c.category() == QChar::Other_Control; })) {
+        *error = QStringLiteral("'note' must be one line without control characters");
         return false;
     }
     if (rule->expiresAt != 0 && rule->expiresAt <= nowMs) {

@@ -616,6 +616,9 @@ void TestAccessRules::validationErrors_data()
     QTest::newRow("long note") << QByteArray(R"({"action":"deny","cidr":"10.0.0.0/8","note":")"
                                              + QByteArray(201, 'x') + "\"}")
                                << "'note' is longer than 200";
+    QTest::newRow("note with a newline")
+        << QByteArray(R"({"action":"deny","cidr":"10.0.0.0/8","note":"a\nFAKE LOG LINE"})")
+        << "'note' must be one line without control characters";
     QTest::newRow("force type") << QByteArray(
         R"({"action":"deny","cidr":"10.0.0.0/8","force":"yes"})")
                                 << "'force'";
