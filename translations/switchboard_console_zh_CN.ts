@@ -574,6 +574,18 @@
         <source>This server does not offer access rules (it is older than this console).</source>
         <translation>此服务器不提供访问规则（它比本控制台旧）。</translation>
     </message>
+    <message>
+        <source>Without rule #%1 the address this console connects from is refused: removing it closes this console&apos;s connection, and it cannot connect again from here until another rule lets it in.</source>
+        <translation>没有规则 #%1，本控制台连接所用的地址会被拒绝：移除它会关闭本控制台的连接，并且在另一条规则允许之前，无法再从这里连接。</translation>
+    </message>
+    <message>
+        <source>Remove the rule anyway?</source>
+        <translation>仍然移除该规则吗？</translation>
+    </message>
+    <message>
+        <source>Rule #%1 was not removed.</source>
+        <translation>规则 #%1 未移除。</translation>
+    </message>
 </context>
 <context>
     <name>Switchboard::Console::AdminSession</name>

@@ -149,6 +149,28 @@ void answerNextMessageBox(QMessageBox::StandardButton button, QString *text)
     timer->start();
 }
 
+// Answers the next message boxes in turn, one button each (a box is answered once), and keeps
+// their texts.
+void answerMessageBoxes(const QList<QMessageBox::StandardButton> &buttons, QStringList *texts)
+{
+    auto *timer = new QTimer;
+    timer->setInterval(20);
+    auto answered = std::make_shared<QList<QMessageBox *>>();
+    QObject::connect(timer, &QTimer::timeout, [timer, buttons, texts, answered]() {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!box || answered->contains(box))
+            return;
+        answered->append(box);
+        texts->append(box->text());
+        box->button(buttons.at(answered->size() - 1))->click();
+        if (answered->size() == buttons.size()) {
+            timer->stop();
+            timer->deleteLater();
+        }
+    });
+    timer->start();
+}
+
 QStringList cidrsOnScreen(QTableView *table)
 {
     QStringList cidrs;
@@ -174,6 +196,7 @@ private slots:
     void removeLetsItBackIn();
     void validationErrorShownInTheView();
     void ownAddressAsksFirst();
+    void removingOwnAllowAsksFirst();
     void expiredRuleLeavesByItself();
     void nonAdminSeesAnExplanation();
     void chineseLabels();
@@ -442,6 +465,44 @@ void TestConsoleAccess::ownAddressAsksFirst()
     QTRY_COMPARE(view()->statusText(), QStringLiteral("The rule was not saved."));
     QVERIFY(!serverCidrs().contains(QStringLiteral("127.0.0.1/32")));
     QVERIFY(m_f->session->subscribed());
+}
+
+void TestConsoleAccess::removingOwnAllowAsksFirst()
+{
+    // The console (127.0.0.1) is let in by an allow rule inside a deny: removing the allow
+    // would lock it out. The server says 409; the view asks, and Cancel keeps the rule.
+    const HttpResult allow = api("POST", QStringLiteral("/api/v1/access/rules"),
+                                 {{QStringLiteral("action"), QStringLiteral("allow")},
+                                  {QStringLiteral("cidr"), QStringLiteral("127.0.0.1/32")}});
+    QCOMPARE(allow.status, 201);
+    const HttpResult deny = api("POST", QStringLiteral("/api/v1/access/rules"),
+                                {{QStringLiteral("action"), QStringLiteral("deny")},
+                                 {QStringLiteral("cidr"), QStringLiteral("127.0.0.0/24")}});
+    QCOMPARE(deny.status, 201);
+    const qint64 allowId = allow.json.value(QLatin1StringView("rule"))
+                               .toObject()
+                               .value(QLatin1StringView("id"))
+                               .toInteger();
+    const qint64 denyId = deny.json.value(QLatin1StringView("rule"))
+                              .toObject()
+                              .value(QLatin1StringView("id"))
+                              .toInteger();
+    view()->refresh();
+    QTRY_VERIFY(view()->selectRule(allowId));
+    QStringList questions;
+    QSignalSpy needsForce(view()->rules(), &Console::AccessRules::removeNeedsForce);
+    answerMessageBoxes({QMessageBox::Yes, QMessageBox::Cancel}, &questions);
+    view()->deleteSelected();
+    QVERIFY(needsForce.wait(5000));
+    QTRY_COMPARE(questions.size(), 2);
+    QVERIFY2(questions.at(1).contains(QLatin1StringView("Remove the rule anyway?")),
+             qPrintable(questions.at(1)));
+    QTRY_COMPARE(view()->statusText(), QStringLiteral("Rule #%1 was not removed.").arg(allowId));
+    QVERIFY(serverCidrs().contains(QStringLiteral("127.0.0.1/32")));
+    QVERIFY(m_f->session->subscribed());
+    // Clean up: the deny first (the allow keeps this test's REST calls in meanwhile).
+    QCOMPARE(api("DELETE", QStringLiteral("/api/v1/access/rules/%1").arg(denyId)).status, 204);
+    QCOMPARE(api("DELETE", QStringLiteral("/api/v1/access/rules/%1").arg(allowId)).status, 204);
 }
 
 void TestConsoleAccess::expiredRuleLeavesByItself()

@@ -259,21 +259,30 @@ void AccessRules::save(const AccessRuleDraft &draft, bool force)
         });
 }
 
-void AccessRules::remove(qint64 id)
+void AccessRules::remove(qint64 id, bool force)
 {
     const QPointer<AccessRules> self(this);
-    m_session->rest("DELETE", RULES_PATH + QStringLiteral("/%1").arg(id), {},
-                    [this, self, id](bool ok, const QJsonObject &json, const QString &error) {
-                        if (!self)
-                            return;
-                        if (!ok) {
-                            noteForbidden(json);
-                            Q_EMIT removeFailed(id, AccessError::from(json, error));
-                            return;
-                        }
-                        Q_EMIT removed(id);
-                        refresh();
-                    });
+    const QString path = RULES_PATH + QStringLiteral("/%1").arg(id)
+        + (force ? QStringLiteral("?force=true") : QString());
+    m_session->rest(
+        "DELETE", path, {},
+        [this, self, id, force](bool ok, const QJsonObject &json, const QString &error) {
+            if (!self)
+                return;
+            if (!ok) {
+                const QString code
+                    = Json::str(json.value(QLatin1StringView("error")).toObject(), "code");
+                if (code == QLatin1StringView("CONFLICT") && !force) {
+                    Q_EMIT removeNeedsForce(id);
+                    return;
+                }
+                noteForbidden(json);
+                Q_EMIT removeFailed(id, AccessError::from(json, error));
+                return;
+            }
+            Q_EMIT removed(id);
+            refresh();
+        });
 }
 
 } // namespace Switchboard::Console

@@ -74,7 +74,8 @@ public Q_SLOTS:
     void preview(const Switchboard::Console::AccessRuleDraft &draft);
     // force: also when the rule refuses the caller's own address (after the operator agreed).
     void save(const Switchboard::Console::AccessRuleDraft &draft, bool force = false);
-    void remove(qint64 id);
+    // force: also when without the rule the caller's own address is refused (agreed).
+    void remove(qint64 id, bool force = false);
 
 Q_SIGNALS:
     void refreshed();
@@ -89,6 +90,9 @@ Q_SIGNALS:
     void saveNeedsForce(const Switchboard::Console::AccessRuleDraft &draft);
     void saveFailed(const Switchboard::Console::AccessError &error);
     void removed(qint64 id);
+    // 409 CONFLICT: without this (allow) rule the operator's own address is refused; remove
+    // again with force.
+    void removeNeedsForce(qint64 id);
     void removeFailed(qint64 id, const Switchboard::Console::AccessError &error);
 
 private:

@@ -199,6 +199,20 @@ AccessView::AccessView(AdminSession *session, QWidget *parent)
     connect(m_rules, &AccessRules::removed, this, [this](qint64 id) {
         setStatus([id]() { return tr("Rule #%1 removed.").arg(id); }, false);
     });
+    connect(m_rules, &AccessRules::removeNeedsForce, this, [this](qint64 id) {
+        const QString text
+            = tr("Without rule #%1 the address this console connects from is refused: removing "
+                 "it closes this console's connection, and it cannot connect again from here "
+                 "until another rule lets it in.")
+                  .arg(id)
+            + QStringLiteral("\n\n") + tr("Remove the rule anyway?");
+        if (QMessageBox::warning(this, tr("Refuse your own address?"), text,
+                                 QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
+            == QMessageBox::Yes)
+            m_rules->remove(id, true);
+        else
+            setStatus([id]() { return tr("Rule #%1 was not removed.").arg(id); }, false);
+    });
     connect(m_rules, &AccessRules::removeFailed, this, [this](qint64 id, const AccessError &error) {
         setStatus(
             [id, error]() { return tr("Rule #%1 was not removed: %2").arg(id).arg(error.text()); },
