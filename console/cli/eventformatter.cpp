@@ -47,10 +47,11 @@ QString roomLine(const QJsonObject &room)
     QString line = QStringLiteral("  #%1").arg(s(room, "room_id"));
     if (!s(room, "name").isEmpty() && s(room, "name") != s(room, "room_id"))
         line += QStringLiteral(" (%1)").arg(s(room, "name"));
-    line += QStringLiteral("  %1, %2 online, %3")
-                .arg(counted(n(room, "members"), QStringLiteral("member")))
-                .arg(n(room, "online_members"))
-                .arg(counted(n(room, "messages"), QStringLiteral("message")));
+    line += QStringLiteral("  ") + counted(n(room, "members"), QStringLiteral("member"));
+    // The server sends the online count only to members and admins (it is presence).
+    if (room.contains(QLatin1StringView("online_members")))
+        line += QStringLiteral(", %1 online").arg(n(room, "online_members"));
+    line += QStringLiteral(", ") + counted(n(room, "messages"), QStringLiteral("message"));
     if (room.value(QLatin1StringView("private")).toBool())
         line += QStringLiteral(", private");
     if (s(room, "post_policy") != QLatin1StringView("members") && !s(room, "post_policy").isEmpty())

@@ -345,6 +345,19 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
     }
     res.saturated = res.clientUtilisation >= 0.9;
 
+    // --- clean up: delete the rooms this test created, unless --keep ---
+    if (o.protocol == Protocol::Switchboard && plan.usesRooms() && type != TestType::Storm) {
+        for (int r = 0; r < plan.rooms; ++r)
+            res.roomsCreated += shared.roomState[std::size_t(r)].load() == 1 ? 1 : 0;
+        if (!o.keep)
+            runPhase(
+                Phase::DeleteRooms, SETUP_TIMEOUT_S,
+                [&] { return total(&WorkerCounters::pending) == 0; },
+                [&](std::uint64_t now) {
+                    progress.update(now, "deleting the test's rooms (--keep keeps them)");
+                });
+    }
+
     // --- close ---
     runPhase(
         Phase::Close, CLOSE_TIMEOUT_S, [&] { return total(&WorkerCounters::open) == 0; },
@@ -360,6 +373,7 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
         res.duplicates += r.duplicates;
         res.gaps += r.gaps;
         res.unexpectedCloses += r.unexpectedCloses;
+        res.roomsDeleted += r.roomsDeleted;
         for (const std::string &e : r.errorSamples)
             if (res.errorSamples.size() < 8
                 && std::find(res.errorSamples.begin(), res.errorSamples.end(), e)

@@ -44,6 +44,7 @@ struct TestResult
     std::vector<std::string> errorSamples;
     std::uint64_t stray = 0, stale = 0, duplicates = 0, gaps = 0, unexpectedCloses = 0;
     std::vector<int> joinedPerRoom;
+    std::uint64_t roomsCreated = 0, roomsDeleted = 0; // switchboard: rooms made and cleaned up
 };
 
 // Runs one test type: plans the layout, mints tokens, drives the worker threads through the

@@ -157,6 +157,9 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
         "Read the HS256 secret from this file (default: $SWITCHBOARD_JWT_SECRET).", "file");
     opt("tokens-file", "Use these tokens (one per line, round-robin) instead of minting.", "file");
     opt("server-pid", "Report this process's CPU time and RSS.", "pid");
+    opt("keep",
+        "Keep the rooms the test created (and their messages). By default the tool deletes "
+        "them when the test ends.");
     opt("json", "Print the result as JSON (one object per line per test type) on stdout.");
     opt("quiet", "No progress line and no summary on stderr.");
 
@@ -240,6 +243,7 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     o.userBase = std::int64_t(userBase);
     o.serverPid = int(pid);
     o.json = p.isSet(QStringLiteral("json"));
+    o.keep = p.isSet(QStringLiteral("keep"));
     o.quiet = p.isSet(QStringLiteral("quiet"));
     o.direct = p.isSet(QStringLiteral("direct"));
     // A paced option with only unpaced tests would be ignored without a word: refuse it.

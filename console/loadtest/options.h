@@ -47,6 +47,7 @@ struct Options
     std::int64_t userBase = 1000000;
     int serverPid = 0;
     bool json = false;
+    bool keep = false; // keep the rooms the test created (default: delete them at the end)
     bool quiet = false;
 
     std::string jwtSecret;

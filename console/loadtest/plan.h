@@ -63,7 +63,7 @@ struct alignas(64) WorkerCounters
     std::atomic<bool> sendingDone {false};
 };
 
-enum class Phase { Connect, Hold, CreateRooms, JoinRooms, Warm, Run, Close };
+enum class Phase { Connect, Hold, CreateRooms, JoinRooms, Warm, Run, DeleteRooms, Close };
 
 // State shared by the controller and the workers of one test.
 struct Shared

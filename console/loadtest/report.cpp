@@ -125,6 +125,10 @@ std::string summary(const TestResult &r)
             + std::to_string(r.stray) + " stray frames\n";
     for (const std::string &e : r.errorSamples)
         s += t + "  " + e + "\n";
+    if (r.roomsCreated)
+        s += t + "rooms: " + std::to_string(r.roomsCreated) + " created, "
+            + std::to_string(r.roomsDeleted) + " deleted at the end"
+            + (r.roomsDeleted < r.roomsCreated ? " (--keep keeps them)" : "") + "\n";
     if (r.saturated)
         s += t + "WARNING: the load generator was saturated ("
             + fmt("%.0f", r.clientUtilisation * 100) + "% of its " + std::to_string(r.cores)

@@ -46,6 +46,7 @@ public:
         std::uint64_t errorFrames = 0;
         std::uint64_t unexpectedCloses = 0;
         std::uint64_t protocolErrors = 0;
+        std::uint64_t roomsDeleted = 0; // rooms this run created and deleted at its end
         std::map<std::string, int> failures; // reason -> connections
         std::vector<std::string> errorSamples;
     };
@@ -65,7 +66,7 @@ private:
         Closing,
         Closed
     };
-    enum class Setup : std::uint8_t { None, Pending, Joined, Failed };
+    enum class Setup : std::uint8_t { None, Pending, Joined, Failed, Deleting, Deleted };
 
     struct Conn
     {
@@ -76,6 +77,7 @@ private:
         bool writable = false;
         bool dirty = false;
         bool warm = false;
+        bool createdRoom = false; // its room_create made the room (so the test may delete it)
         std::string out;
         std::size_t outOffset = 0;
         std::string in; // bytes of an incomplete frame or handshake

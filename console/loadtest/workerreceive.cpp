@@ -134,12 +134,29 @@ void Worker::onControl(Conn &c, std::string_view text, std::uint64_t now)
         if (c.setup == Setup::Pending) {
             c.setup = Setup::Joined;
             --m_pending;
-            if (type == "room" && m_plan.isOwner(c.index))
+            if (type == "room" && m_plan.isOwner(c.index)) {
                 m_shared.roomState[std::size_t(m_plan.roomOf(c.index))].store(1);
+                c.createdRoom = true;
+            }
+        }
+    } else if (type == "room_deleted") {
+        // The reply to the owner's room_delete; the other members get it as an event.
+        if (c.setup == Setup::Deleting) {
+            c.setup = Setup::Deleted;
+            c.createdRoom = false;
+            --m_pending;
+            ++m_result.roomsDeleted;
         }
     } else if (type == "error") {
         const std::string_view code = FrameScan::topLevelString(text, "code");
         const std::string message(FrameScan::topLevelString(text, "message"));
+        if (c.setup == Setup::Deleting) {
+            c.setup = Setup::Failed;
+            --m_pending;
+            ++m_errors;
+            recordError("room_delete refused: " + std::string(code) + " " + message);
+            return;
+        }
         if (c.setup == Setup::Pending) {
             const int room = m_plan.roomOf(c.index);
             const bool owner = m_plan.isOwner(c.index);

@@ -99,6 +99,20 @@ void Worker::enterPhase(Phase phase, std::uint64_t now)
                 ++m_pending;
         }
         break;
+    case Phase::DeleteRooms:
+        // Clean up: the owner deletes the room its room_create made (not one an earlier run
+        // left behind with --keep, which it only joined).
+        for (Conn &c : m_conns) {
+            if (c.state != State::Ready || !c.createdRoom)
+                continue;
+            m_scratch.assign(R"({"type":"room_delete","id":"lt","room_id":)");
+            appendJsonString(m_scratch, m_plan.roomIds[std::size_t(m_plan.roomOf(c.index))]);
+            m_scratch.push_back('}');
+            queue(c, WsFrame::TEXT, m_scratch);
+            c.setup = Setup::Deleting;
+            ++m_pending;
+        }
+        break;
     case Phase::Warm:
         m_nextWarmNs = now;
         for (Conn &c : m_conns) {
@@ -249,6 +263,16 @@ void Worker::leavePhase(Phase phase)
                 ++m_errors;
                 recordError(phase == Phase::CreateRooms ? "no answer to room_create in time"
                                                         : "no answer to room_join in time");
+            }
+        }
+        m_pending = 0;
+        break;
+    case Phase::DeleteRooms:
+        for (Conn &c : m_conns) {
+            if (c.setup == Setup::Deleting) {
+                c.setup = Setup::Failed;
+                ++m_errors;
+                recordError("no answer to room_delete in time");
             }
         }
         m_pending = 0;

@@ -218,9 +218,13 @@ RoomView RoomService::viewOf(const Room &room, const Sender &viewer) const
     RoomView v;
     v.record = room.record;
     v.members = int(room.members.size());
-    for (auto it = room.members.cbegin(); it != room.members.cend(); ++it) {
-        if (m_hub->isOnline(it.key()))
-            ++v.onlineMembers;
+    if (viewer.userId == 0 || viewer.admin || room.members.contains(viewer.userId)) {
+        for (auto it = room.members.cbegin(); it != room.members.cend(); ++it) {
+            if (m_hub->isOnline(it.key()))
+                ++v.onlineMembers;
+        }
+    } else {
+        v.onlineMembers = -1;
     }
     v.messages = room.lastSeq;
     v.myRole = room.members.value(viewer.userId).role;
@@ -286,9 +290,10 @@ QJsonObject RoomService::toJson(const RoomView &v)
                    {QStringLiteral("created_by"), v.record.createdBy},
                    {QStringLiteral("created_at"), v.record.createdAt},
                    {QStringLiteral("members"), v.members},
-                   {QStringLiteral("online_members"), v.onlineMembers},
                    {QStringLiteral("messages"), v.messages},
                    {QStringLiteral("stream"), roomStream(v.record.id)}};
+    if (v.onlineMembers >= 0)
+        o.insert(QStringLiteral("online_members"), v.onlineMembers);
     if (!v.myRole.isEmpty())
         o.insert(QStringLiteral("role"), v.myRole);
     if (v.invited)

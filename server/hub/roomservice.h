@@ -29,6 +29,8 @@ struct RoomView
 {
     RoomRecord record;
     int members = 0;
+    // Members online now; -1 when the viewer may not know it (not a member, not an admin):
+    // the count is presence, and presence goes only to room peers (SECURITY.md).
     int onlineMembers = 0;
     qint64 messages = 0; // messages ever posted (the stream's last sequence number)
     QString myRole; // the viewer's role: owner | member | "" (not a member)

@@ -4,6 +4,7 @@
 #include "config/config.h"
 #include "hub/hub.h"
 #include "hub/messageservice.h"
+#include "hub/roomservice.h"
 #include "protocol/codec.h"
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
@@ -111,23 +112,27 @@ bool parseBody(const RestRequest &request, QJsonObject *body, const ReplyPtr &re
     return true;
 }
 
-MessageService::Done replyStored(const ReplyPtr &reply, qint64 to, Hub *hub)
+// The reply to a stored direct message or notification. `recipient_online` is presence: only
+// a sender that may see the recipient's presence (RoomService::presenceVisible) is told it.
+MessageService::Done replyStored(const ReplyPtr &reply, const Sender &sender, qint64 to,
+                                 RestServices *s)
 {
-    return
-        [reply, to, hub](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
-            if (failure) {
-                reply->error(failure->code, failure->message);
-                return;
-            }
-            reply->json(outcome->duplicate ? 200 : 201,
-                        {{QStringLiteral("message_id"), outcome->messageId},
-                         {QStringLiteral("to_user_id"), to},
-                         {QStringLiteral("stream"), outcome->stream},
-                         {QStringLiteral("seq"), outcome->seq},
-                         {QStringLiteral("created_at"), outcome->createdAt},
-                         {QStringLiteral("duplicate"), outcome->duplicate},
-                         {QStringLiteral("recipient_online"), hub->isOnline(to)}});
-        };
+    return [reply, sender, to, s](std::optional<SendOutcome> outcome,
+                                  std::optional<SendFailure> failure) {
+        if (failure) {
+            reply->error(failure->code, failure->message);
+            return;
+        }
+        QJsonObject body {{QStringLiteral("message_id"), outcome->messageId},
+                          {QStringLiteral("to_user_id"), to},
+                          {QStringLiteral("stream"), outcome->stream},
+                          {QStringLiteral("seq"), outcome->seq},
+                          {QStringLiteral("created_at"), outcome->createdAt},
+                          {QStringLiteral("duplicate"), outcome->duplicate}};
+        if (s->rooms->presenceVisible(sender, to))
+            body.insert(QStringLiteral("recipient_online"), s->hub->isOnline(to));
+        reply->json(outcome->duplicate ? 200 : 201, body);
+    };
 }
 
 bool checkLength(const QString &text, const Config &config, const ReplyPtr &reply)
@@ -165,7 +170,8 @@ void addMessageRoutes(Router &router, RestServices *s)
                    const QString key = body.value(QStringLiteral("idempotency_key")).toString();
                    s->messages->sendToUser(sender, to, MessageKind::Direct,
                                            MessageService::directBody(sender, to, content, data),
-                                           key.left(128), s->hub, replyStored(reply, to, s->hub));
+                                           key.left(128), s->hub,
+                                           replyStored(reply, sender, to, s));
                });
 
     // Seed 001's offline pull: the caller's inbox after a sequence number.
@@ -273,7 +279,7 @@ void addMessageRoutes(Router &router, RestServices *s)
                     sender, to, system ? MessageKind::System : MessageKind::Direct,
                     MessageService::directBody(sender, to, content, data),
                     body.value(QStringLiteral("idempotency_key")).toString().left(128), s->hub,
-                    replyStored(reply, to, s->hub));
+                    replyStored(reply, sender, to, s));
                 return;
             }
             NotifyRequest n = notifyOf(body, type);
@@ -301,7 +307,7 @@ void addMessageRoutes(Router &router, RestServices *s)
                 sender, to, MessageKind::Notification,
                 MessageService::notificationBody(sender, to, n),
                 body.value(QStringLiteral("idempotency_key")).toString().left(128), s->hub,
-                replyStored(reply, to, s->hub));
+                replyStored(reply, sender, to, s));
         });
 
     // Seed 000 /ws/broadcast {message_type, data}; seed 004 /api/ws/broadcast {type, content}.

@@ -5,12 +5,14 @@
 // rest on (percentiles, frame scanning, framing).
 #include "framescan.h"
 #include "histogram.h"
+#include "tokenminter.h"
 #include "wsframe.h"
 
 #include <algorithm>
 #include <random>
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -157,6 +159,7 @@ private slots:
     void cleanupTestCase();
     void everyTestType();
     void roomsAndThreads();
+    void roomsKeptWithKeep();
     void directMessages();
     void refusedToken();
     void badUrl();
@@ -173,6 +176,7 @@ private:
     QString url() const { return QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_port); }
     static void checkKeys(const QJsonObject &r);
     static void checkOrdered(const QJsonObject &r);
+    QStringList roomIds() const; // GET /api/v1/rooms as a user, over a plain socket
 
     QTemporaryDir m_dir;
     QProcess m_daemon;
@@ -380,6 +384,54 @@ void tst_LoadTest::roomsAndThreads()
     QCOMPARE(o[QStringLiteral("delivered")].toInteger(), 300 * 9);
     QCOMPARE(o[QStringLiteral("loss")].toInt(), 0);
     QCOMPARE(o[QStringLiteral("errors")].toInt(), 0);
+    // Issue 14: the tool deletes the rooms it created when it ends.
+    const QStringList rooms = roomIds();
+    QVERIFY2(!rooms.isEmpty(), "the room list could not be read");
+    for (const QString &id : rooms)
+        QVERIFY2(!id.startsWith(QLatin1StringView("lt-fanout-")), qPrintable(id));
+}
+
+void tst_LoadTest::roomsKeptWithKeep()
+{
+    const Run r
+        = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--test-type"),
+                    QStringLiteral("throughput"), QStringLiteral("--connections"),
+                    QStringLiteral("4"), QStringLiteral("--rooms"), QStringLiteral("2"),
+                    QStringLiteral("--messages"), QStringLiteral("20"), QStringLiteral("--keep")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.out.contains("rooms: 2 created, 0 deleted at the end (--keep keeps them)"),
+             r.out.constData());
+    const QStringList rooms = roomIds();
+    QVERIFY2(rooms.contains(QStringLiteral("lt-throughput-0"))
+                 && rooms.contains(QStringLiteral("lt-throughput-1")),
+             qPrintable(rooms.join(u' ')));
+}
+
+QStringList tst_LoadTest::roomIds() const
+{
+    const std::string token
+        = TokenMinter(SECRET).mint(42, "probe", QDateTime::currentSecsSinceEpoch(), 600);
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, m_port);
+    if (!s.waitForConnected(5000))
+        return {};
+    s.write("GET /api/v1/rooms HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer "
+            + QByteArray::fromStdString(token) + "\r\n\r\n");
+    QByteArray reply;
+    while (s.waitForReadyRead(5000))
+        reply += s.readAll();
+    reply += s.readAll();
+    const qsizetype body = reply.indexOf("\r\n\r\n");
+    if (!reply.startsWith("HTTP/1.1 200") || body < 0)
+        return {};
+    QStringList out;
+    const QJsonArray rooms = QJsonDocument::fromJson(reply.mid(body + 4))
+                                 .object()
+                                 .value(QStringLiteral("rooms"))
+                                 .toArray();
+    for (const QJsonValue &v : rooms)
+        out << v.toObject().value(QStringLiteral("room_id")).toString();
+    return out;
 }
 
 void tst_LoadTest::directMessages()

@@ -56,6 +56,8 @@ private slots:
     void queriesAnswerRoomPeersOnly();
     void onlineListHidesNames_data() { addBackendRows(); }
     void onlineListHidesNames();
+    void sendReplyAndRoomCountsFollowRule_data() { addBackendRows(); }
+    void sendReplyAndRoomCountsFollowRule();
 };
 
 void tst_Presence::transitionsReachRoomPeersOnly()
@@ -506,6 +508,85 @@ void tst_Presence::onlineListHidesNames()
         r = http("GET", server.httpUrl(QStringLiteral("/api/v1/online")), {}, server.token(3));
         QCOMPARE(r.json.value(QStringLiteral("users")).toArray().size(), 0);
     }
+}
+
+// SECURITY.md's remaining exposure (issue 12, item 6): the reply of POST /api/v1/messages told
+// any sender whether any recipient was online, and a public room's online_members count went
+// to non-members. Both follow the presence rule now.
+void tst_Presence::sendReplyAndRoomCountsFollowRule()
+{
+    QFETCH(QString, backend);
+    TestServer server(backend);
+    START_SERVER(server);
+    auto alice = connectAs(server, 1), bob = connectAs(server, 2), carol = connectAs(server, 3);
+    QVERIFY(alice && bob && carol);
+    QVERIFY(!request(*carol, "room_create", {{QStringLiteral("room_id"), QStringLiteral("lobby")}},
+                     "room")
+                 .isEmpty());
+    QVERIFY(!request(*alice, "room_create", {{QStringLiteral("room_id"), QStringLiteral("team")}},
+                     "room")
+                 .isEmpty());
+    QVERIFY(join(*bob, "team"));
+
+    const QUrl messages = server.httpUrl(QStringLiteral("/api/v1/messages"));
+    const auto sendTo = [&](qint64 to, const QByteArray &token) {
+        return httpJson(
+            "POST", messages,
+            {{QStringLiteral("to_user_id"), to}, {QStringLiteral("content"), QStringLiteral("hi")}},
+            token);
+    };
+    const QByteArray aliceToken = server.token(1, QStringLiteral("alice"));
+    HttpResult r = sendTo(3, aliceToken); // carol shares no room with alice
+    QCOMPARE(r.status, 201);
+    QVERIFY2(!r.json.contains(QStringLiteral("recipient_online")), r.body.constData());
+    r = sendTo(2, aliceToken); // bob shares "team"
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json.value(QStringLiteral("recipient_online")), QJsonValue(true));
+    r = sendTo(1, aliceToken); // oneself
+    QCOMPARE(r.json.value(QStringLiteral("recipient_online")), QJsonValue(true));
+    r = sendTo(3, server.config().apiKey.toUtf8());
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json.value(QStringLiteral("recipient_online")), QJsonValue(true));
+    r = sendTo(3, server.token(9, QStringLiteral("root"), true));
+    QCOMPARE(r.json.value(QStringLiteral("recipient_online")), QJsonValue(true));
+
+    // A public room's online count: members and admins only.
+    const auto roomOf
+        = [](const HttpResult &h) { return h.json.value(QStringLiteral("room")).toObject(); };
+    const QUrl lobby = server.httpUrl(QStringLiteral("/api/v1/rooms/lobby"));
+    r = http("GET", lobby, {}, aliceToken);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(num(roomOf(r), "members"), 1);
+    QVERIFY2(!roomOf(r).contains(QStringLiteral("online_members")), r.body.constData());
+    r = http("GET", lobby, {}, server.token(3, QStringLiteral("carol")));
+    QCOMPARE(num(roomOf(r), "online_members"), 1);
+    r = http("GET", lobby, {}, server.config().apiKey.toUtf8());
+    QCOMPARE(num(roomOf(r), "online_members"), 1);
+    r = http("GET", server.httpUrl(QStringLiteral("/api/v1/rooms")), {}, aliceToken);
+    for (const QJsonValue &v : r.json.value(QStringLiteral("rooms")).toArray()) {
+        const QJsonObject room = v.toObject();
+        // alice is a member of "team" only ("lobby" and the default "general" are not hers)
+        QCOMPARE(room.contains(QStringLiteral("online_members")),
+                 str(room, "room_id") == QLatin1StringView("team"));
+    }
+    QJsonObject got = request(*alice, "room_get",
+                              {{QStringLiteral("room_id"), QStringLiteral("lobby")}}, "room");
+    QVERIFY(!got.isEmpty());
+    QVERIFY(!got.value(QStringLiteral("room")).toObject().contains(QStringLiteral("online_members"))
+            && !got.contains(QStringLiteral("online_members")));
+    got = request(*alice, "room_list", {}, "rooms");
+    bool sawLobby = false;
+    for (const QJsonValue &v : got.value(QStringLiteral("rooms")).toArray()) {
+        const QJsonObject room = v.toObject();
+        if (str(room, "room_id") == QLatin1StringView("lobby")) {
+            sawLobby = true;
+            QVERIFY(!room.contains(QStringLiteral("online_members")));
+        }
+    }
+    QVERIFY(sawLobby);
+    got = request(*carol, "room_get", {{QStringLiteral("room_id"), QStringLiteral("lobby")}},
+                  "room");
+    QCOMPARE(num(got.value(QStringLiteral("room")).toObject(), "online_members"), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_Presence)

@@ -6,6 +6,8 @@
 #include "store/asyncstore.h"
 #include "protocol/protocol.h"
 
+#include <memory>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
@@ -611,19 +613,35 @@ QByteArray clientTextFrame(const QByteArray &payload, bool masked)
     return frame;
 }
 
+// A SQLite server with TLS on its one port (a fresh self-signed certificate in `dir`), started;
+// null (with the failure reported) when the certificate or the start fails.
+std::unique_ptr<TestServer> startTlsServer(const QTemporaryDir &dir)
+{
+    QString cert, key;
+    if (makeCertificate(dir, &cert, &key) != 0) {
+        qWarning("cannot make a certificate");
+        return nullptr;
+    }
+    auto server = std::make_unique<TestServer>(QStringLiteral("sqlite"), [&](Config &c) {
+        c.tlsCertFile = cert;
+        c.tlsKeyFile = key;
+    });
+    QString why;
+    if (!server->start(&why)) {
+        qWarning("the TLS server did not start: %s", qPrintable(why));
+        return nullptr;
+    }
+    return server;
+}
+
 } // namespace
 
 void tst_WebSocket::tlsOnTheSamePort()
 {
     QTemporaryDir dir;
-    QString cert, key;
-    QCOMPARE(makeCertificate(dir, &cert, &key), 0);
-    TestServer server(QStringLiteral("sqlite"), [&](Config &c) {
-        c.tlsCertFile = cert;
-        c.tlsKeyFile = key;
-    });
-    QString why;
-    QVERIFY2(server.start(&why), qPrintable(why));
+    const std::unique_ptr<TestServer> tls = startTlsServer(dir);
+    QVERIFY(tls);
+    TestServer &server = *tls;
     WsClient c;
     connect(&c.socket(), &QWebSocket::sslErrors, &c.socket(),
             [&c](const QList<QSslError> &) { c.socket().ignoreSslErrors(); });
@@ -650,14 +668,9 @@ void tst_WebSocket::tlsOnTheSamePort()
 void tst_WebSocket::tlsUnmaskedFrameFails()
 {
     QTemporaryDir dir;
-    QString cert, key;
-    QCOMPARE(makeCertificate(dir, &cert, &key), 0);
-    TestServer server(QStringLiteral("sqlite"), [&](Config &c) {
-        c.tlsCertFile = cert;
-        c.tlsKeyFile = key;
-    });
-    QString why;
-    QVERIFY2(server.start(&why), qPrintable(why));
+    const std::unique_ptr<TestServer> tls = startTlsServer(dir);
+    QVERIFY(tls);
+    TestServer &server = *tls;
     QSslSocket s;
     connect(&s, &QSslSocket::sslErrors, &s,
             [&s](const QList<QSslError> &) { s.ignoreSslErrors(); });
