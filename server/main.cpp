@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// switchboardd: the daemon, and its operator commands (`switchboardd user ...`).
+// switchboardd: the daemon, and its operator commands (`switchboardd user ...`, `access ...`).
+#include "app/accesscommands.h"
 #include "app/application.h"
 #include "app/logging.h"
 #include "app/usercommands.h"
@@ -32,7 +33,8 @@ void printHelp()
     QTextStream(stdout)
         << "usage: switchboardd [--config FILE] [--listen ADDR:PORT] [--data-dir DIR]\n"
            "                    [--database-url URL] [--KEY VALUE ...]\n"
-           "       switchboardd [options] user add|list|passwd|disable|enable ...\n\n"
+           "       switchboardd [options] user add|list|passwd|disable|enable ...\n"
+           "       switchboardd [options] access list|add|remove ...\n\n"
            "Every setting comes from the INI file, SWITCHBOARD_<KEY> environment variables\n"
            "or --key-name VALUE options (command line > environment > file > defaults).\n"
            "Settings: "
@@ -158,6 +160,8 @@ int main(int argc, char *argv[])
     if (!rest.isEmpty()) {
         if (rest.first() == QLatin1StringView("user"))
             return runUserCommand(config, rest.mid(1));
+        if (rest.first() == QLatin1StringView("access"))
+            return runAccessCommand(config, rest.mid(1));
         err << "switchboardd: unknown command '" << rest.first() << "' (see --help)" << Qt::endl;
         return 2;
     }

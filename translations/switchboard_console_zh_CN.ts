@@ -327,6 +327,267 @@
     </message>
 </context>
 <context>
+    <name>Switchboard::Console::AccessRules</name>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>Switchboard::Console::AccessRulesModel</name>
+    <message>
+        <source>deny</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>allow</source>
+        <translation>允许</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>永不</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <source>%1 (in %2)</source>
+        <translation>%1（%2 后）</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>动作</translation>
+    </message>
+    <message>
+        <source>Addresses (CIDR)</source>
+        <translation>地址（CIDR）</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>到期</translation>
+    </message>
+    <message>
+        <source>Created by</source>
+        <translation>创建者</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+</context>
+<context>
+    <name>Switchboard::Console::AccessView</name>
+    <message>
+        <source>The rule was not saved.</source>
+        <translation>规则未保存。</translation>
+    </message>
+    <message>
+        <source>The rule was not saved: %1</source>
+        <translation>规则未保存：%1</translation>
+    </message>
+    <message>
+        <source>Rule #%1 removed.</source>
+        <translation>规则 #%1 已移除。</translation>
+    </message>
+    <message>
+        <source>Rule #%1 was not removed: %2</source>
+        <translation>规则 #%1 未能移除：%2</translation>
+    </message>
+    <message>
+        <source>The rules could not be loaded: %1</source>
+        <translation>无法加载规则：%1</translation>
+    </message>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Re&amp;move rule…</source>
+        <translation>移除规则(&amp;M)…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n rule(s)</source>
+        <translation>
+            <numerusform>%n 条规则</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>New rule</source>
+        <translation>新规则</translation>
+    </message>
+    <message>
+        <source>Act&amp;ion:</source>
+        <translation>动作(&amp;I)：</translation>
+    </message>
+    <message>
+        <source>Addresses (&amp;CIDR):</source>
+        <translation>地址（CIDR）(&amp;C)：</translation>
+    </message>
+    <message>
+        <source>N&amp;ote:</source>
+        <translation>备注(&amp;O)：</translation>
+    </message>
+    <message>
+        <source>E&amp;xpires:</source>
+        <translation>到期(&amp;X)：</translation>
+    </message>
+    <message>
+        <source>The most specific rule that matches an address decides: an allow rule makes an exception inside a denied network.</source>
+        <translation>与地址匹配的最具体的规则决定结果：允许规则可在被拒绝的网段中开一个例外。</translation>
+    </message>
+    <message>
+        <source>an address or a CIDR block, e.g. 203.0.113.0/24</source>
+        <translation>一个地址或 CIDR 网段，例如 203.0.113.0/24</translation>
+    </message>
+    <message>
+        <source>optional: why, for the next operator</source>
+        <translation>可选：原因，留给下一位运维人员</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>永不</translation>
+    </message>
+    <message>
+        <source>after</source>
+        <translation>之后</translation>
+    </message>
+    <message>
+        <source>at</source>
+        <translation>于</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <source>hours</source>
+        <translation>小时</translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation>天</translation>
+    </message>
+    <message>
+        <source>Sav&amp;e rule</source>
+        <translation>保存规则(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Save the rule; live connections it refuses are closed</source>
+        <translation>保存规则；被它拒绝的在线连接会被关闭</translation>
+    </message>
+    <message>
+        <source>Access rules are managed by administrators only: %1 does not have the admin role. Connect with an administrator account to see and change them.</source>
+        <translation>访问规则只能由管理员管理：%1 没有管理员角色。请用管理员账户连接以查看和修改访问规则。</translation>
+    </message>
+    <message>
+        <source>Connect to a server to see and change its access rules.</source>
+        <translation>连接到服务器后即可查看和修改其访问规则。</translation>
+    </message>
+    <message>
+        <source>Would cut no live connection.</source>
+        <translation>不会断开任何在线连接。</translation>
+    </message>
+    <message>
+        <source>Would cut %1 of %2 (%3).</source>
+        <translation>将断开 %2 的 %1（%3）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n connection(s)</source>
+        <translation>
+            <numerusform>%n 个连接</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n user(s)</source>
+        <translation>
+            <numerusform>%n 个用户</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n address(es)</source>
+        <translation>
+            <numerusform>%n 个地址</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cannot count what the rule would cut: %1</source>
+        <translation>无法统计该规则会断开哪些连接：%1</translation>
+    </message>
+    <message>
+        <source>Counting the live connections this rule would cut…</source>
+        <translation>正在统计该规则会断开的在线连接…</translation>
+    </message>
+    <message>
+        <source>Type an address or a CIDR block to see what the rule would cut.</source>
+        <translation>输入一个地址或 CIDR 网段，即可看到该规则会断开哪些连接。</translation>
+    </message>
+    <message>
+        <source>Warning: this rule refuses your own address. Saving it disconnects this console, and it cannot connect again from here until the rule is removed or expires.</source>
+        <translation>警告：此规则会拒绝你自己的地址。保存后本控制台会断开连接，并且在规则被移除或到期之前无法从这里重新连接。</translation>
+    </message>
+    <message>
+        <source>This rule refuses the address this console connects from. Saving it closes this console&apos;s connection, and it cannot connect again from here until the rule is removed or expires.</source>
+        <translation>此规则会拒绝本控制台所用的地址。保存后会关闭本控制台的连接，并且在规则被移除或到期之前无法从这里重新连接。</translation>
+    </message>
+    <message>
+        <source>Save the rule anyway?</source>
+        <translation>仍然保存该规则吗？</translation>
+    </message>
+    <message>
+        <source>Refuse your own address?</source>
+        <translation>拒绝你自己的地址？</translation>
+    </message>
+    <message>
+        <source>Type the addresses the rule is for.</source>
+        <translation>请输入该规则适用的地址。</translation>
+    </message>
+    <message>
+        <source>Saving the rule…</source>
+        <translation>正在保存规则…</translation>
+    </message>
+    <message>
+        <source>Rule #%1 saved: %2 %3.</source>
+        <translation>规则 #%1 已保存：%2 %3。</translation>
+    </message>
+    <message>
+        <source>No live connection was cut.</source>
+        <translation>没有断开任何在线连接。</translation>
+    </message>
+    <message>
+        <source>Cut %1 of %2 (%3).</source>
+        <translation>已断开 %2 的 %1（%3）。</translation>
+    </message>
+    <message>
+        <source>Remove rule</source>
+        <translation>移除规则</translation>
+    </message>
+    <message>
+        <source>Remove rule #%1 (%2 %3)? It stops applying to new connections at once.</source>
+        <translation>移除规则 #%1（%2 %3）？它会立即不再作用于新连接。</translation>
+    </message>
+    <message>
+        <source>This server does not offer access rules (it is older than this console).</source>
+        <translation>此服务器不提供访问规则（它比本控制台旧）。</translation>
+    </message>
+    <message>
+        <source>Without rule #%1 the address this console connects from is refused: removing it closes this console&apos;s connection, and it cannot connect again from here until another rule lets it in.</source>
+        <translation>没有规则 #%1，本控制台连接所用的地址会被拒绝：移除它会关闭本控制台的连接，并且在另一条规则允许之前，无法再从这里连接。</translation>
+    </message>
+    <message>
+        <source>Remove the rule anyway?</source>
+        <translation>仍然移除该规则吗？</translation>
+    </message>
+    <message>
+        <source>Rule #%1 was not removed.</source>
+        <translation>规则 #%1 未移除。</translation>
+    </message>
+</context>
+<context>
     <name>Switchboard::Console::AdminSession</name>
     <message>
         <source>This profile has no API key.</source>
@@ -1033,6 +1294,10 @@
     <message>
         <source>&amp;About Switchboard Console</source>
         <translation>关于 Switchboard 控制台(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Access</source>
+        <translation>访问规则(&amp;A)</translation>
     </message>
 </context>
 <context>

@@ -12,6 +12,8 @@
 #include "hub/messageservice.h"
 #include "hub/presenceservice.h"
 #include "hub/roomservice.h"
+#include "io/admission.h"
+#include "net/accesscontrol.h"
 #include "net/connectionmanager.h"
 #include "net/httpfrontend.h"
 #include "net/listener.h"
@@ -47,6 +49,8 @@ Application::~Application()
 {
     stop();
     // Sessions refer to the hub and the store: they go first, before the members.
+    delete m_access; // refers to the connections
+    m_access = nullptr;
     delete m_connections;
     m_connections = nullptr;
     delete m_http;
@@ -217,6 +221,23 @@ bool Application::start(QString *error, bool *configuration)
     m_connections = new ConnectionManager(m_http, ctx, this);
     m_http->admitWebSocket = [this]() { return m_connections->admitting(); };
     m_http->storeSaturated = [this]() { return m_store->saturated(); };
+    // One count of accepted connections for whichever listener accepts them (the native
+    // transport hands plain HTTP sockets to the Qt one still counted); it consults the access
+    // rules first.
+    Io::AdmissionSettings admission;
+    admission.maxPending = m_config.maxPendingConnections;
+    admission.maxPerAddress = m_config.maxConnectionsPerAddress;
+    admission.ratePerAddress = m_config.maxConnectionRatePerAddress;
+    admission.ipv6Prefix = m_config.admissionIpv6Prefix;
+    admission.exempt = m_config.admissionExempt;
+    m_admission = std::make_shared<Io::Admission>(admission);
+    m_access = new AccessControl(&m_config, m_store.get(), m_connections, m_admission, this);
+    if (!m_access->load(error))
+        return false;
+    m_http->addressRefused = [admission = m_admission](const QHostAddress &peer) {
+        const auto rules = admission->accessRules();
+        return rules && rules->refuses(peer);
+    };
 
     m_rest.config = &m_config;
     m_rest.tokens = m_tokens.get();
@@ -231,6 +252,7 @@ bool Application::start(QString *error, bool *configuration)
     m_rest.passwords = m_passwords.get();
     m_rest.throttle = m_throttle.get();
     m_rest.accounts = m_accounts.get();
+    m_rest.access = m_access;
     m_rest.uptime.start();
     RestApi::addAll(m_router, &m_rest);
 
@@ -240,15 +262,7 @@ bool Application::start(QString *error, bool *configuration)
     ls.maxOpen = m_config.maxConnections + 256;
     ls.idleTimeoutMs = m_config.handshakeTimeoutMs;
     ls.maxRequestBytes = m_config.maxBodyBytes + 64 * 1024;
-    // One count of accepted connections for whichever listener accepts them (the native
-    // transport hands plain HTTP sockets to the Qt one still counted).
-    Io::AdmissionSettings admission;
-    admission.maxPending = m_config.maxPendingConnections;
-    admission.maxPerAddress = m_config.maxConnectionsPerAddress;
-    admission.ratePerAddress = m_config.maxConnectionRatePerAddress;
-    admission.ipv6Prefix = m_config.admissionIpv6Prefix;
-    admission.exempt = m_config.admissionExempt;
-    ls.admission = std::make_shared<Io::Admission>(admission);
+    ls.admission = m_admission;
     if (tls) {
         m_listener = new TlsListener(ls, *tls, this);
     } else if (m_config.nativeTransport) {

@@ -26,6 +26,10 @@ class TokenService;
 class PasswordPool;
 class AuthThrottle;
 class AccountCache;
+class AccessControl;
+namespace Io {
+class Admission;
+}
 
 // Wires the daemon's parts together and owns them; no logic of its own beyond start and stop.
 class Application : public QObject
@@ -54,6 +58,7 @@ public:
     const TokenService *tokens() const { return m_tokens.get(); }
     ConnectionManager *connections() const { return m_connections; }
     AdminFeed *adminFeed() const { return m_admin.get(); }
+    AccessControl *access() const { return m_access; }
 
     // Token settings from the config: the secret (generated once into the data dir when unset)
     // or the key files. Shared with the operator commands.
@@ -83,6 +88,9 @@ private:
     ConnectionManager *m_connections = nullptr;
     QTcpServer *m_listener = nullptr;
     NativeFrontend *m_native = nullptr; // plain TCP on the native transport
+    // IP access rules: published to the admission both transports consult at accept
+    std::shared_ptr<Io::Admission> m_admission;
+    AccessControl *m_access = nullptr;
     bool m_stopped = false;
 };
 

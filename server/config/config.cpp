@@ -367,6 +367,8 @@ const QList<Key> &keyTable()
         // fault tolerance (issue 13, fault suite)
         {"database_statement_timeout",
          durationKey(&Config::databaseStatementTimeoutMs, 0, 3'600'000)},
+        // access rules
+        {"max_access_rules", intKey(&Config::maxAccessRules, 1, 1'000'000)},
     };
     return table;
 }

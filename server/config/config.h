@@ -121,6 +121,8 @@ struct Config
     int maxPendingFrames = 64; // client frames held while a session activates (4029 above)
     qint64 maxPendingBytes = 256 * 1024;
     int storeMaxQueue = 20000; // store jobs and appends waiting; UNAVAILABLE above; 0 = no bound
+    // access rules (IP allow/deny at accept time, docs/SECURITY.md "Access rules")
+    int maxAccessRules = 10000; // stored rules at most; adding more answers LIMIT_REACHED
 
     // fault tolerance (issue 13, fault suite)
     qint64 databaseStatementTimeoutMs = 5000; // PostgreSQL: a statement longer fails; 0 = none

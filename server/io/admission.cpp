@@ -2,6 +2,7 @@
 #include "admission.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -45,6 +46,8 @@ const char *Admission::verdictText(Verdict verdict)
         return "max_connections_per_address reached";
     case Verdict::TooFast:
         return "max_connection_rate_per_address exceeded";
+    case Verdict::Denied:
+        return "refused by an access rule";
     }
     return "";
 }
@@ -81,8 +84,25 @@ bool Admission::exempt(const QHostAddress &peer) const
                        [&](const auto &network) { return address.isInSubnet(network); });
 }
 
+void Admission::setAccessRules(std::shared_ptr<const AccessRuleSet> rules)
+{
+    m_rules.store(std::move(rules), std::memory_order_release);
+}
+
+std::shared_ptr<const AccessRuleSet> Admission::accessRules() const
+{
+    return m_rules.load(std::memory_order_acquire);
+}
+
 Admission::Verdict Admission::admit(const QHostAddress &peer)
 {
+    if (const auto rules = m_rules.load(std::memory_order_acquire)) {
+        qint64 ruleId = 0;
+        if (rules->refuses(peer, &ruleId)) {
+            noteDenied(peer, ruleId);
+            return Verdict::Denied;
+        }
+    }
     const bool free = exempt(peer);
     const Key key = free ? Key {} : keyOf(peer);
     const qint64 now = nowMs();
@@ -135,6 +155,27 @@ Admission::Verdict Admission::admit(const QHostAddress &peer)
     if (!log.isEmpty())
         qCWarning(lcAdmission).noquote() << log;
     return verdict;
+}
+
+void Admission::noteDenied(const QHostAddress &peer, qint64 ruleId)
+{
+    const qint64 now = nowMs();
+    int count = 0;
+    {
+        std::lock_guard lock(m_lock);
+        ++m_denied;
+        if (now - m_lastDeniedLogMs < LOG_INTERVAL_MS)
+            return;
+        m_lastDeniedLogMs = now;
+        count = std::exchange(m_denied, 0);
+    }
+    qCInfo(lcAdmission).noquote()
+        << QStringLiteral("refused %1 connection(s) by access rules (at most one report per %2 "
+                          "s); the latest from %3 by rule %4")
+               .arg(count)
+               .arg(LOG_INTERVAL_MS / 1000)
+               .arg(plain(peer).toString())
+               .arg(ruleId);
 }
 
 void Admission::upgraded()

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "io/accessruleset.h"
+
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -29,7 +33,7 @@ struct AdmissionSettings
 class Admission
 {
 public:
-    enum class Verdict { Admit, TooManyPending, TooManyFromAddress, TooFast };
+    enum class Verdict { Admit, TooManyPending, TooManyFromAddress, TooFast, Denied };
 
     explicit Admission(const AdmissionSettings &settings);
     Admission(const Admission &) = delete;
@@ -45,6 +49,11 @@ public:
 
     int pending() const;
     size_t trackedAddresses() const; // for tests and operators
+
+    // Access rules (docs/SECURITY.md), consulted first in admit(), for every address (the
+    // exempt networks too). Swapped whole by the logic thread; admit() reads a snapshot.
+    void setAccessRules(std::shared_ptr<const AccessRuleSet> rules);
+    std::shared_ptr<const AccessRuleSet> accessRules() const;
     static const char *verdictText(Verdict verdict);
 
 private:
@@ -72,6 +81,7 @@ private:
     bool exempt(const QHostAddress &peer) const;
     void sweepLocked(qint64 nowMs);
     void noteRefusalLocked(Verdict verdict, const QHostAddress &peer, qint64 nowMs);
+    void noteDenied(const QHostAddress &peer, qint64 ruleId);
 
     const AdmissionSettings m_settings;
     mutable std::mutex m_lock;
@@ -80,7 +90,11 @@ private:
     qint64 m_lastSweepMs = 0;
     // Refusals are logged at most once per interval, as counts.
     qint64 m_lastLogMs = 0;
-    int m_refused[4] = {0, 0, 0, 0};
+    int m_refused[5] = {0, 0, 0, 0, 0};
+    std::atomic<std::shared_ptr<const AccessRuleSet>> m_rules;
+    // Refusals by access rules, reported apart (with the address and the rule).
+    qint64 m_lastDeniedLogMs = 0;
+    int m_denied = 0;
 };
 
 } // namespace Switchboard::Io

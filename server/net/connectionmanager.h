@@ -28,6 +28,8 @@ public:
     // deadline passed (the event loop keeps running meanwhile).
     void drain(int timeoutMs);
     Session *session(quint64 connectionId) const { return m_sessions.value(connectionId); }
+    // Every open session, authenticated or not (access rules cut them by address).
+    QList<Session *> sessions() const { return m_sessions.values(); }
     // A WebSocket from either transport, upgraded (claims when its URL or header carried a
     // valid token; none = it must send an `auth` frame).
     void adopt(std::unique_ptr<Transport> transport, std::optional<TokenClaims> claims);

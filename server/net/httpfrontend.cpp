@@ -200,6 +200,10 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
         rest.headers.insert(key.toLower(), value);
     rest.body = request.body();
     rest.remoteAddress = request.remoteAddress();
+    if (addressRefused && addressRefused(rest.remoteAddress)) {
+        socket->abort();
+        return true;
+    }
     dispatch(std::move(rest), socket);
     return true;
 }

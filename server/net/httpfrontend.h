@@ -34,6 +34,9 @@ public:
     AccountCache *accounts = nullptr;
     // Asked before each REST call but /healthz: true = the store's queue is full (503).
     std::function<bool()> storeSaturated;
+    // Asked before each request: true = an access rule refuses this address now. A keep-alive
+    // connection opened before the rule is closed without an answer, as at accept.
+    std::function<bool(const QHostAddress &)> addressRefused;
 
     static bool isWebSocketPath(const QString &path);
     // The token a WebSocket or REST request carries: ?token= or Authorization: Bearer.

@@ -217,6 +217,7 @@ void Session::close(int code, const QString &reason)
 {
     if (m_state == State::Closed)
         return;
+    m_closeRequested = true;
     qCDebug(lcSession) << "closing connection" << m_connectionId << code << reason;
     m_transport->close(code, reason);
 }

@@ -77,6 +77,9 @@ public:
 
     quint64 connectionId() const { return m_connectionId; }
     State state() const { return m_state; }
+    // True once close() was asked (the peer may still owe its close frame) or the transport
+    // closed: such a session is on its way out and no rule or operator can cut it again.
+    bool closing() const { return m_closeRequested || m_state == State::Closed; }
     qint64 userId() const { return m_claims.userId; }
     const QString &username() const { return m_claims.username; }
     bool isAdmin() const { return m_claims.admin; }
@@ -195,6 +198,7 @@ private:
     SessionContext m_ctx;
     TokenClaims m_claims;
     State m_state = State::AwaitingAuth;
+    bool m_closeRequested = false;
     qint64 m_connectedAt = 0;
     qint64 m_deadlineMs = 0; // auth deadline while AwaitingAuth
     qint64 m_lastSeenMs = 0; // last frame or pong from the client

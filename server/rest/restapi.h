@@ -24,6 +24,7 @@ class TokenService;
 class PasswordPool;
 class AuthThrottle;
 class AccountCache;
+class AccessControl;
 
 // What the REST handlers work with; owned by the application.
 struct RestServices
@@ -43,6 +44,7 @@ struct RestServices
     PasswordPool *passwords = nullptr;
     AuthThrottle *throttle = nullptr;
     AccountCache *accounts = nullptr;
+    AccessControl *access = nullptr; // IP access rules
 };
 
 // Registers every REST resource (one file each) with the router; docs/API.md lists them.
@@ -55,6 +57,7 @@ void addMessageRoutes(Router &router, RestServices *services);
 void addRoomRoutes(Router &router, RestServices *services);
 void addHistoryRoutes(Router &router, RestServices *services);
 void addAdminRoutes(Router &router, RestServices *services);
+void addAccessRoutes(Router &router, RestServices *services);
 // POST /api/v1/broadcast with a `target` (adminroutes.cpp): all, a room or a user.
 void targetedBroadcast(RestServices *services, const QJsonObject &body, const Sender &sender,
                        const ReplyPtr &reply);
@@ -69,6 +72,7 @@ inline void addAll(Router &router, RestServices *services)
     addRoomRoutes(router, services);
     addHistoryRoutes(router, services);
     addAdminRoutes(router, services);
+    addAccessRoutes(router, services);
 }
 
 // A stored change to one account (disable, enable, password, sign-out): runs `job` on the store

@@ -59,6 +59,11 @@ public:
     QHash<QString, qint64> cursors(qint64 userId) override;
     void advanceCursors(const QList<StreamCursor> &cursors) override;
 
+    QList<AccessRuleRecord> accessRules() override;
+    AccessRuleRecord addAccessRule(const AccessRuleRecord &rule) override;
+    bool removeAccessRule(qint64 id) override;
+    int deleteExpiredAccessRules(qint64 nowMs) override;
+
 private:
     class Transaction;
 

@@ -135,6 +135,18 @@ struct StreamCursor
     qint64 seq = 0;
 };
 
+// An IP access rule (docs/SECURITY.md "Access rules"): allow or deny one network.
+struct AccessRuleRecord
+{
+    qint64 id = 0;
+    QString action; // allow | deny
+    QString cidr; // normalised: "10.0.0.0/8", "2001:db8::/32"
+    QString note;
+    qint64 expiresAt = 0; // ms since epoch; 0 = never
+    qint64 createdAt = 0; // ms since epoch
+    QString createdBy; // the operator's name ("api-key" for the API key)
+};
+
 class Store
 {
 public:
@@ -204,6 +216,14 @@ public:
     virtual QHash<QString, qint64> cursors(qint64 userId) = 0;
     // Raises each cursor to the given seq (never lowers one), in one transaction.
     virtual void advanceCursors(const QList<StreamCursor> &cursors) = 0;
+
+    // --- access rules (IP allow/deny, applied at accept time)
+    virtual QList<AccessRuleRecord> accessRules() = 0; // by id
+    // Stores the rule (its id and createdAt are set; createdAt 0 = now) and returns it.
+    virtual AccessRuleRecord addAccessRule(const AccessRuleRecord &rule) = 0;
+    virtual bool removeAccessRule(qint64 id) = 0;
+    // Deletes the rules whose expiry is at or before `nowMs`; returns how many.
+    virtual int deleteExpiredAccessRules(qint64 nowMs) = 0;
 };
 
 } // namespace Switchboard

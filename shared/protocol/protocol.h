@@ -94,6 +94,7 @@ constexpr int UNAUTHORIZED = 4001; // missing/invalid token, or no auth frame in
 constexpr int TOKEN_EXPIRED = 4002; // token expired on a live connection without refresh
 constexpr int FORBIDDEN = 4003; // account disabled
 constexpr int KICKED = 4004; // disconnected by an operator
+constexpr int ADDRESS_REFUSED = 4005; // the client's address is refused by an access rule
 constexpr int HEARTBEAT_TIMEOUT = 4008; // no pong within the heartbeat timeout
 constexpr int RATE_LIMITED = 4029; // too many frames, or a client that does not read
 } // namespace CloseCode

@@ -105,11 +105,12 @@ void TestConsoleTranslations::check(const QString &where, const QString &text,
     static const QStringList allowed {
         QStringLiteral("Switchboard"), QStringLiteral("API"), QStringLiteral("JSON"),
         QStringLiteral("ID"), QStringLiteral("HTTP"), QStringLiteral("Ctrl"),
-        QStringLiteral("Enter"), QStringLiteral("SQLite"), QStringLiteral("PostgreSQL"),
-        QStringLiteral("English"), QStringLiteral("admin"), QStringLiteral("alice"),
-        QStringLiteral("bob"), QStringLiteral("general"), QStringLiteral("support"),
-        QStringLiteral("announcements"), QStringLiteral("tsv"), QStringLiteral("txt"),
-        QStringLiteral("jsonl"), QStringLiteral("user"), QStringLiteral("test"),
+        QStringLiteral("CIDR"), QStringLiteral("Enter"), QStringLiteral("SQLite"),
+        QStringLiteral("PostgreSQL"), QStringLiteral("English"), QStringLiteral("admin"),
+        QStringLiteral("alice"), QStringLiteral("bob"), QStringLiteral("general"),
+        QStringLiteral("support"), QStringLiteral("announcements"), QStringLiteral("tsv"),
+        QStringLiteral("txt"), QStringLiteral("jsonl"), QStringLiteral("user"),
+        QStringLiteral("test"),
         // data-size units as Qt's locale writes them in every language
         QStringLiteral("kB"), QStringLiteral("KB"), QStringLiteral("MB"), QStringLiteral("GB"),
         QStringLiteral("TB")};

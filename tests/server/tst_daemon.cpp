@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The switchboardd executable as an operator runs it: user commands, start-up errors, the
-// generated secret, and a graceful SIGTERM that loses nothing.
+// The switchboardd executable as an operator runs it: user and access commands, start-up errors,
+// the generated secret, and a graceful SIGTERM that loses nothing.
 #include "testsupport.h"
 
 #include "protocol/protocol.h"
@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QProcess>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <csignal>
@@ -104,6 +105,8 @@ class tst_Daemon : public QObject
 private slots:
     void userCommands_data() { addBackendRows(); }
     void userCommands();
+    void accessCommands_data() { addBackendRows(); }
+    void accessCommands();
     void invalidConfigRefused();
     void generatedSecretIsKept();
     void sigtermDrainsAndLosesNothing_data() { addBackendRows(); }
@@ -192,6 +195,86 @@ void tst_Daemon::userCommands()
                                  QStringLiteral("nobody")});
     QCOMPARE(r.exitCode, 1);
     QVERIFY(r.err.contains("no user"));
+}
+
+// The way back in after a lockout: the rules on the store, no server needed.
+void tst_Daemon::accessCommands()
+{
+    QFETCH(QString, backend);
+    QTemporaryDir dir;
+    QStringList base {QStringLiteral("--data-dir"), dir.path()};
+    QString dbName;
+    if (backend == QLatin1StringView("postgres")) {
+        QString why;
+        if (!postgresAvailable(&why)) {
+            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))
+                QFAIL(qPrintable(why));
+            QSKIP(qPrintable(why));
+        }
+        const QString url = createDatabase(&dbName, &why);
+        QVERIFY2(!url.isEmpty(), qPrintable(why));
+        base << QStringLiteral("--database-url") << url;
+    }
+    auto cleanup = qScopeGuard([&] {
+        if (!dbName.isEmpty())
+            dropDatabase(dbName);
+    });
+    const auto access = [&base](const QStringList &args) {
+        return runDaemon(base + QStringList {QStringLiteral("access")} + args);
+    };
+    Run r = access({QStringLiteral("add"), QStringLiteral("deny"), QStringLiteral("127.0.0.0/8"),
+                    QStringLiteral("--note"), QStringLiteral("locks everyone out")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QVERIFY2(r.out.contains("added access rule 1: deny 127.0.0.0/8"), r.out.constData());
+    r = access({QStringLiteral("add"), QStringLiteral("deny"), QStringLiteral("10.1.2.3/8")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("the network is 10.0.0.0/8"), r.err.constData());
+    r = access({QStringLiteral("add"), QStringLiteral("block"), QStringLiteral("10.0.0.0/8")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("'action' must be allow or deny"), r.err.constData());
+    r = access({QStringLiteral("add"), QStringLiteral("allow"), QStringLiteral("2001:db8::/32"),
+                QStringLiteral("--expires-in"), QStringLiteral("3600")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+
+    // The daemon applies what the command stored: loopback is refused.
+    const quint16 port = freePort();
+    {
+        Daemon d(base, port);
+        // Refused = accepted and closed without a word, once the daemon listens.
+        QTcpSocket probe;
+        bool refused = false;
+        QDeadlineTimer deadline(10000);
+        while (!refused && !deadline.hasExpired()) {
+            probe.connectToHost(QHostAddress::LocalHost, port);
+            if (probe.waitForConnected(1000)) {
+                probe.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+                probe.waitForReadyRead(2000);
+                refused
+                    = probe.readAll().isEmpty() && probe.state() != QAbstractSocket::ConnectedState;
+            }
+            probe.abort();
+            if (!refused)
+                QTest::qWait(100);
+        }
+        QVERIFY2(refused, "the daemon answered a refused address");
+    }
+
+    r = access({QStringLiteral("list")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("deny") && r.out.contains("127.0.0.0/8")
+                 && r.out.contains("locks everyone out") && r.out.contains("2001:db8::/32"),
+             r.out.constData());
+    r = access({QStringLiteral("remove"), QStringLiteral("1")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    r = access({QStringLiteral("remove"), QStringLiteral("1")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY(r.err.contains("no access rule 1"));
+    r = access({QStringLiteral("list")});
+    QVERIFY(!r.out.contains("127.0.0.0/8"));
+    {
+        Daemon d(base, port);
+        QVERIFY(d.waitReady()); // /healthz from loopback answers again
+    }
 }
 
 void tst_Daemon::invalidConfigRefused()

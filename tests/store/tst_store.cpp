@@ -109,9 +109,9 @@ private slots:
         BACKEND();
         auto store = db.open();
         QCOMPARE(store->backendName(), backend);
-        QCOMPARE(store->migrate(), 4); // already applied: nothing to do, same version
+        QCOMPARE(store->migrate(), 5); // already applied: nothing to do, same version
         auto again = db.open(); // a second connection (another process, another node)
-        QCOMPARE(again->migrate(), 4);
+        QCOMPARE(again->migrate(), 5);
         if (backend == QLatin1StringView("sqlite")) {
             // It holds password hashes: owner-only.
             const auto mode
@@ -120,6 +120,55 @@ private slots:
             QCOMPARE(mode & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
                      QFileDevice::Permissions());
         }
+    }
+
+    // Access rules (migration 005): stored with their optional expiry, listed by id, removed,
+    // and expired ones deleted at (not before) their moment; they survive a reopen.
+    void accessRules_data()
+    {
+        Test::addBackendRows();
+    }
+    void accessRules()
+    {
+        BACKEND();
+        auto store = db.open();
+        QVERIFY(store->accessRules().isEmpty());
+        AccessRuleRecord deny;
+        deny.action = QStringLiteral("deny");
+        deny.cidr = QStringLiteral("10.0.0.0/8");
+        deny.note = QStringLiteral("scanner 扫描");
+        deny.createdBy = QStringLiteral("alice");
+        const AccessRuleRecord a = store->addAccessRule(deny);
+        QVERIFY(a.id > 0);
+        QVERIFY(a.createdAt > 0);
+        AccessRuleRecord allow;
+        allow.action = QStringLiteral("allow");
+        allow.cidr = QStringLiteral("2001:db8::/32");
+        allow.expiresAt = 1'000'000;
+        allow.createdAt = 500;
+        const AccessRuleRecord b = store->addAccessRule(allow);
+        QVERIFY(b.id > a.id);
+
+        auto reopened = db.open();
+        const QList<AccessRuleRecord> rules = reopened->accessRules();
+        QCOMPARE(rules.size(), 2);
+        QCOMPARE(rules[0].id, a.id);
+        QCOMPARE(rules[0].action, QStringLiteral("deny"));
+        QCOMPARE(rules[0].cidr, QStringLiteral("10.0.0.0/8"));
+        QCOMPARE(rules[0].note, QStringLiteral("scanner 扫描"));
+        QCOMPARE(rules[0].expiresAt, 0);
+        QCOMPARE(rules[0].createdBy, QStringLiteral("alice"));
+        QCOMPARE(rules[1].action, QStringLiteral("allow"));
+        QCOMPARE(rules[1].expiresAt, 1'000'000);
+        QCOMPARE(rules[1].createdAt, 500);
+        QCOMPARE(rules[1].createdBy, QString());
+
+        QCOMPARE(reopened->deleteExpiredAccessRules(999'999), 0);
+        QCOMPARE(reopened->deleteExpiredAccessRules(1'000'000), 1);
+        QCOMPARE(store->accessRules().size(), 1);
+        QVERIFY(!store->removeAccessRule(b.id));
+        QVERIFY(store->removeAccessRule(a.id));
+        QVERIFY(store->accessRules().isEmpty());
     }
 
     void users_data()

@@ -183,6 +183,8 @@ void AdminSession::onConnectionState(Client::Connection::State state)
         setState(State::Reconnecting);
         break;
     case Client::Connection::State::Disconnected:
+        if (m_state == State::Failed)
+            break; // failed already, and says why
         setState(m_closing || m_lastError.isEmpty() ? State::Disconnected : State::Failed);
         break;
     }
@@ -243,11 +245,12 @@ void AdminSession::onEvent(const QJsonObject &event)
             : tr("The server refused the operator feed: %1")
                   .arg(ServerError::text(code, Json::str(event, "message")));
         const QString message = m_lastError;
-        m_closing = true;
-        m_connection->close();
-        m_closing = false;
-        m_lastError = message;
+        // Failed first, and the close that follows keeps it: were the session Disconnected on
+        // the way, its parts would take that for "another session follows" and forget why it
+        // failed (the Access view lost its "administrators only" that way).
         setState(State::Failed);
+        m_connection->close();
+        m_lastError = message;
         logSession({{QStringLiteral("state"), QStringLiteral("failed")},
                     {QStringLiteral("message"), message}});
         Q_EMIT failed(message);

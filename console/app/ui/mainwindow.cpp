@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "accessview.h"
 #include "broadcastview.h"
 #include "chatlogindialog.h"
 #include "chatwindow.h"
@@ -36,6 +37,7 @@ MainWindow::MainWindow(AdminSession *session, LanguageManager *languages, QSetti
     , m_rooms(new RoomsView(session, this))
     , m_broadcast(new BroadcastView(session, this))
     , m_log(new EventLogView(session, this))
+    , m_access(new AccessView(session, this))
     , m_stateLabel(new QLabel(this))
     , m_serverLabel(new QLabel(this))
 {
@@ -47,6 +49,7 @@ MainWindow::MainWindow(AdminSession *session, LanguageManager *languages, QSetti
     m_tabs->addTab(m_rooms, QString());
     m_tabs->addTab(m_broadcast, QString());
     m_tabs->addTab(m_log, QString());
+    m_tabs->addTab(m_access, QString());
     setCentralWidget(m_tabs);
     statusBar()->addWidget(m_stateLabel);
     statusBar()->addPermanentWidget(m_serverLabel);
@@ -97,6 +100,7 @@ void MainWindow::retranslateUi()
     m_tabs->setTabText(RoomsTab, tr("&Rooms"));
     m_tabs->setTabText(BroadcastTab, tr("&Broadcast"));
     m_tabs->setTabText(EventLogTab, tr("Event lo&g"));
+    m_tabs->setTabText(AccessTab, tr("&Access"));
     retranslateMenus();
     updateState();
 }

@@ -14,6 +14,7 @@ class QTabWidget;
 
 namespace Switchboard::Console {
 
+class AccessView;
 class AdminSession;
 class BroadcastView;
 class ChatWindow;
@@ -36,7 +37,7 @@ public:
                QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    enum Tab { DashboardTab, UsersTab, RoomsTab, BroadcastTab, EventLogTab };
+    enum Tab { DashboardTab, UsersTab, RoomsTab, BroadcastTab, EventLogTab, AccessTab };
     void showTab(Tab tab);
     QTabWidget *tabs() const { return m_tabs; }
     DashboardView *dashboard() const { return m_dashboard; }
@@ -44,6 +45,7 @@ public:
     RoomsView *roomsView() const { return m_rooms; }
     BroadcastView *broadcastView() const { return m_broadcast; }
     EventLogView *eventLogView() const { return m_log; }
+    AccessView *accessView() const { return m_access; }
     QList<ChatWindow *> chatWindows() const;
 
     // Opens a chat test window logged in as this user (password, or a token minted with the
@@ -77,6 +79,7 @@ private:
     RoomsView *m_rooms;
     BroadcastView *m_broadcast;
     EventLogView *m_log;
+    AccessView *m_access;
     QLabel *m_stateLabel;
     QLabel *m_serverLabel;
     QList<QPointer<ChatWindow>> m_chats;
