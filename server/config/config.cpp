@@ -364,6 +364,13 @@ const QList<Key> &keyTable()
         {"max_pending_frames", intKey(&Config::maxPendingFrames, 1, 1'000'000)},
         {"max_pending_bytes", bytesKey(&Config::maxPendingBytes, 1024, 1024LL * 1024 * 1024)},
         {"store_max_queue", intKey(&Config::storeMaxQueue, 0, 100'000'000)},
+        // fan-out push-back and the replay's live holds (issue 13, overload)
+        {"room_pushback_percent", intKey(&Config::roomPushbackPercent, 0, 100)},
+        {"room_pushback_members_percent", intKey(&Config::roomPushbackMembersPercent, 1, 100)},
+        {"room_publish_rate", intKey(&Config::roomPublishRate, 0, 10'000'000)},
+        {"max_replay_held_frames", intKey(&Config::maxReplayHeldFrames, 1, 10'000'000)},
+        {"max_replay_held_bytes",
+         bytesKey(&Config::maxReplayHeldBytes, 1024, 1024LL * 1024 * 1024)},
     };
     return table;
 }

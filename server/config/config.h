@@ -122,6 +122,14 @@ struct Config
     qint64 maxPendingBytes = 256 * 1024;
     int storeMaxQueue = 20000; // store jobs and appends waiting; UNAVAILABLE above; 0 = no bound
 
+    // fan-out push-back and the replay's live holds (issue 13, overload)
+    // A recipient is behind above this % of maxSendQueueBytes; 0 = no push-back.
+    int roomPushbackPercent = 25;
+    int roomPushbackMembersPercent = 10; // % of a room's recipients behind before it pushes back
+    int roomPublishRate = 0; // publishes a second per room (burst: one second's); 0 = no budget
+    int maxReplayHeldFrames = 1000; // live frames held per connection while it replays
+    qint64 maxReplayHeldBytes = 1024 * 1024; // ... and their bytes
+
     // Log-safe list of effective values (secrets redacted).
     QStringList describe() const;
 };

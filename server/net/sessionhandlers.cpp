@@ -19,7 +19,10 @@ MessageService::Done Session::acknowledge(const QJsonValue &id)
 {
     return [this, id](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
         if (failure) {
-            sendError(failure->code, failure->message, id);
+            if (failure->retryAfterMs > 0)
+                sendRetryError(failure->code, failure->message, id, failure->retryAfterMs);
+            else
+                sendError(failure->code, failure->message, id);
             return;
         }
         noteOwnMessage(outcome->stream, outcome->seq);

@@ -89,7 +89,10 @@ MessageService::Done replyPosted(const ReplyPtr &reply, const QString &roomId)
 {
     return [reply, roomId](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
         if (failure) {
-            reply->error(failure->code, failure->message);
+            if (failure->retryAfterMs > 0)
+                reply->retryLater(failure->code, failure->message, failure->retryAfterMs);
+            else
+                reply->error(failure->code, failure->message);
             return;
         }
         reply->json(outcome->duplicate ? 200 : 201,
