@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -145,6 +146,9 @@ def main():
         [args.daemon, "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir,
          "--jwt-secret", SECRET, "--max-send-queue-bytes", args.queue,
          "--native-transport", args.native, "--log-level", "warning",
+         # The store phase sends megabytes a second over one connection; what is measured
+         # is the replay, so the per-connection byte rate is off.
+         "--conn-byte-rate", "0",
          "--heartbeat-interval", "600s", "--heartbeat-timeout", "1200s"],
         stderr=subprocess.DEVNULL)
     try:
@@ -154,18 +158,30 @@ def main():
                 break
             except OSError:
                 time.sleep(0.1)
+        # The recipient connects once first, so its account exists before messages name it.
+        Ws(port, f"/ws?token={token(2)}").sock.close()
         started = time.time()
         sender = Ws(port, f"/ws?token={token(1)}")
         filler = "x" * (message - 200)
         window = 200
-        acked = 0
+        acked, refused = 0, 0
+        frames = {}
         for i in range(1, count + 1):
-            sender.send({"type": "send", "id": i, "to": 2, "data": {"n": i, "f": filler}})
+            frames[i] = {"type": "send", "id": i, "to": 2, "data": {"n": i, "f": filler}}
+            sender.send(frames[i])
             while i - acked >= window or (i == count and acked < count):
                 sender.read(1 << 20)
+                if sender.closed:
+                    raise RuntimeError("the server closed the sending connection")
                 for f in sender.frames():
                     if f.get("type") == "ack":
                         acked += 1
+                        frames.pop(f.get("id"), None)
+                    elif f.get("type") == "error" and f.get("code") == "RATE_LIMITED":
+                        # A well-behaved client: wait as told, then send the refused frame again.
+                        refused += 1
+                        time.sleep(f.get("retry_after_ms", 100) / 1000)
+                        sender.send(frames[f["id"]])
                     elif f.get("type") == "error":
                         raise RuntimeError(f)
         sender.sock.close()
@@ -201,7 +217,7 @@ def main():
             "backlog_bytes": count * message, "messages": count, "message_bytes": message,
             "max_send_queue_bytes": size(args.queue), "read_rate_bytes_per_s": rate,
             "native_transport": args.native,
-            "store_seconds": round(stored_s, 1), "replay_seconds": round(replay_s, 1),
+            "store_seconds": round(stored_s, 1), "sends_rate_limited": refused, "replay_seconds": round(replay_s, 1),
             "delivered": seen, "repeats": repeats, "gaps": gaps, "connects": connects,
             "sync_complete": complete,
             "delivered_once": complete and seen == count and repeats == 0 and gaps == 0,
@@ -212,6 +228,7 @@ def main():
     finally:
         daemon.terminate()
         daemon.wait(30)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@
 #include "auth/accountcache.h"
 #include "auth/auththrottle.h"
 #include "config/config.h"
+#include "io/iothread.h"
+#include "io/upgraderequest.h"
+#include "net/clientframefilter.h"
 #include "net/listener.h"
 #include "protocol/events.h"
 
@@ -82,6 +85,25 @@ QString loggablePath(const QUrl &url)
     if (url.hasQuery())
         s += QStringLiteral("?…");
     return s;
+}
+
+// The request as the native transport parses it, so that both transports judge an upgrade by
+// the one rule set of Io::UpgradeRequest. *headBytes: the size of its head on the wire.
+Io::UpgradeRequest upgradeRequest(const QHttpServerRequest &request, qsizetype *headBytes)
+{
+    Io::UpgradeRequest out;
+    out.method = methodName(request.method());
+    const QUrl url = request.url();
+    out.path = url.path(QUrl::FullyEncoded).toUtf8();
+    out.query = url.query(QUrl::FullyEncoded).toUtf8();
+    out.target = url.hasQuery() ? out.path + '?' + out.query : out.path;
+    // "GET <target> HTTP/1.1\r\n" ... "\r\n"
+    *headBytes = out.method.size() + out.target.size() + 13 + 2;
+    for (const auto &[name, value] : request.headers()) {
+        out.headers.append({name.toLower(), value});
+        *headBytes += name.size() + value.size() + 4;
+    }
+    return out;
 }
 
 } // namespace
@@ -197,10 +219,23 @@ bool HttpFrontend::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *
                                                 "of its connection")};
         return false;
     }
+    // The same checks, in the same order and with the same answers, as the native transport's
+    // (IoThread::readHead, NativeFrontend::decide): QWebSocketServer 6.4 would otherwise drop
+    // a bad upgrade or answer it with a 101.
+    qsizetype headBytes = 0;
+    const Io::UpgradeRequest upgrade = upgradeRequest(request, &headBytes);
+    if (headBytes > Io::Limits().maxHeadBytes) {
+        m_rejection = Rejection {ErrorCode::ValidationError, {}, 431};
+        return false;
+    }
     const QString path = request.url().path();
     if (!isWebSocketPath(path)) {
         m_rejection = Rejection {ErrorCode::NotFound,
                                  QStringLiteral("no WebSocket endpoint at %1").arg(path)};
+        return false;
+    }
+    if (const QByteArray problem = upgrade.upgradeProblem(); !problem.isEmpty()) {
+        m_rejection = Rejection {ErrorCode::ValidationError, QString::fromUtf8(problem)};
         return false;
     }
     // Qt's handshake answer repeats the request's Origin in Access-Control-Allow-Origin; past
@@ -245,6 +280,8 @@ bool HttpFrontend::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *
     }
     if (auto *guard = ConnectionGuard::of(socket))
         guard->upgraded();
+    if (socket)
+        ClientFrameFilter::watch(socket); // QWebSocket 6.4 takes unmasked client frames
     return true; // QAbstractHttpServer hands the socket to its QWebSocketServer
 }
 
@@ -253,6 +290,11 @@ void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket 
     const Rejection rejection = m_rejection.value_or(Rejection {
         ErrorCode::NotFound, QStringLiteral("no endpoint at %1").arg(request.url().path())});
     m_rejection.reset();
+    if (rejection.rawStatus == 431) {
+        // What the native transport answers to an oversized head: the status alone.
+        RestReply(socket).raw(431, "application/json", {});
+        return;
+    }
     RestReply(socket).error(rejection.code, rejection.message);
 }
 

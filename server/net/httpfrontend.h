@@ -66,6 +66,7 @@ private:
     {
         Protocol::ErrorCode code;
         QString message;
+        int rawStatus = 0; // 431: answered without a body, as the native transport does
     };
     std::optional<Rejection> m_rejection; // set by handleUpgrade for missingHandler
     RateLimiter<QString> m_restLimits; // by principal: "u:<id>" or "key"

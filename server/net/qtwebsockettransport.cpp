@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "qtwebsockettransport.h"
 
+#include "net/clientframefilter.h"
 #include "protocol/adminframes.h"
 
 #include <QTimer>
@@ -29,6 +30,11 @@ QtWebSocketTransport::QtWebSocketTransport(std::unique_ptr<QWebSocket> socket, q
             m_sink->transportPong(qint64(elapsed));
     });
     connect(m_socket.get(), &QWebSocket::bytesWritten, this, &QtWebSocketTransport::onBytesWritten);
+    // A frame QWebSocket would take but the protocol refuses (an unmasked one): fail as the
+    // native transport does, after the frames before it.
+    if (auto *filter = ClientFrameFilter::of(*m_socket))
+        connect(filter, &ClientFrameFilter::violated, this,
+                [this](int code, const QString &reason) { close(code, reason); });
     connect(m_socket.get(), &QWebSocket::disconnected, this, [this] {
         if (m_closed)
             return;

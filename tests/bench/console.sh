@@ -6,7 +6,9 @@
 # holding them HOLD seconds and closing them. Reports the console's CPU (in total, and after
 # the last connect), its worst event-loop stall (its own timer probe,
 # SWITCHBOARD_CONSOLE_STALL_PROBE) and its peak memory (VmHWM), and the wall time until it is
-# idle again. Console on CPU $CCPU, server and load on CPU $SCPU (taskset), when there are two.
+# idle again. The last two columns tell the console's own work from waiting for a core: the CPU
+# time its thread used during the worst stall, and the most it used between two probe ticks
+# (the longest stretch of its own work). Console on CPU $CCPU, server and load on CPU $SCPU (taskset), when there are two.
 #
 #   tests/bench/console.sh                 # sizes 1000 5000
 #   tests/bench/console.sh 1000 5000 19000 # sizes (19,000 is the most one load process opens)
@@ -48,7 +50,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 hz=$(getconf CLK_TCK)
 
 echo "size console_cpu_total_s console_cpu_after_last_connect_s max_stall_ms stalls_over_100ms" \
-     "peak_rss_mb idle_after_s connected"
+     "peak_rss_mb idle_after_s connected stall_cpu_ms max_cpu_between_ticks_ms"
 for n in "${sizes[@]}"; do
     dir=$work/$n; mkdir -p "$dir/config/Switchboard"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -132,7 +134,8 @@ end_cpu = samples[-1][1] / hz
 total = end_cpu - cpu_at(start)
 after = end_cpu - cpu_at(last_connect)
 print(f"{n} {total:.2f} {after:.2f} {probe.get('max_stall_ms')} {probe.get('stalls_over_100ms')} "
-      f"{int(hwm) / 1024:.0f} {idle_at - lt_end:.1f} {ready}")
+      f"{int(hwm) / 1024:.0f} {idle_at - lt_end:.1f} {ready} {probe.get('max_stall_cpu_ms')} "
+      f"{probe.get('max_cpu_between_ticks_ms')}")
 PY
     kill "$console" "$server" 2>/dev/null || true
     wait "$console" "$server" 2>/dev/null || true

@@ -30,12 +30,6 @@ QT_UTF8_ACROSS_FRAGMENTS = ("QWebSocket decodes each fragment on its own: a UTF-
 # until its last byte (no "fail fast" within a frame).
 QT_UTF8_WITHIN_A_FRAME = ("QWebSocket checks UTF-8 only over a complete frame: a bad byte in a "
                           "frame still arriving is not failed at once")
-# Not limitations but defects of the Qt transport found by this suite, outside the frame and
-# upgrade code this project owns (QWebSocket / QHttpServer 6.4); listed apart, see the report.
-QT_DEFECT_UNMASKED = ("Qt transport defect: QWebSocket 6.4 takes unmasked client frames "
-                      "(RFC 6455 5.1: fail with 1002)")
-QT_DEFECT_UPGRADE = ("Qt transport defect: QHttpServer 6.4 drops or accepts a bad upgrade "
-                     "request instead of answering HTTP 4xx")
 
 
 class Case:
@@ -428,17 +422,21 @@ def cases():
     add("9.10.6", "a 64-bit length with the top bit set: 1002",
         [frame(TEXT, b"", length=1 << 63), CLOSED(1002)])
 
-    # 10 Unmasked client frames.
-    q = QT_DEFECT_UNMASKED
-    add("10.1", "unmasked text: 1002", [frame(TEXT, ping_json("x"), mask=False), CLOSED(1002)],
-        xfail_qt=q)
-    add("10.2", "unmasked ping: 1002", [frame(PING, b"x", mask=False), CLOSED(1002)],
-        xfail_qt=q)
+    # 10 Unmasked client frames. QWebSocket 6.4 takes them; on the Qt transport the server's
+    # ClientFrameFilter reads each header first and fails the connection.
+    add("10.1", "unmasked text: 1002", [frame(TEXT, ping_json("x"), mask=False), CLOSED(1002)])
+    add("10.2", "unmasked ping: 1002", [frame(PING, b"x", mask=False), CLOSED(1002)])
     add("10.3", "unmasked close: 1002", [frame(CLOSE, close_payload(1000), mask=False),
-                                         CLOSED(1002)], xfail_qt=q)
+                                         CLOSED(1002)])
     add("10.4", "a text answered, then an unmasked one: 1002",
         [frame(TEXT, ping_json("10.4")) + frame(TEXT, ping_json("x"), mask=False), E("10.4"),
-         CLOSED(1002)], xfail_qt=q)
+         CLOSED(1002)])
+    add("10.5", "a 3000-byte text, then an unmasked one in the same write: 1002",
+        [frame(TEXT, ping_json("10.5", 3000)) + frame(TEXT, ping_json("y"), mask=False),
+         E("10.5"), CLOSED(1002)])
+    add("10.6", "masked frames of 3000, 70 and 3000 bytes in one write: all answered",
+        [frame(TEXT, ping_json("a", 3000)) + frame(TEXT, ping_json("b", 70))
+         + frame(TEXT, ping_json("c", 3000)), E("a"), E("b"), E("c")])
 
     # 11 Slowloris: closed at the deadline (handshake_timeout, heartbeat_timeout).
     add("11.1", "upgrade request dribbled a byte every 0.25 s: closed at handshake_timeout",
@@ -450,10 +448,11 @@ def cases():
     add("11.4", "frame header without its payload: closed at heartbeat_timeout",
         [], kind="slow_frame", dribble=False)
 
-    # 12 Bad upgrade requests: an HTTP error, never a WebSocket.
-    def upgrade(cid, desc, request, status, qt_defect=False):
+    # 12 Bad upgrade requests: an HTTP error, never a WebSocket. The Qt transport judges them
+    # with the native transport's rules (HttpFrontend::handleUpgrade, Io::UpgradeRequest).
+    def upgrade(cid, desc, request, status):
         add(cid, desc + ": HTTP %d" % status, [], kind="upgrade", request=request,
-            status=status, xfail_qt=QT_DEFECT_UPGRADE if qt_defect else None)
+            status=status)
 
     def req(method=b"GET", path=b"/ws?token=TOKEN", version=b"13",
             key=b"dGhlIHNhbXBsZSBub25jZQ==", extra=b"", upgrade=b"websocket"):
@@ -466,13 +465,12 @@ def cases():
             r += b"Sec-WebSocket-Version: " + version + b"\r\n"
         return r + extra + b"\r\n"
 
-    upgrade("12.1", "no Sec-WebSocket-Key", req(key=None), 400, True)
+    upgrade("12.1", "no Sec-WebSocket-Key", req(key=None), 400)
     upgrade("12.2", "Sec-WebSocket-Version 8", req(version=b"8"), 400)
-    upgrade("12.3", "no Sec-WebSocket-Version", req(version=None), 400, True)
-    upgrade("12.4", "a key that is not 16 bytes of base64", req(key=b"short"), 400, True)
-    upgrade("12.5", "POST instead of GET", req(method=b"POST"), 400, True)
-    upgrade("12.6", "a 20 KB request head", req(extra=b"X-Pad: " + b"p" * 20000 + b"\r\n"), 431,
-            True)
+    upgrade("12.3", "no Sec-WebSocket-Version", req(version=None), 400)
+    upgrade("12.4", "a key that is not 16 bytes of base64", req(key=b"short"), 400)
+    upgrade("12.5", "POST instead of GET", req(method=b"POST"), 400)
+    upgrade("12.6", "a 20 KB request head", req(extra=b"X-Pad: " + b"p" * 20000 + b"\r\n"), 431)
     upgrade("12.7", "a bad token", req(path=b"/ws?token=not.a.token"), 401)
     upgrade("12.8", "no WebSocket endpoint at the path", req(path=b"/nowhere?token=TOKEN"), 404)
     upgrade("12.9", "a token signed with another secret", req(path=b"/ws?token=FORGED"), 401)

@@ -7,8 +7,10 @@
 #include "protocol/protocol.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QProcess>
 #include <QSslError>
+#include <QSslSocket>
 #include <QTemporaryDir>
 #include <QTcpSocket>
 #include <QTest>
@@ -59,6 +61,7 @@ private slots:
     void connectionLimit();
     void idleHttpConnectionClosed();
     void tlsOnTheSamePort();
+    void tlsUnmaskedFrameFails();
 };
 
 void tst_WebSocket::welcome()
@@ -577,18 +580,44 @@ void tst_WebSocket::idleHttpConnectionClosed()
     QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/healthz"))).status, 200);
 }
 
-void tst_WebSocket::tlsOnTheSamePort()
+namespace {
+
+// A self-signed certificate for 127.0.0.1 in `dir`: 0 when openssl made it.
+int makeCertificate(const QTemporaryDir &dir, QString *cert, QString *key)
 {
-    QTemporaryDir dir;
-    const QString cert = dir.filePath(QStringLiteral("cert.pem"));
-    const QString key = dir.filePath(QStringLiteral("key.pem"));
-    const int rc = QProcess::execute(
+    *cert = dir.filePath(QStringLiteral("cert.pem"));
+    *key = dir.filePath(QStringLiteral("key.pem"));
+    return QProcess::execute(
         QStringLiteral("openssl"),
         {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
          QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-days"),
          QStringLiteral("1"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1"),
-         QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
-    QCOMPARE(rc, 0);
+         QStringLiteral("-keyout"), *key, QStringLiteral("-out"), *cert});
+}
+
+// One client text frame with FIN set, masked or (a protocol violation) not.
+QByteArray clientTextFrame(const QByteArray &payload, bool masked)
+{
+    QByteArray frame;
+    frame += char(0x81);
+    Q_ASSERT(payload.size() < 126);
+    frame += char((masked ? 0x80 : 0) | payload.size());
+    const QByteArray mask("\x12\x34\x56\x78", 4);
+    if (!masked)
+        return frame + payload;
+    frame += mask;
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        frame += char(payload[i] ^ mask[i % 4]);
+    return frame;
+}
+
+} // namespace
+
+void tst_WebSocket::tlsOnTheSamePort()
+{
+    QTemporaryDir dir;
+    QString cert, key;
+    QCOMPARE(makeCertificate(dir, &cert, &key), 0);
     TestServer server(QStringLiteral("sqlite"), [&](Config &c) {
         c.tlsCertFile = cert;
         c.tlsKeyFile = key;
@@ -614,6 +643,74 @@ void tst_WebSocket::tlsOnTheSamePort()
     // Plain ws:// to the TLS port does not get through.
     WsClient plain;
     QVERIFY(!plain.open(server.wsUrl(QString::fromLatin1(server.token(2))), 2000));
+}
+
+// QWebSocket 6.4 takes unmasked client frames; on TLS the server's frame filter reads the
+// decrypted headers first: the frame before the unmasked one is answered, then 1002.
+void tst_WebSocket::tlsUnmaskedFrameFails()
+{
+    QTemporaryDir dir;
+    QString cert, key;
+    QCOMPARE(makeCertificate(dir, &cert, &key), 0);
+    TestServer server(QStringLiteral("sqlite"), [&](Config &c) {
+        c.tlsCertFile = cert;
+        c.tlsKeyFile = key;
+    });
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    QSslSocket s;
+    connect(&s, &QSslSocket::sslErrors, &s,
+            [&s](const QList<QSslError> &) { s.ignoreSslErrors(); });
+    s.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.port());
+    // The server runs in this thread: wait with the event loop, never with waitFor*().
+    QByteArray in;
+    connect(&s, &QIODevice::readyRead, &s, [&] { in += s.readAll(); });
+    QTRY_VERIFY_WITH_TIMEOUT(s.isEncrypted(), 10000);
+    s.write("GET /ws?token=" + server.token(1)
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(in.contains("\r\n\r\n"), 10000);
+    QVERIFY2(in.startsWith("HTTP/1.1 101"), in.constData());
+    in.remove(0, in.indexOf("\r\n\r\n") + 4);
+    QStringList types, pongs;
+    int closeCode = 0;
+    // Server frames: unmasked, FIN set, 7- or 16-bit lengths here.
+    const auto parse = [&] {
+        while (in.size() >= 2) {
+            qsizetype at = 2;
+            qint64 length = quint8(in[1]) & 0x7F;
+            if (length == 126) {
+                if (in.size() < 4)
+                    return;
+                length = (quint8(in[2]) << 8) | quint8(in[3]);
+                at = 4;
+            }
+            if (length > 125 && at == 2)
+                QFAIL("unexpected 64-bit length");
+            if (in.size() < at + length)
+                return;
+            const QByteArray payload = in.mid(at, length);
+            const int opcode = quint8(in[0]) & 0x0F;
+            in.remove(0, at + length);
+            if (opcode == 0x1) {
+                const QJsonObject o = QJsonDocument::fromJson(payload).object();
+                types << o.value(QStringLiteral("type")).toString();
+                if (types.last() == QLatin1String("pong"))
+                    pongs << o.value(QStringLiteral("id")).toString();
+            } else if (opcode == 0x8 && payload.size() >= 2) {
+                closeCode = (quint8(payload[0]) << 8) | quint8(payload[1]);
+            }
+        }
+    };
+    // Frames sent before the session is active wait for it; send once it is.
+    QTRY_VERIFY_WITH_TIMEOUT((parse(), types.contains(QStringLiteral("connected"))), 15000);
+    s.write(clientTextFrame(R"({"type":"ping","id":"first"})", true)
+            + clientTextFrame(R"({"type":"ping","id":"second"})", false));
+    QTRY_VERIFY_WITH_TIMEOUT((parse(), s.state() == QAbstractSocket::UnconnectedState), 15000);
+    parse();
+    QCOMPARE(pongs, QStringList {QStringLiteral("first")});
+    QCOMPARE(closeCode, 1002);
+    QCOMPARE(s.state(), QAbstractSocket::UnconnectedState); // and the server ended TCP
 }
 
 QTEST_GUILESS_MAIN(tst_WebSocket)

@@ -44,7 +44,6 @@ AdminSession::AdminSession(QObject *parent)
     m_roomCountersTimer.setInterval(250);
     connect(&m_roomCountersTimer, &QTimer::timeout, this, &AdminSession::refreshRoomCounters);
     m_batchTimer.setSingleShot(true);
-    m_batchTimer.setInterval(BATCH_INTERVAL_MS);
     connect(&m_batchTimer, &QTimer::timeout, this, &AdminSession::applyPendingEvents);
 }
 
@@ -225,7 +224,8 @@ void AdminSession::onEvent(const QJsonObject &event)
     } else if (type == QLatin1StringView("admin_event")) {
         onAdminEvent(event);
     } else if (type == QLatin1StringView("admin_snapshot")) {
-        applyPendingEvents(); // older than the snapshot: logged, then replaced by it
+        // Older than the snapshot: logged, then replaced by it.
+        while (applyEventChunk()) { }
         m_users->applySnapshot(event.value(QLatin1StringView("users")).toArray());
         m_rooms->applySnapshot(event.value(QLatin1StringView("rooms")).toArray());
         m_stats->setServer(event.value(QLatin1StringView("server")).toObject(), nowMs());
@@ -267,18 +267,32 @@ void AdminSession::onAdminEvent(const QJsonObject &event)
 {
     m_pendingEvents.append(event);
     if (m_pendingEvents.size() >= MAX_PENDING_EVENTS)
-        applyPendingEvents();
-    else if (!m_batchTimer.isActive())
-        m_batchTimer.start();
+        applyEventChunk(); // one part now; the timer goes on with the rest
+    if (!m_batchTimer.isActive())
+        m_batchTimer.start(BATCH_INTERVAL_MS);
 }
 
 void AdminSession::applyPendingEvents()
 {
-    m_batchTimer.stop();
+    // The rest of a large batch follows in the next event-loop turn (interval 0), after what
+    // the loop has waiting; a new batch waits the full interval again.
+    m_batchTimer.start(applyEventChunk() ? 0 : BATCH_INTERVAL_MS);
     if (m_pendingEvents.isEmpty())
-        return;
-    QList<QJsonObject> events = std::move(m_pendingEvents);
-    m_pendingEvents.clear();
+        m_batchTimer.stop();
+}
+
+bool AdminSession::applyEventChunk()
+{
+    if (m_pendingEvents.isEmpty())
+        return false;
+    QList<QJsonObject> events;
+    if (m_pendingEvents.size() <= APPLY_CHUNK_EVENTS) {
+        events = std::move(m_pendingEvents);
+        m_pendingEvents.clear();
+    } else {
+        events = m_pendingEvents.first(APPLY_CHUNK_EVENTS);
+        m_pendingEvents.remove(0, APPLY_CHUNK_EVENTS);
+    }
     // The log names users by name; a user who leaves in this batch is gone afterwards.
     for (QJsonObject &event : events) {
         const qint64 userId = Json::id(event, "user_id");
@@ -322,6 +336,7 @@ void AdminSession::applyPendingEvents()
     m_rooms->addOnlineCounts(onlineDelta);
     m_log->appendBatch(events, nowMs());
     Q_EMIT eventsApplied();
+    return !m_pendingEvents.isEmpty();
 }
 
 QString restErrorText(int status, const QJsonObject &body, const QString &transportError)

@@ -49,7 +49,12 @@ public:
 
     // Admin events are applied to the models in batches, at most this often.
     static constexpr int BATCH_INTERVAL_MS = 100;
-    // A batch is applied at once when this many events wait (bounds the queue in a storm).
+    // At most this many events are applied per event-loop turn: a larger batch goes on in the
+    // next turn, so sockets, timers and painting run between its parts (a storm's batch of
+    // 20,000 applied at once stalled the console for most of a second).
+    static constexpr int APPLY_CHUNK_EVENTS = 1000;
+    // A part is applied at once, without waiting for the interval, when this many events wait
+    // (bounds the queue in a storm).
     static constexpr int MAX_PENDING_EVENTS = 20000;
 
     explicit AdminSession(QObject *parent = nullptr);
@@ -110,6 +115,8 @@ private:
     void onEvent(const QJsonObject &event);
     void onAdminEvent(const QJsonObject &event);
     void applyPendingEvents();
+    // Applies up to APPLY_CHUNK_EVENTS pending events; true when more wait.
+    bool applyEventChunk();
     void onFailed(const QString &message);
     void logSession(QJsonObject fields);
     void request(const QString &credential, const QByteArray &method, const QString &path,

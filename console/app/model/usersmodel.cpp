@@ -100,7 +100,7 @@ QVariant UsersModel::userData(const UserRow &u, int column, int role) const
         case LastSeen:
             return u.lastSeen;
         case Name:
-            return u.name.toLower();
+            return u.sortName;
         default:
             role = Qt::DisplayRole;
         }
@@ -234,6 +234,7 @@ void UsersModel::updateSearchText(UserRow &u)
     for (const ConnectionRow &c : std::as_const(u.connections))
         parts << c.id << c.address << c.client;
     u.searchText = parts.join(QLatin1Char('\n')).toLower();
+    u.sortName = u.name.toLower();
 }
 
 void UsersModel::reindex()

@@ -112,6 +112,7 @@ private:
         QStringList rooms;
         QList<ConnectionRow> connections;
         QString searchText;
+        QString sortName; // the name lower-cased once, not at each comparison of a sort
         // Position in m_users; trusted only below m_rowsValidBelow (see rowOf()).
         mutable int row = 0;
     };
