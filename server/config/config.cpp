@@ -371,6 +371,7 @@ const QList<Key> &keyTable()
         {"max_replay_held_frames", intKey(&Config::maxReplayHeldFrames, 1, 10'000'000)},
         {"max_replay_held_bytes",
          bytesKey(&Config::maxReplayHeldBytes, 1024, 1024LL * 1024 * 1024)},
+        {"slow_consumer_grace", durationKey(&Config::slowConsumerGraceMs, 0, 3'600'000)},
     };
     return table;
 }

@@ -342,7 +342,7 @@ int RoomService::publishToRoom(const QString &roomId, const QByteArray &frame,
 RoomPressure::Settings RoomService::pressureSettings() const
 {
     RoomPressure::Settings s;
-    s.high = m_config->maxSendQueueBytes * m_config->roomPushbackPercent / 100;
+    s.high = m_config->roomPushbackBytes();
     s.low = s.high / 2;
     s.membersPercent = m_config->roomPushbackMembersPercent;
     s.publishRate = m_config->roomPublishRate;

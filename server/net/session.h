@@ -116,7 +116,7 @@ private:
     // `connected`, shed, or the connection is going).
     qint64 write(const QByteArray &frame, bool stored);
     // Closes a client that lets max_send_queue_bytes wait (4029).
-    void closeSlowConsumer();
+    void closeSlowConsumer(const QString &reason);
     void authenticate(const QString &token, const Protocol::StreamPositions &resume,
                       const QJsonValue &id);
     // Checks the account and reads the first replay round in one store read, then goes live.
@@ -143,6 +143,10 @@ private:
         std::deque<std::pair<qint64, qint64>> unconfirmed;
     };
     StreamState *streamState(const QString &stream, bool create);
+    bool replaying() const; // a stream's backlog replay is running (it paces its own queue)
+    // The grace of a connection that stays behind (docs/RELIABILITY.md, guarantee 7); true
+    // when it closed the connection.
+    bool checkBehind(qint64 nowMs);
     // Holds a live frame (empty: own message) of a stream being replayed; past
     // max_replay_held_frames / _bytes every held frame is let go (the replay reads them).
     void hold(StreamState &state, qint64 seq, const QByteArray &frame);
@@ -218,6 +222,9 @@ private:
     // kernel holds), or the final count once closed: cursors are confirmed up to it.
     qint64 m_writtenSeen = 0;
     bool m_slow = false; // closed as a slow consumer: nothing more is sent
+    // Since when more than Config::roomPushbackBytes() has been waiting without a break (as
+    // seen by the tick and by each write); 0 = not behind. Past slow_consumer_grace: 4029.
+    qint64 m_behindSinceMs = 0;
     // The replay round being sent (pumpReplay), and the streams that need another round.
     QList<ReplayItem> m_round;
     qsizetype m_roundItem = 0;

@@ -16,6 +16,8 @@
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
 
+#include <algorithm>
+
 #include <QLoggingCategory>
 #include <QUrlQuery>
 
@@ -115,6 +117,12 @@ void Session::deliver(const QByteArray &frame, const QString &stream, qint64 seq
         return;
     }
     sendFrame(frame);
+}
+
+bool Session::replaying() const
+{
+    return std::any_of(m_streams.cbegin(), m_streams.cend(),
+                       [](const StreamState &s) { return s.replaying; });
 }
 
 void Session::hold(StreamState &state, qint64 seq, const QByteArray &frame)
