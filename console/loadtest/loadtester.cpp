@@ -374,6 +374,7 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
         res.gaps += r.gaps;
         res.unexpectedCloses += r.unexpectedCloses;
         res.roomsDeleted += r.roomsDeleted;
+        res.refused += r.refused;
         for (const std::string &e : r.errorSamples)
             if (res.errorSamples.size() < 8
                 && std::find(res.errorSamples.begin(), res.errorSamples.end(), e)

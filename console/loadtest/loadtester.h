@@ -43,6 +43,7 @@ struct TestResult
     std::map<std::string, int> failures;
     std::vector<std::string> errorSamples;
     std::uint64_t stray = 0, stale = 0, duplicates = 0, gaps = 0, unexpectedCloses = 0;
+    std::uint64_t refused = 0; // publications pushed back by the server (RATE_LIMITED, UNAVAILABLE)
     std::vector<int> joinedPerRoom;
     std::uint64_t roomsCreated = 0, roomsDeleted = 0; // switchboard: rooms made and cleaned up
 };

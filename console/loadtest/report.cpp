@@ -64,6 +64,8 @@ QByteArray json(const TestResult &r)
                       {QStringLiteral("p999"), ms(r.latency, 0.999)},
                       {QStringLiteral("max"), ms(r.latency, 1.0)}}},
         {QStringLiteral("errors"), qint64(r.errors)},
+        {QStringLiteral("refused"), qint64(r.refused)},
+        {QStringLiteral("connections_lost"), qint64(r.unexpectedCloses)},
         {QStringLiteral("client_cpu_s"), round3(r.clientCpuS)},
         {QStringLiteral("server_cpu_s"),
          r.serverCpuS ? QJsonValue(round3(*r.serverCpuS)) : QJsonValue(QJsonValue::Null)},
@@ -90,6 +92,10 @@ std::string summary(const TestResult &r)
         s += t + "sent " + std::to_string(r.sent) + ", delivered " + std::to_string(r.delivered)
             + "/" + std::to_string(r.expected) + " (" + std::to_string(loss) + " lost) = "
             + fmt("%.0f", r.deliveredPerSec) + "/s over " + fmt("%.3f", r.activeSeconds) + " s\n";
+        if (r.refused)
+            s += t + std::to_string(r.refused)
+                + " publications refused by the server (RATE_LIMITED / UNAVAILABLE: not stored, "
+                  "not expected)\n";
         s += t + "latency ms p50 " + fmtMs(r.latency, 0.5) + " p90 " + fmtMs(r.latency, 0.9)
             + " p99 " + fmtMs(r.latency, 0.99) + " p99.9 " + fmtMs(r.latency, 0.999) + " max "
             + fmtMs(r.latency, 1.0) + "\n";

@@ -45,6 +45,9 @@ public:
         std::uint64_t gaps = 0; // a sequence number skipped (counted again in loss)
         std::uint64_t errorFrames = 0;
         std::uint64_t unexpectedCloses = 0;
+        // Publications the server pushed back (RATE_LIMITED, UNAVAILABLE): not stored, so
+        // not owed to anyone (taken out of `expected`).
+        std::uint64_t refused = 0;
         std::uint64_t protocolErrors = 0;
         std::uint64_t roomsDeleted = 0; // rooms this run created and deleted at its end
         std::map<std::string, int> failures; // reason -> connections
@@ -123,6 +126,8 @@ private:
     void onAck(Conn &c, std::uint64_t now);
     void countDelivery(std::uint64_t &lastSeq, const FrameScan::Marker &m, std::uint64_t now);
     void sendMarked(Conn &c, std::uint64_t seq, std::uint64_t now);
+    // Deliveries one publication of this connection is owed (its room's joined members but one).
+    std::uint64_t owedPerMessage(const Conn &c) const;
     void recordError(const std::string &text);
 
     int m_id;

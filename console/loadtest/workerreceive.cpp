@@ -180,6 +180,14 @@ void Worker::onControl(Conn &c, std::string_view text, std::uint64_t now)
             recordError("room set-up refused: " + std::string(code) + " " + message);
             return;
         }
+        if ((code == "RATE_LIMITED" || code == "UNAVAILABLE") && c.inflight && !c.warmPending) {
+            // The server pushed back on a publication: it was not stored and nobody is owed
+            // it. Counted apart from errors; it frees its place in the window.
+            ++m_result.refused;
+            m_expected -= std::min(m_expected, owedPerMessage(c));
+            onAck(c, now);
+            return;
+        }
         ++m_result.errorFrames;
         ++m_errors;
         recordError("error frame: " + std::string(code) + " " + message);

@@ -332,11 +332,15 @@ void Worker::sendMarked(Conn &c, std::uint64_t seq, std::uint64_t now)
     ++c.sentCount;
     ++c.inflight;
     ++m_sent;
-    if (echo || m_plan.direct)
-        ++m_expected;
-    else
-        m_expected += std::uint64_t(
-            std::max(0, m_shared.joinedMembers[std::size_t(m_plan.roomOf(c.index))] - 1));
+    m_expected += owedPerMessage(c);
+}
+
+std::uint64_t Worker::owedPerMessage(const Conn &c) const
+{
+    if (m_plan.type == TestType::Echo || m_plan.direct)
+        return 1;
+    return std::uint64_t(
+        std::max(0, m_shared.joinedMembers[std::size_t(m_plan.roomOf(c.index))] - 1));
 }
 
 } // namespace Switchboard::LoadTest

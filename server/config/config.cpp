@@ -369,6 +369,14 @@ const QList<Key> &keyTable()
          durationKey(&Config::databaseStatementTimeoutMs, 0, 3'600'000)},
         // access rules
         {"max_access_rules", intKey(&Config::maxAccessRules, 1, 1'000'000)},
+        // fan-out push-back and the replay's live holds (issue 13, overload)
+        {"room_pushback_percent", intKey(&Config::roomPushbackPercent, 0, 100)},
+        {"room_pushback_members_percent", intKey(&Config::roomPushbackMembersPercent, 1, 100)},
+        {"room_publish_rate", intKey(&Config::roomPublishRate, 0, 10'000'000)},
+        {"max_replay_held_frames", intKey(&Config::maxReplayHeldFrames, 1, 10'000'000)},
+        {"max_replay_held_bytes",
+         bytesKey(&Config::maxReplayHeldBytes, 1024, 1024LL * 1024 * 1024)},
+        {"slow_consumer_grace", durationKey(&Config::slowConsumerGraceMs, 0, 3'600'000)},
     };
     return table;
 }

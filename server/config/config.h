@@ -127,6 +127,19 @@ struct Config
     // fault tolerance (issue 13, fault suite)
     qint64 databaseStatementTimeoutMs = 5000; // PostgreSQL: a statement longer fails; 0 = none
 
+    // fan-out push-back and the replay's live holds (issue 13, overload)
+    // A recipient is behind above this % of maxSendQueueBytes; 0 = no push-back.
+    int roomPushbackPercent = 25;
+    int roomPushbackMembersPercent = 10; // % of a room's recipients behind before it pushes back
+    int roomPublishRate = 0; // publishes a second per room (burst: one second's); 0 = no budget
+    int maxReplayHeldFrames = 1000; // live frames held per connection while it replays
+    qint64 maxReplayHeldBytes = 1024 * 1024; // ... and their bytes
+    // A connection behind (above roomPushbackPercent of maxSendQueueBytes) for longer than
+    // this is closed as a slow consumer (4029): a non-reader cannot hold a room's push-back.
+    int slowConsumerGraceMs = 10000;
+    // Bytes waiting that make a connection "behind" (push-back and the grace above); 0 = off.
+    qint64 roomPushbackBytes() const { return maxSendQueueBytes * roomPushbackPercent / 100; }
+
     // Log-safe list of effective values (secrets redacted).
     QStringList describe() const;
 };

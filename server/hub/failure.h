@@ -13,9 +13,17 @@ namespace Switchboard {
 // REST error bodies carry the same two fields).
 struct Failure
 {
+    Failure(Protocol::ErrorCode code, QString message, qint64 retryAfterMs = 0)
+        : code(code)
+        , message(std::move(message))
+        , retryAfterMs(retryAfterMs)
+    { }
+
     Protocol::ErrorCode code;
     QString message;
-    qint64 retryAfterMs = 0; // > 0: the request may succeed if retried after this long
+    // When set: the request may succeed if retried after this long (RATE_LIMITED,
+    // UNAVAILABLE); WebSocket errors carry it as retry_after_ms, REST as Retry-After.
+    qint64 retryAfterMs = 0;
 };
 
 // The refusal of a request while the store's queue is full: UNAVAILABLE with a retry hint

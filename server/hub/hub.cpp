@@ -114,11 +114,23 @@ void Hub::publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptCo
     deliverToUser(userId, frame, exceptConnection, stream, seq);
 }
 
-int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
-                       const QString &stream, qint64 seq)
+namespace {
+
+void count(const Session *s, FanoutLoad &load)
 {
-    int count = 0;
-    auto deliverTo = [&](const QHash<qint64, QList<Session *>> &registry) {
+    const qint64 backlog = s->backlogBytes();
+    ++load.recipients;
+    load.aboveHigh += backlog > load.high;
+    load.aboveLow += backlog > load.low;
+}
+
+} // namespace
+
+int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
+                       const QString &stream, qint64 seq, FanoutLoad *load)
+{
+    int delivered = 0;
+    auto deliverTo = [&](const QHash<qint64, QList<Session *>> &registry, FanoutLoad *measured) {
         const auto it = registry.constFind(userId);
         if (it == registry.cend())
             return;
@@ -126,14 +138,28 @@ int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptCon
             if (s->connectionId() == exceptConnection)
                 continue;
             s->deliver(frame, stream, seq);
-            ++count;
+            if (measured)
+                count(s, *measured);
+            ++delivered;
         }
     };
-    deliverTo(m_users);
-    // Sessions still activating hold stored deliveries for after their replay.
+    deliverTo(m_users, load);
+    // Sessions still activating hold stored deliveries for after their replay (bounded by
+    // max_replay_held_*; they are not counted: their queue is the replay's).
     if (seq > 0)
-        deliverTo(m_reserved);
-    return count;
+        deliverTo(m_reserved, nullptr);
+    return delivered;
+}
+
+void Hub::measure(qint64 userId, quint64 exceptConnection, FanoutLoad &load) const
+{
+    const auto it = m_users.constFind(userId);
+    if (it == m_users.cend())
+        return;
+    for (const Session *s : *it) {
+        if (s->connectionId() != exceptConnection)
+            count(s, load);
+    }
 }
 
 void Hub::publishToAll(const QByteArray &frame)

@@ -28,6 +28,19 @@ struct HubCounters
     quint64 messagesStored = 0;
     quint64 broadcasts = 0;
     quint64 errorsSent = 0;
+    // Live frames held during a replay and let go at the bound (read from the store instead).
+    quint64 replayHeldReleased = 0;
+};
+
+// How far behind the connections of one fan-out are (RoomService's push-back): recipients, and
+// how many of them had more than `high` / `low` bytes waiting after the frame was queued.
+struct FanoutLoad
+{
+    qint64 high = 0; // thresholds, set by the caller; 0 = not measured
+    qint64 low = 0;
+    int recipients = 0;
+    int aboveHigh = 0;
+    int aboveLow = 0;
 };
 
 // Owns the registry of live, authenticated sessions on this node (and of those still
@@ -52,8 +65,12 @@ public:
     void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                        const QString &stream = QString(), qint64 seq = 0) override;
     void publishToAll(const QByteArray &frame) override;
+    // With `load` set, counts the live recipients and how far behind each one is.
     int deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
-                      const QString &stream = QString(), qint64 seq = 0);
+                      const QString &stream = QString(), qint64 seq = 0,
+                      FanoutLoad *load = nullptr);
+    // Adds the user's live connections (but one) to `load` without sending anything.
+    void measure(qint64 userId, quint64 exceptConnection, FanoutLoad &load) const;
 
     int connectionCount() const { return m_sessions.size(); }
     int userCount() const { return static_cast<int>(m_users.size()); }

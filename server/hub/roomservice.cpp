@@ -67,7 +67,7 @@ bool RoomService::load(QString *error)
     m_userRooms.clear();
     m_created.clear();
     for (const RoomRecord &r : std::as_const(snapshot->rooms)) {
-        m_rooms.insert(r.id, Room {r, {}, {}, snapshot->lastSeqs.value(r.id)});
+        m_rooms.insert(r.id, Room {r, {}, {}, snapshot->lastSeqs.value(r.id), {}});
         countCreated(r.createdBy, 1);
     }
     for (const RoomMember &m : std::as_const(snapshot->members))
@@ -323,10 +323,57 @@ int RoomService::publishToRoom(const QString &roomId, const QByteArray &frame,
         return 0;
     const QString stream = seq > 0 ? roomStream(roomId) : QString();
     const Io::SendBatch batch; // one hand-over per I/O thread for the whole fan-out
+    // A stored message's fan-out measures how far behind the recipients are (push-back).
+    const RoomPressure::Settings settings = pressureSettings();
+    FanoutLoad load {settings.high, settings.low};
+    FanoutLoad *measured = seq > 0 && settings.high > 0 ? &load : nullptr;
     int count = 0;
     for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
-        count += m_hub->deliverToUser(m.key(), frame, exceptConnection, stream, seq);
+        count += m_hub->deliverToUser(m.key(), frame, exceptConnection, stream, seq, measured);
+    if (measured) {
+        RoomPressure &pressure = m_rooms.find(roomId)->pressure;
+        const bool before = pressure.pushingBack();
+        pressure.measured(load, Events::nowMs(), settings.membersPercent);
+        if (pressure.pushingBack() != before)
+            qCDebug(lcRooms) << "room" << roomId
+                             << (before ? "caught up: publishes admitted again"
+                                        : "is behind: publishes refused until it drains")
+                             << "(" << load.aboveHigh << "of" << load.recipients
+                             << "recipients behind)";
+    }
     return count;
+}
+
+RoomPressure::Settings RoomService::pressureSettings() const
+{
+    RoomPressure::Settings s;
+    s.high = m_config->roomPushbackBytes();
+    s.low = s.high / 2;
+    s.membersPercent = m_config->roomPushbackMembersPercent;
+    s.publishRate = m_config->roomPublishRate;
+    return s;
+}
+
+std::optional<RoomFailure> RoomService::admitPublish(Room &room, quint64 exceptConnection)
+{
+    const RoomPressure::Settings settings = pressureSettings();
+    const bool before = room.pressure.pushingBack();
+    const qint64 retry = room.pressure.admit(Events::nowMs(), settings, [&] {
+        FanoutLoad load {settings.high, settings.low};
+        for (auto m = room.members.cbegin(); m != room.members.cend(); ++m)
+            m_hub->measure(m.key(), exceptConnection, load);
+        return load;
+    });
+    if (before && !room.pressure.pushingBack())
+        qCDebug(lcRooms) << "room" << room.record.id << "caught up: publishes admitted again";
+    if (retry <= 0)
+        return std::nullopt;
+    const QString why = room.pressure.pushingBack()
+        ? QStringLiteral("room '%1' is busy: its members' connections are behind")
+        : QStringLiteral("room '%1' is over its publish budget");
+    return RoomFailure {
+        ErrorCode::RateLimited,
+        (why + QStringLiteral("; retry after %2 ms")).arg(room.record.id).arg(retry), retry};
 }
 
 qint64 RoomService::lastSeq(const QString &roomId) const
@@ -396,7 +443,7 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
     r.createdBy = actor.userId;
     r.createdAt = Events::nowMs();
     // Reserved at once, so a second create of the same id is refused while this one commits.
-    m_rooms.insert(r.id, Room {r, {}, {}, 0});
+    m_rooms.insert(r.id, Room {r, {}, {}, 0, {}});
     countCreated(r.createdBy, 1);
     if (actor.userId)
         addMemberLocally(r.id, actor.userId, QStringLiteral("owner"), r.createdAt);
@@ -550,6 +597,10 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
              SendFailure {ErrorCode::Forbidden,
                           QStringLiteral("room '%1' is read-only: only %2 may post")
                               .arg(request.roomId, policy)});
+        return;
+    }
+    if (auto refused = admitPublish(m_rooms[request.roomId], actor.connectionId)) {
+        done(std::nullopt, std::move(refused));
         return;
     }
     QJsonObject body {{QStringLiteral("from"), actor.userId},

@@ -3,6 +3,7 @@
 
 #include "hub/failure.h"
 #include "hub/messageservice.h"
+#include "hub/roompressure.h"
 #include "protocol/clientmessages.h"
 #include "store/store.h"
 
@@ -122,6 +123,7 @@ private:
         QHash<qint64, Member> members; // by user id
         QSet<qint64> invites;
         qint64 lastSeq = 0;
+        RoomPressure pressure; // publish admission under overload
     };
 
     RoomView viewOf(const Room &room, const Sender &viewer) const;
@@ -140,6 +142,10 @@ private:
     void announce(const Room &room, QLatin1StringView type, const Sender &who,
                   quint64 exceptConnection);
     int limitOf(const Room &room) const;
+    RoomPressure::Settings pressureSettings() const;
+    // Before a publish is stored: a RATE_LIMITED failure while the room pushes back or is over
+    // its publish budget (docs/RELIABILITY.md, "Overload").
+    std::optional<RoomFailure> admitPublish(Room &room, quint64 exceptConnection);
 
     const Config *m_config;
     AsyncStore *m_store;

@@ -46,6 +46,7 @@ struct Verdict
     QByteArray reason = QByteArrayLiteral("Bad Request");
     QByteArray contentType = QByteArrayLiteral("application/json");
     QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers; // more response headers (426: the version)
     std::shared_ptr<void> context; // travels with the Opened event (e.g. verified claims)
 };
 using Gatekeeper = std::function<Verdict(const UpgradeRequest &, const QHostAddress &)>;

@@ -101,7 +101,9 @@ void IoThread::readHead(Connection &c)
     if (verdict.kind == Verdict::Refuse) {
         c.phase = Connection::Phase::Refusing;
         c.deadlineMs = ioNowMs() + m_limits.closeTimeoutMs;
-        queue(c, httpResponse(verdict.status, verdict.reason, verdict.contentType, verdict.body));
+        queue(c,
+              httpResponse(verdict.status, verdict.reason, verdict.contentType, verdict.body,
+                           verdict.headers));
         flush(c);
         return;
     }

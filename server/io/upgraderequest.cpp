@@ -5,6 +5,9 @@ namespace Switchboard::Io {
 
 namespace {
 
+// Told apart from the other problems: it is answered 426 (RFC 6455 section 4.4).
+constexpr char VERSION_PROBLEM[] = "Sec-WebSocket-Version must be 13";
+
 bool containsToken(QByteArrayView list, QByteArrayView token)
 {
     // Comma-separated, case-insensitive (Connection: keep-alive, Upgrade).
@@ -49,11 +52,23 @@ QByteArray UpgradeRequest::upgradeProblem() const
     if (!containsToken(header("connection"), "upgrade"))
         return QByteArrayLiteral("missing Connection: Upgrade");
     if (header("sec-websocket-version") != "13")
-        return QByteArrayLiteral("Sec-WebSocket-Version must be 13");
+        return QByteArray(VERSION_PROBLEM);
     const QByteArray key = header("sec-websocket-key");
     if (QByteArray::fromBase64(key).size() != 16)
         return QByteArrayLiteral("Sec-WebSocket-Key must be 16 bytes in base64");
     return {};
+}
+
+int UpgradeRequest::problemStatus() const
+{
+    return upgradeProblem() == VERSION_PROBLEM ? 426 : 400;
+}
+
+QList<QPair<QByteArray, QByteArray>> UpgradeRequest::problemHeaders() const
+{
+    if (problemStatus() != 426)
+        return {};
+    return {{QByteArrayLiteral("Sec-WebSocket-Version"), QByteArrayLiteral("13")}};
 }
 
 UpgradeRequest::Result UpgradeRequest::parse(QByteArrayView data, qsizetype maxBytes,
@@ -110,7 +125,8 @@ UpgradeRequest::Result UpgradeRequest::parse(QByteArrayView data, qsizetype maxB
 }
 
 QByteArray httpResponse(int status, QByteArrayView reason, QByteArrayView contentType,
-                        QByteArrayView body)
+                        QByteArrayView body,
+                        const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
 {
     QByteArray out;
     out.reserve(160 + body.size());
@@ -120,6 +136,8 @@ QByteArray httpResponse(int status, QByteArrayView reason, QByteArrayView conten
     out += contentType;
     out += "\r\n";
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    for (const auto &[name, value] : extraHeaders)
+        out += name + ": " + value + "\r\n";
     out += "Connection: close\r\n\r\n";
     out += body;
     return out;

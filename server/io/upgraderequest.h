@@ -21,8 +21,14 @@ struct UpgradeRequest
     QByteArray header(QByteArrayView lowerName) const;
     // True when the head asks for a WebSocket upgrade at all (Upgrade: websocket).
     bool wantsWebSocket() const;
-    // Empty when the upgrade is well-formed; otherwise what is wrong with it, for a 400.
+    // Empty when the upgrade is well-formed; otherwise what is wrong with it, answered with
+    // problemStatus() (and problemHeaders()).
     QByteArray upgradeProblem() const;
+    // 400, or 426 Upgrade Required when the problem is the Sec-WebSocket-Version (anything
+    // but 13): RFC 6455 section 4.4 answers it with the version the server speaks, which
+    // problemHeaders() then carries. Both transports answer a bad upgrade from these.
+    int problemStatus() const;
+    QList<QPair<QByteArray, QByteArray>> problemHeaders() const;
 
     // NotHttp: the first byte cannot start an HTTP request (a TLS handshake, say).
     enum class Result { Complete, NeedMore, Invalid, TooLarge, NotHttp };
@@ -34,7 +40,8 @@ struct UpgradeRequest
 
 // A complete HTTP/1.1 response with a body, for answers given before any upgrade (401, 400...).
 QByteArray httpResponse(int status, QByteArrayView reason, QByteArrayView contentType,
-                        QByteArrayView body);
+                        QByteArrayView body,
+                        const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
 // The 101 answer to a valid upgrade.
 QByteArray switchingProtocols(QByteArrayView acceptKey);
 

@@ -236,7 +236,8 @@ bool HttpFrontend::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *
         return false;
     }
     if (const QByteArray problem = upgrade.upgradeProblem(); !problem.isEmpty()) {
-        m_rejection = Rejection {ErrorCode::ValidationError, QString::fromUtf8(problem)};
+        m_rejection = Rejection {ErrorCode::ValidationError, QString::fromUtf8(problem), 0,
+                                 upgrade.problemStatus(), upgrade.problemHeaders()};
         return false;
     }
     // Qt's handshake answer repeats the request's Origin in Access-Control-Allow-Origin; past
@@ -296,7 +297,7 @@ void HttpFrontend::missingHandler(const QHttpServerRequest &request, QTcpSocket 
         RestReply(socket).raw(431, "application/json", {});
         return;
     }
-    RestReply(socket).error(rejection.code, rejection.message);
+    RestReply(socket).error(rejection.code, rejection.message, rejection.status, rejection.headers);
 }
 
 void HttpFrontend::dispatch(RestRequest request, QTcpSocket *socket)

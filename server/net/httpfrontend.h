@@ -70,6 +70,8 @@ private:
         Protocol::ErrorCode code;
         QString message;
         int rawStatus = 0; // 431: answered without a body, as the native transport does
+        int status = 0; // instead of the code's (426 for an unsupported version)
+        QList<QPair<QByteArray, QByteArray>> headers = {};
     };
     std::optional<Rejection> m_rejection; // set by handleUpgrade for missingHandler
     RateLimiter<QString> m_restLimits; // by principal: "u:<id>" or "key"

@@ -24,11 +24,11 @@ using namespace Protocol;
 
 namespace {
 
-Io::Verdict refusal(ErrorCode code, const QString &message)
+Io::Verdict refusal(ErrorCode code, const QString &message, int status = 0)
 {
     Io::Verdict verdict;
     verdict.kind = Io::Verdict::Refuse;
-    verdict.status = errorCodeHttpStatus(code);
+    verdict.status = status ? status : errorCodeHttpStatus(code);
     switch (verdict.status) {
     case 400:
         verdict.reason = QByteArrayLiteral("Bad Request");
@@ -41,6 +41,9 @@ Io::Verdict refusal(ErrorCode code, const QString &message)
         break;
     case 404:
         verdict.reason = QByteArrayLiteral("Not Found");
+        break;
+    case 426:
+        verdict.reason = QByteArrayLiteral("Upgrade Required");
         break;
     case 429:
         verdict.reason = QByteArrayLiteral("Too Many Requests");
@@ -240,9 +243,12 @@ Io::Verdict NativeFrontend::decide(const Io::UpgradeRequest &request,
     if (!HttpFrontend::isWebSocketPath(path))
         return refusal(ErrorCode::NotFound,
                        QStringLiteral("no WebSocket endpoint at %1").arg(path));
-    const QByteArray problem = request.upgradeProblem();
-    if (!problem.isEmpty())
-        return refusal(ErrorCode::ValidationError, QString::fromUtf8(problem));
+    if (const QByteArray problem = request.upgradeProblem(); !problem.isEmpty()) {
+        Io::Verdict verdict = refusal(ErrorCode::ValidationError, QString::fromUtf8(problem),
+                                      request.problemStatus());
+        verdict.headers = request.problemHeaders();
+        return verdict;
+    }
     // The native transport is plain TCP: its own origin is http://<Host>.
     if (!m_origins.allows(request.header("origin"), request.header("host"), false)) {
         if (m_origins.shouldLog())

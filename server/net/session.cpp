@@ -121,11 +121,13 @@ qint64 Session::write(const QByteArray &frame, bool stored)
     }
     const qint64 limit = m_ctx.config->maxSendQueueBytes;
     const qint64 backlog = m_transport->backlogBytes();
+    if (backlog <= m_ctx.config->roomPushbackBytes())
+        m_behindSinceMs = 0; // it caught up since the last look
     if (!stored && backlog > limit / SHED_DIVISOR && isDroppable(frame))
         return -1; // shed: the client is behind, and the next one replaces it anyway
     // One frame alone may exceed the limit (a history page): it goes when nothing waits.
     if (backlog > 0 && backlog + frame.size() > limit) {
-        closeSlowConsumer();
+        closeSlowConsumer(QStringLiteral("slow consumer: send queue full"));
         return -1;
     }
     m_lastEnd = m_transport->sendText(frame);
@@ -133,7 +135,28 @@ qint64 Session::write(const QByteArray &frame, bool stored)
     return m_lastEnd;
 }
 
-void Session::closeSlowConsumer()
+bool Session::checkBehind(qint64 nowMs)
+{
+    const qint64 mark = m_ctx.config->roomPushbackBytes();
+    const qint64 grace = m_ctx.config->slowConsumerGraceMs;
+    if (mark <= 0 || grace <= 0 || m_slow || m_transport->backlogBytes() <= mark || replaying()) {
+        m_behindSinceMs = 0;
+        return false;
+    }
+    if (m_behindSinceMs == 0) {
+        m_behindSinceMs = nowMs;
+        return false;
+    }
+    if (nowMs - m_behindSinceMs < grace)
+        return false;
+    // Behind for the whole grace: a client reading at any usable pace drains the push-back
+    // mark long before. Left open, it would hold back its rooms' publishers (push-back counts
+    // it) while its queue never reaches max_send_queue_bytes, since nothing more is queued.
+    closeSlowConsumer(QStringLiteral("slow consumer: behind for too long"));
+    return true;
+}
+
+void Session::closeSlowConsumer(const QString &reason)
 {
     qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
                       << "does not read:" << m_transport->backlogBytes()
@@ -141,7 +164,7 @@ void Session::closeSlowConsumer()
     m_slow = true;
     // A client that does not read cannot take the close frame either: both transports drop
     // it when the close times out. What it was not sent is replayed on its next connect.
-    m_transport->close(CloseCode::RATE_LIMITED, QStringLiteral("slow consumer: send queue full"));
+    m_transport->close(CloseCode::RATE_LIMITED, reason);
 }
 
 Sender Session::sender() const
@@ -268,6 +291,8 @@ void Session::tick(qint64 nowMs)
         return;
     }
     saveCursors();
+    if (m_state == State::Active && checkBehind(nowMs))
+        return;
     if (m_waitingDrain && m_transport->backlogBytes() == 0)
         transportDrained(); // a notification lost on the way must not stall a replay for good
     const qint64 written = m_transport->writtenBytes();

@@ -43,6 +43,7 @@ struct ReplayItem
     QString reason; // why the stream cannot be fully recovered; empty = it can
     QList<StreamEntry> entries;
     bool more = false; // another round is needed
+    bool chasing = false; // this round reads live frames let go during the replay
 };
 
 // The services a session talks to, owned by the application.
@@ -90,6 +91,8 @@ public:
     QString address() const;
     const QString &client() const { return m_client; }
     qint64 queueBytes() const;
+    // Bytes handed to the transport and not yet written (the send-queue policy's measure).
+    qint64 backlogBytes() const;
 
     // A frame from the hub. A stored message names its stream and seq: the session keeps each
     // stream in order, holds it back while that stream replays, and drops repeats.
@@ -116,7 +119,7 @@ private:
     // `connected`, shed, or the connection is going).
     qint64 write(const QByteArray &frame, bool stored);
     // Closes a client that lets max_send_queue_bytes wait (4029).
-    void closeSlowConsumer();
+    void closeSlowConsumer(const QString &reason);
     void authenticate(const QString &token, const Protocol::StreamPositions &resume,
                       const QJsonValue &id);
     // Checks the account and reads the first replay round in one store read, then goes live.
@@ -134,12 +137,22 @@ private:
         // Live frames held back during the replay; an empty frame marks a message this
         // connection posted itself (acknowledged, never echoed).
         QList<QPair<qint64, QByteArray>> held;
+        // The highest seq of a held frame let go when the holds passed their bound
+        // (max_replay_held_*): the replay reads up to it from the store instead.
+        qint64 released = 0;
         // The highest seq whose frame was written to the socket (or that needed none): the
         // stored cursor never passes it. Frames sent and not yet known written: (end, seq).
         qint64 confirmed = 0;
         std::deque<std::pair<qint64, qint64>> unconfirmed;
     };
     StreamState *streamState(const QString &stream, bool create);
+    bool replaying() const; // a stream's backlog replay is running (it paces its own queue)
+    // The grace of a connection that stays behind (docs/RELIABILITY.md, guarantee 7); true
+    // when it closed the connection.
+    bool checkBehind(qint64 nowMs);
+    // Holds a live frame (empty: own message) of a stream being replayed; past
+    // max_replay_held_frames / _bytes every held frame is let go (the replay reads them).
+    void hold(StreamState &state, qint64 seq, const QByteArray &frame);
     // Sends `connected` (and what was sent before it); false when the account is disabled.
     bool enterActive(const std::optional<UserRecord> &record);
     // Client frames that arrived while activating.
@@ -207,12 +220,17 @@ private:
     QString m_client;
     bool m_expiryWarned = false;
     QList<StreamState> m_streams; // the inbox first, then rooms as they show up
+    qint64 m_heldFrames = 0; // held live frames of every stream (StreamState::held)
+    qint64 m_heldBytes = 0;
     bool m_cursorsDirty = false; // a stream's seq rose since saveCursors() last looked
     qint64 m_lastEnd = 0; // end offset of the last frame handed to the transport
     // The transport's written bytes as of the previous tick (one tick of margin for what the
     // kernel holds), or the final count once closed: cursors are confirmed up to it.
     qint64 m_writtenSeen = 0;
     bool m_slow = false; // closed as a slow consumer: nothing more is sent
+    // Since when more than Config::roomPushbackBytes() has been waiting without a break (as
+    // seen by the tick and by each write); 0 = not behind. Past slow_consumer_grace: 4029.
+    qint64 m_behindSinceMs = 0;
     // The replay round being sent (pumpReplay), and the streams that need another round.
     QList<ReplayItem> m_round;
     qsizetype m_roundItem = 0;

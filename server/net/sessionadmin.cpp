@@ -31,6 +31,12 @@ qint64 Session::queueBytes() const
     return m_transport->queuedBytes();
 }
 
+qint64 Session::backlogBytes() const
+{
+    // A connection on its way out (closed as a slow consumer, say) holds back nobody.
+    return m_state == State::Closed || m_slow ? 0 : m_transport->backlogBytes();
+}
+
 void Session::handle(const QJsonValue &id, const AdminSubscribeRequest &request)
 {
     if (!m_claims.admin || !m_ctx.admin) {

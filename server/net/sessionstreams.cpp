@@ -16,6 +16,8 @@
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
 
+#include <algorithm>
+
 #include <QLoggingCategory>
 #include <QUrlQuery>
 
@@ -105,7 +107,7 @@ void Session::deliver(const QByteArray &frame, const QString &stream, qint64 seq
     if (seq > 0) {
         StreamState *s = streamState(stream, true);
         if (s->replaying) {
-            s->held.append({seq, frame});
+            hold(*s, seq, frame);
             return;
         }
         if (seq <= s->seq)
@@ -115,6 +117,38 @@ void Session::deliver(const QByteArray &frame, const QString &stream, qint64 seq
         return;
     }
     sendFrame(frame);
+}
+
+bool Session::replaying() const
+{
+    return std::any_of(m_streams.cbegin(), m_streams.cend(),
+                       [](const StreamState &s) { return s.replaying; });
+}
+
+void Session::hold(StreamState &state, qint64 seq, const QByteArray &frame)
+{
+    state.held.append({seq, frame});
+    ++m_heldFrames;
+    m_heldBytes += frame.size();
+    if (m_heldFrames <= m_ctx.config->maxReplayHeldFrames
+        && m_heldBytes <= m_ctx.config->maxReplayHeldBytes)
+        return;
+    // Every held message is stored (it was delivered after its commit): rather than grow
+    // without bound while a long replay runs, let them go and have the replay read on to the
+    // highest of them. Own messages (no frame) go too: the replay sends them, once.
+    quint64 released = 0;
+    for (StreamState &s : m_streams) {
+        for (const auto &h : std::as_const(s.held))
+            s.released = std::max(s.released, h.first);
+        released += quint64(s.held.size());
+        s.held.clear();
+    }
+    m_ctx.hub->counters().replayHeldReleased += released;
+    qCDebug(lcSession) << "connection" << m_connectionId << "let go of" << released
+                       << "live frames held during its replay (" << m_heldBytes
+                       << "bytes); the replay reads them from the store";
+    m_heldFrames = 0;
+    m_heldBytes = 0;
 }
 
 void Session::track(StreamState &state, qint64 seq, qint64 end)
@@ -129,7 +163,7 @@ void Session::noteOwnMessage(const QString &stream, qint64 seq)
 {
     StreamState *s = streamState(stream, true);
     if (s->replaying) {
-        s->held.append({seq, QByteArray()});
+        hold(*s, seq, QByteArray());
     } else if (seq > s->seq) {
         s->seq = seq;
         track(*s, seq, m_lastEnd); // confirmed with the frames sent before it
@@ -347,7 +381,12 @@ void Session::pumpReplay()
         m_roundEntry = 0;
         m_roundItemStarted = false;
         ++m_roundItem;
-        if (item.more) {
+        // Live frames let go during the replay are read from the store (they are there); a
+        // round that found none of them (purged meanwhile) ends the chase.
+        const bool chase = s->released > s->seq && !(item.chasing && s->seq == item.from);
+        if (item.more || chase) {
+            item.chasing = !item.more;
+            item.bounds.last = std::max(item.bounds.last, s->released);
             item.from = s->seq;
             item.entries = {}; // sent: only one round's entries are ever held
             m_nextRound << item;
@@ -421,6 +460,9 @@ void Session::finishStream(StreamState &state)
     state.replaying = false;
     m_cursorsDirty = true;
     auto held = std::exchange(state.held, {});
+    m_heldFrames -= held.size();
+    for (const auto &h : std::as_const(held))
+        m_heldBytes -= h.second.size();
     std::stable_sort(held.begin(), held.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });
     for (const auto &[seq, frame] : held) {

@@ -466,8 +466,9 @@ def cases():
         return r + extra + b"\r\n"
 
     upgrade("12.1", "no Sec-WebSocket-Key", req(key=None), 400)
-    upgrade("12.2", "Sec-WebSocket-Version 8", req(version=b"8"), 400)
-    upgrade("12.3", "no Sec-WebSocket-Version", req(version=None), 400)
+    # RFC 6455 section 4.4: a version other than 13 gets 426 (with Sec-WebSocket-Version: 13).
+    upgrade("12.2", "Sec-WebSocket-Version 8", req(version=b"8"), 426)
+    upgrade("12.3", "no Sec-WebSocket-Version", req(version=None), 426)
     upgrade("12.4", "a key that is not 16 bytes of base64", req(key=b"short"), 400)
     upgrade("12.5", "POST instead of GET", req(method=b"POST"), 400)
     upgrade("12.6", "a 20 KB request head", req(extra=b"X-Pad: " + b"p" * 20000 + b"\r\n"), 431)

@@ -284,27 +284,35 @@ void tst_WsProtocol::upgradeProblems_data()
 {
     QTest::addColumn<QByteArray>("head");
     QTest::addColumn<QByteArray>("problem");
+    QTest::addColumn<int>("status");
     const QByteArray rest = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
     QTest::newRow("post") << "POST /ws HTTP/1.1\r\n" + rest
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                          << QByteArray("GET");
+                          << QByteArray("GET") << 400;
     QTest::newRow("version") << "GET /ws HTTP/1.1\r\n" + rest
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n"
-                             << QByteArray("Version");
+                             << QByteArray("Version") << 426;
     QTest::newRow("key") << "GET /ws HTTP/1.1\r\n" + rest
             + "Sec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                         << QByteArray("Key");
+                         << QByteArray("Key") << 400;
 }
 
 void tst_WsProtocol::upgradeProblems()
 {
     QFETCH(QByteArray, head);
     QFETCH(QByteArray, problem);
+    QFETCH(int, status);
     UpgradeRequest request;
     qsizetype consumed = 0;
     QCOMPARE(UpgradeRequest::parse(head, 8192, &request, &consumed),
              UpgradeRequest::Result::Complete);
     QVERIFY(request.upgradeProblem().contains(problem));
+    // RFC 6455 section 4.4: only the version problem is a 426, and it names version 13.
+    QCOMPARE(request.problemStatus(), status);
+    const auto headers = request.problemHeaders();
+    QCOMPARE(headers.size(), status == 426 ? 1 : 0);
+    if (status == 426)
+        QCOMPARE(headers.first(), qMakePair(QByteArray("Sec-WebSocket-Version"), QByteArray("13")));
 }
 
 QTEST_GUILESS_MAIN(tst_WsProtocol)

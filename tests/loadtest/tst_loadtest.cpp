@@ -266,20 +266,10 @@ void tst_LoadTest::checkKeys(const QJsonObject &r)
 {
     QStringList keys = r.keys();
     keys.sort();
-    QStringList expected {"test_type",
-                          "connections",
-                          "connect_per_sec",
-                          "handshake_ms",
-                          "sent",
-                          "delivered",
-                          "delivered_per_sec",
-                          "loss",
-                          "latency_ms",
-                          "errors",
-                          "client_cpu_s",
-                          "server_cpu_s",
-                          "server_rss_bytes",
-                          "saturated"};
+    QStringList expected {"test_type",    "connections",  "connect_per_sec",   "handshake_ms",
+                          "sent",         "delivered",    "delivered_per_sec", "loss",
+                          "latency_ms",   "errors",       "refused",           "connections_lost",
+                          "client_cpu_s", "server_cpu_s", "server_rss_bytes",  "saturated"};
     expected.sort();
     QCOMPARE(keys, expected);
     QCOMPARE(r[QStringLiteral("handshake_ms")].toObject().keys(), (QStringList {"p50", "p99"}));

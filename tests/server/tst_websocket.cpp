@@ -36,6 +36,8 @@ private slots:
     void authFrame();
     void badTokensRefusedBeforeUpgrade_data();
     void badTokensRefusedBeforeUpgrade();
+    void unsupportedVersionGets426_data();
+    void unsupportedVersionGets426();
     void appPing_data() { addBackendRows(); }
     void appPing();
     void directMessageFanOut_data() { addBackendRows(); }
@@ -113,6 +115,50 @@ void tst_WebSocket::tokenPlaces()
     }
     // An unknown path is a JSON 404 before any upgrade.
     QVERIFY(rawUpgrade(server.port(), "/nope?token=" + token).startsWith("HTTP/1.1 404"));
+}
+
+void tst_WebSocket::unsupportedVersionGets426_data()
+{
+    QTest::addColumn<bool>("native");
+    QTest::addColumn<QByteArray>("versionHeader");
+    for (const bool native : {true, false}) {
+        const char *transport = native ? "native" : "qt";
+        QTest::addRow("%s 8", transport) << native << QByteArray("Sec-WebSocket-Version: 8\r\n");
+        QTest::addRow("%s 14", transport) << native << QByteArray("Sec-WebSocket-Version: 14\r\n");
+        QTest::addRow("%s 13,8", transport)
+            << native << QByteArray("Sec-WebSocket-Version: 13, 8\r\n");
+        QTest::addRow("%s missing", transport) << native << QByteArray();
+    }
+}
+
+// RFC 6455 section 4.4: a version the server does not speak is answered 426 Upgrade Required
+// with the version it does speak, on both transports (one rule: UpgradeRequest), over a real
+// socket; a valid token does not change that, and nothing is upgraded.
+void tst_WebSocket::unsupportedVersionGets426()
+{
+    QFETCH(bool, native);
+    QFETCH(QByteArray, versionHeader);
+    TestServer server(QStringLiteral("sqlite"),
+                      [native](Config &c) { c.nativeTransport = native; });
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, server.port());
+    QTRY_COMPARE_WITH_TIMEOUT(s.state(), QAbstractSocket::ConnectedState, 5000);
+    s.write("GET /ws?token=" + server.token(1)
+            + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            + versionHeader + "\r\n");
+    QByteArray answer;
+    QTRY_VERIFY_WITH_TIMEOUT((answer += s.readAll()).contains("\r\n\r\n"), 5000);
+    QVERIFY2(answer.startsWith("HTTP/1.1 426 Upgrade Required\r\n"), answer.constData());
+    const QByteArray head = answer.left(answer.indexOf("\r\n\r\n") + 2).toLower();
+    QVERIFY2(head.contains("\r\nsec-websocket-version: 13\r\n"), answer.constData());
+    QVERIFY2(!head.contains("upgrade: websocket"), answer.constData());
+    // The JSON error body names the problem, as for every other refused upgrade.
+    QTRY_VERIFY_WITH_TIMEOUT((answer += s.readAll()).contains("Sec-WebSocket-Version"), 5000);
+    QVERIFY(answer.contains("VALIDATION_ERROR"));
+    QCOMPARE(server.app()->hub()->connectionCount(), 0);
 }
 
 void tst_WebSocket::authFrame()

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: MIT
+// Overload degrades, it does not collapse (docs/RELIABILITY.md, "Overload"): when publishers
+// send into a room faster than its members read, the publishers are pushed back (RATE_LIMITED
+// with retry_after_ms) and the members that read are never dropped; a member that does not
+// read is still closed (4029). And a replay's hold on live frames is bounded.
+#include "pacedreader.h"
+#include "testsupport.h"
+
+#include "config/config.h"
+#include "hub/hub.h"
+
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QSet>
+#include <QTest>
+
+using namespace Switchboard;
+using namespace Switchboard::Test;
+
+namespace {
+
+constexpr qint64 QUEUE_LIMIT = 64 * 1024; // the smallest max_send_queue_bytes allowed
+constexpr int FILLER_BYTES = 4 * 1024;
+constexpr int READERS = 6;
+constexpr qint64 READER_BASE = 100; // readers are users 100.., the non-reader 99
+constexpr int PUBLISHERS = 2;
+constexpr int WINDOW = 8; // unacknowledged publications per publisher
+constexpr int PUBLISH_MS = 4000;
+
+// A publisher that keeps WINDOW posts in flight and honours retry_after_ms, as a
+// well-behaved client does.
+struct Publisher
+{
+    std::unique_ptr<WsClient> client;
+    qsizetype seen = 0; // events() looked at
+    int inflight = 0;
+    int nextId = 1;
+    qint64 pausedUntilMs = 0;
+};
+
+} // namespace
+
+class tst_Overload : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void publishersPushedBackNotReaders_data();
+    void publishersPushedBackNotReaders();
+    void nonReadersCannotHoldRoom_data();
+    void nonReadersCannotHoldRoom();
+    void replayHoldsAreBounded_data();
+    void replayHoldsAreBounded();
+};
+
+void tst_Overload::publishersPushedBackNotReaders_data()
+{
+    QTest::addColumn<bool>("native");
+    QTest::newRow("native") << true;
+    QTest::newRow("qt") << false;
+}
+
+// Two publishers post 4 KiB messages into a room as fast as acks allow; six members read at a
+// steady pace (~4 KiB per 5 ms) far below that, one member never reads. The publishers get
+// RATE_LIMITED (room push-back) and wait; every member that reads stays connected and receives
+// every acknowledged message once, in order; only the member that does not read is closed (4029).
+// Before the push-back the readers were closed with 4029 within a second or two.
+void tst_Overload::publishersPushedBackNotReaders()
+{
+    QFETCH(bool, native);
+    const QString backend = QStringLiteral("sqlite");
+    TestServer server(backend, [native](Config &c) {
+        // Room for what is already admitted when the room starts pushing back (two windows
+        // of 4 KiB posts) between the high-water mark (a quarter) and the limit.
+        c.maxSendQueueBytes = 4 * QUEUE_LIMIT;
+        c.nativeTransport = native;
+        // The member that does not read is closed once behind this long, even while the room
+        // holds its publishers back (so its queue never fills up).
+        c.slowConsumerGraceMs = 2000;
+        // The per-connection and per-user rate limits are tst_ratelimit's: off here, so
+        // every refusal is the room's push-back.
+        c.connByteRate = 0;
+        c.connFrameRate = 0;
+        c.userFrameRate = 0;
+    });
+    START_SERVER(server);
+    const QByteArray room = "room_id=general";
+
+    std::vector<std::unique_ptr<PacedReader>> readers;
+    for (int i = 0; i < READERS; ++i) {
+        readers.push_back(std::make_unique<PacedReader>());
+        QVERIFY(readers.back()->open(server.port(),
+                                     "/ws?token=" + server.token(READER_BASE + i) + "&" + room));
+    }
+    PacedReader idle(4 * 1024); // joins, then never reads again
+    QVERIFY(idle.open(server.port(), "/ws?token=" + server.token(READER_BASE - 1) + "&" + room));
+    std::vector<Publisher> publishers(PUBLISHERS);
+    for (int p = 0; p < PUBLISHERS; ++p) {
+        publishers[p].client = connectAs(server, 1 + p, false, QString::fromLatin1(room));
+        QVERIFY(publishers[p].client);
+    }
+    Hub *hub = server.app()->hub();
+    QTRY_COMPARE_WITH_TIMEOUT(hub->connectionCount(), READERS + 1 + PUBLISHERS, 10000);
+    // Every member's join went through before anything is published.
+    for (int i = 0; i < READERS; ++i)
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                readers[i]->read(64 * 1024);
+                for (const QJsonObject &e : std::as_const(readers[i]->events)) {
+                    if (str(e, "type") == QLatin1StringView("sync_complete"))
+                        return true;
+                }
+                return false;
+            }(),
+            10000);
+    QTest::qWait(300); // the ?room_id= joins are stored after sync_complete
+
+    const QString filler(FILLER_BYTES, QLatin1Char('x'));
+    QSet<qint64> acked;
+    int refused = 0;
+    QStringList otherErrors;
+    QElapsedTimer clock;
+    clock.start();
+    auto pumpPublishers = [&](bool publishing) {
+        for (Publisher &p : publishers) {
+            const auto &events = p.client->events();
+            for (; p.seen < events.size(); ++p.seen) {
+                const QJsonObject &e = events[p.seen];
+                const QString type = str(e, "type");
+                if (type == QLatin1StringView("ack")) {
+                    --p.inflight;
+                    acked.insert(num(e, "seq"));
+                } else if (type == QLatin1StringView("error")) {
+                    --p.inflight;
+                    if (errorCode(e) == QLatin1StringView("RATE_LIMITED")
+                        && str(e, "message").contains(QLatin1StringView("behind"))) {
+                        ++refused;
+                        const qint64 retry = num(e, "retry_after_ms");
+                        p.pausedUntilMs = std::max(p.pausedUntilMs, clock.elapsed() + retry);
+                    } else {
+                        otherErrors << QString::fromUtf8(QJsonDocument(e).toJson());
+                    }
+                }
+            }
+            while (publishing && p.inflight < WINDOW && clock.elapsed() >= p.pausedUntilMs) {
+                p.client->send(frame(
+                    "room_send",
+                    {{QStringLiteral("id"), p.nextId++},
+                     {QStringLiteral("room_id"), QStringLiteral("general")},
+                     {QStringLiteral("data"), QJsonObject {{QStringLiteral("filler"), filler}}}}));
+                ++p.inflight;
+            }
+        }
+    };
+    // ~4 KiB per reader every ~5 ms while the publishers publish: a steady reader, far
+    // slower than they are; then faster, to catch up.
+    qint64 readBytes = 4 * 1024;
+    auto pumpReaders = [&] {
+        for (auto &r : readers)
+            r->read(readBytes);
+    };
+    while (clock.elapsed() < PUBLISH_MS) {
+        pumpPublishers(true);
+        pumpReaders();
+        QTest::qWait(5);
+    }
+    // Whatever is still in flight is answered; then the readers catch up.
+    QDeadlineTimer deadline(40000);
+    auto inflight = [&] {
+        int n = 0;
+        for (const Publisher &p : publishers)
+            n += p.inflight;
+        return n;
+    };
+    while (inflight() > 0 && !deadline.hasExpired()) {
+        pumpPublishers(false);
+        pumpReaders();
+        QTest::qWait(5);
+    }
+    QCOMPARE(inflight(), 0);
+    readBytes = 256 * 1024;
+    QVERIFY2(otherErrors.isEmpty(), qPrintable(otherErrors.join(QLatin1Char('\n'))));
+    QVERIFY(!acked.isEmpty());
+    const qint64 last = *std::max_element(acked.cbegin(), acked.cend());
+    std::vector<QList<qint64>> got(READERS);
+    auto caughtUp = [&] {
+        bool all = true;
+        for (int i = 0; i < READERS; ++i) {
+            for (const QJsonObject &e : std::exchange(readers[i]->events, {})) {
+                if (str(e, "type") == QLatin1StringView("room_message"))
+                    got[i] << num(e, "seq");
+            }
+            all = all && !got[i].isEmpty() && got[i].last() >= last;
+        }
+        return all;
+    };
+    while (!caughtUp() && !deadline.hasExpired()) {
+        pumpReaders();
+        QTest::qWait(5);
+    }
+    qInfo() << acked.size() << "acknowledged," << refused << "refused (push-back), last seq" << last
+            << "in" << clock.elapsed() << "ms";
+    QVERIFY2(refused > 0, "the publishers outran the readers: they must have been pushed back");
+    for (int i = 0; i < READERS; ++i) {
+        QVERIFY2(readers[i]->connected() && readers[i]->closeCode == 0,
+                 qPrintable(QStringLiteral("reader %1 was closed (%2) after %3 messages")
+                                .arg(i)
+                                .arg(readers[i]->closeCode)
+                                .arg(got[i].size())));
+        // Every acknowledged message (and only stored ones: seqs have no gaps), once, in order.
+        QCOMPARE(got[i].size(), qsizetype(last));
+        for (qsizetype k = 0; k < got[i].size(); ++k)
+            QCOMPARE(got[i][k], k + 1);
+    }
+    QCOMPARE(hub->connectionsOf(READER_BASE), 1);
+    // The member that never reads is the only one dropped.
+    QTRY_COMPARE_WITH_TIMEOUT(hub->connectionsOf(READER_BASE - 1), 0, 20000);
+    for (int i = 0; i < READERS; ++i)
+        QCOMPARE(hub->connectionsOf(READER_BASE + i), 1);
+}
+
+void tst_Overload::nonReadersCannotHoldRoom_data()
+{
+    publishersPushedBackNotReaders_data();
+}
+
+// Two members stop reading: enough of the room's recipients (2 of 3) are behind, so the room
+// pushes back and nothing more is queued for them; they never reach max_send_queue_bytes. The
+// push-back must not last for ever: after slow_consumer_grace behind they are closed (4029)
+// as slow consumers and the room takes posts again; the member that reads is not touched.
+// Without the grace the room refused every post until their heartbeats ran out (60 s).
+void tst_Overload::nonReadersCannotHoldRoom()
+{
+    QFETCH(bool, native);
+    const QString backend = QStringLiteral("sqlite");
+    TestServer server(backend, [native](Config &c) {
+        c.maxSendQueueBytes = 4 * QUEUE_LIMIT;
+        c.nativeTransport = native;
+        c.slowConsumerGraceMs = 1000;
+        c.connByteRate = 0;
+        c.connFrameRate = 0;
+        c.userFrameRate = 0;
+    });
+    START_SERVER(server);
+    const QByteArray room = "room_id=general";
+    PacedReader reader;
+    QVERIFY(reader.open(server.port(), "/ws?token=" + server.token(READER_BASE) + "&" + room));
+    PacedReader idle1(4 * 1024), idle2(4 * 1024); // join, then never read again
+    QVERIFY(idle1.open(server.port(), "/ws?token=" + server.token(READER_BASE - 1) + "&" + room));
+    QVERIFY(idle2.open(server.port(), "/ws?token=" + server.token(READER_BASE - 2) + "&" + room));
+    auto publisher = connectAs(server, 1, false, QString::fromLatin1(room));
+    QVERIFY(publisher);
+    Hub *hub = server.app()->hub();
+    QTRY_COMPARE_WITH_TIMEOUT(hub->connectionCount(), 4, 10000);
+    QTest::qWait(500); // the ?room_id= joins are stored after sync_complete
+
+    const QString filler(FILLER_BYTES, QLatin1Char('x'));
+    int nextId = 1;
+    // One post at a time; true when acknowledged, false when the room pushed back.
+    auto post = [&]() -> std::optional<bool> {
+        const int id = nextId++;
+        publisher->send(
+            frame("room_send",
+                  {{QStringLiteral("id"), id},
+                   {QStringLiteral("room_id"), QStringLiteral("general")},
+                   {QStringLiteral("data"), QJsonObject {{QStringLiteral("filler"), filler}}}}));
+        QDeadlineTimer deadline(10000);
+        while (!deadline.hasExpired()) {
+            for (const QJsonObject &e : publisher->events()) {
+                if (e.value(QLatin1StringView("id")).toInt() != id)
+                    continue;
+                if (str(e, "type") == QLatin1StringView("ack"))
+                    return true;
+                if (errorCode(e) == QLatin1StringView("RATE_LIMITED")
+                    && str(e, "message").contains(QLatin1StringView("behind")))
+                    return false;
+                return std::nullopt;
+            }
+            reader.read(1024 * 1024);
+            QTest::qWait(2);
+        }
+        return std::nullopt;
+    };
+    // Post until the room pushes back (the two idle members are behind).
+    bool pushedBack = false;
+    for (int i = 0; i < 3000 && !pushedBack; ++i) {
+        const auto r = post();
+        QVERIFY2(r.has_value(), "a post got neither an ack nor the room's push-back");
+        pushedBack = !*r;
+    }
+    QVERIFY2(pushedBack, "the room never pushed back");
+    QElapsedTimer held;
+    held.start();
+    // A publisher that honours retry_after_ms gets through again once the grace is over.
+    bool admitted = false;
+    while (!admitted && held.elapsed() < 20000) {
+        QTest::qWait(100);
+        const auto r = post();
+        QVERIFY2(r.has_value(), "a post got neither an ack nor the room's push-back");
+        admitted = *r;
+    }
+    qInfo() << "room held back for" << held.elapsed() << "ms";
+    QVERIFY2(admitted, "two members that do not read held the room's publishers back for good");
+    // Whether the grace or the full queue closes them (on the Qt transport the kernel may
+    // take part of the backlog meanwhile), the members that do not read are closed (4029) as
+    // the room goes on; the one that reads is not.
+    QElapsedTimer going;
+    going.start();
+    while ((hub->connectionsOf(READER_BASE - 1) || hub->connectionsOf(READER_BASE - 2))
+           && going.elapsed() < 20000) {
+        QVERIFY(post().has_value());
+        QTest::qWait(5);
+    }
+    QCOMPARE(hub->connectionsOf(READER_BASE - 1), 0);
+    QCOMPARE(hub->connectionsOf(READER_BASE - 2), 0);
+    QCOMPARE(hub->connectionsOf(READER_BASE), 1);
+    QVERIFY(reader.connected());
+}
+
+void tst_Overload::replayHoldsAreBounded_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgres") << QStringLiteral("postgres");
+}
+
+// A long replay (a backlog far larger than the send queue, read slowly) while live messages
+// keep arriving for the same stream: the live frames held meanwhile pass the bound
+// (max_replay_held_frames) and are let go, and the replay reads them from the store instead.
+// The client gets every message exactly once, in order, and sync_complete says complete.
+void tst_Overload::replayHoldsAreBounded()
+{
+    QFETCH(QString, backend);
+    constexpr int HELD_FRAMES = 8;
+    TestServer server(backend, [](Config &c) {
+        c.maxSendQueueBytes = QUEUE_LIMIT;
+        c.maxReplayHeldFrames = HELD_FRAMES;
+        c.connByteRate = 0;
+        c.connFrameRate = 0;
+        c.userFrameRate = 0;
+    });
+    START_SERVER(server);
+    constexpr int BACKLOG = 300;
+    constexpr int LIVE = 150;
+    auto sender = connectAs(server, 1);
+    QVERIFY(sender);
+    const QString filler(24 * 1024, QLatin1Char('x'));
+    auto send = [&](int n, bool large) {
+        QJsonObject data {{QStringLiteral("n"), n}};
+        if (large)
+            data.insert(QStringLiteral("filler"), filler);
+        sender->send(frame("send",
+                           {{QStringLiteral("id"), n},
+                            {QStringLiteral("to"), 2},
+                            {QStringLiteral("data"), data}}));
+    };
+    for (int n = 1; n <= BACKLOG; ++n)
+        send(n, true); // ~7 MB: more than loopback's buffers hold, 100x the send queue
+    QTRY_COMPARE_WITH_TIMEOUT(sender->eventsOfType(QStringLiteral("ack")).size(), BACKLOG, 60000);
+
+    PacedReader client;
+    QVERIFY(client.open(server.port(), "/ws?token=" + server.token(2) + "&resume=u:2:0"));
+    Hub *hub = server.app()->hub();
+    const quint64 releasedBefore = hub->counters().replayHeldReleased;
+    QList<qint64> seqs;
+    bool complete = false;
+    int sentLive = 0;
+    QDeadlineTimer deadline(60000);
+    while (!complete && !deadline.hasExpired() && !client.finished()) {
+        // Live messages arrive while the backlog is still being replayed.
+        if (sentLive < LIVE) {
+            for (int k = 0; k < 5 && sentLive < LIVE; ++k)
+                send(BACKLOG + ++sentLive, false);
+        }
+        client.read(16 * 1024); // slowly: the replay lasts while the live messages come
+        for (const QJsonObject &e : std::exchange(client.events, {})) {
+            const QString type = str(e, "type");
+            if (type == QLatin1StringView("message"))
+                seqs << num(e, "seq");
+            else if (type == QLatin1StringView("sync_complete"))
+                complete = e.value(QStringLiteral("complete")).toBool();
+        }
+        QTest::qWait(5);
+    }
+    QVERIFY(complete);
+    QCOMPARE(sentLive, LIVE);
+    QTRY_COMPARE_WITH_TIMEOUT(sender->eventsOfType(QStringLiteral("ack")).size(), BACKLOG + LIVE,
+                              30000);
+    while (seqs.size() < BACKLOG + LIVE && !deadline.hasExpired()) {
+        client.read(64 * 1024);
+        for (const QJsonObject &e : std::exchange(client.events, {})) {
+            if (str(e, "type") == QLatin1StringView("message"))
+                seqs << num(e, "seq");
+        }
+        QTest::qWait(5);
+    }
+    // Every message once, in order: the backlog, then the live ones (whether they were held
+    // and sent after the replay, or let go and read from the store by it).
+    QCOMPARE(seqs.size(), qsizetype(BACKLOG + LIVE));
+    for (qsizetype k = 0; k < seqs.size(); ++k)
+        QCOMPARE(seqs[k], k + 1);
+    // The bound was reached: held frames were let go instead of piling up.
+    QVERIFY2(hub->counters().replayHeldReleased > releasedBefore,
+             "live frames during the replay never passed max_replay_held_frames");
+    QVERIFY(client.connected());
+}
+
+QTEST_GUILESS_MAIN(tst_Overload)
+#include "tst_overload.moc"
