@@ -9,6 +9,7 @@
 #include "hub/adminfeed.h"
 #include "hub/historyservice.h"
 #include "hub/hub.h"
+#include "hub/knownusers.h"
 #include "hub/messageservice.h"
 #include "hub/presenceservice.h"
 #include "hub/roomservice.h"
@@ -199,6 +200,8 @@ bool Application::start(QString *error, bool *configuration)
     m_hub = std::make_unique<Hub>();
     m_messages = std::make_unique<MessageService>(m_store.get(), m_hub.get(), m_hub.get());
     m_messages->setMaxMessageBytes(m_config.maxMessageBytes);
+    m_knownUsers = std::make_unique<KnownUsers>(m_store.get());
+    m_messages->setKnownUsers(m_knownUsers.get(), m_config.acceptUnknownRecipients);
     m_rooms = std::make_unique<RoomService>(&m_config, m_store.get(), m_hub.get());
     if (!m_rooms->load(error))
         return false;
@@ -336,15 +339,18 @@ void Application::startAuthentication()
     m_throttle = std::make_unique<AuthThrottle>(throttle);
     AsyncStore *store = m_store.get();
     Hub *hub = m_hub.get();
+    KnownUsers *known = m_knownUsers.get();
     m_accounts = std::make_unique<AccountCache>(
-        [store, hub](qint64 userId, AccountCache::Loaded done) {
+        [store, hub, known](qint64 userId, AccountCache::Loaded done) {
             store->read<std::optional<UserRecord>>(
                 hub, [userId](Store &s) { return s.userById(userId); },
-                [done](std::optional<std::optional<UserRecord>> user, QString) {
+                [done, known, userId](std::optional<std::optional<UserRecord>> user, QString) {
                     if (!user) {
                         done(std::nullopt);
                         return;
                     }
+                    // A verified token's user: a known recipient from now on.
+                    known->noteAuthenticated(userId, user->has_value());
                     AccountState state;
                     if (const auto &u = *user)
                         state = AccountState {true, u->disabled, u->admin, u->tokensValidAfter,
@@ -391,6 +397,8 @@ void Application::stop()
         m_connections->drain(m_config.drainTimeoutMs);
     if (m_native)
         m_native->stop();
+    if (m_knownUsers)
+        m_knownUsers->flush(); // the token users that signed in since the last batch
     if (m_store)
         m_store->drain();
     qCInfo(lcApp) << "switchboardd stopped";

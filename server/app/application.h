@@ -19,6 +19,7 @@ class HttpFrontend;
 class NativeFrontend;
 class Hub;
 class MessageService;
+class KnownUsers;
 class RoomService;
 class PresenceService;
 class HistoryService;
@@ -55,6 +56,7 @@ public:
     RoomService *rooms() const { return m_rooms.get(); }
     HistoryService *history() const { return m_history.get(); }
     AsyncStore *store() const { return m_store.get(); }
+    KnownUsers *knownUsers() const { return m_knownUsers.get(); }
     const TokenService *tokens() const { return m_tokens.get(); }
     ConnectionManager *connections() const { return m_connections; }
     AdminFeed *adminFeed() const { return m_admin.get(); }
@@ -73,6 +75,7 @@ private:
     std::unique_ptr<AsyncStore> m_store;
     std::unique_ptr<TokenService> m_tokens;
     std::unique_ptr<Hub> m_hub;
+    std::unique_ptr<KnownUsers> m_knownUsers;
     std::unique_ptr<MessageService> m_messages;
     std::unique_ptr<RoomService> m_rooms;
     std::unique_ptr<PresenceService> m_presence;

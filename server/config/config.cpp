@@ -324,6 +324,7 @@ const QList<Key> &keyTable()
         // room limits and presence privacy (issue 12)
         {"max_rooms_created_per_user", intKey(&Config::maxRoomsCreatedPerUser, 0, 1'000'000)},
         {"public_online_list", boolKey(&Config::publicOnlineList)},
+        {"accept_unknown_recipients", boolKey(&Config::acceptUnknownRecipients)},
         // authentication hardening (token policy, password pool, throttle, account cache)
         {"token_max_lifetime",
          durationKey(&Config::tokenMaxLifetimeSeconds, 60'000, 366LL * 86400 * 1000, true)},

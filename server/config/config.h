@@ -80,6 +80,9 @@ struct Config
     // the API key are exempt); 0 = users cannot create rooms.
     int maxRoomsCreatedPerUser = 10;
     bool publicOnlineList = false; // GET /api/v1/online lists names to users, not only admins
+    // A message to an unknown user id reserves the id instead of NOT_FOUND (backends that
+    // address users before their first sign-in)
+    bool acceptUnknownRecipients = false;
     // authentication hardening: token policy, password pool, failure throttle, account cache
     qint64 tokenMaxLifetimeSeconds = 30 * 86400; // longest exp - iat (and exp - now) accepted
     QString jwtIssuer; // empty = "iss" not checked (nor set on issued tokens)

@@ -2,6 +2,7 @@
 #include "messageservice.h"
 
 #include "hub/hub.h"
+#include "hub/knownusers.h"
 #include "protocol/events.h"
 #include "protocol/jsonwriter.h"
 #include "protocol/protocol.h"
@@ -194,9 +195,46 @@ void MessageService::sendToUser(const Sender &sender, qint64 toUserId, MessageKi
     if (copyToSender)
         message.streams << userStream(sender.userId);
     message.idempotencyKey = idempotencyKey;
-    message.createdAt = Events::nowMs();
 
-    QPointer<QObject> guard(context);
+    // A message to an id that is no user would wait for whoever gets that id: NOT_FOUND,
+    // unless accept_unknown_recipients reserves the id for the backend that addresses it.
+    if (m_knownUsers && sender.userId != toUserId && !m_knownUsers->isCached(toUserId)) {
+        QPointer<QObject> guard(context);
+        m_knownUsers->check(
+            toUserId, m_acceptUnknownRecipients, this,
+            [this, sender, toUserId, copyToSender, message, guard,
+             done = std::move(done)](std::optional<bool> known, QString error) mutable {
+                if (!guard)
+                    return;
+                if (!known) {
+                    qCWarning(lcMessages) << "looking up user" << toUserId << "failed:" << error;
+                    done(std::nullopt,
+                         storeFailure(error,
+                                      SendFailure {ErrorCode::Unavailable,
+                                                   QStringLiteral("the recipient could not be "
+                                                                  "looked up; retry")}));
+                    return;
+                }
+                if (!*known) {
+                    done(std::nullopt,
+                         SendFailure {ErrorCode::NotFound,
+                                      QStringLiteral("no user %1 (a message goes only to an "
+                                                     "existing user or one that has signed in)")
+                                          .arg(toUserId)});
+                    return;
+                }
+                store(sender, toUserId, copyToSender, std::move(message), guard, std::move(done));
+            });
+        return;
+    }
+    store(sender, toUserId, copyToSender, std::move(message), QPointer<QObject>(context),
+          std::move(done));
+}
+
+void MessageService::store(const Sender &sender, qint64 toUserId, bool copyToSender,
+                           NewMessage message, QPointer<QObject> guard, Done done)
+{
+    message.createdAt = Events::nowMs();
     m_store->append(
         message, this,
         [this, sender, toUserId, copyToSender, message, guard,

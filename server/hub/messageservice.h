@@ -10,10 +10,12 @@
 
 #include <QJsonObject>
 #include <QObject>
+#include <QPointer>
 
 namespace Switchboard {
 
 class AsyncStore;
+class KnownUsers;
 class DeliveryBus;
 class Hub;
 
@@ -61,6 +63,14 @@ public:
     static std::optional<Failure> sizeFailure(qsizetype bodyBytes, qint64 maxMessageBytes);
     void setMaxMessageBytes(qint64 bytes) { m_maxMessageBytes = bytes; }
     qint64 maxMessageBytes() const { return m_maxMessageBytes; }
+    // Messages to a user go only to known users (KnownUsers); with acceptUnknown an unknown
+    // recipient's id is reserved by the message instead (accept_unknown_recipients).
+    void setKnownUsers(KnownUsers *known, bool acceptUnknown)
+    {
+        m_knownUsers = known;
+        m_acceptUnknownRecipients = acceptUnknown;
+    }
+    KnownUsers *knownUsers() const { return m_knownUsers; }
 
     // A direct message, notification or system message to one user; `done` runs once stored
     // (or with TOO_LARGE at once).
@@ -94,10 +104,14 @@ Q_SIGNALS:
     void sentToAll(qint64 fromUserId, const QString &kind, int recipients);
 
 private:
+    void store(const Sender &sender, qint64 toUserId, bool copyToSender, NewMessage message,
+               QPointer<QObject> guard, Done done);
     AsyncStore *m_store;
     DeliveryBus *m_bus;
     Hub *m_hub;
     qint64 m_maxMessageBytes = 64 * 1024; // Config::maxMessageBytes's default
+    KnownUsers *m_knownUsers = nullptr;
+    bool m_acceptUnknownRecipients = false;
 };
 
 } // namespace Switchboard

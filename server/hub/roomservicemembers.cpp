@@ -197,7 +197,7 @@ void RoomService::invite(const Sender &actor, const QString &roomId, qint64 user
     m_store->run<bool>(
         this,
         [roomId, userId](Store &store) {
-            if (!store.userById(userId))
+            if (!store.isKnownUser(userId))
                 return false;
             store.setRoomInvite(roomId, userId, true);
             return true;

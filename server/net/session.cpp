@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "hub/adminfeed.h"
 #include "hub/hub.h"
+#include "hub/knownusers.h"
 #include "hub/messageservice.h"
 #include "protocol/codec.h"
 #include "protocol/events.h"
@@ -401,6 +402,8 @@ bool Session::enterActive(const std::optional<UserRecord> &record)
         return false;
     }
     m_state = State::Active;
+    if (KnownUsers *known = m_ctx.messages->knownUsers())
+        known->noteAuthenticated(m_claims.userId, record.has_value());
     m_nextPingMs = Events::nowMs() + m_ctx.config->heartbeatIntervalMs;
     if (m_ctx.admin)
         m_ctx.admin->connectionOpened(this);

@@ -293,10 +293,16 @@ std::optional<UserRecord> SqlStore::createUser(const QString &username, const QS
     u.admin = admin;
     u.createdAt = nowMs();
     try {
-        QSqlQuery &q = exec(QStringLiteral("create user"),
-                            QStringLiteral("INSERT INTO users (username, password_hash, is_admin, "
-                                           "created_at) VALUES (?, ?, ?, ?) RETURNING id"),
-                            {username, notNull(passwordHash), admin, u.createdAt});
+        // The id goes past every account and every principal: an id a token user or an
+        // addressed recipient holds is never handed to a new account (it would receive
+        // what was meant for that user).
+        QSqlQuery &q = exec(
+            QStringLiteral("create user"),
+            QStringLiteral("INSERT INTO users (id, username, password_hash, is_admin, created_at) "
+                           "VALUES ((SELECT COALESCE(MAX(m), 0) + 1 FROM (SELECT MAX(id) AS m "
+                           "FROM users UNION ALL SELECT MAX(id) FROM principals) AS ids), "
+                           "?, ?, ?, ?) RETURNING id"),
+            {username, notNull(passwordHash), admin, u.createdAt});
         if (!q.next())
             throw StoreError("create user returned no id");
         u.id = q.value(0).toLongLong();
@@ -364,6 +370,32 @@ void SqlStore::setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs)
         exec(QStringLiteral("set last seen"),
              QStringLiteral("UPDATE users SET last_seen = ? WHERE id = ? AND last_seen < ?"),
              {ms, userId, ms});
+    }
+    tx.commit();
+}
+
+bool SqlStore::isKnownUser(qint64 id)
+{
+    QSqlQuery &q = exec(QStringLiteral("find user or principal"),
+                        QStringLiteral("SELECT 1 FROM users WHERE id = ? UNION ALL "
+                                       "SELECT 1 FROM principals WHERE id = ?"),
+                        {id, id});
+    const bool known = q.next();
+    q.finish();
+    return known;
+}
+
+void SqlStore::addPrincipals(const QList<qint64> &ids, const QString &source)
+{
+    if (ids.isEmpty())
+        return;
+    const qint64 now = nowMs();
+    Transaction tx(this);
+    for (const qint64 id : ids) {
+        exec(QStringLiteral("add principal"),
+             QStringLiteral("INSERT INTO principals (id, source, created_at) VALUES (?, ?, ?) "
+                            "ON CONFLICT (id) DO NOTHING"),
+             {id, source, now});
     }
     tx.commit();
 }

@@ -35,6 +35,8 @@ public:
     bool setDisabled(qint64 userId, bool disabled) override;
     bool setTokensValidAfter(qint64 userId, qint64 ms) override;
     void setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs) override;
+    bool isKnownUser(qint64 id) override;
+    void addPrincipals(const QList<qint64> &ids, const QString &source) override;
 
     QList<AppendResult> append(const QList<NewMessage> &messages) override;
     QList<StreamEntry> readStream(const QString &stream, qint64 afterSeq, int limit) override;

@@ -178,6 +178,11 @@ public:
     virtual bool setTokensValidAfter(qint64 userId, qint64 ms) = 0;
     virtual bool setDisabled(qint64 userId, bool disabled) = 0;
     virtual void setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs) = 0;
+    // Whether the id is a user: an account, or a principal (an id that authenticated with a
+    // token, or that accept_unknown_recipients reserved).
+    virtual bool isKnownUser(qint64 id) = 0;
+    // Records ids as principals (`source`: "token" or "addressed"); known ones stay as they are.
+    virtual void addPrincipals(const QList<qint64> &ids, const QString &source) = 0;
 
     // --- messages
     // Appends all messages in one transaction (group commit). A message whose (senderId,

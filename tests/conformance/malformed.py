@@ -455,6 +455,14 @@ def run_case(d, case):
         c.close()
 
 
+def prepare(d):
+    """User 2, the recipient of the valid texts, is a backend's user: it signs in once (a user
+    that never signed in and has no account is no recipient)."""
+    status, body = d.http("GET", "/api/v1/rooms", token=mint_token(2))
+    if status != 200:
+        raise RuntimeError("signing in user 2: HTTP %d %r" % (status, str(body)[:200]))
+
+
 def check_store(d):
     """Only the valid messages were stored: user 2's inbox holds exactly the M8 texts."""
     status, body = d.http("GET", "/api/v1/messages?user_id=2&limit=1000")

@@ -272,6 +272,8 @@ def main():
         t0 = time.time()
         counts = [0, 0, 0]
         try:
+            if args.suite in ("malformed", "all"):
+                malformed.prepare(d)
             slow = [c for c in selected if c.kind.startswith("slow")]
             with concurrent.futures.ThreadPoolExecutor(max(1, len(slow))) as pool:
                 # The slowloris cases only wait: they run beside the others.

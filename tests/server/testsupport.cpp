@@ -323,9 +323,29 @@ QJsonObject request(WsClient &c, const char *type, QJsonObject fields, const cha
     return {};
 }
 
+bool TestServer::signIn(std::initializer_list<qint64> userIds)
+{
+    for (qint64 id : userIds) {
+        const HttpResult r = http("GET", httpUrl(QStringLiteral("/api/v1/rooms")), {}, token(id));
+        if (r.status != 200) {
+            qWarning("signing in user %lld: %d %s", id, r.status, r.body.constData());
+            return false;
+        }
+    }
+    return true;
+}
+
 QString errorCode(const QJsonObject &e)
 {
     return str(e, "type") == QLatin1StringView("error") ? str(e, "code") : QString();
+}
+
+QString errorCode(const HttpResult &r)
+{
+    return r.json.value(QStringLiteral("error"))
+        .toObject()
+        .value(QStringLiteral("code"))
+        .toString();
 }
 
 QByteArray rawUpgrade(quint16 port, const QByteArray &pathAndQuery, const QByteArray &extraHeaders)

@@ -60,6 +60,10 @@ public:
     QUrl httpUrl(const QString &pathAndQuery) const;
     QByteArray token(qint64 userId, const QString &name = QString(), bool admin = false,
                      qint64 ttlSeconds = 3600) const;
+    // Signs these ids in once with a token (a REST call), as a backend's users do before they
+    // are messaged: an id that never signed in and has no account is no recipient (NOT_FOUND).
+    // False when a call was refused.
+    bool signIn(std::initializer_list<qint64> userIds);
 
 private:
     QString m_backend;
@@ -136,6 +140,8 @@ std::unique_ptr<WsClient> connectAs(TestServer &server, qint64 userId, bool admi
 QJsonObject request(WsClient &c, const char *type, QJsonObject fields, const char *replyType);
 // The code of an error event (empty when it is not an error).
 QString errorCode(const QJsonObject &e);
+// The code of a REST error reply ({"error": {"code": ...}}; empty when there is none).
+QString errorCode(const HttpResult &r);
 
 // The raw HTTP answer to an upgrade request (status line and headers), for refusals before
 // the 101.

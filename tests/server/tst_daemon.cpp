@@ -387,6 +387,9 @@ void tst_Daemon::sigtermDrainsAndLosesNothing()
     {
         Daemon d(args, port);
         QVERIFY(d.waitReady());
+        // User 2 is a backend's user: it signs in once, and may be messaged from then on.
+        QCOMPARE(http("GET", d.url(QStringLiteral("/api/v1/rooms")), {}, minter.token(2)).status,
+                 200);
         WsClient sender;
         QVERIFY(sender.open(d.ws(QString::fromLatin1(minter.token(1)))));
         QVERIFY(!sender.waitFor(QStringLiteral("connected")).isEmpty());

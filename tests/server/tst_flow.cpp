@@ -135,6 +135,8 @@ QByteArray payloadOf(int bytes)
 // WebSocket (acks awaited in the end).
 bool storeBacklog(TestServer &server, qint64 to, int count)
 {
+    if (!server.signIn({to}))
+        return false;
     auto sender = connectAs(server, 1);
     if (!sender)
         return false;
@@ -334,6 +336,7 @@ void tst_Flow::oversizeMessagesRefused()
     QFETCH(QString, backend);
     TestServer server(backend, [](Config &c) { c.apiKey = QStringLiteral("flow-api-key"); });
     START_SERVER(server);
+    QVERIFY(server.signIn({2}));
     const QByteArray token = server.token(1);
     const QJsonObject big {{QStringLiteral("filler"), QString(200 * 1024, QLatin1Char('y'))}};
     const QJsonObject fits {{QStringLiteral("filler"), QString(40 * 1024, QLatin1Char('y'))}};

@@ -10,18 +10,6 @@
 using namespace Switchboard;
 using namespace Switchboard::Test;
 
-namespace {
-
-QString errorCode(const HttpResult &r)
-{
-    return r.json.value(QStringLiteral("error"))
-        .toObject()
-        .value(QStringLiteral("code"))
-        .toString();
-}
-
-} // namespace
-
 class tst_Rest : public QObject
 {
     Q_OBJECT
@@ -283,6 +271,7 @@ void tst_Rest::directMessagesAndOfflinePull()
     START_SERVER(server);
     const QByteArray alice = server.token(1, QStringLiteral("alice"));
     const QByteArray bob = server.token(2, QStringLiteral("bob"));
+    QVERIFY(server.signIn({2}));
     for (int i = 0; i < 3; ++i) {
         const HttpResult r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/messages")),
                                       {{QStringLiteral("to_user_id"), 2},

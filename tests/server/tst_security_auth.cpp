@@ -21,14 +21,6 @@ using namespace Switchboard::Test;
 
 namespace {
 
-QString errorCodeOf(const HttpResult &r)
-{
-    return r.json.value(QStringLiteral("error"))
-        .toObject()
-        .value(QStringLiteral("code"))
-        .toString();
-}
-
 QByteArray loginBody(const QString &user, const QString &password)
 {
     return QJsonDocument(QJsonObject {{QStringLiteral("username"), user},
@@ -418,7 +410,7 @@ void tst_SecurityAuth::failedLoginsAreThrottledAndRecover()
     // The fourth failure started the back-off: even the right password waits now.
     HttpResult r = login(server, QStringLiteral("alice"), QStringLiteral("correct horse"));
     QCOMPARE(r.status, 429);
-    QCOMPARE(errorCodeOf(r), QStringLiteral("RATE_LIMITED"));
+    QCOMPARE(errorCode(r), QStringLiteral("RATE_LIMITED"));
     const int retryAfter = r.header("Retry-After").toInt();
     QVERIFY2(retryAfter >= 1 && retryAfter <= 2, r.header("Retry-After").constData());
     // Another username from the same address is not held up by alice's back-off.

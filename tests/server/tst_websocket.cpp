@@ -340,6 +340,7 @@ void tst_WebSocket::offlineDelivery()
     QFETCH(QString, backend);
     TestServer server(backend);
     START_SERVER(server);
+    QVERIFY(server.signIn({2}));
     WsClient a;
     QVERIFY(a.open(server.wsUrl(QString::fromLatin1(server.token(1)))));
     QList<qint64> ids;
