@@ -214,8 +214,22 @@ void tst_Overload::publishersPushedBackNotReaders()
             QCOMPARE(got[i][k], k + 1);
     }
     QCOMPARE(hub->connectionsOf(READER_BASE), 1);
-    // The member that never reads is the only one dropped.
-    QTRY_COMPARE_WITH_TIMEOUT(hub->connectionsOf(READER_BASE - 1), 0, 20000);
+    // The member that never reads is the only one dropped. Whether it is past the push-back
+    // mark when the publishers stop depends on how much the kernel took off its queue (the
+    // room may have pushed back on account of the readers first): a trickle of posts, as in
+    // any live room, takes it past the mark, and slow_consumer_grace later it is closed.
+    QDeadlineTimer dropDeadline(20000);
+    int trickle = 0;
+    while (hub->connectionsOf(READER_BASE - 1) > 0 && !dropDeadline.hasExpired()) {
+        publishers[0].client->send(
+            frame("room_send",
+                  {{QStringLiteral("id"), QStringLiteral("t%1").arg(++trickle)},
+                   {QStringLiteral("room_id"), QStringLiteral("general")},
+                   {QStringLiteral("data"), QJsonObject {{QStringLiteral("filler"), filler}}}}));
+        pumpReaders();
+        QTest::qWait(20);
+    }
+    QCOMPARE(hub->connectionsOf(READER_BASE - 1), 0);
     for (int i = 0; i < READERS; ++i)
         QCOMPARE(hub->connectionsOf(READER_BASE + i), 1);
 }
@@ -341,6 +355,7 @@ void tst_Overload::replayHoldsAreBounded()
         c.userFrameRate = 0;
     });
     START_SERVER(server);
+    QVERIFY(server.signIn({2}));
     constexpr int BACKLOG = 300;
     constexpr int LIVE = 150;
     auto sender = connectAs(server, 1);
