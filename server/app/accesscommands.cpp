@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "accesscommands.h"
 
+#include "app/offlinecommand.h"
 #include "config/config.h"
 #include "net/accesscontrol.h"
 #include "store/storefactory.h"
@@ -14,14 +15,11 @@ namespace {
 
 QTextStream &out()
 {
-    static QTextStream s(stdout);
-    return s;
+    return commandOut();
 }
-
 QTextStream &err()
 {
-    static QTextStream s(stderr);
-    return s;
+    return commandErr();
 }
 
 int usage()
@@ -119,15 +117,11 @@ int runAccessCommand(const Config &config, const QStringList &args)
     if (args.isEmpty())
         return usage();
     const QString command = args.first();
-    QString error;
-    auto store = openStore(StoreSettings {config.dataDir, config.databaseUrl}, &error);
-    if (!store) {
-        err() << "error: " << error << Qt::endl;
-        return 1;
-    }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     try {
-        store->migrate();
+        const std::unique_ptr<Store> store = openCommandStore(config);
+        if (!store)
+            return 1;
         if (command == QLatin1StringView("list") && args.size() == 1)
             return list(*store, now);
         if (command == QLatin1StringView("add"))

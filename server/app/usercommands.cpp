@@ -2,6 +2,7 @@
 #include "usercommands.h"
 
 #include "auth/passwordhasher.h"
+#include "app/offlinecommand.h"
 #include "config/config.h"
 #include "rest/restapi.h"
 #include "store/storefactory.h"
@@ -19,14 +20,11 @@ namespace {
 
 QTextStream &out()
 {
-    static QTextStream s(stdout);
-    return s;
+    return commandOut();
 }
-
 QTextStream &err()
 {
-    static QTextStream s(stderr);
-    return s;
+    return commandErr();
 }
 
 // One line from standard input; on a terminal it asks without echoing.
@@ -98,14 +96,10 @@ int runUserCommand(const Config &config, const QStringList &args)
             positional << a;
     }
 
-    QString error;
-    auto store = openStore(StoreSettings {config.dataDir, config.databaseUrl}, &error);
-    if (!store) {
-        err() << "error: " << error << Qt::endl;
-        return 1;
-    }
     try {
-        store->migrate();
+        const std::unique_ptr<Store> store = openCommandStore(config);
+        if (!store)
+            return 1;
         if (command == QLatin1StringView("list") && positional.isEmpty()) {
             const auto users = store->users();
             out() << QStringLiteral("%1  %2  %3  %4\n")

@@ -87,6 +87,26 @@ public:
     // Everything is read and the server went away.
     bool finished() const { return !connected() && m_socket.bytesAvailable() == 0; }
 
+    // Sends a masked text frame (payloads under 64 KiB).
+    void sendText(const QByteArray &text)
+    {
+        QByteArray frame;
+        frame.append(char(0x81));
+        const char mask[4] = {1, 2, 3, 4};
+        if (text.size() < 126) {
+            frame.append(char(0x80 | text.size()));
+        } else {
+            frame.append(char(0x80 | 126));
+            frame.append(char(text.size() >> 8));
+            frame.append(char(text.size() & 0xFF));
+        }
+        frame.append(mask, 4);
+        for (qsizetype i = 0; i < text.size(); ++i)
+            frame.append(char(text[i] ^ mask[i % 4]));
+        m_socket.write(frame);
+    }
+    void abort() { m_socket.abort(); }
+
     QList<QJsonObject> events;
     int closeCode = 0;
 

@@ -323,6 +323,24 @@ QJsonObject request(WsClient &c, const char *type, QJsonObject fields, const cha
     return {};
 }
 
+QSqlDatabase sideConnection(const QString &connectionName, const QString &dataDir,
+                            const QString &databaseUrl)
+{
+    if (databaseUrl.isEmpty()) {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
+        db.setDatabaseName(dataDir + QStringLiteral("/switchboard.db"));
+        return db;
+    }
+    const QUrl url(databaseUrl);
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connectionName);
+    db.setHostName(url.host());
+    db.setPort(url.port(5432));
+    db.setDatabaseName(url.path().mid(1));
+    db.setUserName(url.userName());
+    db.setPassword(url.password());
+    return db;
+}
+
 bool TestServer::signIn(std::initializer_list<qint64> userIds)
 {
     for (qint64 id : userIds) {

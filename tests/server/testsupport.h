@@ -8,6 +8,7 @@
 #include <memory>
 
 #include <QJsonObject>
+#include <QSqlDatabase>
 #include <QList>
 #include <QTemporaryDir>
 #include <QWebSocket>
@@ -38,6 +39,11 @@ bool postgresAvailable(QString *why);
 // failure). dropDatabase() removes it.
 QString createDatabase(QString *name, QString *error);
 void dropDatabase(const QString &name);
+// A connection of its own (registered as `connectionName`, not yet open) to the database a
+// server or store uses: SQLite's file in dataDir, or databaseUrl. Tests hold locks with it, as
+// another process would.
+QSqlDatabase sideConnection(const QString &connectionName, const QString &dataDir,
+                            const QString &databaseUrl);
 
 // A real switchboardd (Application) on 127.0.0.1 with an ephemeral port, a temporary data dir,
 // and on PostgreSQL a database of its own that is dropped afterwards.

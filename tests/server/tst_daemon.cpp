@@ -96,6 +96,44 @@ private:
     quint16 m_port;
 };
 
+// The storage a daemon of this test runs on, for the backend row: a temporary data dir and,
+// on PostgreSQL, a database of its own that is dropped afterwards. `args` are its options.
+struct DaemonStorage
+{
+    QTemporaryDir dir;
+    QString dbName;
+    QStringList args;
+
+    ~DaemonStorage()
+    {
+        if (!dbName.isEmpty())
+            dropDatabase(dbName);
+    }
+    bool prepare(const QString &backend, QString *why)
+    {
+        args = QStringList {QStringLiteral("--data-dir"), dir.path()};
+        if (backend != QLatin1StringView("postgres"))
+            return true;
+        const QString url = createDatabase(&dbName, why);
+        args << QStringLiteral("--database-url") << url;
+        return !url.isEmpty();
+    }
+};
+
+// Declares `storage` for the row's backend (PostgreSQL skipped or failed as elsewhere).
+#define DAEMON_STORAGE(storage)                                                                    \
+    QFETCH(QString, backend);                                                                      \
+    DaemonStorage storage;                                                                         \
+    do {                                                                                           \
+        QString why_;                                                                              \
+        if (backend == QLatin1StringView("postgres") && !postgresAvailable(&why_)) {               \
+            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))                      \
+                QFAIL(qPrintable(why_));                                                           \
+            QSKIP(qPrintable(why_));                                                               \
+        }                                                                                          \
+        QVERIFY2(storage.prepare(backend, &why_), qPrintable(why_));                               \
+    } while (false)
+
 } // namespace
 
 class tst_Daemon : public QObject
@@ -115,25 +153,8 @@ private slots:
 
 void tst_Daemon::userCommands()
 {
-    QFETCH(QString, backend);
-    QTemporaryDir dir;
-    QStringList base {QStringLiteral("--data-dir"), dir.path()};
-    QString dbName;
-    if (backend == QLatin1StringView("postgres")) {
-        QString why;
-        if (!postgresAvailable(&why)) {
-            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))
-                QFAIL(qPrintable(why));
-            QSKIP(qPrintable(why));
-        }
-        const QString url = createDatabase(&dbName, &why);
-        QVERIFY2(!url.isEmpty(), qPrintable(why));
-        base << QStringLiteral("--database-url") << url;
-    }
-    auto cleanup = qScopeGuard([&] {
-        if (!dbName.isEmpty())
-            dropDatabase(dbName);
-    });
+    DAEMON_STORAGE(storage);
+    const QStringList base = storage.args;
     Run r = runDaemon(base
                           + QStringList {QStringLiteral("user"), QStringLiteral("add"),
                                          QStringLiteral("alice"), QStringLiteral("--admin"),
@@ -200,25 +221,8 @@ void tst_Daemon::userCommands()
 // The way back in after a lockout: the rules on the store, no server needed.
 void tst_Daemon::accessCommands()
 {
-    QFETCH(QString, backend);
-    QTemporaryDir dir;
-    QStringList base {QStringLiteral("--data-dir"), dir.path()};
-    QString dbName;
-    if (backend == QLatin1StringView("postgres")) {
-        QString why;
-        if (!postgresAvailable(&why)) {
-            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))
-                QFAIL(qPrintable(why));
-            QSKIP(qPrintable(why));
-        }
-        const QString url = createDatabase(&dbName, &why);
-        QVERIFY2(!url.isEmpty(), qPrintable(why));
-        base << QStringLiteral("--database-url") << url;
-    }
-    auto cleanup = qScopeGuard([&] {
-        if (!dbName.isEmpty())
-            dropDatabase(dbName);
-    });
+    DAEMON_STORAGE(storage);
+    const QStringList base = storage.args;
     const auto access = [&base](const QStringList &args) {
         return runDaemon(base + QStringList {QStringLiteral("access")} + args);
     };
@@ -361,26 +365,9 @@ void tst_Daemon::generatedSecretIsKept()
 
 void tst_Daemon::sigtermDrainsAndLosesNothing()
 {
-    QFETCH(QString, backend);
-    QTemporaryDir dir;
-    QStringList args {QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--jwt-secret"),
-                      QString::fromLatin1(TestServer::SECRET)};
-    QString dbName;
-    if (backend == QLatin1StringView("postgres")) {
-        QString why;
-        if (!postgresAvailable(&why)) {
-            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))
-                QFAIL(qPrintable(why));
-            QSKIP(qPrintable(why));
-        }
-        const QString url = createDatabase(&dbName, &why);
-        QVERIFY2(!url.isEmpty(), qPrintable(why));
-        args << QStringLiteral("--database-url") << url;
-    }
-    auto cleanup = qScopeGuard([&] {
-        if (!dbName.isEmpty())
-            dropDatabase(dbName);
-    });
+    DAEMON_STORAGE(storage);
+    const QStringList args = storage.args
+        + QStringList {QStringLiteral("--jwt-secret"), QString::fromLatin1(TestServer::SECRET)};
     TestServer minter(QStringLiteral("sqlite")); // only mints tokens with the same secret
     const quint16 port = freePort();
     const int burst = 50;

@@ -3,6 +3,7 @@
 // max_send_queue_bytes to a client that reads slowly, the one size limit on stored messages,
 // the Qt transport's send-queue limit, and upgrades on handed-off HTTP connections.
 #include "testsupport.h"
+#include "pacedreader.h"
 
 #include "config/config.h"
 #include "hub/hub.h"
@@ -24,106 +25,8 @@ namespace {
 constexpr qint64 QUEUE_LIMIT = 64 * 1024; // the smallest max_send_queue_bytes allowed
 constexpr int MESSAGE_DATA_BYTES = 30 * 1024;
 
-// A WebSocket client over a plain QTcpSocket whose reading the test controls: Qt reads at most
-// a small buffer from the kernel, so a client that does not call readFrames() stops reading
-// and the server's queue for it fills, as with a slow device.
-class SlowClient : public QObject
-{
-public:
-    explicit SlowClient(qint64 readBuffer = 16 * 1024)
-    {
-        m_socket.setReadBufferSize(readBuffer);
-        m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 8 * 1024);
-    }
-
-    // Upgrades; false when the answer is not 101.
-    bool open(quint16 port, const QByteArray &pathAndQuery)
-    {
-        m_socket.connectToHost(QHostAddress::LocalHost, port);
-        QDeadlineTimer deadline(5000);
-        while (m_socket.state() != QAbstractSocket::ConnectedState && !deadline.hasExpired())
-            QTest::qWait(5);
-        m_socket.write("GET " + pathAndQuery
-                       + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                         "Sec-WebSocket-Version: 13\r\n\r\n");
-        while (!m_in.contains("\r\n\r\n") && !deadline.hasExpired()) {
-            m_in += m_socket.readAll();
-            if (!m_in.contains("\r\n\r\n"))
-                QTest::qWait(5);
-        }
-        const qsizetype end = m_in.indexOf("\r\n\r\n");
-        if (end < 0 || !m_in.startsWith("HTTP/1.1 101"))
-            return false;
-        m_in.remove(0, end + 4);
-        return true;
-    }
-
-    // Reads and parses up to `maxBytes` from the socket; text frames become events.
-    void readFrames(qint64 maxBytes)
-    {
-        m_in += m_socket.read(maxBytes);
-        for (;;) {
-            if (m_in.size() < 2)
-                return;
-            const quint8 opcode = quint8(m_in[0]) & 0x0F;
-            quint64 length = quint8(m_in[1]) & 0x7F;
-            qsizetype header = 2;
-            if (length == 126) {
-                if (m_in.size() < 4)
-                    return;
-                length = (quint64(quint8(m_in[2])) << 8) | quint8(m_in[3]);
-                header = 4;
-            } else if (length == 127) {
-                if (m_in.size() < 10)
-                    return;
-                length = 0;
-                for (int i = 0; i < 8; ++i)
-                    length = (length << 8) | quint8(m_in[2 + i]);
-                header = 10;
-            }
-            if (quint64(m_in.size() - header) < length)
-                return;
-            const QByteArray payload = m_in.mid(header, qsizetype(length));
-            m_in.remove(0, header + qsizetype(length));
-            if (opcode == 0x1)
-                events << QJsonDocument::fromJson(payload).object();
-            else if (opcode == 0x8)
-                closeCode = payload.size() >= 2
-                    ? (int(quint8(payload[0])) << 8) | int(quint8(payload[1]))
-                    : 1005;
-        }
-    }
-
-    bool connected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
-    // Everything is read and the server went away.
-    bool finished() const { return !connected() && m_socket.bytesAvailable() == 0; }
-    void sendText(const QByteArray &text)
-    {
-        QByteArray frame;
-        frame.append(char(0x81));
-        const char mask[4] = {1, 2, 3, 4};
-        if (text.size() < 126) {
-            frame.append(char(0x80 | text.size()));
-        } else {
-            frame.append(char(0x80 | 126));
-            frame.append(char(text.size() >> 8));
-            frame.append(char(text.size() & 0xFF));
-        }
-        frame.append(mask, 4);
-        for (qsizetype i = 0; i < text.size(); ++i)
-            frame.append(char(text[i] ^ mask[i % 4]));
-        m_socket.write(frame);
-    }
-    void abort() { m_socket.abort(); }
-
-    QList<QJsonObject> events;
-    int closeCode = 0;
-
-private:
-    QTcpSocket m_socket;
-    QByteArray m_in;
-};
+// The slow device of these tests: a client that reads at the pace the test sets.
+using SlowClient = PacedReader;
 
 QByteArray payloadOf(int bytes)
 {
@@ -216,7 +119,7 @@ void tst_Flow::backlogReplaysExactlyOnce()
                             "/ws?token=" + token + "&resume=u:2:" + QByteArray::number(last)));
         // ~4 MB/s with pauses: the server's queue would overflow without flow control.
         while (!deadline.hasExpired()) {
-            client.readFrames(16 * 1024);
+            client.read(16 * 1024);
             bool done = false;
             for (const QJsonObject &e : std::exchange(client.events, {})) {
                 const QString type = str(e, "type");
@@ -253,7 +156,7 @@ void tst_Flow::backlogReplaysExactlyOnce()
     int messages = 0;
     bool synced = false;
     while (!synced && !deadline.hasExpired() && !again.finished()) {
-        again.readFrames(64 * 1024);
+        again.read(64 * 1024);
         for (const QJsonObject &e : std::exchange(again.events, {})) {
             if (str(e, "type") == QLatin1StringView("message"))
                 ++messages;
@@ -297,7 +200,7 @@ void tst_Flow::storedCursorNeverPassesWhatWasWritten()
         QVERIFY(stalled.open(server.port(), "/ws?token=" + token));
         // Reads a little, then nothing at all: the server's queue for it stops moving.
         for (int i = 0; i < 20; ++i) {
-            stalled.readFrames(32 * 1024);
+            stalled.read(32 * 1024);
             QTest::qWait(5);
         }
         QTest::qWait(1500); // a cursor save (about once a second) happens meanwhile
@@ -308,10 +211,10 @@ void tst_Flow::storedCursorNeverPassesWhatWasWritten()
         QCOMPARE(r.status / 100, 2);
         QDeadlineTimer deadline(20000);
         while (!stalled.finished() && !deadline.hasExpired()) {
-            stalled.readFrames(1024 * 1024);
+            stalled.read(1024 * 1024);
             QTest::qWait(5);
         }
-        stalled.readFrames(1024 * 1024);
+        stalled.read(1024 * 1024);
         QVERIFY(stalled.finished());
         for (const QJsonObject &e : std::as_const(stalled.events)) {
             if (str(e, "type") == QLatin1StringView("message"))
@@ -513,10 +416,10 @@ void tst_Flow::droppableFramesShedFirst()
     int typing = 0;
     QDeadlineTimer deadline(10000);
     while (!slow.finished() && !deadline.hasExpired()) {
-        slow.readFrames(1024 * 1024);
+        slow.read(1024 * 1024);
         QTest::qWait(5);
     }
-    slow.readFrames(1024 * 1024);
+    slow.read(1024 * 1024);
     for (const QJsonObject &e : std::as_const(slow.events)) {
         if (str(e, "type") == QLatin1StringView("message"))
             seen.insert(num(e, "seq"));

@@ -417,19 +417,8 @@ void tst_WebSocket::storeFailureIsUnavailable()
 
     const QString name = QStringLiteral("tst_websocket-locker");
     {
-        QSqlDatabase locker;
-        if (backend == QLatin1StringView("sqlite")) {
-            locker = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-            locker.setDatabaseName(server.config().dataDir + QStringLiteral("/switchboard.db"));
-        } else {
-            const QUrl url(server.config().databaseUrl);
-            locker = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
-            locker.setHostName(url.host());
-            locker.setPort(url.port(5432));
-            locker.setDatabaseName(url.path().mid(1));
-            locker.setUserName(url.userName());
-            locker.setPassword(url.password());
-        }
+        QSqlDatabase locker
+            = sideConnection(name, server.config().dataDir, server.config().databaseUrl);
         QVERIFY2(locker.open(), qPrintable(locker.lastError().text()));
         QSqlQuery q(locker);
         QVERIFY(q.exec(QStringLiteral("BEGIN")));

@@ -997,19 +997,8 @@ private slots:
 
         const QString name = QStringLiteral("tst_store-locker");
         {
-            QSqlDatabase locker;
-            if (sqlite) {
-                locker = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-                locker.setDatabaseName(settings.dataDir + QStringLiteral("/switchboard.db"));
-            } else {
-                const QUrl url(settings.databaseUrl);
-                locker = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
-                locker.setHostName(url.host());
-                locker.setPort(url.port(5432));
-                locker.setDatabaseName(url.path().mid(1));
-                locker.setUserName(url.userName());
-                locker.setPassword(url.password());
-            }
+            QSqlDatabase locker
+                = Test::sideConnection(name, settings.dataDir, settings.databaseUrl);
             QVERIFY2(locker.open(), qPrintable(locker.lastError().text()));
             QSqlQuery q(locker);
             QVERIFY(q.exec(QStringLiteral("BEGIN")));
