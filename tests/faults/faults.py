@@ -214,7 +214,7 @@ class Daemon:
 
 
 def connect(port, user, resume=None, timeout=10.0, rcvbuf=None):
-    """An authenticated WebSocket of `user` (its `connected` read); None when refused."""
+    """A WebSocket of `user` past its upgrade (`connected` not yet read); None when refused."""
     path = "/ws?token=" + mint_token(user)
     if resume is not None:
         path += "&resume=" + urllib.parse.quote(resume, safe="")
@@ -491,9 +491,18 @@ class Run:
                         extra, nofile)
         self.d.start()
         # The receiver exists before anyone writes to it.
+        # It exists once its `connected` arrived: a connection closed before its activation
+        # ends leaves no user behind, and the first sends would be refused as NOT_FOUND.
         c = connect(self.d.port, RECEIVER)
         if c is None:
             raise RuntimeError("the receiver could not connect")
+        deadline = time.time() + 30
+        while True:
+            m = next_json(c, max(0.1, deadline - time.time()))
+            if m is not None and m.get("type") == "connected":
+                break
+            if (m is not None and m.get("type") == "__close") or time.time() > deadline:
+                raise RuntimeError("the receiver got no `connected`: %s" % m)
         c.close()
         return self.d
 
