@@ -201,22 +201,62 @@ void IoThread::post(Command &&command)
 
 std::vector<IoEvent> IoThread::takeEvents()
 {
-    std::lock_guard lock(m_eventLock);
-    m_eventsSignalled = false;
-    return std::exchange(m_events, {});
-}
-
-void IoThread::emitEvent(IoEvent &&event)
-{
-    bool signal = false;
+    std::vector<IoEvent> events;
+    bool resume = false;
     {
         std::lock_guard lock(m_eventLock);
+        m_eventsSignalled = false;
+        ++m_eventRound;
+        m_eventInputBytes = 0;
+        resume = std::exchange(m_resumeOwed, false);
+        events = std::exchange(m_events, {});
+    }
+    if (resume)
+        post({Command::Resume, 0, -1, 0, {}, std::nullopt});
+    return events;
+}
+
+void IoThread::emitEvent(IoEvent &&event, Connection *input)
+{
+    bool signal = false;
+    bool pause = false;
+    {
+        std::lock_guard lock(m_eventLock);
+        if (input) {
+            // What was emitted in an earlier round has been taken by the owner.
+            if (input->inputRound != m_eventRound) {
+                input->inputRound = m_eventRound;
+                input->inputBytes = 0;
+            }
+            input->inputBytes += event.data.size();
+            m_eventInputBytes += event.data.size();
+            pause = input->inputBytes >= m_limits.maxInputBytes
+                || m_eventInputBytes >= m_limits.maxThreadInputBytes;
+            m_resumeOwed = m_resumeOwed || pause;
+        }
         m_events.push_back(std::move(event));
         signal = !m_eventsSignalled;
         m_eventsSignalled = true;
     }
+    if (pause && !input->readPaused) {
+        input->readPaused = true; // readFrames() stops after the bytes it holds
+        m_paused.push_back(input->id);
+    }
     // The owner is woken once per round of the loop, for every event of that round.
     m_wakeOwed = m_wakeOwed || signal;
+}
+
+void IoThread::resumeReading()
+{
+    const std::vector<ConnectionId> paused = std::exchange(m_paused, {});
+    for (ConnectionId id : paused) {
+        const auto it = m_byId.find(id);
+        if (it == m_byId.end())
+            continue;
+        it->second->readPaused = false;
+        // Edge-triggered: what arrived meanwhile (a hang-up too) is not reported again.
+        readFrames(*it->second, true);
+    }
 }
 
 void IoThread::wakeOwner()
@@ -369,6 +409,10 @@ void IoThread::drainCommands()
     for (Command &command : commands) {
         if (command.kind == Command::Adopt) {
             addConnection(command.fd, command.peer.value_or(QHostAddress()), command.code);
+            continue;
+        }
+        if (command.kind == Command::Resume) {
+            resumeReading();
             continue;
         }
         const auto it = m_byId.find(command.id);

@@ -33,6 +33,12 @@ struct Limits
     // count (pongs to a client that pings and never reads). One frame alone may exceed it.
     qsizetype maxQueueBytes = 8 * 1024 * 1024;
     quint16 slowConsumerCode = 1008;
+    // Received message bytes handed to the owner and not yet taken (takeEvents), per
+    // connection and per thread: past either, the connection's reading pauses until the owner
+    // has taken its events, so a client that sends faster than the logic thread handles is held
+    // back by TCP instead of growing the event queue (docs/RELIABILITY.md).
+    qsizetype maxInputBytes = 1024 * 1024;
+    qsizetype maxThreadInputBytes = 32 * 1024 * 1024;
     int handshakeTimeoutMs = 10000;
     int closeTimeoutMs = 5000; // after our close frame, before the socket is dropped
 };
@@ -132,7 +138,7 @@ private:
     struct Connection;
     struct Command
     {
-        enum Kind { Adopt, Send, Close, Abort } kind;
+        enum Kind { Adopt, Send, Close, Abort, Resume } kind;
         ConnectionId id;
         int fd;
         quint16 code;
@@ -162,7 +168,11 @@ private:
     void addConnection(int fd, const QHostAddress &peer, quint16 port);
     void post(Command &&command);
     void drainCommands();
-    void emitEvent(IoEvent &&event);
+    // `input`: the event carries what that connection sent (Message, Pong): counted against
+    // the input limits, and the connection's reading pauses past them.
+    void emitEvent(IoEvent &&event, Connection *input = nullptr);
+    // The owner took the events: paused connections read again.
+    void resumeReading();
     void wakeOwner();
     // `hangUp`: epoll reported the peer's FIN, a hang-up or an error along with the data.
     void onReadable(Connection &c, bool hangUp);
@@ -206,11 +216,15 @@ private:
     mutable std::mutex m_eventLock;
     std::vector<IoEvent> m_events;
     bool m_eventsSignalled = false;
+    quint64 m_eventRound = 0; // takeEvents() calls so far
+    qint64 m_eventInputBytes = 0; // received bytes in m_events
+    bool m_resumeOwed = false; // a connection paused since the last takeEvents()
 
     // Owned by the loop thread only.
     bool m_wakeOwed = false; // events went out this round: `wake` is called once at its end
     std::unordered_map<ConnectionId, std::unique_ptr<Connection>> m_byId;
     std::unordered_set<ConnectionId> m_timed; // connections with a deadline (not Open)
+    std::vector<ConnectionId> m_paused; // reading paused for the input limits
     std::vector<char> m_scratch;
     std::vector<int> m_listeners; // not owned
     AcceptSink m_acceptSink;

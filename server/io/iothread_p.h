@@ -60,6 +60,11 @@ struct IoThread::Connection
     std::shared_ptr<Flow> flow = std::make_shared<Flow>();
     qint64 written = 0; // text payload bytes written (Flow::written as last published)
     qint64 published = 0;
+    // Input limits (Limits::maxInputBytes): received bytes emitted in event round `inputRound`
+    // (guarded by the thread's event lock), and whether reading waits for the owner.
+    quint64 inputRound = 0;
+    qint64 inputBytes = 0;
+    bool readPaused = false;
 };
 
 } // namespace Switchboard::Io

@@ -134,6 +134,8 @@ bool IoThread::readFrames(Connection &c, bool untilEmpty)
 {
     const ConnectionId id = c.id;
     for (;;) {
+        if (c.readPaused)
+            return true; // the input limits: resumeReading() reads on
         const ssize_t n = ::recv(c.fd, m_scratch.data(), m_scratch.size(), 0);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return true;
@@ -280,7 +282,7 @@ bool IoThread::handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&
         event.kind = IoEvent::Pong;
         event.id = c.id;
         event.data = std::move(payload);
-        emitEvent(std::move(event));
+        emitEvent(std::move(event), &c);
         return true;
     }
     case Ws::CLOSE: {
@@ -338,7 +340,7 @@ bool IoThread::handleFrame(Connection &c, quint8 opcode, bool fin, QByteArray &&
     event.id = c.id;
     event.data = std::move(payload);
     event.binary = opcode == Ws::BINARY;
-    emitEvent(std::move(event));
+    emitEvent(std::move(event), &c);
     return true;
 }
 

@@ -57,7 +57,13 @@ public:
 
     void drain()
     {
-        for (IoEvent &event : server.takeEvents()) {
+        if (hold)
+            return; // a busy logic thread: the events wait in the I/O threads
+        std::vector<IoEvent> events = server.takeEvents();
+        lastTakenBytes = 0;
+        for (const IoEvent &event : events)
+            lastTakenBytes += event.data.size();
+        for (IoEvent &event : events) {
             switch (event.kind) {
             case IoEvent::Opened:
                 open << event.id;
@@ -103,6 +109,8 @@ public:
     int drained = 0;
     QHash<ConnectionId, std::shared_ptr<Flow>> flows;
     bool echo = true;
+    bool hold = false;
+    qint64 lastTakenBytes = 0; // payload bytes of the last takeEvents()
 };
 
 QUrl wsUrl(quint16 port, const QString &token, const QString &who = QString())
@@ -142,6 +150,21 @@ QByteArray masked(quint8 firstByte, const QByteArray &payload)
     QByteArray out;
     out.append(char(firstByte));
     out.append(char(0x80 | payload.size())); // short payloads only
+    const quint32 mask = 0x5A5A1234;
+    out.append(reinterpret_cast<const char *>(&mask), 4);
+    QByteArray body = payload;
+    Ws::unmask(body.data(), body.size(), mask);
+    return out + body;
+}
+
+// A masked client frame with a payload of up to 65535 bytes.
+QByteArray maskedFrame(quint8 firstByte, const QByteArray &payload)
+{
+    QByteArray out;
+    out.append(char(firstByte));
+    out.append(char(0x80 | 126));
+    out.append(char(payload.size() >> 8));
+    out.append(char(payload.size() & 0xFF));
     const quint32 mask = 0x5A5A1234;
     out.append(reinterpret_cast<const char *>(&mask), 4);
     QByteArray body = payload;
@@ -215,6 +238,7 @@ private slots:
     void invalidUtf8FailsFast();
     void oversizedAndFragmented();
     void slowConsumerDropped();
+    void inputHeldBackWhileTheOwnerIsBusy();
     void writtenAndDrained();
     void deadlines();
     void sendBatchHandsOverAtTheEnd();
@@ -615,6 +639,39 @@ void tst_IoServer::slowConsumerDropped()
     QTRY_COMPARE_WITH_TIMEOUT(pump.closed.size(), 1, 10000);
     QCOMPARE(pump.closed.first(), qMakePair(id, quint16(4009)));
     QCOMPARE(pump.queued.value(id)->load(), 0);
+}
+
+// A client that sends faster than the owner takes its events is held back by TCP: the I/O
+// thread stops reading it past Limits::maxInputBytes until the owner has taken what was read,
+// then reads on; every message arrives, in order.
+void tst_IoServer::inputHeldBackWhileTheOwnerIsBusy()
+{
+    Limits limits;
+    limits.maxInputBytes = 256 * 1024;
+    Pump pump(1, limits);
+    pump.echo = false;
+    QString error;
+    QVERIFY2(pump.server.listen(QHostAddress::LocalHost, 0, 128, &error), qPrintable(error));
+    auto raw = rawUpgrade(pump.server.port());
+    QVERIFY(raw);
+    QTRY_COMPARE(pump.open.size(), 1);
+    pump.hold = true;
+    const int frames = 300; // 18 MB: far more than the loopback socket buffers hold
+    for (int i = 0; i < frames; ++i)
+        raw->write(maskedFrame(0x81, QByteArray::number(i).leftJustified(60000, 'p')));
+    QTest::qWait(1500); // the client writes what the kernel takes; the owner takes nothing
+    QVERIFY2(raw->bytesToWrite() > 0, "the server read everything the client sent");
+    pump.hold = false;
+    pump.drain();
+    // What was read while the owner was busy: the limit, the rest of the read that crossed it
+    // (the I/O thread's 256 KiB buffer) and one frame.
+    QVERIFY2(pump.lastTakenBytes > 0, "nothing was read");
+    QVERIFY2(pump.lastTakenBytes <= limits.maxInputBytes + 256 * 1024 + 60000,
+             qPrintable(QStringLiteral("%1 bytes waited for the owner").arg(pump.lastTakenBytes)));
+    QTRY_COMPARE_WITH_TIMEOUT(pump.messages.size(), frames, 20000);
+    for (int i = 0; i < frames; ++i)
+        QVERIFY(pump.messages[i].startsWith(QByteArray::number(i) + 'p'));
+    QVERIFY(pump.closed.isEmpty());
 }
 
 // Flow control: text bytes written are counted per connection, and one Drained event comes when
