@@ -112,7 +112,10 @@ qint64 NativeTransport::sendText(const QByteArray &utf8)
 
 qint64 NativeTransport::writtenBytes() const
 {
-    return m_flow->written.load();
+    const qint64 written = m_flow->written.load();
+    if (!m_gone)
+        m_writtenSeen = written;
+    return written;
 }
 
 bool NativeTransport::notifyWhenBelow(qint64 bytes)

@@ -36,6 +36,13 @@ public:
     qint64 queuedBytes() const override;
     qint64 writtenBytes() const override;
     qint64 backlogBytes() const override { return m_sent - writtenBytes(); }
+    // The I/O thread writes Flow::written on every write to the socket: reading it for every
+    // frame sent costs a cache miss each time (2.4 % of the daemon's samples in a 2000 pub/s
+    // fan-out), so the per-frame policy starts from the count as last read.
+    qint64 backlogBound() const override
+    {
+        return m_gone ? backlogBytes() : m_sent - m_writtenSeen;
+    }
     bool notifyWhenBelow(qint64 bytes) override;
     QUrlQuery query() const override { return QUrlQuery(QString::fromUtf8(m_query)); }
     QString client() const override { return m_client; }
@@ -55,6 +62,7 @@ private:
     std::shared_ptr<std::atomic<qint64>> m_queued;
     std::shared_ptr<Io::Flow> m_flow;
     qint64 m_sent = 0; // payload bytes of text frames handed to the I/O thread
+    mutable qint64 m_writtenSeen = 0; // Flow::written as last read (it only grows while open)
     QElapsedTimer m_pingSent;
 };
 

@@ -13,6 +13,8 @@
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
 
+#include <algorithm>
+
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcSession, "switchboard.ws")
@@ -121,10 +123,17 @@ qint64 Session::write(const QByteArray &frame, bool stored)
         return -1;
     }
     const qint64 limit = m_ctx.config->maxSendQueueBytes;
-    const qint64 backlog = m_transport->backlogBytes();
-    if (backlog <= m_ctx.config->roomPushbackBytes())
+    const qint64 mark = m_ctx.config->roomPushbackBytes();
+    const qint64 shedAbove = limit / SHED_DIVISOR;
+    // Every decision below compares the backlog with a threshold; an upper bound that is under
+    // all of them decides the same as the exact count, which is dearer to read (Transport).
+    qint64 backlog = m_transport->backlogBound();
+    if (backlog > (mark > 0 ? std::min(mark, shedAbove) : shedAbove)
+        || backlog + frame.size() > limit)
+        backlog = m_transport->backlogBytes();
+    if (backlog <= mark)
         m_behindSinceMs = 0; // it caught up since the last look
-    if (!stored && backlog > limit / SHED_DIVISOR && isDroppable(frame))
+    if (!stored && backlog > shedAbove && isDroppable(frame))
         return -1; // shed: the client is behind, and the next one replaces it anyway
     // One frame alone may exceed the limit (a history page): it goes when nothing waits.
     if (backlog > 0 && backlog + frame.size() > limit) {

@@ -93,6 +93,7 @@ public:
     qint64 queueBytes() const;
     // Bytes handed to the transport and not yet written (the send-queue policy's measure).
     qint64 backlogBytes() const;
+    qint64 backlogBound() const; // at least backlogBytes(), cheap (Transport::backlogBound)
 
     // A frame from the hub. A stored message names its stream and seq: the session keeps each
     // stream in order, holds it back while that stream replays, and drops repeats.

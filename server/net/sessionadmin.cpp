@@ -37,6 +37,11 @@ qint64 Session::backlogBytes() const
     return m_state == State::Closed || m_slow ? 0 : m_transport->backlogBytes();
 }
 
+qint64 Session::backlogBound() const
+{
+    return m_state == State::Closed || m_slow ? 0 : m_transport->backlogBound();
+}
+
 void Session::handle(const QJsonValue &id, const AdminSubscribeRequest &request)
 {
     if (!m_claims.admin || !m_ctx.admin) {

@@ -48,6 +48,10 @@ public:
     virtual qint64 writtenBytes() const = 0;
     // Bytes sent through this transport and not yet written: what a send-queue policy counts.
     virtual qint64 backlogBytes() const = 0;
+    // At least backlogBytes(), and cheap to ask on every frame: what the transport knows
+    // without asking another thread (native: bytes sent minus the written count as last read).
+    // A policy reads backlogBytes() only when this bound comes near one of its thresholds.
+    virtual qint64 backlogBound() const { return backlogBytes(); }
     // Arms one transportDrained() for when backlogBytes() falls below `bytes`; returns false
     // (and arms nothing) when it is below already. The I/O side wakes the session only on the
     // crossing.
