@@ -22,6 +22,15 @@ using namespace Protocol;
 
 using namespace RoomServicePrivate;
 
+namespace {
+
+// A room_message event around a post's body: ids, stream, seq, times, the type.
+constexpr qint64 POST_ENVELOPE_BYTES = 160;
+// When a room's admitted posts are over their bound: about one store batch later.
+constexpr qint64 ADMITTED_RETRY_MS = 50;
+
+} // namespace
+
 RoomService::RoomService(const Config *config, AsyncStore *store, Hub *hub, QObject *parent)
     : QObject(parent)
     , m_config(config)
@@ -354,6 +363,12 @@ RoomPressure::Settings RoomService::pressureSettings() const
     return s;
 }
 
+qint64 RoomService::admittedBytesBound() const
+{
+    const qint64 mark = m_config->roomPushbackBytes();
+    return mark > 0 ? std::max<qint64>(0, (m_config->maxSendQueueBytes - mark) / 2) : 0;
+}
+
 std::optional<RoomFailure> RoomService::admitPublish(Room &room, quint64 exceptConnection)
 {
     const RoomPressure::Settings settings = pressureSettings();
@@ -620,6 +635,22 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
         done(std::nullopt, std::move(failure));
         return;
     }
+    // What a member's queue gets from this post: the body and the event's envelope.
+    const qint64 cost = message.body.size() + POST_ENVELOPE_BYTES;
+    Room &room = m_rooms[request.roomId];
+    const qint64 bound = admittedBytesBound();
+    if (bound > 0 && room.admittedBytes > 0 && room.admittedBytes + cost > bound) {
+        done(std::nullopt,
+             RoomFailure {ErrorCode::RateLimited,
+                          QStringLiteral("room '%1' is busy: %2 bytes of posts wait to be "
+                                         "stored; retry after %3 ms")
+                              .arg(request.roomId)
+                              .arg(room.admittedBytes)
+                              .arg(ADMITTED_RETRY_MS),
+                          ADMITTED_RETRY_MS});
+        return;
+    }
+    room.admittedBytes += cost;
     message.streams << roomStream(request.roomId);
     message.idempotencyKey = request.idempotencyKey;
     message.createdAt = Events::nowMs();
@@ -627,8 +658,10 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
     const QString roomId = request.roomId;
     m_store->append(
         message, this,
-        [this, roomId, message, actor, guard, done](std::optional<AppendResult> result,
-                                                    QString error) {
+        [this, roomId, message, actor, guard, done, cost](std::optional<AppendResult> result,
+                                                          QString error) {
+            if (auto it = m_rooms.find(roomId); it != m_rooms.end())
+                it->admittedBytes = std::max<qint64>(0, it->admittedBytes - cost);
             if (!result) {
                 qCWarning(lcRooms) << "storing a room message failed:" << error;
                 if (guard)

@@ -124,7 +124,13 @@ private:
         QSet<qint64> invites;
         qint64 lastSeq = 0;
         RoomPressure pressure; // publish admission under overload
+        // Bytes of posts admitted and not yet stored (so not yet fanned out): the push-back
+        // sees only queues that exist, and what the store releases at once arrives at once.
+        qint64 admittedBytes = 0;
     };
+    // Bound on Room::admittedBytes (0 = none): half the room between the push-back mark and
+    // max_send_queue_bytes, so that a burst released by the store fits under the limit.
+    qint64 admittedBytesBound() const;
 
     RoomView viewOf(const Room &room, const Sender &viewer) const;
     std::optional<RoomFailure> checkCanManage(const Room &room, const Sender &actor) const;
