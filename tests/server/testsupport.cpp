@@ -17,6 +17,8 @@
 #include <QTest>
 #include <QUrlQuery>
 
+#include <utility>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -339,6 +341,44 @@ QSqlDatabase sideConnection(const QString &connectionName, const QString &dataDi
     db.setUserName(url.userName());
     db.setPassword(url.password());
     return db;
+}
+
+StoreLock::StoreLock(const QString &connectionName, const Config &config)
+    : m_name(connectionName)
+{
+    QSqlDatabase db = sideConnection(m_name, config.dataDir, config.databaseUrl);
+    if (!db.open()) {
+        m_error = db.lastError().text();
+        return;
+    }
+    QSqlQuery q(db);
+    const QString lock = config.databaseUrl.isEmpty()
+        ? QStringLiteral("INSERT INTO users (id, username, created_at) VALUES (999, 'locker', 0)")
+        : QStringLiteral("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE");
+    if (!q.exec(QStringLiteral("BEGIN")) || !q.exec(lock)) {
+        m_error = q.lastError().text();
+        return;
+    }
+    m_held = true;
+}
+
+void StoreLock::release()
+{
+    if (m_name.isEmpty())
+        return;
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_name, false);
+        if (m_held && db.isOpen())
+            QSqlQuery(db).exec(QStringLiteral("ROLLBACK"));
+        db.close();
+    }
+    m_held = false;
+    QSqlDatabase::removeDatabase(std::exchange(m_name, QString()));
+}
+
+StoreLock::~StoreLock()
+{
+    release();
 }
 
 bool TestServer::signIn(std::initializer_list<qint64> userIds)

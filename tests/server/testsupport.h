@@ -45,6 +45,25 @@ void dropDatabase(const QString &name);
 QSqlDatabase sideConnection(const QString &connectionName, const QString &dataDir,
                             const QString &databaseUrl);
 
+// Holds the store's write lock from a side connection, as another process would, until
+// release() or destruction: SQLite's (an open write transaction), PostgreSQL's (an exclusive
+// lock on messages). The server's writes wait meanwhile; check error() after constructing.
+class StoreLock
+{
+public:
+    StoreLock(const QString &connectionName, const Config &config);
+    ~StoreLock();
+    StoreLock(const StoreLock &) = delete;
+    StoreLock &operator=(const StoreLock &) = delete;
+    QString error() const { return m_error; } // empty when the lock is held
+    void release();
+
+private:
+    QString m_name;
+    QString m_error;
+    bool m_held = false;
+};
+
 // A real switchboardd (Application) on 127.0.0.1 with an ephemeral port, a temporary data dir,
 // and on PostgreSQL a database of its own that is dropped afterwards.
 class TestServer

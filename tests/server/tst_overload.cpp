@@ -10,8 +10,6 @@
 #include "hub/hub.h"
 
 #include <QDeadlineTimer>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QSet>
@@ -278,19 +276,8 @@ void tst_Overload::storedBurstKeepsReaders()
     constexpr int POSTS = 30;
     const QString filler(50 * 1000, QLatin1Char('x'));
     {
-        const QString name = QStringLiteral("burst-locker");
-        QSqlDatabase locker
-            = sideConnection(name, server.config().dataDir, server.config().databaseUrl);
-        QVERIFY2(locker.open(), qPrintable(locker.lastError().text()));
-        QSqlQuery q(locker);
-        QVERIFY(q.exec(QStringLiteral("BEGIN")));
-        if (backend == QLatin1StringView("sqlite"))
-            QVERIFY2(q.exec(QStringLiteral("INSERT INTO users (id, username, created_at) "
-                                           "VALUES (999, 'locker', 0)")),
-                     qPrintable(q.lastError().text()));
-        else
-            QVERIFY2(q.exec(QStringLiteral("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")),
-                     qPrintable(q.lastError().text()));
+        StoreLock lock(QStringLiteral("burst-locker"), server.config());
+        QVERIFY2(lock.error().isEmpty(), qPrintable(lock.error()));
         for (int i = 1; i <= POSTS; ++i)
             publisher->send(frame(
                 "room_send",
@@ -299,10 +286,7 @@ void tst_Overload::storedBurstKeepsReaders()
                  {QStringLiteral("data"), QJsonObject {{QStringLiteral("filler"), filler}}}}));
         // Under the store's stall threshold (1 s): the writes wait, they do not fail.
         QTest::qWait(600);
-        QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
-        locker.close();
     }
-    QSqlDatabase::removeDatabase(QStringLiteral("burst-locker"));
 
     QSet<qint64> acked;
     int refused = 0;

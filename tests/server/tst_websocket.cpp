@@ -12,8 +12,6 @@
 #include <QJsonDocument>
 #include <QProcess>
 #include <QSqlDatabase>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QSslError>
 #include <QSslSocket>
 #include <QTemporaryDir>
@@ -415,20 +413,9 @@ void tst_WebSocket::storeFailureIsUnavailable()
     QVERIFY(!a.waitFor(QStringLiteral("sync_complete")).isEmpty());
     QVERIFY(!b.waitFor(QStringLiteral("sync_complete")).isEmpty());
 
-    const QString name = QStringLiteral("tst_websocket-locker");
     {
-        QSqlDatabase locker
-            = sideConnection(name, server.config().dataDir, server.config().databaseUrl);
-        QVERIFY2(locker.open(), qPrintable(locker.lastError().text()));
-        QSqlQuery q(locker);
-        QVERIFY(q.exec(QStringLiteral("BEGIN")));
-        if (backend == QLatin1StringView("sqlite"))
-            QVERIFY2(q.exec(QStringLiteral("INSERT INTO users (id, username, created_at) "
-                                           "VALUES (999, 'locker', 0)")),
-                     qPrintable(q.lastError().text()));
-        else
-            QVERIFY2(q.exec(QStringLiteral("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")),
-                     qPrintable(q.lastError().text()));
+        StoreLock lock(QStringLiteral("tst_websocket-locker"), server.config());
+        QVERIFY2(lock.error().isEmpty(), qPrintable(lock.error()));
 
         const QJsonObject frame {{QStringLiteral("type"), QStringLiteral("send")},
                                  {QStringLiteral("id"), QStringLiteral("s1")},
@@ -442,8 +429,7 @@ void tst_WebSocket::storeFailureIsUnavailable()
         QCOMPARE(refused.value(QStringLiteral("id")).toString(), QStringLiteral("s1"));
         const qint64 retryAfterMs = refused.value(QStringLiteral("retry_after_ms")).toInteger();
         QVERIFY(retryAfterMs > 0);
-        QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
-        locker.close();
+        lock.release();
 
         // A client that honours the hint gets through: the fail-fast window after a stuck
         // statement (RELIABILITY.md) is over by then.
@@ -453,7 +439,6 @@ void tst_WebSocket::storeFailureIsUnavailable()
         QCOMPARE(ack.value(QStringLiteral("id")).toString(), QStringLiteral("s1"));
         QVERIFY(!b.waitFor(QStringLiteral("message")).isEmpty());
     }
-    QSqlDatabase::removeDatabase(name);
 }
 
 void tst_WebSocket::broadcastNeedsAdmin()
