@@ -18,6 +18,8 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(postgresql redis-server openssl systemd)
     # The conformance suite (tests/conformance) and the libFuzzer targets (scripts/fuzz.sh).
     packages+=(python3 clang libfuzzer-14-dev)
+    # tests/docs runs the README's examples, which log in with curl.
+    packages+=(curl)
 fi
 
 missing=()

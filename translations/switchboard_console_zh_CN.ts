@@ -1520,6 +1520,14 @@
         <source>Filter by name, address, client or room</source>
         <translation>按名称、地址、客户端或房间筛选</translation>
     </message>
+    <message>
+        <source>Hide load-test users (lt…)</source>
+        <translation>隐藏负载测试用户（lt…）</translation>
+    </message>
+    <message>
+        <source>Hide the users switchboard-loadtest connects: each is named lt followed by its user ID, for example lt1000000.</source>
+        <translation>隐藏 switchboard-loadtest 连接的用户：每个用户的名称是 lt 加上其用户 ID，例如 lt1000000。</translation>
+    </message>
     <message numerus="yes">
         <source>%n user(s) online</source>
         <translation>

@@ -7,6 +7,8 @@
 #include "tokenminter.h"
 #include "worker.h"
 
+#include "protocol/loadtestusers.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -94,7 +96,7 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
             plan.tokens.reserve(std::size_t(o.connections));
             for (int i = 0; i < o.connections; ++i) {
                 const std::int64_t user = plan.firstUserId + i;
-                plan.tokens.push_back(minter.mint(user, "lt" + std::to_string(user), now, 86400));
+                plan.tokens.push_back(minter.mint(user, LoadTestUsers::name(user), now, 86400));
                 if (plan.tokens.back().empty()) {
                     *fatal = "libjwt could not mint a token";
                     return std::nullopt;

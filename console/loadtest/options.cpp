@@ -151,8 +151,9 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     opt("connect-timeout", "Seconds for all connections to be established.", "S", "30");
     opt("max-time", "Hard limit per test, seconds.", "S", "600");
     opt("user-base",
-        "First user id (switchboard): connection i of test k is user base + k*1000000 + i.", "id",
-        "1000000");
+        "First user id (switchboard): connection i of test k is user base + k*1000000 + i, "
+        "named lt<id> (the console can hide such users).",
+        "id", "1000000");
     opt("jwt-secret-file",
         "Read the HS256 secret from this file (default: $SWITCHBOARD_JWT_SECRET).", "file");
     opt("tokens-file", "Use these tokens (one per line, round-robin) instead of minting.", "file");

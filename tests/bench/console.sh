@@ -65,8 +65,12 @@ for n in "${sizes[@]}"; do
     curl -sf -o /dev/null -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
         -d "{\"username\":\"admin\",\"password\":\"$password\",\"admin\":true}" \
         "http://127.0.0.1:$port/api/v1/users"
-    # The console's settings: one remembered profile (a throwaway password, fallback storage).
+    # The console's settings: one remembered profile (a throwaway password, fallback storage),
+    # and the load tester's users shown in the users view, so that it handles every row.
     cat >"$dir/config/Switchboard/switchboard-console.conf" <<EOF
+[users]
+hide_load_test_users=false
+
 [profiles/bench]
 name=bench
 url=ws://127.0.0.1:$port/ws

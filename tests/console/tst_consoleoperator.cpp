@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// What a newcomer tripped on in the console (issue 14, items 6 and 7), offscreen against a real
-// server: a live audience count, the chat window's user field, --help without a display, "last
-// seen" across a new snapshot, status bar wording, and Chinese sentences without English pieces.
+// What a newcomer tripped on in the console (issue 14, items 6, 7 and 8), offscreen against a
+// real server: a live audience count, the chat window's user field, --help without a display,
+// "last seen" across a new snapshot, status bar wording, Chinese sentences without English
+// pieces, and the load tester's users hidden from the users view.
 #include "consoletestsupport.h"
 
 #include "model/chatsession.h"
@@ -13,15 +14,21 @@
 #include "ui/broadcastview.h"
 #include "ui/chatwindow.h"
 #include "ui/mainwindow.h"
+#include "ui/usersview.h"
 
+#include "protocol/loadtestusers.h"
+
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFontMetrics>
 #include <QJsonArray>
+#include <QLineEdit>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTest>
+#include <QTreeView>
 
 using namespace Switchboard;
 using namespace Switchboard::Test;
@@ -65,6 +72,7 @@ private slots:
     void statusBarSaysWhatWasDone();
     void chineseSentencesHaveNoEnglishPieces();
     void chineseTargetKindIsNotCut();
+    void loadTestUsersHiddenUntilAsked();
 
 private:
     std::unique_ptr<ConsoleFixture> m_f;
@@ -268,6 +276,62 @@ void TestConsoleOperator::chineseTargetKindIsNotCut()
     }
     QVERIFY(m_f->languages->setLanguage(QStringLiteral("en")));
     w->close();
+}
+
+void TestConsoleOperator::loadTestUsersHiddenUntilAsked()
+{
+    // Item 8: switchboard-loadtest's users (lt1000000 and up, docs/BENCHMARKS.md) filled the
+    // users view. They are hidden until the operator unticks the box; users whose names only
+    // look alike stay; the model, whose rows the summary counts, keeps everyone online.
+    constexpr qint64 LOAD_TEST_USER = 1000000;
+    QCOMPARE(QString::fromStdString(LoadTestUsers::name(LOAD_TEST_USER)),
+             QStringLiteral("lt1000000")); // what the load tester names it
+    const QList<QPair<qint64, QString>> people {{LOAD_TEST_USER, QStringLiteral("lt1000000")},
+                                                {1000001, QStringLiteral("lt7")},
+                                                {1000002, QStringLiteral("ltorvalds")}};
+    std::vector<std::unique_ptr<WsClient>> clients;
+    for (const auto &[id, name] : people) {
+        clients.push_back(std::make_unique<WsClient>());
+        QVERIFY(clients.back()->open(
+            m_f->server.wsUrl(QString::fromLatin1(m_f->server.token(id, name)))));
+        QVERIFY(!clients.back()->waitFor(QStringLiteral("connected")).isEmpty());
+    }
+    UsersModel *users = m_f->session->users();
+    for (const auto &[id, name] : people)
+        QTRY_VERIFY_WITH_TIMEOUT(users->isOnline(id), 5000);
+
+    m_f->window->showTab(Console::MainWindow::UsersTab);
+    Console::UsersView *view = m_f->window->usersView();
+    auto *hide = view->findChild<QCheckBox *>(QStringLiteral("hideLoadTestUsers"));
+    QVERIFY(hide);
+    QVERIFY(hide->isChecked());
+    QVERIFY(!view->selectUser(LOAD_TEST_USER));
+    QVERIFY(view->selectUser(1000001));
+    QVERIFY(view->selectUser(1000002));
+    QCOMPARE(view->tree()->model()->rowCount(), users->rowCount() - 1);
+
+    hide->click();
+    QVERIFY(!hide->isChecked());
+    QVERIFY(view->selectUser(LOAD_TEST_USER));
+    QCOMPARE(view->tree()->model()->rowCount(), users->rowCount());
+    // The choice is remembered: a console started with these settings shows them too.
+    const QString key = QStringLiteral("users/hide_load_test_users");
+    QVERIFY(m_f->settings->contains(key));
+    QCOMPARE(m_f->settings->value(key).toBool(), false);
+    {
+        Console::MainWindow next(m_f->session.get(), m_f->languages.get(), m_f->settings.get());
+        QVERIFY(!next.usersView()->hidesLoadTestUsers());
+        QVERIFY(next.usersView()->selectUser(LOAD_TEST_USER));
+    }
+    // Ticked again: hidden again, also from a filter that names it.
+    hide->click();
+    QCOMPARE(m_f->settings->value(key).toBool(), true);
+    auto *filter = view->findChild<QLineEdit *>();
+    QVERIFY(filter);
+    filter->setText(QStringLiteral("lt"));
+    QVERIFY(!view->selectUser(LOAD_TEST_USER));
+    QVERIFY(view->selectUser(1000001));
+    filter->clear();
 }
 
 QTEST_MAIN(TestConsoleOperator)

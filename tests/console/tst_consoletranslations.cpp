@@ -111,6 +111,9 @@ void TestConsoleTranslations::check(const QString &where, const QString &text,
         QStringLiteral("support"), QStringLiteral("announcements"), QStringLiteral("tsv"),
         QStringLiteral("txt"), QStringLiteral("jsonl"), QStringLiteral("user"),
         QStringLiteral("test"),
+        // the load tester and the names it gives its users (lt1000000), which the users view
+        // names in its "hide load-test users" box
+        QStringLiteral("switchboard-loadtest"), QStringLiteral("lt\\d*"),
         // data-size units as Qt's locale writes them in every language
         QStringLiteral("kB"), QStringLiteral("KB"), QStringLiteral("MB"), QStringLiteral("GB"),
         QStringLiteral("TB")};

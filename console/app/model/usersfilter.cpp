@@ -21,15 +21,22 @@ void UsersFilter::setText(const QString &text)
     invalidateFilter();
 }
 
+void UsersFilter::setHideLoadTestUsers(bool hide)
+{
+    if (hide == m_hideLoadTest)
+        return;
+    m_hideLoadTest = hide;
+    invalidateFilter();
+}
+
 bool UsersFilter::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
-    if (sourceParent.isValid() || m_text.isEmpty())
+    if (sourceParent.isValid() || (m_text.isEmpty() && !m_hideLoadTest))
         return true; // a shown user shows all its connections
-    return sourceModel()
-        ->index(sourceRow, 0)
-        .data(UsersModel::SearchTextRole)
-        .toString()
-        .contains(m_text);
+    const QModelIndex user = sourceModel()->index(sourceRow, 0);
+    if (m_hideLoadTest && user.data(UsersModel::LoadTestUserRole).toBool())
+        return false;
+    return m_text.isEmpty() || user.data(UsersModel::SearchTextRole).toString().contains(m_text);
 }
 
 } // namespace Switchboard::Console

@@ -3,6 +3,8 @@
 
 #include "jsonfields.h"
 
+#include "protocol/loadtestusers.h"
+
 #include <algorithm>
 
 #include <QColor>
@@ -91,6 +93,8 @@ QVariant UsersModel::userData(const UserRow &u, int column, int role) const
         return u.role == QLatin1StringView("admin") ? tr("Administrator") : tr("User");
     if (role == SearchTextRole)
         return u.searchText;
+    if (role == LoadTestUserRole)
+        return u.loadTest;
     if (role == SortRole) {
         switch (column) {
         case UserId:
@@ -235,6 +239,7 @@ void UsersModel::updateSearchText(UserRow &u)
         parts << c.id << c.address << c.client;
     u.searchText = parts.join(QLatin1Char('\n')).toLower();
     u.sortName = u.name.toLower();
+    u.loadTest = LoadTestUsers::isLoadTestUser(u.id, u.name);
 }
 
 void UsersModel::reindex()

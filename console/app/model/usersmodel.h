@@ -46,6 +46,9 @@ public:
         SearchTextRole,
         // The raw value of a cell (numbers as numbers), what the users view sorts by.
         SortRole,
+        // Whether the user is one switchboard-loadtest connects (named lt<its id>), kept with
+        // the row: what the users view hides on request.
+        LoadTestUserRole,
     };
     // What a batch of events did to who is online, for the rooms' online counters.
     struct OnlineChanges
@@ -113,6 +116,7 @@ private:
         QList<ConnectionRow> connections;
         QString searchText;
         QString sortName; // the name lower-cased once, not at each comparison of a sort
+        bool loadTest = false; // named as switchboard-loadtest names its users
         // Position in m_users; trusted only below m_rowsValidBelow (see rowOf()).
         mutable int row = 0;
     };

@@ -62,6 +62,11 @@ MainWindow::MainWindow(AdminSession *session, LanguageManager *languages, QSetti
     connect(m_session, &AdminSession::actionLogged, this,
             [this](const QString &text, bool) { statusBar()->showMessage(text, 8000); });
     connect(m_users, &UsersView::chatRequested, this, [this]() { newChatWindow(); });
+    m_users->setHideLoadTestUsers(
+        m_settings->value(QStringLiteral("users/hide_load_test_users"), true).toBool());
+    connect(m_users, &UsersView::hideLoadTestUsersChanged, this, [this](bool hide) {
+        m_settings->setValue(QStringLiteral("users/hide_load_test_users"), hide);
+    });
 
     m_session->log()->setCapacity(
         m_settings->value(QStringLiteral("event_log/capacity"), EventLogModel::DEFAULT_CAPACITY)

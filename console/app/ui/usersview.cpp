@@ -8,6 +8,7 @@
 #include "model/usersfilter.h"
 #include "model/usersmodel.h"
 
+#include <QCheckBox>
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -25,6 +26,7 @@ UsersView::UsersView(AdminSession *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
     , m_filter(new QLineEdit(this))
+    , m_hideLoadTest(new QCheckBox(this))
     , m_tree(new QTreeView(this))
     , m_proxy(new UsersFilter(this))
     , m_summary(new QLabel(this))
@@ -46,9 +48,17 @@ UsersView::UsersView(AdminSession *session, QWidget *parent)
     m_tree->header()->setResizeContentsPrecision(0);
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &UsersFilter::setText);
+    // A load test brings thousands of synthetic users that bury the real ones, so they are
+    // hidden by default; the summary still counts every user online, as the dashboard does.
+    m_hideLoadTest->setObjectName(QStringLiteral("hideLoadTestUsers"));
+    m_hideLoadTest->setChecked(true);
+    m_proxy->setHideLoadTestUsers(true);
+    connect(m_hideLoadTest, &QCheckBox::toggled, m_proxy, &UsersFilter::setHideLoadTestUsers);
+    connect(m_hideLoadTest, &QCheckBox::clicked, this, &UsersView::hideLoadTestUsersChanged);
 
     auto *top = new QHBoxLayout;
     top->addWidget(m_filter, 1);
+    top->addWidget(m_hideLoadTest);
     top->addWidget(m_summary);
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_message);
@@ -60,7 +70,8 @@ UsersView::UsersView(AdminSession *session, QWidget *parent)
     layout->addLayout(top);
     layout->addWidget(m_tree, 1);
     layout->addLayout(buttons);
-    setTabOrderChain({m_filter, m_tree, m_message, m_disconnect, m_disable, m_chat});
+    setTabOrderChain(
+        {m_filter, m_hideLoadTest, m_tree, m_message, m_disconnect, m_disable, m_chat});
 
     connect(m_message, &QPushButton::clicked, this, &UsersView::askMessage);
     connect(m_disconnect, &QPushButton::clicked, this, &UsersView::askDisconnect);
@@ -80,6 +91,9 @@ UsersView::UsersView(AdminSession *session, QWidget *parent)
 void UsersView::retranslateUi()
 {
     m_filter->setPlaceholderText(tr("Filter by name, address, client or room"));
+    m_hideLoadTest->setText(tr("Hide load-test users (lt…)"));
+    m_hideLoadTest->setToolTip(tr("Hide the users switchboard-loadtest connects: each is named lt "
+                                  "followed by its user ID, for example lt1000000."));
     m_summary->setText(tr("%n user(s) online", nullptr, m_session->users()->rowCount())
                        + QStringLiteral(" · ")
                        + tr("%n connection(s)", nullptr, m_session->users()->connectionCount()));
@@ -110,6 +124,16 @@ QString UsersView::selectedConnectionId() const
     return index.isValid() && index.data(UsersModel::IsConnectionRole).toBool()
         ? index.data(UsersModel::ConnectionIdRole).toString()
         : QString();
+}
+
+void UsersView::setHideLoadTestUsers(bool hide)
+{
+    m_hideLoadTest->setChecked(hide);
+}
+
+bool UsersView::hidesLoadTestUsers() const
+{
+    return m_hideLoadTest->isChecked();
 }
 
 bool UsersView::selectUser(qint64 userId)

@@ -3,6 +3,7 @@
 
 #include <QWidget>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -15,7 +16,8 @@ class AdminSession;
 class UsersFilter;
 
 // Online users; a user expands to its connections. Actions on the selection: send a message,
-// disconnect (a user or one connection) with a reason, disable the account.
+// disconnect (a user or one connection) with a reason, disable the account. The load tester's
+// users (named lt<their id>) are hidden until the operator asks for them.
 class UsersView : public QWidget
 {
     Q_OBJECT
@@ -28,6 +30,9 @@ public:
     bool selectUser(qint64 userId);
     qint64 selectedUserId() const;
     QString selectedConnectionId() const;
+    // The "Hide load-test users" box (ticked unless set otherwise).
+    void setHideLoadTestUsers(bool hide);
+    bool hidesLoadTestUsers() const;
 
     // The actions, with their texts given (the buttons ask the operator for them).
     void messageSelected(const QString &text);
@@ -36,6 +41,8 @@ public:
 
 Q_SIGNALS:
     void chatRequested();
+    // The operator ticked or unticked the box (the main window remembers it).
+    void hideLoadTestUsersChanged(bool hide);
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -49,6 +56,7 @@ private:
 
     AdminSession *m_session;
     QLineEdit *m_filter;
+    QCheckBox *m_hideLoadTest;
     QTreeView *m_tree;
     UsersFilter *m_proxy;
     QLabel *m_summary;
