@@ -158,9 +158,18 @@ void tst_Overload::publishersPushedBackNotReaders()
     // ~4 KiB per reader every ~5 ms while the publishers publish: a steady reader, far
     // slower than they are; then faster, to catch up.
     qint64 readBytes = 4 * 1024;
+    // The pace is per time, not per turn of the loops below: on a slow machine (a sanitizer
+    // build beside other tests) a turn takes far longer than 5 ms, and a fixed amount per turn
+    // made the readers non-readers (one was closed with 4029 in a CI run).
+    QElapsedTimer readClock;
+    readClock.start();
+    qint64 readAt = 0;
     auto pumpReaders = [&] {
+        const qint64 now = readClock.elapsed();
+        const qint64 bytes = readBytes * std::max<qint64>(1, (now - readAt) / 5);
+        readAt = now;
         for (auto &r : readers)
-            r->read(readBytes);
+            r->read(bytes);
     };
     while (clock.elapsed() < PUBLISH_MS) {
         pumpPublishers(true);
