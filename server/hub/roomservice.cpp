@@ -76,7 +76,8 @@ bool RoomService::load(QString *error)
     m_userRooms.clear();
     m_created.clear();
     for (const RoomRecord &r : std::as_const(snapshot->rooms)) {
-        m_rooms.insert(r.id, Room {r, {}, {}, snapshot->lastSeqs.value(r.id), {}});
+        m_rooms.insert(r.id,
+                       Room {r, {}, {}, snapshot->lastSeqs.value(r.id), {}, 0, roomStream(r.id)});
         countCreated(r.createdBy, 1);
     }
     for (const RoomMember &m : std::as_const(snapshot->members))
@@ -330,7 +331,7 @@ int RoomService::publishToRoom(const QString &roomId, const QByteArray &frame,
     const auto it = m_rooms.constFind(roomId);
     if (it == m_rooms.cend())
         return 0;
-    const QString stream = seq > 0 ? roomStream(roomId) : QString();
+    const QString stream = seq > 0 ? it->stream : QString();
     const Io::SendBatch batch; // one hand-over per I/O thread for the whole fan-out
     // A stored message's fan-out measures how far behind the recipients are (push-back).
     const RoomPressure::Settings settings = pressureSettings();
@@ -458,7 +459,7 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
     r.createdBy = actor.userId;
     r.createdAt = Events::nowMs();
     // Reserved at once, so a second create of the same id is refused while this one commits.
-    m_rooms.insert(r.id, Room {r, {}, {}, 0, {}});
+    m_rooms.insert(r.id, Room {r, {}, {}, 0, {}, 0, roomStream(r.id)});
     countCreated(r.createdBy, 1);
     if (actor.userId)
         addMemberLocally(r.id, actor.userId, QStringLiteral("owner"), r.createdAt);

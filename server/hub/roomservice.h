@@ -127,6 +127,9 @@ private:
         // Bytes of posts admitted and not yet stored (so not yet fanned out): the push-back
         // sees only queues that exist, and what the store releases at once arrives at once.
         qint64 admittedBytes = 0;
+        // roomStream(id), made once: every member's session keeps this one string for the
+        // room's stream, so a fan-out finds it by its data pointer (Session::streamState).
+        QString stream;
     };
     // Bound on Room::admittedBytes (0 = none): half the room between the push-back mark and
     // max_send_queue_bytes, so that a burst released by the store fits under the limit.

@@ -9,7 +9,7 @@
 #include "protocol/clientmessages.h"
 #include "store/cancellablecontext.h"
 
-#include <deque>
+#include <vector>
 #include <memory>
 
 #include <QByteArray>
@@ -142,9 +142,8 @@ private:
         // (max_replay_held_*): the replay reads up to it from the store instead.
         qint64 released = 0;
         // The highest seq whose frame was written to the socket (or that needed none): the
-        // stored cursor never passes it. Frames sent and not yet known written: (end, seq).
+        // stored cursor never passes it (the frames not yet known written: m_unconfirmed).
         qint64 confirmed = 0;
-        std::deque<std::pair<qint64, qint64>> unconfirmed;
     };
     StreamState *streamState(const QString &stream, bool create);
     bool replaying() const; // a stream's backlog replay is running (it paces its own queue)
@@ -220,7 +219,25 @@ private:
     qint64 m_lastRttMs = -1;
     QString m_client;
     bool m_expiryWarned = false;
-    QList<StreamState> m_streams; // the inbox first, then rooms as they show up
+    QList<StreamState> m_streams; // the inbox first, then rooms as they show up (never removed)
+    qsizetype m_lastStream = 0; // index of the stream streamState() found last (a room's
+                                // fan-out asks for the same one again and again)
+    // Stored frames sent and not yet known written, in the order sent (so by `end`), of every
+    // stream. Frames of one stream sent one after another share an entry while they span less
+    // than UNCONFIRMED_GRAIN bytes: confirmed together once the last is written. The entry
+    // being filled lives here (a delivery touches nothing else); full ones queue in a FIFO
+    // from m_unconfirmedHead on, whose storage is kept between bursts unless it grew large.
+    struct Unconfirmed
+    {
+        qint64 start = 0; // `end` of the entry's first frame
+        qint64 end = 0; // the transport's offset once its last frame is written
+        qint64 seq = 0; // of its last frame
+        qsizetype stream = -1; // index into m_streams; -1 = none (m_open is empty)
+    };
+    static constexpr qint64 UNCONFIRMED_GRAIN = 16 * 1024;
+    Unconfirmed m_open;
+    std::vector<Unconfirmed> m_unconfirmed;
+    size_t m_unconfirmedHead = 0;
     qint64 m_heldFrames = 0; // held live frames of every stream (StreamState::held)
     qint64 m_heldBytes = 0;
     bool m_cursorsDirty = false; // a stream's seq rose since saveCursors() last looked

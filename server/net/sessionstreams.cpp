@@ -90,15 +90,32 @@ QList<ReplayItem> readRound(Store &store, AsyncStore *async, qint64 userId, QLis
 
 Session::StreamState *Session::streamState(const QString &stream, bool create)
 {
-    for (StreamState &s : m_streams) {
-        if (s.stream == stream)
-            return &s;
+    // Every delivery asks: the last stream found first (one comparison in a room's fan-out,
+    // where the room's stream is one shared string, RoomService::Room::stream: equal data
+    // pointers settle it at once). An equal string made elsewhere is adopted, so that the
+    // next time its pointer settles it too.
+    if (m_lastStream < m_streams.size()) {
+        StreamState &last = m_streams[m_lastStream];
+        if (last.stream.constData() == stream.constData())
+            return &last;
+        if (last.stream == stream) {
+            last.stream = stream;
+            return &last;
+        }
+    }
+    for (qsizetype i = 0; i < m_streams.size(); ++i) {
+        if (m_streams[i].stream == stream) {
+            m_lastStream = i;
+            m_streams[i].stream = stream;
+            return &m_streams[i];
+        }
     }
     if (!create)
         return nullptr;
     StreamState state;
     state.stream = stream;
     m_streams.append(std::move(state));
+    m_lastStream = m_streams.size() - 1;
     return &m_streams.last();
 }
 
@@ -155,7 +172,15 @@ void Session::track(StreamState &state, qint64 seq, qint64 end)
 {
     if (end < 0)
         return; // not sent: the cursor stays before it
-    state.unconfirmed.emplace_back(end, seq);
+    const qsizetype stream = &state - m_streams.data();
+    if (m_open.stream == stream && end - m_open.start < UNCONFIRMED_GRAIN) {
+        m_open.end = end;
+        m_open.seq = seq;
+    } else {
+        if (m_open.stream >= 0)
+            m_unconfirmed.push_back(m_open);
+        m_open = {end, end, seq, stream};
+    }
     m_cursorsDirty = true;
 }
 
@@ -176,15 +201,37 @@ void Session::saveCursors()
     if (!m_cursorsDirty)
         return;
     m_cursorsDirty = false;
-    for (StreamState &s : m_streams) {
-        // Only what was written to the socket counts (docs/RELIABILITY.md): a connection
-        // dropped with frames still queued resumes at the first of them.
-        while (!s.unconfirmed.empty() && s.unconfirmed.front().first <= m_writtenSeen) {
-            s.confirmed = std::max(s.confirmed, s.unconfirmed.front().second);
-            s.unconfirmed.pop_front();
-        }
-        if (!s.unconfirmed.empty())
+    // Only what was written to the socket counts (docs/RELIABILITY.md): a connection dropped
+    // with frames still queued resumes at the first of them.
+    size_t head = m_unconfirmedHead;
+    for (; head < m_unconfirmed.size() && m_unconfirmed[head].end <= m_writtenSeen; ++head) {
+        StreamState &s = m_streams[m_unconfirmed[head].stream];
+        s.confirmed = std::max(s.confirmed, m_unconfirmed[head].seq);
+    }
+    if (head == m_unconfirmed.size()) {
+        // Drained. Storage a burst grew stays for the next one unless it is large.
+        constexpr size_t KEEP = 256;
+        if (m_unconfirmed.capacity() > KEEP)
+            std::vector<Unconfirmed>().swap(m_unconfirmed);
+        else
+            m_unconfirmed.clear();
+        head = 0;
+        if (m_open.stream >= 0 && m_open.end <= m_writtenSeen) {
+            StreamState &s = m_streams[m_open.stream];
+            s.confirmed = std::max(s.confirmed, m_open.seq);
+            m_open = {};
+        } else if (m_open.stream >= 0) {
             m_cursorsDirty = true;
+        }
+    } else {
+        m_cursorsDirty = true;
+        if (head >= m_unconfirmed.size() / 2) { // move the rest to the front now and then
+            m_unconfirmed.erase(m_unconfirmed.begin(), m_unconfirmed.begin() + qsizetype(head));
+            head = 0;
+        }
+    }
+    m_unconfirmedHead = head;
+    for (StreamState &s : m_streams) {
         if (s.confirmed <= s.saved)
             continue;
         m_ctx.store->advanceCursor(StreamCursor {m_claims.userId, s.stream, s.confirmed});
