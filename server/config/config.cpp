@@ -372,6 +372,7 @@ const QList<Key> &keyTable()
         {"max_access_rules", intKey(&Config::maxAccessRules, 1, 1'000'000)},
         // fan-out push-back and the replay's live holds (issue 13, overload)
         {"room_pushback_percent", intKey(&Config::roomPushbackPercent, 0, 100)},
+        {"room_pushback_frames", intKey(&Config::roomPushbackFrames, 0, 100'000'000)},
         {"room_pushback_members_percent", intKey(&Config::roomPushbackMembersPercent, 1, 100)},
         {"room_publish_rate", intKey(&Config::roomPublishRate, 0, 10'000'000)},
         {"max_replay_held_frames", intKey(&Config::maxReplayHeldFrames, 1, 10'000'000)},

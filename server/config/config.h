@@ -133,6 +133,9 @@ struct Config
     // fan-out push-back and the replay's live holds (issue 13, overload)
     // A recipient is behind above this % of maxSendQueueBytes; 0 = no push-back.
     int roomPushbackPercent = 25;
+    // ... or above this many frames waiting (small frames cost memory and latency beyond their
+    // bytes); 0 = bytes only.
+    int roomPushbackFrames = 250;
     int roomPushbackMembersPercent = 10; // % of a room's recipients behind before it pushes back
     int roomPublishRate = 0; // publishes a second per room (burst: one second's); 0 = no budget
     int maxReplayHeldFrames = 1000; // live frames held per connection while it replays
@@ -142,6 +145,11 @@ struct Config
     int slowConsumerGraceMs = 10000;
     // Bytes waiting that make a connection "behind" (push-back and the grace above); 0 = off.
     qint64 roomPushbackBytes() const { return maxSendQueueBytes * roomPushbackPercent / 100; }
+    // ... or frames waiting (0 = not counted; also 0 while push-back is off).
+    qint64 roomPushbackFrameMark() const
+    {
+        return roomPushbackPercent > 0 ? roomPushbackFrames : 0;
+    }
 
     // Log-safe list of effective values (secrets redacted).
     QStringList describe() const;

@@ -119,12 +119,14 @@ namespace {
 void count(const Session *s, FanoutLoad &load)
 {
     // Most recipients are far below both marks: their cheap upper bound says so.
-    qint64 backlog = s->backlogBound();
-    if (backlog > std::min(load.low, load.high))
-        backlog = s->backlogBytes();
+    Backlog backlog = s->backlogBound();
+    if (backlog.bytes > load.low || (load.lowFrames > 0 && backlog.frames > load.lowFrames))
+        backlog = s->backlog();
     ++load.recipients;
-    load.aboveHigh += backlog > load.high;
-    load.aboveLow += backlog > load.low;
+    load.aboveHigh
+        += backlog.bytes > load.high || (load.highFrames > 0 && backlog.frames > load.highFrames);
+    load.aboveLow
+        += backlog.bytes > load.low || (load.lowFrames > 0 && backlog.frames > load.lowFrames);
 }
 
 } // namespace

@@ -36,8 +36,10 @@ struct HubCounters
 // how many of them had more than `high` / `low` bytes waiting after the frame was queued.
 struct FanoutLoad
 {
-    qint64 high = 0; // thresholds, set by the caller; 0 = not measured
+    qint64 high = 0; // thresholds in bytes waiting, set by the caller; 0 = not measured
     qint64 low = 0;
+    qint64 highFrames = 0; // ... and in frames waiting; 0 = not counted
+    qint64 lowFrames = 0;
     int recipients = 0;
     int aboveHigh = 0;
     int aboveLow = 0;

@@ -20,6 +20,8 @@ public:
     {
         qint64 high = 0; // bytes waiting that make a recipient "behind"; 0 = no push-back
         qint64 low = 0; // ... and below which it has caught up again
+        qint64 highFrames = 0; // the same in frames waiting; 0 = not counted
+        qint64 lowFrames = 0;
         int membersPercent = 10; // share of the recipients behind that makes the room push back
         int publishRate = 0; // publishes a second; 0 = no fixed budget
     };

@@ -335,7 +335,7 @@ int RoomService::publishToRoom(const QString &roomId, const QByteArray &frame,
     const Io::SendBatch batch; // one hand-over per I/O thread for the whole fan-out
     // A stored message's fan-out measures how far behind the recipients are (push-back).
     const RoomPressure::Settings settings = pressureSettings();
-    FanoutLoad load {settings.high, settings.low};
+    FanoutLoad load {settings.high, settings.low, settings.highFrames, settings.lowFrames};
     FanoutLoad *measured = seq > 0 && settings.high > 0 ? &load : nullptr;
     int count = 0;
     for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
@@ -359,6 +359,8 @@ RoomPressure::Settings RoomService::pressureSettings() const
     RoomPressure::Settings s;
     s.high = m_config->roomPushbackBytes();
     s.low = s.high / 2;
+    s.highFrames = m_config->roomPushbackFrameMark();
+    s.lowFrames = s.highFrames / 2;
     s.membersPercent = m_config->roomPushbackMembersPercent;
     s.publishRate = m_config->roomPublishRate;
     return s;
@@ -375,7 +377,7 @@ std::optional<RoomFailure> RoomService::admitPublish(Room &room, quint64 exceptC
     const RoomPressure::Settings settings = pressureSettings();
     const bool before = room.pressure.pushingBack();
     const qint64 retry = room.pressure.admit(Events::nowMs(), settings, [&] {
-        FanoutLoad load {settings.high, settings.low};
+        FanoutLoad load {settings.high, settings.low, settings.highFrames, settings.lowFrames};
         for (auto m = room.members.cbegin(); m != room.members.cend(); ++m)
             m_hub->measure(m.key(), exceptConnection, load);
         return load;

@@ -521,8 +521,10 @@ void IoThread::flush(Connection &c)
             const qsizetype rest = c.out.front().size() - c.outOffset;
             if (left >= rest) {
                 left -= rest;
-                if (c.out.front().text)
+                if (c.out.front().text) {
                     c.written += c.out.front().bytes.size();
+                    ++c.writtenFrames;
+                }
                 c.out.pop_front();
                 c.outOffset = 0;
             } else {
@@ -555,9 +557,10 @@ void IoThread::flush(Connection &c)
 
 void IoThread::publishWritten(Connection &c)
 {
-    if (c.written == c.published)
+    if (c.writtenFrames == c.publishedFrames)
         return;
-    c.published = c.written;
+    c.publishedFrames = c.writtenFrames;
+    c.flow->frames.store(c.writtenFrames, std::memory_order_relaxed);
     c.flow->written.store(c.written);
     const qint64 at = c.flow->drainAt.load();
     // The exchange decides between this thread and the session disarming it itself.

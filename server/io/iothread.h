@@ -64,6 +64,8 @@ struct Flow
     // Payload bytes of text frames written to the socket (whole frames only). Once the
     // connection is gone: of those, what reached the peer as far as the kernel knows.
     std::atomic<qint64> written {0};
+    // Text frames wholly written (as `written`, in frames: a push-back mark counts them too).
+    std::atomic<qint64> frames {0};
     // When > 0: one Drained event is emitted as soon as `written` reaches it, then it is 0.
     std::atomic<qint64> drainAt {0};
 };

@@ -59,7 +59,8 @@ struct IoThread::Connection
         = false; // ... and it was the client's close frame: ours completes the handshake
     std::shared_ptr<Flow> flow = std::make_shared<Flow>();
     qint64 written = 0; // text payload bytes written (Flow::written as last published)
-    qint64 published = 0;
+    qint64 writtenFrames = 0; // text frames wholly written
+    qint64 publishedFrames = 0; // Flow::frames as last published
     // Input limits (Limits::maxInputBytes): received bytes emitted in event round `inputRound`
     // (guarded by the thread's event lock), and whether reading waits for the owner.
     quint64 inputRound = 0;

@@ -9,6 +9,8 @@
 #include "protocol/events.h"
 #include "protocol/protocol.h"
 
+#include <algorithm>
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -106,6 +108,7 @@ qint64 NativeTransport::sendText(const QByteArray &utf8)
     if (!m_gone) {
         m_owner->m_io->send(m_id, Io::Ws::TEXT, utf8);
         m_sent += utf8.size();
+        ++m_framesSent;
     }
     return m_sent;
 }
@@ -116,6 +119,18 @@ qint64 NativeTransport::writtenBytes() const
     if (!m_gone)
         m_writtenSeen = written;
     return written;
+}
+
+Backlog NativeTransport::backlog() const
+{
+    const qint64 written = writtenBytes(); // first: Flow::frames is stored before it
+    const qint64 frames = m_flow->frames.load(std::memory_order_relaxed);
+    if (!m_gone)
+        m_framesWrittenSeen = frames;
+    // Once gone, `written` may have been taken back (bytes the peer never acknowledged) while
+    // the frame count was not: what waits is then at least one frame if any byte does.
+    const qint64 bytes = m_sent - written;
+    return {bytes, std::max(m_framesSent - frames, bytes > 0 ? qint64(1) : qint64(0))};
 }
 
 bool NativeTransport::notifyWhenBelow(qint64 bytes)

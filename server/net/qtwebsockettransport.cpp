@@ -4,10 +4,30 @@
 #include "net/clientframefilter.h"
 #include "protocol/adminframes.h"
 
+#include <algorithm>
+
 #include <QTimer>
 #include <QWebSocket>
 
 namespace Switchboard {
+
+namespace {
+
+// Bytes a server's text message of `payload` bytes takes on the wire: QWebSocket splits it
+// into frames of at most `frameSize` bytes, each with an unmasked header.
+qint64 wireBytes(qint64 payload, quint64 frameSize)
+{
+    const qint64 size = std::max<qint64>(1, qint64(std::min<quint64>(frameSize, 1ULL << 62)));
+    qint64 total = 0;
+    do {
+        const qint64 part = std::min(payload, size);
+        total += part + 2 + (part > 0xFFFF ? 8 : part > 125 ? 2 : 0);
+        payload -= part;
+    } while (payload > 0);
+    return total;
+}
+
+} // namespace
 
 QtWebSocketTransport::QtWebSocketTransport(std::unique_ptr<QWebSocket> socket, qint64 maxFrameBytes,
                                            qint64 maxMessageBytes)
@@ -56,14 +76,18 @@ qint64 QtWebSocketTransport::sendText(const QByteArray &utf8)
         return m_sent;
     m_socket->sendTextMessage(QString::fromUtf8(utf8));
     m_sent += utf8.size();
+    m_wireSent += wireBytes(utf8.size(), m_socket->outgoingFrameSize());
+    m_wireEnds.push_back(m_wireSent);
     return m_sent;
 }
 
 void QtWebSocketTransport::onBytesWritten()
 {
     const qint64 left = m_socket->bytesToWrite();
-    if (left == 0)
+    if (left == 0) {
         m_written = m_sent;
+        m_wireEnds.clear();
+    }
     if (m_drainBelow >= 0 && left < m_drainBelow) {
         m_drainBelow = -1;
         if (m_sink)
@@ -74,6 +98,20 @@ void QtWebSocketTransport::onBytesWritten()
 qint64 QtWebSocketTransport::backlogBytes() const
 {
     return m_socket->bytesToWrite();
+}
+
+Backlog QtWebSocketTransport::backlog() const
+{
+    const qint64 left = m_socket->bytesToWrite();
+    const qint64 gone = m_wireSent - left;
+    while (!m_wireEnds.empty() && m_wireEnds.front() <= gone)
+        m_wireEnds.pop_front();
+    return {left, qint64(m_wireEnds.size())};
+}
+
+Backlog QtWebSocketTransport::backlogBound() const
+{
+    return {m_socket->bytesToWrite(), qint64(m_wireEnds.size())};
 }
 
 bool QtWebSocketTransport::notifyWhenBelow(qint64 bytes)

@@ -3,6 +3,7 @@
 
 #include "net/transport.h"
 
+#include <deque>
 #include <memory>
 
 #include <QObject>
@@ -31,6 +32,8 @@ public:
     qint64 queuedBytes() const override;
     qint64 writtenBytes() const override { return m_written; }
     qint64 backlogBytes() const override;
+    Backlog backlog() const override;
+    Backlog backlogBound() const override;
     bool notifyWhenBelow(qint64 bytes) override;
     QUrlQuery query() const override;
     QString client() const override;
@@ -50,6 +53,11 @@ private:
     qint64 m_sent = 0;
     qint64 m_written = 0;
     qint64 m_drainBelow = -1; // armed by notifyWhenBelow()
+    // Frames still in the socket's buffer: the offsets (in bytes on the wire, frame headers
+    // included, as bytesToWrite() counts) where each ends, oldest first; those at or below
+    // what left the buffer are dropped whenever it is looked at.
+    qint64 m_wireSent = 0;
+    mutable std::deque<qint64> m_wireEnds;
 };
 
 } // namespace Switchboard

@@ -124,19 +124,20 @@ qint64 Session::write(const QByteArray &frame, bool stored)
     }
     const qint64 limit = m_ctx.config->maxSendQueueBytes;
     const qint64 mark = m_ctx.config->roomPushbackBytes();
+    const qint64 frameMark = m_ctx.config->roomPushbackFrameMark();
     const qint64 shedAbove = limit / SHED_DIVISOR;
     // Every decision below compares the backlog with a threshold; an upper bound that is under
     // all of them decides the same as the exact count, which is dearer to read (Transport).
-    qint64 backlog = m_transport->backlogBound();
-    if (backlog > (mark > 0 ? std::min(mark, shedAbove) : shedAbove)
-        || backlog + frame.size() > limit)
-        backlog = m_transport->backlogBytes();
-    if (backlog <= mark)
+    Backlog backlog = m_transport->backlogBound();
+    if (backlog.bytes > (mark > 0 ? std::min(mark, shedAbove) : shedAbove)
+        || backlog.bytes + frame.size() > limit || (frameMark > 0 && backlog.frames > frameMark))
+        backlog = m_transport->backlog();
+    if (!behind(backlog))
         m_behindSinceMs = 0; // it caught up since the last look
-    if (!stored && backlog > shedAbove && isDroppable(frame))
+    if (!stored && backlog.bytes > shedAbove && isDroppable(frame))
         return -1; // shed: the client is behind, and the next one replaces it anyway
     // One frame alone may exceed the limit (a history page): it goes when nothing waits.
-    if (backlog > 0 && backlog + frame.size() > limit) {
+    if (backlog.bytes > 0 && backlog.bytes + frame.size() > limit) {
         closeSlowConsumer(QStringLiteral("slow consumer: send queue full"));
         return -1;
     }
@@ -145,11 +146,20 @@ qint64 Session::write(const QByteArray &frame, bool stored)
     return m_lastEnd;
 }
 
+bool Session::behind(const Backlog &backlog) const
+{
+    const qint64 frameMark = m_ctx.config->roomPushbackFrameMark();
+    return backlog.bytes > m_ctx.config->roomPushbackBytes()
+        || (frameMark > 0 && backlog.frames > frameMark);
+}
+
 bool Session::checkBehind(qint64 nowMs)
 {
     const qint64 mark = m_ctx.config->roomPushbackBytes();
     const qint64 grace = m_ctx.config->slowConsumerGraceMs;
-    if (mark <= 0 || grace <= 0 || m_slow || m_transport->backlogBytes() <= mark || replaying()) {
+    // Every connection asks once a tick: the cheap bound clears nearly all of them.
+    if (mark <= 0 || grace <= 0 || m_slow || !behind(m_transport->backlogBound())
+        || !behind(m_transport->backlog()) || replaying()) {
         m_behindSinceMs = 0;
         return false;
     }

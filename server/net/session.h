@@ -91,9 +91,9 @@ public:
     QString address() const;
     const QString &client() const { return m_client; }
     qint64 queueBytes() const;
-    // Bytes handed to the transport and not yet written (the send-queue policy's measure).
-    qint64 backlogBytes() const;
-    qint64 backlogBound() const; // at least backlogBytes(), cheap (Transport::backlogBound)
+    // Handed to the transport and not yet written (the send-queue policy's measure).
+    Backlog backlog() const;
+    Backlog backlogBound() const; // at least backlog(), cheap (Transport::backlogBound)
 
     // A frame from the hub. A stored message names its stream and seq: the session keeps each
     // stream in order, holds it back while that stream replays, and drops repeats.
@@ -147,6 +147,8 @@ private:
     };
     StreamState *streamState(const QString &stream, bool create);
     bool replaying() const; // a stream's backlog replay is running (it paces its own queue)
+    // Above the push-back mark in bytes or in frames (room_pushback_percent, _frames).
+    bool behind(const Backlog &backlog) const;
     // The grace of a connection that stays behind (docs/RELIABILITY.md, guarantee 7); true
     // when it closed the connection.
     bool checkBehind(qint64 nowMs);

@@ -31,15 +31,15 @@ qint64 Session::queueBytes() const
     return m_transport->queuedBytes();
 }
 
-qint64 Session::backlogBytes() const
+Backlog Session::backlog() const
 {
     // A connection on its way out (closed as a slow consumer, say) holds back nobody.
-    return m_state == State::Closed || m_slow ? 0 : m_transport->backlogBytes();
+    return m_state == State::Closed || m_slow ? Backlog {} : m_transport->backlog();
 }
 
-qint64 Session::backlogBound() const
+Backlog Session::backlogBound() const
 {
-    return m_state == State::Closed || m_slow ? 0 : m_transport->backlogBound();
+    return m_state == State::Closed || m_slow ? Backlog {} : m_transport->backlogBound();
 }
 
 void Session::handle(const QJsonValue &id, const AdminSubscribeRequest &request)

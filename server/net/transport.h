@@ -8,6 +8,13 @@
 
 namespace Switchboard {
 
+// What waits for one connection: sent and not yet written (Transport::backlog).
+struct Backlog
+{
+    qint64 bytes = 0;
+    qint64 frames = 0;
+};
+
 // What a session needs from the connection under it, whichever carries it: the native epoll
 // transport (plain TCP, the default) or Qt's QWebSocket (TLS). Deliberately small and free of
 // QObject so an idle connection costs little.
@@ -48,10 +55,13 @@ public:
     virtual qint64 writtenBytes() const = 0;
     // Bytes sent through this transport and not yet written: what a send-queue policy counts.
     virtual qint64 backlogBytes() const = 0;
-    // At least backlogBytes(), and cheap to ask on every frame: what the transport knows
-    // without asking another thread (native: bytes sent minus the written count as last read).
-    // A policy reads backlogBytes() only when this bound comes near one of its thresholds.
-    virtual qint64 backlogBound() const { return backlogBytes(); }
+    // The same in bytes and frames: many small frames cost memory and a reader's wait
+    // beyond their bytes (the room push-back counts both).
+    virtual Backlog backlog() const = 0;
+    // At least backlog() in both, and cheap to ask on every frame: what the transport knows
+    // without asking another thread (native: sent minus the written counts as last read).
+    // A policy reads backlog() only when this bound comes near one of its thresholds.
+    virtual Backlog backlogBound() const { return backlog(); }
     // Arms one transportDrained() for when backlogBytes() falls below `bytes`; returns false
     // (and arms nothing) when it is below already. The I/O side wakes the session only on the
     // crossing.

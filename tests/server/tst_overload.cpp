@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "hub/hub.h"
+#include "net/session.h"
 
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
@@ -39,6 +40,34 @@ struct Publisher
     qint64 pausedUntilMs = 0;
 };
 
+// One post into the room `general` at a time: true when acknowledged, false when the room
+// pushed back because its members are behind, nothing for any other answer. `reader` reads
+// meanwhile.
+std::optional<bool> postOnce(WsClient &publisher, int id, const QJsonObject &data,
+                             PacedReader &reader)
+{
+    publisher.send(frame("room_send",
+                         {{QStringLiteral("id"), id},
+                          {QStringLiteral("room_id"), QStringLiteral("general")},
+                          {QStringLiteral("data"), data}}));
+    QDeadlineTimer deadline(10000);
+    while (!deadline.hasExpired()) {
+        for (const QJsonObject &e : publisher.events()) {
+            if (e.value(QLatin1StringView("id")).toInt() != id)
+                continue;
+            if (str(e, "type") == QLatin1StringView("ack"))
+                return true;
+            if (errorCode(e) == QLatin1StringView("RATE_LIMITED")
+                && str(e, "message").contains(QLatin1StringView("behind")))
+                return false;
+            return std::nullopt;
+        }
+        reader.read(1024 * 1024);
+        QTest::qWait(2);
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 class tst_Overload : public QObject
@@ -50,6 +79,8 @@ private slots:
     void publishersPushedBackNotReaders();
     void nonReadersCannotHoldRoom_data();
     void nonReadersCannotHoldRoom();
+    void smallFramesCountedInFrames_data();
+    void smallFramesCountedInFrames();
     void storedBurstKeepsReaders_data() { addBackendRows(); }
     void storedBurstKeepsReaders();
     void replayHoldsAreBounded_data();
@@ -384,30 +415,8 @@ void tst_Overload::nonReadersCannotHoldRoom()
 
     const QString filler(FILLER_BYTES, QLatin1Char('x'));
     int nextId = 1;
-    // One post at a time; true when acknowledged, false when the room pushed back.
-    auto post = [&]() -> std::optional<bool> {
-        const int id = nextId++;
-        publisher->send(
-            frame("room_send",
-                  {{QStringLiteral("id"), id},
-                   {QStringLiteral("room_id"), QStringLiteral("general")},
-                   {QStringLiteral("data"), QJsonObject {{QStringLiteral("filler"), filler}}}}));
-        QDeadlineTimer deadline(10000);
-        while (!deadline.hasExpired()) {
-            for (const QJsonObject &e : publisher->events()) {
-                if (e.value(QLatin1StringView("id")).toInt() != id)
-                    continue;
-                if (str(e, "type") == QLatin1StringView("ack"))
-                    return true;
-                if (errorCode(e) == QLatin1StringView("RATE_LIMITED")
-                    && str(e, "message").contains(QLatin1StringView("behind")))
-                    return false;
-                return std::nullopt;
-            }
-            reader.read(1024 * 1024);
-            QTest::qWait(2);
-        }
-        return std::nullopt;
+    auto post = [&] {
+        return postOnce(*publisher, nextId++, {{QStringLiteral("filler"), filler}}, reader);
     };
     // Post until the room pushes back (the two idle members are behind).
     bool pushedBack = false;
@@ -442,6 +451,97 @@ void tst_Overload::nonReadersCannotHoldRoom()
     QCOMPARE(hub->connectionsOf(READER_BASE - 1), 0);
     QCOMPARE(hub->connectionsOf(READER_BASE - 2), 0);
     QCOMPARE(hub->connectionsOf(READER_BASE), 1);
+    QVERIFY(reader.connected());
+}
+
+void tst_Overload::smallFramesCountedInFrames_data()
+{
+    QTest::addColumn<bool>("native");
+    QTest::addColumn<int>("frameMark");
+    QTest::newRow("native") << true << 100;
+    QTest::newRow("qt") << false << 100;
+    // Bytes only (the behaviour before room_pushback_frames): every post is admitted.
+    QTest::newRow("native, bytes only") << true << 0;
+}
+
+// Members fall behind by many small frames long before their bytes reach the push-back mark:
+// at 100 B a post, the default 2 MiB mark is about 15,000 frames per member, tens of
+// thousands of queued deliveries a second's fan-out takes to drain (memory and latency past
+// saturation, docs/BENCHMARKS.md "Overload"). room_pushback_frames marks them behind by frames
+// as well: two members that stop reading make the room push back within a few hundred small
+// posts once their sockets are full, while their bytes waiting stay far below the byte mark.
+void tst_Overload::smallFramesCountedInFrames()
+{
+    QFETCH(bool, native);
+    QFETCH(int, frameMark);
+    constexpr int SMALL_POSTS = 1000; // ~150 B each: 150 KiB, far below the 2 MiB byte mark
+    const QString backend = QStringLiteral("sqlite");
+    TestServer server(backend, [native, frameMark](Config &c) {
+        c.nativeTransport = native;
+        c.roomPushbackFrames = frameMark;
+        c.slowConsumerGraceMs = 60000; // behind by frames, not yet too long
+        c.connByteRate = 0;
+        c.connFrameRate = 0;
+        c.userFrameRate = 0;
+    });
+    START_SERVER(server);
+    QCOMPARE(server.config().roomPushbackBytes(), qint64(2 * 1024 * 1024));
+    const QByteArray room = "room_id=general";
+    PacedReader reader;
+    QVERIFY(reader.open(server.port(), "/ws?token=" + server.token(READER_BASE) + "&" + room));
+    PacedReader idle1(1024), idle2(1024); // join, then never read again
+    QVERIFY(idle1.open(server.port(), "/ws?token=" + server.token(READER_BASE - 1) + "&" + room));
+    QVERIFY(idle2.open(server.port(), "/ws?token=" + server.token(READER_BASE - 2) + "&" + room));
+    auto publisher = connectAs(server, 1, false, QString::fromLatin1(room));
+    QVERIFY(publisher);
+    Hub *hub = server.app()->hub();
+    QTRY_COMPARE_WITH_TIMEOUT(hub->connectionCount(), 4, 10000);
+    QTest::qWait(500); // the ?room_id= joins are stored after sync_complete
+    auto idleBacklog = [&] {
+        Backlog most;
+        for (const qint64 user : {READER_BASE - 1, READER_BASE - 2}) {
+            for (const Session *s : hub->sessionsOf(user)) {
+                most.bytes = std::max(most.bytes, s->backlog().bytes);
+                most.frames = std::max(most.frames, s->backlog().frames);
+            }
+        }
+        return most;
+    };
+
+    // First fill what the kernel takes for the two (its buffers hold hundreds of kilobytes
+    // the server counts as written) with larger posts, until the server queues for them.
+    int id = 0;
+    const QString filler(FILLER_BYTES, QLatin1Char('x'));
+    while (idleBacklog().bytes == 0 && id < 4000) {
+        const auto r = postOnce(*publisher, ++id, {{QStringLiteral("filler"), filler}}, reader);
+        QVERIFY2(r.value_or(false), "a filler post was not acknowledged");
+    }
+    const Backlog filled = idleBacklog();
+    qInfo() << "the server queues for the idle members after" << id
+            << "filler posts:" << filled.bytes << "bytes," << filled.frames << "frames";
+    QVERIFY(filled.bytes > 0);
+
+    int acked = 0;
+    bool pushedBack = false;
+    for (int k = 0; k < SMALL_POSTS && !pushedBack; ++k) {
+        const auto r = postOnce(*publisher, ++id, {{QStringLiteral("n"), k}}, reader);
+        QVERIFY2(r.has_value(), "a post got neither an ack nor the room's push-back");
+        pushedBack = !*r;
+        acked += *r;
+    }
+    const Backlog last = idleBacklog();
+    qInfo() << "pushed back:" << pushedBack << "after" << acked
+            << "small posts; waiting:" << last.bytes << "bytes," << last.frames << "frames";
+    QVERIFY(last.bytes < server.config().roomPushbackBytes() / 2);
+    if (frameMark == 0) {
+        QCOMPARE(acked, SMALL_POSTS); // bytes alone never count them behind
+        return;
+    }
+    QVERIFY2(pushedBack, "members behind by a thousand small frames never made the room push back");
+    QVERIFY(last.frames > frameMark);
+    // Nobody was closed for it: the two are behind, not past max_send_queue_bytes.
+    QCOMPARE(hub->connectionsOf(READER_BASE - 1), 1);
+    QCOMPARE(hub->connectionsOf(READER_BASE - 2), 1);
     QVERIFY(reader.connected());
 }
 
