@@ -43,7 +43,7 @@ void TestConsoleModels::profilesKeepSecretsOnlyWhenAsked()
     const QString path = dir.filePath(QStringLiteral("p.ini"));
     {
         QSettings settings(path, QSettings::IniFormat);
-        Console::ProfileStore store(&settings);
+        Console::ProfileStore store(&settings, nullptr); // no keyring (tst_consolekeyring has one)
         ServerProfile p;
         p.name = QStringLiteral("prod");
         p.url = QUrl(QStringLiteral("wss://switchboard.example/ws"));
@@ -59,11 +59,28 @@ void TestConsoleModels::profilesKeepSecretsOnlyWhenAsked()
     file.close();
     {
         QSettings settings(path, QSettings::IniFormat);
-        Console::ProfileStore store(&settings);
+        Console::ProfileStore store(&settings, nullptr);
         ServerProfile p = store.profile(QStringLiteral("prod"));
         p.password = QStringLiteral("s3cret-password");
         p.rememberSecret = true;
-        store.save(p);
+        // No keyring: not kept, unless the settings file is allowed explicitly.
+        QVERIFY(!store.plainTextFallback());
+        QCOMPARE(store.save(p), Console::ProfileStore::SecretPlace::NotKept);
+        QVERIFY(store.profile(QStringLiteral("prod")).password.isEmpty());
+        QVERIFY(!store.profile(QStringLiteral("prod")).rememberSecret);
+        settings.sync();
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QVERIFY(!file.readAll().contains("s3cret-password"));
+        }
+        settings.setValue(QStringLiteral("secrets/plain_text_fallback"), true);
+        QCOMPARE(store.save(p), Console::ProfileStore::SecretPlace::SettingsFile);
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QVERIFY(file.readAll().contains("s3cret-password"));
+        }
         QCOMPARE(store.profile(QStringLiteral("prod")).password, p.password);
         // Unticking forgets what was remembered.
         p.rememberSecret = false;
