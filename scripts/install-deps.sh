@@ -12,7 +12,7 @@ packages=(
     libqt6sql6-sqlite libqt6sql6-psql
     libsodium-dev libjwt-dev libssl-dev libhiredis-dev
     qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
-    libedit-dev fonts-wqy-microhei
+    libedit-dev fonts-wqy-microhei qtkeychain-qt6-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
     packages+=(postgresql redis-server openssl systemd)
@@ -20,6 +20,8 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(python3 clang libfuzzer-14-dev)
     # tests/docs runs the README's examples, which log in with curl.
     packages+=(curl)
+    # tst_consolekeyring keeps a secret in a real keyring of its own (a throwaway D-Bus session).
+    packages+=(dbus-daemon gnome-keyring)
 fi
 
 missing=()

@@ -1024,10 +1024,6 @@
         <translation>连接(&amp;C)</translation>
     </message>
     <message>
-        <source>&amp;Remember the secret (stored unencrypted in the settings file)</source>
-        <translation>记住密码或密钥（以明文保存在设置文件中）(&amp;R)</translation>
-    </message>
-    <message>
         <source>an account with the admin role</source>
         <translation>具有管理员角色的账户</translation>
     </message>
@@ -1054,6 +1050,18 @@
     <message>
         <source>The console logs in as this admin account.</source>
         <translation>控制台以该管理员账户登录。</translation>
+    </message>
+    <message>
+        <source>&amp;Remember the secret (in the system keyring)</source>
+        <translation>记住密码或密钥（保存在系统密钥环中）(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Secret not remembered</source>
+        <translation>未记住密码或密钥</translation>
+    </message>
+    <message>
+        <source>No system keyring is available, so the secret was not remembered: the console will ask for it next time. To keep it in the settings file in plain text instead, set secrets/plain_text_fallback=true in %1.</source>
+        <translation>没有可用的系统密钥环，因此未记住密码或密钥：控制台下次会再次询问。如要改为以明文保存在设置文件中，请在 %1 中设置 secrets/plain_text_fallback=true。</translation>
     </message>
 </context>
 <context>

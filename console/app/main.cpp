@@ -3,6 +3,7 @@
 #include "model/adminsession.h"
 #include "model/languagemanager.h"
 #include "model/profilestore.h"
+#include "model/secretstore.h"
 #include "model/stallprobe.h"
 #include "ui/mainwindow.h"
 
@@ -73,7 +74,8 @@ int main(int argc, char *argv[])
     MainWindow window(&session, &languages, &settings);
     window.show();
 
-    ProfileStore profiles(&settings);
+    const SecretStore keyring;
+    ProfileStore profiles(&settings, &keyring);
     const QString name = parser.value(PROFILE);
     const ServerProfile saved = profiles.profile(name);
     QString why;

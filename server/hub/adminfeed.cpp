@@ -10,7 +10,9 @@
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <QFile>
 #include <QLoggingCategory>
@@ -28,6 +30,9 @@ namespace Switchboard {
 using namespace Protocol;
 
 namespace {
+
+// {"type":"admin_events","ts":<13 digits>,"events":[ ... ]} around the events: 53 bytes.
+constexpr qsizetype BATCH_FRAME_OVERHEAD = 64;
 
 // Resident set size from /proc (Linux); 0 elsewhere or when unreadable.
 qint64 residentBytes()
@@ -71,6 +76,10 @@ AdminFeed::AdminFeed(Hub *hub, RoomService *rooms, PresenceService *presence, As
 {
     m_uptime.start();
     m_storedRefreshed.start();
+    m_batchTimer = std::make_unique<QTimer>();
+    m_batchTimer->setSingleShot(true);
+    m_batchTimer->setInterval(BATCH_INTERVAL_MS);
+    connect(m_batchTimer.get(), &QTimer::timeout, this, &AdminFeed::onBatchTimer);
 }
 
 AdminFeed::~AdminFeed() = default;
@@ -91,25 +100,52 @@ QJsonObject AdminFeed::connectionJson(const Session &s)
         .toJson();
 }
 
+QJsonObject AdminFeed::userJson(const OnlineUser &u, qint64 now) const
+{
+    bool admin = false;
+    QJsonArray connections;
+    for (const Session *s : m_hub->sessionsOf(u.userId)) {
+        admin = admin || s->isAdmin();
+        connections.append(connectionJson(*s));
+    }
+    QJsonObject o = Admin::userStatus(u.userId, u.username, m_presence->statusOf(u.userId),
+                                      m_presence->dataOf(u.userId), now);
+    o.insert(QStringLiteral("role"), admin ? QStringLiteral("admin") : QStringLiteral("user"));
+    o.insert(QStringLiteral("rooms"), QJsonArray::fromStringList(m_rooms->roomsOf(u.userId)));
+    o.insert(QStringLiteral("connections"), connections);
+    return o;
+}
+
 QJsonArray AdminFeed::usersJson() const
 {
     QJsonArray users;
     const qint64 now = Events::nowMs();
-    for (const OnlineUser &u : m_hub->onlineUsers(m_hub->userCount())) {
-        bool admin = false;
-        QJsonArray connections;
-        for (const Session *s : m_hub->sessionsOf(u.userId)) {
-            admin = admin || s->isAdmin();
-            connections.append(connectionJson(*s));
-        }
-        QJsonObject o = Admin::userStatus(u.userId, u.username, m_presence->statusOf(u.userId),
-                                          m_presence->dataOf(u.userId), now);
-        o.insert(QStringLiteral("role"), admin ? QStringLiteral("admin") : QStringLiteral("user"));
-        o.insert(QStringLiteral("rooms"), QJsonArray::fromStringList(m_rooms->roomsOf(u.userId)));
-        o.insert(QStringLiteral("connections"), connections);
-        users.append(o);
-    }
+    for (const OnlineUser &u : m_hub->onlineUsers(m_hub->userCount()))
+        users.append(userJson(u, now));
     return users;
+}
+
+void AdminFeed::sendPagedSnapshot(Session *session, const QJsonObject &totals,
+                                  const QJsonArray &rooms, const QJsonValue &id)
+{
+    // Who is online is taken once, so the pages add up to one moment's state; all pages go in
+    // this event-loop turn, before any later event. The first page is on its way to the
+    // socket while the next ones are encoded.
+    const QList<OnlineUser> online = m_hub->onlineUsers(m_hub->userCount());
+    const qint64 now = Events::nowMs();
+    const int pages
+        = std::max(1, int((online.size() + SNAPSHOT_PAGE_USERS - 1) / SNAPSHOT_PAGE_USERS));
+    const auto page = [&](int index) {
+        QJsonArray users;
+        const qsizetype end
+            = std::min<qsizetype>(online.size(), qsizetype(index + 1) * SNAPSHOT_PAGE_USERS);
+        for (qsizetype i = qsizetype(index) * SNAPSHOT_PAGE_USERS; i < end; ++i)
+            users.append(userJson(online.at(i), now));
+        return users;
+    };
+    session->sendFrame(Admin::snapshot(serverJson(), totals, page(0), rooms, id, pages));
+    for (int p = 1; p < pages && session->state() == Session::State::Active; ++p)
+        session->sendFrame(Admin::snapshotPage(page(p), p + 1, pages, id));
 }
 
 qint64 AdminFeed::messagesStored() const
@@ -117,12 +153,12 @@ qint64 AdminFeed::messagesStored() const
     return m_storedBase + qint64(m_hub->counters().messagesStored - m_storedCounterBase);
 }
 
-void AdminFeed::subscribe(Session *session, int statsIntervalMs, const QJsonValue &id)
+void AdminFeed::subscribe(Session *session, int statsIntervalMs, int feed, const QJsonValue &id)
 {
     QPointer<Session> guard(session);
     m_store->run<qint64>(
         this, [](Store &store) { return store.messageCount(); },
-        [this, guard, statsIntervalMs, id](std::optional<qint64> count, QString error) {
+        [this, guard, statsIntervalMs, feed, id](std::optional<qint64> count, QString error) {
             if (!guard || guard->state() != Session::State::Active)
                 return;
             if (count) {
@@ -132,6 +168,9 @@ void AdminFeed::subscribe(Session *session, int statsIntervalMs, const QJsonValu
             } else {
                 qCWarning(lcAdmin) << "counting stored messages failed:" << error;
             }
+            // Events waiting for a batch are older than the snapshot: they go to the sessions
+            // subscribed when they happened, not to a snapshot that already holds them.
+            flushEvents();
             unsubscribe(guard); // a second subscribe: leave the old interval's group
             QJsonArray rooms;
             for (const RoomView &v : m_rooms->list(operatorView()))
@@ -140,8 +179,13 @@ void AdminFeed::subscribe(Session *session, int statsIntervalMs, const QJsonValu
                                       {QStringLiteral("users_online"), m_hub->userCount()},
                                       {QStringLiteral("rooms"), m_rooms->roomCount()},
                                       {QStringLiteral("messages_stored"), messagesStored()}};
-            guard->sendFrame(Admin::snapshot(serverJson(), totals, usersJson(), rooms, id));
-            m_subscribers.insert(guard, statsIntervalMs);
+            const bool batched = feed == Admin::FEED_BATCHED;
+            if (batched)
+                sendPagedSnapshot(guard, totals, rooms, id);
+            else
+                guard->sendFrame(Admin::snapshot(serverJson(), totals, usersJson(), rooms, id));
+            m_subscribers.insert(guard, {statsIntervalMs, batched});
+            m_batchedCount += batched;
             StatsGroup &group = m_groups[statsIntervalMs];
             if (!group.timer) {
                 const HubCounters &c = m_hub->counters();
@@ -158,7 +202,8 @@ void AdminFeed::subscribe(Session *session, int statsIntervalMs, const QJsonValu
             }
             group.sessions.insert(guard);
             qCInfo(lcAdmin) << "connection" << guard->connectionId() << "of user" << guard->userId()
-                            << "subscribed, stats every" << statsIntervalMs << "ms";
+                            << "subscribed, stats every" << statsIntervalMs << "ms, feed"
+                            << (batched ? Admin::FEED_BATCHED : Admin::FEED_SINGLE);
         });
 }
 
@@ -167,7 +212,12 @@ void AdminFeed::unsubscribe(Session *session)
     const auto it = m_subscribers.find(session);
     if (it == m_subscribers.end())
         return;
-    const auto group = m_groups.find(*it);
+    const auto group = m_groups.find(it->statsIntervalMs);
+    if (it->batched && --m_batchedCount == 0) {
+        m_pendingEvents.clear(); // nobody left to read them
+        m_pendingBytes = 0;
+        m_batchTimer->stop();
+    }
     m_subscribers.erase(it);
     if (group == m_groups.end())
         return;
@@ -178,11 +228,60 @@ void AdminFeed::unsubscribe(Session *session)
 
 void AdminFeed::publish(const QByteArray &frame)
 {
+    if (m_batchedCount < m_subscribers.size()) {
+        const auto sessions = m_subscribers.keys();
+        for (Session *s : sessions) {
+            const auto it = m_subscribers.constFind(s); // a send may have closed an earlier one
+            if (it != m_subscribers.cend() && !it->batched)
+                s->sendFrame(frame);
+        }
+    }
+    if (m_batchedCount == 0)
+        return;
+    if (!m_batchTimer->isActive()) {
+        // Quiet for an interval: this one goes out at once, and the interval it opens gathers
+        // what follows.
+        sendToBatched(frame);
+        m_batchTimer->start();
+        return;
+    }
+    // m_pendingBytes: the batch frame's size so far (each event and its comma, the frame's
+    // own fields within BATCH_FRAME_OVERHEAD).
+    if (!m_pendingEvents.isEmpty()
+        && BATCH_FRAME_OVERHEAD + m_pendingBytes + frame.size() + 1 > MAX_BATCH_BYTES)
+        flushEvents();
+    m_pendingEvents.append(frame);
+    m_pendingBytes += frame.size() + 1;
+    if (m_pendingEvents.size() >= MAX_BATCH_EVENTS)
+        flushEvents();
+}
+
+void AdminFeed::sendToBatched(const QByteArray &frame)
+{
     const auto sessions = m_subscribers.keys();
     for (Session *s : sessions) {
-        if (m_subscribers.contains(s)) // a send may have closed an earlier one
+        const auto it = m_subscribers.constFind(s);
+        if (it != m_subscribers.cend() && it->batched)
             s->sendFrame(frame);
     }
+}
+
+void AdminFeed::flushEvents()
+{
+    if (m_pendingEvents.isEmpty())
+        return;
+    const QList<QByteArray> events = std::exchange(m_pendingEvents, {});
+    m_pendingBytes = 0;
+    // One event alone goes as itself: the same bytes feed 1 subscribers got.
+    sendToBatched(events.size() == 1 ? events.first() : Admin::eventBatch(events));
+}
+
+void AdminFeed::onBatchTimer()
+{
+    if (m_pendingEvents.isEmpty())
+        return; // quiet: the next event goes out at once
+    flushEvents();
+    m_batchTimer->start();
 }
 
 void AdminFeed::tick(int intervalMs)
@@ -210,7 +309,7 @@ void AdminFeed::tick(int intervalMs)
     const QByteArray frame = Admin::stats(stats);
     const QList<Session *> sessions = g.sessions.values(); // g may go while sending
     for (Session *s : sessions) {
-        if (m_subscribers.value(s) == intervalMs)
+        if (m_subscribers.value(s).statsIntervalMs == intervalMs)
             s->sendFrame(frame);
     }
     // Retention purges and other nodes' writes drift from the counter: recount now and then.

@@ -8,6 +8,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QList>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
@@ -24,16 +25,28 @@ class PresenceService;
 class RoomService;
 class Session;
 struct HubCounters;
+struct OnlineUser;
 
 // The operator feed: which admin sessions subscribed, their snapshot, the live admin_event
 // stream and the admin_stats ticks. Nothing is encoded when nobody subscribed; an event is
 // encoded once and the same bytes go to every subscriber. Stats come from the hub's counters,
 // once per interval (subscribers asking for the same interval share one timer and one frame).
+// Feed 2 subscribers get events batched (one admin_events frame per interval while many are
+// due, a lone event at once) and the snapshot in pages.
 class AdminFeed : public QObject
 {
     Q_OBJECT
 
 public:
+    // Feed 2: events due within this long of the last frame sent wait for the next batch.
+    static constexpr int BATCH_INTERVAL_MS = 100;
+    // A batch goes out at once, before its interval ends, when it holds this many events or
+    // one more would make its frame larger than MAX_BATCH_BYTES (a larger event goes alone).
+    static constexpr int MAX_BATCH_EVENTS = 1000;
+    static constexpr qsizetype MAX_BATCH_BYTES = 64 * 1024;
+    // Feed 2: users per snapshot page; the first page goes out before the rest is encoded.
+    static constexpr int SNAPSHOT_PAGE_USERS = 250;
+
     AdminFeed(Hub *hub, RoomService *rooms, PresenceService *presence, AsyncStore *store,
               QObject *parent = nullptr);
     ~AdminFeed() override;
@@ -44,8 +57,8 @@ public:
     int subscriberCount() const { return int(m_subscribers.size()); }
 
     // Sends the snapshot (echoing `id`), then live events and stats every interval. A second
-    // subscribe replaces the interval and sends a fresh snapshot.
-    void subscribe(Session *session, int statsIntervalMs, const QJsonValue &id);
+    // subscribe replaces the interval and the feed version and sends a fresh snapshot.
+    void subscribe(Session *session, int statsIntervalMs, int feed, const QJsonValue &id);
     void unsubscribe(Session *session);
 
     // The snapshot's `server` object (also GET /api/v1/server).
@@ -69,6 +82,11 @@ public:
     void errorSent(qint64 userId, quint64 connectionId, Protocol::ErrorCode code);
 
 private:
+    struct Subscription
+    {
+        int statsIntervalMs = 0;
+        bool batched = false; // feed 2
+    };
     // Subscribers sharing one stats interval, and the counters at their last tick.
     struct StatsGroup
     {
@@ -78,7 +96,15 @@ private:
         quint64 messages = 0, framesIn = 0, framesOut = 0, connects = 0;
     };
 
+    // An event frame: at once to feed 1 subscribers; to feed 2 ones at once after a quiet
+    // interval, else in the next batch.
     void publish(const QByteArray &frame);
+    void sendToBatched(const QByteArray &frame);
+    void flushEvents();
+    void onBatchTimer();
+    QJsonObject userJson(const OnlineUser &user, qint64 now) const;
+    void sendPagedSnapshot(Session *session, const QJsonObject &totals, const QJsonArray &rooms,
+                           const QJsonValue &id);
     void room(QLatin1StringView event, const QString &roomId);
     void tick(int intervalMs);
     void refreshStoredBase();
@@ -91,8 +117,13 @@ private:
     QString m_listen;
     qint64 m_startedAt = 0;
     QElapsedTimer m_uptime;
-    QHash<Session *, int> m_subscribers; // -> stats interval
+    QHash<Session *, Subscription> m_subscribers;
+    int m_batchedCount = 0;
     std::map<int, StatsGroup> m_groups;
+    // Feed 2: event frames waiting for the batch; the timer runs while an interval is open.
+    QList<QByteArray> m_pendingEvents;
+    qsizetype m_pendingBytes = 0;
+    std::unique_ptr<QTimer> m_batchTimer;
     // messages_stored = the store's count at the last refresh + what the hub counted since.
     qint64 m_storedBase = 0;
     quint64 m_storedCounterBase = 0;

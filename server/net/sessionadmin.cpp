@@ -49,7 +49,7 @@ void Session::handle(const QJsonValue &id, const AdminSubscribeRequest &request)
                   id);
         return;
     }
-    m_ctx.admin->subscribe(this, request.statsIntervalMs, id);
+    m_ctx.admin->subscribe(this, request.statsIntervalMs, request.feed, id);
 }
 
 void Session::handle(const QJsonValue &id, const AdminUnsubscribeRequest &)

@@ -30,6 +30,15 @@ Result decodeAdminSubscribe(const QJsonObject &obj, const QJsonValue &id)
                             id);
         req.statsIntervalMs = int(d);
     }
+    const QJsonValue feed = obj.value(QLatin1StringView("feed"));
+    if (!feed.isUndefined() && !feed.isNull()) {
+        if (!feed.isDouble()
+            || (feed.toDouble() != Admin::FEED_SINGLE && feed.toDouble() != Admin::FEED_BATCHED))
+            return badField(
+                QStringLiteral("feed"),
+                QStringLiteral("%1 or %2").arg(Admin::FEED_SINGLE).arg(Admin::FEED_BATCHED), id);
+        req.feed = feed.toInt();
+    }
     return withId(id, req);
 }
 
@@ -103,21 +112,55 @@ QByteArray event(QLatin1StringView name, QJsonObject fields)
     return Events::encode(ServerType::ADMIN_EVENT, std::move(fields));
 }
 
+QByteArray eventBatch(const QList<QByteArray> &events)
+{
+    // Spliced, not parsed again: each element is an admin_event frame encoded once already.
+    qsizetype size = 64 + events.size();
+    for (const QByteArray &e : events)
+        size += e.size();
+    QByteArray frame;
+    frame.reserve(size);
+    frame.append(R"({"type":")")
+        .append(ServerType::ADMIN_EVENTS.data(), ServerType::ADMIN_EVENTS.size())
+        .append(R"(","ts":)")
+        .append(QByteArray::number(Events::nowMs()))
+        .append(R"(,"events":[)");
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        if (i > 0)
+            frame.append(',');
+        frame.append(events.at(i));
+    }
+    frame.append("]}");
+    return frame;
+}
+
 QByteArray stats(const Stats &stats)
 {
     return Events::encode(ServerType::ADMIN_STATS, stats.toJson());
 }
 
 QByteArray snapshot(const QJsonObject &server, const QJsonObject &totals, const QJsonArray &users,
-                    const QJsonArray &rooms, const QJsonValue &id)
+                    const QJsonArray &rooms, const QJsonValue &id, int pages)
 {
     QJsonObject fields {{QStringLiteral("server"), server},
                         {QStringLiteral("totals"), totals},
                         {QStringLiteral("users"), users},
                         {QStringLiteral("rooms"), rooms}};
+    if (pages > 0)
+        fields.insert(QStringLiteral("pages"), pages);
     if (!id.isNull() && !id.isUndefined())
         fields.insert(QStringLiteral("id"), id);
     return Events::encode(ServerType::ADMIN_SNAPSHOT, fields);
+}
+
+QByteArray snapshotPage(const QJsonArray &users, int page, int pages, const QJsonValue &id)
+{
+    QJsonObject fields {{QStringLiteral("users"), users},
+                        {QStringLiteral("page"), page},
+                        {QStringLiteral("pages"), pages}};
+    if (!id.isNull() && !id.isUndefined())
+        fields.insert(QStringLiteral("id"), id);
+    return Events::encode(ServerType::ADMIN_SNAPSHOT_PAGE, fields);
 }
 
 QJsonObject connectionClosed(qint64 userId, quint64 connectionId, int code, const QString &reason)

@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QJsonObject>
+#include <QList>
 #include <QJsonValue>
 #include <QString>
 
@@ -16,6 +17,11 @@ constexpr int MIN_STATS_INTERVAL_MS = 250;
 constexpr int MAX_STATS_INTERVAL_MS = 60000;
 constexpr int DEFAULT_STATS_INTERVAL_MS = 1000;
 constexpr int MAX_CLIENT_CHARS = 128; // `client` (?client= or User-Agent) is cut to this
+// admin_subscribe `feed`: 1 (the default) sends one admin_event frame per event and the whole
+// snapshot in one frame, as consoles before feed 2 read it; 2 batches events (admin_events)
+// and pages the snapshot (admin_snapshot_page).
+constexpr int FEED_SINGLE = 1;
+constexpr int FEED_BATCHED = 2;
 
 // One WebSocket connection as operators see it.
 struct Connection
@@ -50,11 +56,16 @@ struct Stats
 
 // admin_event {event, ...fields}.
 QByteArray event(QLatin1StringView name, QJsonObject fields);
+// admin_events {events: [...]}: each element is an admin_event frame from event(), in order.
+QByteArray eventBatch(const QList<QByteArray> &events);
 // admin_stats with the stats' fields.
 QByteArray stats(const Stats &stats);
-// admin_snapshot {server, totals, users, rooms}, with the request id when there was one.
+// admin_snapshot {server, totals, users, rooms}, with the request id when there was one. A
+// paged snapshot (pages > 0) holds the first page of users and says how many pages there are.
 QByteArray snapshot(const QJsonObject &server, const QJsonObject &totals, const QJsonArray &users,
-                    const QJsonArray &rooms, const QJsonValue &id);
+                    const QJsonArray &rooms, const QJsonValue &id, int pages = 0);
+// admin_snapshot_page {users, page, pages}: page 2 and on of a paged snapshot.
+QByteArray snapshotPage(const QJsonArray &users, int page, int pages, const QJsonValue &id);
 
 // Event field builders (docs/PROTOCOL.md, "Operator feed").
 QJsonObject connectionClosed(qint64 userId, quint64 connectionId, int code, const QString &reason);

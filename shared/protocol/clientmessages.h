@@ -141,6 +141,7 @@ struct HistoryRequest
 struct AdminSubscribeRequest
 {
     int statsIntervalMs = 1000;
+    int feed = 1; // 2: events in admin_events batches, the snapshot in pages
 };
 
 struct AdminUnsubscribeRequest

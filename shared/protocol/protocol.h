@@ -66,6 +66,9 @@ constexpr QLatin1StringView HISTORY {"history"}; // reply to history
 constexpr QLatin1StringView ADMIN_SNAPSHOT {"admin_snapshot"}; // reply to admin_subscribe
 constexpr QLatin1StringView ADMIN_EVENT {"admin_event"}; // one operator feed event
 constexpr QLatin1StringView ADMIN_STATS {"admin_stats"}; // periodic operator statistics
+constexpr QLatin1StringView ADMIN_EVENTS {"admin_events"}; // a batch of admin_event (feed 2)
+constexpr QLatin1StringView ADMIN_SNAPSHOT_PAGE {
+    "admin_snapshot_page"}; // more users of a paged admin_snapshot (feed 2)
 } // namespace ServerType
 
 // The `event` names of admin_event frames.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The console's UI-free parts: saved profiles, languages, the event log filter and export,
-// and every model checked by QAbstractItemModelTester while a real server feeds it.
+// and every model checked by QAbstractItemModelTester while a real server feeds it; a snapshot
+// in pages.
 #include "consoletestsupport.h"
 
 #include "model/chatsession.h"
@@ -10,10 +11,14 @@
 #include "model/roomsmodel.h"
 #include "model/usersmodel.h"
 
+#include "hub/adminfeed.h"
+
 #include <QAbstractItemModelTester>
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
+#include <QSet>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace Switchboard;
@@ -29,6 +34,7 @@ private slots:
     void languagesLoadAndRefuseUnknown();
     void eventLogFilterAndJsonExport();
     void modelsStayConsistentUnderLiveEvents();
+    void pagedSnapshotListsEveryUserOnce();
 };
 
 void TestConsoleModels::profilesKeepSecretsOnlyWhenAsked()
@@ -37,7 +43,7 @@ void TestConsoleModels::profilesKeepSecretsOnlyWhenAsked()
     const QString path = dir.filePath(QStringLiteral("p.ini"));
     {
         QSettings settings(path, QSettings::IniFormat);
-        Console::ProfileStore store(&settings);
+        Console::ProfileStore store(&settings, nullptr); // no keyring (tst_consolekeyring has one)
         ServerProfile p;
         p.name = QStringLiteral("prod");
         p.url = QUrl(QStringLiteral("wss://switchboard.example/ws"));
@@ -53,11 +59,28 @@ void TestConsoleModels::profilesKeepSecretsOnlyWhenAsked()
     file.close();
     {
         QSettings settings(path, QSettings::IniFormat);
-        Console::ProfileStore store(&settings);
+        Console::ProfileStore store(&settings, nullptr);
         ServerProfile p = store.profile(QStringLiteral("prod"));
         p.password = QStringLiteral("s3cret-password");
         p.rememberSecret = true;
-        store.save(p);
+        // No keyring: not kept, unless the settings file is allowed explicitly.
+        QVERIFY(!store.plainTextFallback());
+        QCOMPARE(store.save(p), Console::ProfileStore::SecretPlace::NotKept);
+        QVERIFY(store.profile(QStringLiteral("prod")).password.isEmpty());
+        QVERIFY(!store.profile(QStringLiteral("prod")).rememberSecret);
+        settings.sync();
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QVERIFY(!file.readAll().contains("s3cret-password"));
+        }
+        settings.setValue(QStringLiteral("secrets/plain_text_fallback"), true);
+        QCOMPARE(store.save(p), Console::ProfileStore::SecretPlace::SettingsFile);
+        {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QVERIFY(file.readAll().contains("s3cret-password"));
+        }
         QCOMPARE(store.profile(QStringLiteral("prod")).password, p.password);
         // Unticking forgets what was remembered.
         p.rememberSecret = false;
@@ -173,6 +196,46 @@ void TestConsoleModels::modelsStayConsistentUnderLiveEvents()
     chat.close();
     QTRY_COMPARE(f.session->users()->connectionCount(), 1);
     QTRY_COMPARE(f.session->users()->rowCount(), 1);
+}
+
+void TestConsoleModels::pagedSnapshotListsEveryUserOnce()
+{
+    // More users online than two snapshot pages when the console subscribes: the first page
+    // resets the model, the others are appended, and every user is listed once.
+    ConsoleFixture f;
+    QString why;
+    QVERIFY2(f.start(&why), qPrintable(why));
+    constexpr qint64 FIRST_ID = 5000;
+    constexpr int N = 2 * AdminFeed::SNAPSHOT_PAGE_USERS + 30;
+    auto clients = openStorm(f.server, FIRST_ID, N);
+    QCOMPARE(int(clients.size()), N);
+    Console::UsersModel *users = f.session->users();
+    QAbstractItemModelTester tester(users);
+    QSignalSpy resets(users, &QAbstractItemModel::modelReset);
+    QSignalSpy inserts(users, &QAbstractItemModel::rowsInserted);
+    QSignalSpy snapshots(f.session.get(), &Console::AdminSession::snapshotReceived);
+    QVERIFY(f.connectConsole());
+    QCOMPARE(snapshots.count(), 1);
+    QCOMPARE(resets.count(), 1);
+    QCOMPARE(inserts.count(), 2); // pages 2 and 3
+    QCOMPARE(users->rowCount(), N + 1); // and the console's admin
+    QSet<qint64> ids;
+    for (int row = 0; row < users->rowCount(); ++row) {
+        const QModelIndex user = users->index(row, 0);
+        ids.insert(user.data(Console::UsersModel::UserIdRole).toLongLong());
+        QCOMPARE(users->rowCount(user), 1); // its one connection
+    }
+    QCOMPARE(ids.size(), qsizetype(N + 1));
+    for (int i = 0; i < N; ++i)
+        QVERIFY(ids.contains(FIRST_ID + i));
+    QVERIFY(ids.contains(f.adminId));
+    QCOMPARE(users->connectionCount(), N + 1);
+
+    // The feed goes on after the pages.
+    clients.resize(N - 10);
+    QTRY_COMPARE_WITH_TIMEOUT(users->rowCount(), N + 1 - 10, 10000);
+    QVERIFY(!users->isOnline(FIRST_ID + N - 1));
+    QVERIFY(users->isOnline(FIRST_ID));
 }
 
 QTEST_MAIN(TestConsoleModels)

@@ -185,7 +185,7 @@ void TestConsoleTranslations::noVisibleEnglishInChinese()
         QStringLiteral("bob"), QString::fromLatin1(ConsoleFixture::USER_PASSWORD),
         {QStringLiteral("general")});
     QTRY_VERIFY(chat->session()->rooms().contains(QStringLiteral("general")));
-    Console::ProfileStore store(f.settings.get());
+    Console::ProfileStore store(f.settings.get(), nullptr);
     Console::ConnectDialog connectDialog(&store, f.window.get());
     Console::RoomDialog roomDialog({}, f.window.get());
     Console::ChatLoginDialog chatLogin(true, f.window.get());

@@ -171,6 +171,12 @@ void tst_Codec::errors_data()
     QTest::newRow("stats interval negative huge")
         << QByteArray("{\"type\":\"admin_subscribe\",\"stats_interval_ms\":-1e300}")
         << "VALIDATION_ERROR";
+    QTest::newRow("feed 3") << QByteArray("{\"type\":\"admin_subscribe\",\"feed\":3}")
+                            << "VALIDATION_ERROR";
+    QTest::newRow("feed 1.5") << QByteArray("{\"type\":\"admin_subscribe\",\"feed\":1.5}")
+                              << "VALIDATION_ERROR";
+    QTest::newRow("feed string") << QByteArray("{\"type\":\"admin_subscribe\",\"feed\":\"2\"}")
+                                 << "VALIDATION_ERROR";
     QTest::newRow("no type") << QByteArray("{\"to\":1}") << "VALIDATION_ERROR";
     QTest::newRow("type number") << QByteArray("{\"type\":5}") << "VALIDATION_ERROR";
     QTest::newRow("unknown type") << QByteArray("{\"type\":\"teleport\"}")

@@ -21,15 +21,30 @@ using EventMatch = std::function<bool(const QJsonObject &)>;
 // ids of users the test creates.
 constexpr qint64 ADMIN_ID = 100;
 
+// The admin_event frames received so far, in order: alone (feed 1, or feed 2 after a quiet
+// interval) or in an admin_events batch (feed 2).
+inline QList<QJsonObject> adminEvents(const WsClient &c)
+{
+    QList<QJsonObject> events;
+    for (const QJsonObject &e : c.events()) {
+        if (str(e, "type") == QLatin1StringView("admin_event")) {
+            events.append(e);
+        } else if (str(e, "type") == QLatin1StringView("admin_events")) {
+            for (const QJsonValue &v : e.value(QLatin1StringView("events")).toArray())
+                events.append(v.toObject());
+        }
+    }
+    return events;
+}
+
 // The first admin_event named `event` that matches (waits up to timeoutMs); empty on timeout.
 inline QJsonObject waitEvent(WsClient &c, const char *event, const EventMatch &match = {},
                              int timeoutMs = 10000)
 {
     QDeadlineTimer deadline(timeoutMs);
     do {
-        for (const QJsonObject &e : c.events()) {
-            if (str(e, "type") == QLatin1StringView("admin_event")
-                && str(e, "event") == QLatin1StringView(event) && (!match || match(e)))
+        for (const QJsonObject &e : adminEvents(c)) {
+            if (str(e, "event") == QLatin1StringView(event) && (!match || match(e)))
                 return e;
         }
         QTest::qWait(5);

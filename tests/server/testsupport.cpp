@@ -17,6 +17,7 @@
 #include <QTest>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <utility>
 
 #include <netinet/in.h>
@@ -304,6 +305,26 @@ std::unique_ptr<WsClient> connectAs(TestServer &server, qint64 userId, bool admi
     if (!c->open(url) || c->waitFor(QStringLiteral("connected")).isEmpty())
         return nullptr;
     return c;
+}
+
+std::vector<std::unique_ptr<WsClient>> openStorm(TestServer &server, qint64 firstId, int count)
+{
+    std::vector<std::unique_ptr<WsClient>> clients;
+    for (int i = 0; i < count; ++i) {
+        clients.push_back(std::make_unique<WsClient>());
+        clients.back()->socket().open(server.wsUrl(QString::fromLatin1(server.token(firstId + i))));
+    }
+    const auto connected = [&clients]() {
+        return std::all_of(clients.begin(), clients.end(), [](const auto &c) {
+            return !c->eventsOfType(QStringLiteral("connected")).isEmpty();
+        });
+    };
+    QDeadlineTimer deadline(60000);
+    while (!connected() && !deadline.hasExpired())
+        QTest::qWait(20);
+    if (!connected())
+        clients.clear();
+    return clients;
 }
 
 QJsonObject request(WsClient &c, const char *type, QJsonObject fields, const char *replyType)

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include <QJsonObject>
 #include <QSqlDatabase>
@@ -160,6 +161,9 @@ class TestServer;
 // A connected, welcomed client of one user (nullptr on failure); `query` is appended to the URL.
 std::unique_ptr<WsClient> connectAs(TestServer &server, qint64 userId, bool admin = false,
                                     const QString &query = {});
+// Opens `count` WebSockets for users firstId, firstId + 1, ... all at once (a storm, not one
+// after the other) and waits until each has its `connected`; empty on failure.
+std::vector<std::unique_ptr<WsClient>> openStorm(TestServer &server, qint64 firstId, int count);
 // Sends a frame with a fresh id and returns the reply to it: the event of `replyType` or the
 // error carrying that id (empty object on timeout).
 QJsonObject request(WsClient &c, const char *type, QJsonObject fields, const char *replyType);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The operator feed end to end over real sockets, on SQLite and PostgreSQL: the snapshot
 // (connections with address, client and heartbeat round trip), live events as other clients
-// act, stats ticks, many events to several subscribers, FORBIDDEN for non-admins.
+// act, stats ticks, many events to several subscribers, FORBIDDEN for non-admins; feed 2's
+// batched events (a storm, each event once and in order) and paged snapshot.
 // Admin REST actions: tst_adminrest.
 #include "admintestsupport.h"
 
@@ -11,8 +12,12 @@
 #include "net/session.h"
 #include "protocol/protocol.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QTest>
 
 using namespace Switchboard;
@@ -24,6 +29,20 @@ void shortHeartbeat(Config &c)
 {
     c.heartbeatIntervalMs = 200;
     c.heartbeatTimeoutMs = 10000;
+}
+
+// The feed's frames (events alone or in batches) a client received.
+qsizetype eventFrames(const WsClient &c)
+{
+    return c.eventsOfType(QStringLiteral("admin_event")).size()
+        + c.eventsOfType(QStringLiteral("admin_events")).size();
+}
+
+QJsonObject subscribeBatched(WsClient &admin)
+{
+    return request(admin, "admin_subscribe",
+                   {{QStringLiteral("feed"), 2}, {QStringLiteral("stats_interval_ms"), 60000}},
+                   "admin_snapshot");
 }
 
 } // namespace
@@ -39,6 +58,9 @@ private slots:
     void nonAdminsAreRefused();
     void manyEventsReachEverySubscriber();
     void arrivalCarriesRooms();
+    void stormIsBatchedEachEventOnceInOrder();
+    void loneEventGoesAtOnce();
+    void snapshotInPages();
 };
 
 void tst_Admin::snapshotAndLiveEvents()
@@ -334,6 +356,163 @@ void tst_Admin::arrivalCarriesRooms()
     });
     QCOMPARE(second.value(QStringLiteral("rooms")).toArray(),
              QJsonArray {QStringLiteral("support")});
+}
+
+void tst_Admin::stormIsBatchedEachEventOnceInOrder()
+{
+    // Feed 2 batches a storm; feed 1 gets every event alone, as before. The same events reach
+    // both, in the same order.
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto single = connectAs(server, 1, true), batched = connectAs(server, 2, true);
+    QVERIFY(single && batched);
+    QVERIFY(!request(*single, "admin_subscribe", {}, "admin_snapshot").isEmpty());
+    QVERIFY(!subscribeBatched(*batched).isEmpty());
+    constexpr qint64 FIRST_ID = 1000;
+    constexpr int N = 300;
+    auto clients = openStorm(server, FIRST_ID, N);
+    QCOMPARE(int(clients.size()), N);
+    for (const auto &c : clients)
+        c->socket().close();
+    // Per user: connection_opened, user_status online, connection_closed, user_status offline.
+    const auto stormEvents = [](const WsClient &c) {
+        QList<QJsonObject> events;
+        for (const QJsonObject &e : adminEvents(c)) {
+            if (num(e, "user_id") >= FIRST_ID)
+                events.append(e);
+        }
+        return events;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(stormEvents(*single).size(), qsizetype(4 * N), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(stormEvents(*batched).size(), qsizetype(4 * N), 30000);
+    QTest::qWait(300); // nothing more comes: no event twice
+    const QList<QJsonObject> reference = stormEvents(*single);
+    QCOMPARE(stormEvents(*batched), reference); // the same events, once each, in order
+    QCOMPARE(stormEvents(*single).size(), qsizetype(4 * N));
+    QCOMPARE(eventFrames(*single), qsizetype(adminEvents(*single).size())); // feed 1: one each
+
+    // Each connection opened once, then closed once; each user online once, then offline.
+    QHash<qint64, QStringList> perUser;
+    for (const QJsonObject &e : reference) {
+        const QString what = str(e, "event") == QLatin1StringView("user_status") ? str(e, "status")
+                                                                                 : str(e, "event");
+        perUser[num(e, "user_id")].append(what);
+    }
+    QCOMPARE(perUser.size(), qsizetype(N));
+    for (auto it = perUser.cbegin(); it != perUser.cend(); ++it) {
+        QVERIFY2(
+            it.value()
+                == QStringList({QStringLiteral("connection_opened"), QStringLiteral("online"),
+                                QStringLiteral("connection_closed"), QStringLiteral("offline")}),
+            qPrintable(QString::number(it.key()) + QLatin1Char(' ')
+                       + it.value().join(QLatin1Char(','))));
+    }
+
+    // Far fewer frames than events, each batch within its caps.
+    const qsizetype frames = eventFrames(*batched);
+    QVERIFY2(frames * 8 <= 4 * N,
+             qPrintable(QStringLiteral("%1 frames for %2 events").arg(frames).arg(4 * N)));
+    qsizetype batches = 0;
+    for (const QJsonObject &b : batched->eventsOfType(QStringLiteral("admin_events"))) {
+        const QJsonArray events = b.value(QStringLiteral("events")).toArray();
+        QVERIFY(events.size() >= 2);
+        QVERIFY(events.size() <= AdminFeed::MAX_BATCH_EVENTS);
+        const qsizetype bytes = QJsonDocument(b).toJson(QJsonDocument::Compact).size();
+        QVERIFY2(bytes <= AdminFeed::MAX_BATCH_BYTES, qPrintable(QString::number(bytes)));
+        for (const QJsonValue &e : events)
+            QCOMPARE(str(e.toObject(), "type"), QStringLiteral("admin_event"));
+        ++batches;
+    }
+    QVERIFY(batches > 0);
+}
+
+void tst_Admin::loneEventGoesAtOnce()
+{
+    // After a quiet interval an event is not held for a batch: it reaches the subscriber
+    // before the answer to a ping sent once the event happened.
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto admin = connectAs(server, 1, true), carol = connectAs(server, 3);
+    QVERIFY(admin && carol);
+    QVERIFY(!subscribeBatched(*admin).isEmpty());
+    for (const char *room : {"support", "general"}) {
+        QTest::qWait(3 * AdminFeed::BATCH_INTERVAL_MS); // quiet
+        const qsizetype before = admin->events().size();
+        QCOMPARE(replyType(request(*carol, "room_join",
+                                   {{QStringLiteral("room_id"), QLatin1StringView(room)}},
+                                   "room_joined")),
+                 QStringLiteral("room_joined"));
+        QVERIFY(!request(*admin, "ping", {}, "pong").isEmpty());
+        const QList<QJsonObject> after = admin->events().mid(before);
+        const auto pong = std::find_if(after.begin(), after.end(), [](const QJsonObject &e) {
+            return str(e, "type") == QLatin1StringView("pong");
+        });
+        const auto member = std::find_if(after.begin(), after.end(), [](const QJsonObject &e) {
+            return str(e, "type") == QLatin1StringView("admin_event")
+                && str(e, "event") == QLatin1StringView("room_member");
+        });
+        QVERIFY2(member != after.end() && member < pong, room);
+        QCOMPARE(str(*member, "room_id"), QString::fromLatin1(room));
+    }
+}
+
+void tst_Admin::snapshotInPages()
+{
+    // More users than two pages: the first page comes with the snapshot, the rest in pages;
+    // each online user is in exactly one. A feed 1 subscriber still gets one whole snapshot.
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto single = connectAs(server, 1, true), batched = connectAs(server, 2, true);
+    QVERIFY(single && batched);
+    constexpr int N = 2 * AdminFeed::SNAPSHOT_PAGE_USERS + 17;
+    auto clients = openStorm(server, 1000, N);
+    QCOMPARE(int(clients.size()), N);
+    QSet<qint64> expected {1, 2};
+    for (int i = 0; i < N; ++i)
+        expected.insert(1000 + i);
+
+    const QJsonObject snap = subscribeBatched(*batched);
+    QCOMPARE(num(snap, "pages"), qint64(3));
+    QCOMPARE(snap.value(QStringLiteral("users")).toArray().size(),
+             qsizetype(AdminFeed::SNAPSHOT_PAGE_USERS));
+    QTRY_COMPARE_WITH_TIMEOUT(batched->eventsOfType(QStringLiteral("admin_snapshot_page")).size(),
+                              2, 10000);
+    QList<qint64> ids;
+    for (const QJsonValue &u : snap.value(QStringLiteral("users")).toArray())
+        ids.append(num(u.toObject(), "user_id"));
+    qint64 page = 1;
+    for (const QJsonObject &p : batched->eventsOfType(QStringLiteral("admin_snapshot_page"))) {
+        QCOMPARE(num(p, "page"), ++page);
+        QCOMPARE(num(p, "pages"), qint64(3));
+        QCOMPARE(num(p, "id"), num(snap, "id"));
+        for (const QJsonValue &u : p.value(QStringLiteral("users")).toArray()) {
+            const QJsonObject user = u.toObject();
+            ids.append(num(user, "user_id"));
+            QCOMPARE(user.value(QStringLiteral("connections")).toArray().size(), qsizetype(1));
+        }
+    }
+    QCOMPARE(ids.size(), expected.size()); // no one twice
+    QCOMPARE(QSet<qint64>(ids.begin(), ids.end()), expected);
+    // The pages come before any later event.
+    clients.pop_back();
+    QVERIFY(!waitEvent(*batched, "connection_closed").isEmpty());
+    qsizetype lastPage = -1, firstEvent = -1;
+    for (qsizetype i = 0; i < batched->events().size(); ++i) {
+        const QString type = str(batched->events().at(i), "type");
+        if (type == QLatin1StringView("admin_snapshot_page"))
+            lastPage = i;
+        else if (firstEvent < 0 && type.startsWith(QLatin1StringView("admin_event")))
+            firstEvent = i;
+    }
+    QVERIFY(lastPage >= 0 && firstEvent > lastPage);
+
+    const QJsonObject whole = request(*single, "admin_subscribe", {}, "admin_snapshot");
+    QVERIFY(!whole.contains(QStringLiteral("pages")));
+    QCOMPARE(whole.value(QStringLiteral("users")).toArray().size(), expected.size() - 1);
+    QVERIFY(single->noEventOfType(QStringLiteral("admin_snapshot_page"), 200));
 }
 
 QTEST_GUILESS_MAIN(tst_Admin)

@@ -9,6 +9,8 @@
 #include "statshistory.h"
 #include "usersmodel.h"
 
+#include <algorithm>
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QNetworkAccessManager>
@@ -197,8 +199,10 @@ void AdminSession::onConnected(const QJsonObject &welcome)
     logSession({{QStringLiteral("state"), QStringLiteral("connected")},
                 {QStringLiteral("server"), m_profile.url.toString()},
                 {QStringLiteral("name"), Json::str(user, "name")}});
+    // Feed 2: events in batches and the snapshot in pages (docs/PROTOCOL.md, Operator feed).
     m_subscribeId = m_connection->send({{QStringLiteral("type"), QStringLiteral("admin_subscribe")},
-                                        {QStringLiteral("stats_interval_ms"), m_statsIntervalMs}});
+                                        {QStringLiteral("stats_interval_ms"), m_statsIntervalMs},
+                                        {QStringLiteral("feed"), 2}});
 }
 
 void AdminSession::onFailed(const QString &message)
@@ -225,6 +229,10 @@ void AdminSession::onEvent(const QJsonObject &event)
         m_stats->addStats(event, nowMs());
     } else if (type == QLatin1StringView("admin_event")) {
         onAdminEvent(event);
+    } else if (type == QLatin1StringView("admin_events")) {
+        // Each element is an admin_event frame; they join the same batches.
+        for (const QJsonValue &e : event.value(QLatin1StringView("events")).toArray())
+            onAdminEvent(e.toObject());
     } else if (type == QLatin1StringView("admin_snapshot")) {
         // Older than the snapshot: logged, then replaced by it.
         while (applyEventChunk()) { }
@@ -232,9 +240,22 @@ void AdminSession::onEvent(const QJsonObject &event)
         m_rooms->applySnapshot(event.value(QLatin1StringView("rooms")).toArray());
         m_stats->setServer(event.value(QLatin1StringView("server")).toObject(), nowMs());
         m_stats->setTotals(event.value(QLatin1StringView("totals")).toObject());
-        m_subscribed = true;
-        m_metricsTimer.start();
-        Q_EMIT snapshotReceived();
+        // A paged snapshot: its first page is shown now, the others are appended as they come.
+        m_snapshotPage = 1;
+        m_snapshotPages = int(std::max<qint64>(1, Json::num(event, "pages", 1)));
+        if (m_snapshotPage >= m_snapshotPages)
+            snapshotComplete();
+    } else if (type == QLatin1StringView("admin_snapshot_page")) {
+        const int page = int(Json::num(event, "page"));
+        if (page != m_snapshotPage + 1 || page > m_snapshotPages) {
+            qCWarning(lcConsole) << "snapshot page" << page << "out of order, expected"
+                                 << m_snapshotPage + 1 << "of" << m_snapshotPages;
+            return;
+        }
+        m_users->addSnapshotPage(event.value(QLatin1StringView("users")).toArray());
+        m_snapshotPage = page;
+        if (m_snapshotPage >= m_snapshotPages)
+            snapshotComplete();
     } else if (type == QLatin1StringView("error") && !m_subscribeId.isEmpty()
                && Json::str(event, "id") == m_subscribeId) {
         const QString code = Json::str(event, "code");
@@ -264,6 +285,13 @@ void AdminSession::onEvent(const QJsonObject &event)
                                     {QStringLiteral("token"), Json::str(json, "token")}});
         });
     }
+}
+
+void AdminSession::snapshotComplete()
+{
+    m_subscribed = true;
+    m_metricsTimer.start();
+    Q_EMIT snapshotReceived();
 }
 
 void AdminSession::onAdminEvent(const QJsonObject &event)

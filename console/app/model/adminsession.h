@@ -100,6 +100,7 @@ public:
 Q_SIGNALS:
     void stateChanged(Switchboard::Console::AdminSession::State state);
     void failed(const QString &message);
+    // The whole snapshot is in the models (after its last page, when it came in pages).
     void snapshotReceived();
     // A batch of admin events was applied to the models (at most every BATCH_INTERVAL_MS).
     void eventsApplied();
@@ -114,6 +115,7 @@ private:
     void onConnected(const QJsonObject &welcome);
     void onEvent(const QJsonObject &event);
     void onAdminEvent(const QJsonObject &event);
+    void snapshotComplete();
     void applyPendingEvents();
     // Applies up to APPLY_CHUNK_EVENTS pending events; true when more wait.
     bool applyEventChunk();
@@ -136,6 +138,8 @@ private:
     QString m_lastError;
     QString m_subscribeId;
     bool m_subscribed = false;
+    int m_snapshotPage = 0; // the last page of the snapshot applied, of m_snapshotPages
+    int m_snapshotPages = 0;
     bool m_closing = false;
     int m_statsIntervalMs = 1000;
     QTimer m_metricsTimer;

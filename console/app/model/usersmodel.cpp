@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include <QColor>
+#include <QSet>
 #include <QLocale>
 
 namespace Switchboard::Console {
@@ -256,36 +257,56 @@ void UsersModel::reindex()
     m_rowsValidBelow = int(m_users.size());
 }
 
+std::unique_ptr<UsersModel::UserRow> UsersModel::userFromSnapshot(const QJsonObject &o) const
+{
+    auto u = std::make_unique<UserRow>();
+    u->id = Json::id(o, "user_id");
+    u->name = Json::str(o, "name");
+    u->role = Json::str(o, "role");
+    u->status = Json::str(o, "status");
+    u->lastSeen = m_snapshotLastSeen.value(u->id, Json::num(o, "last_seen"));
+    for (const QJsonValue &r : o.value(QLatin1StringView("rooms")).toArray())
+        u->rooms.append(r.toString());
+    for (const QJsonValue &c : o.value(QLatin1StringView("connections")).toArray())
+        u->connections.append(connectionFromJson(c.toObject()));
+    updateSearchText(*u);
+    return u;
+}
+
 void UsersModel::applySnapshot(const QJsonArray &users)
 {
     // The one reset: a snapshot replaces everything (first subscribe, or after a reconnect).
-    QHash<qint64, qint64> lastSeen;
+    // Its later pages need the "last seen" of the users it replaced too.
+    m_snapshotLastSeen.clear();
     for (const auto &u : m_users)
-        lastSeen.insert(u->id, u->lastSeen);
+        m_snapshotLastSeen.insert(u->id, u->lastSeen);
     beginResetModel();
     m_users.clear();
     m_users.reserve(size_t(users.size()));
-    for (const QJsonValue &v : users) {
-        const QJsonObject o = v.toObject();
-        auto u = std::make_unique<UserRow>();
-        u->id = Json::id(o, "user_id");
-        u->name = Json::str(o, "name");
-        u->role = Json::str(o, "role");
-        u->status = Json::str(o, "status");
-        u->lastSeen = lastSeen.value(u->id, Json::num(o, "last_seen"));
-        for (const QJsonValue &r : o.value(QLatin1StringView("rooms")).toArray())
-            u->rooms.append(r.toString());
-        for (const QJsonValue &c : o.value(QLatin1StringView("connections")).toArray())
-            u->connections.append(connectionFromJson(c.toObject()));
-        updateSearchText(*u);
-        m_users.push_back(std::move(u));
-    }
+    for (const QJsonValue &v : users)
+        m_users.push_back(userFromSnapshot(v.toObject()));
     reindex();
     endResetModel();
 }
 
+void UsersModel::addSnapshotPage(const QJsonArray &users)
+{
+    std::vector<std::unique_ptr<UserRow>> rows;
+    rows.reserve(size_t(users.size()));
+    QSet<qint64> seen; // a user the snapshot already holds is not added twice
+    for (const QJsonValue &v : users) {
+        auto u = userFromSnapshot(v.toObject());
+        if (m_byId.contains(u->id) || seen.contains(u->id))
+            continue;
+        seen.insert(u->id);
+        rows.push_back(std::move(u));
+    }
+    appendUsers(std::move(rows));
+}
+
 void UsersModel::clear()
 {
+    m_snapshotLastSeen.clear();
     if (m_users.empty())
         return;
     beginResetModel();
@@ -325,221 +346,6 @@ QStringList UsersModel::userRooms(qint64 userId) const
 void UsersModel::emitUserChanged(int row)
 {
     Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
-}
-
-// One event applied to one user's pending state, in feed order. The model is changed only
-// after the whole batch, from the difference between the state before and after.
-void UsersModel::applyEvent(Pending &p, const QJsonObject &event)
-{
-    const QString e = Json::str(event, "event");
-    UserRow &u = p.user;
-    if (e == QLatin1StringView("connection_opened")) {
-        const ConnectionRow conn
-            = connectionFromJson(event.value(QLatin1StringView("connection")).toObject());
-        if (!p.online) {
-            p.online = true;
-            u.name = Json::str(event, "name");
-            u.role = Json::str(event, "role");
-            u.status = QStringLiteral("online");
-            u.lastSeen = conn.connectedAt;
-            u.connections.clear();
-            u.rooms.clear();
-            // Servers that know the user's rooms send them with the first connection.
-            for (const QJsonValue &r : event.value(QLatin1StringView("rooms")).toArray())
-                u.rooms.append(r.toString());
-        }
-        for (const ConnectionRow &c : std::as_const(u.connections)) {
-            if (c.id == conn.id)
-                return; // already known from the snapshot
-        }
-        u.connections.append(conn);
-    } else if (e == QLatin1StringView("connection_closed")) {
-        if (!p.online)
-            return;
-        const QString connectionId = Json::str(event, "connection_id");
-        u.connections.removeIf([&](const ConnectionRow &c) { return c.id == connectionId; });
-        // The users view lists who is online: a user without connections leaves it.
-        if (u.connections.isEmpty())
-            p.online = false;
-    } else if (e == QLatin1StringView("user_status")) {
-        if (!p.online)
-            return; // a user appears with its first connection_opened
-        u.status = Json::str(event, "status");
-        if (event.contains(QLatin1StringView("last_seen")))
-            u.lastSeen = Json::num(event, "last_seen");
-        if (event.contains(QLatin1StringView("name")))
-            u.name = Json::str(event, "name");
-    } else if (e == QLatin1StringView("room_member")) {
-        if (!p.online)
-            return;
-        const QString roomId = Json::str(event, "room_id");
-        if (event.value(QLatin1StringView("joined")).toBool()) {
-            if (!u.rooms.contains(roomId))
-                u.rooms.append(roomId);
-        } else {
-            u.rooms.removeAll(roomId);
-        }
-    }
-}
-
-UsersModel::OnlineChanges UsersModel::applyEvents(const QList<QJsonObject> &events)
-{
-    // Per user, in order of first appearance in the batch.
-    QHash<qint64, Pending> pending;
-    QList<qint64> order;
-    for (const QJsonObject &event : events) {
-        const qint64 userId = Json::id(event, "user_id");
-        if (userId <= 0)
-            continue;
-        auto it = pending.find(userId);
-        if (it == pending.end()) {
-            Pending p;
-            if (const UserRow *known = m_byId.value(userId)) {
-                p.wasOnline = p.online = true;
-                p.user = *known;
-            }
-            p.user.id = userId;
-            it = pending.insert(userId, p);
-            order.append(userId);
-        }
-        applyEvent(*it, event);
-    }
-
-    OnlineChanges changes;
-    QList<int> removed;
-    std::vector<std::unique_ptr<UserRow>> added;
-    for (qint64 userId : std::as_const(order)) {
-        Pending &p = pending[userId];
-        if (p.wasOnline && p.online) {
-            updateUser(*m_byId.value(userId), p.user);
-        } else if (p.wasOnline) {
-            const UserRow *u = m_byId.value(userId);
-            changes.wentOffline.insert(userId, u->rooms);
-            removed.append(rowOf(u));
-        } else if (p.online) {
-            changes.cameOnline.insert(userId, p.user.rooms);
-            updateSearchText(p.user);
-            added.push_back(std::make_unique<UserRow>(std::move(p.user)));
-        }
-    }
-    removeUsers(std::move(removed));
-    appendUsers(std::move(added));
-    return changes;
-}
-
-// A user that stays online: its connection rows are removed and appended as they changed,
-// then its row is told to redraw once.
-void UsersModel::updateUser(UserRow &u, const UserRow &fresh)
-{
-    const int row = rowOf(&u);
-    const QModelIndex parent = index(row, 0);
-    for (int i = int(u.connections.size()) - 1; i >= 0; --i) {
-        const QString id = u.connections.at(i).id;
-        const bool kept = std::any_of(fresh.connections.begin(), fresh.connections.end(),
-                                      [&](const ConnectionRow &c) { return c.id == id; });
-        if (kept)
-            continue;
-        beginRemoveRows(parent, i, i);
-        u.connections.removeAt(i);
-        --m_connectionCount;
-        endRemoveRows();
-    }
-    QList<ConnectionRow> newOnes;
-    for (const ConnectionRow &c : fresh.connections) {
-        const bool known = std::any_of(u.connections.begin(), u.connections.end(),
-                                       [&](const ConnectionRow &k) { return k.id == c.id; });
-        if (!known)
-            newOnes.append(c);
-    }
-    if (!newOnes.isEmpty()) {
-        const int first = int(u.connections.size());
-        beginInsertRows(parent, first, first + int(newOnes.size()) - 1);
-        u.connections.append(newOnes);
-        m_connectionCount += int(newOnes.size());
-        endInsertRows();
-    }
-    u.name = fresh.name;
-    u.role = fresh.role;
-    u.status = fresh.status;
-    u.lastSeen = fresh.lastSeen;
-    u.rooms = fresh.rooms;
-    updateSearchText(u);
-    emitUserChanged(row);
-}
-
-void UsersModel::removeUsers(QList<int> rows)
-{
-    if (rows.isEmpty())
-        return;
-    std::sort(rows.begin(), rows.end(), std::greater<int>());
-    // Contiguous runs, highest first, so the rows still to remove keep their numbers.
-    qsizetype i = 0;
-    while (i < rows.size()) {
-        const int last = rows.at(i);
-        int first = last;
-        while (i + 1 < rows.size() && rows.at(i + 1) == first - 1) {
-            ++i;
-            --first;
-        }
-        ++i;
-        beginRemoveRows({}, first, last);
-        for (int r = first; r <= last; ++r) {
-            const UserRow *u = m_users[size_t(r)].get();
-            m_byId.remove(u->id);
-            m_connectionCount -= int(u->connections.size());
-        }
-        m_users.erase(m_users.begin() + first, m_users.begin() + last + 1);
-        m_rowsValidBelow = qMin(m_rowsValidBelow, first);
-        endRemoveRows();
-    }
-}
-
-void UsersModel::appendUsers(std::vector<std::unique_ptr<UserRow>> users)
-{
-    if (users.empty())
-        return;
-    const int first = int(m_users.size());
-    beginInsertRows({}, first, first + int(users.size()) - 1);
-    const bool allValid = m_rowsValidBelow == first;
-    for (auto &u : users) {
-        u->row = int(m_users.size());
-        m_byId.insert(u->id, u.get());
-        m_connectionCount += int(u->connections.size());
-        m_users.push_back(std::move(u));
-    }
-    if (allValid)
-        m_rowsValidBelow = int(m_users.size());
-    endInsertRows();
-}
-
-void UsersModel::connectionOpened(const QJsonObject &event)
-{
-    applyEvents({event});
-}
-
-void UsersModel::connectionClosed(const QJsonObject &event)
-{
-    applyEvents({event});
-}
-
-void UsersModel::userStatus(const QJsonObject &event)
-{
-    applyEvents({event});
-}
-
-void UsersModel::roomMember(const QJsonObject &event)
-{
-    applyEvents({event});
-}
-
-void UsersModel::roomDeleted(const QString &roomId)
-{
-    for (size_t row = 0; row < m_users.size(); ++row) {
-        if (m_users[row]->rooms.removeAll(roomId) > 0) {
-            updateSearchText(*m_users[row]);
-            emitUserChanged(int(row));
-        }
-    }
 }
 
 void UsersModel::updateConnectionMetrics(const QJsonArray &connections)

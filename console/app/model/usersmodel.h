@@ -69,7 +69,10 @@ public:
 
     // Replaces everything; users that stay online keep their "last seen" (the snapshot says
     // "now" for every online user, which would reset it at each console reconnect).
+    // A paged snapshot: applySnapshot() with its first page, then each further page, appended
+    // (one insertion per page; a user already listed is not added again).
     void applySnapshot(const QJsonArray &users);
+    void addSnapshotPage(const QJsonArray &users);
     // connection_opened / connection_closed / user_status / room_member events in order,
     // applied as one set of model changes: rows of updated users first, then removals (in
     // contiguous ranges), then one insertion of the users who came online.
@@ -129,6 +132,7 @@ private:
     };
 
     static ConnectionRow connectionFromJson(const QJsonObject &c);
+    std::unique_ptr<UserRow> userFromSnapshot(const QJsonObject &o) const;
     static void applyEvent(Pending &p, const QJsonObject &event);
     static void updateSearchText(UserRow &u);
     QVariant userData(const UserRow &u, int column, int role) const;
@@ -142,6 +146,8 @@ private:
 
     std::vector<std::unique_ptr<UserRow>> m_users;
     QHash<qint64, UserRow *> m_byId;
+    // "Last seen" of the users the current snapshot replaced, for its later pages.
+    QHash<qint64, qint64> m_snapshotLastSeen;
     int m_connectionCount = 0;
     // Rows below this index sit where their `row` says; removals lower it, rowOf() renumbers
     // lazily (once per batch at most) instead of each removal renumbering every row after it.

@@ -13,6 +13,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QVBoxLayout>
@@ -98,7 +99,7 @@ void ConnectDialog::retranslateUi()
     m_save->setText(tr("&Save"));
     m_delete->setText(tr("De&lete"));
     m_buttons->button(QDialogButtonBox::Ok)->setText(tr("&Connect"));
-    m_remember->setText(tr("&Remember the secret (stored unencrypted in the settings file)"));
+    m_remember->setText(tr("&Remember the secret (in the system keyring)"));
     m_username->setPlaceholderText(tr("an account with the admin role"));
     m_name->setPlaceholderText(tr("e.g. Production"));
     if (m_profiles->count() > 0)
@@ -175,7 +176,7 @@ ServerProfile ConnectDialog::profile() const
 void ConnectDialog::saveProfile()
 {
     const ServerProfile p = profile();
-    m_store->save(p);
+    saveAndWarn(p);
     reloadProfiles(p.name);
     m_delete->setEnabled(true);
 }
@@ -190,6 +191,18 @@ void ConnectDialog::deleteProfile()
     profileSelected(0);
 }
 
+void ConnectDialog::saveAndWarn(const ServerProfile &p)
+{
+    if (m_store->save(p) != ProfileStore::SecretPlace::NotKept || !p.rememberSecret)
+        return;
+    QMessageBox::warning(
+        this, tr("Secret not remembered"),
+        tr("No system keyring is available, so the secret was not remembered: the console "
+           "will ask for it next time. To keep it in the settings file in plain text "
+           "instead, set secrets/plain_text_fallback=true in %1.")
+            .arg(m_store->settingsFile()));
+}
+
 void ConnectDialog::accept()
 {
     const ServerProfile p = profile();
@@ -200,7 +213,7 @@ void ConnectDialog::accept()
         return;
     }
     // Connecting saves the profile (so it is there next time) and remembers it as the last one.
-    m_store->save(p);
+    saveAndWarn(p);
     m_store->setLastUsed(p.name);
     QDialog::accept();
 }

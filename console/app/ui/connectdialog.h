@@ -40,6 +40,8 @@ private:
     void reloadProfiles(const QString &select);
     void profileSelected(int index);
     void saveProfile();
+    // Saves the profile; says so when a secret to remember found no keyring to keep it.
+    void saveAndWarn(const ServerProfile &profile);
     void deleteProfile();
     void updateMode();
 

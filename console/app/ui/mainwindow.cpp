@@ -16,6 +16,7 @@
 #include "model/eventlogmodel.h"
 #include "model/languagemanager.h"
 #include "model/profilestore.h"
+#include "model/secretstore.h"
 
 #include <QCloseEvent>
 #include <QLabel>
@@ -145,7 +146,8 @@ void MainWindow::updateState()
 
 void MainWindow::showConnectDialog()
 {
-    ProfileStore store(m_settings);
+    const SecretStore keyring;
+    ProfileStore store(m_settings, &keyring);
     ConnectDialog dialog(&store, this);
     if (dialog.exec() == QDialog::Accepted)
         connectTo(dialog.profile());

@@ -182,7 +182,7 @@ int Screenshotter::run()
     }
     if (b)
         ok = save(b, QStringLiteral("chat")) && ok;
-    ProfileStore store(&settings);
+    ProfileStore store(&settings, nullptr); // a throwaway profile: not the keyring
     store.save(profile);
     store.setLastUsed(profile.name);
     ConnectDialog dialog(&store, &window);
