@@ -68,6 +68,39 @@ std::optional<bool> postOnce(WsClient &publisher, int id, const QJsonObject &dat
     return std::nullopt;
 }
 
+// A room `general` with one member that reads (`reader`), two that join and never read again
+// (users READER_BASE - 1 and - 2, their sockets reading `idleBuffer` bytes at most) and a
+// publisher (user 1): all online and joined once open() is true.
+struct RoomWithIdlers
+{
+    explicit RoomWithIdlers(qint64 idleBuffer)
+        : idle1(idleBuffer)
+        , idle2(idleBuffer)
+    { }
+
+    bool open(TestServer &server)
+    {
+        const QByteArray room = "room_id=general";
+        auto path = [&](qint64 user) { return "/ws?token=" + server.token(user) + "&" + room; };
+        if (!reader.open(server.port(), path(READER_BASE))
+            || !idle1.open(server.port(), path(READER_BASE - 1))
+            || !idle2.open(server.port(), path(READER_BASE - 2)))
+            return false;
+        publisher = connectAs(server, 1, false, QString::fromLatin1(room));
+        if (!publisher)
+            return false;
+        QDeadlineTimer deadline(10000);
+        while (server.app()->hub()->connectionCount() < 4 && !deadline.hasExpired())
+            QTest::qWait(10);
+        QTest::qWait(500); // the ?room_id= joins are stored after sync_complete
+        return server.app()->hub()->connectionCount() == 4;
+    }
+
+    PacedReader reader;
+    PacedReader idle1, idle2;
+    std::unique_ptr<WsClient> publisher;
+};
+
 } // namespace
 
 class tst_Overload : public QObject
@@ -401,17 +434,11 @@ void tst_Overload::nonReadersCannotHoldRoom()
         c.userFrameRate = 0;
     });
     START_SERVER(server);
-    const QByteArray room = "room_id=general";
-    PacedReader reader;
-    QVERIFY(reader.open(server.port(), "/ws?token=" + server.token(READER_BASE) + "&" + room));
-    PacedReader idle1(4 * 1024), idle2(4 * 1024); // join, then never read again
-    QVERIFY(idle1.open(server.port(), "/ws?token=" + server.token(READER_BASE - 1) + "&" + room));
-    QVERIFY(idle2.open(server.port(), "/ws?token=" + server.token(READER_BASE - 2) + "&" + room));
-    auto publisher = connectAs(server, 1, false, QString::fromLatin1(room));
-    QVERIFY(publisher);
+    RoomWithIdlers members(4 * 1024);
+    QVERIFY(members.open(server));
+    PacedReader &reader = members.reader;
+    auto &publisher = members.publisher;
     Hub *hub = server.app()->hub();
-    QTRY_COMPARE_WITH_TIMEOUT(hub->connectionCount(), 4, 10000);
-    QTest::qWait(500); // the ?room_id= joins are stored after sync_complete
 
     const QString filler(FILLER_BYTES, QLatin1Char('x'));
     int nextId = 1;
@@ -486,17 +513,11 @@ void tst_Overload::smallFramesCountedInFrames()
     });
     START_SERVER(server);
     QCOMPARE(server.config().roomPushbackBytes(), qint64(2 * 1024 * 1024));
-    const QByteArray room = "room_id=general";
-    PacedReader reader;
-    QVERIFY(reader.open(server.port(), "/ws?token=" + server.token(READER_BASE) + "&" + room));
-    PacedReader idle1(1024), idle2(1024); // join, then never read again
-    QVERIFY(idle1.open(server.port(), "/ws?token=" + server.token(READER_BASE - 1) + "&" + room));
-    QVERIFY(idle2.open(server.port(), "/ws?token=" + server.token(READER_BASE - 2) + "&" + room));
-    auto publisher = connectAs(server, 1, false, QString::fromLatin1(room));
-    QVERIFY(publisher);
+    RoomWithIdlers members(1024);
+    QVERIFY(members.open(server));
+    PacedReader &reader = members.reader;
+    auto &publisher = members.publisher;
     Hub *hub = server.app()->hub();
-    QTRY_COMPARE_WITH_TIMEOUT(hub->connectionCount(), 4, 10000);
-    QTest::qWait(500); // the ?room_id= joins are stored after sync_complete
     auto idleBacklog = [&] {
         Backlog most;
         for (const qint64 user : {READER_BASE - 1, READER_BASE - 2}) {
