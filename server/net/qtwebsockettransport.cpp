@@ -78,6 +78,10 @@ qint64 QtWebSocketTransport::sendText(const QByteArray &utf8)
     m_sent += utf8.size();
     m_wireSent += wireBytes(utf8.size(), m_socket->outgoingFrameSize());
     m_wireEnds.push_back(m_wireSent);
+    // A connection whose buffer never empties (busy, not behind) would keep every end: drop
+    // those that left it now and then, so what is kept stays what the buffer holds.
+    if (m_wireEnds.size() > PRUNE_ENDS_ABOVE)
+        backlog();
     return m_sent;
 }
 

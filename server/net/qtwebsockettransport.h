@@ -58,6 +58,7 @@ private:
     // what left the buffer are dropped whenever it is looked at.
     qint64 m_wireSent = 0;
     mutable std::deque<qint64> m_wireEnds;
+    static constexpr size_t PRUNE_ENDS_ABOVE = 1024;
 };
 
 } // namespace Switchboard
