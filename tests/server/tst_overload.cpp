@@ -145,8 +145,11 @@ void tst_Overload::publishersPushedBackNotReaders()
         c.maxSendQueueBytes = 8 * QUEUE_LIMIT;
         c.nativeTransport = native;
         // The member that does not read is closed once behind this long, even while the room
-        // holds its publishers back (so its queue never fills up).
-        c.slowConsumerGraceMs = 2000;
+        // holds its publishers back (so its queue never fills up). The readers take at most a
+        // kernel buffer per turn of this process's one event loop (server and clients share
+        // it): on a starved CI machine (turns of 100 ms and more, 139 s for this test) a
+        // reader stayed behind the mark for 2 s and was closed, so the grace leaves room.
+        c.slowConsumerGraceMs = 8000;
         // The per-connection and per-user rate limits are tst_ratelimit's: off here, so
         // every refusal is the room's push-back.
         c.connByteRate = 0;
@@ -296,7 +299,7 @@ void tst_Overload::publishersPushedBackNotReaders()
     // mark when the publishers stop depends on how much the kernel took off its queue (the
     // room may have pushed back on account of the readers first): a trickle of posts, as in
     // any live room, takes it past the mark, and slow_consumer_grace later it is closed.
-    QDeadlineTimer dropDeadline(20000);
+    QDeadlineTimer dropDeadline(30000);
     int trickle = 0;
     while (hub->connectionsOf(READER_BASE - 1) > 0 && !dropDeadline.hasExpired()) {
         publishers[0].client->send(
