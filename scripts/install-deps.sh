@@ -24,8 +24,9 @@ if [[ "${1:-}" == "--test" ]]; then
     # tst_consolekeyring keeps a secret in a real keyring of its own (a throwaway D-Bus session).
     packages+=(dbus-daemon gnome-keyring)
     # tst_seedclients runs the seeds' own client code: seed 000's demo page in headless
-    # Chromium, seed 004's client class under Node.js (its global WebSocket).
-    packages+=(chromium nodejs)
+    # Chromium, seed 004's client class under Node.js (its global WebSocket), seed 001's
+    # Node.js script (with the ws package).
+    packages+=(chromium nodejs node-ws)
 fi
 
 missing=()

@@ -31,6 +31,7 @@ private slots:
     void copiesAreVerbatim();
     void seed000DemoPageInChromium();
     void seed004ClientClassInNode();
+    void seed001NodeScript();
 };
 
 namespace {
@@ -219,6 +220,8 @@ void tst_SeedClients::copiesAreVerbatim_data()
         << QStringLiteral("seed000_demo.html") << QStringLiteral("000_e29a585abf2420c9.txt");
     QTest::newRow("004 client class")
         << QStringLiteral("seed004_client.js") << QStringLiteral("004_1c52c123ba1520a0.txt");
+    QTest::newRow("001 node script") << QStringLiteral("seed001_test_websocket.js")
+                                     << QStringLiteral("001_7e3289782dcb2a6d.repaired.txt");
 }
 
 // The copies are what the seeds print, byte for byte (when the seed documents are beside the
@@ -359,6 +362,77 @@ void tst_SeedClients::seed004ClientClassInNode()
                    server.config().apiKey.toUtf8());
     QVERIFY2(sent.status / 100 == 2, sent.body.constData());
     QVERIFY2(waitOutput("alert: order shipped\n"), out.constData());
+    QVERIFY2(!out.contains("undefined"), out.constData());
+}
+
+// Seed 001's Node.js script (test_websocket.js, with the `ws` package) against /ws with
+// default_dialect = 001: it prints the private and the group push in the seed's shape.
+void tst_SeedClients::seed001NodeScript()
+{
+    REQUIRE_TOOL("node", node);
+    QString code = readText(QStringLiteral(SEED_COPIES_DIR "/seed001_test_websocket.js"));
+    QVERIFY(!code.isEmpty());
+    TestServer server(QStringLiteral("sqlite"),
+                      [](Config &c) { c.defaultDialect = Protocol::Dialect::Seed001; });
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    const QString token = QStringLiteral("\"YOUR_TOKEN_HERE\"");
+    const QString url = QStringLiteral("ws://localhost:8080/ws?token=");
+    QVERIFY(code.contains(token) && code.contains(url));
+    code.replace(token,
+                 QLatin1Char('"') + QString::fromLatin1(server.token(95)) + QLatin1Char('"'));
+    code.replace(url, QStringLiteral("ws://127.0.0.1:%1/ws?token=").arg(server.port()));
+    QTemporaryDir dir;
+    QFile file(dir.filePath(QStringLiteral("test_websocket.js")));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(code.toUtf8());
+    file.close();
+
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    // Debian's node-ws (install-deps.sh --test) lives outside Node's own module path.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("NODE_PATH"), QStringLiteral("/usr/share/nodejs"));
+    process.setProcessEnvironment(env);
+    process.start(node, {file.fileName()});
+    QByteArray out;
+    auto waitOutput = [&](const QByteArray &text, int timeoutMs = 10000) {
+        QDeadlineTimer deadline(timeoutMs);
+        while (!out.contains(text) && !deadline.hasExpired()) {
+            QTest::qWait(20); // the server runs in this thread
+            out += process.readAll();
+        }
+        return out.contains(text);
+    };
+    const auto stop = qScopeGuard([&process] {
+        process.kill();
+        process.waitForFinished(5000);
+    });
+    if (!waitOutput("✅") && out.contains("Cannot find module 'ws'")) {
+        if (qEnvironmentVariable("CI") == QLatin1StringView("true"))
+            QFAIL("the ws package is not installed (node-ws: scripts/install-deps.sh --test)");
+        QSKIP("the ws package is not installed (node-ws: scripts/install-deps.sh --test)");
+    }
+    QVERIFY2(out.contains("✅"), out.constData());
+
+    auto sender = connectAs(server, 96);
+    QVERIFY(sender);
+    QVERIFY(!request(*sender, "send", {{"to", 95}, {"content", "你好，这是一条测试消息！"}}, "ack")
+                 .isEmpty());
+    QVERIFY2(waitOutput("\"type\": \"private\""), out.constData());
+    QVERIFY2(out.contains("\"content\": \"你好，这是一条测试消息！\""), out.constData());
+    QVERIFY2(out.contains("\"from_user_id\": 96"), out.constData());
+
+    // A group: both members of a room (the receiver joins over REST).
+    const HttpResult joined = http(
+        "POST", server.httpUrl(QStringLiteral("/api/v1/rooms/general/join")), {}, server.token(95));
+    QVERIFY2(joined.status / 100 == 2, joined.body.constData());
+    QVERIFY(!request(*sender, "room_join", {{"room_id", "general"}}, "room_joined").isEmpty());
+    QVERIFY(!request(*sender, "room_send",
+                     {{"room_id", "general"}, {"content", "大家好，这是一条群聊消息！"}}, "ack")
+                 .isEmpty());
+    QVERIFY2(waitOutput("\"type\": \"group\""), out.constData());
+    QVERIFY2(out.contains("\"group_id\": \"general\""), out.constData());
     QVERIFY2(!out.contains("undefined"), out.constData());
 }
 
