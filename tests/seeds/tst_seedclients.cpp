@@ -143,7 +143,7 @@ public:
                 "GET", QUrl(QStringLiteral("http://127.0.0.1:%1/json/list").arg(port)), {}, {});
             for (const QJsonValue &t : QJsonDocument::fromJson(list.body).array()) {
                 const QJsonObject o = t.toObject();
-                if (o.value(u"type") == u"page"
+                if (o.value(u"type").toString() == u"page"
                     && o.value(u"url").toString().startsWith(page.toString()))
                     target = o.value(u"webSocketDebuggerUrl").toString();
             }
@@ -232,9 +232,12 @@ void tst_SeedClients::copiesAreVerbatim()
     QFETCH(QString, seed);
     const QString code = readText(QStringLiteral(SEED_COPIES_DIR "/") + copy);
     QVERIFY(!code.isEmpty());
-    const QString document = readText(QStringLiteral(SEED_DOCUMENTS_DIR "/") + seed);
+    const QString dir
+        = qEnvironmentVariable("SWITCHBOARD_SEEDS_DIR", QStringLiteral(SEED_DOCUMENTS_DIR));
+    const QString document = readText(dir + QLatin1Char('/') + seed);
     if (document.isEmpty())
-        QSKIP("the seed documents are not beside this checkout (../shared/seeds)");
+        QSKIP("the seed documents are not beside this checkout (../shared/seeds; or set "
+              "SWITCHBOARD_SEEDS_DIR)");
     const QString fence
         = copy.endsWith(u".html") ? QStringLiteral("```html\n") : QStringLiteral("```javascript\n");
     QVERIFY2(document.contains(fence + code + QStringLiteral("```")),
@@ -279,7 +282,8 @@ void tst_SeedClients::seed000DemoPageInChromium()
     QString log = browser.waitForLog(QStringLiteral("🏓"), 15000);
     QVERIFY2(log.contains(QStringLiteral("🏓 收到 Pong 响应")), qPrintable(log));
 
-    auto bob = connectAs(server, 82);
+    // Another user, in the canonical shapes (/ws is in 000 here).
+    auto bob = connectAs(server, 82, false, QStringLiteral("dialect=canonical"));
     QVERIFY(bob);
     QVERIFY(!request(*bob, "send", {{"to", 81}, {"content", "hello from bob"}}, "ack").isEmpty());
     log = browser.waitForLog(QStringLiteral("hello from bob"));
