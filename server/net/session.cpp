@@ -129,11 +129,14 @@ qint64 Session::write(const QByteArray &canonical, bool stored)
     }
     // Every frame is built canonical; a connection in a seed's dialect gets it re-encoded
     // (once per dialect for a fan-out's shared frame). Canonical ones pay this test only.
+    const QByteArray *out = &canonical;
     QByteArray translated;
-    if (m_dialect != Dialect::Canonical) [[unlikely]]
+    if (m_dialect != Dialect::Canonical) [[unlikely]] {
         translated = m_ctx.dialects ? m_ctx.dialects->encode(m_dialect, canonical)
                                     : Dialects::encode(m_dialect, canonical);
-    const QByteArray &frame = m_dialect == Dialect::Canonical ? canonical : translated;
+        out = &translated;
+    }
+    const QByteArray &frame = *out;
     const qint64 limit = m_ctx.config->maxSendQueueBytes;
     const qint64 mark = m_ctx.config->roomPushbackBytes();
     const qint64 frameMark = m_ctx.config->roomPushbackFrameMark();
