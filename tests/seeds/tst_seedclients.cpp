@@ -309,6 +309,7 @@ void tst_SeedClients::seed000DemoPageInChromium()
     log = browser.waitForLog(QStringLiteral("never"), 500);
     QVERIFY2(!log.contains(u"undefined"), qPrintable(log));
     QVERIFY2(!log.contains(u"连接关闭"), qPrintable(log)); // never closed
+    qInfo().noquote() << "the page shows:\n" << log;
 }
 
 // Seed 004's WebSocketClient class and its usage example under Node.js (its global WebSocket),
