@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian 12 packages Switchboard needs, only those missing (idempotent).
 #   scripts/install-deps.sh            build + run dependencies
-#   scripts/install-deps.sh --test     also the servers the test suite starts (PostgreSQL, Redis)
-#                                      and systemd-analyze, which checks the installed unit
+#   scripts/install-deps.sh --test     also the servers the test suite starts (PostgreSQL, Redis),
+#                                      systemd-analyze, which checks the installed unit, and the
+#                                      seed clients' runtimes (Chromium, Node.js)
 set -euo pipefail
 
 packages=(
@@ -22,6 +23,10 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(curl)
     # tst_consolekeyring keeps a secret in a real keyring of its own (a throwaway D-Bus session).
     packages+=(dbus-daemon gnome-keyring)
+    # tst_seedclients runs the seeds' own client code: seed 000's demo page in headless
+    # Chromium, seed 004's client class under Node.js (its global WebSocket), seed 001's
+    # Node.js script (with the ws package).
+    packages+=(chromium nodejs node-ws)
 fi
 
 missing=()

@@ -209,6 +209,16 @@ bool setConnectRoom(Config &c, const QString &v, QString *expected)
     return true;
 }
 
+bool setDefaultDialect(Config &c, const QString &v, QString *expected)
+{
+    *expected = QStringLiteral("one of canonical, 000, 001, 002, 003, 004");
+    const auto dialect = Protocol::parseDialect(v.trimmed());
+    if (!dialect)
+        return false;
+    c.defaultDialect = *dialect;
+    return true;
+}
+
 bool setListen(Config &c, const QString &v, QString *expected)
 {
     *expected = QStringLiteral("ADDRESS:PORT, e.g. 127.0.0.1:8000 or [::1]:8000");
@@ -303,6 +313,7 @@ const QList<Key> &keyTable()
         {"max_message_bytes", bytesKey(&Config::maxMessageBytes, 128, 64LL * 1024 * 1024)},
         {"max_content_chars", intKey(&Config::maxContentChars, 1, 16 * 1024 * 1024)},
         {"allow_user_broadcast", boolKey(&Config::allowUserBroadcast)},
+        {"default_dialect", setDefaultDialect},
         {"offline_batch", intKey(&Config::offlineBatch, 1, 100'000)},
         {"replay_limit", intKey(&Config::replayLimit, 0, 1'000'000)},
         {"typing_timeout", durationKey(&Config::typingTimeoutMs, 500, 600'000)},
@@ -614,6 +625,7 @@ QStringList Config::describe() const
         QStringLiteral("max_frame_bytes=%1 max_message_bytes=%2")
             .arg(maxFrameBytes)
             .arg(maxMessageBytes),
+        QStringLiteral("default_dialect=%1").arg(Protocol::dialectName(defaultDialect)),
     };
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "protocol/dialect.h"
+
 #include <QHostAddress>
 #include <QMap>
 #include <QString>
@@ -51,6 +53,8 @@ struct Config
     qint64 maxMessageBytes = 64 * 1024;
     int maxContentChars = 8192;
     bool allowUserBroadcast = false;
+    // The dialect of /ws connections without ?dialect= (seeds 000 and 001 use /ws themselves).
+    Protocol::Dialect defaultDialect = Protocol::Dialect::Canonical;
     int offlineBatch = 500; // stored messages replayed per round on connect
     int replayLimit = 1000; // most room messages replayed per room on connect (more: reload)
     int typingTimeoutMs = 5000; // a typing indicator ends by itself after this

@@ -27,6 +27,7 @@ ConnectionManager::ConnectionManager(QAbstractHttpServer *http, const SessionCon
                    ctx.config->rateLimitTableSize)
 {
     m_ctx.userLimits = &m_userLimits;
+    m_ctx.dialects = &m_dialects;
     connect(m_http, &QAbstractHttpServer::newWebSocketConnection, this,
             &ConnectionManager::onNewWebSocket);
     // Housekeeping granularity: a second, or finer when heartbeats are configured shorter.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "net/session.h"
+#include "protocol/dialectcache.h"
 
 #include <QBasicTimer>
 #include <QHash>
@@ -48,6 +49,7 @@ private:
     QAbstractHttpServer *m_http;
     SessionContext m_ctx;
     RateLimiter<qint64> m_userLimits; // user_frame_rate, shared by a user's connections
+    Protocol::DialectCache m_dialects; // fan-out frames re-encoded for dialect connections
     QHash<quint64, Session *> m_sessions;
     // Closed sessions, deleted together by one queued call (children until then, so the
     // manager's destructor takes any left over).

@@ -8,6 +8,7 @@
 #include "io/upgraderequest.h"
 #include "net/clientframefilter.h"
 #include "net/listener.h"
+#include "protocol/dialect.h"
 #include "protocol/events.h"
 
 #include <QHttpServerRequest>
@@ -120,7 +121,7 @@ HttpFrontend::HttpFrontend(const Config &config, const TokenService &tokens, con
 bool HttpFrontend::isWebSocketPath(const QString &path)
 {
     return path == QLatin1StringView("/ws") || path == QLatin1StringView("/api/v1/ws")
-        || path == QLatin1StringView("/api/ws/connect");
+        || path == QLatin1StringView("/ws/connect") || path == QLatin1StringView("/api/ws/connect");
 }
 
 QString HttpFrontend::requestToken(const QUrlQuery &query, const QByteArray &authorization)
@@ -238,6 +239,11 @@ bool HttpFrontend::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *
     if (const QByteArray problem = upgrade.upgradeProblem(); !problem.isEmpty()) {
         m_rejection = Rejection {ErrorCode::ValidationError, QString::fromUtf8(problem), 0,
                                  upgrade.problemStatus(), upgrade.problemHeaders()};
+        return false;
+    }
+    QString dialectError;
+    if (!dialectForRequest(path, request.query(), m_config.defaultDialect, &dialectError)) {
+        m_rejection = Rejection {ErrorCode::ValidationError, dialectError};
         return false;
     }
     // Qt's handshake answer repeats the request's Origin in Access-Control-Allow-Origin; past

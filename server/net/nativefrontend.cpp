@@ -5,6 +5,7 @@
 #include "io/sendbatch.h"
 #include "net/httpfrontend.h"
 #include "protocol/adminframes.h"
+#include "protocol/dialect.h"
 #include "protocol/errorcode.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
@@ -84,6 +85,7 @@ NativeTransport::NativeTransport(NativeFrontend *owner, const Io::IoEvent &opene
     QUrlQuery q(QString::fromUtf8(opened.request->query));
     q.removeAllQueryItems(QStringLiteral("token"));
     m_query = q.query(QUrl::FullyEncoded).toUtf8();
+    m_path = QString::fromUtf8(opened.request->path);
     m_client = q.queryItemValue(QStringLiteral("client"), QUrl::FullyDecoded);
     if (m_client.isEmpty())
         m_client = QString::fromUtf8(opened.request->header("user-agent"));
@@ -267,6 +269,10 @@ Io::Verdict NativeFrontend::decide(const Io::UpgradeRequest &request,
         verdict.headers = request.problemHeaders();
         return verdict;
     }
+    const QUrlQuery query(QString::fromUtf8(request.query));
+    QString dialectError;
+    if (!dialectForRequest(path, query, m_config.defaultDialect, &dialectError))
+        return refusal(ErrorCode::ValidationError, dialectError);
     // The native transport is plain TCP: its own origin is http://<Host>.
     if (!m_origins.allows(request.header("origin"), request.header("host"), false)) {
         if (m_origins.shouldLog())
@@ -278,8 +284,7 @@ Io::Verdict NativeFrontend::decide(const Io::UpgradeRequest &request,
     if (!m_admission->admitting || m_admission->open.load() >= m_admission->max)
         return refusal(ErrorCode::Unavailable,
                        QStringLiteral("the server is not accepting connections"));
-    const QString token = HttpFrontend::requestToken(QUrlQuery(QString::fromUtf8(request.query)),
-                                                     request.header("authorization"));
+    const QString token = HttpFrontend::requestToken(query, request.header("authorization"));
     Io::Verdict verdict;
     if (!token.isEmpty()) {
         auto result = m_tokens.verify(token.toUtf8(), Events::nowMs() / 1000);

@@ -47,6 +47,7 @@ public:
     }
     bool notifyWhenBelow(qint64 bytes) override;
     QUrlQuery query() const override { return QUrlQuery(QString::fromUtf8(m_query)); }
+    QString path() const override { return m_path; }
     QString client() const override { return m_client; }
 
 private:
@@ -60,6 +61,7 @@ private:
     bool m_gone = false; // the I/O thread dropped the connection
     bool m_closing = false;
     QByteArray m_query;
+    QString m_path;
     QString m_client;
     std::shared_ptr<std::atomic<qint64>> m_queued;
     std::shared_ptr<Io::Flow> m_flow;

@@ -168,6 +168,11 @@ QUrlQuery QtWebSocketTransport::query() const
     return QUrlQuery(m_socket->request().url());
 }
 
+QString QtWebSocketTransport::path() const
+{
+    return m_socket->request().url().path();
+}
+
 QString QtWebSocketTransport::client() const
 {
     const QNetworkRequest request = m_socket->request();

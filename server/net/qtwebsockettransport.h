@@ -36,6 +36,7 @@ public:
     Backlog backlogBound() const override;
     bool notifyWhenBelow(qint64 bytes) override;
     QUrlQuery query() const override;
+    QString path() const override;
     QString client() const override;
 
     // After our close frame, how long a client gets to answer before the socket is dropped

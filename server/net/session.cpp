@@ -8,6 +8,7 @@
 #include "hub/knownusers.h"
 #include "hub/messageservice.h"
 #include "protocol/codec.h"
+#include "protocol/dialectcache.h"
 #include "protocol/events.h"
 #include "protocol/jsonwriter.h"
 #include "protocol/protocol.h"
@@ -42,6 +43,10 @@ Session::Session(std::unique_ptr<Transport> transport, quint64 connectionId,
     m_lastSeenMs = now;
     m_deadlineMs = now + m_ctx.config->authTimeoutMs;
     m_client = m_transport->client();
+    // The frontends refused an unknown ?dialect= before the upgrade.
+    m_dialect
+        = dialectForRequest(m_transport->path(), m_transport->query(), m_ctx.config->defaultDialect)
+              .value_or(Dialect::Canonical);
     m_transport->setSink(this);
 
     if (claims) {
@@ -114,14 +119,24 @@ void Session::sendFrame(const QByteArray &frame)
     write(frame, false);
 }
 
-qint64 Session::write(const QByteArray &frame, bool stored)
+qint64 Session::write(const QByteArray &canonical, bool stored)
 {
     if (m_state == State::Closed || m_slow)
         return -1;
     if (m_state == State::Activating) {
-        m_framesBeforeActive.append(frame); // they follow `connected`
+        m_framesBeforeActive.append(canonical); // they follow `connected`
         return -1;
     }
+    // Every frame is built canonical; a connection in a seed's dialect gets it re-encoded
+    // (once per dialect for a fan-out's shared frame). Canonical ones pay this test only.
+    const QByteArray *out = &canonical;
+    QByteArray translated;
+    if (m_dialect != Dialect::Canonical) [[unlikely]] {
+        translated = m_ctx.dialects ? m_ctx.dialects->encode(m_dialect, canonical)
+                                    : Dialects::encode(m_dialect, canonical);
+        out = &translated;
+    }
+    const QByteArray &frame = *out;
     const qint64 limit = m_ctx.config->maxSendQueueBytes;
     const qint64 mark = m_ctx.config->roomPushbackBytes();
     const qint64 frameMark = m_ctx.config->roomPushbackFrameMark();
@@ -134,7 +149,7 @@ qint64 Session::write(const QByteArray &frame, bool stored)
         backlog = m_transport->backlog();
     if (!behind(backlog))
         m_behindSinceMs = 0; // it caught up since the last look
-    if (!stored && backlog.bytes > shedAbove && isDroppable(frame))
+    if (!stored && backlog.bytes > shedAbove && isDroppable(canonical))
         return -1; // shed: the client is behind, and the next one replaces it anyway
     // One frame alone may exceed the limit (a history page): it goes when nothing waits.
     if (backlog.bytes > 0 && backlog.bytes + frame.size() > limit) {

@@ -7,6 +7,7 @@
 #include "net/sessionlimits.h"
 #include "net/transport.h"
 #include "protocol/clientmessages.h"
+#include "protocol/dialect.h"
 #include "store/cancellablecontext.h"
 
 #include <vector>
@@ -30,6 +31,9 @@ class MessageService;
 class RoomService;
 class PresenceService;
 class HistoryService;
+namespace Protocol {
+class DialectCache;
+}
 
 // One stream in a replay: where it starts, what the store holds, and the entries of this round.
 struct ReplayItem
@@ -60,6 +64,9 @@ struct SessionContext
     AdminFeed *admin = nullptr; // the operator feed (optional)
     AccountCache *accounts = nullptr; // account state: disabled, role, revocation (optional)
     RateLimiter<qint64> *userLimits = nullptr; // frames per user over all its connections
+    // Re-encodes shared frames once per dialect for the connections in a seed's dialect
+    // (optional: without it each such connection re-encodes its own).
+    Protocol::DialectCache *dialects = nullptr;
 };
 
 // One WebSocket connection: authentication, decoding and dispatch of client frames, the backlog
@@ -82,6 +89,8 @@ public:
     // closed: such a session is on its way out and no rule or operator can cut it again.
     bool closing() const { return m_closeRequested || m_state == State::Closed; }
     qint64 userId() const { return m_claims.userId; }
+    // The shapes this connection's client reads (chosen by the upgrade's path and ?dialect=).
+    Protocol::Dialect dialect() const { return m_dialect; }
     const QString &username() const { return m_claims.username; }
     bool isAdmin() const { return m_claims.admin; }
     qint64 connectedAt() const { return m_connectedAt; }
@@ -211,6 +220,7 @@ private:
     std::unique_ptr<Transport> m_transport;
     quint64 m_connectionId;
     SessionContext m_ctx;
+    Protocol::Dialect m_dialect = Protocol::Dialect::Canonical;
     TokenClaims m_claims;
     State m_state = State::AwaitingAuth;
     bool m_closeRequested = false;

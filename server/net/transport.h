@@ -67,6 +67,7 @@ public:
     // crossing.
     virtual bool notifyWhenBelow(qint64 bytes) = 0;
     virtual QUrlQuery query() const = 0; // of the upgrade request
+    virtual QString path() const = 0; // of the upgrade request (it chooses the dialect)
     virtual QString client() const = 0; // ?client= or User-Agent, for operators
 
 protected:

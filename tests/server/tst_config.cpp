@@ -32,6 +32,7 @@ void tst_Config::defaults()
     QCOMPARE(c.heartbeatTimeoutMs, 60000);
     QVERIFY(c.listenBacklog >= 4096);
     QVERIFY(c.jwtSecret.isEmpty());
+    QCOMPARE(c.defaultDialect, Protocol::Dialect::Canonical);
 }
 
 void tst_Config::precedence()
@@ -71,7 +72,8 @@ void tst_Config::units()
                      {QStringLiteral("message_retention"), QStringLiteral("30d")},
                      {QStringLiteral("max_stream_messages"), QStringLiteral("5000")},
                      {QStringLiteral("purge_interval"), QStringLiteral("10m")},
-                     {QStringLiteral("replay_limit"), QStringLiteral("200")}};
+                     {QStringLiteral("replay_limit"), QStringLiteral("200")},
+                     {QStringLiteral("default_dialect"), QStringLiteral("000")}};
     Config c;
     QString error;
     QVERIFY2(ConfigLoader::load(s, &c, &error), qPrintable(error));
@@ -86,6 +88,7 @@ void tst_Config::units()
     QCOMPARE(c.maxStreamMessages, 5000);
     QCOMPARE(c.purgeIntervalMs, 600'000);
     QCOMPARE(c.replayLimit, 200);
+    QCOMPARE(c.defaultDialect, Protocol::Dialect::Seed000);
 }
 
 void tst_Config::invalidValuesNameTheKey_data()
@@ -132,6 +135,9 @@ void tst_Config::invalidValuesNameTheKey_data()
     QTest::newRow("log level") << "SWITCHBOARD_LOG_LEVEL"
                                << "chatty"
                                << "log_level";
+    QTest::newRow("dialect") << "SWITCHBOARD_DEFAULT_DIALECT"
+                             << "005"
+                             << "default_dialect";
     // Errors between two keys blame the one the operator set (issue 14: this one named
     // heartbeat_timeout, which nobody had set).
     QTest::newRow("interval order") << "SWITCHBOARD_HEARTBEAT_INTERVAL"

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <optional>
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QLatin1StringView>
+#include <QString>
+#include <QStringView>
+#include <QUrlQuery>
+
+// Dialects: the shapes in which the five seed systems' own clients expect server events
+// (docs/PROTOCOL.md, "Dialects"). The server builds every event in the canonical shape; a
+// connection in a seed's dialect gets each one re-encoded into that seed's shape. Events a seed
+// has no word for keep their canonical type inside the seed's envelope; the fields a client
+// needs to resume and deduplicate (`id`, `message_id`, `stream`, `seq`) stay at the top level.
+namespace Switchboard::Protocol {
+
+enum class Dialect : quint8 { Canonical, Seed000, Seed001, Seed002, Seed003, Seed004 };
+constexpr int DIALECT_COUNT = 6;
+
+// "canonical", "000" ... "004" (the `?dialect=` values and the default_dialect setting).
+std::optional<Dialect> parseDialect(QStringView name);
+QLatin1StringView dialectName(Dialect dialect);
+
+// The dialect of a WebSocket upgrade: the endpoint's (/ws: `defaultDialect`, /api/v1/ws: 002,
+// /ws/connect: 003, /api/ws/connect: 004) unless `?dialect=` names another. An unknown
+// `?dialect=` value gives nullopt and the reason in *error.
+std::optional<Dialect> dialectForRequest(QStringView path, const QUrlQuery &query,
+                                         Dialect defaultDialect, QString *error = nullptr);
+
+namespace Dialects {
+
+// The canonical event (a server frame: `type`, `ts` and its fields) in the dialect's shape;
+// nullopt when the canonical object is already that shape (always for Dialect::Canonical).
+std::optional<QJsonObject> convert(Dialect dialect, const QJsonObject &event);
+
+// The encoded canonical frame in the dialect's shape; the frame itself when nothing changes
+// (or when it is not a JSON object, which the server never sends).
+QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame);
+
+} // namespace Dialects
+
+} // namespace Switchboard::Protocol
