@@ -372,6 +372,11 @@ qint64 RoomService::admittedBytesBound() const
     return mark > 0 ? std::max<qint64>(0, (m_config->maxSendQueueBytes - mark) / 2) : 0;
 }
 
+int RoomService::admittedPostsBound() const
+{
+    return int(m_config->roomPushbackFrameMark());
+}
+
 std::optional<RoomFailure> RoomService::admitPublish(Room &room, quint64 exceptConnection)
 {
     const RoomPressure::Settings settings = pressureSettings();
@@ -653,7 +658,20 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
                           ADMITTED_RETRY_MS});
         return;
     }
+    const int postsBound = admittedPostsBound();
+    if (postsBound > 0 && room.admittedPosts >= postsBound) {
+        done(std::nullopt,
+             RoomFailure {ErrorCode::RateLimited,
+                          QStringLiteral("room '%1' is busy: %2 posts wait to be stored; retry "
+                                         "after %3 ms")
+                              .arg(request.roomId)
+                              .arg(room.admittedPosts)
+                              .arg(ADMITTED_RETRY_MS),
+                          ADMITTED_RETRY_MS});
+        return;
+    }
     room.admittedBytes += cost;
+    ++room.admittedPosts;
     message.streams << roomStream(request.roomId);
     message.idempotencyKey = request.idempotencyKey;
     message.createdAt = Events::nowMs();
@@ -663,8 +681,10 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
         message, this,
         [this, roomId, message, actor, guard, done, cost](std::optional<AppendResult> result,
                                                           QString error) {
-            if (auto it = m_rooms.find(roomId); it != m_rooms.end())
+            if (auto it = m_rooms.find(roomId); it != m_rooms.end()) {
                 it->admittedBytes = std::max<qint64>(0, it->admittedBytes - cost);
+                it->admittedPosts = std::max(0, it->admittedPosts - 1);
+            }
             if (!result) {
                 qCWarning(lcRooms) << "storing a room message failed:" << error;
                 if (guard)

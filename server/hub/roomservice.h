@@ -130,10 +130,15 @@ private:
         // roomStream(id), made once: every member's session keeps this one string for the
         // room's stream, so a fan-out finds it by its data pointer (Session::streamState).
         QString stream;
+        int admittedPosts = 0; // posts admitted and not yet stored: each is a frame per member
     };
     // Bound on Room::admittedBytes (0 = none): half the room between the push-back mark and
     // max_send_queue_bytes, so that a burst released by the store fits under the limit.
     qint64 admittedBytesBound() const;
+    // Bound on Room::admittedPosts (0 = none): room_pushback_frames, so that a burst released
+    // by the store adds at most that many frames to each member's queue (small posts stay
+    // far below the bytes bound: ~20,000 of them at 3 MiB).
+    int admittedPostsBound() const;
 
     RoomView viewOf(const Room &room, const Sender &viewer) const;
     std::optional<RoomFailure> checkCanManage(const Room &room, const Sender &actor) const;

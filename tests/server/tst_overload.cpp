@@ -116,6 +116,8 @@ private slots:
     void smallFramesCountedInFrames();
     void storedBurstKeepsReaders_data() { addBackendRows(); }
     void storedBurstKeepsReaders();
+    void storedBurstBoundedInPosts_data();
+    void storedBurstBoundedInPosts();
     void replayHoldsAreBounded_data();
     void replayHoldsAreBounded();
 };
@@ -412,6 +414,82 @@ void tst_Overload::storedBurstKeepsReaders()
     QCOMPARE(got.size(), acked.size());
     for (qsizetype k = 0; k < got.size(); ++k)
         QCOMPARE(got[k], k + 1);
+}
+
+void tst_Overload::storedBurstBoundedInPosts_data()
+{
+    QTest::addColumn<int>("frameMark");
+    QTest::newRow("frame mark 100") << 100;
+    QTest::newRow("bytes only") << 0; // the bound before: 3 MiB of posts, ~20,000 small ones
+}
+
+// The bound on what a room has admitted and not yet stored counts posts as well as bytes.
+// Posts of ~150 B under a bytes-only bound of 3 MiB: ~20,000 were admitted while the store
+// was slow, and their release queued 20,000 frames for every member at once. At 8,000 posts
+// a second into 1,000 members (scripts/overload-bench.py) that was ~12 million queued
+// deliveries: 787 MB in the I/O thread's send queue (heaptrack), 1.1 GB peak RSS and a p99
+// of 6.7 s. With the frame mark on, at most that many posts wait for the store per room.
+void tst_Overload::storedBurstBoundedInPosts()
+{
+    QFETCH(int, frameMark);
+    const QString backend = QStringLiteral("sqlite");
+    TestServer server(backend, [frameMark](Config &c) {
+        c.roomPushbackFrames = frameMark;
+        c.connByteRate = 0; // tst_ratelimit's: every refusal here is the room's
+        c.connFrameRate = 0;
+        c.userFrameRate = 0;
+    });
+    START_SERVER(server);
+    auto reader = connectAs(server, READER_BASE, false, QStringLiteral("room_id=general"));
+    auto publisher = connectAs(server, 1, false, QStringLiteral("room_id=general"));
+    QVERIFY(reader && publisher);
+    QTRY_COMPARE_WITH_TIMEOUT(server.app()->hub()->connectionCount(), 2, 10000);
+    QTest::qWait(300); // the ?room_id= joins are stored after sync_complete
+
+    constexpr int POSTS = 400;
+    {
+        StoreLock lock(QStringLiteral("small-burst-locker"), server.config());
+        QVERIFY2(lock.error().isEmpty(), qPrintable(lock.error()));
+        for (int i = 1; i <= POSTS; ++i)
+            publisher->send(
+                frame("room_send",
+                      {{QStringLiteral("id"), i},
+                       {QStringLiteral("room_id"), QStringLiteral("general")},
+                       {QStringLiteral("content"), QStringLiteral("small %1").arg(i)}}));
+        // Under the store's stall threshold (1 s): the writes wait, they do not fail.
+        QTest::qWait(600);
+    }
+    int acked = 0, refused = 0;
+    QStringList otherErrors;
+    auto answered = [&] {
+        acked = refused = 0;
+        otherErrors.clear();
+        for (const QJsonObject &e : publisher->events()) {
+            const QString type = str(e, "type");
+            if (type == QLatin1StringView("ack"))
+                ++acked;
+            else if (errorCode(e) == QLatin1StringView("RATE_LIMITED")
+                     && str(e, "message").contains(QLatin1StringView("wait to be stored")))
+                ++refused;
+            else if (type == QLatin1StringView("error"))
+                otherErrors << QString::fromUtf8(QJsonDocument(e).toJson());
+        }
+        return acked + refused + otherErrors.size();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(answered(), POSTS, 30000);
+    qInfo() << acked << "acknowledged," << refused << "refused";
+    QVERIFY2(otherErrors.isEmpty(), qPrintable(otherErrors.join(QLatin1Char('\n'))));
+    if (frameMark == 0) {
+        QCOMPARE(acked, POSTS); // 400 small posts are far below the bytes bound
+    } else {
+        QVERIFY2(
+            acked >= frameMark && acked <= frameMark + 10,
+            qPrintable(QStringLiteral("%1 posts admitted while the store was held").arg(acked)));
+        QCOMPARE(refused, POSTS - acked);
+    }
+    // Every acknowledged post reaches the member, in order.
+    QTRY_COMPARE_WITH_TIMEOUT(reader->eventsOfType(QStringLiteral("room_message")).size(), acked,
+                              10000);
 }
 
 void tst_Overload::nonReadersCannotHoldRoom_data()
