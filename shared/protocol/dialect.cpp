@@ -290,6 +290,11 @@ std::optional<Dialect> dialectForRequest(QStringView path, const QUrlQuery &quer
     return defaultDialect;
 }
 
+QString connectRoomForPath(QStringView path)
+{
+    return path == QLatin1StringView("/ws/connect") ? QStringLiteral("general") : QString();
+}
+
 namespace Dialects {
 
 std::optional<QJsonObject> convert(Dialect dialect, const QJsonObject &event)

@@ -30,6 +30,10 @@ QLatin1StringView dialectName(Dialect dialect);
 std::optional<Dialect> dialectForRequest(QStringView path, const QUrlQuery &query,
                                          Dialect defaultDialect, QString *error = nullptr);
 
+// The room a connection on seed 003's endpoint (/ws/connect) joins when neither `?room_id=` nor
+// the connect_room setting names one, as the seed's server does; empty for other paths.
+QString connectRoomForPath(QStringView path);
+
 namespace Dialects {
 
 // The canonical event (a server frame: `type`, `ts` and its fields) in the dialect's shape;

@@ -28,6 +28,7 @@ private slots:
     void seed002();
     void seed003_data() { transportRows(); }
     void seed003();
+    void seed003DefaultRoom();
     void seed004();
     void roomFanOutInEveryDialect();
 
@@ -274,6 +275,29 @@ void tst_Dialects::seed003()
     const QJsonObject rooms = request(*a, "room_list", {}, "rooms");
     QCOMPARE(num(rooms, "total"), num(rooms, "count"));
     QVERIFY(!rooms.value(u"rooms").toArray().first().toObject().value(u"id").toString().isEmpty());
+}
+
+// Seed 003's /ws/connect without ?room_id= joins general, as the seed's server does; /ws joins
+// nothing.
+void tst_Dialects::seed003DefaultRoom()
+{
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto a = open(server, 43, QStringLiteral("/ws/connect"));
+    QVERIFY(a);
+    QVERIFY(!a->waitFor(QStringLiteral("welcome")).isEmpty());
+    const QJsonObject joined = a->waitFor(QStringLiteral("room_joined"));
+    QCOMPARE(str(joined, "room_id"), QStringLiteral("general"));
+    QCOMPARE(str(joined.value(u"room").toObject(), "id"), QStringLiteral("general"));
+    auto b = open(server, 44, QStringLiteral("/ws/connect"), QStringLiteral("room_id=support"));
+    QVERIFY(b);
+    QCOMPARE(str(b->waitFor(QStringLiteral("room_joined")), "room_id"), QStringLiteral("support"));
+    QVERIFY(b->noEventOfType(QStringLiteral("room_joined")));
+    auto c = open(server, 45, QStringLiteral("/ws"));
+    QVERIFY(c);
+    QVERIFY(!c->waitFor(QStringLiteral("connected")).isEmpty());
+    QVERIFY(c->noEventOfType(QStringLiteral("room_joined")));
 }
 
 // Seed 004 on /api/ws/connect: chat between users, and a server push through /api/ws/send.
