@@ -174,6 +174,15 @@ void Hub::publishToAll(const QByteArray &frame)
         s->deliver(frame);
 }
 
+void Hub::publishToDialect(Protocol::Dialect dialect, const QByteArray &frame)
+{
+    const Io::SendBatch batch;
+    for (Session *s : std::as_const(m_sessions)) {
+        if (s->dialect() == dialect)
+            s->deliver(frame);
+    }
+}
+
 void Hub::closeAll(int code, const QString &reason)
 {
     const auto sessions = m_sessions.values();

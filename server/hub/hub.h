@@ -67,6 +67,7 @@ public:
     void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                        const QString &stream = QString(), qint64 seq = 0) override;
     void publishToAll(const QByteArray &frame) override;
+    void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) override;
     // With `load` set, counts the live recipients and how far behind each one is.
     int deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                       const QString &stream = QString(), qint64 seq = 0,

@@ -292,6 +292,8 @@ void tst_SeedClients::seed000DemoPageInChromium()
     // Another user, in the canonical shapes (/ws is in 000 here).
     auto bob = connectAs(server, 82, false, QStringLiteral("dialect=canonical"));
     QVERIFY(bob);
+    log = browser.waitForLog(QStringLiteral("user82"));
+    QVERIFY2(log.contains(QStringLiteral("👋 user82 加入了聊天")), qPrintable(log));
     QVERIFY(!request(*bob, "send", {{"to", 81}, {"content", "hello from bob"}}, "ack").isEmpty());
     log = browser.waitForLog(QStringLiteral("hello from bob"));
     QVERIFY2(log.contains(QStringLiteral("💬 hello from bob")), qPrintable(log));
