@@ -3,6 +3,8 @@
 
 #include "hub/deliverybus.h"
 
+#include <array>
+
 #include <QHash>
 #include <QList>
 #include <QObject>
@@ -102,6 +104,8 @@ private:
     QHash<qint64, QList<Session *>> m_reserved; // activating, by user
     bool unreserve(Session *session);
     QHash<qint64, int> m_admins; // admin users online -> their connections
+    // Attached connections per dialect: a dialect's fan-out with none skips the walk.
+    std::array<int, Protocol::DIALECT_COUNT> m_perDialect {};
     HubCounters m_counters;
 };
 
