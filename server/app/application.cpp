@@ -7,6 +7,7 @@
 #include "auth/secretfile.h"
 #include "auth/tokenservice.h"
 #include "hub/adminfeed.h"
+#include "hub/announcements.h"
 #include "hub/historyservice.h"
 #include "hub/hub.h"
 #include "hub/knownusers.h"
@@ -207,6 +208,7 @@ bool Application::start(QString *error, bool *configuration)
         return false;
     m_presence
         = std::make_unique<PresenceService>(&m_config, m_hub.get(), m_rooms.get(), m_store.get());
+    m_announcements = std::make_unique<Announcements>(&m_config, m_hub.get(), m_hub.get());
     m_history = std::make_unique<HistoryService>(&m_config, m_store.get(), m_rooms.get());
     m_history->startRetention();
     connect(m_hub.get(), &Hub::userOffline, this,

@@ -22,6 +22,7 @@ class MessageService;
 class KnownUsers;
 class RoomService;
 class PresenceService;
+class Announcements;
 class HistoryService;
 class TokenService;
 class PasswordPool;
@@ -79,6 +80,7 @@ private:
     std::unique_ptr<MessageService> m_messages;
     std::unique_ptr<RoomService> m_rooms;
     std::unique_ptr<PresenceService> m_presence;
+    std::unique_ptr<Announcements> m_announcements;
     std::unique_ptr<HistoryService> m_history;
     std::unique_ptr<AdminFeed> m_admin;
     // authentication hardening (destroyed before the hub their completions are posted to)

@@ -314,6 +314,7 @@ const QList<Key> &keyTable()
         {"max_content_chars", intKey(&Config::maxContentChars, 1, 16 * 1024 * 1024)},
         {"allow_user_broadcast", boolKey(&Config::allowUserBroadcast)},
         {"default_dialect", setDefaultDialect},
+        {"announcements_per_second", intKey(&Config::announcementsPerSecond, 0, 100'000)},
         {"offline_batch", intKey(&Config::offlineBatch, 1, 100'000)},
         {"replay_limit", intKey(&Config::replayLimit, 0, 1'000'000)},
         {"typing_timeout", durationKey(&Config::typingTimeoutMs, 500, 600'000)},
@@ -625,7 +626,9 @@ QStringList Config::describe() const
         QStringLiteral("max_frame_bytes=%1 max_message_bytes=%2")
             .arg(maxFrameBytes)
             .arg(maxMessageBytes),
-        QStringLiteral("default_dialect=%1").arg(Protocol::dialectName(defaultDialect)),
+        QStringLiteral("default_dialect=%1 announcements_per_second=%2")
+            .arg(Protocol::dialectName(defaultDialect))
+            .arg(announcementsPerSecond),
     };
 }
 

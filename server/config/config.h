@@ -87,6 +87,9 @@ struct Config
     // A message to an unknown user id reserves the id instead of NOT_FOUND (backends that
     // address users before their first sign-in)
     bool acceptUnknownRecipients = false;
+    // Seed 000's user_joined / user_left to every dialect-000 connection: at most this many
+    // announcements a second on this server, the rest dropped; 0 = none
+    int announcementsPerSecond = 20;
     // authentication hardening: token policy, password pool, failure throttle, account cache
     qint64 tokenMaxLifetimeSeconds = 30 * 86400; // longest exp - iat (and exp - now) accepted
     QString jwtIssuer; // empty = "iss" not checked (nor set on issued tokens)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "protocol/dialect.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -19,6 +21,8 @@ public:
                                const QString &stream = QString(), qint64 seq = 0)
         = 0;
     virtual void publishToAll(const QByteArray &frame) = 0;
+    // Every connection in this dialect, on every node (seed 000's announcements).
+    virtual void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) = 0;
 };
 
 } // namespace Switchboard

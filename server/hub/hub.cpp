@@ -43,6 +43,7 @@ void Hub::attach(Session *session)
     list.append(session);
     m_sessions.insert(session->connectionId(), session);
     m_counters.connectionsTotal++;
+    ++m_perDialect[int(session->dialect())];
     if (session->isAdmin())
         m_admins[session->userId()]++;
     if (list.size() == 1) {
@@ -57,6 +58,7 @@ void Hub::detach(Session *session)
         return;
     if (!m_sessions.remove(session->connectionId()))
         return;
+    --m_perDialect[int(session->dialect())];
     if (session->isAdmin()) {
         auto a = m_admins.find(session->userId());
         if (a != m_admins.end() && --*a <= 0)
@@ -172,6 +174,17 @@ void Hub::publishToAll(const QByteArray &frame)
     const Io::SendBatch batch; // one hand-over per I/O thread for the whole fan-out
     for (Session *s : std::as_const(m_sessions))
         s->deliver(frame);
+}
+
+void Hub::publishToDialect(Protocol::Dialect dialect, const QByteArray &frame)
+{
+    if (m_perDialect[int(dialect)] == 0)
+        return; // the common case: nobody reads this dialect
+    const Io::SendBatch batch;
+    for (Session *s : std::as_const(m_sessions)) {
+        if (s->dialect() == dialect)
+            s->deliver(frame);
+    }
 }
 
 void Hub::closeAll(int code, const QString &reason)

@@ -3,6 +3,8 @@
 
 #include "hub/deliverybus.h"
 
+#include <array>
+
 #include <QHash>
 #include <QList>
 #include <QObject>
@@ -67,6 +69,7 @@ public:
     void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                        const QString &stream = QString(), qint64 seq = 0) override;
     void publishToAll(const QByteArray &frame) override;
+    void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) override;
     // With `load` set, counts the live recipients and how far behind each one is.
     int deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                       const QString &stream = QString(), qint64 seq = 0,
@@ -101,6 +104,8 @@ private:
     QHash<qint64, QList<Session *>> m_reserved; // activating, by user
     bool unreserve(Session *session);
     QHash<qint64, int> m_admins; // admin users online -> their connections
+    // Attached connections per dialect: a dialect's fan-out with none skips the walk.
+    std::array<int, Protocol::DIALECT_COUNT> m_perDialect {};
     HubCounters m_counters;
 };
 

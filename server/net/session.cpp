@@ -134,6 +134,8 @@ qint64 Session::write(const QByteArray &canonical, bool stored)
     if (m_dialect != Dialect::Canonical) [[unlikely]] {
         translated = m_ctx.dialects ? m_ctx.dialects->encode(m_dialect, canonical)
                                     : Dialects::encode(m_dialect, canonical);
+        if (translated.isEmpty())
+            return -1; // an event this dialect does not carry (Dialects::carries)
         out = &translated;
     }
     const QByteArray &frame = *out;

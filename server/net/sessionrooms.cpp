@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "hub/roomservice.h"
 #include "protocol/codec.h"
+#include "protocol/dialect.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
 
@@ -133,6 +134,8 @@ void Session::joinConnectRoom()
         = m_transport->query().queryItemValue(QStringLiteral("room_id"), QUrl::FullyDecoded);
     if (roomId.isEmpty())
         roomId = m_ctx.config->connectRoom;
+    if (roomId.isEmpty())
+        roomId = Protocol::connectRoomForPath(m_transport->path());
     if (roomId.isEmpty())
         return;
     if (!validRoomId(roomId)) {

@@ -86,13 +86,6 @@ QJsonObject to000(const QJsonObject &e, const QString &type, qint64 ts)
         if (!data.contains(L("content")))
             data.insert(L("content"), notificationText(data));
         copy(data, e, L("notification_type"));
-    } else if (type == ServerType::USER_STATUS) {
-        // The seed announces connects and disconnects as user_joined / user_left.
-        messageType = e.value(L("status")).toString() == QLatin1StringView("offline")
-            ? QStringLiteral("user_left")
-            : QStringLiteral("user_joined");
-        data = without(e, {L("type"), L("ts")});
-        from = e.value(L("user_id"));
     } else if (type == ServerType::USER_JOINED || type == ServerType::USER_LEFT) {
         data = without(e, {L("type"), L("ts")});
         from = e.value(L("user_id"));
@@ -290,6 +283,11 @@ std::optional<Dialect> dialectForRequest(QStringView path, const QUrlQuery &quer
     return defaultDialect;
 }
 
+QString connectRoomForPath(QStringView path)
+{
+    return path == QLatin1StringView("/ws/connect") ? QStringLiteral("general") : QString();
+}
+
 namespace Dialects {
 
 std::optional<QJsonObject> convert(Dialect dialect, const QJsonObject &event)
@@ -313,6 +311,11 @@ std::optional<QJsonObject> convert(Dialect dialect, const QJsonObject &event)
     return std::nullopt;
 }
 
+bool carries(Dialect dialect, QStringView type)
+{
+    return dialect != Dialect::Seed000 || type != ServerType::USER_STATUS;
+}
+
 QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame)
 {
     if (dialect == Dialect::Canonical)
@@ -320,6 +323,8 @@ QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame)
     const QJsonDocument doc = QJsonDocument::fromJson(canonicalFrame);
     if (!doc.isObject())
         return canonicalFrame;
+    if (!carries(dialect, doc.object().value(L("type")).toString()))
+        return QByteArray(""); // empty, not null: DialectCache keeps it as an answer
     const auto converted = convert(dialect, doc.object());
     return converted ? QJsonDocument(*converted).toJson(QJsonDocument::Compact) : canonicalFrame;
 }

@@ -30,14 +30,24 @@ QLatin1StringView dialectName(Dialect dialect);
 std::optional<Dialect> dialectForRequest(QStringView path, const QUrlQuery &query,
                                          Dialect defaultDialect, QString *error = nullptr);
 
+// The room a connection on seed 003's endpoint (/ws/connect) joins when neither `?room_id=` nor
+// the connect_room setting names one, as the seed's server does; empty for other paths.
+QString connectRoomForPath(QStringView path);
+
 namespace Dialects {
 
 // The canonical event (a server frame: `type`, `ts` and its fields) in the dialect's shape;
 // nullopt when the canonical object is already that shape (always for Dialect::Canonical).
 std::optional<QJsonObject> convert(Dialect dialect, const QJsonObject &event);
 
+// Whether a connection in this dialect gets events of this canonical type: all but
+// `user_status` in 000, whose connections hear of connects and disconnects through seed 000's
+// own announcements (`user_joined` / `user_left` to everyone, bounded: Announcements).
+bool carries(Dialect dialect, QStringView type);
+
 // The encoded canonical frame in the dialect's shape; the frame itself when nothing changes
-// (or when it is not a JSON object, which the server never sends).
+// (or when it is not a JSON object, which the server never sends); an empty, non-null
+// QByteArray when the dialect does not carry the event (the connection does not get it).
 QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame);
 
 } // namespace Dialects

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The seeds' own client code against a real server, as the seed documents print it with only
 // the URL and the token filled in (issue #16): seed 000's demo page in headless Chromium, and
-// seed 004's WebSocketClient class under Node.js. Their copies in this folder are the seeds'
+// seed 004's WebSocketClient class, seed 001's script and seed 002's React and Vue hooks under
+// Node.js. Their copies in this folder are the seeds'
 // code blocks verbatim (checked against ../shared/seeds when that folder is there).
 #include "testsupport.h"
 
@@ -32,6 +33,8 @@ private slots:
     void seed000DemoPageInChromium();
     void seed004ClientClassInNode();
     void seed001NodeScript();
+    void seed002ReactHookInNode();
+    void seed002VueHookInNode();
 };
 
 namespace {
@@ -222,6 +225,10 @@ void tst_SeedClients::copiesAreVerbatim_data()
         << QStringLiteral("seed004_client.js") << QStringLiteral("004_1c52c123ba1520a0.txt");
     QTest::newRow("001 node script") << QStringLiteral("seed001_test_websocket.js")
                                      << QStringLiteral("001_7e3289782dcb2a6d.repaired.txt");
+    QTest::newRow("002 React hook")
+        << QStringLiteral("seed002_react_hook.js") << QStringLiteral("002_e73a5c811e24327c.txt");
+    QTest::newRow("002 Vue hook") << QStringLiteral("seed002_vue_hook.js")
+                                  << QStringLiteral("002_e73a5c811e24327c.txt");
 }
 
 // The copies are what the seeds print, byte for byte (when the seed documents are beside the
@@ -285,6 +292,8 @@ void tst_SeedClients::seed000DemoPageInChromium()
     // Another user, in the canonical shapes (/ws is in 000 here).
     auto bob = connectAs(server, 82, false, QStringLiteral("dialect=canonical"));
     QVERIFY(bob);
+    log = browser.waitForLog(QStringLiteral("user82"));
+    QVERIFY2(log.contains(QStringLiteral("👋 user82 加入了聊天")), qPrintable(log));
     QVERIFY(!request(*bob, "send", {{"to", 81}, {"content", "hello from bob"}}, "ack").isEmpty());
     log = browser.waitForLog(QStringLiteral("hello from bob"));
     QVERIFY2(log.contains(QStringLiteral("💬 hello from bob")), qPrintable(log));
@@ -439,6 +448,133 @@ void tst_SeedClients::seed001NodeScript()
     QVERIFY2(waitOutput("\"type\": \"group\""), out.constData());
     QVERIFY2(out.contains("\"group_id\": \"general\""), out.constData());
     QVERIFY2(!out.contains("undefined"), out.constData());
+}
+
+namespace {
+
+// Seed 002's React or Vue hook under Node.js through seed002_hooks.mjs (its stand-ins for React
+// and Vue), as user 61 on /api/v1/ws; stdout and stderr merged into what output() returns.
+class HookProcess
+{
+public:
+    ~HookProcess()
+    {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+
+    void start(const QString &node, const QString &kind, const QString &copy,
+               const TestServer &server, const QByteArray &token)
+    {
+        m_process.setProcessChannelMode(QProcess::MergedChannels);
+        m_process.start(node,
+                        {QStringLiteral("--experimental-websocket"),
+                         QStringLiteral(SEED_COPIES_DIR "/seed002_hooks.mjs"), kind,
+                         QStringLiteral(SEED_COPIES_DIR "/") + copy,
+                         QStringLiteral("ws://127.0.0.1:%1").arg(server.port()),
+                         QString::fromLatin1(token)});
+    }
+
+    bool waitOutput(const QByteArray &text, int timeoutMs = 10000)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (!m_out.contains(text) && !deadline.hasExpired()) {
+            QTest::qWait(20); // the server runs in this thread
+            m_out += m_process.readAll();
+        }
+        return m_out.contains(text);
+    }
+
+    void command(const QByteArray &line) { m_process.write(line + '\n'); }
+    const QByteArray &output() const { return m_out; }
+
+private:
+    QProcess m_process;
+    QByteArray m_out;
+};
+
+} // namespace
+
+// Seed 002's React hook (useWebSocket) as the seed prints it, its onmessage switch fed by a live
+// connection on /api/v1/ws: `connected` sets the online count, `user_status` online and
+// offline move it, a `chat` and a `notification` are kept, a `pong` is logged.
+void tst_SeedClients::seed002ReactHookInNode()
+{
+    REQUIRE_TOOL("node", node);
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    // Presence reaches those who share a room: both users are members of general.
+    for (qint64 user : {61, 62}) {
+        const HttpResult joined
+            = http("POST", server.httpUrl(QStringLiteral("/api/v1/rooms/general/join")), {},
+                   server.token(user));
+        QVERIFY2(joined.status / 100 == 2, joined.body.constData());
+    }
+    HookProcess hook;
+    hook.start(node, QStringLiteral("react"), QStringLiteral("seed002_react_hook.js"), server,
+               server.token(61, QStringLiteral("alice")));
+    QVERIFY2(hook.waitOutput("state {\"isConnected\":true,\"onlineCount\":1,\"messages\":0}"),
+             hook.output().constData());
+
+    auto bob = connectAs(server, 62);
+    QVERIFY(bob);
+    QVERIFY2(hook.waitOutput("state {\"isConnected\":true,\"onlineCount\":2,\"messages\":0}"),
+             hook.output().constData());
+
+    QVERIFY(!request(*bob, "send", {{"to", 61}, {"content", "Hello!"}}, "ack").isEmpty());
+    QVERIFY2(hook.waitOutput("\"messages\":1}"), hook.output().constData());
+    QVERIFY2(hook.output().contains("message {\"data\":{\"from_user_id\":62,")
+                 && hook.output().contains("\"message\":\"Hello!\""),
+             hook.output().constData());
+
+    hook.command("ping"); // through the hook's own sendMessage
+    QVERIFY2(hook.waitOutput("Pong received\n"), hook.output().constData());
+
+    const HttpResult sent = httpJson("POST", server.httpUrl(QStringLiteral("/ws/send")),
+                                     {{"to_user_id", 61},
+                                      {"message_type", "notification"},
+                                      {"title", "订单"},
+                                      {"message", "已发货"}},
+                                     server.config().apiKey.toUtf8());
+    QVERIFY2(sent.status / 100 == 2, sent.body.constData());
+    QVERIFY2(hook.waitOutput("notification: 订单: 已发货\n"), hook.output().constData());
+    QVERIFY2(hook.waitOutput("\"messages\":2}"), hook.output().constData());
+
+    bob.reset();
+    QVERIFY2(hook.waitOutput("state {\"isConnected\":true,\"onlineCount\":1,\"messages\":2}"),
+             hook.output().constData());
+    QVERIFY2(!hook.output().contains("WebSocket 错误") && !hook.output().contains("undefined"),
+             hook.output().constData());
+    qInfo().noquote() << "the hook saw:\n" << QString::fromUtf8(hook.output());
+}
+
+// Seed 002's Vue hook as the seed prints it: `connected` sets the online count, a notification
+// is kept.
+void tst_SeedClients::seed002VueHookInNode()
+{
+    REQUIRE_TOOL("node", node);
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto bob = connectAs(server, 62);
+    QVERIFY(bob);
+    HookProcess hook;
+    hook.start(node, QStringLiteral("vue"), QStringLiteral("seed002_vue_hook.js"), server,
+               server.token(61, QStringLiteral("alice")));
+    QVERIFY2(hook.waitOutput("state {\"isConnected\":true,\"onlineCount\":2,\"messages\":0}"),
+             hook.output().constData());
+    const HttpResult sent = httpJson("POST", server.httpUrl(QStringLiteral("/ws/send")),
+                                     {{"to_user_id", 61},
+                                      {"message_type", "notification"},
+                                      {"title", "订单"},
+                                      {"message", "已发货"}},
+                                     server.config().apiKey.toUtf8());
+    QVERIFY2(sent.status / 100 == 2, sent.body.constData());
+    QVERIFY2(hook.waitOutput("\"messages\":1}"), hook.output().constData());
+    QVERIFY2(hook.output().contains("\"type\":\"notification\"}"), hook.output().constData());
+    QVERIFY2(hook.output().contains("\"title\":\"订单\""), hook.output().constData());
+    QVERIFY2(!hook.output().contains("undefined"), hook.output().constData());
 }
 
 QTEST_MAIN(tst_SeedClients)

@@ -28,6 +28,8 @@ private slots:
     void seed002();
     void seed003_data() { transportRows(); }
     void seed003();
+    void seed003DefaultRoom();
+    void seed000Announcements();
     void seed004();
     void roomFanOutInEveryDialect();
 
@@ -274,6 +276,71 @@ void tst_Dialects::seed003()
     const QJsonObject rooms = request(*a, "room_list", {}, "rooms");
     QCOMPARE(num(rooms, "total"), num(rooms, "count"));
     QVERIFY(!rooms.value(u"rooms").toArray().first().toObject().value(u"id").toString().isEmpty());
+}
+
+// Seed 003's /ws/connect without ?room_id= joins general, as the seed's server does; /ws joins
+// nothing.
+void tst_Dialects::seed003DefaultRoom()
+{
+    TestServer server(QStringLiteral("sqlite"));
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto a = open(server, 43, QStringLiteral("/ws/connect"));
+    QVERIFY(a);
+    QVERIFY(!a->waitFor(QStringLiteral("welcome")).isEmpty());
+    const QJsonObject joined = a->waitFor(QStringLiteral("room_joined"));
+    QCOMPARE(str(joined, "room_id"), QStringLiteral("general"));
+    QCOMPARE(str(joined.value(u"room").toObject(), "id"), QStringLiteral("general"));
+    auto b = open(server, 44, QStringLiteral("/ws/connect"), QStringLiteral("room_id=support"));
+    QVERIFY(b);
+    QCOMPARE(str(b->waitFor(QStringLiteral("room_joined")), "room_id"), QStringLiteral("support"));
+    QVERIFY(b->noEventOfType(QStringLiteral("room_joined")));
+    auto c = open(server, 45, QStringLiteral("/ws"));
+    QVERIFY(c);
+    QVERIFY(!c->waitFor(QStringLiteral("connected")).isEmpty());
+    QVERIFY(c->noEventOfType(QStringLiteral("room_joined")));
+}
+
+// Seed 000's user_joined / user_left: every user's connect and disconnect to every dialect-000
+// connection (not to canonical ones, which have no room in common), at most
+// announcements_per_second a second; user_status does not reach dialect 000.
+void tst_Dialects::seed000Announcements()
+{
+    TestServer server(QStringLiteral("sqlite"), [](Config &c) { c.announcementsPerSecond = 3; });
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto a = open(server, 11, QStringLiteral("/ws"), QStringLiteral("dialect=000"));
+    QVERIFY(a);
+    qsizetype at = 0;
+    QVERIFY(!waitMessageType(*a, QStringLiteral("connected"), &at).isEmpty());
+    auto canonical = connectAs(server, 12);
+    QVERIFY(canonical);
+    const QJsonObject joined = waitMessageType(*a, QStringLiteral("user_joined"), &at);
+    QCOMPARE(num(joined, "from_user_id"), 12);
+    QCOMPARE(num(data(joined), "user_id"), 12);
+    QCOMPARE(str(data(joined), "username"), QStringLiteral("user12"));
+    QVERIFY(!data(joined).contains(u"room_id"));
+    canonical.reset();
+    const QJsonObject left = waitMessageType(*a, QStringLiteral("user_left"), &at);
+    QCOMPARE(num(left, "from_user_id"), 12);
+    QTest::qWait(1100); // a fresh one-second window
+
+    // A storm of 12 connects: a hears of at most 3 a second, and no user_status.
+    auto watcher = connectAs(server, 13); // canonical: no announcements
+    QVERIFY(watcher);
+    const qsizetype before = at;
+    const auto storm = openStorm(server, 100, 12);
+    QCOMPARE(int(storm.size()), 12);
+    QTest::qWait(300);
+    int announced = 0;
+    for (qsizetype i = before; i < a->events().size(); ++i) {
+        const QString type = a->events()[i].value(u"message_type").toString();
+        QVERIFY2(type != u"user_status", qPrintable(type));
+        if (type == u"user_joined")
+            ++announced;
+    }
+    QVERIFY2(announced >= 1 && announced <= 3, qPrintable(QString::number(announced)));
+    QVERIFY(watcher->noEventOfType(QStringLiteral("user_joined")));
 }
 
 // Seed 004 on /api/ws/connect: chat between users, and a server push through /api/ws/send.
