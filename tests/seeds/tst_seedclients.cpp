@@ -321,6 +321,60 @@ void tst_SeedClients::seed000DemoPageInChromium()
     qInfo().noquote() << "the page shows:\n" << log;
 }
 
+namespace {
+
+// A Node.js process the test talks to; stdout and stderr merged into what output() returns.
+// The server runs in the test's thread: waiting for output keeps its event loop turning.
+class NodeProcess
+{
+public:
+    ~NodeProcess()
+    {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+
+    void start(const QString &node, const QStringList &args,
+               const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+    {
+        m_process.setProcessChannelMode(QProcess::MergedChannels);
+        m_process.setProcessEnvironment(env);
+        m_process.start(node, args);
+    }
+
+    bool waitOutput(const QByteArray &text, int timeoutMs = 10000)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (!m_out.contains(text) && !deadline.hasExpired()) {
+            QTest::qWait(20);
+            m_out += m_process.readAll();
+        }
+        return m_out.contains(text);
+    }
+
+    void command(const QByteArray &line) { m_process.write(line + '\n'); }
+    const QByteArray &output() const { return m_out; }
+
+private:
+    QProcess m_process;
+    QByteArray m_out;
+};
+
+// Seed 002's React or Vue hook under Node.js through seed002_hooks.mjs (its stand-ins for React
+// and Vue), as the user of `token` on /api/v1/ws.
+void startHook(NodeProcess &hook, const QString &node, const QString &kind, const QString &copy,
+               const TestServer &server, const QByteArray &token)
+{
+    hook.start(node,
+               {QStringLiteral("--experimental-websocket"),
+                QStringLiteral(SEED_COPIES_DIR "/seed002_hooks.mjs"), kind,
+                QStringLiteral(SEED_COPIES_DIR "/") + copy,
+                QStringLiteral("ws://127.0.0.1:%1").arg(server.port()),
+                QString::fromLatin1(token)});
+}
+
+} // namespace
+
 // Seed 004's WebSocketClient class and its usage example under Node.js (its global WebSocket),
 // against /api/ws/connect: a chat from another user reaches the `chat` handler with `from` and
 // `content`; a push through POST /api/ws/send reaches the `notification` handler.
@@ -347,36 +401,22 @@ void tst_SeedClients::seed004ClientClassInNode()
     file.write(script.toUtf8());
     file.close();
 
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
+    NodeProcess process;
     process.start(node, {QStringLiteral("--experimental-websocket"), file.fileName()});
-    QByteArray out;
-    auto waitOutput = [&](const QByteArray &text) {
-        QDeadlineTimer deadline(10000);
-        while (!out.contains(text) && !deadline.hasExpired()) {
-            QTest::qWait(20); // the server runs in this thread
-            out += process.readAll();
-        }
-        return out.contains(text);
-    };
-    const auto stop = qScopeGuard([&process] {
-        process.kill();
-        process.waitForFinished(5000);
-    });
-    QVERIFY2(waitOutput("Connected!\n"), out.constData());
+    QVERIFY2(process.waitOutput("Connected!\n"), process.output().constData());
 
     auto other = connectAs(server, 92);
     QVERIFY(other);
     QVERIFY(!request(*other, "send", {{"to", 91}, {"content", "Hello!"}}, "ack").isEmpty());
-    QVERIFY2(waitOutput("92: Hello!\n"), out.constData());
+    QVERIFY2(process.waitOutput("92: Hello!\n"), process.output().constData());
 
     const HttpResult sent
         = httpJson("POST", server.httpUrl(QStringLiteral("/api/ws/send")),
                    {{"type", "notification"}, {"to", "91"}, {"content", "order shipped"}},
                    server.config().apiKey.toUtf8());
     QVERIFY2(sent.status / 100 == 2, sent.body.constData());
-    QVERIFY2(waitOutput("alert: order shipped\n"), out.constData());
-    QVERIFY2(!out.contains("undefined"), out.constData());
+    QVERIFY2(process.waitOutput("alert: order shipped\n"), process.output().constData());
+    QVERIFY2(!process.output().contains("undefined"), process.output().constData());
 }
 
 // Seed 001's Node.js script (test_websocket.js, with the `ws` package) against /ws with
@@ -402,40 +442,26 @@ void tst_SeedClients::seed001NodeScript()
     file.write(code.toUtf8());
     file.close();
 
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
     // Debian's node-ws (install-deps.sh --test) lives outside Node's own module path.
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("NODE_PATH"), QStringLiteral("/usr/share/nodejs"));
-    process.setProcessEnvironment(env);
-    process.start(node, {file.fileName()});
-    QByteArray out;
-    auto waitOutput = [&](const QByteArray &text, int timeoutMs = 10000) {
-        QDeadlineTimer deadline(timeoutMs);
-        while (!out.contains(text) && !deadline.hasExpired()) {
-            QTest::qWait(20); // the server runs in this thread
-            out += process.readAll();
-        }
-        return out.contains(text);
-    };
-    const auto stop = qScopeGuard([&process] {
-        process.kill();
-        process.waitForFinished(5000);
-    });
-    if (!waitOutput("✅") && out.contains("Cannot find module 'ws'")) {
+    NodeProcess process;
+    process.start(node, {file.fileName()}, env);
+    if (!process.waitOutput("✅") && process.output().contains("Cannot find module 'ws'")) {
         if (qEnvironmentVariable("CI") == QLatin1StringView("true"))
             QFAIL("the ws package is not installed (node-ws: scripts/install-deps.sh --test)");
         QSKIP("the ws package is not installed (node-ws: scripts/install-deps.sh --test)");
     }
-    QVERIFY2(out.contains("✅"), out.constData());
+    QVERIFY2(process.output().contains("✅"), process.output().constData());
 
     auto sender = connectAs(server, 96);
     QVERIFY(sender);
     QVERIFY(!request(*sender, "send", {{"to", 95}, {"content", "你好，这是一条测试消息！"}}, "ack")
                  .isEmpty());
-    QVERIFY2(waitOutput("\"type\": \"private\""), out.constData());
-    QVERIFY2(out.contains("\"content\": \"你好，这是一条测试消息！\""), out.constData());
-    QVERIFY2(out.contains("\"from_user_id\": 96"), out.constData());
+    QVERIFY2(process.waitOutput("\"type\": \"private\""), process.output().constData());
+    QVERIFY2(process.output().contains("\"content\": \"你好，这是一条测试消息！\""),
+             process.output().constData());
+    QVERIFY2(process.output().contains("\"from_user_id\": 96"), process.output().constData());
 
     // A group: both members of a room (the receiver joins over REST).
     const HttpResult joined = http(
@@ -445,55 +471,10 @@ void tst_SeedClients::seed001NodeScript()
     QVERIFY(!request(*sender, "room_send",
                      {{"room_id", "general"}, {"content", "大家好，这是一条群聊消息！"}}, "ack")
                  .isEmpty());
-    QVERIFY2(waitOutput("\"type\": \"group\""), out.constData());
-    QVERIFY2(out.contains("\"group_id\": \"general\""), out.constData());
-    QVERIFY2(!out.contains("undefined"), out.constData());
+    QVERIFY2(process.waitOutput("\"type\": \"group\""), process.output().constData());
+    QVERIFY2(process.output().contains("\"group_id\": \"general\""), process.output().constData());
+    QVERIFY2(!process.output().contains("undefined"), process.output().constData());
 }
-
-namespace {
-
-// Seed 002's React or Vue hook under Node.js through seed002_hooks.mjs (its stand-ins for React
-// and Vue), as user 61 on /api/v1/ws; stdout and stderr merged into what output() returns.
-class HookProcess
-{
-public:
-    ~HookProcess()
-    {
-        m_process.kill();
-        m_process.waitForFinished(5000);
-    }
-
-    void start(const QString &node, const QString &kind, const QString &copy,
-               const TestServer &server, const QByteArray &token)
-    {
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.start(node,
-                        {QStringLiteral("--experimental-websocket"),
-                         QStringLiteral(SEED_COPIES_DIR "/seed002_hooks.mjs"), kind,
-                         QStringLiteral(SEED_COPIES_DIR "/") + copy,
-                         QStringLiteral("ws://127.0.0.1:%1").arg(server.port()),
-                         QString::fromLatin1(token)});
-    }
-
-    bool waitOutput(const QByteArray &text, int timeoutMs = 10000)
-    {
-        QDeadlineTimer deadline(timeoutMs);
-        while (!m_out.contains(text) && !deadline.hasExpired()) {
-            QTest::qWait(20); // the server runs in this thread
-            m_out += m_process.readAll();
-        }
-        return m_out.contains(text);
-    }
-
-    void command(const QByteArray &line) { m_process.write(line + '\n'); }
-    const QByteArray &output() const { return m_out; }
-
-private:
-    QProcess m_process;
-    QByteArray m_out;
-};
-
-} // namespace
 
 // Seed 002's React hook (useWebSocket) as the seed prints it, its onmessage switch fed by a live
 // connection on /api/v1/ws: `connected` sets the online count, `user_status` online and
@@ -511,9 +492,9 @@ void tst_SeedClients::seed002ReactHookInNode()
                    server.token(user));
         QVERIFY2(joined.status / 100 == 2, joined.body.constData());
     }
-    HookProcess hook;
-    hook.start(node, QStringLiteral("react"), QStringLiteral("seed002_react_hook.js"), server,
-               server.token(61, QStringLiteral("alice")));
+    NodeProcess hook;
+    startHook(hook, node, QStringLiteral("react"), QStringLiteral("seed002_react_hook.js"), server,
+              server.token(61, QStringLiteral("alice")));
     QVERIFY2(hook.waitOutput("state {\"isConnected\":true,\"onlineCount\":1,\"messages\":0}"),
              hook.output().constData());
 
@@ -559,9 +540,9 @@ void tst_SeedClients::seed002VueHookInNode()
     QVERIFY2(server.start(&why), qPrintable(why));
     auto bob = connectAs(server, 62);
     QVERIFY(bob);
-    HookProcess hook;
-    hook.start(node, QStringLiteral("vue"), QStringLiteral("seed002_vue_hook.js"), server,
-               server.token(61, QStringLiteral("alice")));
+    NodeProcess hook;
+    startHook(hook, node, QStringLiteral("vue"), QStringLiteral("seed002_vue_hook.js"), server,
+              server.token(61, QStringLiteral("alice")));
     QVERIFY2(hook.waitOutput("state {\"isConnected\":true,\"onlineCount\":2,\"messages\":0}"),
              hook.output().constData());
     const HttpResult sent = httpJson("POST", server.httpUrl(QStringLiteral("/ws/send")),
