@@ -54,6 +54,14 @@ std::optional<AccountVerdict> AccountCache::checkCached(const TokenClaims &claim
     return judge(it->state, claims, effective);
 }
 
+std::optional<AccountVerdict> AccountCache::checkLatest(const TokenClaims &claims) const
+{
+    const auto it = m_entries.constFind(claims.userId);
+    if (it == m_entries.cend())
+        return std::nullopt;
+    return judge(it->state, claims, nullptr);
+}
+
 void AccountCache::check(const TokenClaims &claims, qint64 nowMs, Done done)
 {
     TokenClaims effective;
@@ -105,6 +113,12 @@ void AccountCache::put(qint64 userId, const AccountState &state, qint64 nowMs)
         while (m_entries.size() >= m_maxEntries && !m_entries.isEmpty())
             m_entries.erase(m_entries.begin());
     }
+    const auto it = m_entries.constFind(userId);
+    const AccountState *before = it == m_entries.cend() ? nullptr : &it->state;
+    // Compared with what was cached (an expired or evicted entry counts as nothing cached).
+    if ((state.disabled && !(before && before->disabled))
+        || state.tokensValidAfterMs > (before ? before->tokensValidAfterMs : 0))
+        ++m_restrictions;
     m_entries.insert(userId, Entry {state, nowMs});
 }
 

@@ -48,9 +48,16 @@ public:
     // The verdict from the cache alone; nullopt when the user's state is not cached.
     std::optional<AccountVerdict> checkCached(const TokenClaims &claims, qint64 nowMs,
                                               TokenClaims *effective = nullptr) const;
+    // The verdict from the state last cached, however old (nullopt when none is): what a live
+    // connection goes by when restrictions() moved, since that state is the newest news.
+    std::optional<AccountVerdict> checkLatest(const TokenClaims &claims) const;
     // The state as just read from the store by someone else (e.g. a session's activation).
     void put(qint64 userId, const AccountState &state, qint64 nowMs);
     void invalidate(qint64 userId);
+    // Grows whenever a state that refuses tokens the cache did not refuse before comes in
+    // (disabled, or a later tokens_valid_after). A live connection judged at one value needs no
+    // new look until it changes: the once-a-second tick of every connection stays a compare.
+    quint64 restrictions() const { return m_restrictions; }
 
     // The verdict for a token given its account's state; *effective gets the account's role
     // and name.
@@ -77,6 +84,7 @@ private:
     QHash<qint64, Entry> m_entries;
     QHash<qint64, Pending> m_pending;
     quint64 m_epoch = 0; // bumped by invalidate(): loads started before it are not cached
+    quint64 m_restrictions = 0; // see restrictions()
     qint64 m_lastPurgeMs = 0;
 };
 

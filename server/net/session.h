@@ -257,6 +257,7 @@ private:
     // The transport's written bytes as of the previous tick (one tick of margin for what the
     // kernel holds), or the final count once closed: cursors are confirmed up to it.
     qint64 m_writtenSeen = 0;
+    quint64 m_restrictionsSeen = 0; // AccountCache::restrictions() at the last look
     bool m_slow = false; // closed as a slow consumer: nothing more is sent
     // Since when more than Config::roomPushbackBytes() has been waiting without a break (as
     // seen by the tick and by each write); 0 = not behind. Past slow_consumer_grace: 4029.

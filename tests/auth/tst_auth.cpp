@@ -618,6 +618,26 @@ private slots:
         cache.put(7, AccountState {true, false, false, 0, {}}, 10000);
         QVERIFY(cache.checkCached(claims, 10000 + 29999));
         QVERIFY(!cache.checkCached(claims, 10000 + 30000));
+        // restrictions() grows only with a state that refuses more than what was cached: the
+        // live connections' tick looks at the cache only then.
+        quint64 r = cache.restrictions();
+        cache.put(7, AccountState {true, false, true, 0, {}}, 11000); // the role alone
+        QCOMPARE(cache.restrictions(), r);
+        cache.put(8, AccountState {true, false, false, 0, {}}, 11000); // a new, plain user
+        QCOMPARE(cache.restrictions(), r);
+        cache.put(7, AccountState {true, true, false, 0, {}}, 11000); // disabled
+        QCOMPARE(cache.restrictions(), ++r);
+        cache.put(7, AccountState {true, true, false, 0, {}}, 12000); // still disabled
+        QCOMPARE(cache.restrictions(), r);
+        cache.put(7, AccountState {true, false, false, 5000, {}}, 12000); // revoked up to 5000
+        QCOMPARE(cache.restrictions(), ++r);
+        cache.put(7, AccountState {true, false, false, 5000, {}}, 12000);
+        QCOMPARE(cache.restrictions(), r);
+        cache.invalidate(7); // nothing cached: the same state is news again
+        cache.put(7, AccountState {true, false, false, 5000, {}}, 12000);
+        QCOMPARE(cache.restrictions(), ++r);
+        cache.put(9, AccountState {true, true, false, 0, {}}, 12000); // first seen, disabled
+        QCOMPARE(cache.restrictions(), ++r);
     }
 
     void asymmetric_data()

@@ -13,6 +13,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMessageAuthenticationCode>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -165,6 +168,8 @@ private slots:
     void disabledAdminsOldTokenIsRefusedEverywhere();
     void passwordChangeAndSignOutRevokeOldTokens_data() { addBackendRows(); }
     void passwordChangeAndSignOutRevokeOldTokens();
+    void changeMadeElsewhereClosesLiveConnections_data() { addBackendRows(); }
+    void changeMadeElsewhereClosesLiveConnections();
     void roleComesFromTheAccount();
     void tokenLifetimeIsBounded();
     void failedLoginsAreThrottledAndRecover();
@@ -342,6 +347,54 @@ void tst_SecurityAuth::passwordChangeAndSignOutRevokeOldTokens()
     const QByteArray third = str(r.json, "token").toLatin1();
     QCOMPARE(http("POST", signout, {}, third).status, 200);
     QCOMPARE(http("GET", rooms, {}, third).status, 401);
+}
+
+// A change the running server was not told of (the offline `user` command, another node) comes
+// in when its cache entry expires and another path reads the account: live connections of that
+// account close with 4003 at their next tick, and the others stay open.
+void tst_SecurityAuth::changeMadeElsewhereClosesLiveConnections()
+{
+    QFETCH(QString, backend);
+    TestServer server(backend, [](Config &c) {
+        noThrottle(c);
+        c.accountCacheTtlMs = 200;
+    });
+    START_SERVER(server);
+    const qint64 alice = createUser(server, QStringLiteral("alice"), QStringLiteral("alice pass"));
+    const qint64 bob = createUser(server, QStringLiteral("bob"), QStringLiteral("bob pass"));
+    QVERIFY(alice > 0 && bob > 0);
+    HttpResult r = login(server, QStringLiteral("alice"), QStringLiteral("alice pass"));
+    QCOMPARE(r.status, 200);
+    const QByteArray aliceToken = str(r.json, "token").toLatin1();
+    r = login(server, QStringLiteral("bob"), QStringLiteral("bob pass"));
+    QCOMPARE(r.status, 200);
+    const QByteArray bobToken = str(r.json, "token").toLatin1();
+    WsClient aliceLive;
+    WsClient bobLive;
+    QVERIFY(aliceLive.open(server.wsUrl(QString::fromLatin1(aliceToken))));
+    QVERIFY(bobLive.open(server.wsUrl(QString::fromLatin1(bobToken))));
+    QVERIFY(!aliceLive.waitFor(QStringLiteral("connected")).isEmpty());
+    QVERIFY(!bobLive.waitFor(QStringLiteral("connected")).isEmpty());
+    // Two ticks with nothing to look at.
+    QTest::qWait(2100);
+    QVERIFY(aliceLive.isConnected());
+
+    {
+        QSqlDatabase db = sideConnection(QStringLiteral("elsewhere"), server.config().dataDir,
+                                         server.config().databaseUrl);
+        QVERIFY2(db.open(), qPrintable(db.lastError().text()));
+        QSqlQuery q(db);
+        QVERIFY2(
+            q.exec(QStringLiteral("UPDATE users SET disabled = TRUE WHERE id = %1").arg(alice)),
+            qPrintable(q.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("elsewhere"));
+    QTest::qWait(300); // the cached state expires
+    const QUrl rooms = server.httpUrl(QStringLiteral("/api/v1/rooms"));
+    QCOMPARE(http("GET", rooms, {}, aliceToken).status, 403); // this read learns of it
+    QCOMPARE(aliceLive.waitClosed(3000), 4003);
+    QCOMPARE(http("GET", rooms, {}, bobToken).status, 200);
+    QVERIFY(bobLive.isConnected());
 }
 
 void tst_SecurityAuth::roleComesFromTheAccount()
