@@ -33,7 +33,18 @@ QHostAddress plain(const QHostAddress &peer)
 
 Admission::Admission(const AdmissionSettings &settings)
     : m_settings(settings)
-{ }
+{
+    for (const auto &[address, prefix] : m_settings.exempt) {
+        const Key raw = rawKey(address);
+        bool v4 = false;
+        address.toIPv4Address(&v4);
+        const int bits = std::clamp(v4 ? prefix + 96 : prefix, 0, 128);
+        Key mask;
+        mask.high = bits == 0 ? 0 : bits >= 64 ? ~0ULL : ~0ULL << (64 - bits);
+        mask.low = bits <= 64 ? 0 : bits == 128 ? ~0ULL : ~0ULL << (128 - bits);
+        m_exempt.push_back({Key {raw.high & mask.high, raw.low & mask.low}, mask});
+    }
+}
 
 const char *Admission::verdictText(Verdict verdict)
 {
@@ -52,13 +63,13 @@ const char *Admission::verdictText(Verdict verdict)
     return "";
 }
 
-Admission::Key Admission::keyOf(const QHostAddress &peer) const
+Admission::Key Admission::rawKey(const QHostAddress &peer)
 {
     Key key;
     bool ok = false;
     const quint32 v4 = peer.toIPv4Address(&ok);
     if (ok) {
-        key.low = 0xFFFF00000000ULL | v4; // the IPv4-mapped form: never equal to an IPv6 key
+        key.low = 0xFFFF00000000ULL | v4;
         return key;
     }
     const Q_IPV6ADDR raw = peer.toIPv6Address();
@@ -66,6 +77,13 @@ Admission::Key Admission::keyOf(const QHostAddress &peer) const
         key.high = (key.high << 8) | raw[i];
         key.low = (key.low << 8) | raw[8 + i];
     }
+    return key;
+}
+
+Admission::Key Admission::limitKey(Key key) const
+{
+    if (key.high == 0 && (key.low >> 32) == 0xFFFF)
+        return key; // IPv4: the IPv4-mapped form, never equal to an IPv6 key
     const int prefix = std::clamp(m_settings.ipv6Prefix, 0, 128);
     if (prefix <= 64) {
         key.low = 0;
@@ -77,11 +95,12 @@ Admission::Key Admission::keyOf(const QHostAddress &peer) const
     return key;
 }
 
-bool Admission::exempt(const QHostAddress &peer) const
+bool Admission::exempt(const Key &raw) const
 {
-    const QHostAddress address = plain(peer);
-    return std::any_of(m_settings.exempt.cbegin(), m_settings.exempt.cend(),
-                       [&](const auto &network) { return address.isInSubnet(network); });
+    return std::any_of(m_exempt.cbegin(), m_exempt.cend(), [&](const Network &n) {
+        return (raw.high & n.mask.high) == n.address.high
+            && (raw.low & n.mask.low) == n.address.low;
+    });
 }
 
 void Admission::setAccessRules(std::shared_ptr<const AccessRuleSet> rules)
@@ -103,8 +122,9 @@ Admission::Verdict Admission::admit(const QHostAddress &peer)
             return Verdict::Denied;
         }
     }
-    const bool free = exempt(peer);
-    const Key key = free ? Key {} : keyOf(peer);
+    const Key raw = rawKey(peer);
+    const bool free = exempt(raw);
+    const Key key = free ? Key {} : limitKey(raw);
     const qint64 now = nowMs();
     QString log;
     Verdict verdict = Verdict::Admit;
@@ -186,8 +206,9 @@ void Admission::upgraded()
 
 void Admission::release(const QHostAddress &peer, bool pending)
 {
-    const bool free = exempt(peer);
-    const Key key = free ? Key {} : keyOf(peer);
+    const Key raw = rawKey(peer);
+    const bool free = exempt(raw);
+    const Key key = free ? Key {} : limitKey(raw);
     std::lock_guard lock(m_lock);
     if (pending)
         m_pending = std::max(0, m_pending - 1);

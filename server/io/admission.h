@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include <QHostAddress>
 #include <QList>
@@ -77,13 +78,22 @@ private:
         qint64 refilledMs = 0;
     };
 
-    Key keyOf(const QHostAddress &peer) const;
-    bool exempt(const QHostAddress &peer) const;
+    struct Network
+    {
+        Key address; // masked
+        Key mask;
+    };
+    // The address as 128 bits, IPv4 (and IPv4-mapped IPv6) as ::ffff:a.b.c.d.
+    static Key rawKey(const QHostAddress &peer);
+    // The per-address limits' key of a raw address: IPv6 cut to ipv6_prefix.
+    Key limitKey(Key raw) const;
+    bool exempt(const Key &raw) const;
     void sweepLocked(qint64 nowMs);
     void noteRefusalLocked(Verdict verdict, const QHostAddress &peer, qint64 nowMs);
     void noteDenied(const QHostAddress &peer, qint64 ruleId);
 
     const AdmissionSettings m_settings;
+    std::vector<Network> m_exempt; // m_settings.exempt as masks: integer compares per connection
     mutable std::mutex m_lock;
     int m_pending = 0;
     std::unordered_map<Key, Entry, KeyHash> m_addresses;

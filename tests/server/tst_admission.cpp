@@ -5,6 +5,8 @@
 // descriptors without spinning and recovers once the sockets go.
 #include "testsupport.h"
 
+#include "io/admission.h"
+
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
@@ -166,6 +168,7 @@ private slots:
     void pendingCap_data() { addTransportRows(); }
     void pendingCap();
     void loopbackExemptByDefault();
+    void exemptNetworksAndIpv6Prefix();
     void origin_data() { addTransportRows(); }
     void origin();
     void descriptorExhaustionDoesNotSpin_data() { addTransportRows(); }
@@ -308,6 +311,40 @@ void tst_Admission::loopbackExemptByDefault()
 
 // A browser upgrade is accepted from the server's own origin and the configured ones only;
 // no Origin (not a browser) passes; nothing echoes a refused origin.
+// The table itself: exempt networks of both families (IPv4-mapped IPv6 peers are their IPv4
+// address), IPv6 peers grouped by ipv6_prefix, a released slot free again.
+void tst_Admission::exemptNetworksAndIpv6Prefix()
+{
+    Io::AdmissionSettings settings;
+    settings.maxPerAddress = 1;
+    settings.ratePerAddress = 1000;
+    settings.ipv6Prefix = 64;
+    settings.exempt = {QHostAddress::parseSubnet(QStringLiteral("10.0.0.0/8")),
+                       QHostAddress::parseSubnet(QStringLiteral("2001:db8::/32"))};
+    Io::Admission admission(settings);
+    using V = Io::Admission::Verdict;
+    const auto admit = [&](const char *address) {
+        return admission.admit(QHostAddress(QString::fromLatin1(address)));
+    };
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(admit("10.1.2.3"), V::Admit);
+        QCOMPARE(admit("::ffff:10.1.2.3"), V::Admit);
+        QCOMPARE(admit("2001:db8:5::1"), V::Admit);
+    }
+    QCOMPARE(admit("11.0.0.1"), V::Admit);
+    QCOMPARE(admit("11.0.0.1"), V::TooManyFromAddress);
+    QCOMPARE(admit("::ffff:11.0.0.1"), V::TooManyFromAddress); // the same address
+    QCOMPARE(admit("11.0.0.2"), V::Admit);
+    QCOMPARE(admit("2001:db9::1"), V::Admit);
+    QCOMPARE(admit("2001:db9::2"), V::TooManyFromAddress); // the same /64
+    QCOMPARE(admit("2001:db9:0:1::1"), V::Admit); // another /64
+    QCOMPARE(admit("2001:db7::1"), V::Admit); // outside the exempt /32
+    QCOMPARE(admit("2001:db7::2"), V::TooManyFromAddress);
+    admission.release(QHostAddress(QStringLiteral("11.0.0.1")), true);
+    QCOMPARE(admit("11.0.0.1"), V::Admit);
+    QCOMPARE(admission.trackedAddresses(), size_t(5));
+}
+
 void tst_Admission::origin()
 {
     QFETCH(bool, native);
