@@ -101,7 +101,21 @@ void AccountCache::put(qint64 userId, const AccountState &state, qint64 nowMs)
 {
     if (m_ttlMs <= 0)
         return;
-    if (!m_entries.contains(userId) && m_entries.size() >= m_maxEntries) {
+    // Compared with what is cached (expired or not; an evicted entry is nothing cached).
+    const auto refusesMore = [&state](const AccountState *before) {
+        return (state.disabled && !(before && before->disabled))
+            || state.tokensValidAfterMs > (before ? before->tokensValidAfterMs : 0);
+    };
+    const auto it = m_entries.find(userId); // one lookup: every connect puts its user's state
+    if (it != m_entries.end()) {
+        if (refusesMore(&it->state))
+            ++m_restrictions;
+        *it = Entry {state, nowMs};
+        return;
+    }
+    if (refusesMore(nullptr))
+        ++m_restrictions;
+    if (m_entries.size() >= m_maxEntries) {
         // Expired entries go first (a scan, so at most once a second); else an arbitrary one:
         // it is only a cache.
         if (nowMs - m_lastPurgeMs >= 1000) {
@@ -113,13 +127,7 @@ void AccountCache::put(qint64 userId, const AccountState &state, qint64 nowMs)
         while (m_entries.size() >= m_maxEntries && !m_entries.isEmpty())
             m_entries.erase(m_entries.begin());
     }
-    const auto it = m_entries.constFind(userId);
-    const AccountState *before = it == m_entries.cend() ? nullptr : &it->state;
-    // Compared with what was cached (an expired or evicted entry counts as nothing cached).
-    if ((state.disabled && !(before && before->disabled))
-        || state.tokensValidAfterMs > (before ? before->tokensValidAfterMs : 0))
-        ++m_restrictions;
-    m_entries.insert(userId, Entry {state, nowMs});
+    m_entries.emplace(userId, Entry {state, nowMs});
 }
 
 void AccountCache::invalidate(qint64 userId)
