@@ -2,6 +2,7 @@
 #include "sqlstore.h"
 #include "sqlstore_p.h"
 
+#include <array>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -390,12 +391,31 @@ void SqlStore::addPrincipals(const QList<qint64> &ids, const QString &source)
     if (ids.isEmpty())
         return;
     const qint64 now = nowMs();
+    // Many rows per statement (a reconnect storm records thousands of new ids at once): a
+    // statement per id cost more in binding and dispatch than the insert itself. Three shapes
+    // (64, 8 and 1 rows), so all stay prepared.
+    static const std::array<std::pair<int, QString>, 3> shapes = [] {
+        std::array<std::pair<int, QString>, 3> out;
+        const int rows[] = {64, 8, 1};
+        for (int s = 0; s < 3; ++s) {
+            QString sql = QStringLiteral("INSERT INTO principals (id, source, created_at) VALUES ");
+            for (int i = 0; i < rows[s]; ++i)
+                sql += i ? QStringLiteral(", (?, ?, ?)") : QStringLiteral("(?, ?, ?)");
+            out[size_t(s)] = {rows[s], sql + QStringLiteral(" ON CONFLICT (id) DO NOTHING")};
+        }
+        return out;
+    }();
     Transaction tx(this);
-    for (const qint64 id : ids) {
-        exec(QStringLiteral("add principal"),
-             QStringLiteral("INSERT INTO principals (id, source, created_at) VALUES (?, ?, ?) "
-                            "ON CONFLICT (id) DO NOTHING"),
-             {id, source, now});
+    qsizetype next = 0;
+    QVariantList values;
+    for (const auto &[rows, sql] : shapes) {
+        for (; ids.size() - next >= rows; next += rows) {
+            values.clear();
+            values.reserve(3 * rows);
+            for (qsizetype i = next; i < next + rows; ++i)
+                values << ids[i] << source << now;
+            exec(QStringLiteral("add principals"), sql, values);
+        }
     }
     tx.commit();
 }

@@ -214,6 +214,34 @@ private slots:
         QCOMPARE(store->userById(root->id)->lastSeen, 7000);
     }
 
+    void principals_data()
+    {
+        Test::addBackendRows();
+    }
+    // Ids recorded in batches of any size (whole chunks of many rows and single rows), ids
+    // seen before and repeated ids skipped, every one known afterwards and nothing else.
+    void principals()
+    {
+        BACKEND();
+        auto store = db.open();
+        QList<qint64> ids;
+        for (qint64 id = 1000; id < 1150; ++id)
+            ids << id;
+        store->addPrincipals(ids.mid(0, 10), QStringLiteral("token"));
+        ids << 1005 << 1149; // repeated within the batch
+        store->addPrincipals(ids, QStringLiteral("token"));
+        store->addPrincipals({2000}, QStringLiteral("addressed"));
+        for (qint64 id = 1000; id < 1150; ++id)
+            QVERIFY2(store->isKnownUser(id), qPrintable(QString::number(id)));
+        QVERIFY(store->isKnownUser(2000));
+        QVERIFY(!store->isKnownUser(999));
+        QVERIFY(!store->isKnownUser(1150));
+        // A user created later gets an id past them.
+        const auto user = store->createUser(QStringLiteral("later"), {}, false);
+        QVERIFY(user);
+        QVERIFY(user->id > 2000);
+    }
+
     void appendAndRead_data()
     {
         Test::addBackendRows();
