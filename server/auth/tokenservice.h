@@ -69,6 +69,7 @@ public:
     static QString errorText(TokenError error);
 
 private:
+    bool hs256SignatureMatches(QByteArrayView signingInput, QByteArrayView signature) const;
     TokenSettings m_settings;
 };
 

@@ -321,6 +321,22 @@ private slots:
         row("signature truncated", ok.left(ok.size() - 1), sig);
         row("signature all zero", withSignature(ok, QByteArray(43, 'A')), sig);
         row("signature not base64", withSignature(ok, "!!!!"), sig);
+        {
+            // The signature is compared as the exact base64url text: padding, or the bits
+            // past the 256th that a lenient decoder ignores, make it another signature.
+            const QByteArray s = ok.mid(ok.lastIndexOf('.') + 1);
+            row("signature padded", withSignature(ok, s + "="), sig);
+            static const QByteArray alphabet
+                = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            QByteArray unused = s;
+            unused.back() = alphabet.at(alphabet.indexOf(s.back()) ^ 1);
+            row("signature's unused bits set", withSignature(ok, unused), sig);
+            QByteArray standard = s;
+            standard.replace('-', '+').replace('_', '/');
+            if (standard != s)
+                row("signature in standard base64", withSignature(ok, standard), sig);
+            row("signature doubled", withSignature(ok, s + s), sig);
+        }
         row("signature of another token",
             withSignature(hs(h, good({{QStringLiteral("sub"), QStringLiteral("1")}})),
                           ok.mid(ok.lastIndexOf('.') + 1)),
