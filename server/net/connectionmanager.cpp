@@ -35,6 +35,13 @@ ConnectionManager::ConnectionManager(QAbstractHttpServer *http, const SessionCon
                  this);
 }
 
+ConnectionManager::~ConnectionManager()
+{
+    // Sessions first (rather than as QObject children, after the members): they refer to this
+    // manager's context, per-user limits and dialect cache.
+    qDeleteAll(findChildren<Session *>(Qt::FindDirectChildrenOnly));
+}
+
 bool ConnectionManager::admitting() const
 {
     return !m_draining && sessionCount() < m_ctx.config->maxConnections;

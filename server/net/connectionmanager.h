@@ -22,6 +22,7 @@ class ConnectionManager : public QObject
 public:
     ConnectionManager(QAbstractHttpServer *http, const SessionContext &ctx,
                       QObject *parent = nullptr);
+    ~ConnectionManager() override;
 
     int sessionCount() const { return int(m_sessions.size()); }
     bool admitting() const;

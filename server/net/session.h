@@ -219,7 +219,9 @@ private:
 
     std::unique_ptr<Transport> m_transport;
     quint64 m_connectionId;
-    SessionContext m_ctx;
+    // The manager's, shared by every session (it outlives them: ~ConnectionManager deletes
+    // the sessions first); a copy cost ~100 bytes per connection.
+    const SessionContext &m_ctx;
     Protocol::Dialect m_dialect = Protocol::Dialect::Canonical;
     TokenClaims m_claims;
     State m_state = State::AwaitingAuth;

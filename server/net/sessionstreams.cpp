@@ -452,7 +452,9 @@ void Session::pumpReplay()
         }
         reportStream(item.stream, item.reason.isEmpty(), report.take());
     }
-    m_round.clear();
+    // Storage released, not kept: most connections replay once, at connect, and then idle
+    // (heaptrack of a 19k storm: ~280 B per idle connection held by these two lists).
+    m_round = {};
     m_roundItem = 0;
     if (!m_nextRound.isEmpty()) {
         replayRound(std::exchange(m_nextRound, {}), false);
@@ -475,7 +477,7 @@ void Session::sendSyncComplete()
         complete = complete && r.complete;
     }
     streams.append('}');
-    m_syncReport.clear();
+    m_syncReport = {};
     const QString inboxStream = userStream(m_claims.userId);
     const StreamState *inbox = streamState(inboxStream, false);
     JsonWriter done(128 + streams.size());
