@@ -264,14 +264,19 @@ private:
     // Since when more than Config::roomPushbackBytes() has been waiting without a break (as
     // seen by the tick and by each write); 0 = not behind. Past slow_consumer_grace: 4029.
     qint64 m_behindSinceMs = 0;
-    // The replay round being sent (pumpReplay), and the streams that need another round.
-    QList<ReplayItem> m_round;
-    qsizetype m_roundItem = 0;
-    qsizetype m_roundEntry = 0;
-    bool m_roundItemStarted = false;
-    bool m_roundFirst = false;
-    QByteArray m_roundFrame; // encoded, waiting for room in the queue
-    QList<ReplayItem> m_nextRound;
+    // The replay round being sent (pumpReplay), and the streams that need another round; only
+    // while a replay runs (most connections replay once, at connect, then idle).
+    struct ReplayRound
+    {
+        QList<ReplayItem> items;
+        qsizetype item = 0;
+        qsizetype entry = 0;
+        bool itemStarted = false;
+        bool first = false;
+        QByteArray frame; // encoded, waiting for room in the queue
+        QList<ReplayItem> next;
+    };
+    std::unique_ptr<ReplayRound> m_round;
     bool m_waitingDrain = false;
     Protocol::StreamPositions m_resume; // positions the client gave at connect (may be empty)
     struct SyncReport

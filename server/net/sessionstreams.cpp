@@ -351,13 +351,9 @@ void Session::takeRound(std::optional<QList<ReplayItem>> result, const QString &
         }
         result.emplace();
     }
-    m_round = std::move(*result);
-    m_roundItem = 0;
-    m_roundEntry = 0;
-    m_roundItemStarted = false;
-    m_roundFirst = first;
-    m_roundFrame.clear();
-    m_nextRound.clear();
+    m_round = std::make_unique<ReplayRound>();
+    m_round->items = std::move(*result);
+    m_round->first = first;
     pumpReplay();
 }
 
@@ -375,15 +371,18 @@ void Session::pumpReplay()
     const qint64 limit = m_ctx.config->maxSendQueueBytes;
     const qint64 high = limit / REPLAY_HIGH_DIVISOR;
     const qint64 low = limit / REPLAY_LOW_DIVISOR;
-    while (m_roundItem < m_round.size()) {
+    if (!m_round)
+        return;
+    ReplayRound &r = *m_round;
+    while (r.item < r.items.size()) {
         if (m_state != State::Active || m_slow)
             return;
-        ReplayItem &item = m_round[m_roundItem];
+        ReplayItem &item = r.items[r.item];
         StreamState *s = streamState(item.stream, true);
-        if (!m_roundItemStarted) {
-            m_roundItemStarted = true;
+        if (!r.itemStarted) {
+            r.itemStarted = true;
             s->seq = std::max(s->seq, item.from);
-            if (m_roundFirst) {
+            if (r.first) {
                 // The client has what is below its own position; below the stored cursor it
                 // was delivered before; a room's backlog starts at its end.
                 s->confirmed = std::max(s->confirmed, item.from);
@@ -392,10 +391,10 @@ void Session::pumpReplay()
                     s->saved = item.from; // the stored cursor is there already
             }
         }
-        while (m_roundEntry < item.entries.size()) {
-            const StreamEntry &e = item.entries[m_roundEntry];
+        while (r.entry < item.entries.size()) {
+            const StreamEntry &e = item.entries[r.entry];
             if (e.seq <= s->seq) {
-                ++m_roundEntry;
+                ++r.entry;
                 continue;
             }
             const bool own = std::any_of(s->held.cbegin(), s->held.cend(), [&](const auto &h) {
@@ -404,30 +403,29 @@ void Session::pumpReplay()
             if (own) {
                 track(*s, e.seq, m_lastEnd);
             } else {
-                if (m_roundFrame.isEmpty())
-                    m_roundFrame = MessageService::encodeStored(e);
+                if (r.frame.isEmpty())
+                    r.frame = MessageService::encodeStored(e);
                 // Flow control: the frame goes once the queue has room for it below the
                 // high-water mark; otherwise wait for the transport to drain.
                 const qint64 backlog = m_transport->backlogBytes();
-                if (backlog > 0 && (backlog >= high || backlog + m_roundFrame.size() > limit)) {
-                    const qint64 below
-                        = std::max<qint64>(1, std::min(low, limit - m_roundFrame.size()));
+                if (backlog > 0 && (backlog >= high || backlog + r.frame.size() > limit)) {
+                    const qint64 below = std::max<qint64>(1, std::min(low, limit - r.frame.size()));
                     if (m_transport->notifyWhenBelow(below)) {
                         m_waitingDrain = true;
                         return;
                     }
                 }
-                const qint64 end = write(std::exchange(m_roundFrame, {}), true);
+                const qint64 end = write(std::exchange(r.frame, {}), true);
                 if (end < 0)
                     return; // closed meanwhile
                 track(*s, e.seq, end);
             }
             s->seq = e.seq;
-            ++m_roundEntry;
+            ++r.entry;
         }
-        m_roundEntry = 0;
-        m_roundItemStarted = false;
-        ++m_roundItem;
+        r.entry = 0;
+        r.itemStarted = false;
+        ++r.item;
         // Live frames let go during the replay are read from the store (they are there); a
         // round that found none of them (purged meanwhile) ends the chase.
         const bool chase = s->released > s->seq && !(item.chasing && s->seq == item.from);
@@ -436,7 +434,7 @@ void Session::pumpReplay()
             item.bounds.last = std::max(item.bounds.last, s->released);
             item.from = s->seq;
             item.entries = {}; // sent: only one round's entries are ever held
-            m_nextRound << item;
+            r.next << item;
             continue;
         }
         finishStream(*s);
@@ -452,12 +450,12 @@ void Session::pumpReplay()
         }
         reportStream(item.stream, item.reason.isEmpty(), report.take());
     }
-    // Storage released, not kept: most connections replay once, at connect, and then idle
-    // (heaptrack of a 19k storm: ~280 B per idle connection held by these two lists).
-    m_round = {};
-    m_roundItem = 0;
-    if (!m_nextRound.isEmpty()) {
-        replayRound(std::exchange(m_nextRound, {}), false);
+    // Released, not kept: most connections replay once, at connect, and then idle (heaptrack
+    // of a 19k storm: ~280 B per idle connection were held by the last round's lists).
+    QList<ReplayItem> next = std::move(r.next);
+    m_round.reset();
+    if (!next.isEmpty()) {
+        replayRound(std::move(next), false);
         return;
     }
     sendSyncComplete();
