@@ -66,6 +66,20 @@ Io::Verdict refusal(ErrorCode code, const QString &message, int status = 0)
     return verdict;
 }
 
+// The upgrade's path as a QString that shares one copy per endpoint (a string per connection
+// otherwise, kept for its lifetime).
+QString endpointPath(const QByteArray &path)
+{
+    static const QString known[]
+        = {QStringLiteral("/ws"), QStringLiteral("/api/v1/ws"), QStringLiteral("/ws/connect"),
+           QStringLiteral("/api/ws/connect")};
+    for (const QString &k : known) {
+        if (QLatin1StringView(path) == k)
+            return k;
+    }
+    return QString::fromUtf8(path);
+}
+
 int defaultIoThreads()
 {
     return std::max(1, QThread::idealThreadCount() - 1);
@@ -85,7 +99,7 @@ NativeTransport::NativeTransport(NativeFrontend *owner, const Io::IoEvent &opene
     QUrlQuery q(QString::fromUtf8(opened.request->query));
     q.removeAllQueryItems(QStringLiteral("token"));
     m_query = q.query(QUrl::FullyEncoded).toUtf8();
-    m_path = QString::fromUtf8(opened.request->path);
+    m_path = endpointPath(opened.request->path);
     m_client = q.queryItemValue(QStringLiteral("client"), QUrl::FullyDecoded);
     if (m_client.isEmpty())
         m_client = QString::fromUtf8(opened.request->header("user-agent"));
