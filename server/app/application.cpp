@@ -3,6 +3,7 @@
 
 #include "auth/accountcache.h"
 #include "auth/auththrottle.h"
+#include "auth/externalids.h"
 #include "auth/passwordpool.h"
 #include "auth/secretfile.h"
 #include "auth/tokenservice.h"
@@ -219,10 +220,12 @@ bool Application::start(QString *error, bool *configuration)
     m_http = new HttpFrontend(m_config, *m_tokens, m_router, this);
     m_http->throttle = m_throttle.get();
     m_http->accounts = m_accounts.get();
+    m_http->externalIds = m_externalIds.get();
     SessionContext ctx {&m_config,        m_tokens.get(),   m_store.get(),
                         m_hub.get(),      m_messages.get(), m_rooms.get(),
                         m_presence.get(), m_history.get(),  m_admin.get()};
     ctx.accounts = m_accounts.get();
+    ctx.externalIds = m_externalIds.get();
     m_connections = new ConnectionManager(m_http, ctx, this);
     m_http->admitWebSocket = [this]() { return m_connections->admitting(); };
     m_http->storeSaturated = [this]() { return m_store->saturated(); };
@@ -257,6 +260,7 @@ bool Application::start(QString *error, bool *configuration)
     m_rest.passwords = m_passwords.get();
     m_rest.throttle = m_throttle.get();
     m_rest.accounts = m_accounts.get();
+    m_rest.externalIds = m_externalIds.get();
     m_rest.access = m_access;
     m_rest.uptime.start();
     RestApi::addAll(m_router, &m_rest);
@@ -361,6 +365,24 @@ void Application::startAuthentication()
                 });
         },
         m_config.accountCacheTtlMs, m_config.accountCacheEntries);
+    // Backends' own user ids, mapped (and created on first sight, for a token's or with
+    // accept_unknown_recipients a recipient's) on the store thread; bounded like the accounts.
+    m_externalIds = std::make_unique<ExternalIds>(
+        [store, hub](const QString &externalId, bool create, ExternalIds::Resolved done) {
+            auto job = [externalId, create](Store &s) {
+                return s.userIdOfExternal(externalId, create).value_or(0);
+            };
+            auto finished = [done](std::optional<qint64> id, QString error) {
+                if (!id)
+                    qCWarning(lcApp) << "mapping an external user id failed:" << error;
+                done(id);
+            };
+            if (create)
+                store->run<qint64>(hub, job, finished);
+            else
+                store->read<qint64>(hub, job, finished);
+        },
+        m_config.accountCacheEntries);
 }
 
 void Application::wireAdminFeed()

@@ -28,6 +28,7 @@ class TokenService;
 class PasswordPool;
 class AuthThrottle;
 class AccountCache;
+class ExternalIds;
 class AccessControl;
 namespace Io {
 class Admission;
@@ -87,6 +88,7 @@ private:
     std::unique_ptr<PasswordPool> m_passwords;
     std::unique_ptr<AuthThrottle> m_throttle;
     std::unique_ptr<AccountCache> m_accounts;
+    std::unique_ptr<ExternalIds> m_externalIds;
     Router m_router;
     RestServices m_rest;
     HttpFrontend *m_http = nullptr;

@@ -11,6 +11,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include "protocol/codec.h"
+
 #include <jwt.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -154,19 +156,23 @@ std::variant<TokenClaims, TokenError> TokenService::verify(QByteArrayView token,
 
     TokenClaims claims;
     const QJsonValue sub = payload->value(QLatin1StringView("sub"));
-    if (sub.isString()) {
-        bool ok = false;
-        const QString s = sub.toString();
-        claims.userId = s.toLongLong(&ok);
-        if (!ok || s.isEmpty() || !s.at(0).isDigit())
-            return TokenError::Malformed;
-    } else if (auto n = integerOf(sub)) {
-        claims.userId = *n;
+    if (sub.isString() && Protocol::isExternalUserId(sub.toString())) {
+        claims.externalId = sub.toString(); // mapped to the internal id by the server
     } else {
-        return TokenError::Malformed;
+        if (sub.isString()) {
+            bool ok = false;
+            const QString s = sub.toString();
+            claims.userId = s.toLongLong(&ok);
+            if (!ok || s.isEmpty() || !s.at(0).isDigit())
+                return TokenError::Malformed;
+        } else if (auto n = integerOf(sub)) {
+            claims.userId = *n;
+        } else {
+            return TokenError::Malformed;
+        }
+        if (claims.userId <= 0)
+            return TokenError::Malformed;
     }
-    if (claims.userId <= 0)
-        return TokenError::Malformed;
     const auto exp = integerOf(payload->value(QLatin1StringView("exp")));
     if (!exp)
         return TokenError::Malformed;
@@ -261,7 +267,8 @@ QByteArray TokenService::issue(TokenClaims claims, qint64 nowSeconds) const
     if (jwt_new(&raw) != 0)
         return {};
     JwtPtr jwt(raw);
-    const QByteArray sub = QByteArray::number(claims.userId);
+    const QByteArray sub = claims.externalId.isEmpty() ? QByteArray::number(claims.userId)
+                                                       : claims.externalId.toUtf8();
     const QByteArray name = claims.username.toUtf8();
     bool ok = jwt_set_alg(jwt.get(), alg, reinterpret_cast<const unsigned char *>(key.constData()),
                           int(key.size()))

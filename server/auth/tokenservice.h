@@ -12,7 +12,9 @@ namespace Switchboard {
 // What a valid token says about its bearer.
 struct TokenClaims
 {
-    qint64 userId = 0; // "sub", a positive integer given as a string or number
+    // "sub", a positive integer given as a string or number; 0 for an external id until the
+    // server maps it to the internal id (ExternalIds)
+    qint64 userId = 0;
     QString username; // "name", optional
     bool admin = false; // "role" == "admin"
     qint64 issuedAt = 0; // "iat", seconds
@@ -23,6 +25,10 @@ struct TokenClaims
     // The moment of issue, as precisely as the token says it (revocation compares it with the
     // account's tokens_valid_after in ms; "iat" alone only knows the second).
     qint64 issuedAtMs() const { return issuedAtMillis ? issuedAtMillis : issuedAt * 1000; }
+
+    // "sub" when it is not a number: a backend's own id ("user123", a UUID), shown back as given
+    // in the seed dialects; empty for numeric subs.
+    QString externalId = {};
 };
 
 enum class TokenError {

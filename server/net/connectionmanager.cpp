@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "connectionmanager.h"
 
+#include "auth/externalids.h"
 #include "config/config.h"
 #include "net/httpfrontend.h"
 #include "net/qtwebsockettransport.h"
@@ -27,6 +28,8 @@ ConnectionManager::ConnectionManager(QAbstractHttpServer *http, const SessionCon
                    ctx.config->rateLimitTableSize)
 {
     m_ctx.userLimits = &m_userLimits;
+    if (ExternalIds *ids = ctx.externalIds) // seed dialects show them as their users gave them
+        m_dialects.setUserIdNames([ids](qint64 userId) { return ids->externalIdOf(userId); });
     m_ctx.dialects = &m_dialects;
     connect(m_http, &QAbstractHttpServer::newWebSocketConnection, this,
             &ConnectionManager::onNewWebSocket);

@@ -3,6 +3,7 @@
 
 #include "auth/accountcache.h"
 #include "auth/auththrottle.h"
+#include "auth/externalids.h"
 #include "config/config.h"
 #include "io/iothread.h"
 #include "io/upgraderequest.h"
@@ -356,6 +357,27 @@ void HttpFrontend::dispatch(RestRequest request, QTcpSocket *socket)
 void HttpFrontend::authorize(RestRequest request, const Router::Result &route,
                              const ReplyPtr &reply)
 {
+    if (request.principal.kind == Principal::Kind::User && request.principal.claims.userId == 0
+        && !request.principal.claims.externalId.isEmpty()) {
+        // A backend's own id: mapped to the internal id (created the first time), then on.
+        if (!externalIds) {
+            reply->error(ErrorCode::Unauthorized,
+                         QStringLiteral("external user ids are not accepted here"));
+            return;
+        }
+        const QString externalId = request.principal.claims.externalId;
+        externalIds->resolve(
+            externalId, true,
+            [this, request = std::move(request), route, reply](std::optional<qint64> id) mutable {
+                if (!id || *id <= 0) {
+                    reply->error(ErrorCode::Unavailable, QStringLiteral("database unavailable"));
+                    return;
+                }
+                request.principal.claims.userId = *id;
+                authorize(std::move(request), route, reply);
+            });
+        return;
+    }
     if (request.principal.kind != Principal::Kind::User || !accounts) {
         finishDispatch(std::move(request), route, reply);
         return;
@@ -408,8 +430,11 @@ bool HttpFrontend::admitRest(const RestRequest &request, RestReply &reply)
     qint64 wait = 0;
     switch (request.principal.kind) {
     case Principal::Kind::User:
-        wait = m_restLimits.take(QStringLiteral("u:%1").arg(request.principal.claims.userId), 1,
-                                 now);
+        // A backend's own id is not mapped yet here: its bucket goes by that id.
+        wait = m_restLimits.take(request.principal.claims.externalId.isEmpty()
+                                     ? QStringLiteral("u:%1").arg(request.principal.claims.userId)
+                                     : QStringLiteral("x:") + request.principal.claims.externalId,
+                                 1, now);
         break;
     case Principal::Kind::ApiKey:
         wait = m_restLimits.take(QStringLiteral("key"), 1, now);

@@ -15,6 +15,7 @@ namespace Switchboard {
 struct Config;
 class AuthThrottle;
 class AccountCache;
+class ExternalIds;
 
 // The HTTP side of the single port: routes REST calls, and decides WebSocket upgrades before
 // the 101 so that a bad token gets a plain HTTP 401 and never reaches a session.
@@ -32,6 +33,8 @@ public:
     // is good only while its account allows it (role, disabled, revocation). Both optional.
     AuthThrottle *throttle = nullptr;
     AccountCache *accounts = nullptr;
+    // Maps the backends' own user ids of tokens (optional: without it they are refused).
+    ExternalIds *externalIds = nullptr;
     // Asked before each REST call but /healthz: true = the store's queue is full (503).
     std::function<bool()> storeSaturated;
     // Asked before each request: true = an access rule refuses this address now. A keep-alive

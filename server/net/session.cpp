@@ -2,6 +2,7 @@
 #include "session.h"
 
 #include "auth/accountcache.h"
+#include "auth/externalids.h"
 #include "config/config.h"
 #include "hub/adminfeed.h"
 #include "hub/hub.h"
@@ -17,6 +18,7 @@
 #include <algorithm>
 
 #include <QLoggingCategory>
+#include <QPointer>
 
 Q_LOGGING_CATEGORY(lcSession, "switchboard.ws")
 
@@ -52,7 +54,7 @@ Session::Session(std::unique_ptr<Transport> transport, quint64 connectionId,
     if (claims) {
         m_claims = *claims;
         m_state = State::Activating;
-        activate();
+        beginActivation();
     }
 }
 
@@ -293,7 +295,8 @@ void Session::transportClosed(int code, const QString &reason)
     if (m_state == State::Closed)
         return;
     const bool wasAttached = m_state == State::Active;
-    const bool wasReserved = m_state == State::Activating;
+    // A session still mapping its external id has not reserved its place in the hub yet.
+    const bool wasReserved = m_state == State::Activating && !m_resolvingUser;
     if (wasAttached) {
         m_writtenSeen = m_transport->writtenBytes(); // final: what reached the client
         m_cursorsDirty = true;
@@ -308,6 +311,10 @@ void Session::transportClosed(int code, const QString &reason)
     }
     if (wasAttached || wasReserved)
         m_ctx.hub->detach(this);
+    if (m_pinnedUser) {
+        m_pinnedUser = false;
+        m_ctx.externalIds->unpin(m_claims.userId);
+    }
     emit finished(this);
 }
 
@@ -433,7 +440,36 @@ void Session::authenticate(const QString &token, const StreamPositions &resume,
     }
     m_claims = std::get<TokenClaims>(result);
     m_state = State::Activating;
-    activate();
+    beginActivation();
+}
+
+void Session::beginActivation()
+{
+    if (m_claims.externalId.isEmpty()) {
+        activate();
+        return;
+    }
+    if (!m_ctx.externalIds) {
+        close(CloseCode::UNAUTHORIZED, QStringLiteral("external user ids are not accepted here"));
+        return;
+    }
+    m_resolvingUser = true;
+    QPointer<Session> self(this);
+    m_ctx.externalIds->resolve(m_claims.externalId, true, [self](std::optional<qint64> id) {
+        if (!self || self->m_state != State::Activating)
+            return;
+        self->m_resolvingUser = false;
+        if (!id || *id <= 0) {
+            qCWarning(lcSession) << "mapping the external user id of connection"
+                                 << self->m_connectionId << "failed";
+            self->close(CloseCode::TRY_AGAIN_LATER, QStringLiteral("storage unavailable"));
+            return;
+        }
+        self->m_claims.userId = *id;
+        self->m_ctx.externalIds->pin(*id);
+        self->m_pinnedUser = true;
+        self->activate();
+    });
 }
 
 bool Session::enterActive(const std::optional<UserRecord> &record)

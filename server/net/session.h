@@ -25,6 +25,7 @@ namespace Switchboard {
 struct Config;
 class AdminFeed;
 class AccountCache;
+class ExternalIds;
 class AsyncStore;
 class Hub;
 class MessageService;
@@ -63,6 +64,7 @@ struct SessionContext
     HistoryService *history = nullptr;
     AdminFeed *admin = nullptr; // the operator feed (optional)
     AccountCache *accounts = nullptr; // account state: disabled, role, revocation (optional)
+    ExternalIds *externalIds = nullptr; // backends' own user ids (optional: then refused)
     RateLimiter<qint64> *userLimits = nullptr; // frames per user over all its connections
     // Re-encodes shared frames once per dialect for the connections in a seed's dialect
     // (optional: without it each such connection re-encodes its own).
@@ -132,6 +134,9 @@ private:
     void closeSlowConsumer(const QString &reason);
     void authenticate(const QString &token, const Protocol::StreamPositions &resume,
                       const QJsonValue &id);
+    // Maps a token's external id to the internal one (ExternalIds) when it has one, then
+    // activates; closes with 1013 when the store cannot say.
+    void beginActivation();
     // Checks the account and reads the first replay round in one store read, then goes live.
     void activate();
     Sender sender() const;
@@ -225,6 +230,8 @@ private:
     Protocol::Dialect m_dialect = Protocol::Dialect::Canonical;
     TokenClaims m_claims;
     State m_state = State::AwaitingAuth;
+    bool m_resolvingUser = false; // Activating, waiting for the external id's mapping
+    bool m_pinnedUser = false; // holds a pin on its external id (ExternalIds::pin)
     bool m_closeRequested = false;
     qint64 m_connectedAt = 0;
     qint64 m_deadlineMs = 0; // auth deadline while AwaitingAuth

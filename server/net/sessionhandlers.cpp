@@ -3,11 +3,14 @@
 #include "session.h"
 
 #include "auth/accountcache.h"
+#include "auth/externalids.h"
 #include "config/config.h"
 #include "hub/hub.h"
 #include "hub/messageservice.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
+
+#include <QPointer>
 
 namespace Switchboard {
 
@@ -49,7 +52,10 @@ void Session::handle(const QJsonValue &id, const RefreshRequest &request)
         return;
     }
     TokenClaims claims = std::get<TokenClaims>(result);
-    if (claims.userId != m_claims.userId) {
+    // The same user: the same external id (mapped at activation), or the same number.
+    if (!m_claims.externalId.isEmpty() && claims.externalId == m_claims.externalId)
+        claims.userId = m_claims.userId;
+    if (claims.userId != m_claims.userId || claims.externalId != m_claims.externalId) {
         sendError(ErrorCode::Forbidden,
                   QStringLiteral("a refreshed token must belong to the same user"), id);
         return;
@@ -94,6 +100,35 @@ void Session::handle(const QJsonValue &id, const SendRequest &request)
     if (request.idempotencyKey.size() > 128) {
         sendError(ErrorCode::ValidationError,
                   QStringLiteral("idempotency_key is longer than 128 characters"), id);
+        return;
+    }
+    if (!request.toExternalId.isEmpty()) {
+        // A backend's own id ("user456"): mapped first, as the recipients of REST sends are.
+        if (!m_ctx.externalIds) {
+            sendError(ErrorCode::ValidationError,
+                      QStringLiteral("'to' must be a user id (positive integer)"), id);
+            return;
+        }
+        QPointer<Session> self(this);
+        m_ctx.externalIds->resolve(
+            request.toExternalId, m_ctx.config->acceptUnknownRecipients,
+            [self, id, request](std::optional<qint64> to) {
+                if (!self || self->m_state != State::Active)
+                    return;
+                if (!to) {
+                    self->sendError(ErrorCode::Unavailable,
+                                    QStringLiteral("the recipient could not be looked up; retry"),
+                                    id);
+                } else if (*to == 0) {
+                    self->sendError(ErrorCode::ValidationError,
+                                    ExternalIds::unknownText(request.toExternalId), id);
+                } else {
+                    SendRequest mapped = request;
+                    mapped.toUserId = *to;
+                    mapped.toExternalId.clear();
+                    self->handle(id, mapped);
+                }
+            });
         return;
     }
     const Sender me = sender();

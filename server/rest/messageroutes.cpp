@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "restapi.h"
 
+#include "auth/externalids.h"
 #include "config/config.h"
 #include "hub/hub.h"
 #include "hub/messageservice.h"
@@ -54,6 +55,36 @@ bool recipientOf(const QJsonObject &body, qint64 *to, const ReplyPtr &reply)
         reply->error(ErrorCode::ValidationError,
                      QStringLiteral("'to_user_id' must be a positive integer"));
     return ok;
+}
+
+// The recipient of a send: a user id, or a backend's own id ("user456"), mapped through
+// ExternalIds first: created on first sight with accept_unknown_recipients (so messages wait
+// for that user), else a VALIDATION_ERROR until that user has signed in once. `then` runs with the
+// id and the external id it was given by (empty for a number).
+void withRecipient(RestServices *s, const QJsonObject &body, const ReplyPtr &reply,
+                   std::function<void(qint64, const QString &)> then)
+{
+    QJsonValue v = body.value(QStringLiteral("to_user_id"));
+    if (v.isUndefined())
+        v = body.value(QStringLiteral("to"));
+    if (s->externalIds && v.isString() && isExternalUserId(v.toString())) {
+        const QString external = v.toString();
+        s->externalIds->resolve(
+            external, s->config->acceptUnknownRecipients,
+            [reply, external, then = std::move(then)](std::optional<qint64> id) {
+                if (!id)
+                    reply->error(ErrorCode::Unavailable,
+                                 QStringLiteral("the recipient could not be looked up; retry"));
+                else if (*id == 0)
+                    reply->error(ErrorCode::ValidationError, ExternalIds::unknownText(external));
+                else
+                    then(*id, external);
+            });
+        return;
+    }
+    qint64 to = 0;
+    if (recipientOf(body, &to, reply))
+        then(to, QString());
 }
 
 // content from `content`, seed 001's `content`, seed 000's data.content or seed 002's `message`.
@@ -114,17 +145,19 @@ bool parseBody(const RestRequest &request, QJsonObject *body, const ReplyPtr &re
 
 // The reply to a stored direct message or notification. `recipient_online` is presence: only
 // a sender that may see the recipient's presence (RoomService::presenceVisible) is told it.
+// A recipient given by its external id is shown back by it.
 MessageService::Done replyStored(const ReplyPtr &reply, const Sender &sender, qint64 to,
-                                 RestServices *s)
+                                 RestServices *s, const QString &shownTo = QString())
 {
-    return [reply, sender, to, s](std::optional<SendOutcome> outcome,
-                                  std::optional<SendFailure> failure) {
+    return [reply, sender, to, s, shownTo](std::optional<SendOutcome> outcome,
+                                           std::optional<SendFailure> failure) {
         if (failure) {
             reply->failure(*failure);
             return;
         }
         QJsonObject body {{QStringLiteral("message_id"), outcome->messageId},
-                          {QStringLiteral("to_user_id"), to},
+                          {QStringLiteral("to_user_id"),
+                           shownTo.isEmpty() ? QJsonValue(to) : QJsonValue(shownTo)},
                           {QStringLiteral("stream"), outcome->stream},
                           {QStringLiteral("seq"), outcome->seq},
                           {QStringLiteral("created_at"), outcome->createdAt},
@@ -150,29 +183,32 @@ bool checkLength(const QString &text, const Config &config, const ReplyPtr &repl
 void addMessageRoutes(Router &router, RestServices *s)
 {
     // Seed 001: POST /api/v1/messages {to_user_id, content} -> stored, then pushed.
-    router.add("POST", {QStringLiteral("/api/v1/messages")}, Access::User,
-               [s](const RestRequest &request, const ReplyPtr &reply) {
-                   QJsonObject body;
-                   qint64 to = 0;
-                   Sender sender;
-                   if (!parseBody(request, &body, reply) || !recipientOf(body, &to, reply)
-                       || !senderOf(request, body, &sender, reply))
-                       return;
-                   const QString content = contentOf(body);
-                   const QJsonObject data = body.value(QStringLiteral("data")).toObject();
-                   if (content.isEmpty() && data.isEmpty()) {
-                       reply->error(ErrorCode::ValidationError,
-                                    QStringLiteral("a message needs 'content' or 'data'"));
-                       return;
-                   }
-                   if (!checkLength(content, *s->config, reply))
-                       return;
-                   const QString key = body.value(QStringLiteral("idempotency_key")).toString();
-                   s->messages->sendToUser(sender, to, MessageKind::Direct,
-                                           MessageService::directBody(sender, to, content, data),
-                                           key.left(128), s->hub,
-                                           replyStored(reply, sender, to, s));
-               });
+    router.add(
+        "POST", {QStringLiteral("/api/v1/messages")}, Access::User,
+        [s](const RestRequest &request, const ReplyPtr &reply) {
+            QJsonObject body;
+            Sender sender;
+            if (!parseBody(request, &body, reply) || !senderOf(request, body, &sender, reply))
+                return;
+            const QString content = contentOf(body);
+            const QJsonObject data = body.value(QStringLiteral("data")).toObject();
+            if (content.isEmpty() && data.isEmpty()) {
+                reply->error(ErrorCode::ValidationError,
+                             QStringLiteral("a message needs 'content' or 'data'"));
+                return;
+            }
+            if (!checkLength(content, *s->config, reply))
+                return;
+            const QString key = body.value(QStringLiteral("idempotency_key")).toString();
+            withRecipient(
+                s, body, reply,
+                [s, reply, sender, content, data, key](qint64 to, const QString &shownTo) {
+                    s->messages->sendToUser(sender, to, MessageKind::Direct,
+                                            MessageService::directBody(sender, to, content, data),
+                                            key.left(128), s->hub,
+                                            replyStored(reply, sender, to, s, shownTo));
+                });
+        });
 
     // Seed 001's offline pull: the caller's inbox after a sequence number.
     router.add(
@@ -261,9 +297,6 @@ void addMessageRoutes(Router &router, RestServices *s)
             const bool system = type == QLatin1StringView("system")
                 || type == QLatin1StringView("system_message");
             if (direct || system) {
-                qint64 to = 0;
-                if (!recipientOf(body, &to, reply))
-                    return;
                 const QString content = contentOf(body);
                 QJsonObject data = body.value(QStringLiteral("data")).toObject();
                 data.remove(QStringLiteral("content"));
@@ -274,11 +307,17 @@ void addMessageRoutes(Router &router, RestServices *s)
                 }
                 if (!checkLength(content, *s->config, reply))
                     return;
-                s->messages->sendToUser(
-                    sender, to, system ? MessageKind::System : MessageKind::Direct,
-                    MessageService::directBody(sender, to, content, data),
-                    body.value(QStringLiteral("idempotency_key")).toString().left(128), s->hub,
-                    replyStored(reply, sender, to, s));
+                const QString key
+                    = body.value(QStringLiteral("idempotency_key")).toString().left(128);
+                withRecipient(s, body, reply,
+                              [s, reply, sender, system, content, data,
+                               key](qint64 to, const QString &shownTo) {
+                                  s->messages->sendToUser(
+                                      sender, to,
+                                      system ? MessageKind::System : MessageKind::Direct,
+                                      MessageService::directBody(sender, to, content, data), key,
+                                      s->hub, replyStored(reply, sender, to, s, shownTo));
+                              });
                 return;
             }
             NotifyRequest n = notifyOf(body, type);
@@ -298,15 +337,15 @@ void addMessageRoutes(Router &router, RestServices *s)
                 reply->json(202, {{QStringLiteral("recipients"), recipients}});
                 return;
             }
-            qint64 to = 0;
-            if (!recipientOf(body, &to, reply))
-                return;
-            n.toUserId = to;
-            s->messages->sendToUser(
-                sender, to, MessageKind::Notification,
-                MessageService::notificationBody(sender, to, n),
-                body.value(QStringLiteral("idempotency_key")).toString().left(128), s->hub,
-                replyStored(reply, sender, to, s));
+            const QString key = body.value(QStringLiteral("idempotency_key")).toString().left(128);
+            withRecipient(s, body, reply,
+                          [s, reply, sender, n, key](qint64 to, const QString &shownTo) mutable {
+                              n.toUserId = to;
+                              s->messages->sendToUser(
+                                  sender, to, MessageKind::Notification,
+                                  MessageService::notificationBody(sender, to, n), key, s->hub,
+                                  replyStored(reply, sender, to, s, shownTo));
+                          });
         });
 
     // Seed 000 /ws/broadcast {message_type, data}; seed 004 /api/ws/broadcast {type, content}.

@@ -24,6 +24,7 @@ class TokenService;
 class PasswordPool;
 class AuthThrottle;
 class AccountCache;
+class ExternalIds;
 class AccessControl;
 
 // What the REST handlers work with; owned by the application.
@@ -44,6 +45,7 @@ struct RestServices
     PasswordPool *passwords = nullptr;
     AuthThrottle *throttle = nullptr;
     AccountCache *accounts = nullptr;
+    ExternalIds *externalIds = nullptr; // backends' own user ids as recipients (optional)
     AccessControl *access = nullptr; // IP access rules
 };
 

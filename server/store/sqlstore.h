@@ -37,6 +37,8 @@ public:
     void setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs) override;
     bool isKnownUser(qint64 id) override;
     void addPrincipals(const QList<qint64> &ids, const QString &source) override;
+    std::optional<qint64> userIdOfExternal(const QString &externalId, bool create) override;
+    QHash<qint64, QString> externalIdsOf(const QList<qint64> &userIds) override;
 
     QList<AppendResult> append(const QList<NewMessage> &messages) override;
     QList<StreamEntry> readStream(const QString &stream, qint64 afterSeq, int limit) override;

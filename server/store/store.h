@@ -183,6 +183,12 @@ public:
     virtual bool isKnownUser(qint64 id) = 0;
     // Records ids as principals (`source`: "token" or "addressed"); known ones stay as they are.
     virtual void addPrincipals(const QList<qint64> &ids, const QString &source) = 0;
+    // The internal id of a backend's own id (a token "sub" that is not a number, migration
+    // 007); when unknown, nullopt, or with `create` a new principal (source "external") mapped
+    // to it. Race-safe: writers mapping the same external id at once all get one id.
+    virtual std::optional<qint64> userIdOfExternal(const QString &externalId, bool create) = 0;
+    // The external ids of those of these users that have one.
+    virtual QHash<qint64, QString> externalIdsOf(const QList<qint64> &userIds) = 0;
 
     // --- messages
     // Appends all messages in one transaction (group commit). A message whose (senderId,

@@ -41,6 +41,7 @@ struct SendRequest
     QString content;
     QJsonObject data;
     QString idempotencyKey;
+    QString toExternalId = {}; // the recipient by a backend's own id (toUserId 0 until mapped)
 };
 
 // A message to every connected user (admin role or API key).

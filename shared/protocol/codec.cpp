@@ -33,8 +33,9 @@ Result decodeSend(const QJsonObject &obj, const QJsonValue &id, const QString &t
                   const QString &contentKey)
 {
     SendRequest req;
-    if (!recipient(obj, toKey, &req.toUserId) || req.toUserId == 0)
-        return badField(toKey, QStringLiteral("a user id (positive integer)"), id);
+    if (!recipient(obj, toKey, &req.toUserId, &req.toExternalId)
+        || (req.toUserId == 0 && req.toExternalId.isEmpty()))
+        return badField(toKey, QStringLiteral("a user id (positive integer or external id)"), id);
     const QJsonValue content = obj.value(contentKey);
     if (content.isObject()) {
         req.data = content.toObject(); // seed 002 allows a structured `message`
@@ -99,7 +100,8 @@ Result decodeSeed000(const QJsonObject &obj, const QString &type, const QJsonVal
     if (type == QLatin1StringView("ping"))
         return withId(id, PingRequest {});
     qint64 to = 0;
-    if (!recipient(data, QStringLiteral("to_user_id"), &to))
+    QString external; // seed 000's users are UUIDs
+    if (!recipient(data, QStringLiteral("to_user_id"), &to, &external))
         return badField(QStringLiteral("data.to_user_id"),
                         QStringLiteral("a user id (positive integer)"), id);
     QString content;
@@ -112,11 +114,14 @@ Result decodeSeed000(const QJsonObject &obj, const QString &type, const QJsonVal
         if (content.isEmpty() && extra.isEmpty())
             return fail(ErrorCode::ValidationError,
                         QStringLiteral("a text message needs 'data.content'"), id);
-        if (to)
-            return withId(id, SendRequest {to, content, extra, QString()});
+        if (to || !external.isEmpty())
+            return withId(id, SendRequest {to, content, extra, QString(), external});
         return withId(id, BroadcastRequest {content, extra});
     }
     if (type == QLatin1StringView("notification")) {
+        if (!external.isEmpty()) // not mapped on this path yet: never a notification to all
+            return badField(QStringLiteral("data.to_user_id"),
+                            QStringLiteral("a numeric user id for a notification"), id);
         NotifyRequest req;
         req.toUserId = to;
         req.message = content;
@@ -135,6 +140,24 @@ Result decodeSeed000(const QJsonObject &obj, const QString &type, const QJsonVal
 }
 
 } // namespace
+
+bool isExternalUserId(QStringView id)
+{
+    if (id.isEmpty() || id.size() > MAX_EXTERNAL_ID_CHARS || id.front().isSpace()
+        || id.back().isSpace())
+        return false;
+    bool numeric = true;
+    for (qsizetype i = 0; i < id.size(); ++i) {
+        const QChar c = id.at(i);
+        if (!c.isPrint())
+            return false;
+        if (!(c.isDigit() || (i == 0 && id.size() > 1 && (c == u'-' || c == u'+'))))
+            numeric = false;
+    }
+    // "-42", "0", "99999999999999999999": numbers that are not valid ids, refused as such
+    // rather than taken as somebody's external id.
+    return !numeric;
+}
 
 qint64 userIdFromJson(const QJsonValue &value, bool *valid)
 {
@@ -237,10 +260,11 @@ std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8)
     // Seed 004: {type: "chat", to, content}; an empty `to` is a broadcast.
     if (type == QLatin1StringView("chat")) {
         qint64 to = 0;
-        if (!recipient(obj, QStringLiteral("to"), &to))
+        QString external;
+        if (!recipient(obj, QStringLiteral("to"), &to, &external))
             return badField(QStringLiteral("to"), QStringLiteral("a user id (positive integer)"),
                             id);
-        if (to == 0)
+        if (to == 0 && external.isEmpty())
             return decodeBroadcast(obj, id, QStringLiteral("content"));
         return decodeSend(obj, id, QStringLiteral("to"), QStringLiteral("content"));
     }

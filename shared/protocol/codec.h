@@ -16,6 +16,15 @@ std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8);
 // Parses a user id given as a JSON number or a numeric string; 0 when absent or invalid.
 qint64 userIdFromJson(const QJsonValue &value, bool *valid = nullptr);
 
+// The longest external user id accepted, in characters.
+constexpr qsizetype MAX_EXTERNAL_ID_CHARS = 128;
+// Whether a string is an external user id: a backend's own id for a user ("user123", a UUID),
+// given as a token's "sub" or as a recipient and mapped to an internal id by the server.
+// 1 to MAX_EXTERNAL_ID_CHARS printable characters without leading or trailing white space, and
+// not a number (an optional sign and digits only: those are internal ids, valid only as
+// positive 64-bit integers).
+bool isExternalUserId(QStringView id);
+
 // Room ids: 1-64 characters of A-Z a-z 0-9 _ - (they appear in URLs and stream names).
 bool validRoomId(const QString &id);
 // Presence statuses: online, away, busy, offline.

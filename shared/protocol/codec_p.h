@@ -49,12 +49,20 @@ inline Result withId(const QJsonValue &id, ClientMessage message)
     return DecodedFrame {id, std::move(message)};
 }
 
-// A recipient given as a number or numeric string; absent, null or "" means "nobody".
-inline bool recipient(const QJsonObject &obj, const QString &key, qint64 *out)
+// A recipient given as a number or numeric string; absent, null or "" means "nobody". Where
+// `external` is given, an external user id ("user456") is taken too: *out is 0 and *external
+// names it (the server maps it).
+inline bool recipient(const QJsonObject &obj, const QString &key, qint64 *out,
+                      QString *external = nullptr)
 {
     const QJsonValue v = obj.value(key);
     if (v.isUndefined() || v.isNull() || (v.isString() && v.toString().isEmpty())) {
         *out = 0;
+        return true;
+    }
+    if (external && v.isString() && isExternalUserId(v.toString())) {
+        *out = 0;
+        *external = v.toString();
         return true;
     }
     bool ok = false;

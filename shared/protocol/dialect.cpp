@@ -246,6 +246,40 @@ std::optional<QJsonObject> to004(const QJsonObject &e, const QString &type)
     return out;
 }
 
+// A user id field shown by the user's external id when it has one.
+bool nameField(QJsonObject &o, L key, const UserIdNames &names)
+{
+    const QJsonValue v = o.value(key);
+    if (!v.isDouble())
+        return false;
+    const QString name = names(v.toInteger());
+    if (name.isEmpty())
+        return false;
+    o.insert(key, name);
+    return true;
+}
+
+// The event with the ids of externally identified users as they gave them: the fields that
+// name users at the top level, and the user of `connected` (whose `data` is ours too).
+QJsonObject withNames(QJsonObject e, const UserIdNames &names, bool *named)
+{
+    for (L key : {L("from"), L("to"), L("user_id")})
+        *named |= nameField(e, key, names);
+    if (e.value(L("type")).toString() == ServerType::CONNECTED) {
+        QJsonObject user = e.value(L("user")).toObject();
+        if (nameField(user, L("id"), names)) {
+            e.insert(L("user"), user);
+            *named = true;
+        }
+        QJsonObject data = e.value(L("data")).toObject();
+        if (nameField(data, L("user_id"), names)) {
+            e.insert(L("data"), data);
+            *named = true;
+        }
+    }
+    return e;
+}
+
 } // namespace
 
 std::optional<Dialect> parseDialect(QStringView name)
@@ -290,25 +324,39 @@ QString connectRoomForPath(QStringView path)
 
 namespace Dialects {
 
-std::optional<QJsonObject> convert(Dialect dialect, const QJsonObject &event)
+std::optional<QJsonObject> convert(Dialect dialect, const QJsonObject &canonical,
+                                   const UserIdNames &names)
 {
+    if (dialect == Dialect::Canonical)
+        return std::nullopt;
+    bool named = false;
+    const QJsonObject event = names ? withNames(canonical, names, &named) : canonical;
     const QString type = event.value(L("type")).toString();
     const qint64 ts = event.value(L("ts")).toInteger();
+    std::optional<QJsonObject> out;
     switch (dialect) {
     case Dialect::Canonical:
-        return std::nullopt;
+        break;
     case Dialect::Seed000:
-        return to000(event, type, ts);
+        out = to000(event, type, ts);
+        break;
     case Dialect::Seed001:
-        return to001(event, type);
+        out = to001(event, type);
+        break;
     case Dialect::Seed002:
-        return to002(event, type, ts);
+        out = to002(event, type, ts);
+        break;
     case Dialect::Seed003:
-        return to003(event, type, ts);
+        out = to003(event, type, ts);
+        break;
     case Dialect::Seed004:
-        return to004(event, type);
+        out = to004(event, type);
+        break;
     }
-    return std::nullopt;
+    // An event the dialect keeps in our shape still shows the ids as their users gave them.
+    if (!out && named)
+        out = event;
+    return out;
 }
 
 bool carries(Dialect dialect, QStringView type)
@@ -316,7 +364,7 @@ bool carries(Dialect dialect, QStringView type)
     return dialect != Dialect::Seed000 || type != ServerType::USER_STATUS;
 }
 
-QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame)
+QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame, const UserIdNames &names)
 {
     if (dialect == Dialect::Canonical)
         return canonicalFrame;
@@ -325,7 +373,7 @@ QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame)
         return canonicalFrame;
     if (!carries(dialect, doc.object().value(L("type")).toString()))
         return QByteArray(""); // empty, not null: DialectCache keeps it as an answer
-    const auto converted = convert(dialect, doc.object());
+    const auto converted = convert(dialect, doc.object(), names);
     return converted ? QJsonDocument(*converted).toJson(QJsonDocument::Compact) : canonicalFrame;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include <QByteArray>
@@ -34,11 +35,18 @@ std::optional<Dialect> dialectForRequest(QStringView path, const QUrlQuery &quer
 // the connect_room setting names one, as the seed's server does; empty for other paths.
 QString connectRoomForPath(QStringView path);
 
+// How the seed dialects show a user: by the external id it signed in with (a backend's own id,
+// "user123") when it has one, else by its number (an empty string). Canonical keeps numbers.
+using UserIdNames = std::function<QString(qint64 userId)>;
+
 namespace Dialects {
 
 // The canonical event (a server frame: `type`, `ts` and its fields) in the dialect's shape;
 // nullopt when the canonical object is already that shape (always for Dialect::Canonical).
-std::optional<QJsonObject> convert(Dialect dialect, const QJsonObject &event);
+// With `names`, the user ids of the event (`from`, `to`, `user_id`, the `connected` user) of
+// users with an external id are shown by it.
+std::optional<QJsonObject> convert(Dialect dialect, const QJsonObject &event,
+                                   const UserIdNames &names = {});
 
 // Whether a connection in this dialect gets events of this canonical type: all but
 // `user_status` in 000, whose connections hear of connects and disconnects through seed 000's
@@ -48,7 +56,7 @@ bool carries(Dialect dialect, QStringView type);
 // The encoded canonical frame in the dialect's shape; the frame itself when nothing changes
 // (or when it is not a JSON object, which the server never sends); an empty, non-null
 // QByteArray when the dialect does not carry the event (the connection does not get it).
-QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame);
+QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame, const UserIdNames &names = {});
 
 } // namespace Dialects
 

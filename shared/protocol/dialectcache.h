@@ -19,6 +19,8 @@ class DialectCache
 public:
     // Dialects::encode(dialect, frame), from the cache when this frame was encoded already.
     QByteArray encode(Dialect dialect, const QByteArray &frame);
+    // How user ids are shown (Dialects::convert); the same for every connection.
+    void setUserIdNames(UserIdNames names) { m_names = std::move(names); }
 
     static constexpr int ENTRIES = 8;
     // Larger frames (history pages, snapshots) go to one connection: not worth holding.
@@ -32,6 +34,7 @@ private:
     };
     std::array<Entry, ENTRIES> m_entries;
     int m_next = 0; // the entry replaced next (round robin)
+    UserIdNames m_names;
 };
 
 } // namespace Switchboard::Protocol

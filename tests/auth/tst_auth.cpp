@@ -4,10 +4,12 @@
 // account-state cache.
 #include "auth/accountcache.h"
 #include "auth/auththrottle.h"
+#include "auth/externalids.h"
 #include "auth/passwordhasher.h"
 #include "auth/passwordpool.h"
 #include "auth/secretfile.h"
 #include "auth/tokenservice.h"
+#include "protocol/codec.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -20,6 +22,7 @@
 #include <QTest>
 
 using namespace Switchboard;
+using Switchboard::Protocol::MAX_EXTERNAL_ID_CHARS;
 
 namespace {
 
@@ -194,6 +197,49 @@ private slots:
         QVERIFY(!std::get<TokenClaims>(backend).admin);
     }
 
+    // A backend's own ids (seed 004's "user123", seed 000's UUIDs) are external ids: userId
+    // stays 0 until the server maps them; numbers keep being internal ids.
+    void externalIds_data()
+    {
+        QTest::addColumn<QJsonValue>("sub");
+        QTest::addColumn<QString>("externalId");
+        QTest::addColumn<qint64>("userId");
+        QTest::newRow("seed 004") << QJsonValue(QStringLiteral("user123"))
+                                  << QStringLiteral("user123") << qint64(0);
+        const QString uuid = QStringLiteral("6f1c2a8e-3b7d-4c2e-9a51-0d4e8b7f1a23");
+        QTest::newRow("uuid") << QJsonValue(uuid) << uuid << qint64(0);
+        QTest::newRow("digits then text")
+            << QJsonValue(QStringLiteral("12ab")) << QStringLiteral("12ab") << qint64(0);
+        QTest::newRow("inner space and unicode")
+            << QJsonValue(QStringLiteral("amélie b")) << QStringLiteral("amélie b") << qint64(0);
+        QTest::newRow("longest") << QJsonValue(QString(MAX_EXTERNAL_ID_CHARS, u'x'))
+                                 << QString(MAX_EXTERNAL_ID_CHARS, u'x') << qint64(0);
+        QTest::newRow("numeric string")
+            << QJsonValue(QStringLiteral("42")) << QString() << qint64(42);
+        QTest::newRow("number") << QJsonValue(42) << QString() << qint64(42);
+    }
+    void externalIds()
+    {
+        QFETCH(QJsonValue, sub);
+        QFETCH(QString, externalId);
+        QFETCH(qint64, userId);
+        const TokenService s = hsService();
+        const auto r = s.verify(hs256(hsHeader(), claims(sub), SECRET), NOW);
+        QVERIFY2(std::holds_alternative<TokenClaims>(r),
+                 qPrintable(TokenService::errorText(errorOf(r))));
+        const TokenClaims c = std::get<TokenClaims>(r);
+        QCOMPARE(c.externalId, externalId);
+        QCOMPARE(c.userId, userId);
+        // What this server issues for such a user carries the external id again.
+        if (!externalId.isEmpty()) {
+            TokenClaims mine;
+            mine.externalId = externalId;
+            const auto again = s.verify(s.issue(mine, NOW), NOW);
+            QVERIFY(std::holds_alternative<TokenClaims>(again));
+            QCOMPARE(std::get<TokenClaims>(again).externalId, externalId);
+        }
+    }
+
     void expiryAndNotBefore()
     {
         const TokenService s = hsService(); // leeway 30 s
@@ -254,7 +300,10 @@ private slots:
             << hs256(hsHeader(), QJsonObject {{QStringLiteral("exp"), NOW + 60}}, SECRET);
         QTest::newRow("sub negative") << hs256(hsHeader(), claims(-5), SECRET);
         QTest::newRow("sub zero") << hs256(hsHeader(), claims(QStringLiteral("0")), SECRET);
-        QTest::newRow("sub text") << hs256(hsHeader(), claims(QStringLiteral("alice")), SECRET);
+        // Text is an external id ("alice" is valid: externalIds()), but not any text.
+        QTest::newRow("sub text with a newline")
+            << hs256(hsHeader(), claims(QStringLiteral("alice\n")), SECRET);
+        QTest::newRow("sub blank") << hs256(hsHeader(), claims(QStringLiteral("   ")), SECRET);
         QTest::newRow("sub fraction") << hs256(hsHeader(), claims(1.5), SECRET);
         QTest::newRow("sub signed text") << hs256(hsHeader(), claims(QStringLiteral("+5")), SECRET);
         QTest::newRow("exp missing") << hs256(
@@ -369,8 +418,18 @@ private slots:
         row("sub bool", hs(h, good({{QStringLiteral("sub"), true}})), bad);
         row("sub null", hs(h, good({{QStringLiteral("sub"), QJsonValue::Null}})), bad);
         row("sub empty", hs(h, good({{QStringLiteral("sub"), QString()}})), bad);
-        row("sub digits then text", hs(h, good({{QStringLiteral("sub"), QStringLiteral("12ab")}})),
+        // A string that is not a number is a backend's own id (externalIds() checks it).
+        row("sub digits then text: an external id",
+            hs(h, good({{QStringLiteral("sub"), QStringLiteral("12ab")}})), VALID);
+        row("sub negative string", hs(h, good({{QStringLiteral("sub"), QStringLiteral("-42")}})),
             bad);
+        row("sub zero string", hs(h, good({{QStringLiteral("sub"), QStringLiteral("0")}})), bad);
+        row("sub external id too long",
+            hs(h, good({{QStringLiteral("sub"), QString(MAX_EXTERNAL_ID_CHARS + 1, u'u')}})), bad);
+        row("sub external id with a control character",
+            hs(h, good({{QStringLiteral("sub"), QStringLiteral("user\n123")}})), bad);
+        row("sub external id with a leading space",
+            hs(h, good({{QStringLiteral("sub"), QStringLiteral(" user123")}})), bad);
         row("sub fraction", hs(h, good({{QStringLiteral("sub"), 4.5}})), bad);
         row("sub negative", hs(h, good({{QStringLiteral("sub"), -42}})), bad);
         row("sub beyond 64 bits",
@@ -588,6 +647,50 @@ private slots:
         claims.issuedAt = 0; // no iat at all: any revocation covers it
         claims.issuedAtMillis = 0;
         QCOMPARE(AccountCache::judge(s, claims, &effective), AccountVerdict::Revoked);
+    }
+
+    // External ids: one store call per id however many ask at once, answered from memory
+    // afterwards both ways; bounded, but never forgetting a pinned (connected) user.
+    void externalIdCache()
+    {
+        QList<std::pair<QString, ExternalIds::Resolved>> calls;
+        ExternalIds ids(
+            [&calls](const QString &externalId, bool, ExternalIds::Resolved done) {
+                calls.append({externalId, std::move(done)});
+            },
+            2);
+        QList<std::optional<qint64>> answers;
+        const auto record = [&answers](std::optional<qint64> id) { answers.append(id); };
+        ids.resolve(QStringLiteral("user123"), true, record);
+        ids.resolve(QStringLiteral("user123"), true, record);
+        QCOMPARE(calls.size(), 1);
+        calls.takeFirst().second(41);
+        QCOMPARE(answers, (QList<std::optional<qint64>> {41, 41}));
+        ids.resolve(QStringLiteral("user123"), false, record); // from memory now
+        QCOMPARE(calls.size(), 0);
+        QCOMPARE(answers.last(), std::optional<qint64>(41));
+        QCOMPARE(ids.externalIdOf(41), QStringLiteral("user123"));
+        QCOMPARE(ids.externalIdOf(42), QString());
+        // A failed store is no answer to keep; an unknown id (0) is not kept either.
+        ids.resolve(QStringLiteral("user456"), false, record);
+        calls.takeFirst().second(std::nullopt);
+        QCOMPARE(answers.last(), std::nullopt);
+        ids.resolve(QStringLiteral("user456"), false, record);
+        calls.takeFirst().second(0);
+        QCOMPARE(answers.last(), std::optional<qint64>(0));
+        QCOMPARE(ids.cachedUserId(QStringLiteral("user456")), 0);
+        // Bounded at 2: the pinned user stays, the others take turns.
+        ids.pin(41);
+        ids.put(50, QStringLiteral("a"));
+        ids.put(51, QStringLiteral("b"));
+        ids.put(52, QStringLiteral("c"));
+        QCOMPARE(ids.size(), 2);
+        QCOMPARE(ids.externalIdOf(41), QStringLiteral("user123"));
+        QCOMPARE(ids.externalIdOf(52), QStringLiteral("c"));
+        ids.unpin(41);
+        ids.put(53, QStringLiteral("d"));
+        QCOMPARE(ids.size(), 2);
+        QCOMPARE(ids.externalIdOf(53), QStringLiteral("d"));
     }
 
     void accountCacheLoadsOnceAndInvalidates()

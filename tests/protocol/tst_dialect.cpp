@@ -31,6 +31,7 @@ private slots:
     void seed004_data();
     void seed004();
     void cacheEncodesSharedFrameOnce();
+    void externalIdsShownAsGiven();
 };
 
 namespace {
@@ -534,6 +535,53 @@ void tst_Dialect::cacheEncodesSharedFrameOnce()
     const QByteArray later = cache.encode(Dialect::Seed002, copy);
     QCOMPARE(later, first);
     QVERIFY(later.constData() != first.constData());
+}
+
+// Users that signed in with a backend's own id are shown by it in every seed dialect (the
+// fields each derives from `from`, `to`, `user_id` and the `connected` user); users without
+// one keep their numbers; canonical is untouched.
+void tst_Dialect::externalIdsShownAsGiven()
+{
+    const UserIdNames names = [](qint64 id) {
+        return id == 2 ? QStringLiteral("user456")
+            : id == 7  ? QStringLiteral("user123")
+                       : QString();
+    };
+    const auto encoded = [&names](Dialect d, const char *event) {
+        const QByteArray frame
+            = QJsonDocument(parse(canonicalJson(event))).toJson(QJsonDocument::Compact);
+        return QJsonDocument::fromJson(Dialects::encode(d, frame, names)).object();
+    };
+    const QJsonObject chat = encoded(Dialect::Seed004, "message");
+    QCOMPARE(chat.value(u"from"), QJsonValue(QStringLiteral("user456")));
+    QCOMPARE(chat.value(u"to"), QJsonValue(QStringLiteral("user123")));
+    QCOMPARE(encoded(Dialect::Seed004, "broadcast").value(u"from"),
+             QJsonValue(QStringLiteral("1"))); // no external id: the number, as a string
+    const QJsonObject m000 = encoded(Dialect::Seed000, "message");
+    QCOMPARE(m000.value(u"from_user_id"), QJsonValue(QStringLiteral("user456")));
+    const QJsonObject m001 = encoded(Dialect::Seed001, "message");
+    QCOMPARE(m001.value(u"from_user_id"), QJsonValue(QStringLiteral("user456")));
+    QCOMPARE(m001.value(u"to_user_id"), QJsonValue(QStringLiteral("user123")));
+    const QJsonObject m002 = encoded(Dialect::Seed002, "message");
+    QCOMPARE(m002.value(u"data").toObject().value(u"from_user_id"),
+             QJsonValue(QStringLiteral("user456")));
+    QCOMPARE(encoded(Dialect::Seed003, "message").value(u"from"),
+             QJsonValue(QStringLiteral("user456")));
+    // `connected` stays flat in 004, with the user's own id.
+    const QJsonObject connected = encoded(Dialect::Seed004, "connected");
+    QCOMPARE(connected.value(u"user").toObject().value(u"id"),
+             QJsonValue(QStringLiteral("user123")));
+    QCOMPARE(connected.value(u"data").toObject().value(u"user_id"),
+             QJsonValue(QStringLiteral("user123")));
+    // Canonical keeps numbers.
+    const QByteArray frame
+        = QJsonDocument(parse(canonicalJson("message"))).toJson(QJsonDocument::Compact);
+    QCOMPARE(Dialects::encode(Dialect::Canonical, frame, names), frame);
+    // The cache uses the names it was given.
+    DialectCache cache;
+    cache.setUserIdNames(names);
+    QCOMPARE(QJsonDocument::fromJson(cache.encode(Dialect::Seed004, frame)).object().value(u"from"),
+             QJsonValue(QStringLiteral("user456")));
 }
 
 QTEST_GUILESS_MAIN(tst_Dialect)

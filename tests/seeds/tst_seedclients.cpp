@@ -376,8 +376,9 @@ void startHook(NodeProcess &hook, const QString &node, const QString &kind, cons
 } // namespace
 
 // Seed 004's WebSocketClient class and its usage example under Node.js (its global WebSocket),
-// against /api/ws/connect: a chat from another user reaches the `chat` handler with `from` and
-// `content`; a push through POST /api/ws/send reaches the `notification` handler.
+// against /api/ws/connect, with the seed's own string user ids (tokens with "sub": "user123" and
+// "user456"): a chat from user456 reaches the `chat` handler as `user456: Hello!`; a push
+// through POST /api/ws/send to "user123" reaches the `notification` handler.
 void tst_SeedClients::seed004ClientClassInNode()
 {
     REQUIRE_TOOL("node", node);
@@ -391,7 +392,8 @@ void tst_SeedClients::seed004ClientClassInNode()
     code.replace(url,
                  QStringLiteral("'ws://127.0.0.1:%1/api/ws/connect?user_id=user123&token=%2'")
                      .arg(server.port())
-                     .arg(QString::fromLatin1(server.token(91, QStringLiteral("user123")))));
+                     .arg(QString::fromLatin1(server.externalToken(QStringLiteral("user123"),
+                                                                   QStringLiteral("user123")))));
     // A browser's alert() is a line on stdout here.
     const QString script
         = QStringLiteral("globalThis.alert = (text) => console.log('alert: ' + text);\n") + code;
@@ -405,14 +407,16 @@ void tst_SeedClients::seed004ClientClassInNode()
     process.start(node, {QStringLiteral("--experimental-websocket"), file.fileName()});
     QVERIFY2(process.waitOutput("Connected!\n"), process.output().constData());
 
-    auto other = connectAs(server, 92);
-    QVERIFY(other);
-    QVERIFY(!request(*other, "send", {{"to", 91}, {"content", "Hello!"}}, "ack").isEmpty());
-    QVERIFY2(process.waitOutput("92: Hello!\n"), process.output().constData());
+    WsClient other;
+    QVERIFY(other.open(
+        server.wsUrl(QString::fromLatin1(server.externalToken(QStringLiteral("user456"))))));
+    QVERIFY(!other.waitFor(QStringLiteral("connected")).isEmpty());
+    QVERIFY(!request(other, "send", {{"to", "user123"}, {"content", "Hello!"}}, "ack").isEmpty());
+    QVERIFY2(process.waitOutput("user456: Hello!\n"), process.output().constData());
 
     const HttpResult sent
         = httpJson("POST", server.httpUrl(QStringLiteral("/api/ws/send")),
-                   {{"type", "notification"}, {"to", "91"}, {"content", "order shipped"}},
+                   {{"type", "notification"}, {"to", "user123"}, {"content", "order shipped"}},
                    server.config().apiKey.toUtf8());
     QVERIFY2(sent.status / 100 == 2, sent.body.constData());
     QVERIFY2(process.waitOutput("alert: order shipped\n"), process.output().constData());

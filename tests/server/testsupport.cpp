@@ -162,6 +162,18 @@ QByteArray TestServer::token(qint64 userId, const QString &name, bool admin,
     return service.issue(claims, now);
 }
 
+QByteArray TestServer::externalToken(const QString &externalId, const QString &name) const
+{
+    TokenSettings settings;
+    settings.secret = SECRET;
+    TokenClaims claims;
+    claims.externalId = externalId;
+    claims.username = name;
+    const qint64 now = Protocol::Events::nowMs() / 1000;
+    claims.expiresAt = now + 3600;
+    return TokenService(settings).issue(claims, now);
+}
+
 WsClient::WsClient()
 {
     connect(&m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {

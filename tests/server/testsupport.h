@@ -86,6 +86,8 @@ public:
     QUrl httpUrl(const QString &pathAndQuery) const;
     QByteArray token(qint64 userId, const QString &name = QString(), bool admin = false,
                      qint64 ttlSeconds = 3600) const;
+    // A token as a backend mints it with its own id ("user123") as "sub".
+    QByteArray externalToken(const QString &externalId, const QString &name = QString()) const;
     // Signs these ids in once with a token (a REST call), as a backend's users do before they
     // are messaged: an id that never signed in and has no account is no recipient (NOT_FOUND).
     // False when a call was refused.

@@ -13,6 +13,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QUrl>
 #include <QTest>
 
@@ -109,9 +110,9 @@ private slots:
         BACKEND();
         auto store = db.open();
         QCOMPARE(store->backendName(), backend);
-        QCOMPARE(store->migrate(), 6); // already applied: nothing to do, same version
+        QCOMPARE(store->migrate(), 7); // already applied: nothing to do, same version
         auto again = db.open(); // a second connection (another process, another node)
-        QCOMPARE(again->migrate(), 6);
+        QCOMPARE(again->migrate(), 7);
         if (backend == QLatin1StringView("sqlite")) {
             // It holds password hashes: owner-only.
             const auto mode
@@ -240,6 +241,68 @@ private slots:
         const auto user = store->createUser(QStringLiteral("later"), {}, false);
         QVERIFY(user);
         QVERIFY(user->id > 2000);
+    }
+
+    // Backends' own ids (migration 007): mapped once, to an id no account gets, the same for
+    // two connections mapping at once (two nodes), and still there after a reopen.
+    void externalIds_data()
+    {
+        Test::addBackendRows();
+    }
+    void externalIds()
+    {
+        BACKEND();
+        auto store = db.open();
+        auto other = db.open(); // another node on the same database
+        const QString u123 = QStringLiteral("user123");
+        QVERIFY(!store->userIdOfExternal(u123, false));
+        auto alice = store->createUser(QStringLiteral("alice"), {}, false);
+        QVERIFY(alice);
+        const auto id = store->userIdOfExternal(u123, true);
+        QVERIFY(id);
+        QVERIFY(*id > alice->id);
+        QCOMPARE(store->userIdOfExternal(u123, true), id);
+        QCOMPARE(other->userIdOfExternal(u123, false), id);
+        QCOMPARE(other->userIdOfExternal(u123, true), id);
+        QVERIFY(store->isKnownUser(*id)); // a principal: a known recipient
+        QVERIFY(!store->userById(*id)); // but no account, so no username was taken
+        auto bob = store->createUser(QStringLiteral("bob"), {}, false);
+        QVERIFY(bob);
+        QVERIFY(bob->id > *id); // an account never gets the id of an external user
+        const auto id456 = other->userIdOfExternal(QStringLiteral("user456"), true);
+        QVERIFY(id456);
+        QVERIFY(*id456 != *id && *id456 != bob->id);
+        // Case and exact spelling matter: an id is what the backend minted.
+        const auto upper = store->userIdOfExternal(QStringLiteral("USER123"), true);
+        QVERIFY(upper && *upper != *id);
+        QHash<qint64, QString> expected {{*id, u123}, {*id456, QStringLiteral("user456")}};
+        QCOMPARE(store->externalIdsOf({*id, *id456, alice->id}), expected);
+
+        // Many at once from two connections on two threads: one id per external id.
+        QHash<QString, qint64> seen[2];
+        const auto mapMany = [&](int which) {
+            auto conn = db.open();
+            for (int i = 0; i < 20; ++i) {
+                const QString ext = QStringLiteral("race-%1").arg(i);
+                const auto mapped = conn->userIdOfExternal(ext, true);
+                if (mapped)
+                    seen[which].insert(ext, *mapped);
+            }
+        };
+        std::unique_ptr<QThread> t0(QThread::create(mapMany, 0));
+        std::unique_ptr<QThread> t1(QThread::create(mapMany, 1));
+        t0->start();
+        t1->start();
+        QVERIFY(t0->wait(60000));
+        QVERIFY(t1->wait(60000));
+        QCOMPARE(seen[0].size(), 20);
+        QCOMPARE(seen[0], seen[1]);
+
+        store.reset();
+        other.reset();
+        auto reopened = db.open();
+        QCOMPARE(reopened->userIdOfExternal(u123, false), id);
+        QCOMPARE(reopened->externalIdsOf({*id}).value(*id), u123);
     }
 
     void appendAndRead_data()
