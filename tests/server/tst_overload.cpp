@@ -582,7 +582,10 @@ void tst_Overload::smallFramesCountedInFrames()
 {
     QFETCH(bool, native);
     QFETCH(int, frameMark);
-    constexpr int SMALL_POSTS = 1000; // ~150 B each: 150 KiB, far below the 2 MiB byte mark
+    // ~150 B each: at most 450 KiB, far below the 2 MiB byte mark. The kernel may still take
+    // most of the first thousand for the two (a loaded machine's run saw ~900 of 1,000 go into
+    // socket buffers the filler had not filled for good), so the frame rows may post more.
+    const int smallPosts = frameMark == 0 ? 1000 : 3000;
     const QString backend = QStringLiteral("sqlite");
     TestServer server(backend, [native, frameMark](Config &c) {
         c.nativeTransport = native;
@@ -625,7 +628,7 @@ void tst_Overload::smallFramesCountedInFrames()
 
     int acked = 0;
     bool pushedBack = false;
-    for (int k = 0; k < SMALL_POSTS && !pushedBack; ++k) {
+    for (int k = 0; k < smallPosts && !pushedBack; ++k) {
         const auto r = postOnce(*publisher, ++id, {{QStringLiteral("n"), k}}, reader);
         QVERIFY2(r.has_value(), "a post got neither an ack nor the room's push-back");
         pushedBack = !*r;
@@ -636,10 +639,11 @@ void tst_Overload::smallFramesCountedInFrames()
             << "small posts; waiting:" << last.bytes << "bytes," << last.frames << "frames";
     QVERIFY(last.bytes < server.config().roomPushbackBytes() / 2);
     if (frameMark == 0) {
-        QCOMPARE(acked, SMALL_POSTS); // bytes alone never count them behind
+        QCOMPARE(acked, smallPosts); // bytes alone never count them behind
         return;
     }
-    QVERIFY2(pushedBack, "members behind by a thousand small frames never made the room push back");
+    QVERIFY2(pushedBack,
+             "members behind by thousands of small frames never made the room push back");
     QVERIFY(last.frames > frameMark);
     // Nobody was closed for it: the two are behind, not past max_send_queue_bytes.
     QCOMPARE(hub->connectionsOf(READER_BASE - 1), 1);
