@@ -277,9 +277,12 @@ void tst_SeedClients::seed000DemoPageInChromium()
     QVERIFY(page.contains(wsUrl) && page.contains(jwt));
     page.replace(wsUrl,
                  QStringLiteral("const WS_URL = 'ws://127.0.0.1:%1/ws';").arg(server.port()));
-    page.replace(jwt,
-                 QStringLiteral("const JWT_TOKEN = '%1';")
-                     .arg(QString::fromLatin1(server.token(81, QStringLiteral("alice")))));
+    // Seed 000's backend names its users by UUIDs: the token's sub is one (an external id).
+    const QString alice = QStringLiteral("0b7e5a1c-3f2d-4c8e-9a61-5d2f7c9e4b13");
+    page.replace(
+        jwt,
+        QStringLiteral("const JWT_TOKEN = '%1';")
+            .arg(QString::fromLatin1(server.externalToken(alice, QStringLiteral("alice")))));
     pages.setPage(page.toUtf8());
 
     Chromium browser;
@@ -294,14 +297,15 @@ void tst_SeedClients::seed000DemoPageInChromium()
     QVERIFY(bob);
     log = browser.waitForLog(QStringLiteral("user82"));
     QVERIFY2(log.contains(QStringLiteral("👋 user82 加入了聊天")), qPrintable(log));
-    QVERIFY(!request(*bob, "send", {{"to", 81}, {"content", "hello from bob"}}, "ack").isEmpty());
+    QVERIFY(
+        !request(*bob, "send", {{"to", alice}, {"content", "hello from bob"}}, "ack").isEmpty());
     log = browser.waitForLog(QStringLiteral("hello from bob"));
     QVERIFY2(log.contains(QStringLiteral("💬 hello from bob")), qPrintable(log));
 
     // Seed 000's own REST call for a notification to one user.
     const HttpResult sent = httpJson(
         "POST", server.httpUrl(QStringLiteral("/ws/send")),
-        {{"to_user_id", 81},
+        {{"to_user_id", alice},
          {"message_type", "notification"},
          {"data", QJsonObject {{"content", "你有新的私信"}, {"type", "private_message"}}}},
         server.config().apiKey.toUtf8());
