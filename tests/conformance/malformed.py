@@ -213,7 +213,7 @@ def cases():
         body.update(q)
         ws("M6.%d" % (i + 6), "presence_query %s: VALIDATION_ERROR" % str(q)[:40], body,
            ("error", V), msg_id="q%d" % i)
-    for i, t in enumerate([{"context": "bogus"}, {"context": 5}, {"context": "room:"},
+    for i, t in enumerate([{"context": "no such context!"}, {"context": 5}, {"context": "room:"},
                            {"context": "user:x"}, {}, {"room_id": "general", "is_typing": "y"}]):
         body = {"type": "typing", "id": "ty%d" % i}
         body.update(t)
