@@ -177,6 +177,19 @@ qint64 userIdFromJson(const QJsonValue &value, bool *valid)
     return id;
 }
 
+bool userReferenceFromJson(const QJsonValue &value, qint64 *userId, QString *externalId)
+{
+    externalId->clear();
+    if (value.isString() && isExternalUserId(value.toString())) {
+        *userId = 0;
+        *externalId = value.toString();
+        return true;
+    }
+    bool ok = false;
+    *userId = userIdFromJson(value, &ok);
+    return ok;
+}
+
 std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8)
 {
     QJsonParseError parseError;
