@@ -33,6 +33,8 @@ private slots:
     void restActingAndNotifyingByExternalId();
     void restRoomInviteByExternalId_data() { addBackendRows(); }
     void restRoomInviteByExternalId();
+    void wsFramesByExternalId_data() { addBackendRows(); }
+    void wsFramesByExternalId();
 };
 
 namespace {
@@ -356,6 +358,64 @@ void tst_ExternalIds::restRoomInviteByExternalId()
                    {{"user_id", "nobody"}}, owner);
     QCOMPARE(unknown.status, 400);
     QCOMPARE(errorCode(unknown), QStringLiteral("VALIDATION_ERROR"));
+}
+
+// The frames that name a user take its external id as `send` does: room_invite, notify,
+// presence_query, history's `with` and typing's `to`; one never seen is a VALIDATION_ERROR.
+void tst_ExternalIds::wsFramesByExternalId()
+{
+    QFETCH(QString, backend);
+    TestServer server(backend);
+    START_SERVER(server);
+    auto a = open(server, QStringLiteral("user123"), QStringLiteral("/ws"));
+    QVERIFY(a);
+    auto b = open(server, QStringLiteral("user456"), QStringLiteral("/ws"));
+    QVERIFY(b);
+    const qint64 internal123
+        = a->events().first().value(u"user").toObject().value(u"id").toInteger();
+
+    QCOMPARE(
+        str(request(*b, "room_create", {{"room_id", "club"}, {"private", true}}, "room"), "type"),
+        QStringLiteral("room"));
+    const QJsonObject invited
+        = request(*b, "room_invite", {{"room_id", "club"}, {"user_id", "user123"}}, "ack");
+    QCOMPARE(str(invited, "type"), QStringLiteral("ack"));
+    QCOMPARE(str(a->waitFor(QStringLiteral("room_invited")), "room_id"), QStringLiteral("club"));
+    QCOMPARE(str(request(*a, "room_join", {{"room_id", "club"}}, "room_joined"), "type"),
+             QStringLiteral("room_joined"));
+
+    const QJsonObject noted
+        = request(*b, "notify", {{"to", "user123"}, {"title", "order shipped"}}, "ack");
+    QCOMPARE(str(noted, "type"), QStringLiteral("ack"));
+    QCOMPARE(str(a->waitFor(QStringLiteral("notification")), "title"),
+             QStringLiteral("order shipped"));
+
+    const QJsonObject presence
+        = request(*b, "presence_query", {{"user_ids", QJsonArray {"user123"}}}, "presence_list");
+    QCOMPARE(str(presence, "type"), QStringLiteral("presence_list"));
+    const QJsonObject entry = presence.value(u"users").toArray().first().toObject();
+    QCOMPARE(entry.value(u"user_id").toInteger(), internal123); // canonical: numbers
+    QCOMPARE(entry.value(u"online"), QJsonValue(true));
+
+    b->send(frame("send", {{"to", "user123"}, {"content", "in the history"}}));
+    QCOMPARE(str(a->waitFor(QStringLiteral("message")), "content"),
+             QStringLiteral("in the history"));
+    const QJsonObject page = request(*a, "history", {{"with", "user456"}}, "history");
+    QCOMPARE(str(page, "type"), QStringLiteral("history"));
+    QVERIFY(!page.value(u"messages").toArray().isEmpty());
+
+    a->send(frame("typing", {{"to", "user456"}}));
+    QCOMPARE(b->waitFor(QStringLiteral("typing")).value(u"user_id").toInteger(), internal123);
+
+    for (const auto &[type, fields] :
+         {std::pair {"room_invite", QJsonObject {{"room_id", "club"}, {"user_id", "nobody"}}},
+          std::pair {"notify", QJsonObject {{"to", "nobody"}, {"title", "?"}}},
+          std::pair {"presence_query", QJsonObject {{"user_ids", QJsonArray {"nobody"}}}},
+          std::pair {"history", QJsonObject {{"with", "nobody"}}}}) {
+        const QJsonObject refused = request(*b, type, fields, "none");
+        QVERIFY2(errorCode(refused) == QLatin1StringView("VALIDATION_ERROR"), type);
+        QVERIFY2(str(refused, "message").contains(QLatin1StringView("nobody")), type);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_ExternalIds)
