@@ -387,7 +387,7 @@ void tst_ExternalIds::wsFramesByExternalId()
     const QJsonObject noted
         = request(*b, "notify", {{"to", "user123"}, {"title", "order shipped"}}, "ack");
     QCOMPARE(str(noted, "type"), QStringLiteral("ack"));
-    QCOMPARE(str(a->waitFor(QStringLiteral("notification")), "title"),
+    QCOMPARE(str(a->waitFor(QStringLiteral("notification")).value(u"data").toObject(), "title"),
              QStringLiteral("order shipped"));
 
     const QJsonObject presence
