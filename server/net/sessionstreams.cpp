@@ -522,6 +522,9 @@ void Session::finishStream(StreamState &state)
 
 void Session::handle(const QJsonValue &id, const HistoryRequest &request)
 {
+    if (mapExternalUser(id, request, &HistoryRequest::withExternalId, &HistoryRequest::withUserId,
+                        QStringLiteral("with")))
+        return;
     m_ctx.history->page(
         sender(), m_claims.userId, request, this,
         [this, id](std::optional<QJsonObject> page, std::optional<Failure> failure) {

@@ -68,8 +68,9 @@ Result decodeBroadcast(const QJsonObject &obj, const QJsonValue &id, const QStri
 Result decodeNotify(const QJsonObject &obj, const QJsonValue &id)
 {
     NotifyRequest req;
-    if (!recipient(obj, QStringLiteral("to"), &req.toUserId))
-        return badField(QStringLiteral("to"), QStringLiteral("a user id (positive integer)"), id);
+    if (!recipient(obj, QStringLiteral("to"), &req.toUserId, &req.toExternalId))
+        return badField(QStringLiteral("to"),
+                        QStringLiteral("a user id (positive integer) or a user's external id"), id);
     const struct
     {
         const char *key;
