@@ -178,9 +178,15 @@ void addRoomRoutes(Router &router, RestServices *s)
                 reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId));
                 return;
             }
-            reply->json(200,
-                        {{QStringLiteral("room"), RoomService::toJson(*view)},
-                         {QStringLiteral("members"), s->rooms->membersJson(roomId, viewer)}});
+            const QJsonObject room = RoomService::toJson(*view);
+            const QJsonArray members = s->rooms->membersJson(roomId, viewer);
+            const QString field = QStringLiteral("user_id");
+            showUsers(s, userIdsIn(members, field),
+                      [reply, room, members, field](const UserNames &names) {
+                          reply->json(200,
+                                      {{QStringLiteral("room"), room},
+                                       {QStringLiteral("members"), names.shownIn(members, field)}});
+                      });
         });
 
     router.add("PATCH|PUT", {QStringLiteral("/api/v1/rooms/{id}")}, Access::User,

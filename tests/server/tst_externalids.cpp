@@ -353,6 +353,12 @@ void tst_ExternalIds::restRoomInviteByExternalId()
     QVERIFY2(invited.status == 200, invited.body.constData());
     QCOMPARE(a->waitFor(QStringLiteral("room_invited")).value(u"room_id"),
              QJsonValue(QStringLiteral("vip")));
+    // The members of a room are shown by their external ids.
+    const HttpResult room
+        = http("GET", server.httpUrl(QStringLiteral("/api/v1/rooms/vip")), {}, owner);
+    QVERIFY2(room.status == 200, room.body.constData());
+    QCOMPARE(room.json.value(u"members").toArray().first().toObject().value(u"user_id"),
+             QJsonValue(QStringLiteral("user456")));
     const HttpResult unknown
         = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/rooms/vip/invite")),
                    {{"user_id", "nobody"}}, owner);
