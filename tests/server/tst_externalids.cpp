@@ -35,6 +35,8 @@ private slots:
     void restRoomInviteByExternalId();
     void wsFramesByExternalId_data() { addBackendRows(); }
     void wsFramesByExternalId();
+    void dialectReplayAfterRestart_data() { addBackendRows(); }
+    void dialectReplayAfterRestart();
 };
 
 namespace {
@@ -422,6 +424,33 @@ void tst_ExternalIds::wsFramesByExternalId()
         QVERIFY2(errorCode(refused) == QLatin1StringView("VALIDATION_ERROR"), type);
         QVERIFY2(str(refused, "message").contains(QLatin1StringView("nobody")), type);
     }
+}
+
+// What waited for a dialect connection is replayed with its senders' external ids, read from
+// the store when nothing is in memory (a restart, a sender not connected).
+void tst_ExternalIds::dialectReplayAfterRestart()
+{
+    QFETCH(QString, backend);
+    TestServer server(backend);
+    START_SERVER(server);
+    QVERIFY(signIn(server, QStringLiteral("user123")));
+    {
+        auto b = open(server, QStringLiteral("user456"), QStringLiteral("/api/ws/connect"));
+        QVERIFY(b);
+        QCOMPARE(
+            str(request(*b, "chat", {{"to", "user123"}, {"content", "while you were out"}}, "ack"),
+                "type"),
+            QStringLiteral("ack"));
+    }
+    server.stop();
+    QString why;
+    QVERIFY2(server.start(&why), qPrintable(why));
+    auto a = open(server, QStringLiteral("user123"), QStringLiteral("/api/ws/connect"));
+    QVERIFY(a);
+    const QJsonObject chat = a->waitFor(QStringLiteral("chat"));
+    QCOMPARE(str(chat, "content"), QStringLiteral("while you were out"));
+    QCOMPARE(chat.value(u"from"), QJsonValue(QStringLiteral("user456")));
+    QCOMPARE(chat.value(u"to"), QJsonValue(QStringLiteral("user123")));
 }
 
 QTEST_GUILESS_MAIN(tst_ExternalIds)
