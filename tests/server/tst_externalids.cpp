@@ -217,6 +217,17 @@ void tst_ExternalIds::restPresenceByExternalId()
         = http("GET", server.httpUrl(QStringLiteral("/api/v1/status/%1").arg(internal)), {}, key);
     QCOMPARE(byNumber.json.value(u"user_id"), QJsonValue(QStringLiteral("user123")));
 
+    // The online lists, seed 004's among them, show it so too.
+    const HttpResult online
+        = http("GET", server.httpUrl(QStringLiteral("/api/v1/online")), {}, key);
+    QCOMPARE(online.json.value(u"users").toArray().first().toObject().value(u"user_id"),
+             QJsonValue(QStringLiteral("user123")));
+    const HttpResult status004
+        = http("GET", server.httpUrl(QStringLiteral("/api/ws/status")), {}, key);
+    QVERIFY(status004.json.value(u"online_users")
+                .toArray()
+                .contains(QJsonValue(QStringLiteral("user123"))));
+
     const HttpResult unknown = http(
         "GET", server.httpUrl(QStringLiteral("/api/v1/presence?user_ids=user123,nobody")), {}, key);
     QCOMPARE(unknown.status, 400);
@@ -335,6 +346,18 @@ void tst_ExternalIds::restActingAndNotifyingByExternalId()
                    {{"from_user_id", "nobody"}, {"to_user_id", "user123"}, {"content", "?"}}, key);
     QCOMPARE(unknown.status, 400);
     QCOMPARE(errorCode(unknown), QStringLiteral("VALIDATION_ERROR"));
+
+    // The operator's audience and disconnect name the user so too.
+    const HttpResult audience = http(
+        "GET", server.httpUrl(QStringLiteral("/api/v1/audience?target=user&user_id=user123")), {},
+        key);
+    QVERIFY2(audience.status == 200, audience.body.constData());
+    QCOMPARE(audience.json.value(u"connections").toInt(), 1);
+    const HttpResult disconnected = httpJson(
+        "POST", server.httpUrl(QStringLiteral("/api/v1/users/user123/disconnect")), {}, key);
+    QVERIFY2(disconnected.status == 200, disconnected.body.constData());
+    QCOMPARE(disconnected.json.value(u"closed").toInt(), 1);
+    QCOMPARE(a->waitClosed(), 4004);
 }
 
 // A private room's owner invites a backend's user by its external id.
