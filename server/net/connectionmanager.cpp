@@ -31,6 +31,7 @@ ConnectionManager::ConnectionManager(QAbstractHttpServer *http, const SessionCon
     if (ExternalIds *ids = ctx.externalIds) // seed dialects show them as their users gave them
         m_dialects.setUserIdNames([ids](qint64 userId) { return ids->externalIdOf(userId); });
     m_ctx.dialects = &m_dialects;
+    m_ctx.finished = [this](Session *s) { sessionFinished(s); };
     connect(m_http, &QAbstractHttpServer::newWebSocketConnection, this,
             &ConnectionManager::onNewWebSocket);
     // Housekeeping granularity: a second, or finer when heartbeats are configured shorter.
@@ -40,9 +41,10 @@ ConnectionManager::ConnectionManager(QAbstractHttpServer *http, const SessionCon
 
 ConnectionManager::~ConnectionManager()
 {
-    // Sessions first (rather than as QObject children, after the members): they refer to this
-    // manager's context, per-user limits and dialect cache.
-    qDeleteAll(findChildren<Session *>(Qt::FindDirectChildrenOnly));
+    // Sessions first, before the members: they refer to this manager's context, per-user
+    // limits and dialect cache. (A session deleted here does not call back: only close does.)
+    qDeleteAll(std::exchange(m_sessions, {}));
+    qDeleteAll(std::exchange(m_finished, {}));
 }
 
 bool ConnectionManager::admitting() const
@@ -91,17 +93,22 @@ void ConnectionManager::adopt(std::unique_ptr<Transport> transport,
         return;
     }
     const quint64 id = m_nextId++;
-    auto *session = new Session(std::move(transport), id, m_ctx, claims, this);
+    auto *session = new Session(std::move(transport), id, m_ctx, claims);
+    // An upgrade that carried its token starts activating in the constructor; one refused
+    // there at once has finished already (sessionFinished took it).
+    if (session->state() == Session::State::Closed)
+        return;
     m_sessions.insert(id, session);
-    connect(session, &Session::finished, this, [this](Session *s) {
-        m_sessions.remove(s->connectionId());
-        emit sessionClosed(s->connectionId());
-        m_finished.append(s);
-        if (m_finished.size() == 1)
-            QMetaObject::invokeMethod(this, &ConnectionManager::deleteFinished,
-                                      Qt::QueuedConnection);
-    });
     emit sessionOpened(id);
+}
+
+void ConnectionManager::sessionFinished(Session *s)
+{
+    if (m_sessions.remove(s->connectionId()))
+        emit sessionClosed(s->connectionId());
+    m_finished.append(s);
+    if (m_finished.size() == 1)
+        QMetaObject::invokeMethod(this, &ConnectionManager::deleteFinished, Qt::QueuedConnection);
 }
 
 void ConnectionManager::deleteFinished()

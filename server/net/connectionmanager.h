@@ -46,14 +46,15 @@ protected:
 private:
     void onNewWebSocket();
     void deleteFinished();
+    void sessionFinished(Session *s); // SessionContext::finished
 
     QAbstractHttpServer *m_http;
     SessionContext m_ctx;
     RateLimiter<qint64> m_userLimits; // user_frame_rate, shared by a user's connections
     Protocol::DialectCache m_dialects; // fan-out frames re-encoded for dialect connections
     QHash<quint64, Session *> m_sessions;
-    // Closed sessions, deleted together by one queued call (children until then, so the
-    // manager's destructor takes any left over).
+    // Closed sessions, deleted together by one queued call (the manager's destructor takes
+    // any left over).
     QList<Session *> m_finished;
     QBasicTimer m_tick;
     quint64 m_nextId = 1;

@@ -312,6 +312,13 @@ void HttpFrontend::dispatch(RestRequest request, QTcpSocket *socket)
     auto reply = std::make_shared<RestReply>(socket);
     qCDebug(lcHttp) << request.method << loggablePath(QUrl(request.path))
                     << request.remoteAddress.toString();
+    QString dialectError;
+    const auto dialect = restDialectForRequest(request.path, request.query, &dialectError);
+    if (!dialect) {
+        reply->error(ErrorCode::ValidationError, dialectError);
+        return;
+    }
+    reply->setDialect(*dialect);
     if (request.body.size() > m_config.maxBodyBytes) {
         reply->error(ErrorCode::TooLarge,
                      QStringLiteral("the body is larger than %1 bytes").arg(m_config.maxBodyBytes));

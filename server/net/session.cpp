@@ -33,18 +33,16 @@ namespace {
 } // namespace
 
 Session::Session(std::unique_ptr<Transport> transport, quint64 connectionId,
-                 const SessionContext &ctx, std::optional<TokenClaims> claims, QObject *parent)
-    : QObject(parent)
-    , m_transport(std::move(transport))
+                 const SessionContext &ctx, std::optional<TokenClaims> claims)
+    : m_transport(std::move(transport))
     , m_connectionId(connectionId)
     , m_ctx(ctx)
-    , m_limits(*ctx.config, ctx.userLimits, Events::nowMs())
+    , m_limits(*ctx.config, Events::nowMs())
 {
     const qint64 now = Events::nowMs();
     m_connectedAt = now;
     m_lastSeenMs = now;
-    m_deadlineMs = now + m_ctx.config->authTimeoutMs;
-    m_client = m_transport->client();
+    m_nextPingMs = now + m_ctx.config->authTimeoutMs; // the `auth` frame's deadline
     // The frontends refused an unknown ?dialect= before the upgrade.
     m_dialect
         = dialectForRequest(m_transport->path(), m_transport->query(), m_ctx.config->defaultDialect)
@@ -64,6 +62,13 @@ Session::~Session()
     if (m_ctx.admin)
         m_ctx.admin->unsubscribe(this);
     m_transport->setSink(nullptr);
+}
+
+Session::Startup &Session::startup()
+{
+    if (!m_startup)
+        m_startup = std::make_unique<Startup>();
+    return *m_startup;
 }
 
 QHostAddress Session::peerAddress() const
@@ -126,7 +131,7 @@ qint64 Session::write(const QByteArray &canonical, bool stored)
     if (m_state == State::Closed || m_slow)
         return -1;
     if (m_state == State::Activating) {
-        m_framesBeforeActive.append(canonical); // they follow `connected`
+        startup().framesBeforeActive.append(canonical); // they follow `connected`
         return -1;
     }
     // Every frame is built canonical; a connection in a seed's dialect gets it re-encoded
@@ -250,8 +255,8 @@ void Session::sendRetryError(ErrorCode code, const QString &message, const QJson
 
 bool Session::admitFrame(const ClientMessage *message, qsizetype bytes, const QJsonValue &id)
 {
-    const SessionLimits::Verdict verdict
-        = m_limits.admit(m_claims.userId, message, bytes, Events::nowMs());
+    const SessionLimits::Verdict verdict = m_limits.admit(
+        *m_ctx.config, m_ctx.userLimits, m_claims.userId, message, bytes, Events::nowMs());
     if (verdict.close) {
         qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
                           << "kept exceeding its rate limit; closing";
@@ -315,7 +320,8 @@ void Session::transportClosed(int code, const QString &reason)
         m_pinnedUser = false;
         m_ctx.externalIds->unpin(m_claims.userId);
     }
-    emit finished(this);
+    if (m_ctx.finished)
+        m_ctx.finished(this);
 }
 
 void Session::tick(qint64 nowMs)
@@ -323,7 +329,7 @@ void Session::tick(qint64 nowMs)
     if (m_state == State::Closed)
         return;
     if (m_state == State::AwaitingAuth) {
-        if (nowMs >= m_deadlineMs)
+        if (nowMs >= m_nextPingMs)
             close(CloseCode::UNAUTHORIZED, QStringLiteral("authentication timeout"));
         return;
     }
@@ -410,16 +416,17 @@ void Session::transportText(const QByteArray &utf8)
     if (m_state == State::Activating) {
         // Held until the session is live: bounded, since a client that floods this early
         // cannot be answered frame by frame (answers would queue behind `connected` too).
-        if (m_pendingBeforeActive.size() >= m_ctx.config->maxPendingFrames
-            || m_pendingBytes + utf8.size() > m_ctx.config->maxPendingBytes) {
+        Startup &held = startup();
+        if (held.pendingBeforeActive.size() >= m_ctx.config->maxPendingFrames
+            || held.pendingBytes + utf8.size() > m_ctx.config->maxPendingBytes) {
             qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
                               << "sent too much before it was ready; closing";
             close(CloseCode::RATE_LIMITED,
                   QStringLiteral("too many frames before the session was ready"));
             return;
         }
-        m_pendingBytes += utf8.size();
-        m_pendingBeforeActive.append({utf8, frame.id});
+        held.pendingBytes += utf8.size();
+        held.pendingBeforeActive.append({utf8, frame.id});
         return;
     }
     std::visit([this, &frame](const auto &message) { handle(frame.id, message); }, frame.message);
@@ -428,7 +435,8 @@ void Session::transportText(const QByteArray &utf8)
 void Session::authenticate(const QString &token, const StreamPositions &resume,
                            const QJsonValue &id)
 {
-    m_resume = resume;
+    if (!resume.isEmpty())
+        startup().resume = resume;
     const auto result = m_ctx.tokens->verify(token.toUtf8(), Events::nowMs() / 1000);
     if (const auto *error = std::get_if<TokenError>(&result)) {
         const int code
@@ -524,16 +532,20 @@ bool Session::enterActive(const std::optional<UserRecord> &record)
         .json(QLatin1StringView("limits"), limits.take())
         .json(QLatin1StringView("data"), seedData.take());
     sendFrame(connected.take());
-    for (const QByteArray &frame : std::exchange(m_framesBeforeActive, {}))
-        sendFrame(frame);
+    if (m_startup) {
+        for (const QByteArray &frame : std::exchange(m_startup->framesBeforeActive, {}))
+            sendFrame(frame);
+    }
     joinConnectRoom();
     return true;
 }
 
 void Session::handleFramesBeforeActive()
 {
-    const auto pending = std::exchange(m_pendingBeforeActive, {});
-    m_pendingBytes = 0;
+    if (!m_startup)
+        return;
+    const auto pending = std::exchange(m_startup->pendingBeforeActive, {});
+    m_startup->pendingBytes = 0;
     for (const auto &[utf8, id] : pending) {
         auto decoded = decodeClientFrame(utf8);
         auto &frame = std::get<DecodedFrame>(decoded);

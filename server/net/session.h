@@ -33,6 +33,7 @@ class MessageService;
 class RoomService;
 class PresenceService;
 class HistoryService;
+class Session;
 namespace Protocol {
 class DialectCache;
 }
@@ -70,6 +71,9 @@ struct SessionContext
     // Re-encodes shared frames once per dialect for the connections in a seed's dialect
     // (optional: without it each such connection re-encodes its own).
     Protocol::DialectCache *dialects = nullptr;
+    // Told once when a session has closed (it may be deleted from the next event-loop turn
+    // on). A call rather than a signal: a connection per session cost ~290 bytes each.
+    std::function<void(Session *)> finished = nullptr;
 };
 
 // One WebSocket connection: authentication, decoding and dispatch of client frames, the backlog
@@ -80,10 +84,12 @@ class Session : public QObject, public CancellableContext, private Transport::Si
     Q_OBJECT
 
 public:
-    enum class State { AwaitingAuth, Activating, Active, Closed };
+    enum class State : quint8 { AwaitingAuth, Activating, Active, Closed };
 
+    // Sessions have no QObject parent (their owner, ConnectionManager, deletes them): a parent's
+    // children list costs a slot each and a linear search at every delete.
     Session(std::unique_ptr<Transport> transport, quint64 connectionId, const SessionContext &ctx,
-            std::optional<TokenClaims> claims, QObject *parent = nullptr);
+            std::optional<TokenClaims> claims);
     ~Session() override;
 
     quint64 connectionId() const { return m_connectionId; }
@@ -101,7 +107,7 @@ public:
     qint64 lastRttMs() const { return m_lastRttMs; }
     // For operators (sessionadmin.cpp): peer "IP:port", ?client= or User-Agent, bytes queued.
     QString address() const;
-    const QString &client() const { return m_client; }
+    QString client() const { return m_transport->client(); }
     qint64 queueBytes() const;
     // Handed to the transport and not yet written (the send-queue policy's measure).
     Backlog backlog() const;
@@ -117,9 +123,6 @@ public:
 
     // Called about once a second by the connection manager.
     void tick(qint64 nowMs);
-
-Q_SIGNALS:
-    void finished(Switchboard::Session *session);
 
 private:
     // Transport::Sink
@@ -247,24 +250,19 @@ private:
     // Joins the room named by ?room_id= (or connect_room) once the session is active.
     void joinConnectRoom();
 
+    // Members are ordered by size (a 19k-connection server holds 19k of these; see
+    // docs/BENCHMARKS.md, memory per connection).
     std::unique_ptr<Transport> m_transport;
     quint64 m_connectionId;
     // The manager's, shared by every session (it outlives them: ~ConnectionManager deletes
     // the sessions first); a copy cost ~100 bytes per connection.
     const SessionContext &m_ctx;
-    Protocol::Dialect m_dialect = Protocol::Dialect::Canonical;
     TokenClaims m_claims;
-    State m_state = State::AwaitingAuth;
-    bool m_resolvingUser = false; // Activating, waiting for the external id's mapping
-    bool m_pinnedUser = false; // holds a pin on its external id (ExternalIds::pin)
-    bool m_closeRequested = false;
     qint64 m_connectedAt = 0;
-    qint64 m_deadlineMs = 0; // auth deadline while AwaitingAuth
     qint64 m_lastSeenMs = 0; // last frame or pong from the client
+    // The next heartbeat ping; while AwaitingAuth, the deadline of the `auth` frame.
     qint64 m_nextPingMs = 0;
     qint64 m_lastRttMs = -1;
-    QString m_client;
-    bool m_expiryWarned = false;
     QList<StreamState> m_streams; // the inbox first, then rooms as they show up (never removed)
     qsizetype m_lastStream = 0; // index of the stream streamState() found last (a room's
                                 // fan-out asks for the same one again and again)
@@ -286,13 +284,11 @@ private:
     size_t m_unconfirmedHead = 0;
     qint64 m_heldFrames = 0; // held live frames of every stream (StreamState::held)
     qint64 m_heldBytes = 0;
-    bool m_cursorsDirty = false; // a stream's seq rose since saveCursors() last looked
     qint64 m_lastEnd = 0; // end offset of the last frame handed to the transport
     // The transport's written bytes as of the previous tick (one tick of margin for what the
     // kernel holds), or the final count once closed: cursors are confirmed up to it.
     qint64 m_writtenSeen = 0;
     quint64 m_restrictionsSeen = 0; // AccountCache::restrictions() at the last look
-    bool m_slow = false; // closed as a slow consumer: nothing more is sent
     // Since when more than Config::roomPushbackBytes() has been waiting without a break (as
     // seen by the tick and by each write); 0 = not behind. Past slow_consumer_grace: 4029.
     qint64 m_behindSinceMs = 0;
@@ -309,19 +305,35 @@ private:
         QList<ReplayItem> next;
     };
     std::unique_ptr<ReplayRound> m_round;
-    bool m_waitingDrain = false;
-    Protocol::StreamPositions m_resume; // positions the client gave at connect (may be empty)
     struct SyncReport
     {
         QString stream;
         bool complete = false;
         QByteArray json; // the stream's entry in sync_complete's `streams`
     };
-    QList<SyncReport> m_syncReport; // for sync_complete, one per stream
+    // What a connection holds only while it starts: from the upgrade (or `auth`) until
+    // sync_complete. On the heap, made when first needed and let go at sync_complete (or at
+    // close), so an idle connection does not carry it.
+    struct Startup
+    {
+        Protocol::StreamPositions resume; // positions the client gave at connect (may be empty)
+        QList<SyncReport> syncReport; // for sync_complete, one per stream
+        QList<QPair<QByteArray, QJsonValue>> pendingBeforeActive; // client frames
+        qint64 pendingBytes = 0; // of pendingBeforeActive (max_pending_bytes)
+        QList<QByteArray> framesBeforeActive; // frames to the client, sent after `connected`
+    };
+    Startup &startup();
+    std::unique_ptr<Startup> m_startup;
     SessionLimits m_limits;
-    QList<QPair<QByteArray, QJsonValue>> m_pendingBeforeActive; // client frames
-    qint64 m_pendingBytes = 0; // of m_pendingBeforeActive (max_pending_bytes)
-    QList<QByteArray> m_framesBeforeActive; // frames to the client, sent after `connected`
+    Protocol::Dialect m_dialect = Protocol::Dialect::Canonical;
+    State m_state = State::AwaitingAuth;
+    bool m_resolvingUser = false; // Activating, waiting for the external id's mapping
+    bool m_pinnedUser = false; // holds a pin on its external id (ExternalIds::pin)
+    bool m_closeRequested = false;
+    bool m_expiryWarned = false;
+    bool m_cursorsDirty = false; // a stream's seq rose since saveCursors() last looked
+    bool m_slow = false; // closed as a slow consumer: nothing more is sent
+    bool m_waitingDrain = false;
 };
 
 } // namespace Switchboard

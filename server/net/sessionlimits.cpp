@@ -15,27 +15,35 @@ template<typename... F> struct Overloads : F...
 };
 template<typename... F> Overloads(F...) -> Overloads<F...>;
 
+BucketRate frameRate(const Config &config)
+{
+    return {double(config.connFrameRate), double(config.connFrameBurst)};
+}
+
+BucketRate byteRate(const Config &config)
+{
+    return {double(config.connByteRate), double(config.connByteBurst)};
+}
+
 } // namespace
 
-SessionLimits::SessionLimits(const Config &config, RateLimiter<qint64> *users, qint64 nowMs)
-    : m_config(config)
-    , m_users(users)
-    , m_frames(config.connFrameRate, config.connFrameBurst, nowMs)
-    , m_bytes(double(config.connByteRate), double(config.connByteBurst), nowMs)
+SessionLimits::SessionLimits(const Config &config, qint64 nowMs)
+    : m_frames(frameRate(config), nowMs)
+    , m_bytes(byteRate(config), nowMs)
 { }
 
-double SessionLimits::cost(const ClientMessage *message) const
+double SessionLimits::cost(const Config &config, const ClientMessage *message)
 {
     if (!message)
         return 1;
-    return std::visit(
-        Overloads {
-            [this](const HistoryRequest &) { return m_config.expensiveRequestCost; },
-            [this](const PresenceQueryRequest &) { return m_config.expensiveRequestCost; },
-            [this](const RoomListRequest &) { return m_config.expensiveRequestCost; },
-            [](const auto &) { return 1; },
-        },
-        *message);
+    const double expensive = config.expensiveRequestCost;
+    return std::visit(Overloads {
+                          [expensive](const HistoryRequest &) { return expensive; },
+                          [expensive](const PresenceQueryRequest &) { return expensive; },
+                          [expensive](const RoomListRequest &) { return expensive; },
+                          [](const auto &) { return 1.0; },
+                      },
+                      *message);
 }
 
 bool SessionLimits::needsStore(const ClientMessage &message)
@@ -57,20 +65,23 @@ bool SessionLimits::needsStore(const ClientMessage &message)
         message);
 }
 
-SessionLimits::Verdict SessionLimits::admit(qint64 userId, const ClientMessage *message,
+SessionLimits::Verdict SessionLimits::admit(const Config &config, RateLimiter<qint64> *users,
+                                            qint64 userId, const ClientMessage *message,
                                             qsizetype bytes, qint64 nowMs)
 {
-    const double frameCost = cost(message);
-    qint64 wait = m_frames.take(frameCost, nowMs);
+    const BucketRate frames = frameRate(config);
+    const BucketRate byteBucket = byteRate(config);
+    const double frameCost = cost(config, message);
+    qint64 wait = m_frames.take(frames, frameCost, nowMs);
     if (!wait) {
-        wait = m_bytes.take(double(bytes), nowMs);
+        wait = m_bytes.take(byteBucket, double(bytes), nowMs);
         if (wait) {
-            m_frames.refund(frameCost);
-        } else if (m_users && userId != 0) {
-            wait = m_users->take(userId, frameCost, nowMs);
+            m_frames.refund(frames, frameCost);
+        } else if (users && userId != 0) {
+            wait = users->take(userId, frameCost, nowMs);
             if (wait) {
-                m_frames.refund(frameCost);
-                m_bytes.refund(double(bytes));
+                m_frames.refund(frames, frameCost);
+                m_bytes.refund(byteBucket, double(bytes));
             }
         }
     }
@@ -83,7 +94,7 @@ SessionLimits::Verdict SessionLimits::admit(qint64 userId, const ClientMessage *
         m_refusals = 0;
     }
     ++m_refusals;
-    verdict.close = m_config.rateLimitCloseAfter > 0 && m_refusals > m_config.rateLimitCloseAfter;
+    verdict.close = config.rateLimitCloseAfter > 0 && m_refusals > config.rateLimitCloseAfter;
     return verdict;
 }
 

@@ -24,24 +24,24 @@ public:
         bool close = false; // refused once too often within ABUSE_WINDOW_MS
     };
 
-    SessionLimits(const Config &config, RateLimiter<qint64> *users, qint64 nowMs);
+    SessionLimits(const Config &config, qint64 nowMs);
 
-    // Charges one client frame of `bytes` (message = null for a frame that did not decode).
-    Verdict admit(qint64 userId, const Protocol::ClientMessage *message, qsizetype bytes,
-                  qint64 nowMs);
+    // Charges one client frame of `bytes` (message = null for a frame that did not decode)
+    // to this connection and, through `users` (optional), to its user. The configuration and
+    // the users' limiter are passed in, not kept: every connection holds one of these.
+    Verdict admit(const Config &config, RateLimiter<qint64> *users, qint64 userId,
+                  const Protocol::ClientMessage *message, qsizetype bytes, qint64 nowMs);
     // What one frame of this type costs in the frame buckets: 1, or expensive_request_cost
     // for requests that read a lot (history, presence_query, room_list).
-    double cost(const Protocol::ClientMessage *message) const;
+    static double cost(const Config &config, const Protocol::ClientMessage *message);
     // Requests answered through the store: refused with UNAVAILABLE while its queue is full.
     static bool needsStore(const Protocol::ClientMessage &message);
 
 private:
-    const Config &m_config;
-    RateLimiter<qint64> *m_users;
-    TokenBucket m_frames;
-    TokenBucket m_bytes;
-    int m_refusals = 0;
+    BucketState m_frames; // conn_frame_rate, conn_frame_burst
+    BucketState m_bytes; // conn_byte_rate, conn_byte_burst
     qint64 m_windowStartMs = 0;
+    int m_refusals = 0;
 };
 
 } // namespace Switchboard

@@ -245,12 +245,15 @@ void Session::saveCursors()
 QList<ReplayItem> Session::prepareSync()
 {
     // Positions from the URL (?resume=u:7:12,r:general:41) unless the auth frame gave them.
-    if (m_resume.isEmpty()) {
+    StreamPositions resume;
+    if (m_startup)
+        resume = std::exchange(m_startup->resume, {});
+    if (resume.isEmpty()) {
         const QString text
             = m_transport->query().queryItemValue(QStringLiteral("resume"), QUrl::FullyDecoded);
-        const QString error = parseStreamPositions(text, &m_resume);
+        const QString error = parseStreamPositions(text, &resume);
         if (!error.isEmpty()) {
-            m_resume.clear();
+            resume.clear();
             sendError(ErrorCode::ValidationError, error, QJsonValue());
         }
     }
@@ -260,7 +263,7 @@ QList<ReplayItem> Session::prepareSync()
         ReplayItem item;
         item.stream = stream;
         item.room = room;
-        if (const auto it = m_resume.constFind(stream); it != m_resume.cend())
+        if (const auto it = resume.constFind(stream); it != resume.cend())
             item.given = *it;
         streamState(stream, true)->replaying = true;
         items << item;
@@ -269,11 +272,10 @@ QList<ReplayItem> Session::prepareSync()
     for (const QString &roomId : m_ctx.rooms->roomsOf(m_claims.userId))
         add(roomStream(roomId), true);
     // Positions for streams this user does not read are answered, never replayed.
-    for (auto it = m_resume.cbegin(); it != m_resume.cend(); ++it) {
+    for (auto it = resume.cbegin(); it != resume.cend(); ++it) {
         if (!streamState(it.key(), false))
             reportStream(it.key(), false, R"({"complete":false,"reason":"forbidden"})");
     }
-    m_resume.clear();
     return items;
 }
 
@@ -487,16 +489,23 @@ void Session::sendSyncComplete()
     // streams: {"<stream>": {report}, ...}
     bool complete = true;
     QByteArray streams("{");
-    for (const SyncReport &r : std::as_const(m_syncReport)) {
-        if (streams.size() > 1)
-            streams.append(',');
-        JsonWriter::appendString(streams, r.stream);
-        streams.append(':');
-        streams.append(r.json);
-        complete = complete && r.complete;
+    if (m_startup) {
+        for (const SyncReport &r : std::as_const(m_startup->syncReport)) {
+            if (streams.size() > 1)
+                streams.append(',');
+            JsonWriter::appendString(streams, r.stream);
+            streams.append(':');
+            streams.append(r.json);
+            complete = complete && r.complete;
+        }
+        // The start is over: what an idle connection does not need goes (frames that came
+        // in while activating were handled before the replay began).
+        if (m_startup->pendingBeforeActive.isEmpty() && m_startup->framesBeforeActive.isEmpty())
+            m_startup.reset();
+        else
+            m_startup->syncReport = {};
     }
     streams.append('}');
-    m_syncReport = {};
     const QString inboxStream = userStream(m_claims.userId);
     const StreamState *inbox = streamState(inboxStream, false);
     JsonWriter done(128 + streams.size());
@@ -512,14 +521,15 @@ void Session::sendSyncComplete()
 
 void Session::reportStream(const QString &stream, bool complete, QByteArray json)
 {
-    for (SyncReport &r : m_syncReport) {
+    QList<SyncReport> &reports = startup().syncReport;
+    for (SyncReport &r : reports) {
         if (r.stream == stream) {
             r.complete = complete;
             r.json = std::move(json);
             return;
         }
     }
-    m_syncReport.append({stream, complete, std::move(json)});
+    reports.append({stream, complete, std::move(json)});
 }
 
 // The stream's backlog is out: live frames held meanwhile follow, in order, without repeats.

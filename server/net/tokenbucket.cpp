@@ -6,42 +6,40 @@
 
 namespace Switchboard {
 
-TokenBucket::TokenBucket(double ratePerSecond, double burst, qint64 nowMs)
-    : m_rate(ratePerSecond)
-    , m_burst(std::max(burst, 1.0))
-    , m_tokens(m_burst)
-    , m_lastMs(nowMs)
+BucketRate::BucketRate(double ratePerSecond, double burst)
+    : rate(ratePerSecond)
+    , burst(std::max(burst, 1.0))
 { }
 
-double TokenBucket::tokensAt(qint64 nowMs) const
+double BucketState::tokensAt(const BucketRate &r, qint64 nowMs) const
 {
-    const double elapsed = double(std::max<qint64>(0, nowMs - m_lastMs));
-    return std::min(m_burst, m_tokens + elapsed * m_rate / 1000.0);
+    const double elapsed = double(std::max<qint64>(0, nowMs - lastMs));
+    return std::min(r.burst, tokens + elapsed * r.rate / 1000.0);
 }
 
-qint64 TokenBucket::take(double cost, qint64 nowMs)
+qint64 BucketState::take(const BucketRate &r, double cost, qint64 nowMs)
 {
-    if (!enabled())
+    if (!r.enabled())
         return 0;
-    m_tokens = tokensAt(nowMs);
-    m_lastMs = std::max(m_lastMs, nowMs);
-    cost = std::min(cost, m_burst);
-    if (m_tokens >= cost) {
-        m_tokens -= cost;
+    tokens = tokensAt(r, nowMs);
+    lastMs = std::max(lastMs, nowMs);
+    cost = std::min(cost, r.burst);
+    if (tokens >= cost) {
+        tokens -= cost;
         return 0;
     }
-    return std::max<qint64>(1, qint64(std::ceil((cost - m_tokens) * 1000.0 / m_rate)));
+    return std::max<qint64>(1, qint64(std::ceil((cost - tokens) * 1000.0 / r.rate)));
 }
 
-void TokenBucket::refund(double cost)
+void BucketState::refund(const BucketRate &r, double cost)
 {
-    if (enabled())
-        m_tokens = std::min(m_burst, m_tokens + std::min(cost, m_burst));
+    if (r.enabled())
+        tokens = std::min(r.burst, tokens + std::min(cost, r.burst));
 }
 
-bool TokenBucket::idle(qint64 nowMs) const
+bool BucketState::idle(const BucketRate &r, qint64 nowMs) const
 {
-    return !enabled() || tokensAt(nowMs) >= m_burst;
+    return !r.enabled() || tokensAt(r, nowMs) >= r.burst;
 }
 
 } // namespace Switchboard

@@ -91,6 +91,7 @@ void addHealthRoutes(Router &router, RestServices *s)
                     for (const RoomView &v : s->rooms->list(Sender {0, {}, true, 0}))
                         perRoom.append(
                             QJsonObject {{QStringLiteral("room_id"), v.record.id},
+                                         {QStringLiteral("name"), v.record.name},
                                          {QStringLiteral("members"), v.members},
                                          {QStringLiteral("online_members"), v.onlineMembers},
                                          {QStringLiteral("messages"), v.messages}});

@@ -93,7 +93,9 @@ void RestReply::raw(int status, const QByteArray &contentType, const QByteArray 
 
 void RestReply::json(int status, const QJsonObject &body)
 {
-    raw(status, "application/json", QJsonDocument(body).toJson(QJsonDocument::Compact));
+    raw(status, "application/json",
+        QJsonDocument(Protocol::Dialects::restReply(m_dialect, status, body))
+            .toJson(QJsonDocument::Compact));
 }
 
 void RestReply::retryLater(Protocol::ErrorCode code, const QString &message, qint64 retryAfterMs,
@@ -128,7 +130,9 @@ void RestReply::error(Protocol::ErrorCode code, const QString &message, int stat
     const int httpStatus = status ? status : Protocol::errorCodeHttpStatus(code);
     if (httpStatus == 401)
         headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
-    raw(httpStatus, "application/json", QJsonDocument(body).toJson(QJsonDocument::Compact),
+    raw(httpStatus, "application/json",
+        QJsonDocument(Protocol::Dialects::restReply(m_dialect, httpStatus, body))
+            .toJson(QJsonDocument::Compact),
         headers);
 }
 

@@ -3,6 +3,7 @@
 
 #include "auth/tokenservice.h"
 #include "hub/failure.h"
+#include "protocol/dialect.h"
 #include "protocol/errorcode.h"
 
 #include <memory>
@@ -51,6 +52,10 @@ class RestReply
 public:
     explicit RestReply(QTcpSocket *socket);
 
+    // The envelope json() and error() answer in (Protocol::restDialectForRequest: seed 003's
+    // {success, data} on its paths); canonical unless set.
+    void setDialect(Protocol::Dialect dialect) { m_dialect = dialect; }
+
     void json(int status, const QJsonObject &body);
     void error(Protocol::ErrorCode code, const QString &message, int status = 0,
                const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
@@ -69,6 +74,7 @@ public:
 private:
     QPointer<QTcpSocket> m_socket;
     bool m_answered = false;
+    Protocol::Dialect m_dialect = Protocol::Dialect::Canonical;
 };
 
 using ReplyPtr = std::shared_ptr<RestReply>;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dialect.h"
 
+#include "events.h"
 #include "protocol.h"
 
 #include <initializer_list>
@@ -317,6 +318,18 @@ std::optional<Dialect> dialectForRequest(QStringView path, const QUrlQuery &quer
     return defaultDialect;
 }
 
+std::optional<Dialect> restDialectForRequest(QStringView path, const QUrlQuery &query,
+                                             QString *error)
+{
+    if (query.hasQueryItem(QStringLiteral("dialect")))
+        return dialectForRequest(path, query, Dialect::Canonical, error);
+    if (path == QLatin1StringView("/ws/rooms") || path.startsWith(QLatin1StringView("/ws/rooms/"))
+        || path == QLatin1StringView("/ws/messages")
+        || path == QLatin1StringView("/ws/users/online"))
+        return Dialect::Seed003;
+    return Dialect::Canonical;
+}
+
 QString connectRoomForPath(QStringView path)
 {
     return path == QLatin1StringView("/ws/connect") ? QStringLiteral("general") : QString();
@@ -375,6 +388,63 @@ QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame, const UserI
         return QByteArray(""); // empty, not null: DialectCache keeps it as an answer
     const auto converted = convert(dialect, doc.object(), names);
     return converted ? QJsonDocument(*converted).toJson(QJsonDocument::Compact) : canonicalFrame;
+}
+
+namespace {
+
+// A room of a REST reply in seed 003's words; its creation time as the seed shows times.
+QJsonObject restRoom003(const QJsonObject &canonical)
+{
+    QJsonObject room = room003(canonical);
+    if (room.value(L("created_at")).isDouble())
+        room.insert(L("created_at"), isoTime(qint64(room.value(L("created_at")).toDouble())));
+    return room;
+}
+
+QJsonObject restData003(QJsonObject data)
+{
+    if (data.value(L("room_stats")).isArray()) {
+        // GET /ws/stats: `rooms` by id, each {name, client_count, message_count}.
+        QJsonObject rooms;
+        for (const QJsonValue &v : data.value(L("room_stats")).toArray()) {
+            const QJsonObject r = v.toObject();
+            rooms.insert(r.value(L("room_id")).toString(),
+                         QJsonObject {{L("name"), r.value(L("name"))},
+                                      {L("client_count"), r.value(L("online_members"))},
+                                      {L("message_count"), r.value(L("messages"))}});
+        }
+        data.insert(L("rooms"), rooms);
+    } else if (data.value(L("rooms")).isArray()) {
+        // GET /ws/rooms: {rooms: [...], total}.
+        QJsonArray rooms;
+        for (const QJsonValue &v : data.value(L("rooms")).toArray())
+            rooms.append(restRoom003(v.toObject()));
+        data.insert(L("rooms"), rooms);
+        copy(data, data, L("count"), L("total"));
+    } else if (data.value(L("room")).isObject()) {
+        data.insert(L("room"), restRoom003(data.value(L("room")).toObject()));
+    } else if (data.value(L("users")).isArray() && data.contains(L("count"))) {
+        // GET /ws/users/online: `online_users` is the count there (the list stays as `users`).
+        copy(data, data, L("count"), L("online_users"));
+    }
+    if (!data.contains(L("timestamp")))
+        data.insert(L("timestamp"), isoTime(Events::nowMs()));
+    return data;
+}
+
+} // namespace
+
+QJsonObject restReply(Dialect dialect, int status, const QJsonObject &canonical)
+{
+    if (dialect != Dialect::Seed003)
+        return canonical;
+    if (status >= 400) {
+        const QJsonObject error = canonical.value(L("error")).toObject();
+        return QJsonObject {{L("success"), false},
+                            {L("error"), error.value(L("message"))},
+                            {L("error_code"), error.value(L("code"))}};
+    }
+    return QJsonObject {{L("success"), true}, {L("data"), restData003(canonical)}};
 }
 
 } // namespace Dialects

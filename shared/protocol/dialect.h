@@ -31,6 +31,13 @@ QLatin1StringView dialectName(Dialect dialect);
 std::optional<Dialect> dialectForRequest(QStringView path, const QUrlQuery &query,
                                          Dialect defaultDialect, QString *error = nullptr);
 
+// The dialect of a REST reply: seed 003's on its own paths (`/ws/rooms...`, `/ws/messages`,
+// `/ws/users/online`) unless `?dialect=` names another; `?dialect=` on any other path (only
+// 003 has a REST envelope: the others answer canonically); canonical otherwise. An unknown
+// `?dialect=` value gives nullopt and the reason in *error.
+std::optional<Dialect> restDialectForRequest(QStringView path, const QUrlQuery &query,
+                                             QString *error = nullptr);
+
 // The room a connection on seed 003's endpoint (/ws/connect) joins when neither `?room_id=` nor
 // the connect_room setting names one, as the seed's server does; empty for other paths.
 QString connectRoomForPath(QStringView path);
@@ -57,6 +64,13 @@ bool carries(Dialect dialect, QStringView type);
 // (or when it is not a JSON object, which the server never sends); an empty, non-null
 // QByteArray when the dialect does not carry the event (the connection does not get it).
 QByteArray encode(Dialect dialect, const QByteArray &canonicalFrame, const UserIdNames &names = {});
+
+// A REST reply's body (canonical: the object, or {"error": {code, message}} for an error
+// status) in the dialect's envelope: seed 003's `{"success": true, "data": {...}}` with its
+// words inside (rooms with `id`, `client_count`, `message_count`, `total`; online users as
+// `online_users`; stats with `rooms` by id), and `{"success": false, "error": "<message>",
+// "error_code": "<CODE>"}`. Every other dialect: the body unchanged.
+QJsonObject restReply(Dialect dialect, int status, const QJsonObject &canonical);
 
 } // namespace Dialects
 

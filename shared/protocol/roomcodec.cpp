@@ -114,8 +114,13 @@ Result decodePresenceQuery(const QJsonObject &obj, const QJsonValue &id)
     return withId(id, std::move(req));
 }
 
-Result decodeTyping(const QJsonObject &obj, const QJsonValue &id)
+Result decodeTyping(const QJsonObject &frame, const QJsonValue &id)
 {
+    // Seed 002's hook nests the fields: {type: typing, data: {is_typing, context}}.
+    const bool nested = frame.value(QLatin1StringView("data")).isObject()
+        && !frame.contains(QLatin1StringView("is_typing"))
+        && !frame.contains(QLatin1StringView("context"));
+    const QJsonObject obj = nested ? frame.value(QLatin1StringView("data")).toObject() : frame;
     TypingRequest req;
     const QJsonValue typing = obj.value(QLatin1StringView("is_typing"));
     if (!typing.isUndefined() && !typing.isBool())
@@ -128,10 +133,15 @@ Result decodeTyping(const QJsonObject &obj, const QJsonValue &id)
             req.roomId = c.mid(5);
         } else if (c.startsWith(QLatin1StringView("user:"))) {
             userReferenceFromJson(c.mid(5), &req.toUserId, &req.toExternalId);
+        } else if (validRoomId(c)) {
+            // A bare context (seed 002's hook sends what the page names: "main", "post_123")
+            // is read as a room: typing reaches that room's members, or is answered NOT_FOUND.
+            req.roomId = c;
         }
         if (req.roomId.isEmpty() && req.toUserId == 0 && req.toExternalId.isEmpty())
             return badField(QStringLiteral("context"),
-                            QStringLiteral("\"room:<room id>\" or \"user:<user id>\""), id);
+                            QStringLiteral("\"room:<room id>\", \"user:<user id>\" or a room id"),
+                            id);
         return withId(id, std::move(req));
     }
     if (!context.isUndefined() && !context.isNull())

@@ -179,6 +179,11 @@ void tst_Codec::presenceFrames()
     QVERIFY(!tr2.isTyping);
     auto t3 = decode(R"({"type":"typing","to":"12"})");
     QCOMPARE(std::get<TypingRequest>(std::get<DecodedFrame>(t3).message).toUserId, 12);
+    // Seed 002's hook: the fields in `data`, the context a bare room id.
+    auto t4 = decode(R"({"type":"typing","data":{"is_typing":false,"context":"post_123"}})");
+    const auto &tr4 = std::get<TypingRequest>(std::get<DecodedFrame>(t4).message);
+    QCOMPARE(tr4.roomId, QStringLiteral("post_123"));
+    QVERIFY(!tr4.isTyping);
     for (const char *bad :
          {R"({"type":"presence","status":"asleep"})",
           R"({"type":"presence","status":"away","data":[1]})",
@@ -186,7 +191,9 @@ void tst_Codec::presenceFrames()
           R"({"type":"presence_query","user_ids":[0]})",
           R"({"type":"presence_query","room_id":"a b"})", R"({"type":"typing","context":"room:"})",
           R"({"type":"typing","context":"user:-1"})", R"({"type":"typing","context":5})",
-          R"({"type":"typing","room_id":"general","is_typing":1})", R"({"type":"typing"})"}) {
+          R"({"type":"typing","room_id":"general","is_typing":1})", R"({"type":"typing"})",
+          R"({"type":"typing","context":"a b"})",
+          R"({"type":"typing","data":{"context":"a b"}})"}) {
         const auto r = decode(bad);
         QVERIFY2(std::holds_alternative<DecodeError>(r), bad);
         QCOMPARE(std::get<DecodeError>(r).code, ErrorCode::ValidationError);

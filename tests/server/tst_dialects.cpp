@@ -245,6 +245,20 @@ void tst_Dialects::seed002()
     const QJsonObject error = a->waitFor(QStringLiteral("error"));
     QCOMPARE(str(error, "error_code"), QStringLiteral("INVALID_JSON"));
     QVERIFY(!str(error, "message").isEmpty());
+    // Its hook's typing: {type: typing, data: {is_typing, context}} with a bare context, which
+    // names a room (b reads it in `general`); a context that is no room gets a clear error.
+    QVERIFY(!request(*a, "room_join", {{"room_id", "general"}}, "room_joined").isEmpty());
+    QVERIFY(!request(*b, "room_join", {{"room_id", "general"}}, "room_joined").isEmpty());
+    a->send(
+        {{"type", "typing"}, {"data", QJsonObject {{"is_typing", true}, {"context", "general"}}}});
+    const QJsonObject typing = b->waitFor(QStringLiteral("typing"));
+    QCOMPARE(num(typing, "user_id"), 31);
+    QCOMPARE(str(typing, "room_id"), QStringLiteral("general"));
+    a->send(
+        {{"type", "typing"}, {"data", QJsonObject {{"is_typing", true}, {"context", "post_123"}}}});
+    const QJsonObject noRoom = a->waitFor(QStringLiteral("error"));
+    QCOMPARE(str(noRoom, "error_code"), QStringLiteral("NOT_FOUND"));
+    QVERIFY2(str(noRoom, "message").contains(u"post_123"), qPrintable(str(noRoom, "message")));
     b.reset();
     QCOMPARE(str(data(a->waitFor(QStringLiteral("user_status"))), "status"),
              QStringLiteral("offline"));

@@ -31,6 +31,8 @@ private slots:
     void limits();
     void restAndSeedPaths_data() { addBackendRows(); }
     void restAndSeedPaths();
+    void seed003RestEnvelope_data() { addBackendRows(); }
+    void seed003RestEnvelope();
     void creationBudget_data() { addBackendRows(); }
     void creationBudget();
     void ownershipPassesOn_data() { addBackendRows(); }
@@ -403,6 +405,105 @@ void tst_Rooms::limits()
              QStringLiteral("LIMIT_REACHED"));
 }
 
+// Seed 003's REST API as its document prints it: every reply in {success, data}, rooms with
+// `id`, `client_count`, `message_count`; errors as {success: false, error}. Other paths stay
+// canonical, and ?dialect= picks either on any path.
+void tst_Rooms::seed003RestEnvelope()
+{
+    QFETCH(QString, backend);
+    TestServer server(backend);
+    START_SERVER(server);
+    const QByteArray alice = server.token(1, QStringLiteral("alice"));
+    const QByteArray key = server.config().apiKey.toUtf8();
+    auto dataOf
+        = [](const HttpResult &r) { return r.json.value(QStringLiteral("data")).toObject(); };
+
+    HttpResult r = httpJson("POST", server.httpUrl(QStringLiteral("/ws/rooms")),
+                            {{QStringLiteral("id"), QStringLiteral("tech-support")},
+                             {QStringLiteral("name"), QStringLiteral("Tech support")},
+                             {QStringLiteral("description"), QStringLiteral("questions")}},
+                            alice);
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json.value(QStringLiteral("success")), QJsonValue(true));
+    QCOMPARE(str(dataOf(r).value(QStringLiteral("room")).toObject(), "id"),
+             QStringLiteral("tech-support"));
+
+    // Alice is online in `general` and posts there.
+    auto ws = connectAs(server, 1, false, QStringLiteral("room_id=general"));
+    QVERIFY(ws);
+    QCOMPARE(str(ws->waitFor(QStringLiteral("room_joined")), "room_id"), QStringLiteral("general"));
+    r = httpJson("POST", server.httpUrl(QStringLiteral("/ws/messages")),
+                 {{QStringLiteral("type"), QStringLiteral("room_message")},
+                  {QStringLiteral("content"), QStringLiteral("hello")},
+                  {QStringLiteral("room_id"), QStringLiteral("general")}},
+                 alice);
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json.value(QStringLiteral("success")), QJsonValue(true));
+
+    r = http("GET", server.httpUrl(QStringLiteral("/ws/rooms")), {}, alice);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QStringLiteral("success")), QJsonValue(true));
+    const QJsonArray rooms = dataOf(r).value(QStringLiteral("rooms")).toArray();
+    QCOMPARE(num(dataOf(r), "total"), rooms.size());
+    bool sawGeneral = false;
+    for (const QJsonValue &v : rooms) {
+        const QJsonObject room = v.toObject();
+        QVERIFY(room.value(QStringLiteral("id")).isString());
+        QVERIFY(room.value(QStringLiteral("created_at")).isString());
+        if (str(room, "id") == QLatin1StringView("general")) {
+            sawGeneral = true;
+            QCOMPARE(num(room, "client_count"), 1);
+            QCOMPARE(num(room, "message_count"), 1);
+        }
+    }
+    QVERIFY(sawGeneral);
+
+    r = http("GET", server.httpUrl(QStringLiteral("/ws/users/online")), {}, alice);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(num(dataOf(r), "online_users"), 1); // a count, as the seed shows it
+    QVERIFY(dataOf(r).value(QStringLiteral("timestamp")).isString());
+
+    r = http("POST", server.httpUrl(QStringLiteral("/ws/rooms/nowhere/join")), {}, alice);
+    QCOMPARE(r.status, 404);
+    QCOMPARE(r.json.value(QStringLiteral("success")), QJsonValue(false));
+    QVERIFY(!str(r.json, "error").isEmpty());
+    QCOMPARE(str(r.json, "error_code"), QStringLiteral("NOT_FOUND"));
+
+    // /ws/stats is seed 000's too, so canonical there unless ?dialect=003 asks.
+    r = http("GET", server.httpUrl(QStringLiteral("/ws/stats")), {}, key);
+    QCOMPARE(r.status, 200);
+    QVERIFY(!r.json.contains(QStringLiteral("success")));
+    QUrl url = server.httpUrl(QStringLiteral("/ws/stats"));
+    url.setQuery(QStringLiteral("dialect=003"));
+    r = http("GET", url, {}, key);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json.value(QStringLiteral("success")), QJsonValue(true));
+    QCOMPARE(num(dataOf(r), "online_users"), 1);
+    QCOMPARE(num(dataOf(r), "total_messages"), 1);
+    QCOMPARE(num(dataOf(r), "total_rooms"), rooms.size());
+    const QJsonObject general = dataOf(r)
+                                    .value(QStringLiteral("rooms"))
+                                    .toObject()
+                                    .value(QStringLiteral("general"))
+                                    .toObject();
+    QCOMPARE(num(general, "client_count"), 1);
+    QCOMPARE(num(general, "message_count"), 1);
+    QCOMPARE(str(general, "name"), QStringLiteral("general"));
+
+    // Canonical paths and ?dialect=canonical answer canonically; an unknown dialect is refused.
+    r = http("GET", server.httpUrl(QStringLiteral("/api/v1/rooms")), {}, alice);
+    QCOMPARE(num(r.json, "count"), rooms.size());
+    url = server.httpUrl(QStringLiteral("/ws/rooms"));
+    url.setQuery(QStringLiteral("dialect=canonical"));
+    r = http("GET", url, {}, alice);
+    QCOMPARE(num(r.json, "count"), rooms.size());
+    url.setQuery(QStringLiteral("dialect=klingon"));
+    r = http("GET", url, {}, alice);
+    QCOMPARE(r.status, 400);
+    QCOMPARE(str(r.json.value(QStringLiteral("error")).toObject(), "code"),
+             QStringLiteral("VALIDATION_ERROR"));
+}
+
 void tst_Rooms::restAndSeedPaths()
 {
     QFETCH(QString, backend);
@@ -418,7 +519,12 @@ void tst_Rooms::restAndSeedPaths()
                              {QStringLiteral("name"), QStringLiteral("Developers")}},
                             alice);
     QCOMPARE(r.status, 201);
-    QCOMPARE(str(r.json.value(QStringLiteral("room")).toObject(), "role"), QStringLiteral("owner"));
+    QCOMPARE(str(r.json.value(QStringLiteral("data"))
+                     .toObject()
+                     .value(QStringLiteral("room"))
+                     .toObject(),
+                 "role"),
+             QStringLiteral("owner"));
     r = httpJson("POST", server.httpUrl(QStringLiteral("/api/v1/rooms")),
                  {{QStringLiteral("room_id"), QStringLiteral("devs")}}, alice);
     QCOMPARE(r.status, 409);
@@ -429,7 +535,7 @@ void tst_Rooms::restAndSeedPaths()
     QCOMPARE(r.status, 400);
     r = http("GET", server.httpUrl(QStringLiteral("/ws/rooms")), {}, bobToken);
     QCOMPARE(r.status, 200);
-    QCOMPARE(num(r.json, "count"), 4);
+    QCOMPARE(num(r.json.value(QStringLiteral("data")).toObject(), "total"), 4);
     QCOMPARE(http("GET", server.httpUrl(QStringLiteral("/api/v1/rooms"))).status, 401);
 
     // Bob connects with ?room_id= and is a member from then on.
