@@ -382,7 +382,18 @@ void Application::startAuthentication()
             else
                 store->read<qint64>(hub, job, finished);
         },
-        m_config.accountCacheEntries);
+        m_config.accountCacheEntries,
+        // and back, for replies that show users the server does not hold in memory
+        [store, hub](const QList<qint64> &userIds, ExternalIds::Named done) {
+            using Names = QHash<qint64, QString>;
+            store->read<Names>(
+                hub, [userIds](Store &s) { return s.externalIdsOf(userIds); },
+                [done](std::optional<Names> names, QString error) {
+                    if (!names)
+                        qCWarning(lcApp) << "looking up external user ids failed:" << error;
+                    done(std::move(names));
+                });
+        });
 }
 
 void Application::wireAdminFeed()

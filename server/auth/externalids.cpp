@@ -1,12 +1,104 @@
 // SPDX-License-Identifier: MIT
 #include "externalids.h"
 
+#include "protocol/codec.h"
+
 namespace Switchboard {
 
-ExternalIds::ExternalIds(Resolver resolver, int maxEntries)
+ExternalIds::ExternalIds(Resolver resolver, int maxEntries, NameResolver names)
     : m_resolver(std::move(resolver))
+    , m_names(std::move(names))
     , m_maxEntries(qMax(1, maxEntries))
 { }
+
+Protocol::ErrorCode ExternalIds::Lookup::errorCode() const
+{
+    return status == Status::Unavailable ? Protocol::ErrorCode::Unavailable
+                                         : Protocol::ErrorCode::ValidationError;
+}
+
+QString ExternalIds::Lookup::errorText(const QString &field) const
+{
+    switch (status) {
+    case Status::Unknown:
+        return unknownText(externalId);
+    case Status::Unavailable:
+        return QStringLiteral("'%1' could not be looked up; retry").arg(field);
+    case Status::Found:
+    case Status::Invalid:
+        break;
+    }
+    return QStringLiteral("'%1' must be a user id (positive integer) or a user's external id")
+        .arg(field);
+}
+
+QJsonValue ExternalIds::Lookup::shown() const
+{
+    return externalId.isEmpty() ? QJsonValue(userId) : QJsonValue(externalId);
+}
+
+void ExternalIds::lookUp(const QJsonValue &value, bool create, LookedUp done)
+{
+    Lookup lookup;
+    if (!Protocol::userReferenceFromJson(value, &lookup.userId, &lookup.externalId)) {
+        lookup.status = Lookup::Status::Invalid;
+        done(lookup);
+        return;
+    }
+    if (lookup.externalId.isEmpty()) {
+        lookup.status = Lookup::Status::Found;
+        done(lookup);
+        return;
+    }
+    resolve(lookup.externalId, create,
+            [lookup, done = std::move(done)](std::optional<qint64> id) mutable {
+                if (!id)
+                    lookup.status = Lookup::Status::Unavailable;
+                else if (*id == 0)
+                    lookup.status = Lookup::Status::Unknown;
+                else
+                    lookup.status = Lookup::Status::Found;
+                lookup.userId = id.value_or(0);
+                done(lookup);
+            });
+}
+
+void ExternalIds::externalIdsOf(const QList<qint64> &userIds,
+                                std::function<void(QHash<qint64, QString>)> done)
+{
+    QHash<qint64, QString> known;
+    QList<qint64> missing;
+    for (const qint64 id : userIds) {
+        if (id <= 0)
+            continue;
+        if (const QString external = m_byUser.value(id); !external.isEmpty())
+            known.insert(id, external);
+        else if (!m_without.contains(id) && !missing.contains(id))
+            missing.append(id);
+    }
+    if (missing.isEmpty() || !m_names) {
+        done(known);
+        return;
+    }
+    m_names(missing,
+            [this, missing, known,
+             done = std::move(done)](std::optional<QHash<qint64, QString>> found) mutable {
+                if (found) {
+                    for (const qint64 id : missing) {
+                        const QString external = found->value(id);
+                        if (external.isEmpty()) {
+                            if (m_without.size() >= m_maxEntries)
+                                m_without.clear(); // only a cache: the store has the answer
+                            m_without.insert(id);
+                        } else {
+                            put(id, external);
+                            known.insert(id, external);
+                        }
+                    }
+                }
+                done(known);
+            });
+}
 
 QString ExternalIds::unknownText(const QString &externalId)
 {
@@ -51,6 +143,7 @@ void ExternalIds::put(qint64 userId, const QString &externalId)
     if (userId <= 0 || externalId.isEmpty() || m_byUser.contains(userId))
         return;
     evictFor(userId);
+    m_without.remove(userId);
     m_byUser.insert(userId, externalId);
     m_byExternal.insert(externalId, userId);
 }

@@ -5,8 +5,12 @@
 #include <optional>
 
 #include <QHash>
+#include <QJsonValue>
 #include <QList>
+#include <QSet>
 #include <QString>
+
+#include "protocol/errorcode.h"
 
 namespace Switchboard {
 
@@ -20,8 +24,41 @@ public:
     // The internal id; 0 = not mapped (only when create is false); nullopt = the store failed.
     using Resolved = std::function<void(std::optional<qint64>)>;
     using Resolver = std::function<void(const QString &externalId, bool create, Resolved done)>;
+    // The external ids of those of the users that have one (Store::externalIdsOf); nullopt =
+    // the store failed.
+    using Named = std::function<void(std::optional<QHash<qint64, QString>>)>;
+    using NameResolver = std::function<void(const QList<qint64> &userIds, Named done)>;
 
-    ExternalIds(Resolver resolver, int maxEntries);
+    // A user a request named (userReferenceFromJson): how lookUp() found it.
+    struct Lookup
+    {
+        enum class Status { Found, Invalid, Unknown, Unavailable };
+        Status status = Status::Invalid;
+        qint64 userId = 0; // Found: the internal id
+        QString externalId; // the external id it was named by; empty for a number
+
+        bool found() const { return status == Status::Found; }
+        // The answer to a request whose `field` named a user not found: VALIDATION_ERROR for
+        // a value that is no user id and for an external id never seen, UNAVAILABLE when the
+        // store failed.
+        Protocol::ErrorCode errorCode() const;
+        QString errorText(const QString &field) const;
+        // The user as the request named it: the external id, else the number.
+        QJsonValue shown() const;
+    };
+    using LookedUp = std::function<void(const Lookup &)>;
+
+    ExternalIds(Resolver resolver, int maxEntries, NameResolver names = {});
+
+    // The one reading of a user a REST route or a WebSocket frame names (a number, a numeric
+    // string or an external id): a number at once, an external id through resolve() (with
+    // `create`, mapped on first sight: accept_unknown_recipients).
+    void lookUp(const QJsonValue &value, bool create, LookedUp done);
+    // The external ids of these users, for replies that show users: from memory, and for the
+    // ids not known here from the store (then kept in memory). Users without one are absent;
+    // when the store fails, only what memory knows.
+    void externalIdsOf(const QList<qint64> &userIds,
+                       std::function<void(QHash<qint64, QString>)> done);
 
     // The internal id of an external id: at once when it is in memory, else after the store
     // answered. With `create`, an external id seen the first time gets a new internal id.
@@ -45,7 +82,9 @@ private:
     void evictFor(qint64 userId);
 
     Resolver m_resolver;
+    NameResolver m_names;
     int m_maxEntries;
+    QSet<qint64> m_without; // users the store said have no external id (bounded like the rest)
     QHash<QString, qint64> m_byExternal;
     QHash<qint64, QString> m_byUser;
     QHash<qint64, int> m_pins; // connections per pinned user

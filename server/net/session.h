@@ -206,6 +206,30 @@ private:
     // not decode); false = refused (answered, or the connection is closing).
     bool admitFrame(const Protocol::ClientMessage *message, qsizetype bytes, const QJsonValue &id);
 
+    // Users a frame named by backends' own ids, mapped (ExternalIds::lookUp; `create`:
+    // accept_unknown_recipients) before the frame is handled: `then` gets the internal ids in
+    // order while the session is still active. The first id never seen (VALIDATION_ERROR) or
+    // a store failure (UNAVAILABLE) is answered instead, naming `field`.
+    void lookUpUsers(const QStringList &externalIds, const QString &field, bool create,
+                     const QJsonValue &id, std::function<void(QList<qint64>)> then);
+    // When `request` names a user by an external id (its `external` member): maps it, then
+    // handles the request again with the internal id in `user`; true when it took the request.
+    template<typename Request>
+    bool mapExternalUser(const QJsonValue &id, const Request &request, QString Request::*external,
+                         qint64 Request::*user, const QString &field, bool create = false)
+    {
+        if ((request.*external).isEmpty())
+            return false;
+        lookUpUsers({request.*external}, field, create, id,
+                    [this, id, request, external, user](const QList<qint64> &mapped) {
+                        Request r = request;
+                        r.*user = mapped.first();
+                        (r.*external).clear();
+                        handle(id, r);
+                    });
+        return true;
+    }
+
     void handle(const QJsonValue &id, const Protocol::AuthRequest &request);
     void handle(const QJsonValue &id, const Protocol::RefreshRequest &request);
     void handle(const QJsonValue &id, const Protocol::PingRequest &request);

@@ -102,35 +102,10 @@ void Session::handle(const QJsonValue &id, const SendRequest &request)
                   QStringLiteral("idempotency_key is longer than 128 characters"), id);
         return;
     }
-    if (!request.toExternalId.isEmpty()) {
-        // A backend's own id ("user456"): mapped first, as the recipients of REST sends are.
-        if (!m_ctx.externalIds) {
-            sendError(ErrorCode::ValidationError,
-                      QStringLiteral("'to' must be a user id (positive integer)"), id);
-            return;
-        }
-        QPointer<Session> self(this);
-        m_ctx.externalIds->resolve(
-            request.toExternalId, m_ctx.config->acceptUnknownRecipients,
-            [self, id, request](std::optional<qint64> to) {
-                if (!self || self->m_state != State::Active)
-                    return;
-                if (!to) {
-                    self->sendError(ErrorCode::Unavailable,
-                                    QStringLiteral("the recipient could not be looked up; retry"),
-                                    id);
-                } else if (*to == 0) {
-                    self->sendError(ErrorCode::ValidationError,
-                                    ExternalIds::unknownText(request.toExternalId), id);
-                } else {
-                    SendRequest mapped = request;
-                    mapped.toUserId = *to;
-                    mapped.toExternalId.clear();
-                    self->handle(id, mapped);
-                }
-            });
+    // A backend's own id ("user456"): mapped first, as the recipients of REST sends are.
+    if (mapExternalUser(id, request, &SendRequest::toExternalId, &SendRequest::toUserId,
+                        QStringLiteral("to"), m_ctx.config->acceptUnknownRecipients))
         return;
-    }
     const Sender me = sender();
     m_ctx.messages->sendToUser(
         me, request.toUserId, MessageKind::Direct,
@@ -164,8 +139,49 @@ void Session::handle(const QJsonValue &id, const BroadcastRequest &request)
     sendFrame(Events::encode(ServerType::ACK, fields));
 }
 
+void Session::lookUpUsers(const QStringList &externalIds, const QString &field, bool create,
+                          const QJsonValue &id, std::function<void(QList<qint64>)> then)
+{
+    if (!m_ctx.externalIds) {
+        sendError(ErrorCode::ValidationError,
+                  QStringLiteral("'%1' must be a user id (positive integer)").arg(field), id);
+        return;
+    }
+    struct Lookups
+    {
+        QList<qint64> ids;
+        qsizetype pending = 0;
+        bool failed = false;
+        std::function<void(QList<qint64>)> then;
+    };
+    auto state = std::make_shared<Lookups>();
+    state->ids.resize(externalIds.size());
+    state->pending = externalIds.size();
+    state->then = std::move(then);
+    QPointer<Session> self(this);
+    for (qsizetype i = 0; i < externalIds.size() && !state->failed; ++i) {
+        m_ctx.externalIds->lookUp(
+            externalIds.at(i), create,
+            [self, state, i, field, id](const ExternalIds::Lookup &user) {
+                if (!self || self->m_state != State::Active || state->failed)
+                    return;
+                if (!user.found()) {
+                    state->failed = true; // the first failure answers, the rest are dropped
+                    self->sendError(user.errorCode(), user.errorText(field), id);
+                    return;
+                }
+                state->ids[i] = user.userId;
+                if (--state->pending == 0)
+                    state->then(state->ids);
+            });
+    }
+}
+
 void Session::handle(const QJsonValue &id, const NotifyRequest &request)
 {
+    if (mapExternalUser(id, request, &NotifyRequest::toExternalId, &NotifyRequest::toUserId,
+                        QStringLiteral("to"), m_ctx.config->acceptUnknownRecipients))
+        return;
     if (request.message.size() + request.title.size() > m_ctx.config->maxContentChars) {
         sendError(ErrorCode::TooLarge,
                   QStringLiteral("notification is longer than %1 characters")

@@ -51,7 +51,9 @@ bool SessionLimits::needsStore(const ClientMessage &message)
     return std::visit(
         Overloads {
             [](const SendRequest &) { return true; },
-            [](const NotifyRequest &r) { return r.toUserId != 0; },
+            [](const NotifyRequest &r) { return r.toUserId != 0 || !r.toExternalId.isEmpty(); },
+            // a backend's own id may have to be looked up
+            [](const TypingRequest &r) { return !r.toExternalId.isEmpty(); },
             [](const RoomSettingsRequest &) { return true; },
             [](const RoomActionRequest &r) { return r.action != RoomActionRequest::Action::Get; },
             [](const RoomInviteRequest &) { return true; },

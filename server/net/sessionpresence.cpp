@@ -27,6 +27,22 @@ void Session::handle(const QJsonValue &id, const PresenceRequest &request)
 
 void Session::handle(const QJsonValue &id, const PresenceQueryRequest &request)
 {
+    if (!request.externalIds.isEmpty()) {
+        // The users named by external ids are mapped first, all at once.
+        const QList<qsizetype> positions = request.externalIds.keys();
+        QStringList externalIds;
+        for (const qsizetype at : positions)
+            externalIds << request.externalIds.value(at);
+        lookUpUsers(externalIds, QStringLiteral("user_ids"), false, id,
+                    [this, id, request, positions](const QList<qint64> &mapped) {
+                        PresenceQueryRequest r = request;
+                        for (qsizetype i = 0; i < positions.size(); ++i)
+                            r.userIds[positions.at(i)] = mapped.at(i);
+                        r.externalIds.clear();
+                        handle(id, r);
+                    });
+        return;
+    }
     const Sender me = sender();
     QList<qint64> ids = request.userIds;
     if (!request.roomId.isEmpty()) {
@@ -51,6 +67,9 @@ void Session::handle(const QJsonValue &id, const PresenceQueryRequest &request)
 
 void Session::handle(const QJsonValue &id, const TypingRequest &request)
 {
+    if (mapExternalUser(id, request, &TypingRequest::toExternalId, &TypingRequest::toUserId,
+                        QStringLiteral("to")))
+        return;
     // Typing frames get no reply (they come several times a second); only refusals answer.
     if (auto failure = m_ctx.presence->typing(sender(), request))
         sendFailure(*failure, id);

@@ -89,6 +89,9 @@ void Session::handle(const QJsonValue &id, const RoomActionRequest &request)
 
 void Session::handle(const QJsonValue &id, const RoomInviteRequest &request)
 {
+    if (mapExternalUser(id, request, &RoomInviteRequest::userExternalId, &RoomInviteRequest::userId,
+                        QStringLiteral("user_id")))
+        return;
     m_ctx.rooms->invite(
         sender(), request.roomId, request.userId, this,
         [this, id, request](std::optional<RoomView> view, std::optional<RoomFailure> failure) {

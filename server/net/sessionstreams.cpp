@@ -4,6 +4,7 @@
 // client's own positions or the stored cursors), and the history requests.
 #include "session.h"
 
+#include "auth/externalids.h"
 #include "config/config.h"
 #include "hub/historyservice.h"
 #include "hub/messageservice.h"
@@ -19,6 +20,8 @@
 #include <algorithm>
 
 #include <QLoggingCategory>
+#include <QPointer>
+#include <QSet>
 #include <QUrlQuery>
 
 Q_DECLARE_LOGGING_CATEGORY(lcSession)
@@ -356,6 +359,24 @@ void Session::takeRound(std::optional<QList<ReplayItem>> result, const QString &
     m_round = std::make_unique<ReplayRound>();
     m_round->items = std::move(*result);
     m_round->first = first;
+    if (m_dialect != Dialect::Canonical && m_ctx.externalIds) {
+        // A seed dialect shows senders by their external ids, which this node may not hold (a
+        // restart, a sender not connected): those are read before the round's frames are
+        // encoded (at once when memory knows them all).
+        QSet<qint64> senders;
+        for (const ReplayItem &item : std::as_const(m_round->items)) {
+            for (const StreamEntry &e : item.entries)
+                senders.insert(e.senderId);
+        }
+        QPointer<Session> self(this);
+        m_ctx.externalIds->externalIdsOf(senders.values(), [self](const QHash<qint64, QString> &) {
+            if (!self || self->m_state != State::Active)
+                return;
+            const Io::SendBatch batch;
+            self->pumpReplay();
+        });
+        return;
+    }
     pumpReplay();
 }
 
@@ -532,6 +553,9 @@ void Session::finishStream(StreamState &state)
 
 void Session::handle(const QJsonValue &id, const HistoryRequest &request)
 {
+    if (mapExternalUser(id, request, &HistoryRequest::withExternalId, &HistoryRequest::withUserId,
+                        QStringLiteral("with")))
+        return;
     m_ctx.history->page(
         sender(), m_claims.userId, request, this,
         [this, id](std::optional<QJsonObject> page, std::optional<Failure> failure) {

@@ -132,10 +132,9 @@ QByteArray roomNotification(const Sender &sender, const NotifyRequest &n, const 
         now);
 }
 
-} // namespace
-
-void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &sender,
-                       const ReplyPtr &reply)
+// targetedBroadcast() once its user (target `user`) is known: `userId`, shown as `shownUser`.
+void targetedBroadcastTo(RestServices *s, const QJsonObject &body, const Sender &sender,
+                         const ReplyPtr &reply, qint64 userId, const QJsonValue &shownUser)
 {
     const QString target = body.value(QStringLiteral("target")).toString();
     const QString kind = body.value(QStringLiteral("kind")).toString(QStringLiteral("system"));
@@ -145,7 +144,6 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
         return;
     }
     const QString roomId = body.value(QStringLiteral("room_id")).toString();
-    const qint64 userId = userIdFromJson(body.value(QStringLiteral("user_id")));
     QJsonObject audience;
     if (!audienceOf(s, target, roomId, userId, &audience, reply))
         return;
@@ -211,14 +209,14 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
         s->messages->sendToUser(
             sender, userId, system ? MessageKind::System : MessageKind::Notification, stored,
             QString(), s->hub,
-            [s, reply, answer, sender, userId, recipients,
+            [s, reply, answer, sender, userId, shownUser, recipients,
              kind](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
                 if (failure) {
                     reply->failure(*failure);
                     return;
                 }
                 QJsonObject a = answer;
-                a.insert(QStringLiteral("user_id"), userId);
+                a.insert(QStringLiteral("user_id"), shownUser);
                 a.insert(QStringLiteral("message_id"), outcome->messageId);
                 a.insert(QStringLiteral("stream"), outcome->stream);
                 a.insert(QStringLiteral("seq"), outcome->seq);
@@ -228,6 +226,21 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
                 reply->json(201, a);
             });
     }
+}
+
+} // namespace
+
+void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &sender,
+                       const ReplyPtr &reply)
+{
+    if (body.value(QStringLiteral("target")).toString() != QLatin1StringView("user")) {
+        targetedBroadcastTo(s, body, sender, reply, 0, QJsonValue());
+        return;
+    }
+    withUser(s, body.value(QStringLiteral("user_id")), QStringLiteral("user_id"), false, reply,
+             [s, body, sender, reply](const ExternalIds::Lookup &user) {
+                 targetedBroadcastTo(s, body, sender, reply, user.userId, user.shown());
+             });
 }
 
 void addAdminRoutes(Router &router, RestServices *s)
@@ -274,16 +287,18 @@ void addAdminRoutes(Router &router, RestServices *s)
 
     router.add("POST", {QStringLiteral("/api/v1/users/{id}/disconnect")}, Access::Admin,
                [s](const RestRequest &request, const ReplyPtr &reply) {
-                   qint64 id = 0;
                    QString reason;
-                   if (!positiveId(request.params.value(0), "the user id", &id, reply)
-                       || !closeReason(request, &reason, reply))
+                   if (!closeReason(request, &reason, reply))
                        return;
-                   const QList<Session *> sessions = s->hub->sessionsOf(id);
-                   qCInfo(lcAdmin) << "operator disconnects user" << id << "from" << sessions.size()
-                                   << "connections:" << reason;
-                   closeSessions(sessions, reason);
-                   reply->json(200, {{QStringLiteral("closed"), int(sessions.size())}});
+                   withUser(
+                       s, request.params.value(0), QStringLiteral("user_id"), false, reply,
+                       [s, reply, reason](const ExternalIds::Lookup &user) {
+                           const QList<Session *> sessions = s->hub->sessionsOf(user.userId);
+                           qCInfo(lcAdmin) << "operator disconnects user" << user.userId << "from"
+                                           << sessions.size() << "connections:" << reason;
+                           closeSessions(sessions, reason);
+                           reply->json(200, {{QStringLiteral("closed"), int(sessions.size())}});
+                       });
                });
 
     router.add("GET", {QStringLiteral("/api/v1/audience")}, Access::Admin,
@@ -292,11 +307,19 @@ void addAdminRoutes(Router &router, RestServices *s)
                    const QString target = q.hasQueryItem(QStringLiteral("target"))
                        ? q.queryItemValue(QStringLiteral("target"))
                        : QStringLiteral("all");
-                   QJsonObject out;
-                   if (audienceOf(s, target, q.queryItemValue(QStringLiteral("room_id")),
-                                  userIdFromJson(q.queryItemValue(QStringLiteral("user_id"))), &out,
-                                  reply))
-                       reply->json(200, out);
+                   const QString roomId = q.queryItemValue(QStringLiteral("room_id"));
+                   const auto answer = [s, reply, target, roomId](qint64 userId) {
+                       QJsonObject out;
+                       if (audienceOf(s, target, roomId, userId, &out, reply))
+                           reply->json(200, out);
+                   };
+                   if (target != QLatin1StringView("user")) {
+                       answer(0);
+                       return;
+                   }
+                   withUser(s, q.queryItemValue(QStringLiteral("user_id")),
+                            QStringLiteral("user_id"), false, reply,
+                            [answer](const ExternalIds::Lookup &user) { answer(user.userId); });
                });
 
     // Mints a token for an existing, enabled user: the console in API-key mode opens its

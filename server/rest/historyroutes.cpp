@@ -54,13 +54,24 @@ Sender viewerOf(const RestRequest &request)
     return viewer;
 }
 
-HistoryService::Done replyPage(const ReplyPtr &reply)
+// A conversation's `with` is shown by the user's external id where it has one.
+HistoryService::Done replyPage(RestServices *s, const ReplyPtr &reply)
 {
-    return [reply](std::optional<QJsonObject> page, std::optional<Failure> failure) {
-        if (failure)
+    return [s, reply](std::optional<QJsonObject> page, std::optional<Failure> failure) {
+        if (failure) {
             reply->failure(*failure);
-        else
+            return;
+        }
+        const QJsonValue with = page->value(QStringLiteral("with"));
+        if (!with.isDouble()) {
             reply->json(200, *page);
+            return;
+        }
+        showUsers(s, {with.toInteger()},
+                  [reply, page = *page, id = with.toInteger()](const UserNames &names) mutable {
+                      page.insert(QStringLiteral("with"), names.shown(id));
+                      reply->json(200, page);
+                  });
     };
 }
 
@@ -82,47 +93,49 @@ void addHistoryRoutes(Router &router, RestServices *s)
             }
             if (!pageParams(request, &page, reply))
                 return;
-            s->history->page(viewerOf(request), 0, page, s->history, replyPage(reply));
+            s->history->page(viewerOf(request), 0, page, s->history, replyPage(s, reply));
         });
 
     // The conversation of the caller (or, for admins and the API key, of ?user_id=) with a user.
-    router.add(
-        "GET", {QStringLiteral("/api/v1/conversations/{user_id}/messages")}, Access::User,
-        [s](const RestRequest &request, const ReplyPtr &reply) {
-            HistoryRequest page;
-            bool ok = false;
-            page.withUserId = userIdFromJson(request.params.value(0), &ok);
-            if (!ok) {
-                reply->error(ErrorCode::ValidationError,
-                             QStringLiteral("the user id in the path must be a positive integer"));
-                return;
-            }
-            if (!pageParams(request, &page, reply))
-                return;
-            const Sender viewer = viewerOf(request);
-            qint64 owner = viewer.userId;
-            if (request.query.hasQueryItem(QStringLiteral("user_id"))) {
-                if (!viewer.admin) {
-                    reply->error(ErrorCode::Forbidden,
-                                 QStringLiteral("reading another user's conversations needs "
-                                                "the admin role"));
-                    return;
-                }
-                owner
-                    = userIdFromJson(request.query.queryItemValue(QStringLiteral("user_id")), &ok);
-                if (!ok) {
-                    reply->error(ErrorCode::ValidationError,
-                                 QStringLiteral("'user_id' must be a positive integer"));
-                    return;
-                }
-            } else if (owner == 0) {
-                reply->error(ErrorCode::ValidationError,
-                             QStringLiteral("with the API key, ?user_id= names whose "
-                                            "conversation to read"));
-                return;
-            }
-            s->history->page(viewer, owner, page, s->history, replyPage(reply));
-        });
+    router.add("GET", {QStringLiteral("/api/v1/conversations/{user_id}/messages")}, Access::User,
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   HistoryRequest page;
+                   if (!pageParams(request, &page, reply))
+                       return;
+                   const Sender viewer = viewerOf(request);
+                   const bool otherOwner = request.query.hasQueryItem(QStringLiteral("user_id"));
+                   if (otherOwner && !viewer.admin) {
+                       reply->error(ErrorCode::Forbidden,
+                                    QStringLiteral("reading another user's conversations needs "
+                                                   "the admin role"));
+                       return;
+                   }
+                   if (!otherOwner && viewer.userId == 0) {
+                       reply->error(ErrorCode::ValidationError,
+                                    QStringLiteral("with the API key, ?user_id= names whose "
+                                                   "conversation to read"));
+                       return;
+                   }
+                   withUser(s, request.params.value(0), QStringLiteral("user_id"), false, reply,
+                            [s, request, reply, viewer, otherOwner,
+                             page](const ExternalIds::Lookup &with) {
+                                HistoryRequest conversation = page;
+                                conversation.withUserId = with.userId;
+                                const auto read = [s, reply, viewer,
+                                                   conversation](const ExternalIds::Lookup &owner) {
+                                    s->history->page(viewer, owner.userId, conversation, s->history,
+                                                     replyPage(s, reply));
+                                };
+                                if (!otherOwner) {
+                                    ExternalIds::Lookup self;
+                                    self.userId = viewer.userId;
+                                    read(self);
+                                    return;
+                                }
+                                withUser(s, request.query.queryItemValue(QStringLiteral("user_id")),
+                                         QStringLiteral("user_id"), false, reply, read);
+                            });
+               });
 }
 
 } // namespace Switchboard::RestApi

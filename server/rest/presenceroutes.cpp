@@ -55,6 +55,20 @@ QList<OnlineUser> visibleOnline(const RestServices *s, const RestRequest &reques
     return visible;
 }
 
+// Presence of users as PresenceService describes it, each shown by its external id where it
+// has one.
+void describeShown(RestServices *s, const RestRequest &request, const QList<qint64> &ids,
+                   std::function<void(QJsonArray)> then)
+{
+    s->presence->describe(
+        viewerOf(request), ids, s->hub, [s, then = std::move(then)](QJsonArray users) {
+            const QString field = QStringLiteral("user_id");
+            showUsers(s, userIdsIn(users, field), [users, field, then](const UserNames &names) {
+                then(names.shownIn(users, field));
+            });
+        });
+}
+
 } // namespace
 
 void addPresenceRoutes(Router &router, RestServices *s)
@@ -70,6 +84,7 @@ void addPresenceRoutes(Router &router, RestServices *s)
                    if (!intParam(request, QStringLiteral("limit"), 100, 10000, &limit, reply))
                        return;
                    QJsonArray users;
+                   QList<qint64> ids;
                    const QList<OnlineUser> online = visibleOnline(s, request, int(limit));
                    for (const OnlineUser &u : online) {
                        users.append(
@@ -78,10 +93,15 @@ void addPresenceRoutes(Router &router, RestServices *s)
                                         {QStringLiteral("status"), s->presence->statusOf(u.userId)},
                                         {QStringLiteral("connections_count"), u.connections},
                                         {QStringLiteral("online_since"), u.onlineSince}});
+                       ids.append(u.userId);
                    }
-                   reply->json(200,
-                               {{QStringLiteral("count"), s->hub->userCount()},
-                                {QStringLiteral("users"), users}});
+                   const int count = s->hub->userCount();
+                   showUsers(s, ids, [reply, users, count](const UserNames &names) {
+                       reply->json(200,
+                                   {{QStringLiteral("count"), count},
+                                    {QStringLiteral("users"),
+                                     names.shownIn(users, QStringLiteral("user_id"))}});
+                   });
                });
 
     router.add("GET", {QStringLiteral("/api/v1/online/count")}, Access::User,
@@ -94,12 +114,18 @@ void addPresenceRoutes(Router &router, RestServices *s)
     // Seed 004: GET /api/ws/status -> {online_count, online_users}.
     router.add("GET", {QStringLiteral("/api/ws/status")}, Access::User,
                [s](const RestRequest &request, const ReplyPtr &reply) {
-                   QJsonArray ids;
+                   QList<qint64> ids;
                    for (const OnlineUser &u : visibleOnline(s, request, 10000))
                        ids.append(u.userId);
-                   reply->json(200,
-                               {{QStringLiteral("online_count"), s->hub->userCount()},
-                                {QStringLiteral("online_users"), ids}});
+                   const int count = s->hub->userCount();
+                   showUsers(s, ids, [reply, ids, count](const UserNames &names) {
+                       QJsonArray shown;
+                       for (const qint64 id : ids)
+                           shown.append(names.shown(id));
+                       reply->json(200,
+                                   {{QStringLiteral("online_count"), count},
+                                    {QStringLiteral("online_users"), shown}});
+                   });
                });
 
     // Seed 002: GET /api/v1/status/{user_id} -> {online, last_seen, connections_count}.
@@ -107,55 +133,51 @@ void addPresenceRoutes(Router &router, RestServices *s)
                {QStringLiteral("/api/v1/status/{user_id}"),
                 QStringLiteral("/api/v1/users/{user_id}/status")},
                Access::User, [s](const RestRequest &request, const ReplyPtr &reply) {
-                   bool ok = false;
-                   const qint64 id = Protocol::userIdFromJson(request.params.value(0), &ok);
-                   if (!ok) {
-                       reply->error(ErrorCode::ValidationError,
-                                    QStringLiteral("the user id must be a positive integer"));
-                       return;
-                   }
-                   s->presence->describe(
-                       viewerOf(request), {id}, s->hub,
-                       [reply](QJsonArray users) { reply->json(200, users.first().toObject()); });
+                   withUser(s, request.params.value(0), QStringLiteral("user_id"), false, reply,
+                            [s, request, reply](const ExternalIds::Lookup &user) {
+                                describeShown(s, request, {user.userId}, [reply](QJsonArray users) {
+                                    reply->json(200, users.first().toObject());
+                                });
+                            });
                });
 
     // Presence of listed users (?user_ids=1,2,3) or of a room's members (?room_id=).
     router.add(
         "GET", {QStringLiteral("/api/v1/presence")}, Access::User,
         [s](const RestRequest &request, const ReplyPtr &reply) {
-            QList<qint64> ids;
+            const auto answer = [reply](QJsonArray users) {
+                reply->json(
+                    200,
+                    {{QStringLiteral("users"), users}, {QStringLiteral("count"), users.size()}});
+            };
             const QString roomId = request.query.queryItemValue(QStringLiteral("room_id"));
             if (!roomId.isEmpty()) {
                 if (!s->rooms->canSee(roomId, viewerOf(request))) {
                     reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId));
                     return;
                 }
+                QList<qint64> ids;
                 for (const RoomMember &m : s->rooms->members(roomId))
                     ids << m.userId;
-            } else {
-                const QStringList parts = request.query.queryItemValue(QStringLiteral("user_ids"))
-                                              .split(QLatin1Char(','), Qt::SkipEmptyParts);
-                for (const QString &p : parts) {
-                    bool ok = false;
-                    ids << Protocol::userIdFromJson(p.trimmed(), &ok);
-                    if (!ok) {
-                        reply->error(ErrorCode::ValidationError,
-                                     QStringLiteral("'user_ids' must be a comma-separated "
-                                                    "list of positive integers"));
-                        return;
-                    }
-                }
-                if (ids.isEmpty() || ids.size() > 500) {
-                    reply->error(ErrorCode::ValidationError,
-                                 QStringLiteral("give 'user_ids' (1-500 ids) or 'room_id'"));
-                    return;
-                }
+                describeShown(s, request, ids, answer);
+                return;
             }
-            s->presence->describe(viewerOf(request), ids, s->hub, [reply](QJsonArray users) {
-                reply->json(
-                    200,
-                    {{QStringLiteral("users"), users}, {QStringLiteral("count"), users.size()}});
-            });
+            // Ids or external ids, comma-separated (an external id with a comma cannot be
+            // listed here; /api/v1/status/{user_id} takes it).
+            QList<QJsonValue> users;
+            const QStringList parts = request.query.queryItemValue(QStringLiteral("user_ids"))
+                                          .split(QLatin1Char(','), Qt::SkipEmptyParts);
+            for (const QString &p : parts)
+                users << QJsonValue(p.trimmed());
+            if (users.isEmpty() || users.size() > 500) {
+                reply->error(ErrorCode::ValidationError,
+                             QStringLiteral("give 'user_ids' (1-500 ids) or 'room_id'"));
+                return;
+            }
+            withUsers(s, users, QStringLiteral("user_ids"), reply,
+                      [s, request, answer](QList<qint64> ids) {
+                          describeShown(s, request, ids, answer);
+                      });
         });
 }
 

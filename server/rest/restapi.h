@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "auth/externalids.h"
 #include "rest/router.h"
 
 #include <functional>
 
 #include <QElapsedTimer>
+#include <QHash>
+#include <QJsonArray>
 
 namespace Switchboard {
 
@@ -24,7 +27,6 @@ class TokenService;
 class PasswordPool;
 class AuthThrottle;
 class AccountCache;
-class ExternalIds;
 class AccessControl;
 
 // What the REST handlers work with; owned by the application.
@@ -84,6 +86,47 @@ inline void addAll(Router &router, RestServices *services)
 void changeAccount(RestServices *services, const ReplyPtr &reply, qint64 userId,
                    std::function<bool(Store &)> job, const QString &closeReason,
                    std::function<void(int closed)> changed);
+
+// A user a request names in `field` (a body's value, a path capture or a query item as a
+// string): a positive integer or a backend's external id (ExternalIds::lookUp; with `create`,
+// mapped on first sight). then() runs when it is a user id; otherwise the reply is answered:
+// 400 VALIDATION_ERROR (no user id, or an external id never seen), 503 (the store failed).
+void withUser(RestServices *s, const QJsonValue &value, const QString &field, bool create,
+              const ReplyPtr &reply, std::function<void(const ExternalIds::Lookup &)> then);
+// The same for a list: then() gets the internal ids in order; the first failure answers.
+void withUsers(RestServices *s, const QList<QJsonValue> &values, const QString &field,
+               const ReplyPtr &reply, std::function<void(QList<qint64>)> then);
+
+// The caller as the services see it: a user as itself, the API key as the server (an admin).
+Sender callerOf(const RestRequest &request);
+// Who acts in a call: a user as itself; the API key as the server, or as the user `userKey`
+// of the body names (a number or an external id) when a backend acts for one of its users
+// (`userRequired`: it must name one).
+void withActor(RestServices *s, const RestRequest &request, const QJsonObject &body,
+               const QString &userKey, bool userRequired, const ReplyPtr &reply,
+               std::function<void(const Sender &)> then);
+
+// How a reply shows users: by the external id for those that have one, else by the number.
+class UserNames
+{
+public:
+    UserNames() = default;
+    explicit UserNames(QHash<qint64, QString> externalIds)
+        : m_externalIds(std::move(externalIds))
+    { }
+    QJsonValue shown(qint64 userId) const;
+    // The objects with their `field` (a user id) shown.
+    QJsonArray shownIn(QJsonArray objects, const QString &field) const;
+
+private:
+    QHash<qint64, QString> m_externalIds;
+};
+// The names of these users: from memory, and from the store for the users this node does not
+// hold (a restart, an evicted or never connected user); numbers when the store fails.
+void showUsers(RestServices *s, const QList<qint64> &userIds,
+               std::function<void(const UserNames &)> then);
+// The user ids in the `field` of each object.
+QList<qint64> userIdsIn(const QJsonArray &objects, const QString &field);
 
 // 1-64 characters of A-Z a-z 0-9 _ . @ -; shared with the operator commands.
 bool validUsername(const QString &name);

@@ -32,38 +32,6 @@ bool parseObject(const RestRequest &request, QJsonObject *body, const ReplyPtr &
     return true;
 }
 
-// A user acts as itself; the API key acts as the server, or as the user named by `user_id`
-// (membership calls) / `from_user_id` (posts) when a backend acts for one of its users.
-bool actorOf(const RestRequest &request, const QJsonObject &body, const QString &userKey,
-             bool userRequired, Sender *actor, const ReplyPtr &reply)
-{
-    if (request.principal.kind == Principal::Kind::User) {
-        actor->userId = request.principal.claims.userId;
-        actor->username = request.principal.claims.username;
-        actor->admin = request.principal.claims.admin;
-        return true;
-    }
-    actor->admin = true;
-    const QJsonValue v = body.value(userKey);
-    if (v.isUndefined() || v.isNull()) {
-        if (userRequired) {
-            reply->error(
-                ErrorCode::ValidationError,
-                QStringLiteral("with the API key, '%1' names the user to act for").arg(userKey));
-            return false;
-        }
-        return true;
-    }
-    bool ok = false;
-    actor->userId = userIdFromJson(v, &ok);
-    if (!ok) {
-        reply->error(ErrorCode::ValidationError,
-                     QStringLiteral("'%1' must be a positive integer").arg(userKey));
-        return false;
-    }
-    return true;
-}
-
 bool roomIdOf(const RestRequest &request, QString *roomId, const ReplyPtr &reply)
 {
     *roomId = request.params.value(0);
@@ -106,9 +74,6 @@ MessageService::Done replyPosted(const ReplyPtr &reply, const QString &roomId)
 void postToRoom(RestServices *s, const RestRequest &request, const QJsonObject &body,
                 const QString &roomId, const ReplyPtr &reply)
 {
-    Sender actor;
-    if (!actorOf(request, body, QStringLiteral("from_user_id"), false, &actor, reply))
-        return;
     RoomSendRequest post;
     post.roomId = roomId;
     const QJsonValue content = body.value(QStringLiteral("content"));
@@ -138,7 +103,34 @@ void postToRoom(RestServices *s, const RestRequest &request, const QJsonObject &
                      QStringLiteral("idempotency_key is longer than 128 characters"));
         return;
     }
-    s->rooms->post(actor, post, s->hub, replyPosted(reply, roomId));
+    withActor(s, request, body, QStringLiteral("from_user_id"), false, reply,
+              [s, reply, post, roomId](const Sender &actor) {
+                  s->rooms->post(actor, post, s->hub, replyPosted(reply, roomId));
+              });
+}
+
+// Seed 003's private_message, once its sender and recipient are known.
+void privateMessage(RestServices *s, const QJsonObject &body, const Sender &actor,
+                    const ExternalIds::Lookup &recipient, const QString &content,
+                    const QJsonObject &data, const ReplyPtr &reply)
+{
+    const qint64 toUser = recipient.userId;
+    s->messages->sendToUser(actor, toUser, MessageKind::Direct,
+                            MessageService::directBody(actor, toUser, content, data),
+                            body.value(QStringLiteral("idempotency_key")).toString().left(128),
+                            s->hub,
+                            [reply, shown = recipient.shown()](std::optional<SendOutcome> outcome,
+                                                               std::optional<SendFailure> failure) {
+                                if (failure) {
+                                    reply->failure(*failure);
+                                    return;
+                                }
+                                reply->json(outcome->duplicate ? 200 : 201,
+                                            {{QStringLiteral("message_id"), outcome->messageId},
+                                             {QStringLiteral("to_user_id"), shown},
+                                             {QStringLiteral("created_at"), outcome->createdAt},
+                                             {QStringLiteral("duplicate"), outcome->duplicate}});
+                            });
 }
 
 } // namespace
@@ -147,8 +139,7 @@ void addRoomRoutes(Router &router, RestServices *s)
 {
     router.add("GET", {QStringLiteral("/api/v1/rooms"), QStringLiteral("/ws/rooms")}, Access::User,
                [s](const RestRequest &request, const ReplyPtr &reply) {
-                   Sender viewer;
-                   actorOf(request, {}, QString(), false, &viewer, reply);
+                   const Sender viewer = callerOf(request);
                    QJsonArray rooms;
                    for (const RoomView &v : s->rooms->list(viewer))
                        rooms.append(RoomService::toJson(v));
@@ -160,9 +151,7 @@ void addRoomRoutes(Router &router, RestServices *s)
     router.add("POST", {QStringLiteral("/api/v1/rooms"), QStringLiteral("/ws/rooms")}, Access::User,
                [s](const RestRequest &request, const ReplyPtr &reply) {
                    QJsonObject body;
-                   Sender actor;
-                   if (!parseObject(request, &body, reply)
-                       || !actorOf(request, body, QStringLiteral("owner_id"), false, &actor, reply))
+                   if (!parseObject(request, &body, reply))
                        return;
                    RoomSettingsRequest settings;
                    settings.create = true;
@@ -171,34 +160,40 @@ void addRoomRoutes(Router &router, RestServices *s)
                        reply->error(ErrorCode::ValidationError, error);
                        return;
                    }
-                   s->rooms->create(actor, settings, s->hub, replyRoom(reply, 201));
+                   withActor(s, request, body, QStringLiteral("owner_id"), false, reply,
+                             [s, reply, settings](const Sender &actor) {
+                                 s->rooms->create(actor, settings, s->hub, replyRoom(reply, 201));
+                             });
                });
 
     router.add(
         "GET", {QStringLiteral("/api/v1/rooms/{id}"), QStringLiteral("/ws/rooms/{id}")},
         Access::User, [s](const RestRequest &request, const ReplyPtr &reply) {
             QString roomId;
-            Sender viewer;
             if (!roomIdOf(request, &roomId, reply))
                 return;
-            actorOf(request, {}, QString(), false, &viewer, reply);
+            const Sender viewer = callerOf(request);
             const auto view = s->rooms->view(roomId, viewer);
             if (!view || !s->rooms->canSee(roomId, viewer)) {
                 reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId));
                 return;
             }
-            reply->json(200,
-                        {{QStringLiteral("room"), RoomService::toJson(*view)},
-                         {QStringLiteral("members"), s->rooms->membersJson(roomId, viewer)}});
+            const QJsonObject room = RoomService::toJson(*view);
+            const QJsonArray members = s->rooms->membersJson(roomId, viewer);
+            const QString field = QStringLiteral("user_id");
+            showUsers(s, userIdsIn(members, field),
+                      [reply, room, members, field](const UserNames &names) {
+                          reply->json(200,
+                                      {{QStringLiteral("room"), room},
+                                       {QStringLiteral("members"), names.shownIn(members, field)}});
+                      });
         });
 
     router.add("PATCH|PUT", {QStringLiteral("/api/v1/rooms/{id}")}, Access::User,
                [s](const RestRequest &request, const ReplyPtr &reply) {
                    QJsonObject body;
                    QString roomId;
-                   Sender actor;
-                   if (!roomIdOf(request, &roomId, reply) || !parseObject(request, &body, reply)
-                       || !actorOf(request, body, QStringLiteral("user_id"), false, &actor, reply))
+                   if (!roomIdOf(request, &roomId, reply) || !parseObject(request, &body, reply))
                        return;
                    body.insert(QStringLiteral("room_id"), roomId);
                    RoomSettingsRequest settings;
@@ -208,17 +203,18 @@ void addRoomRoutes(Router &router, RestServices *s)
                        reply->error(ErrorCode::ValidationError, error);
                        return;
                    }
-                   s->rooms->update(actor, settings, s->hub, replyRoom(reply, 200));
+                   withActor(s, request, body, QStringLiteral("user_id"), false, reply,
+                             [s, reply, settings](const Sender &actor) {
+                                 s->rooms->update(actor, settings, s->hub, replyRoom(reply, 200));
+                             });
                });
 
     router.add("DELETE", {QStringLiteral("/api/v1/rooms/{id}"), QStringLiteral("/ws/rooms/{id}")},
                Access::User, [s](const RestRequest &request, const ReplyPtr &reply) {
                    QString roomId;
-                   Sender actor;
                    if (!roomIdOf(request, &roomId, reply))
                        return;
-                   actorOf(request, {}, QString(), false, &actor, reply);
-                   s->rooms->remove(actor, roomId, s->hub, replyRoom(reply, 200));
+                   s->rooms->remove(callerOf(request), roomId, s->hub, replyRoom(reply, 200));
                });
 
     for (const bool joining : {true, false}) {
@@ -230,35 +226,35 @@ void addRoomRoutes(Router &router, RestServices *s)
             Access::User, [s, joining](const RestRequest &request, const ReplyPtr &reply) {
                 QJsonObject body;
                 QString roomId;
-                Sender actor;
-                if (!roomIdOf(request, &roomId, reply) || !parseObject(request, &body, reply)
-                    || !actorOf(request, body, QStringLiteral("user_id"), true, &actor, reply))
+                if (!roomIdOf(request, &roomId, reply) || !parseObject(request, &body, reply))
                     return;
-                if (joining)
-                    s->rooms->join(actor, roomId, s->hub, replyRoom(reply, 200));
-                else
-                    s->rooms->leave(actor, roomId, s->hub, replyRoom(reply, 200));
+                withActor(s, request, body, QStringLiteral("user_id"), true, reply,
+                          [s, reply, roomId, joining](const Sender &actor) {
+                              if (joining)
+                                  s->rooms->join(actor, roomId, s->hub, replyRoom(reply, 200));
+                              else
+                                  s->rooms->leave(actor, roomId, s->hub, replyRoom(reply, 200));
+                          });
             });
     }
 
-    router.add(
-        "POST", {QStringLiteral("/api/v1/rooms/{id}/invite")}, Access::User,
-        [s](const RestRequest &request, const ReplyPtr &reply) {
-            QJsonObject body;
-            QString roomId;
-            Sender actor;
-            if (!roomIdOf(request, &roomId, reply) || !parseObject(request, &body, reply)
-                || !actorOf(request, body, QStringLiteral("by_user_id"), false, &actor, reply))
-                return;
-            bool ok = false;
-            const qint64 userId = userIdFromJson(body.value(QStringLiteral("user_id")), &ok);
-            if (!ok) {
-                reply->error(ErrorCode::ValidationError,
-                             QStringLiteral("'user_id' must be a positive integer"));
-                return;
-            }
-            s->rooms->invite(actor, roomId, userId, s->hub, replyRoom(reply, 200));
-        });
+    router.add("POST", {QStringLiteral("/api/v1/rooms/{id}/invite")}, Access::User,
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   QJsonObject body;
+                   QString roomId;
+                   if (!roomIdOf(request, &roomId, reply) || !parseObject(request, &body, reply))
+                       return;
+                   withActor(s, request, body, QStringLiteral("by_user_id"), false, reply,
+                             [s, reply, body, roomId](const Sender &actor) {
+                                 withUser(
+                                     s, body.value(QStringLiteral("user_id")),
+                                     QStringLiteral("user_id"), false, reply,
+                                     [s, reply, actor, roomId](const ExternalIds::Lookup &user) {
+                                         s->rooms->invite(actor, roomId, user.userId, s->hub,
+                                                          replyRoom(reply, 200));
+                                     });
+                             });
+               });
 
     // Seed 001: POST /api/v1/groups/{id}/messages {content}.
     router.add("POST",
@@ -273,94 +269,83 @@ void addRoomRoutes(Router &router, RestServices *s)
                });
 
     // Seed 003: POST /ws/messages {type: room_message | private_message | broadcast, ...}.
-    router.add(
-        "POST", {QStringLiteral("/ws/messages")}, Access::User,
-        [s](const RestRequest &request, const ReplyPtr &reply) {
-            QJsonObject body;
-            if (!parseObject(request, &body, reply))
-                return;
-            const QString type = body.value(QStringLiteral("type")).toString();
-            if (type == QLatin1StringView("room_message")) {
-                const QString roomId = body.value(QStringLiteral("room_id")).toString();
-                if (!validRoomId(roomId)) {
-                    reply->error(ErrorCode::ValidationError,
-                                 QStringLiteral("'room_id' must be 1-64 characters of "
-                                                "A-Z a-z 0-9 _ -"));
-                    return;
-                }
-                postToRoom(s, request, body, roomId, reply);
-                return;
-            }
-            if (type == QLatin1StringView("private_message")) {
-                Sender actor;
-                if (!actorOf(request, body, QStringLiteral("from_user_id"), false, &actor, reply))
-                    return;
-                QJsonValue to = body.value(QStringLiteral("to_user_id"));
-                if (to.isUndefined())
-                    to = body.value(QStringLiteral("to"));
-                bool ok = false;
-                const qint64 toUser = userIdFromJson(to, &ok);
-                const QString content = body.value(QStringLiteral("content")).toString();
-                const QJsonObject data = body.value(QStringLiteral("data")).toObject();
-                if (!ok || (content.isEmpty() && data.isEmpty())) {
-                    reply->error(ErrorCode::ValidationError,
-                                 QStringLiteral("a private_message needs 'to_user_id' and "
-                                                "'content'"));
-                    return;
-                }
-                if (content.size() > s->config->maxContentChars) {
-                    reply->error(ErrorCode::TooLarge,
-                                 QStringLiteral("content is longer than %1 characters")
-                                     .arg(s->config->maxContentChars));
-                    return;
-                }
-                s->messages->sendToUser(
-                    actor, toUser, MessageKind::Direct,
-                    MessageService::directBody(actor, toUser, content, data),
-                    body.value(QStringLiteral("idempotency_key")).toString().left(128), s->hub,
-                    [reply, toUser](std::optional<SendOutcome> outcome,
-                                    std::optional<SendFailure> failure) {
-                        if (failure) {
-                            reply->failure(*failure);
-                            return;
-                        }
-                        reply->json(outcome->duplicate ? 200 : 201,
-                                    {{QStringLiteral("message_id"), outcome->messageId},
-                                     {QStringLiteral("to_user_id"), toUser},
-                                     {QStringLiteral("created_at"), outcome->createdAt},
-                                     {QStringLiteral("duplicate"), outcome->duplicate}});
-                    });
-                return;
-            }
-            if (type == QLatin1StringView("broadcast")) {
-                if (!request.principal.isAdmin()) {
-                    reply->error(ErrorCode::Forbidden,
-                                 QStringLiteral("broadcasting needs the admin role or the "
-                                                "API key"));
-                    return;
-                }
-                Sender actor;
-                if (!actorOf(request, body, QStringLiteral("from_user_id"), false, &actor, reply))
-                    return;
-                const QString content = body.value(QStringLiteral("content")).toString();
-                const QJsonObject data = body.value(QStringLiteral("data")).toObject();
-                if (content.isEmpty() && data.isEmpty()) {
-                    reply->error(ErrorCode::ValidationError,
-                                 QStringLiteral("a broadcast needs 'content' or 'data'"));
-                    return;
-                }
-                const int recipients = s->hub->connectionCount();
-                if (const auto failure = s->messages->broadcast(actor, content, data)) {
-                    reply->failure(*failure);
-                    return;
-                }
-                reply->json(200, {{QStringLiteral("recipients"), recipients}});
-                return;
-            }
-            reply->error(ErrorCode::ValidationError,
-                         QStringLiteral("'type' must be room_message, private_message or "
-                                        "broadcast"));
-        });
+    router.add("POST", {QStringLiteral("/ws/messages")}, Access::User,
+               [s](const RestRequest &request, const ReplyPtr &reply) {
+                   QJsonObject body;
+                   if (!parseObject(request, &body, reply))
+                       return;
+                   const QString type = body.value(QStringLiteral("type")).toString();
+                   if (type == QLatin1StringView("room_message")) {
+                       const QString roomId = body.value(QStringLiteral("room_id")).toString();
+                       if (!validRoomId(roomId)) {
+                           reply->error(ErrorCode::ValidationError,
+                                        QStringLiteral("'room_id' must be 1-64 characters of "
+                                                       "A-Z a-z 0-9 _ -"));
+                           return;
+                       }
+                       postToRoom(s, request, body, roomId, reply);
+                       return;
+                   }
+                   if (type == QLatin1StringView("private_message")) {
+                       QJsonValue to = body.value(QStringLiteral("to_user_id"));
+                       if (to.isUndefined())
+                           to = body.value(QStringLiteral("to"));
+                       const QString content = body.value(QStringLiteral("content")).toString();
+                       const QJsonObject data = body.value(QStringLiteral("data")).toObject();
+                       if (to.isUndefined() || (content.isEmpty() && data.isEmpty())) {
+                           reply->error(ErrorCode::ValidationError,
+                                        QStringLiteral("a private_message needs 'to_user_id' and "
+                                                       "'content'"));
+                           return;
+                       }
+                       if (content.size() > s->config->maxContentChars) {
+                           reply->error(ErrorCode::TooLarge,
+                                        QStringLiteral("content is longer than %1 characters")
+                                            .arg(s->config->maxContentChars));
+                           return;
+                       }
+                       withActor(s, request, body, QStringLiteral("from_user_id"), false, reply,
+                                 [s, reply, body, to, content, data](const Sender &actor) {
+                                     withUser(s, to, QStringLiteral("to_user_id"),
+                                              s->config->acceptUnknownRecipients, reply,
+                                              [s, reply, body, actor, content,
+                                               data](const ExternalIds::Lookup &recipient) {
+                                                  privateMessage(s, body, actor, recipient, content,
+                                                                 data, reply);
+                                              });
+                                 });
+                       return;
+                   }
+                   if (type == QLatin1StringView("broadcast")) {
+                       if (!request.principal.isAdmin()) {
+                           reply->error(ErrorCode::Forbidden,
+                                        QStringLiteral("broadcasting needs the admin role or the "
+                                                       "API key"));
+                           return;
+                       }
+                       const QString content = body.value(QStringLiteral("content")).toString();
+                       const QJsonObject data = body.value(QStringLiteral("data")).toObject();
+                       if (content.isEmpty() && data.isEmpty()) {
+                           reply->error(ErrorCode::ValidationError,
+                                        QStringLiteral("a broadcast needs 'content' or 'data'"));
+                           return;
+                       }
+                       withActor(s, request, body, QStringLiteral("from_user_id"), false, reply,
+                                 [s, reply, content, data](const Sender &actor) {
+                                     const int recipients = s->hub->connectionCount();
+                                     if (const auto failure
+                                         = s->messages->broadcast(actor, content, data)) {
+                                         reply->failure(*failure);
+                                         return;
+                                     }
+                                     reply->json(200, {{QStringLiteral("recipients"), recipients}});
+                                 });
+                       return;
+                   }
+                   reply->error(ErrorCode::ValidationError,
+                                QStringLiteral("'type' must be room_message, private_message or "
+                                               "broadcast"));
+               });
 }
 
 } // namespace Switchboard::RestApi

@@ -3,7 +3,10 @@
 #include "sqlstore.h"
 #include "sqlstore_p.h"
 
+#include <algorithm>
+
 #include <QDateTime>
+#include <QStringList>
 
 namespace Switchboard {
 
@@ -12,6 +15,8 @@ namespace {
 // Writers reserving an id at the same moment (two nodes): the loser's insert fails on the
 // principals' key and tries again with the next free id.
 constexpr int MAP_ATTEMPTS = 5;
+// User ids looked up per statement by externalIdsOf().
+constexpr qsizetype IDS_PER_QUERY = 64;
 
 } // namespace
 
@@ -72,14 +77,23 @@ std::optional<qint64> SqlStore::userIdOfExternal(const QString &externalId, bool
 
 QHash<qint64, QString> SqlStore::externalIdsOf(const QList<qint64> &userIds)
 {
+    // In chunks of a fixed size (the last one padded with its last id), so that one prepared
+    // statement serves every call: a reply may show thousands of users.
+    static const QString sql = [] {
+        QStringList marks;
+        for (int i = 0; i < IDS_PER_QUERY; ++i)
+            marks << QStringLiteral("?");
+        return QStringLiteral("SELECT user_id, external_id FROM external_ids WHERE user_id IN (%1)")
+            .arg(marks.join(QLatin1Char(',')));
+    }();
     QHash<qint64, QString> out;
-    for (const qint64 userId : userIds) {
-        QSqlQuery &q = exec(QStringLiteral("find the external id of a user"),
-                            QStringLiteral("SELECT external_id FROM external_ids WHERE "
-                                           "user_id = ?"),
-                            {userId});
-        if (q.next())
-            out.insert(userId, q.value(0).toString());
+    for (qsizetype from = 0; from < userIds.size(); from += IDS_PER_QUERY) {
+        QVariantList values;
+        for (qsizetype i = 0; i < IDS_PER_QUERY; ++i)
+            values << userIds.at(std::min(from + i, userIds.size() - 1));
+        QSqlQuery &q = exec(QStringLiteral("find the external ids of users"), sql, values);
+        while (q.next())
+            out.insert(q.value(0).toLongLong(), q.value(1).toString());
         q.finish();
     }
     return out;

@@ -61,6 +61,7 @@ struct NotifyRequest
     QJsonObject data;
     QString link;
     QString priority;
+    QString toExternalId = {}; // the recipient by a backend's own id (toUserId 0 until mapped)
 };
 
 // room_create (create = true) and room_update: unset fields keep their default / value.
@@ -88,6 +89,7 @@ struct RoomInviteRequest
 {
     QString roomId;
     qint64 userId = 0;
+    QString userExternalId = {}; // the user by a backend's own id (userId 0 until mapped)
 };
 
 struct RoomListRequest
@@ -115,6 +117,8 @@ struct PresenceQueryRequest
 {
     QList<qint64> userIds;
     QString roomId;
+    // Entries of userIds given by a backend's own id (0 there until mapped), by position.
+    QHash<qsizetype, QString> externalIds = {};
 };
 
 // Seed 002: {type: "typing", is_typing, context}; context "room:<id>" or "user:<id>" (or the
@@ -124,6 +128,7 @@ struct TypingRequest
     QString roomId; // set for a room
     qint64 toUserId = 0; // set for a direct conversation
     bool isTyping = true;
+    QString toExternalId = {}; // the other user by a backend's own id (toUserId 0 until mapped)
 };
 
 // A page of stored history: a room's, the direct conversation with one user, or (neither
@@ -136,6 +141,7 @@ struct HistoryRequest
     std::optional<qint64> before;
     std::optional<qint64> after;
     int limit = 50;
+    QString withExternalId = {}; // the other user by a backend's own id (withUserId 0 until mapped)
 };
 
 // The operator feed (admins only): a snapshot, then live events and stats every interval.

@@ -68,8 +68,9 @@ Result decodeBroadcast(const QJsonObject &obj, const QJsonValue &id, const QStri
 Result decodeNotify(const QJsonObject &obj, const QJsonValue &id)
 {
     NotifyRequest req;
-    if (!recipient(obj, QStringLiteral("to"), &req.toUserId))
-        return badField(QStringLiteral("to"), QStringLiteral("a user id (positive integer)"), id);
+    if (!recipient(obj, QStringLiteral("to"), &req.toUserId, &req.toExternalId))
+        return badField(QStringLiteral("to"),
+                        QStringLiteral("a user id (positive integer) or a user's external id"), id);
     const struct
     {
         const char *key;
@@ -175,6 +176,19 @@ qint64 userIdFromJson(const QJsonValue &value, bool *valid)
     if (valid)
         *valid = id > 0;
     return id;
+}
+
+bool userReferenceFromJson(const QJsonValue &value, qint64 *userId, QString *externalId)
+{
+    externalId->clear();
+    if (value.isString() && isExternalUserId(value.toString())) {
+        *userId = 0;
+        *externalId = value.toString();
+        return true;
+    }
+    bool ok = false;
+    *userId = userIdFromJson(value, &ok);
+    return ok;
 }
 
 std::variant<DecodedFrame, DecodeError> decodeClientFrame(QByteArrayView utf8)

@@ -24,6 +24,10 @@ constexpr qsizetype MAX_EXTERNAL_ID_CHARS = 128;
 // not a number (an optional sign and digits only: those are internal ids, valid only as
 // positive 64-bit integers).
 bool isExternalUserId(QStringView id);
+// A user named in a request (a frame's field, a REST body, path or query): an internal id (a
+// positive integer, as a number or a numeric string; *externalId empty) or an external id
+// (*userId 0 until the server maps it). False when the value is neither.
+bool userReferenceFromJson(const QJsonValue &value, qint64 *userId, QString *externalId);
 
 // Room ids: 1-64 characters of A-Z a-z 0-9 _ - (they appear in URLs and stream names).
 bool validRoomId(const QString &id);

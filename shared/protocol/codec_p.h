@@ -60,11 +60,8 @@ inline bool recipient(const QJsonObject &obj, const QString &key, qint64 *out,
         *out = 0;
         return true;
     }
-    if (external && v.isString() && isExternalUserId(v.toString())) {
-        *out = 0;
-        *external = v.toString();
-        return true;
-    }
+    if (external)
+        return userReferenceFromJson(v, out, external);
     bool ok = false;
     *out = userIdFromJson(v, &ok);
     return ok;

@@ -47,11 +47,10 @@ Result decodeRoomInvite(const QJsonObject &obj, const QJsonValue &id)
     RoomInviteRequest req;
     if (auto r = decodeRoomId(obj, id, &req.roomId); std::holds_alternative<DecodeError>(r))
         return r;
-    bool ok = false;
-    req.userId = userIdFromJson(obj.value(QLatin1StringView("user_id")), &ok);
-    if (!ok)
-        return badField(QStringLiteral("user_id"), QStringLiteral("a user id (positive integer)"),
-                        id);
+    if (!recipient(obj, QStringLiteral("user_id"), &req.userId, &req.userExternalId)
+        || (req.userId == 0 && req.userExternalId.isEmpty()))
+        return badField(QStringLiteral("user_id"),
+                        QStringLiteral("a user id (positive integer) or a user's external id"), id);
     return withId(id, std::move(req));
 }
 
@@ -100,11 +99,15 @@ Result decodePresenceQuery(const QJsonObject &obj, const QJsonValue &id)
             return badField(QStringLiteral("user_ids"),
                             QStringLiteral("an array of 1-500 user ids (or give room_id)"), id);
         for (const QJsonValue &v : ids.toArray()) {
-            bool ok = false;
-            const qint64 userId = userIdFromJson(v, &ok);
-            if (!ok)
+            qint64 userId = 0;
+            QString external;
+            if (!userReferenceFromJson(v, &userId, &external))
                 return badField(QStringLiteral("user_ids"),
-                                QStringLiteral("an array of positive integers"), id);
+                                QStringLiteral("an array of user ids (positive integers) or "
+                                               "users' external ids"),
+                                id);
+            if (!external.isEmpty())
+                req.externalIds.insert(req.userIds.size(), external);
             req.userIds << userId;
         }
     }
@@ -129,14 +132,13 @@ Result decodeTyping(const QJsonObject &frame, const QJsonValue &id)
         if (c.startsWith(QLatin1StringView("room:")) && validRoomId(c.mid(5))) {
             req.roomId = c.mid(5);
         } else if (c.startsWith(QLatin1StringView("user:"))) {
-            bool ok = false;
-            req.toUserId = userIdFromJson(c.mid(5), &ok);
+            userReferenceFromJson(c.mid(5), &req.toUserId, &req.toExternalId);
         } else if (validRoomId(c)) {
             // A bare context (seed 002's hook sends what the page names: "main", "post_123")
             // is read as a room: typing reaches that room's members, or is answered NOT_FOUND.
             req.roomId = c;
         }
-        if (req.roomId.isEmpty() && req.toUserId == 0)
+        if (req.roomId.isEmpty() && req.toUserId == 0 && req.toExternalId.isEmpty())
             return badField(QStringLiteral("context"),
                             QStringLiteral("\"room:<room id>\", \"user:<user id>\" or a room id"),
                             id);
@@ -149,7 +151,8 @@ Result decodeTyping(const QJsonObject &frame, const QJsonValue &id)
         req.roomId = room.toString();
         return withId(id, std::move(req));
     }
-    if (!recipient(obj, QStringLiteral("to"), &req.toUserId) || req.toUserId == 0)
+    if (!recipient(obj, QStringLiteral("to"), &req.toUserId, &req.toExternalId)
+        || (req.toUserId == 0 && req.toExternalId.isEmpty()))
         return fail(ErrorCode::ValidationError,
                     QStringLiteral("typing needs 'context' (\"room:<id>\" or \"user:<id>\"), "
                                    "'room_id' or 'to'"),
@@ -186,10 +189,9 @@ Result decodeHistory(const QJsonObject &obj, const QJsonValue &id)
         req.roomId = room.toString();
     }
     if (!with.isUndefined() && !with.isNull()) {
-        bool ok = false;
-        req.withUserId = userIdFromJson(with, &ok);
-        if (!ok)
-            return badField(QStringLiteral("with"), QStringLiteral("a user id (positive integer)"),
+        if (!userReferenceFromJson(with, &req.withUserId, &req.withExternalId))
+            return badField(QStringLiteral("with"),
+                            QStringLiteral("a user id (positive integer) or a user's external id"),
                             id);
         if (!req.roomId.isEmpty())
             return fail(ErrorCode::ValidationError,

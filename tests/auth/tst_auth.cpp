@@ -693,6 +693,63 @@ private slots:
         QCOMPARE(ids.externalIdOf(53), QStringLiteral("d"));
     }
 
+    // Users shown by their external ids: memory first, the store for the rest (once: a user
+    // that has none is remembered too), and what the store found is kept in memory.
+    void externalIdsOfUsers()
+    {
+        QList<QList<qint64>> asked;
+        QList<ExternalIds::Named> pending;
+        ExternalIds ids([](const QString &, bool, ExternalIds::Resolved done) { done(0); }, 16,
+                        [&](const QList<qint64> &userIds, ExternalIds::Named done) {
+                            asked.append(userIds);
+                            pending.append(std::move(done));
+                        });
+        ids.put(41, QStringLiteral("user123"));
+        QHash<qint64, QString> shown;
+        const auto record = [&shown](QHash<qint64, QString> names) { shown = std::move(names); };
+        ids.externalIdsOf({41}, record); // all in memory: no store call
+        QVERIFY(asked.isEmpty());
+        QCOMPARE(shown, (QHash<qint64, QString> {{41, QStringLiteral("user123")}}));
+        ids.externalIdsOf({41, 42, 43, 42}, record);
+        QCOMPARE(asked, (QList<QList<qint64>> {{42, 43}}));
+        // A store that fails: only what memory knows, nothing remembered.
+        pending.takeFirst()(std::nullopt);
+        QCOMPARE(shown, (QHash<qint64, QString> {{41, QStringLiteral("user123")}}));
+        ids.externalIdsOf({42, 43}, record);
+        QCOMPARE(asked.size(), 2);
+        pending.takeFirst()(QHash<qint64, QString> {{42, QStringLiteral("user456")}});
+        QCOMPARE(shown, (QHash<qint64, QString> {{42, QStringLiteral("user456")}}));
+        QCOMPARE(ids.externalIdOf(42), QStringLiteral("user456"));
+        // 43 has none: answered from memory from now on, until it is mapped here.
+        ids.externalIdsOf({42, 43}, record);
+        QCOMPARE(asked.size(), 2);
+        ids.put(43, QStringLiteral("late"));
+        ids.externalIdsOf({43}, record);
+        QCOMPARE(shown, (QHash<qint64, QString> {{43, QStringLiteral("late")}}));
+
+        // lookUp: numbers at once, external ids mapped, anything else invalid.
+        QList<ExternalIds::Lookup> found;
+        const auto take = [&found](const ExternalIds::Lookup &l) { found.append(l); };
+        ids.lookUp(QJsonValue(7), false, take);
+        ids.lookUp(QStringLiteral("7"), false, take);
+        ids.lookUp(QStringLiteral("user123"), false, take);
+        ids.lookUp(QStringLiteral("nobody"), false, take);
+        ids.lookUp(QStringLiteral("-7"), false, take);
+        ids.lookUp(QJsonValue(true), false, take);
+        QCOMPARE(found.size(), 6);
+        QCOMPARE(found[0].userId, 7);
+        QVERIFY(found[0].found() && found[1].found() && found[2].found());
+        QCOMPARE(found[1].shown(), QJsonValue(7));
+        QCOMPARE(found[2].userId, 41);
+        QCOMPARE(found[2].shown(), QJsonValue(QStringLiteral("user123")));
+        QCOMPARE(found[3].status, ExternalIds::Lookup::Status::Unknown);
+        QCOMPARE(found[3].errorText(QStringLiteral("to")),
+                 ExternalIds::unknownText(QStringLiteral("nobody")));
+        QCOMPARE(found[4].status, ExternalIds::Lookup::Status::Invalid);
+        QCOMPARE(found[5].status, ExternalIds::Lookup::Status::Invalid);
+        QCOMPARE(found[5].errorCode(), Protocol::ErrorCode::ValidationError);
+    }
+
     void accountCacheLoadsOnceAndInvalidates()
     {
         QList<AccountCache::Loaded> pending;

@@ -25,7 +25,46 @@ private slots:
     void roomFrames();
     void presenceFrames();
     void historyAndResume();
+    void externalUserIds();
 };
+
+// Every frame that names a user takes an external id ("user123") as well as a number: the
+// codec hands it over unmapped (the id 0 until the server maps it).
+void tst_Codec::externalUserIds()
+{
+    auto message = [](const QByteArray &json) {
+        const auto decoded = decodeClientFrame(json);
+        if (!std::holds_alternative<DecodedFrame>(decoded))
+            qWarning() << std::get<DecodeError>(decoded).message;
+        return std::get<DecodedFrame>(decoded).message;
+    };
+    const auto invite = std::get<RoomInviteRequest>(
+        message(R"({"type":"room_invite","room_id":"r","user_id":"user123"})"));
+    QCOMPARE(invite.userId, 0);
+    QCOMPARE(invite.userExternalId, QStringLiteral("user123"));
+    const auto notify
+        = std::get<NotifyRequest>(message(R"({"type":"notify","to":"user123","title":"T"})"));
+    QCOMPARE(notify.toExternalId, QStringLiteral("user123"));
+    const auto query = std::get<PresenceQueryRequest>(
+        message(R"({"type":"presence_query","user_ids":[3,"user123","4"]})"));
+    QCOMPARE(query.userIds, (QList<qint64> {3, 0, 4}));
+    QCOMPARE(query.externalIds, (QHash<qsizetype, QString> {{1, QStringLiteral("user123")}}));
+    const auto history
+        = std::get<HistoryRequest>(message(R"({"type":"history","with":"user123"})"));
+    QCOMPARE(history.withUserId, 0);
+    QCOMPARE(history.withExternalId, QStringLiteral("user123"));
+    QCOMPARE(std::get<TypingRequest>(message(R"({"type":"typing","to":"user123"})")).toExternalId,
+             QStringLiteral("user123"));
+    QCOMPARE(std::get<TypingRequest>(message(R"({"type":"typing","context":"user:user123"})"))
+                 .toExternalId,
+             QStringLiteral("user123"));
+    // Numbers that are no user ids stay refused, never taken as external ids.
+    for (const QByteArray &json :
+         {QByteArray(R"({"type":"room_invite","room_id":"r","user_id":"-3"})"),
+          QByteArray(R"({"type":"history","with":"0"})"),
+          QByteArray(R"({"type":"presence_query","user_ids":[" user123"]})")})
+        QVERIFY2(std::holds_alternative<DecodeError>(decodeClientFrame(json)), json.constData());
+}
 
 void tst_Codec::historyAndResume()
 {

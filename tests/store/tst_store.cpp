@@ -277,6 +277,14 @@ private slots:
         QVERIFY(upper && *upper != *id);
         QHash<qint64, QString> expected {{*id, u123}, {*id456, QStringLiteral("user456")}};
         QCOMPARE(store->externalIdsOf({*id, *id456, alice->id}), expected);
+        // Many users at once (statements take them in chunks): the mapped ones wherever they are.
+        QList<qint64> many;
+        for (qint64 n = 100000; many.size() < 150; ++n)
+            many << n;
+        many.insert(70, *id456);
+        many.append(*id);
+        QCOMPARE(store->externalIdsOf(many), expected);
+        QVERIFY(store->externalIdsOf({}).isEmpty());
 
         // Many at once from two connections on two threads: one id per external id.
         QHash<QString, qint64> seen[2];
