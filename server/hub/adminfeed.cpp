@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "adminfeed.h"
 
+#include "hub/endpoint.h"
 #include "hub/hub.h"
 #include "hub/presenceservice.h"
 #include "hub/roomservice.h"
-#include "net/session.h"
 #include "protocol/adminframes.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
@@ -16,7 +16,6 @@
 
 #include <QFile>
 #include <QLoggingCategory>
-#include <QPointer>
 #include <QTimer>
 
 #ifdef Q_OS_LINUX
@@ -93,7 +92,7 @@ QJsonObject AdminFeed::serverJson() const
             {QStringLiteral("listen"), m_listen}};
 }
 
-QJsonObject AdminFeed::connectionJson(const Session &s)
+QJsonObject AdminFeed::connectionJson(const Endpoint &s)
 {
     return Admin::Connection {s.connectionId(), s.address(),   s.client(),
                               s.connectedAt(),  s.lastRttMs(), s.queueBytes()}
@@ -104,7 +103,7 @@ QJsonObject AdminFeed::userJson(const OnlineUser &u, qint64 now) const
 {
     bool admin = false;
     QJsonArray connections;
-    for (const Session *s : m_hub->sessionsOf(u.userId)) {
+    for (const Endpoint *s : m_hub->sessionsOf(u.userId)) {
         admin = admin || s->isAdmin();
         connections.append(connectionJson(*s));
     }
@@ -125,7 +124,7 @@ QJsonArray AdminFeed::usersJson() const
     return users;
 }
 
-void AdminFeed::sendPagedSnapshot(Session *session, const QJsonObject &totals,
+void AdminFeed::sendPagedSnapshot(Endpoint *session, const QJsonObject &totals,
                                   const QJsonArray &rooms, const QJsonValue &id)
 {
     // Who is online is taken once, so the pages add up to one moment's state; all pages go in
@@ -144,7 +143,7 @@ void AdminFeed::sendPagedSnapshot(Session *session, const QJsonObject &totals,
         return users;
     };
     session->sendFrame(Admin::snapshot(serverJson(), totals, page(0), rooms, id, pages));
-    for (int p = 1; p < pages && session->state() == Session::State::Active; ++p)
+    for (int p = 1; p < pages && session->attached(); ++p)
         session->sendFrame(Admin::snapshotPage(page(p), p + 1, pages, id));
 }
 
@@ -153,13 +152,16 @@ qint64 AdminFeed::messagesStored() const
     return m_storedBase + qint64(m_hub->counters().messagesStored - m_storedCounterBase);
 }
 
-void AdminFeed::subscribe(Session *session, int statsIntervalMs, int feed, const QJsonValue &id)
+void AdminFeed::subscribe(Endpoint *session, int statsIntervalMs, int feed, const QJsonValue &id)
 {
-    QPointer<Session> guard(session);
+    // The endpoint may be gone when the count arrives: its cancel flag outlives it (set when
+    // it closed, at the latest when it was deleted).
+    const auto closed = session->cancelFlag();
     m_store->run<qint64>(
         this, [](Store &store) { return store.messageCount(); },
-        [this, guard, statsIntervalMs, feed, id](std::optional<qint64> count, QString error) {
-            if (!guard || guard->state() != Session::State::Active)
+        [this, session, closed, statsIntervalMs, feed, id](std::optional<qint64> count,
+                                                           QString error) {
+            if (closed->load(std::memory_order_acquire) || !session->attached())
                 return;
             if (count) {
                 m_storedBase = *count;
@@ -171,7 +173,7 @@ void AdminFeed::subscribe(Session *session, int statsIntervalMs, int feed, const
             // Events waiting for a batch are older than the snapshot: they go to the sessions
             // subscribed when they happened, not to a snapshot that already holds them.
             flushEvents();
-            unsubscribe(guard); // a second subscribe: leave the old interval's group
+            unsubscribe(session); // a second subscribe: leave the old interval's group
             QJsonArray rooms;
             for (const RoomView &v : m_rooms->list(operatorView()))
                 rooms.append(RoomService::toJson(v));
@@ -181,10 +183,10 @@ void AdminFeed::subscribe(Session *session, int statsIntervalMs, int feed, const
                                       {QStringLiteral("messages_stored"), messagesStored()}};
             const bool batched = feed == Admin::FEED_BATCHED;
             if (batched)
-                sendPagedSnapshot(guard, totals, rooms, id);
+                sendPagedSnapshot(session, totals, rooms, id);
             else
-                guard->sendFrame(Admin::snapshot(serverJson(), totals, usersJson(), rooms, id));
-            m_subscribers.insert(guard, {statsIntervalMs, batched});
+                session->sendFrame(Admin::snapshot(serverJson(), totals, usersJson(), rooms, id));
+            m_subscribers.insert(session, {statsIntervalMs, batched});
             m_batchedCount += batched;
             StatsGroup &group = m_groups[statsIntervalMs];
             if (!group.timer) {
@@ -200,14 +202,14 @@ void AdminFeed::subscribe(Session *session, int statsIntervalMs, int feed, const
                         [this, statsIntervalMs]() { tick(statsIntervalMs); });
                 group.timer->start(statsIntervalMs);
             }
-            group.sessions.insert(guard);
-            qCInfo(lcAdmin) << "connection" << guard->connectionId() << "of user" << guard->userId()
-                            << "subscribed, stats every" << statsIntervalMs << "ms, feed"
-                            << (batched ? Admin::FEED_BATCHED : Admin::FEED_SINGLE);
+            group.sessions.insert(session);
+            qCInfo(lcAdmin) << "connection" << session->connectionId() << "of user"
+                            << session->userId() << "subscribed, stats every" << statsIntervalMs
+                            << "ms, feed" << (batched ? Admin::FEED_BATCHED : Admin::FEED_SINGLE);
         });
 }
 
-void AdminFeed::unsubscribe(Session *session)
+void AdminFeed::unsubscribe(Endpoint *session)
 {
     const auto it = m_subscribers.find(session);
     if (it == m_subscribers.end())
@@ -230,7 +232,7 @@ void AdminFeed::publish(const QByteArray &frame)
 {
     if (m_batchedCount < m_subscribers.size()) {
         const auto sessions = m_subscribers.keys();
-        for (Session *s : sessions) {
+        for (Endpoint *s : sessions) {
             const auto it = m_subscribers.constFind(s); // a send may have closed an earlier one
             if (it != m_subscribers.cend() && !it->batched)
                 s->sendFrame(frame);
@@ -259,7 +261,7 @@ void AdminFeed::publish(const QByteArray &frame)
 void AdminFeed::sendToBatched(const QByteArray &frame)
 {
     const auto sessions = m_subscribers.keys();
-    for (Session *s : sessions) {
+    for (Endpoint *s : sessions) {
         const auto it = m_subscribers.constFind(s);
         if (it != m_subscribers.cend() && it->batched)
             s->sendFrame(frame);
@@ -307,8 +309,8 @@ void AdminFeed::tick(int intervalMs)
     g.framesOut = c.framesOut;
     g.connects = c.connectionsTotal;
     const QByteArray frame = Admin::stats(stats);
-    const QList<Session *> sessions = g.sessions.values(); // g may go while sending
-    for (Session *s : sessions) {
+    const QList<Endpoint *> sessions = g.sessions.values(); // g may go while sending
+    for (Endpoint *s : sessions) {
         if (m_subscribers.value(s).statsIntervalMs == intervalMs)
             s->sendFrame(frame);
     }
@@ -336,7 +338,7 @@ void AdminFeed::refreshStoredBase()
 
 // --- events
 
-void AdminFeed::connectionOpened(const Session *s)
+void AdminFeed::connectionOpened(const Endpoint *s)
 {
     if (!active())
         return;
@@ -350,7 +352,7 @@ void AdminFeed::connectionOpened(const Session *s)
          {QStringLiteral("connection"), connectionJson(*s)}}));
 }
 
-void AdminFeed::connectionClosed(const Session *s, int code, const QString &reason)
+void AdminFeed::connectionClosed(const Endpoint *s, int code, const QString &reason)
 {
     if (!active())
         return;

@@ -23,11 +23,11 @@ class AsyncStore;
 class Hub;
 class PresenceService;
 class RoomService;
-class Session;
+class Endpoint;
 struct HubCounters;
 struct OnlineUser;
 
-// The operator feed: which admin sessions subscribed, their snapshot, the live admin_event
+// The operator feed: which admin connections subscribed, their snapshot, the live admin_event
 // stream and the admin_stats ticks. Nothing is encoded when nobody subscribed; an event is
 // encoded once and the same bytes go to every subscriber. Stats come from the hub's counters,
 // once per interval (subscribers asking for the same interval share one timer and one frame).
@@ -58,18 +58,18 @@ public:
 
     // Sends the snapshot (echoing `id`), then live events and stats every interval. A second
     // subscribe replaces the interval and the feed version and sends a fresh snapshot.
-    void subscribe(Session *session, int statsIntervalMs, int feed, const QJsonValue &id);
-    void unsubscribe(Session *session);
+    void subscribe(Endpoint *session, int statsIntervalMs, int feed, const QJsonValue &id);
+    void unsubscribe(Endpoint *session);
 
     // The snapshot's `server` object (also GET /api/v1/server).
     QJsonObject serverJson() const;
-    static QJsonObject connectionJson(const Session &session);
+    static QJsonObject connectionJson(const Endpoint &session);
     // Online users as in the snapshot.
     QJsonArray usersJson() const;
 
     // Events (each a no-op without subscribers).
-    void connectionOpened(const Session *session);
-    void connectionClosed(const Session *session, int code, const QString &reason);
+    void connectionOpened(const Endpoint *session);
+    void connectionClosed(const Endpoint *session, int code, const QString &reason);
     void userStatus(qint64 userId, const QString &name, const QString &status,
                     const QJsonObject &data, qint64 lastSeen);
     void roomCreated(const QString &roomId);
@@ -91,7 +91,7 @@ private:
     struct StatsGroup
     {
         std::unique_ptr<QTimer> timer;
-        QSet<Session *> sessions;
+        QSet<Endpoint *> sessions;
         QElapsedTimer since;
         quint64 messages = 0, framesIn = 0, framesOut = 0, connects = 0;
     };
@@ -103,7 +103,7 @@ private:
     void flushEvents();
     void onBatchTimer();
     QJsonObject userJson(const OnlineUser &user, qint64 now) const;
-    void sendPagedSnapshot(Session *session, const QJsonObject &totals, const QJsonArray &rooms,
+    void sendPagedSnapshot(Endpoint *session, const QJsonObject &totals, const QJsonArray &rooms,
                            const QJsonValue &id);
     void room(QLatin1StringView event, const QString &roomId);
     void tick(int intervalMs);
@@ -117,7 +117,7 @@ private:
     QString m_listen;
     qint64 m_startedAt = 0;
     QElapsedTimer m_uptime;
-    QHash<Session *, Subscription> m_subscribers;
+    QHash<Endpoint *, Subscription> m_subscribers;
     int m_batchedCount = 0;
     std::map<int, StatsGroup> m_groups;
     // Feed 2: event frames waiting for the batch; the timer runs while an interval is open.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "hub.h"
 
+#include "hub/endpoint.h"
 #include "io/sendbatch.h"
-#include "net/session.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
 
@@ -21,12 +21,12 @@ Hub::Hub(QObject *parent)
     : QObject(parent)
 { }
 
-void Hub::reserve(Session *session)
+void Hub::reserve(Endpoint *session)
 {
     m_reserved[session->userId()].append(session);
 }
 
-bool Hub::unreserve(Session *session)
+bool Hub::unreserve(Endpoint *session)
 {
     auto it = m_reserved.find(session->userId());
     if (it == m_reserved.end() || !it->removeOne(session))
@@ -36,7 +36,7 @@ bool Hub::unreserve(Session *session)
     return true;
 }
 
-void Hub::attach(Session *session)
+void Hub::attach(Endpoint *session)
 {
     unreserve(session);
     auto &list = m_users[session->userId()];
@@ -52,7 +52,7 @@ void Hub::attach(Session *session)
     }
 }
 
-void Hub::detach(Session *session)
+void Hub::detach(Endpoint *session)
 {
     if (unreserve(session))
         return;
@@ -96,7 +96,7 @@ QList<OnlineUser> Hub::onlineUsers(int limit) const
         u.userId = it.key();
         u.connections = int(it->size());
         u.onlineSince = std::numeric_limits<qint64>::max();
-        for (const Session *s : *it) {
+        for (const Endpoint *s : *it) {
             u.onlineSince = std::min(u.onlineSince, s->connectedAt());
             if (u.username.isEmpty())
                 u.username = s->username();
@@ -118,7 +118,7 @@ void Hub::publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptCo
 
 namespace {
 
-void count(const Session *s, FanoutLoad &load)
+void count(const Endpoint *s, FanoutLoad &load)
 {
     // Most recipients are far below both marks: their cheap upper bound says so.
     Backlog backlog = s->backlogBound();
@@ -137,11 +137,11 @@ int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptCon
                        const QString &stream, qint64 seq, FanoutLoad *load)
 {
     int delivered = 0;
-    auto deliverTo = [&](const QHash<qint64, QList<Session *>> &registry, FanoutLoad *measured) {
+    auto deliverTo = [&](const QHash<qint64, QList<Endpoint *>> &registry, FanoutLoad *measured) {
         const auto it = registry.constFind(userId);
         if (it == registry.cend())
             return;
-        for (Session *s : *it) {
+        for (Endpoint *s : *it) {
             if (s->connectionId() == exceptConnection)
                 continue;
             s->deliver(frame, stream, seq);
@@ -163,7 +163,7 @@ void Hub::measure(qint64 userId, quint64 exceptConnection, FanoutLoad &load) con
     const auto it = m_users.constFind(userId);
     if (it == m_users.cend())
         return;
-    for (const Session *s : *it) {
+    for (const Endpoint *s : *it) {
         if (s->connectionId() != exceptConnection)
             count(s, load);
     }
@@ -172,7 +172,7 @@ void Hub::measure(qint64 userId, quint64 exceptConnection, FanoutLoad &load) con
 void Hub::publishToAll(const QByteArray &frame)
 {
     const Io::SendBatch batch; // one hand-over per I/O thread for the whole fan-out
-    for (Session *s : std::as_const(m_sessions))
+    for (Endpoint *s : std::as_const(m_sessions))
         s->deliver(frame);
 }
 
@@ -181,16 +181,33 @@ void Hub::publishToDialect(Protocol::Dialect dialect, const QByteArray &frame)
     if (m_perDialect[int(dialect)] == 0)
         return; // the common case: nobody reads this dialect
     const Io::SendBatch batch;
-    for (Session *s : std::as_const(m_sessions)) {
+    for (Endpoint *s : std::as_const(m_sessions)) {
         if (s->dialect() == dialect)
             s->deliver(frame);
     }
 }
 
+bool Hub::closeConnection(quint64 connectionId, int code, const QString &reason)
+{
+    Endpoint *endpoint = m_sessions.value(connectionId);
+    if (!endpoint)
+        return false;
+    endpoint->close(code, reason);
+    return true;
+}
+
+int Hub::closeUser(qint64 userId, int code, const QString &reason)
+{
+    const QList<Endpoint *> endpoints = m_users.value(userId); // a close may detach at once
+    for (Endpoint *endpoint : endpoints)
+        endpoint->close(code, reason);
+    return int(endpoints.size());
+}
+
 void Hub::closeAll(int code, const QString &reason)
 {
     const auto sessions = m_sessions.values();
-    for (Session *s : sessions)
+    for (Endpoint *s : sessions)
         s->close(code, reason);
 }
 

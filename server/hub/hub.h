@@ -12,7 +12,7 @@
 
 namespace Switchboard {
 
-class Session;
+class Endpoint;
 
 struct OnlineUser
 {
@@ -47,9 +47,9 @@ struct FanoutLoad
     int aboveLow = 0;
 };
 
-// Owns the registry of live, authenticated sessions on this node (and of those still
+// Owns the registry of live, authenticated connections on this node (and of those still
 // activating) and routes encoded frames to them, and signals first-connection /
-// last-connection transitions.
+// last-connection transitions. It knows connections as Endpoints only (docs/ARCHITECTURE.md).
 class Hub : public QObject, public DeliveryBus
 {
     Q_OBJECT
@@ -59,11 +59,11 @@ public:
 
     // A session still activating: from now on it gets its user's stored deliveries (those with
     // a stream and seq), which it holds until its replay is done, without counting as online.
-    void reserve(Session *session);
+    void reserve(Endpoint *session);
     // Live: counted, announced, and given every delivery (also ends a reservation).
-    void attach(Session *session);
+    void attach(Endpoint *session);
     // Gone, whether live or still reserved.
-    void detach(Session *session);
+    void detach(Endpoint *session);
 
     // DeliveryBus, for this node only: returns how many connections got the frame.
     void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
@@ -83,13 +83,17 @@ public:
     int connectionsOf(qint64 userId) const;
     // Users with an admin token connected (they see every presence change).
     QList<qint64> onlineAdmins() const;
-    QList<Session *> sessionsOf(qint64 userId) const { return m_users.value(userId); }
+    QList<Endpoint *> sessionsOf(qint64 userId) const { return m_users.value(userId); }
     QList<OnlineUser> onlineUsers(int limit) const;
-    const QHash<quint64, Session *> &sessions() const { return m_sessions; }
+    const QHash<quint64, Endpoint *> &sessions() const { return m_sessions; }
 
     HubCounters &counters() { return m_counters; }
     const HubCounters &counters() const { return m_counters; }
 
+    // Operators and account changes (REST): closes one live connection (false: no such
+    // connection) or every live connection of a user (returns how many).
+    bool closeConnection(quint64 connectionId, int code, const QString &reason);
+    int closeUser(qint64 userId, int code, const QString &reason);
     // Sends 1001 to every session and stops accepting new ones.
     void closeAll(int code, const QString &reason);
 
@@ -99,10 +103,10 @@ Q_SIGNALS:
     void userOffline(qint64 userId, const QString &username);
 
 private:
-    QHash<quint64, Session *> m_sessions;
-    QHash<qint64, QList<Session *>> m_users;
-    QHash<qint64, QList<Session *>> m_reserved; // activating, by user
-    bool unreserve(Session *session);
+    QHash<quint64, Endpoint *> m_sessions;
+    QHash<qint64, QList<Endpoint *>> m_users;
+    QHash<qint64, QList<Endpoint *>> m_reserved; // activating, by user
+    bool unreserve(Endpoint *session);
     QHash<qint64, int> m_admins; // admin users online -> their connections
     // Attached connections per dialect: a dialect's fan-out with none skips the walk.
     std::array<int, Protocol::DIALECT_COUNT> m_perDialect {};

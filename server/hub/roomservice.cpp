@@ -5,7 +5,6 @@
 #include "config/config.h"
 #include "hub/hub.h"
 #include "io/sendbatch.h"
-#include "net/session.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"

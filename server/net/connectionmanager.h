@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "hub/connectionstatus.h"
 #include "net/session.h"
 #include "protocol/dialectcache.h"
 
@@ -15,7 +16,7 @@ namespace Switchboard {
 // Turns upgraded sockets into sessions, keeps every session (authenticated or not), drives
 // their once-a-second housekeeping (auth deadlines, heartbeats, token expiry) from one timer
 // instead of one per connection, and drains them at shutdown.
-class ConnectionManager : public QObject
+class ConnectionManager : public QObject, public ConnectionStatus
 {
     Q_OBJECT
 
@@ -24,8 +25,9 @@ public:
                       QObject *parent = nullptr);
     ~ConnectionManager() override;
 
-    int sessionCount() const { return int(m_sessions.size()); }
-    bool admitting() const;
+    // ConnectionStatus
+    int sessionCount() const override { return int(m_sessions.size()); }
+    bool admitting() const override;
     // Stops admitting, closes every session with 1001 and returns once all are gone or the
     // deadline passed (the event loop keeps running meanwhile).
     void drain(int timeoutMs);

@@ -22,7 +22,7 @@
 
 #include <sodium.h>
 
-Q_LOGGING_CATEGORY(lcHttp, "switchboard.http")
+Q_DECLARE_LOGGING_CATEGORY(lcHttp) // rest/router.cpp
 
 namespace Switchboard {
 

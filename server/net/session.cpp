@@ -34,8 +34,8 @@ namespace {
 
 Session::Session(std::unique_ptr<Transport> transport, quint64 connectionId,
                  const SessionContext &ctx, std::optional<TokenClaims> claims)
-    : m_transport(std::move(transport))
-    , m_connectionId(connectionId)
+    : Endpoint(connectionId)
+    , m_transport(std::move(transport))
     , m_ctx(ctx)
     , m_limits(*ctx.config, Events::nowMs())
 {
@@ -202,7 +202,7 @@ bool Session::checkBehind(qint64 nowMs)
 
 void Session::closeSlowConsumer(const QString &reason)
 {
-    qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
+    qCInfo(lcSession) << "connection" << connectionId() << "of user" << m_claims.userId
                       << "does not read:" << m_transport->backlogBytes()
                       << "bytes wait; closing (4029)";
     m_slow = true;
@@ -213,7 +213,7 @@ void Session::closeSlowConsumer(const QString &reason)
 
 Sender Session::sender() const
 {
-    return Sender {m_claims.userId, m_claims.username, m_claims.admin, m_connectionId};
+    return Sender {m_claims.userId, m_claims.username, m_claims.admin, connectionId()};
 }
 
 void Session::sendError(ErrorCode code, const QString &message, const QJsonValue &id)
@@ -225,7 +225,7 @@ void Session::sendError(ErrorCode code, const QString &message, const QJsonValue
     }
     m_ctx.hub->counters().errorsSent++;
     if (m_ctx.admin)
-        m_ctx.admin->errorSent(m_claims.userId, m_connectionId, code);
+        m_ctx.admin->errorSent(m_claims.userId, connectionId(), code);
     sendFrame(Events::error(code, message, id));
 }
 
@@ -242,7 +242,7 @@ void Session::sendRetryError(ErrorCode code, const QString &message, const QJson
 {
     m_ctx.hub->counters().errorsSent++;
     if (m_ctx.admin)
-        m_ctx.admin->errorSent(m_claims.userId, m_connectionId, code);
+        m_ctx.admin->errorSent(m_claims.userId, connectionId(), code);
     JsonWriter w(128 + message.size());
     w.field(QLatin1StringView("type"), ServerType::ERROR)
         .field(QLatin1StringView("ts"), Events::nowMs())
@@ -258,7 +258,7 @@ bool Session::admitFrame(const ClientMessage *message, qsizetype bytes, const QJ
     const SessionLimits::Verdict verdict = m_limits.admit(
         *m_ctx.config, m_ctx.userLimits, m_claims.userId, message, bytes, Events::nowMs());
     if (verdict.close) {
-        qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
+        qCInfo(lcSession) << "connection" << connectionId() << "of user" << m_claims.userId
                           << "kept exceeding its rate limit; closing";
         close(CloseCode::RATE_LIMITED, QStringLiteral("rate limit exceeded"));
         return false;
@@ -285,7 +285,7 @@ void Session::close(int code, const QString &reason)
     if (m_state == State::Closed)
         return;
     m_closeRequested = true;
-    qCDebug(lcSession) << "closing connection" << m_connectionId << code << reason;
+    qCDebug(lcSession) << "closing connection" << connectionId() << code << reason;
     m_transport->close(code, reason);
 }
 
@@ -334,7 +334,7 @@ void Session::tick(qint64 nowMs)
         return;
     }
     if (nowMs - m_lastSeenMs > m_ctx.config->heartbeatTimeoutMs) {
-        qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
+        qCInfo(lcSession) << "connection" << connectionId() << "of user" << m_claims.userId
                           << "missed its heartbeats; closing";
         close(CloseCode::HEARTBEAT_TIMEOUT, QStringLiteral("heartbeat timeout"));
         m_transport->abort();
@@ -419,7 +419,7 @@ void Session::transportText(const QByteArray &utf8)
         Startup &held = startup();
         if (held.pendingBeforeActive.size() >= m_ctx.config->maxPendingFrames
             || held.pendingBytes + utf8.size() > m_ctx.config->maxPendingBytes) {
-            qCInfo(lcSession) << "connection" << m_connectionId << "of user" << m_claims.userId
+            qCInfo(lcSession) << "connection" << connectionId() << "of user" << m_claims.userId
                               << "sent too much before it was ready; closing";
             close(CloseCode::RATE_LIMITED,
                   QStringLiteral("too many frames before the session was ready"));
@@ -469,7 +469,7 @@ void Session::beginActivation()
         self->m_resolvingUser = false;
         if (!id || *id <= 0) {
             qCWarning(lcSession) << "mapping the external user id of connection"
-                                 << self->m_connectionId << "failed";
+                                 << self->connectionId() << "failed";
             self->close(CloseCode::TRY_AGAIN_LATER, QStringLiteral("storage unavailable"));
             return;
         }
@@ -523,7 +523,7 @@ bool Session::enterActive(const std::optional<UserRecord> &record)
     connected.field(QLatin1StringView("type"), ServerType::CONNECTED)
         .field(QLatin1StringView("ts"), Events::nowMs())
         .json(QLatin1StringView("user"), user.take())
-        .field(QLatin1StringView("connection_id"), QString::number(m_connectionId))
+        .field(QLatin1StringView("connection_id"), QString::number(connectionId()))
         .field(QLatin1StringView("protocol"), qint64(VERSION))
         .field(QLatin1StringView("online_count"), online)
         .field(QLatin1StringView("heartbeat_interval_ms"),

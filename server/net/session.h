@@ -2,13 +2,13 @@
 #pragma once
 
 #include "auth/tokenservice.h"
+#include "hub/endpoint.h"
 #include "hub/messageservice.h"
 #include "net/ratelimiter.h"
 #include "net/sessionlimits.h"
 #include "net/transport.h"
 #include "protocol/clientmessages.h"
 #include "protocol/dialect.h"
-#include "store/cancellablecontext.h"
 
 #include <functional>
 #include <memory>
@@ -77,9 +77,9 @@ struct SessionContext
 };
 
 // One WebSocket connection: authentication, decoding and dispatch of client frames, the backlog
-// replay on connect, heartbeat bookkeeping and the close codes of docs/PROTOCOL.md. Its store
-// reads are cancelled when it closes (CancellableContext).
-class Session : public QObject, public CancellableContext, private Transport::Sink
+// replay on connect, heartbeat bookkeeping and the close codes of docs/PROTOCOL.md. The hub and
+// the services above it reach it as an Endpoint; its store reads are cancelled when it closes.
+class Session final : public QObject, public Endpoint, private Transport::Sink
 {
     Q_OBJECT
 
@@ -92,34 +92,27 @@ public:
             std::optional<TokenClaims> claims);
     ~Session() override;
 
-    quint64 connectionId() const { return m_connectionId; }
     State state() const { return m_state; }
-    // True once close() was asked (the peer may still owe its close frame) or the transport
-    // closed: such a session is on its way out and no rule or operator can cut it again.
-    bool closing() const { return m_closeRequested || m_state == State::Closed; }
-    qint64 userId() const { return m_claims.userId; }
-    // The shapes this connection's client reads (chosen by the upgrade's path and ?dialect=).
-    Protocol::Dialect dialect() const { return m_dialect; }
-    const QString &username() const { return m_claims.username; }
-    bool isAdmin() const { return m_claims.admin; }
-    qint64 connectedAt() const { return m_connectedAt; }
     QHostAddress peerAddress() const;
-    qint64 lastRttMs() const { return m_lastRttMs; }
-    // For operators (sessionadmin.cpp): peer "IP:port", ?client= or User-Agent, bytes queued.
-    QString address() const;
-    QString client() const { return m_transport->client(); }
-    qint64 queueBytes() const;
-    // Handed to the transport and not yet written (the send-queue policy's measure).
-    Backlog backlog() const;
-    Backlog backlogBound() const; // at least backlog(), cheap (Transport::backlogBound)
 
-    // A frame from the hub. A stored message names its stream and seq: the session keeps each
-    // stream in order, holds it back while that stream replays, and drops repeats.
-    void deliver(const QByteArray &frame, const QString &stream = QString(), qint64 seq = 0);
-    // A frame that is not a stored message. Under the slow-consumer policy (docs/
-    // RELIABILITY.md) a droppable one (typing, presence, stats) may be shed.
-    void sendFrame(const QByteArray &frame);
-    void close(int code, const QString &reason);
+    // Endpoint (the operators' part in sessionadmin.cpp)
+    qint64 userId() const override { return m_claims.userId; }
+    const QString &username() const override { return m_claims.username; }
+    bool isAdmin() const override { return m_claims.admin; }
+    Protocol::Dialect dialect() const override { return m_dialect; }
+    bool attached() const override { return m_state == State::Active; }
+    bool closing() const override { return m_closeRequested || m_state == State::Closed; }
+    qint64 connectedAt() const override { return m_connectedAt; }
+    qint64 lastRttMs() const override { return m_lastRttMs; }
+    QString address() const override;
+    QString client() const override { return m_transport->client(); }
+    qint64 queueBytes() const override;
+    Backlog backlog() const override;
+    Backlog backlogBound() const override; // at least backlog(), cheap (Transport::backlogBound)
+    void deliver(const QByteArray &frame, const QString &stream = QString(),
+                 qint64 seq = 0) override;
+    void sendFrame(const QByteArray &frame) override;
+    void close(int code, const QString &reason) override;
 
     // Called about once a second by the connection manager.
     void tick(qint64 nowMs);
@@ -253,7 +246,6 @@ private:
     // Members are ordered by size (a 19k-connection server holds 19k of these; see
     // docs/BENCHMARKS.md, memory per connection).
     std::unique_ptr<Transport> m_transport;
-    quint64 m_connectionId;
     // The manager's, shared by every session (it outlives them: ~ConnectionManager deletes
     // the sessions first); a copy cost ~100 bytes per connection.
     const SessionContext &m_ctx;

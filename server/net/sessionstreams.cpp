@@ -164,7 +164,7 @@ void Session::hold(StreamState &state, qint64 seq, const QByteArray &frame)
         s.held.clear();
     }
     m_ctx.hub->counters().replayHeldReleased += released;
-    qCDebug(lcSession) << "connection" << m_connectionId << "let go of" << released
+    qCDebug(lcSession) << "connection" << connectionId() << "let go of" << released
                        << "live frames held during its replay (" << m_heldBytes
                        << "bytes); the replay reads them from the store";
     m_heldFrames = 0;

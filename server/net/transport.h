@@ -1,19 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "hub/backlog.h"
+
 #include <QByteArray>
 #include <QHostAddress>
 #include <QString>
 #include <QUrlQuery>
 
 namespace Switchboard {
-
-// What waits for one connection: sent and not yet written (Transport::backlog).
-struct Backlog
-{
-    qint64 bytes = 0;
-    qint64 frames = 0;
-};
 
 // What a session needs from the connection under it, whichever carries it: the native epoll
 // transport (plain TCP, the default) or Qt's QWebSocket (TLS). Deliberately small and free of

@@ -4,7 +4,7 @@
 #include "restapi.h"
 
 #include "config/config.h"
-#include "net/accesscontrol.h"
+#include "hub/accessrules.h"
 #include "protocol/events.h"
 
 #include <QJsonArray>
@@ -68,12 +68,12 @@ bool ruleFromBody(const RestRequest &request, AccessRuleRecord *rule, bool *forc
     rule->action = action.toString();
     rule->cidr = cidr.toString();
     rule->note = note.toString();
-    if (!AccessControl::validate(rule, Events::nowMs(), &error))
+    if (!AccessRules::validate(rule, Events::nowMs(), &error))
         return fail(error);
     return true;
 }
 
-QJsonObject impactJson(const AccessControl::Impact &impact)
+QJsonObject impactJson(const AccessRules::Impact &impact)
 {
     return {{QStringLiteral("connections"), impact.connections},
             {QStringLiteral("users"), impact.users},
@@ -121,17 +121,16 @@ void addAccessRoutes(Router &router, RestServices *s)
                 ? request.principal.claims.username
                 : QStringLiteral("api-key");
             s->access->add(rule,
-                           [s, reply](AccessControl::Failure failure,
-                                      const AccessRuleRecord &stored,
-                                      const AccessControl::Impact &impact) {
-                               if (failure == AccessControl::Failure::LimitReached) {
+                           [s, reply](AccessRules::Failure failure, const AccessRuleRecord &stored,
+                                      const AccessRules::Impact &impact) {
+                               if (failure == AccessRules::Failure::LimitReached) {
                                    reply->error(ErrorCode::LimitReached,
                                                 QStringLiteral("there are %1 access rules already "
                                                                "(max_access_rules)")
                                                     .arg(s->config->maxAccessRules));
                                    return;
                                }
-                               if (failure == AccessControl::Failure::Unavailable) {
+                               if (failure == AccessRules::Failure::Unavailable) {
                                    reply->error(ErrorCode::Unavailable,
                                                 QStringLiteral("database unavailable"));
                                    return;

@@ -6,10 +6,10 @@
 #include "auth/tokenservice.h"
 #include "config/config.h"
 #include "hub/adminfeed.h"
+#include "hub/endpoint.h"
 #include "hub/hub.h"
 #include "hub/messageservice.h"
 #include "hub/roomservice.h"
-#include "net/session.h"
 #include "protocol/codec.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
@@ -70,12 +70,6 @@ bool positiveId(const QString &text, const char *what, qint64 *out, const ReplyP
     reply->error(ErrorCode::ValidationError,
                  QStringLiteral("%1 must be a positive integer").arg(QLatin1StringView(what)));
     return false;
-}
-
-void closeSessions(const QList<Session *> &sessions, const QString &reason)
-{
-    for (Session *session : sessions)
-        session->close(CloseCode::KICKED, reason);
 }
 
 // Who would get a broadcast to this target now: {users, connections}; false (answered) if bad.
@@ -252,12 +246,12 @@ void addAdminRoutes(Router &router, RestServices *s)
 
     router.add("GET", {QStringLiteral("/api/v1/connections")}, Access::Admin,
                [s](const RestRequest &, const ReplyPtr &reply) {
-                   QList<Session *> sessions = s->hub->sessions().values();
-                   std::sort(sessions.begin(), sessions.end(), [](Session *a, Session *b) {
+                   QList<Endpoint *> sessions = s->hub->sessions().values();
+                   std::sort(sessions.begin(), sessions.end(), [](Endpoint *a, Endpoint *b) {
                        return a->connectionId() < b->connectionId();
                    });
                    QJsonArray list;
-                   for (const Session *session : std::as_const(sessions)) {
+                   for (const Endpoint *session : std::as_const(sessions)) {
                        QJsonObject o = AdminFeed::connectionJson(*session);
                        o.insert(QStringLiteral("user_id"), session->userId());
                        o.insert(QStringLiteral("name"), session->username());
@@ -273,7 +267,7 @@ void addAdminRoutes(Router &router, RestServices *s)
                    if (!positiveId(request.params.value(0), "the connection id", &id, reply)
                        || !closeReason(request, &reason, reply))
                        return;
-                   Session *session = s->hub->sessions().value(quint64(id));
+                   const Endpoint *session = s->hub->sessions().value(quint64(id));
                    if (!session) {
                        reply->error(ErrorCode::NotFound,
                                     QStringLiteral("no connection %1").arg(id));
@@ -281,7 +275,7 @@ void addAdminRoutes(Router &router, RestServices *s)
                    }
                    qCInfo(lcAdmin) << "operator closes connection" << id << "of user"
                                    << session->userId() << reason;
-                   closeSessions({session}, reason);
+                   s->hub->closeConnection(quint64(id), CloseCode::KICKED, reason);
                    reply->json(200, {{QStringLiteral("closed"), 1}});
                });
 
@@ -290,15 +284,15 @@ void addAdminRoutes(Router &router, RestServices *s)
                    QString reason;
                    if (!closeReason(request, &reason, reply))
                        return;
-                   withUser(
-                       s, request.params.value(0), QStringLiteral("user_id"), false, reply,
-                       [s, reply, reason](const ExternalIds::Lookup &user) {
-                           const QList<Session *> sessions = s->hub->sessionsOf(user.userId);
-                           qCInfo(lcAdmin) << "operator disconnects user" << user.userId << "from"
-                                           << sessions.size() << "connections:" << reason;
-                           closeSessions(sessions, reason);
-                           reply->json(200, {{QStringLiteral("closed"), int(sessions.size())}});
-                       });
+                   withUser(s, request.params.value(0), QStringLiteral("user_id"), false, reply,
+                            [s, reply, reason](const ExternalIds::Lookup &user) {
+                                qCInfo(lcAdmin) << "operator disconnects user" << user.userId
+                                                << "from" << s->hub->connectionsOf(user.userId)
+                                                << "connections:" << reason;
+                                const int closed
+                                    = s->hub->closeUser(user.userId, CloseCode::KICKED, reason);
+                                reply->json(200, {{QStringLiteral("closed"), closed}});
+                            });
                });
 
     router.add("GET", {QStringLiteral("/api/v1/audience")}, Access::Admin,

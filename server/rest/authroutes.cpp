@@ -6,7 +6,6 @@
 #include "auth/passwordpool.h"
 #include "auth/tokenservice.h"
 #include "hub/hub.h"
-#include "net/session.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"

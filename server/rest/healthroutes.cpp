@@ -4,9 +4,9 @@
 #include "hub/roomservice.h"
 
 #include "config/config.h"
+#include "hub/connectionstatus.h"
 #include "hub/historyservice.h"
 #include "hub/hub.h"
-#include "net/connectionmanager.h"
 #include "store/asyncstore.h"
 
 #include <QCoreApplication>

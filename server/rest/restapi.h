@@ -16,7 +16,7 @@ struct Config;
 class AdminFeed;
 class AsyncStore;
 class Store;
-class ConnectionManager;
+class ConnectionStatus;
 struct Sender;
 class Hub;
 class MessageService;
@@ -27,7 +27,7 @@ class TokenService;
 class PasswordPool;
 class AuthThrottle;
 class AccountCache;
-class AccessControl;
+class AccessRules;
 
 // What the REST handlers work with; owned by the application.
 struct RestServices
@@ -40,7 +40,7 @@ struct RestServices
     RoomService *rooms = nullptr;
     PresenceService *presence = nullptr;
     HistoryService *history = nullptr;
-    ConnectionManager *connections = nullptr;
+    ConnectionStatus *connections = nullptr; // every WebSocket, authenticated or not
     AdminFeed *admin = nullptr;
     QElapsedTimer uptime;
     // authentication hardening: argon2id off the store thread, failure throttle, account state
@@ -48,7 +48,7 @@ struct RestServices
     AuthThrottle *throttle = nullptr;
     AccountCache *accounts = nullptr;
     ExternalIds *externalIds = nullptr; // backends' own user ids as recipients (optional)
-    AccessControl *access = nullptr; // IP access rules
+    AccessRules *access = nullptr; // IP access rules
 };
 
 // Registers every REST resource (one file each) with the router; docs/API.md lists them.

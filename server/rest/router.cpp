@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "router.h"
 
+#include <QLoggingCategory>
+
+// The HTTP side's category, defined in the lowest layer that logs under it: the REST routes
+// and, above them, the HTTP frontend (net/).
+Q_LOGGING_CATEGORY(lcHttp, "switchboard.http")
+
 namespace Switchboard {
 
 void Router::add(const QByteArray &methods, const QStringList &patterns, Access access,

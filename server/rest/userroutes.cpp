@@ -5,7 +5,6 @@
 #include "auth/passwordpool.h"
 #include "hub/adminfeed.h"
 #include "hub/hub.h"
-#include "net/session.h"
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
 
@@ -36,28 +35,24 @@ void changeAccount(RestServices *s, const ReplyPtr &reply, qint64 id,
                    std::function<bool(Store &)> job, const QString &closeReason,
                    std::function<void(int closed)> changed)
 {
-    s->store->run<bool>(s->hub, std::move(job),
-                        [s, reply, id, closeReason,
-                         changed = std::move(changed)](std::optional<bool> found, QString error) {
-                            if (!found) {
-                                reply->storeError(error);
-                                return;
-                            }
-                            if (!*found) {
-                                reply->error(ErrorCode::NotFound,
-                                             QStringLiteral("no user %1").arg(id));
-                                return;
-                            }
-                            s->accounts->invalidate(id);
-                            int closed = 0;
-                            if (!closeReason.isEmpty()) {
-                                for (Session *session : s->hub->sessionsOf(id)) {
-                                    session->close(Protocol::CloseCode::FORBIDDEN, closeReason);
-                                    ++closed;
-                                }
-                            }
-                            changed(closed);
-                        });
+    s->store->run<bool>(
+        s->hub, std::move(job),
+        [s, reply, id, closeReason, changed = std::move(changed)](std::optional<bool> found,
+                                                                  QString error) {
+            if (!found) {
+                reply->storeError(error);
+                return;
+            }
+            if (!*found) {
+                reply->error(ErrorCode::NotFound, QStringLiteral("no user %1").arg(id));
+                return;
+            }
+            s->accounts->invalidate(id);
+            int closed = 0;
+            if (!closeReason.isEmpty())
+                closed = s->hub->closeUser(id, Protocol::CloseCode::FORBIDDEN, closeReason);
+            changed(closed);
+        });
 }
 
 bool validUsername(const QString &name)

@@ -346,7 +346,7 @@ void tst_Flow::unreadBacklogIsBounded()
     SlowClient reader(4 * 1024);
     QVERIFY(reader.open(server.port(), "/ws?token=" + server.token(2) + "&resume=u:2:20"));
     QTRY_COMPARE_WITH_TIMEOUT(server.app()->hub()->connectionCount(), 1, 5000);
-    Session *session = server.app()->hub()->sessions().values().value(0);
+    Endpoint *session = server.app()->hub()->sessions().values().value(0);
     QVERIFY(session);
     qint64 peak = 0;
     bool closed = false;

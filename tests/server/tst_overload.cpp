@@ -605,7 +605,7 @@ void tst_Overload::smallFramesCountedInFrames()
     auto idleBacklog = [&] {
         Backlog most;
         for (const qint64 user : {READER_BASE - 1, READER_BASE - 2}) {
-            for (const Session *s : hub->sessionsOf(user)) {
+            for (const Endpoint *s : hub->sessionsOf(user)) {
                 most.bytes = std::max(most.bytes, s->backlog().bytes);
                 most.frames = std::max(most.frames, s->backlog().frames);
             }
