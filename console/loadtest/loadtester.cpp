@@ -182,7 +182,7 @@ std::optional<TestResult> LoadTester::run(TestType type, int testIndex, std::str
         std::string why;
         for (const auto &[text, n] : res.failures)
             why += "\n  " + std::to_string(n) + " x " + text;
-        *fatal = "none of the " + std::to_string(o.connections) + " connections to " + o.url
+        *fatal = "none of the " + std::to_string(o.connections) + " connections to " + o.urls()
             + " could be established:" + why;
         return std::nullopt;
     }

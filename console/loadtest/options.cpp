@@ -32,7 +32,7 @@ const char *testTypeName(TestType type)
 
 namespace {
 
-bool parseUrl(const std::string &url, Options *o, std::string *error)
+bool parseUrl(const std::string &url, Target *o, std::string *error)
 {
     if (url.rfind("wss://", 0) == 0) {
         *error = "wss:// (TLS) is not supported: point the load tester at a plain ws:// listener";
@@ -100,6 +100,14 @@ bool number(const QCommandLineParser &p, const Number &n, double *out, std::stri
 
 } // namespace
 
+std::string Options::urls() const
+{
+    std::string out;
+    for (const Target &t : targets)
+        out += (out.empty() ? "" : ", ") + t.url;
+    return out;
+}
+
 std::optional<Options> parseOptions(const QStringList &arguments, std::string *error, bool *exitNow)
 {
     QCommandLineParser p;
@@ -123,7 +131,8 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
             o.setDefaultValue(QString::fromLatin1(def));
         p.addOption(o);
     };
-    opt("url", "Server WebSocket URL (ws://HOST:PORT/PATH).", "url", "ws://127.0.0.1:8000/ws");
+    opt("url", "Server WebSocket URL (ws://HOST:PORT/PATH). Repeatable.", "url",
+        "ws://127.0.0.1:8000/ws");
     opt("test-type", "throughput|storm|sustained|fanout|echo|all.", "type", "throughput");
     opt("protocol", "switchboard (the real protocol) or bench (../shared/bench common protocol).",
         "name", "switchboard");
@@ -185,8 +194,12 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     }
 
     Options o;
-    if (!parseUrl(p.value(QStringLiteral("url")).toStdString(), &o, error))
-        return std::nullopt;
+    for (const QString &url : p.values(QStringLiteral("url"))) {
+        Target t;
+        if (!parseUrl(url.toStdString(), &t, error))
+            return std::nullopt;
+        o.targets.push_back(t);
+    }
     const QString type = p.value(QStringLiteral("test-type"));
     const QList<QPair<QString, TestType>> types {
         {QStringLiteral("storm"), TestType::Storm},

@@ -15,16 +15,28 @@ enum class Protocol { Switchboard, Bench };
 
 const char *testTypeName(TestType type);
 
-// Everything the command line says, validated; see docs/BENCHMARKS.md for the meaning of each.
-struct Options
+// One server to connect to, from --url ws://HOST[:PORT]/PATH[?QUERY].
+struct Target
 {
-    // target, from --url ws://HOST[:PORT]/PATH[?QUERY]
     std::string url;
     std::string host; // as written (Host header)
     std::uint32_t address = 0; // IPv4, network byte order
     std::uint16_t port = 80;
     std::string path = "/ws"; // path and query
     bool loopback = false;
+};
+
+// Everything the command line says, validated; see docs/BENCHMARKS.md for the meaning of each.
+struct Options
+{
+    // Every --url, in the order given: connection i goes to targets[i % targets.size()] (the
+    // nodes of a cluster, or one server's endpoints). Never empty once parsed.
+    std::vector<Target> targets;
+    const Target &targetOf(std::uint64_t connection) const
+    {
+        return targets[connection % targets.size()];
+    }
+    std::string urls() const; // the URLs, comma-separated (for messages)
 
     std::vector<TestType> tests;
     Protocol protocol = Protocol::Switchboard;

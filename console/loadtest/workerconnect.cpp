@@ -91,7 +91,8 @@ void Worker::openConnection(Conn &c)
     }
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (m_options.loopback && m_options.sourceAddresses > 1) {
+    const Target &target = m_options.targetOf(c.index);
+    if (target.loopback && m_options.sourceAddresses > 1) {
         // Let connect() pick the port per (source, destination) pair instead of bind() per
         // source address alone: each 127.0.0.x then has its own ~28k ephemeral ports.
         setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
@@ -110,8 +111,8 @@ void Worker::openConnection(Conn &c)
     }
     sockaddr_in dst {};
     dst.sin_family = AF_INET;
-    dst.sin_addr.s_addr = m_options.address;
-    dst.sin_port = htons(m_options.port);
+    dst.sin_addr.s_addr = target.address;
+    dst.sin_port = htons(target.port);
     c.fd = fd;
     c.state = State::Connecting;
     c.startNs = ProcStats::nowNs();
@@ -148,10 +149,11 @@ void Worker::finishConnect(Conn &c, std::uint64_t now)
     c.accept = WsFrame::acceptFor(key);
     const std::string token = m_plan.tokens.empty() ? "bench" + std::to_string(c.index)
                                                     : m_plan.tokens[c.index % m_plan.tokens.size()];
+    const Target &target = m_options.targetOf(c.index);
     std::string &r = c.out;
-    r.append("GET ").append(m_options.path);
-    r.append(m_options.path.find('?') == std::string::npos ? "?token=" : "&token=").append(token);
-    r.append(" HTTP/1.1\r\nHost: ").append(m_options.host);
+    r.append("GET ").append(target.path);
+    r.append(target.path.find('?') == std::string::npos ? "?token=" : "&token=").append(token);
+    r.append(" HTTP/1.1\r\nHost: ").append(target.host);
     r.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ").append(key);
     r.append("\r\nSec-WebSocket-Version: 13\r\n\r\n");
     flush(c);

@@ -163,6 +163,7 @@ private slots:
     void directMessages();
     void refusedToken();
     void badUrl();
+    void severalUrls();
     void missingSecret();
     void tooManyConnectionsForOneProcess();
     void histogramMatchesSortedSamples();
@@ -488,6 +489,36 @@ void tst_LoadTest::badUrl()
     QVERIFY2(r.out.contains("Default: ws://127.0.0.1:8000/ws.")
                  && r.out.contains("Default: throughput."),
              r.out.constData());
+}
+
+// Several --url: connection i goes to URL i % n (the nodes of a cluster, issue 15). Half of
+// the connections go to a port nothing listens on, the other half connect; two endpoints of
+// one server take all of them.
+void tst_LoadTest::severalUrls()
+{
+    const QString closed = QStringLiteral("ws://127.0.0.1:%1/ws").arg(freePort());
+    Run r = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--url"), closed,
+                      QStringLiteral("--test-type"), QStringLiteral("storm"),
+                      QStringLiteral("--connections"), QStringLiteral("10"),
+                      QStringLiteral("--json")});
+    QCOMPARE(r.results.size(), 1);
+    QCOMPARE(r.results.first().value(QStringLiteral("connections")).toInt(), 5);
+    QCOMPARE(r.results.first().value(QStringLiteral("errors")).toInt(), 5);
+    QVERIFY2(r.err.contains("5/10 connected"), r.err.constData());
+
+    const QString seed002 = QStringLiteral("ws://127.0.0.1:%1/api/v1/ws").arg(m_port);
+    r = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--url"), seed002,
+                  QStringLiteral("--test-type"), QStringLiteral("storm"),
+                  QStringLiteral("--connections"), QStringLiteral("10"), QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.results.size(), 1);
+    QCOMPARE(r.results.first().value(QStringLiteral("connections")).toInt(), 10);
+
+    r = loadtest({QStringLiteral("--url"), closed, QStringLiteral("--url"), closed,
+                  QStringLiteral("--connections"), QStringLiteral("2")});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(qPrintable(QStringLiteral("to %1, %1 could").arg(closed))),
+             r.err.constData());
 }
 
 void tst_LoadTest::missingSecret()
