@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "externalids.h"
 
+#include <memory>
+
 #include "protocol/codec.h"
 
 namespace Switchboard {
@@ -35,6 +37,39 @@ QString ExternalIds::Lookup::errorText(const QString &field) const
 QJsonValue ExternalIds::Lookup::shown() const
 {
     return externalId.isEmpty() ? QJsonValue(userId) : QJsonValue(externalId);
+}
+
+void ExternalIds::lookUpAll(const QList<QJsonValue> &values, bool create, LookedUpAll done)
+{
+    struct State
+    {
+        QList<qint64> ids;
+        qsizetype pending = 0;
+        bool failed = false;
+        LookedUpAll done;
+    };
+    auto state = std::make_shared<State>();
+    state->ids.resize(values.size());
+    state->pending = values.size();
+    state->done = std::move(done);
+    if (values.isEmpty()) {
+        state->done({}, nullptr);
+        return;
+    }
+    for (qsizetype i = 0; i < values.size() && !state->failed; ++i) {
+        lookUp(values.at(i), create, [state, i](const Lookup &user) {
+            if (state->failed)
+                return;
+            if (!user.found()) {
+                state->failed = true; // the first failure answers, the rest are dropped
+                state->done({}, &user);
+                return;
+            }
+            state->ids[i] = user.userId;
+            if (--state->pending == 0)
+                state->done(state->ids, nullptr);
+        });
+    }
 }
 
 void ExternalIds::lookUp(const QJsonValue &value, bool create, LookedUp done)

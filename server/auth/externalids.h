@@ -54,6 +54,10 @@ public:
     // string or an external id): a number at once, an external id through resolve() (with
     // `create`, mapped on first sight: accept_unknown_recipients).
     void lookUp(const QJsonValue &value, bool create, LookedUp done);
+    // Several at once (a list a request names): `done` is called once, with every internal id
+    // in order, or with the first lookup that failed (the others still under way are ignored).
+    using LookedUpAll = std::function<void(const QList<qint64> &ids, const Lookup *failed)>;
+    void lookUpAll(const QList<QJsonValue> &values, bool create, LookedUpAll done);
     // The external ids of these users, for replies that show users: from memory, and for the
     // ids not known here from the store (then kept in memory). Users without one are absent;
     // when the store fails, only what memory knows.

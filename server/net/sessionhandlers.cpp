@@ -147,34 +147,21 @@ void Session::lookUpUsers(const QStringList &externalIds, const QString &field, 
                   QStringLiteral("'%1' must be a user id (positive integer)").arg(field), id);
         return;
     }
-    struct Lookups
-    {
-        QList<qint64> ids;
-        qsizetype pending = 0;
-        bool failed = false;
-        std::function<void(QList<qint64>)> then;
-    };
-    auto state = std::make_shared<Lookups>();
-    state->ids.resize(externalIds.size());
-    state->pending = externalIds.size();
-    state->then = std::move(then);
+    QList<QJsonValue> values;
+    for (const QString &external : externalIds)
+        values.append(external);
     QPointer<Session> self(this);
-    for (qsizetype i = 0; i < externalIds.size() && !state->failed; ++i) {
-        m_ctx.externalIds->lookUp(
-            externalIds.at(i), create,
-            [self, state, i, field, id](const ExternalIds::Lookup &user) {
-                if (!self || self->m_state != State::Active || state->failed)
-                    return;
-                if (!user.found()) {
-                    state->failed = true; // the first failure answers, the rest are dropped
-                    self->sendError(user.errorCode(), user.errorText(field), id);
-                    return;
-                }
-                state->ids[i] = user.userId;
-                if (--state->pending == 0)
-                    state->then(state->ids);
-            });
-    }
+    m_ctx.externalIds->lookUpAll(values, create,
+                                 [self, field, id, then = std::move(then)](
+                                     const QList<qint64> &ids, const ExternalIds::Lookup *failed) {
+                                     if (!self || self->m_state != State::Active)
+                                         return;
+                                     if (failed)
+                                         self->sendError(failed->errorCode(),
+                                                         failed->errorText(field), id);
+                                     else
+                                         then(ids);
+                                 });
 }
 
 void Session::handle(const QJsonValue &id, const NotifyRequest &request)

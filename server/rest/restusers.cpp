@@ -37,34 +37,28 @@ void withUser(RestServices *s, const QJsonValue &value, const QString &field, bo
 void withUsers(RestServices *s, const QList<QJsonValue> &values, const QString &field,
                const ReplyPtr &reply, std::function<void(QList<qint64>)> then)
 {
-    struct State
-    {
+    if (!s->externalIds) { // no mapping wired: numbers only
         QList<qint64> ids;
-        qsizetype pending = 0;
-        bool failed = false;
-        std::function<void(QList<qint64>)> then;
-    };
-    auto state = std::make_shared<State>();
-    state->ids.resize(values.size());
-    state->pending = values.size();
-    state->then = std::move(then);
-    if (values.isEmpty()) {
-        state->then({});
+        for (const QJsonValue &v : values) {
+            bool ok = false;
+            withUser(s, v, field, false, reply, [&ids, &ok](const ExternalIds::Lookup &found) {
+                ids.append(found.userId);
+                ok = true;
+            });
+            if (!ok)
+                return; // answered
+        }
+        then(ids);
         return;
     }
-    for (qsizetype i = 0; i < values.size() && !state->failed; ++i) {
-        // The first user not found answers; the lookups still under way are then ignored.
-        withUser(s, values.at(i), field, false, reply,
-                 [state, i](const ExternalIds::Lookup &found) {
-                     if (state->failed)
-                         return;
-                     state->ids[i] = found.userId;
-                     if (--state->pending == 0)
-                         state->then(state->ids);
-                 });
-        if (reply->answered())
-            state->failed = true;
-    }
+    s->externalIds->lookUpAll(values, false,
+                              [reply, field, then = std::move(then)](
+                                  const QList<qint64> &ids, const ExternalIds::Lookup *failed) {
+                                  if (failed)
+                                      reply->error(failed->errorCode(), failed->errorText(field));
+                                  else
+                                      then(ids);
+                              });
 }
 
 Sender callerOf(const RestRequest &request)
