@@ -12,6 +12,7 @@
 #include "hub/historyservice.h"
 #include "hub/hub.h"
 #include "hub/knownusers.h"
+#include "hub/localbus.h"
 #include "hub/messageservice.h"
 #include "hub/presenceservice.h"
 #include "hub/roomservice.h"
@@ -200,21 +201,26 @@ bool Application::start(QString *error, bool *configuration)
     m_store->setMaxQueued(m_config.storeMaxQueue);
 
     m_hub = std::make_unique<Hub>();
-    m_messages = std::make_unique<MessageService>(m_store.get(), m_hub.get(), m_hub.get());
+    // One node: every event goes straight to this node's hub (docs/ARCHITECTURE.md, "one bus").
+    auto *bus = new LocalBus(m_hub.get());
+    m_bus.reset(bus);
+    m_messages = std::make_unique<MessageService>(m_store.get(), m_bus.get(), m_hub.get());
     m_messages->setMaxMessageBytes(m_config.maxMessageBytes);
     m_knownUsers = std::make_unique<KnownUsers>(m_store.get());
     m_messages->setKnownUsers(m_knownUsers.get(), m_config.acceptUnknownRecipients);
-    m_rooms = std::make_unique<RoomService>(&m_config, m_store.get(), m_hub.get());
+    m_rooms = std::make_unique<RoomService>(&m_config, m_store.get(), m_hub.get(), m_bus.get());
+    bus->setRooms(m_rooms.get());
     if (!m_rooms->load(error))
         return false;
-    m_presence
-        = std::make_unique<PresenceService>(&m_config, m_hub.get(), m_rooms.get(), m_store.get());
-    m_announcements = std::make_unique<Announcements>(&m_config, m_hub.get(), m_hub.get());
+    m_presence = std::make_unique<PresenceService>(&m_config, m_hub.get(), m_bus.get(),
+                                                   m_rooms.get(), m_store.get());
+    m_announcements = std::make_unique<Announcements>(&m_config, m_bus.get());
     m_history = std::make_unique<HistoryService>(&m_config, m_store.get(), m_rooms.get());
     m_history->startRetention();
-    connect(m_hub.get(), &Hub::userOffline, this,
+    connect(m_bus.get(), &DeliveryBus::userOffline, this,
             [this](qint64 userId) { m_store->setLastSeen(userId, Protocol::Events::nowMs()); });
     wireAdminFeed();
+    bus->setOperators(m_admin.get());
     startAuthentication();
 
     m_http = new HttpFrontend(m_config, *m_tokens, m_router, this);
@@ -251,6 +257,7 @@ bool Application::start(QString *error, bool *configuration)
     m_rest.tokens = m_tokens.get();
     m_rest.store = m_store.get();
     m_rest.hub = m_hub.get();
+    m_rest.bus = m_bus.get();
     m_rest.messages = m_messages.get();
     m_rest.rooms = m_rooms.get();
     m_rest.presence = m_presence.get();
@@ -398,8 +405,8 @@ void Application::startAuthentication()
 
 void Application::wireAdminFeed()
 {
-    m_admin
-        = std::make_unique<AdminFeed>(m_hub.get(), m_rooms.get(), m_presence.get(), m_store.get());
+    m_admin = std::make_unique<AdminFeed>(m_hub.get(), m_bus.get(), m_rooms.get(), m_presence.get(),
+                                          m_store.get());
     AdminFeed *feed = m_admin.get();
     connect(m_presence.get(), &PresenceService::statusChanged, feed, &AdminFeed::userStatus);
     connect(m_rooms.get(), &RoomService::roomCreated, feed, &AdminFeed::roomCreated);

@@ -17,6 +17,7 @@ class AsyncStore;
 class ConnectionManager;
 class HttpFrontend;
 class NativeFrontend;
+class DeliveryBus;
 class Hub;
 class MessageService;
 class KnownUsers;
@@ -77,6 +78,7 @@ private:
     std::unique_ptr<AsyncStore> m_store;
     std::unique_ptr<TokenService> m_tokens;
     std::unique_ptr<Hub> m_hub;
+    std::unique_ptr<DeliveryBus> m_bus; // after the hub, before the services that use it
     std::unique_ptr<KnownUsers> m_knownUsers;
     std::unique_ptr<MessageService> m_messages;
     std::unique_ptr<RoomService> m_rooms;

@@ -64,10 +64,11 @@ const Sender &operatorView()
 
 } // namespace
 
-AdminFeed::AdminFeed(Hub *hub, RoomService *rooms, PresenceService *presence, AsyncStore *store,
-                     QObject *parent)
+AdminFeed::AdminFeed(Hub *hub, DeliveryBus *bus, RoomService *rooms, PresenceService *presence,
+                     AsyncStore *store, QObject *parent)
     : QObject(parent)
     , m_hub(hub)
+    , m_bus(bus)
     , m_rooms(rooms)
     , m_presence(presence)
     , m_store(store)
@@ -229,6 +230,11 @@ void AdminFeed::unsubscribe(Endpoint *session)
 }
 
 void AdminFeed::publish(const QByteArray &frame)
+{
+    m_bus->publishToOperators(frame);
+}
+
+void AdminFeed::deliverToOperators(BusKey, const QByteArray &frame)
 {
     if (m_batchedCount < m_subscribers.size()) {
         const auto sessions = m_subscribers.keys();

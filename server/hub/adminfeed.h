@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "hub/deliverybus.h"
 #include "protocol/errorcode.h"
 
 #include <map>
@@ -47,9 +48,15 @@ public:
     // Feed 2: users per snapshot page; the first page goes out before the rest is encoded.
     static constexpr int SNAPSHOT_PAGE_USERS = 250;
 
-    AdminFeed(Hub *hub, RoomService *rooms, PresenceService *presence, AsyncStore *store,
-              QObject *parent = nullptr);
+    // Its events go out through the bus (publishToOperators), which hands them back to each
+    // node's feed (deliverToOperators) for that node's subscribers.
+    AdminFeed(Hub *hub, DeliveryBus *bus, RoomService *rooms, PresenceService *presence,
+              AsyncStore *store, QObject *parent = nullptr);
     ~AdminFeed() override;
+
+    // The bus's delivery of an event frame to this node's subscribers: at once to feed 1
+    // subscribers; to feed 2 ones at once after a quiet interval, else in the next batch.
+    void deliverToOperators(BusKey, const QByteArray &frame);
 
     // The listening URL shown in `server.listen` (set once the socket is bound).
     void setListen(const QString &listen) { m_listen = listen; }
@@ -96,8 +103,7 @@ private:
         quint64 messages = 0, framesIn = 0, framesOut = 0, connects = 0;
     };
 
-    // An event frame: at once to feed 1 subscribers; to feed 2 ones at once after a quiet
-    // interval, else in the next batch.
+    // An event frame, to the bus.
     void publish(const QByteArray &frame);
     void sendToBatched(const QByteArray &frame);
     void flushEvents();
@@ -111,6 +117,7 @@ private:
     qint64 messagesStored() const;
 
     Hub *m_hub;
+    DeliveryBus *m_bus;
     RoomService *m_rooms;
     PresenceService *m_presence;
     AsyncStore *m_store;

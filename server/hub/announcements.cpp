@@ -3,7 +3,6 @@
 
 #include "config/config.h"
 #include "hub/deliverybus.h"
-#include "hub/hub.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
 
@@ -15,14 +14,14 @@ namespace Switchboard {
 
 using namespace Protocol;
 
-Announcements::Announcements(const Config *config, Hub *hub, DeliveryBus *bus, QObject *parent)
+Announcements::Announcements(const Config *config, DeliveryBus *bus, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_bus(bus)
 {
-    connect(hub, &Hub::userOnline, this,
+    connect(bus, &DeliveryBus::userOnline, this,
             [this](qint64 userId, const QString &username) { announce(true, userId, username); });
-    connect(hub, &Hub::userOffline, this,
+    connect(bus, &DeliveryBus::userOffline, this,
             [this](qint64 userId, const QString &username) { announce(false, userId, username); });
 }
 

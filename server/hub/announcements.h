@@ -8,7 +8,6 @@ namespace Switchboard {
 
 struct Config;
 class DeliveryBus;
-class Hub;
 
 // Seed 000's announcements: every user's connect and disconnect (its first and last connection
 // on this server) as `user_joined` / `user_left` to every connection in dialect 000, as the
@@ -20,7 +19,7 @@ class Announcements : public QObject
     Q_OBJECT
 
 public:
-    Announcements(const Config *config, Hub *hub, DeliveryBus *bus, QObject *parent = nullptr);
+    Announcements(const Config *config, DeliveryBus *bus, QObject *parent = nullptr);
 
     qint64 sent() const { return m_sent; }
     qint64 dropped() const { return m_dropped; }

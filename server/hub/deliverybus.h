@@ -4,25 +4,61 @@
 #include "protocol/dialect.h"
 
 #include <QByteArray>
+#include <QObject>
 #include <QString>
 
 namespace Switchboard {
 
-// Where encoded events go to reach connections. The local bus hands them to this process's hub;
-// a Redis-backed bus publishes them so every node's hub delivers to its own connections.
-class DeliveryBus
+// Proof that a delivery comes through a bus. The hub's, the rooms' and the operator feed's
+// local deliveries take one, and only LocalBus can make one: the services cannot reach a
+// connection of another user except through the bus (docs/ARCHITECTURE.md, "one bus").
+class BusKey
 {
+    friend class LocalBus;
+    BusKey() { } // user-provided: not an aggregate, so `BusKey {}` does not compile elsewhere
+};
+
+// Every event that leaves the logic for other connections: direct and stored messages, room
+// fan-outs, broadcasts and notifications, presence and typing, the operator feed's events,
+// and the closes operators and account changes ask for. The single-node bus (LocalBus) hands
+// them to this process's hub; a cluster bus also publishes them so every node's hub delivers
+// to its own connections, and it alone decides when a user comes online or goes offline.
+class DeliveryBus : public QObject
+{
+    Q_OBJECT
+
 public:
-    virtual ~DeliveryBus() = default;
+    using QObject::QObject;
+    ~DeliveryBus() override = default;
+
     // Every connection of the user, except the connection id given (0 = none), on every node.
     // A stored message names its stream and seq (empty / 0 for live-only events): sessions use
     // them to keep each stream in order while they replay a backlog and to drop repeats.
     virtual void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                                const QString &stream = QString(), qint64 seq = 0)
         = 0;
+    // Every connection of every member of the room, except one connection, on every node. A
+    // stored message names its seq in the room's stream. Returns how many connections of this
+    // node got it (the fan-out also measures their backlogs for the room's push-back).
+    virtual int publishToRoom(const QString &roomId, const QByteArray &frame,
+                              quint64 exceptConnection, qint64 seq = 0)
+        = 0;
     virtual void publishToAll(const QByteArray &frame) = 0;
     // Every connection in this dialect, on every node (seed 000's announcements).
     virtual void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) = 0;
+    // The operator feed's events, to every subscribed operator on every node.
+    virtual void publishToOperators(const QByteArray &frame) = 0;
+
+    // Operators and account changes: closes one connection (false: this node has none by that
+    // id) or every connection of a user (returns how many this node closed).
+    virtual bool closeConnection(quint64 connectionId, int code, const QString &reason) = 0;
+    virtual int closeUser(qint64 userId, int code, const QString &reason) = 0;
+
+Q_SIGNALS:
+    // The user's first connection anywhere opened / its last one anywhere closed (presence,
+    // announcements and last_seen follow these, never a node's own transitions).
+    void userOnline(qint64 userId, const QString &username);
+    void userOffline(qint64 userId, const QString &username);
 };
 
 } // namespace Switchboard

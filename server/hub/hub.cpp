@@ -110,12 +110,6 @@ QList<OnlineUser> Hub::onlineUsers(int limit) const
     return users;
 }
 
-void Hub::publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
-                        const QString &stream, qint64 seq)
-{
-    deliverToUser(userId, frame, exceptConnection, stream, seq);
-}
-
 namespace {
 
 void count(const Endpoint *s, FanoutLoad &load)
@@ -133,7 +127,7 @@ void count(const Endpoint *s, FanoutLoad &load)
 
 } // namespace
 
-int Hub::deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
+int Hub::deliverToUser(BusKey, qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                        const QString &stream, qint64 seq, FanoutLoad *load)
 {
     int delivered = 0;
@@ -169,14 +163,14 @@ void Hub::measure(qint64 userId, quint64 exceptConnection, FanoutLoad &load) con
     }
 }
 
-void Hub::publishToAll(const QByteArray &frame)
+void Hub::deliverToAll(BusKey, const QByteArray &frame)
 {
     const Io::SendBatch batch; // one hand-over per I/O thread for the whole fan-out
     for (Endpoint *s : std::as_const(m_sessions))
         s->deliver(frame);
 }
 
-void Hub::publishToDialect(Protocol::Dialect dialect, const QByteArray &frame)
+void Hub::deliverToDialect(BusKey, Protocol::Dialect dialect, const QByteArray &frame)
 {
     if (m_perDialect[int(dialect)] == 0)
         return; // the common case: nobody reads this dialect
@@ -187,7 +181,7 @@ void Hub::publishToDialect(Protocol::Dialect dialect, const QByteArray &frame)
     }
 }
 
-bool Hub::closeConnection(quint64 connectionId, int code, const QString &reason)
+bool Hub::closeConnection(BusKey, quint64 connectionId, int code, const QString &reason)
 {
     Endpoint *endpoint = m_sessions.value(connectionId);
     if (!endpoint)
@@ -196,7 +190,7 @@ bool Hub::closeConnection(quint64 connectionId, int code, const QString &reason)
     return true;
 }
 
-int Hub::closeUser(qint64 userId, int code, const QString &reason)
+int Hub::closeUser(BusKey, qint64 userId, int code, const QString &reason)
 {
     const QList<Endpoint *> endpoints = m_users.value(userId); // a close may detach at once
     for (Endpoint *endpoint : endpoints)

@@ -48,9 +48,10 @@ struct FanoutLoad
 };
 
 // Owns the registry of live, authenticated connections on this node (and of those still
-// activating) and routes encoded frames to them, and signals first-connection /
+// activating) and routes encoded frames to them, and signals this node's first-connection /
 // last-connection transitions. It knows connections as Endpoints only (docs/ARCHITECTURE.md).
-class Hub : public QObject, public DeliveryBus
+// Its deliveries and closes take a BusKey: the services reach connections through the bus.
+class Hub : public QObject
 {
     Q_OBJECT
 
@@ -65,15 +66,14 @@ public:
     // Gone, whether live or still reserved.
     void detach(Endpoint *session);
 
-    // DeliveryBus, for this node only: returns how many connections got the frame.
-    void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
-                       const QString &stream = QString(), qint64 seq = 0) override;
-    void publishToAll(const QByteArray &frame) override;
-    void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) override;
-    // With `load` set, counts the live recipients and how far behind each one is.
-    int deliverToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
+    // The bus's deliveries to this node's connections. deliverToUser returns how many
+    // connections got the frame; with `load` set, it counts the live recipients and how far
+    // behind each one is.
+    int deliverToUser(BusKey, qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                       const QString &stream = QString(), qint64 seq = 0,
                       FanoutLoad *load = nullptr);
+    void deliverToAll(BusKey, const QByteArray &frame);
+    void deliverToDialect(BusKey, Protocol::Dialect dialect, const QByteArray &frame);
     // Adds the user's live connections (but one) to `load` without sending anything.
     void measure(qint64 userId, quint64 exceptConnection, FanoutLoad &load) const;
 
@@ -90,15 +90,16 @@ public:
     HubCounters &counters() { return m_counters; }
     const HubCounters &counters() const { return m_counters; }
 
-    // Operators and account changes (REST): closes one live connection (false: no such
-    // connection) or every live connection of a user (returns how many).
-    bool closeConnection(quint64 connectionId, int code, const QString &reason);
-    int closeUser(qint64 userId, int code, const QString &reason);
+    // Operators and account changes (through the bus): closes one live connection (false: no
+    // such connection) or every live connection of a user (returns how many).
+    bool closeConnection(BusKey, quint64 connectionId, int code, const QString &reason);
+    int closeUser(BusKey, qint64 userId, int code, const QString &reason);
     // Sends 1001 to every session and stops accepting new ones.
     void closeAll(int code, const QString &reason);
 
 Q_SIGNALS:
-    // First connection of a user opened / last one closed (presence announces them).
+    // First connection of a user on this node opened / its last one here closed (the bus
+    // turns them into the user's transitions, which presence announces).
     void userOnline(qint64 userId, const QString &username);
     void userOffline(qint64 userId, const QString &username);
 

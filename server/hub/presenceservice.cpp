@@ -2,6 +2,7 @@
 #include "presenceservice.h"
 
 #include "config/config.h"
+#include "hub/deliverybus.h"
 #include "hub/hub.h"
 #include "hub/roomservice.h"
 #include "protocol/events.h"
@@ -15,16 +16,17 @@ namespace Switchboard {
 
 using namespace Protocol;
 
-PresenceService::PresenceService(const Config *config, Hub *hub, RoomService *rooms,
-                                 AsyncStore *store, QObject *parent)
+PresenceService::PresenceService(const Config *config, Hub *hub, DeliveryBus *bus,
+                                 RoomService *rooms, AsyncStore *store, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_hub(hub)
+    , m_bus(bus)
     , m_rooms(rooms)
     , m_store(store)
 {
-    connect(m_hub, &Hub::userOnline, this, &PresenceService::onUserOnline);
-    connect(m_hub, &Hub::userOffline, this, &PresenceService::onUserOffline);
+    connect(m_bus, &DeliveryBus::userOnline, this, &PresenceService::onUserOnline);
+    connect(m_bus, &DeliveryBus::userOffline, this, &PresenceService::onUserOffline);
 }
 
 QString PresenceService::statusOf(qint64 userId) const
@@ -114,7 +116,7 @@ QSet<qint64> PresenceService::audienceOf(qint64 userId) const
 void PresenceService::publishPresence(qint64 userId, const QByteArray &frame)
 {
     for (qint64 to : audienceOf(userId))
-        m_hub->deliverToUser(to, frame, 0);
+        m_bus->publishToUser(to, frame, 0);
 }
 
 void PresenceService::onUserOnline(qint64 userId, const QString &username)
@@ -167,7 +169,7 @@ std::optional<PresenceFailure> PresenceService::setStatus(const Sender &who,
     const QByteArray frame = Events::encode(ServerType::PRESENCE, fields);
     publishPresence(who.userId, frame);
     // The user's other devices learn it too.
-    m_hub->deliverToUser(who.userId, frame, who.connectionId);
+    m_bus->publishToUser(who.userId, frame, who.connectionId);
     emit statusChanged(who.userId, who.username, request.status, request.data, Events::nowMs());
     return std::nullopt;
 }
@@ -239,13 +241,13 @@ void PresenceService::sendTyping(qint64 userId, const QString &username, const Q
         const QByteArray frame = Events::encode(ServerType::TYPING, fields);
         for (const RoomMember &m : m_rooms->members(roomId)) {
             if (m.userId != userId)
-                m_hub->deliverToUser(m.userId, frame, 0);
+                m_bus->publishToUser(m.userId, frame, 0);
         }
     } else {
         // The recipient sees the conversation from its side: "user:<the typist>".
         const qint64 to = context.mid(5).toLongLong();
         fields.insert(QStringLiteral("context"), QStringLiteral("user:") + QString::number(userId));
-        m_hub->deliverToUser(to, Events::encode(ServerType::TYPING, fields), 0);
+        m_bus->publishToUser(to, Events::encode(ServerType::TYPING, fields), 0);
     }
 }
 

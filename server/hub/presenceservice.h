@@ -18,6 +18,7 @@
 namespace Switchboard {
 
 struct Config;
+class DeliveryBus;
 class Hub;
 class RoomService;
 class AsyncStore;
@@ -37,8 +38,9 @@ class PresenceService : public QObject
     Q_OBJECT
 
 public:
-    PresenceService(const Config *config, Hub *hub, RoomService *rooms, AsyncStore *store,
-                    QObject *parent = nullptr);
+    // Follows the bus's online / offline transitions and sends what it has to tell through it.
+    PresenceService(const Config *config, Hub *hub, DeliveryBus *bus, RoomService *rooms,
+                    AsyncStore *store, QObject *parent = nullptr);
 
     // The status a user set ("online" when connected and never set; "offline" when not
     // connected), and the data that came with it.
@@ -88,6 +90,7 @@ private:
 
     const Config *m_config;
     Hub *m_hub;
+    DeliveryBus *m_bus;
     RoomService *m_rooms;
     AsyncStore *m_store;
     struct Status

@@ -30,11 +30,13 @@ constexpr qint64 ADMITTED_RETRY_MS = 50;
 
 } // namespace
 
-RoomService::RoomService(const Config *config, AsyncStore *store, Hub *hub, QObject *parent)
+RoomService::RoomService(const Config *config, AsyncStore *store, Hub *hub, DeliveryBus *bus,
+                         QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_store(store)
     , m_hub(hub)
+    , m_bus(bus)
 { }
 
 bool RoomService::load(QString *error)
@@ -324,7 +326,7 @@ QJsonArray RoomService::membersJson(const QString &roomId, const Sender &viewer)
 
 // --- fan-out
 
-int RoomService::publishToRoom(const QString &roomId, const QByteArray &frame,
+int RoomService::deliverToRoom(BusKey key, const QString &roomId, const QByteArray &frame,
                                quint64 exceptConnection, qint64 seq)
 {
     const auto it = m_rooms.constFind(roomId);
@@ -338,7 +340,7 @@ int RoomService::publishToRoom(const QString &roomId, const QByteArray &frame,
     FanoutLoad *measured = seq > 0 && settings.high > 0 ? &load : nullptr;
     int count = 0;
     for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
-        count += m_hub->deliverToUser(m.key(), frame, exceptConnection, stream, seq, measured);
+        count += m_hub->deliverToUser(key, m.key(), frame, exceptConnection, stream, seq, measured);
     if (measured) {
         RoomPressure &pressure = m_rooms.find(roomId)->pressure;
         const bool before = pressure.pushingBack();
@@ -414,7 +416,7 @@ void RoomService::announce(const Room &room, QLatin1StringView type, const Sende
     if (!who.username.isEmpty())
         fields.insert(QStringLiteral("username"), who.username);
     fields.insert(QStringLiteral("members"), int(room.members.size()));
-    publishToRoom(room.record.id, Events::encode(type, fields), exceptConnection);
+    m_bus->publishToRoom(room.record.id, Events::encode(type, fields), exceptConnection);
 }
 
 // --- operations
@@ -567,7 +569,7 @@ void RoomService::remove(const Sender &actor, const QString &roomId, QObject *co
     const RoomView last = viewOf(*it, actor);
     // Members hear about it first, then the room is gone from the index at once (no more
     // posts or joins), then from the store.
-    publishToRoom(
+    m_bus->publishToRoom(
         roomId, Events::encode(ServerType::ROOM_DELETED, {{QStringLiteral("room_id"), roomId}}), 0);
     const QList<qint64> memberIds = it->members.keys();
     for (qint64 userId : memberIds)
@@ -699,11 +701,11 @@ void RoomService::post(const Sender &actor, const RoomSendRequest &request, QObj
                 m_hub->counters().messagesStored++;
                 if (auto it = m_rooms.find(roomId); it != m_rooms.end()) {
                     it->lastSeq = std::max(it->lastSeq, seq);
-                    publishToRoom(roomId,
-                                  MessageService::encodeEvent(message.kind, message.body,
-                                                              result->messageId, message.streams[0],
-                                                              seq, result->createdAt),
-                                  actor.connectionId, seq);
+                    m_bus->publishToRoom(
+                        roomId,
+                        MessageService::encodeEvent(message.kind, message.body, result->messageId,
+                                                    message.streams[0], seq, result->createdAt),
+                        actor.connectionId, seq);
                 }
             }
             if (guard)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "hub/deliverybus.h"
 #include "hub/failure.h"
 #include "hub/messageservice.h"
 #include "hub/roompressure.h"
@@ -53,7 +54,10 @@ class RoomService : public QObject
 public:
     using Done = std::function<void(std::optional<RoomView>, std::optional<RoomFailure>)>;
 
-    RoomService(const Config *config, AsyncStore *store, Hub *hub, QObject *parent = nullptr);
+    // Room events go out through the bus; the hub answers who is online here and measures the
+    // recipients' backlogs.
+    RoomService(const Config *config, AsyncStore *store, Hub *hub, DeliveryBus *bus,
+                QObject *parent = nullptr);
 
     // Loads rooms, memberships, invitations and message counts, and creates the configured
     // default rooms; blocks (at start only).
@@ -97,10 +101,11 @@ public:
     // The members as the viewer may see them: `online` only where presenceVisible().
     QJsonArray membersJson(const QString &roomId, const Sender &viewer) const;
 
-    // Delivers an encoded event to every online member's connections but one (0 = none); a
-    // stored room message gives its seq in the room's stream.
-    int publishToRoom(const QString &roomId, const QByteArray &frame, quint64 exceptConnection,
-                      qint64 seq = 0);
+    // The bus's delivery of a room event to this node: every online member's connections but
+    // one (0 = none); a stored room message gives its seq in the room's stream. Returns how
+    // many connections got it. Everything else publishes with DeliveryBus::publishToRoom.
+    int deliverToRoom(BusKey, const QString &roomId, const QByteArray &frame,
+                      quint64 exceptConnection, qint64 seq = 0);
     // The room's last sequence number (0 for no room or no message).
     qint64 lastSeq(const QString &roomId) const;
 
@@ -164,6 +169,7 @@ private:
     const Config *m_config;
     AsyncStore *m_store;
     Hub *m_hub;
+    DeliveryBus *m_bus;
     QHash<QString, Room> m_rooms;
     QHash<qint64, QSet<QString>> m_userRooms;
     QHash<qint64, int> m_created; // creator -> rooms it created that still exist

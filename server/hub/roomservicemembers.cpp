@@ -221,7 +221,7 @@ void RoomService::invite(const Sender &actor, const QString &roomId, qint64 user
                     done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
                 return;
             }
-            m_hub->deliverToUser(userId,
+            m_bus->publishToUser(userId,
                                  Events::encode(ServerType::ROOM_INVITED,
                                                 {{QStringLiteral("room_id"), roomId},
                                                  {QStringLiteral("name"), it->record.name},

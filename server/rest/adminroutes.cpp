@@ -191,7 +191,7 @@ void targetedBroadcastTo(RestServices *s, const QJsonObject &body, const Sender 
             return;
         }
         s->hub->counters().broadcasts++;
-        const int reached = s->rooms->publishToRoom(roomId, frame, 0);
+        const int reached = s->bus->publishToRoom(roomId, frame, 0);
         answer.insert(QStringLiteral("recipients"), reached);
         answer.insert(QStringLiteral("room_id"), roomId);
         if (s->admin)
@@ -275,7 +275,7 @@ void addAdminRoutes(Router &router, RestServices *s)
                    }
                    qCInfo(lcAdmin) << "operator closes connection" << id << "of user"
                                    << session->userId() << reason;
-                   s->hub->closeConnection(quint64(id), CloseCode::KICKED, reason);
+                   s->bus->closeConnection(quint64(id), CloseCode::KICKED, reason);
                    reply->json(200, {{QStringLiteral("closed"), 1}});
                });
 
@@ -290,7 +290,7 @@ void addAdminRoutes(Router &router, RestServices *s)
                                                 << "from" << s->hub->connectionsOf(user.userId)
                                                 << "connections:" << reason;
                                 const int closed
-                                    = s->hub->closeUser(user.userId, CloseCode::KICKED, reason);
+                                    = s->bus->closeUser(user.userId, CloseCode::KICKED, reason);
                                 reply->json(200, {{QStringLiteral("closed"), closed}});
                             });
                });

@@ -18,6 +18,7 @@ class AsyncStore;
 class Store;
 class ConnectionStatus;
 struct Sender;
+class DeliveryBus;
 class Hub;
 class MessageService;
 class RoomService;
@@ -35,7 +36,8 @@ struct RestServices
     const Config *config = nullptr;
     const TokenService *tokens = nullptr;
     AsyncStore *store = nullptr;
-    Hub *hub = nullptr;
+    Hub *hub = nullptr; // this node's connections, for reading
+    DeliveryBus *bus = nullptr; // what reaches other connections (sends, closes)
     MessageService *messages = nullptr;
     RoomService *rooms = nullptr;
     PresenceService *presence = nullptr;

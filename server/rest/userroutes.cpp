@@ -50,7 +50,7 @@ void changeAccount(RestServices *s, const ReplyPtr &reply, qint64 id,
             s->accounts->invalidate(id);
             int closed = 0;
             if (!closeReason.isEmpty())
-                closed = s->hub->closeUser(id, Protocol::CloseCode::FORBIDDEN, closeReason);
+                closed = s->bus->closeUser(id, Protocol::CloseCode::FORBIDDEN, closeReason);
             changed(closed);
         });
 }

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#include "localbus.h"
+
+#include "hub/adminfeed.h"
+#include "hub/hub.h"
+#include "hub/roomservice.h"
+
+namespace Switchboard {
+
+LocalBus::LocalBus(Hub *hub, QObject *parent)
+    : DeliveryBus(parent)
+    , m_hub(hub)
+{
+    // On one node, the node's first and last connections are the user's.
+    connect(hub, &Hub::userOnline, this, &DeliveryBus::userOnline);
+    connect(hub, &Hub::userOffline, this, &DeliveryBus::userOffline);
+}
+
+void LocalBus::publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
+                             const QString &stream, qint64 seq)
+{
+    m_hub->deliverToUser(BusKey(), userId, frame, exceptConnection, stream, seq);
+}
+
+int LocalBus::publishToRoom(const QString &roomId, const QByteArray &frame,
+                            quint64 exceptConnection, qint64 seq)
+{
+    return m_rooms ? m_rooms->deliverToRoom(BusKey(), roomId, frame, exceptConnection, seq) : 0;
+}
+
+void LocalBus::publishToAll(const QByteArray &frame)
+{
+    m_hub->deliverToAll(BusKey(), frame);
+}
+
+void LocalBus::publishToDialect(Protocol::Dialect dialect, const QByteArray &frame)
+{
+    m_hub->deliverToDialect(BusKey(), dialect, frame);
+}
+
+void LocalBus::publishToOperators(const QByteArray &frame)
+{
+    if (m_operators)
+        m_operators->deliverToOperators(BusKey(), frame);
+}
+
+bool LocalBus::closeConnection(quint64 connectionId, int code, const QString &reason)
+{
+    return m_hub->closeConnection(BusKey(), connectionId, code, reason);
+}
+
+int LocalBus::closeUser(qint64 userId, int code, const QString &reason)
+{
+    return m_hub->closeUser(BusKey(), userId, code, reason);
+}
+
+} // namespace Switchboard

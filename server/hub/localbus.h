@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "hub/deliverybus.h"
+
+namespace Switchboard {
+
+class AdminFeed;
+class Hub;
+class RoomService;
+
+// The single-node bus: every event goes straight to this node's connections. A cluster bus
+// delivers through one of these too, for its own events and for those other nodes publish.
+// The rooms and the operator feed are set once they exist (they take the bus themselves).
+class LocalBus : public DeliveryBus
+{
+    Q_OBJECT
+
+public:
+    explicit LocalBus(Hub *hub, QObject *parent = nullptr);
+
+    void setRooms(RoomService *rooms) { m_rooms = rooms; }
+    void setOperators(AdminFeed *operators) { m_operators = operators; }
+
+    void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
+                       const QString &stream = QString(), qint64 seq = 0) override;
+    int publishToRoom(const QString &roomId, const QByteArray &frame, quint64 exceptConnection,
+                      qint64 seq = 0) override;
+    void publishToAll(const QByteArray &frame) override;
+    void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) override;
+    void publishToOperators(const QByteArray &frame) override;
+    bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
+    int closeUser(qint64 userId, int code, const QString &reason) override;
+
+private:
+    Hub *m_hub;
+    RoomService *m_rooms = nullptr;
+    AdminFeed *m_operators = nullptr;
+};
+
+} // namespace Switchboard
