@@ -8,7 +8,8 @@
 # binary) for tests that stop the server and start it again on the same port: the options it was
 # started with are in "$SWITCHBOARD_TEST_REDIS_DIR/redis.conf", so
 #   "$SWITCHBOARD_TEST_REDIS_SERVER" "$SWITCHBOARD_TEST_REDIS_DIR/redis.conf" --daemonize yes
-# brings it back. Exits with the command's status.
+# brings it back. The server also listens on the Unix socket "$SWITCHBOARD_TEST_REDIS_DIR/redis.sock".
+# Exits with the command's status.
 # Combines with scripts/with-postgres.sh: scripts/with-postgres.sh scripts/with-redis.sh CMD.
 set -euo pipefail
 
@@ -54,6 +55,8 @@ for attempt in 1 2 3 4 5; do
     cat >"$workdir/redis.conf" <<EOF
 bind 127.0.0.1
 port $port
+unixsocket $workdir/redis.sock
+unixsocketperm 700
 dir $workdir
 pidfile $workdir/redis.pid
 logfile $workdir/redis.log
