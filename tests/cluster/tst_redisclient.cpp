@@ -359,6 +359,38 @@ private slots:
         QCOMPARE(received.size(), COUNT);
     }
 
+    // Messages Redis sent before it saw the UNSUBSCRIBE are not delivered after unsubscribe().
+    void unsubscribeMidBurst()
+    {
+        REQUIRE_REDIS();
+        const QByteArray channel = key("burst");
+        const QByteArray marker = key("burst.marker");
+        auto publisher = connectedClient();
+        QVERIFY2(publisher->isConnected(), qPrintable(publisher->lastError()));
+        auto subscriber = makeClient(*m_endpoint);
+        int onChannel = 0;
+        bool markerSeen = false;
+        connect(subscriber.get(), &RedisClient::message, this,
+                [&](const QByteArray &on, const QByteArray &) {
+                    if (on == marker) {
+                        markerSeen = true;
+                    } else if (++onChannel == 1) {
+                        subscriber->unsubscribe(channel);
+                    }
+                });
+        QSignalSpy subscribed(subscriber.get(), &RedisClient::subscribed);
+        subscriber->subscribe(channel);
+        subscriber->subscribe(marker);
+        subscriber->connectToServer();
+        QTRY_COMPARE_WITH_TIMEOUT(subscribed.count(), 2, REPLY_TIMEOUT_MS);
+        // One pipeline: most of it reaches the subscriber before Redis reads its UNSUBSCRIBE.
+        for (int i = 0; i < 2000; ++i)
+            publisher->publish(channel, QByteArray(100, 'x'));
+        publisher->publish(marker, "end");
+        QTRY_VERIFY_WITH_TIMEOUT(markerSeen, REPLY_TIMEOUT_MS);
+        QCOMPARE(onChannel, 1);
+    }
+
     void patternSubscribe()
     {
         REQUIRE_REDIS();
