@@ -438,6 +438,47 @@ private slots:
         QVERIFY(reply->isError());
     }
 
+    // A server that accepts the connection but never answers: the attempt ends at the timeout,
+    // and the client tries again.
+    void handshakeTimeout()
+    {
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        RedisEndpoint endpoint;
+        endpoint.host = QStringLiteral("127.0.0.1");
+        endpoint.port = silent.serverPort();
+        auto client = makeClient(endpoint);
+        client->setConnectTimeout(200ms);
+        QSignalSpy connectedSpy(client.get(), &RedisClient::connected);
+        QSignalSpy attempts(&silent, &QTcpServer::newConnection);
+        client->connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(client->lastError().contains(QLatin1StringView("no connection")),
+                                 REPLY_TIMEOUT_MS);
+        // Tried again: a second connection reaches the server.
+        QTRY_VERIFY_WITH_TIMEOUT(attempts.count() >= 2, REPLY_TIMEOUT_MS);
+        QVERIFY(!client->isConnected());
+        QCOMPARE(connectedSpy.count(), 0);
+    }
+
+    void disconnectFromServer()
+    {
+        REQUIRE_REDIS();
+        auto client = connectedClient();
+        QVERIFY2(client->isConnected(), qPrintable(client->lastError()));
+        QSignalSpy lost(client.get(), &RedisClient::disconnected);
+        QSignalSpy back(client.get(), &RedisClient::connected);
+        client->disconnectFromServer();
+        QVERIFY(!client->isConnected());
+        QCOMPARE(lost.count(), 1);
+        QTest::qWait(300); // more than the reconnect delay: it stays disconnected
+        QVERIFY(!client->isConnected());
+        QCOMPARE(back.count(), 0);
+        QVERIFY(call(*client, {"PING"}).isError());
+        client->connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(client->isConnected(), REPLY_TIMEOUT_MS);
+        QCOMPARE(call(*client, {"PING"}).string, QByteArray("PONG"));
+    }
+
     void boundedInFlight()
     {
         REQUIRE_REDIS();
