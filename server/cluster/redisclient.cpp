@@ -267,7 +267,9 @@ void RedisClient::lose(const QString &reason)
     m_restoring = false;
     m_awaitingChannels.clear();
     m_awaitingPatterns.clear();
-    if (wasConnected || reason != m_lastError)
+    if (!m_wanted) // disconnectFromServer()
+        qCInfo(lcRedis).noquote() << m_endpoint.toDisplayString() << "closed:" << reason;
+    else if (wasConnected || reason != m_lastError)
         qCWarning(lcRedis).noquote()
             << m_endpoint.toDisplayString() << (wasConnected ? "lost:" : "unreachable:") << reason;
     else

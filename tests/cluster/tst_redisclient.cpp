@@ -391,6 +391,31 @@ private slots:
         QCOMPARE(onChannel, 1);
     }
 
+    // Redis confirms the UNSUBSCRIBE of the last channel with a count of 0 while the SUBSCRIBE
+    // behind it is still on its way: the client must stay in subscriber mode for its reply.
+    void unsubscribeLastThenSubscribe()
+    {
+        REQUIRE_REDIS();
+        auto publisher = connectedClient();
+        QVERIFY2(publisher->isConnected(), qPrintable(publisher->lastError()));
+        auto subscriber = makeClient(*m_endpoint);
+        QSignalSpy subscribed(subscriber.get(), &RedisClient::subscribed);
+        QSignalSpy messages(subscriber.get(), &RedisClient::message);
+        subscriber->subscribe(key("first"));
+        subscriber->connectToServer();
+        QTRY_COMPARE_WITH_TIMEOUT(subscribed.count(), 1, REPLY_TIMEOUT_MS);
+        for (int round = 0; round < 3; ++round) {
+            const QByteArray from = key("ch") + QByteArray::number(round);
+            const QByteArray to = key("ch") + QByteArray::number(round + 1);
+            subscriber->unsubscribe(round == 0 ? key("first") : from);
+            subscriber->subscribe(to);
+            QTRY_COMPARE_WITH_TIMEOUT(subscribed.count(), round + 2, REPLY_TIMEOUT_MS);
+            QCOMPARE(call(*publisher, {"PUBLISH", to, "here"}).integer, 1);
+            QTRY_COMPARE_WITH_TIMEOUT(messages.count(), round + 1, REPLY_TIMEOUT_MS);
+        }
+        QVERIFY(subscriber->isConnected());
+    }
+
     void patternSubscribe()
     {
         REQUIRE_REDIS();
