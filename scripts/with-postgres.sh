@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Runs a command beside a throwaway PostgreSQL cluster (and a Redis server once tests need
-# one): initdb into a temporary directory, a free port on 127.0.0.1, trust authentication on
-# loopback only, everything removed afterwards.
+# Runs a command beside a throwaway PostgreSQL cluster: initdb into a temporary directory, a free
+# port on 127.0.0.1, trust authentication on loopback only, everything removed afterwards. For a
+# Redis server too, chain scripts/with-redis.sh: scripts/with-postgres.sh scripts/with-redis.sh CMD.
 #   scripts/with-postgres.sh CMD [ARGS...]
 # Exports SWITCHBOARD_TEST_DATABASE_URL=postgres://USER@127.0.0.1:PORT/switchboard_test
 # (and SWITCHBOARD_TEST_PGDATA, SWITCHBOARD_TEST_PGBIN: the cluster's directory and binaries)

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # No #include reaches a layer above its own (docs/ARCHITECTURE.md, "Layers"):
 #   config, store, auth, io  <  hub  <  rest  <  net  <  app
+#   cluster (the Redis client, server/cluster/) sits on the lower layers and may come to use the
+#   hub (the Redis delivery bus), never rest, net or app; nothing below it, nor the hub, uses it.
 # Each check names a folder, then the folders its files must not include. The CMake libraries make
 # most such includes fail to link; this catches the ones that would only use inline code.
 set -u
@@ -22,9 +24,10 @@ check() {
     done
 }
 for lower in config store auth io; do
-    check "$lower" hub rest net app
+    check "$lower" cluster hub rest net app
 done
-check hub rest net app
+check cluster rest net app
+check hub cluster rest net app
 check rest net app
 check net app
 if [ "$fail" -eq 0 ]; then
