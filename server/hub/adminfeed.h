@@ -60,7 +60,10 @@ public:
 
     // The listening URL shown in `server.listen` (set once the socket is bound).
     void setListen(const QString &listen) { m_listen = listen; }
-    bool active() const { return !m_subscribers.isEmpty(); }
+    // Events are encoded and published while an operator here subscribes, or always when
+    // operators of other nodes may (several nodes: setPublishAlways(true)).
+    bool active() const { return m_publishAlways || !m_subscribers.isEmpty(); }
+    void setPublishAlways(bool always) { m_publishAlways = always; }
     int subscriberCount() const { return int(m_subscribers.size()); }
 
     // Sends the snapshot (echoing `id`), then live events and stats every interval. A second
@@ -118,6 +121,7 @@ private:
 
     Hub *m_hub;
     DeliveryBus *m_bus;
+    bool m_publishAlways = false;
     RoomService *m_rooms;
     PresenceService *m_presence;
     AsyncStore *m_store;

@@ -12,6 +12,8 @@ namespace Switchboard {
 // Proof that a delivery comes through a bus. The hub's, the rooms' and the operator feed's
 // local deliveries take one, and only LocalBus can make one: the services cannot reach a
 // connection of another user except through the bus (docs/ARCHITECTURE.md, "one bus").
+struct RoomChange;
+
 class BusKey
 {
     friend class LocalBus;
@@ -49,10 +51,19 @@ public:
     // The operator feed's events, to every subscribed operator on every node.
     virtual void publishToOperators(const QByteArray &frame) = 0;
 
+    // A committed change to a room (members, roles, invitations, settings), already applied
+    // to this node's room index: the other nodes apply it to theirs.
+    virtual void publishRoomChange(const RoomChange &change) = 0;
+
     // Operators and account changes: closes one connection (false: this node has none by that
     // id) or every connection of a user (returns how many this node closed).
     virtual bool closeConnection(quint64 connectionId, int code, const QString &reason) = 0;
     virtual int closeUser(qint64 userId, int code, const QString &reason) = 0;
+
+    // This node's name among several (empty: one node), and why events do not cross nodes
+    // right now (empty: they do, or there is one node). /readyz and the stats show both.
+    virtual QString nodeId() const { return QString(); }
+    virtual QString degradedReason() const { return QString(); }
 
 Q_SIGNALS:
     // The user's first connection anywhere opened / its last one anywhere closed (presence,

@@ -54,4 +54,10 @@ int LocalBus::closeUser(qint64 userId, int code, const QString &reason)
     return m_hub->closeUser(BusKey(), userId, code, reason);
 }
 
+void LocalBus::applyRoomChange(const RoomChange &change)
+{
+    if (m_rooms)
+        m_rooms->applyChange(BusKey(), change);
+}
+
 } // namespace Switchboard

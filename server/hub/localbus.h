@@ -29,8 +29,13 @@ public:
     void publishToAll(const QByteArray &frame) override;
     void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) override;
     void publishToOperators(const QByteArray &frame) override;
+    // This node applied the change already; there is nobody else to tell.
+    void publishRoomChange(const RoomChange &) override { }
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
     int closeUser(qint64 userId, int code, const QString &reason) override;
+
+    // For a cluster bus: a change another node made, applied to this node's room index.
+    void applyRoomChange(const RoomChange &change);
 
 private:
     Hub *m_hub;

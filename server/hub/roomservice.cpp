@@ -324,14 +324,58 @@ QJsonArray RoomService::membersJson(const QString &roomId, const Sender &viewer)
     return out;
 }
 
+// --- other nodes' changes
+
+// Applied silently: the node that made the change tells the operator feed (through the bus).
+void RoomService::applyChange(BusKey, const RoomChange &c)
+{
+    auto it = m_rooms.find(c.roomId);
+    switch (c.kind) {
+    case RoomChange::Kind::Record:
+        if (it == m_rooms.end()) {
+            m_rooms.insert(c.roomId, Room {c.record, {}, {}, 0, {}, 0, roomStream(c.roomId)});
+            countCreated(c.record.createdBy, 1);
+        } else {
+            it->record = c.record;
+        }
+        return;
+    case RoomChange::Kind::Deleted:
+        if (it == m_rooms.end())
+            return;
+        for (qint64 userId : it->members.keys())
+            removeMemberLocally(c.roomId, userId);
+        countCreated(it->record.createdBy, -1);
+        m_rooms.erase(it);
+        return;
+    case RoomChange::Kind::Member: {
+        if (it == m_rooms.end())
+            return;
+        addMemberLocally(c.roomId, c.userId, c.role, c.joinedAt);
+        return;
+    }
+    case RoomChange::Kind::Left:
+        removeMemberLocally(c.roomId, c.userId);
+        return;
+    case RoomChange::Kind::Invite:
+        if (it == m_rooms.end())
+            return;
+        if (c.invited)
+            it->invites.insert(c.userId);
+        else
+            it->invites.remove(c.userId);
+        return;
+    }
+}
+
 // --- fan-out
 
 int RoomService::deliverToRoom(BusKey key, const QString &roomId, const QByteArray &frame,
                                quint64 exceptConnection, qint64 seq)
 {
-    const auto it = m_rooms.constFind(roomId);
-    if (it == m_rooms.cend())
+    const auto it = m_rooms.find(roomId);
+    if (it == m_rooms.end())
         return 0;
+    it->lastSeq = std::max(it->lastSeq, seq); // another node's message, too
     const QString stream = seq > 0 ? it->stream : QString();
     const Io::SendBatch batch; // one hand-over per I/O thread for the whole fan-out
     // A stored message's fan-out measures how far behind the recipients are (push-back).
@@ -500,6 +544,15 @@ void RoomService::create(const Sender &actor, const RoomSettingsRequest &request
                 return;
             }
             qCInfo(lcRooms) << "room" << r.id << "created by" << actor.userId;
+            RoomChange change {RoomChange::Kind::Record, r.id, r};
+            m_bus->publishRoomChange(change);
+            if (actor.userId) {
+                change.kind = RoomChange::Kind::Member;
+                change.userId = actor.userId;
+                change.role = QStringLiteral("owner");
+                change.joinedAt = r.createdAt;
+                m_bus->publishRoomChange(change);
+            }
             emit roomCreated(r.id);
             if (guard)
                 done(view(r.id, actor), std::nullopt);
@@ -549,6 +602,7 @@ void RoomService::update(const Sender &actor, const RoomSettingsRequest &request
                                               QStringLiteral("the room could not be stored"))));
                 return;
             }
+            m_bus->publishRoomChange(RoomChange {RoomChange::Kind::Record, r.id, r});
             emit roomUpdated(r.id);
             if (guard)
                 done(view(r.id, actor), std::nullopt);
@@ -576,6 +630,7 @@ void RoomService::remove(const Sender &actor, const QString &roomId, QObject *co
         removeMemberLocally(roomId, userId);
     countCreated(it->record.createdBy, -1);
     m_rooms.erase(it);
+    m_bus->publishRoomChange(RoomChange {RoomChange::Kind::Deleted, roomId});
     emit roomDeleted(roomId);
     QPointer<QObject> guard(context);
     m_store->run<bool>(

@@ -3,6 +3,7 @@
 
 #include "hub/deliverybus.h"
 #include "hub/failure.h"
+#include "hub/roomchange.h"
 #include "hub/messageservice.h"
 #include "hub/roompressure.h"
 #include "protocol/clientmessages.h"
@@ -106,6 +107,9 @@ public:
     // many connections got it. Everything else publishes with DeliveryBus::publishToRoom.
     int deliverToRoom(BusKey, const QString &roomId, const QByteArray &frame,
                       quint64 exceptConnection, qint64 seq = 0);
+    // The bus's delivery of a change another node committed (DeliveryBus::publishRoomChange).
+    void applyChange(BusKey, const RoomChange &change);
+
     // The room's last sequence number (0 for no room or no message).
     qint64 lastSeq(const QString &roomId) const;
 

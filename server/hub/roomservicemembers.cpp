@@ -112,6 +112,14 @@ void RoomService::membershipStored(const QString &roomId, const Sender &actor, b
             done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
         return;
     }
+    // The other nodes learn it before the room's members hear of it.
+    RoomChange change {joined ? RoomChange::Kind::Member : RoomChange::Kind::Left, roomId};
+    change.userId = actor.userId;
+    if (const auto m = it->members.constFind(actor.userId); joined && m != it->members.cend()) {
+        change.role = m->role;
+        change.joinedAt = m->joinedAt;
+    }
+    m_bus->publishRoomChange(change);
     if (joined)
         announce(*it, ServerType::USER_JOINED, actor, actor.connectionId);
     else
@@ -166,6 +174,13 @@ void RoomService::leave(const Sender &actor, const QString &roomId, QObject *con
             if (heir) {
                 qCInfo(lcRooms) << "room" << roomId << "passed from" << actor.userId << "to"
                                 << heir;
+                if (const auto it = m_rooms.constFind(roomId); it != m_rooms.cend()) {
+                    RoomChange promoted {RoomChange::Kind::Member, roomId};
+                    promoted.userId = heir;
+                    promoted.role = QStringLiteral("owner");
+                    promoted.joinedAt = it->members.value(heir).joinedAt;
+                    m_bus->publishRoomChange(promoted);
+                }
                 emit roomUpdated(roomId);
             }
             membershipStored(roomId, actor, false, guard, done);
@@ -221,6 +236,10 @@ void RoomService::invite(const Sender &actor, const QString &roomId, qint64 user
                     done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
                 return;
             }
+            RoomChange invited {RoomChange::Kind::Invite, roomId};
+            invited.userId = userId;
+            invited.invited = true;
+            m_bus->publishRoomChange(invited);
             m_bus->publishToUser(userId,
                                  Events::encode(ServerType::ROOM_INVITED,
                                                 {{QStringLiteral("room_id"), roomId},

@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "hub/connectionstatus.h"
+#include "hub/deliverybus.h"
 #include "hub/historyservice.h"
 #include "hub/hub.h"
 #include "store/asyncstore.h"
@@ -70,11 +71,20 @@ void addHealthRoutes(Router &router, RestServices *s)
                    }
                    s->store->run<qint64>(
                        s->hub, [](Store &store) { return store.lastSeq(QStringLiteral("-")); },
-                       [reply](std::optional<qint64> ok, QString error) {
+                       [s, reply](std::optional<qint64> ok, QString error) {
                            if (!ok) {
                                // Public: the driver's text (hosts, users, SQL) stays in the log.
                                qCWarning(lcHttp) << "readiness check failed:" << error;
                                reply->storeError(error);
+                               return;
+                           }
+                           // Several nodes without their Redis: this node serves its own
+                           // connections and stores every message, so it stays in the pool.
+                           const QString degraded = s->bus->degradedReason();
+                           if (!degraded.isEmpty()) {
+                               reply->json(200,
+                                           {{QStringLiteral("status"), QStringLiteral("degraded")},
+                                            {QStringLiteral("reason"), degraded}});
                                return;
                            }
                            reply->json(200, {{QStringLiteral("status"), QStringLiteral("ready")}});
@@ -115,6 +125,11 @@ void addHealthRoutes(Router &router, RestServices *s)
                          {QStringLiteral("room_stats"), perRoom},
                          {QStringLiteral("retention"), retentionJson(s)},
                          {QStringLiteral("storage"), s->store->backendName()},
+                         {QStringLiteral("node_id"), s->bus->nodeId()},
+                         {QStringLiteral("bus"),
+                          s->bus->nodeId().isEmpty()               ? QStringLiteral("local")
+                              : s->bus->degradedReason().isEmpty() ? QStringLiteral("redis")
+                                                                   : QStringLiteral("degraded")},
                          {QStringLiteral("version"), QCoreApplication::applicationVersion()}});
                 });
         });
