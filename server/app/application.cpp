@@ -11,6 +11,7 @@
 #include "hub/announcements.h"
 #include "hub/historyservice.h"
 #include "hub/hub.h"
+#include "cluster/redisbus.h"
 #include "hub/knownusers.h"
 #include "hub/localbus.h"
 #include "hub/messageservice.h"
@@ -35,6 +36,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHostInfo>
+#include <QRandomGenerator>
 #include <QTcpServer>
 #include <QLoggingCategory>
 #include <QSslCertificate>
@@ -186,6 +189,22 @@ bool Application::start(QString *error, bool *configuration)
         *error = QStringLiteral("cannot create data_dir '%1': %2").arg(m_config.dataDir, why);
         return false;
     }
+    std::optional<RedisEndpoint> redis;
+    if (!m_config.redisUrl.isEmpty()) {
+        QString why;
+        redis = RedisEndpoint::fromUrl(m_config.redisUrl, &why);
+        if (!redis) {
+            *error = QStringLiteral("invalid value for 'redis_url': %1").arg(why);
+            return false;
+        }
+        const QString scheme = QUrl(m_config.databaseUrl).scheme();
+        if (scheme != QLatin1StringView("postgres") && scheme != QLatin1StringView("postgresql")) {
+            *error = QStringLiteral("'redis_url' is set (several nodes on one Redis), and several "
+                                    "nodes need PostgreSQL: set database_url=postgres://user:"
+                                    "password@host:port/db (SQLite is one node's own file)");
+            return false;
+        }
+    }
     TokenSettings tokenSettings;
     if (!Application::tokenSettings(m_config, &tokenSettings, error))
         return false;
@@ -202,8 +221,24 @@ bool Application::start(QString *error, bool *configuration)
 
     m_hub = std::make_unique<Hub>();
     // One node: every event goes straight to this node's hub (docs/ARCHITECTURE.md, "one bus").
+    // Several: also through Redis to the other nodes' hubs (OPERATIONS.md, "Several nodes").
     auto *bus = new LocalBus(m_hub.get());
-    m_bus.reset(bus);
+    if (redis) {
+        // A port chosen by the system (listen port 0, tests) is not known yet: a random tag
+        // keeps two such nodes apart.
+        const QString node = !m_config.nodeId.isEmpty() ? m_config.nodeId
+            : m_config.listenPort != 0
+            ? QStringLiteral("%1:%2").arg(QHostInfo::localHostName()).arg(m_config.listenPort)
+            : QStringLiteral("%1:%2")
+                  .arg(QHostInfo::localHostName())
+                  .arg(QRandomGenerator::system()->generate(), 8, 16, QLatin1Char('0'));
+        auto *cluster = new RedisBus(*redis, node, bus);
+        bus->setParent(cluster);
+        cluster->start();
+        m_bus.reset(cluster);
+    } else {
+        m_bus.reset(bus);
+    }
     m_messages = std::make_unique<MessageService>(m_store.get(), m_bus.get(), m_hub.get());
     m_messages->setMaxMessageBytes(m_config.maxMessageBytes);
     m_knownUsers = std::make_unique<KnownUsers>(m_store.get());
@@ -221,6 +256,7 @@ bool Application::start(QString *error, bool *configuration)
             [this](qint64 userId) { m_store->setLastSeen(userId, Protocol::Events::nowMs()); });
     wireAdminFeed();
     bus->setOperators(m_admin.get());
+    m_admin->setPublishAlways(redis.has_value()); // operators of other nodes read this one's
     startAuthentication();
 
     m_http = new HttpFrontend(m_config, *m_tokens, m_router, this);

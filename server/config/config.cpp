@@ -297,6 +297,8 @@ const QList<Key> &keyTable()
          bytesKey(&Config::maxSendQueueBytes, 64 * 1024, 1024LL * 1024 * 1024)},
         {"data_dir", stringKey(&Config::dataDir)},
         {"database_url", stringKey(&Config::databaseUrl)},
+        {"redis_url", stringKey(&Config::redisUrl)},
+        {"node_id", stringKey(&Config::nodeId)},
         {"jwt_algorithm",
          oneOf(&Config::jwtAlgorithm,
                {QStringLiteral("HS256"), QStringLiteral("RS256"), QStringLiteral("ES256")})},
@@ -594,6 +596,24 @@ bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
             return false;
         }
     }
+    if (!c.redisUrl.isEmpty()) {
+        // The URL itself is parsed when the bus starts (cluster/redisendpoint.h); its form and
+        // what it needs are configuration errors.
+        if (!c.redisUrl.startsWith(QLatin1StringView("redis://"))
+            && !c.redisUrl.startsWith(QLatin1StringView("unix://"))) {
+            *error = QStringLiteral("invalid value for %1: expected redis://[:password@]host:port"
+                                    "[/db] or unix:///path/to/redis.sock")
+                         .arg(named(from, QStringLiteral("redis_url")));
+            return false;
+        }
+        // That several nodes need PostgreSQL is checked at start (Application::start), for
+        // every way a configuration is made.
+    }
+    if (c.nodeId.toUtf8().size() > 255) {
+        *error = QStringLiteral("invalid value for %1: at most 255 bytes")
+                     .arg(named(from, QStringLiteral("node_id")));
+        return false;
+    }
     *config = c;
     return true;
 }
@@ -606,12 +626,15 @@ QStringList Config::describe() const
     QString db = databaseUrl;
     static const QRegularExpression password(QStringLiteral("(://[^:/@]*:)[^@]*@"));
     db.replace(password, QStringLiteral("\\1***@"));
+    QString redis = redisUrl;
+    redis.replace(password, QStringLiteral("\\1***@"));
     return {
         QStringLiteral("listen=%1:%2").arg(listenAddress.toString()).arg(listenPort),
         QStringLiteral("tls=%1").arg(tlsCertFile.isEmpty() ? QStringLiteral("off")
                                                            : QStringLiteral("on")),
         QStringLiteral("data_dir=%1").arg(dataDir),
         QStringLiteral("database_url=%1").arg(db.isEmpty() ? QStringLiteral("(sqlite)") : db),
+        QStringLiteral("redis_url=%1").arg(redis.isEmpty() ? QStringLiteral("(one node)") : redis),
         QStringLiteral("jwt_algorithm=%1").arg(jwtAlgorithm),
         QStringLiteral("jwt_secret=%1").arg(secret(jwtSecret)),
         QStringLiteral("api_key=%1").arg(secret(apiKey)),

@@ -36,6 +36,11 @@ struct Config
     QString dataDir = QStringLiteral("data");
     QString databaseUrl; // empty = SQLite in dataDir
 
+    // several nodes (issue #15): the Redis every node shares (empty = one node), and this
+    // node's name among them (empty = host name and port)
+    QString redisUrl;
+    QString nodeId;
+
     // authentication
     QString jwtAlgorithm = QStringLiteral("HS256");
     QString jwtSecret; // empty = generated once into dataDir/jwt_secret

@@ -152,6 +152,11 @@ void tst_Config::invalidValuesNameTheKey_data()
     QTest::newRow("database scheme") << "SWITCHBOARD_DATABASE_URL"
                                      << "mysql://x"
                                      << "database_url";
+    QTest::newRow("redis scheme") << "SWITCHBOARD_REDIS_URL"
+                                  << "rediss://redis.internal:6380"
+                                  << "redis_url";
+    QTest::newRow("node id length")
+        << "SWITCHBOARD_NODE_ID" << QString(256, QLatin1Char('n')) << "node_id";
 }
 
 void tst_Config::invalidValuesNameTheKey()
@@ -181,7 +186,10 @@ void tst_Config::secretsRedacted()
     c.jwtSecret = QStringLiteral("super-secret-value");
     c.apiKey = QStringLiteral("api-key-value");
     c.databaseUrl = QStringLiteral("postgres://sb:hunter2@db:5432/switchboard");
+    c.redisUrl = QStringLiteral("redis://:redispass@redis:6379/0");
     const QString text = c.describe().join(QLatin1Char('\n'));
+    QVERIFY(!text.contains(QStringLiteral("redispass")));
+    QVERIFY(text.contains(QStringLiteral("redis_url=redis://:***@redis:6379/0")));
     QVERIFY(!text.contains(QStringLiteral("super-secret-value")));
     QVERIFY(!text.contains(QStringLiteral("api-key-value")));
     QVERIFY(!text.contains(QStringLiteral("hunter2")));

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <optional>
+
+#include <QByteArray>
+#include <QString>
+
+namespace Switchboard {
+
+// One DeliveryBus event as it crosses Redis between nodes: a small binary header (which node
+// published it, what it targets) and the encoded frame, untouched, as its payload. The
+// connection a publish leaves out is the publishing node's: other nodes deliver to all of
+// theirs (connection ids are each node's own), so it does not travel. Decoding
+// checks every length against the bytes received: a truncated or foreign message is refused,
+// never read past its end.
+struct BusEvent
+{
+    enum class Kind : quint8 {
+        User = 1, // `id` = user, `name` = stream, `seq`, payload = frame
+        Room, // `name` = room, `seq`, payload = frame
+        All, // payload = frame
+        Dialect, // `id` = dialect, payload = frame
+        Operators, // payload = the operator feed's event frame
+        RoomChange, // payload = RoomChange::encode()
+        CloseUser, // `id` = user, `code`, payload = reason (UTF-8)
+    };
+    static constexpr quint8 VERSION = 1;
+
+    Kind kind = Kind::All;
+    QByteArray origin; // the publishing node's id (at most 255 bytes)
+    qint64 id = 0;
+    qint64 seq = 0;
+    qint32 code = 0;
+    QString name;
+    QByteArray payload;
+
+    QByteArray encode() const;
+    static std::optional<BusEvent> decode(const QByteArray &bytes);
+};
+
+} // namespace Switchboard

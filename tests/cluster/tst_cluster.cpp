@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+// Several nodes, one service (issue #15): three in-process servers on one PostgreSQL database
+// and one Redis (scripts/with-postgres.sh, scripts/with-redis.sh), each with its own clients;
+// what one node's logic sends must reach the others' connections once, never twice.
+#include "admintestsupport.h"
+#include "cluster/busevent.h"
+#include "protocol/protocol.h"
+#include "testsupport.h"
+
+#include <QDeadlineTimer>
+#include <QTest>
+
+using namespace Switchboard;
+using namespace Switchboard::Test;
+
+namespace {
+
+// Skips without Redis, or fails when SWITCHBOARD_REQUIRE_REDIS=1 (scripts/test.sh, CI).
+#define REQUIRE_CLUSTER()                                                                          \
+    do {                                                                                           \
+        QString why_;                                                                              \
+        if (!::Switchboard::Test::postgresAvailable(&why_)) {                                      \
+            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))                      \
+                QFAIL(qPrintable(why_));                                                           \
+            QSKIP(qPrintable(why_));                                                               \
+        }                                                                                          \
+        if (qEnvironmentVariableIsEmpty("SWITCHBOARD_TEST_REDIS_URL")) {                           \
+            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_REDIS"))                         \
+                QFAIL("SWITCHBOARD_TEST_REDIS_URL is not set (scripts/with-redis.sh)");            \
+            QSKIP("SWITCHBOARD_TEST_REDIS_URL is not set (scripts/with-redis.sh)");                \
+        }                                                                                          \
+    } while (false)
+
+// Nodes 2.. share node 1's database (created by node 1 and dropped with it).
+class Cluster
+{
+public:
+    ~Cluster()
+    {
+        while (!m_nodes.empty())
+            m_nodes.pop_back();
+    }
+
+    bool start(int count, QString *error)
+    {
+        const QString redis = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL");
+        for (int i = 1; i <= count; ++i) {
+            const QString database = i == 1 ? QString() : m_nodes.front()->config().databaseUrl;
+            auto node = std::make_unique<TestServer>(
+                i == 1 ? QStringLiteral("postgres") : QStringLiteral("shared"), [=](Config &c) {
+                    c.redisUrl = redis;
+                    c.nodeId = QStringLiteral("node-%1").arg(i);
+                    if (!database.isEmpty())
+                        c.databaseUrl = database;
+                });
+            if (!node->start(error))
+                return false;
+            m_nodes.push_back(std::move(node));
+        }
+        // Events published before a node's subscription is confirmed would not reach it.
+        for (auto &node : m_nodes) {
+            if (!waitReady(*node, error))
+                return false;
+        }
+        return true;
+    }
+
+    TestServer &operator[](int i) { return *m_nodes.at(i); }
+
+    static QString readiness(TestServer &node)
+    {
+        const HttpResult r = http("GET", node.httpUrl(QStringLiteral("/readyz")));
+        return r.json.value(QStringLiteral("status")).toString();
+    }
+
+private:
+    static bool waitReady(TestServer &node, QString *error)
+    {
+        QDeadlineTimer deadline(10000);
+        QString status;
+        while (!deadline.hasExpired()) {
+            status = readiness(node);
+            if (status == QLatin1StringView("ready"))
+                return true;
+            QTest::qWait(20);
+        }
+        *error = QStringLiteral("node %1 not ready: %2").arg(node.config().nodeId, status);
+        return false;
+    }
+
+    std::vector<std::unique_ptr<TestServer>> m_nodes;
+};
+
+#define START_CLUSTER(cluster, count)                                                              \
+    do {                                                                                           \
+        REQUIRE_CLUSTER();                                                                         \
+        QString why_;                                                                              \
+        QVERIFY2((cluster).start(count, &why_), qPrintable(why_));                                 \
+    } while (false)
+
+// Waits until `c` has `count` events of `type`, then a little longer: a second copy would show.
+int settledCount(WsClient &c, const QString &type, int count)
+{
+    QDeadlineTimer deadline(5000);
+    while (c.eventsOfType(type).size() < count && !deadline.hasExpired())
+        QTest::qWait(10);
+    QTest::qWait(200);
+    return int(c.eventsOfType(type).size());
+}
+
+// A room another node created may take a moment to reach this node's room index.
+QJsonObject joinWhenKnown(WsClient &c, const QString &roomId)
+{
+    QDeadlineTimer deadline(5000);
+    QJsonObject reply;
+    do {
+        reply = request(c, "room_join", {{QStringLiteral("room_id"), roomId}}, "room_joined");
+        if (errorCode(reply) != QLatin1StringView("NOT_FOUND"))
+            return reply;
+        QTest::qWait(20);
+    } while (!deadline.hasExpired());
+    return reply;
+}
+
+} // namespace
+
+class tst_Cluster : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void busEventEncoding();
+    void directMessagesCrossNodesOnce();
+    void roomsCrossNodes();
+    void broadcastAndNotificationReachEveryNode();
+    void disableClosesConnectionsOnEveryNode();
+    void operatorFeedShowsOtherNodes();
+    void sqliteWithRedisRefused();
+};
+
+void tst_Cluster::busEventEncoding()
+{
+    BusEvent e;
+    e.kind = BusEvent::Kind::User;
+    e.origin = "node-1";
+    e.id = 42;
+    e.seq = 7;
+    e.name = QStringLiteral("u:42 流");
+    e.payload = QByteArray("{\"type\":\"message\"}\0tail", 24);
+    const QByteArray bytes = e.encode();
+    const std::optional<BusEvent> d = BusEvent::decode(bytes);
+    QVERIFY(d);
+    QCOMPARE(int(d->kind), int(e.kind));
+    QCOMPARE(d->origin, e.origin);
+    QCOMPARE(d->id, e.id);
+    QCOMPARE(d->seq, e.seq);
+    QCOMPARE(d->name, e.name);
+    QCOMPARE(d->payload, e.payload);
+    // Every truncation inside the header is refused; so are another magic, version or kind.
+    const qsizetype header = bytes.size() - e.payload.size();
+    for (qsizetype n = 0; n < header; ++n)
+        QVERIFY2(!BusEvent::decode(bytes.left(n)), qPrintable(QString::number(n)));
+    for (int at : {0, 1, 2}) {
+        QByteArray bad = bytes;
+        bad[at] = char(0x7f);
+        QVERIFY(!BusEvent::decode(bad));
+    }
+    // A name length that runs past the end.
+    QByteArray longName = bytes.left(header);
+    const qsizetype lengthAt = header - e.name.toUtf8().size() - 2;
+    longName[lengthAt] = char(0xff);
+    longName[lengthAt + 1] = char(0xff);
+    QVERIFY(!BusEvent::decode(longName));
+}
+
+void tst_Cluster::directMessagesCrossNodesOnce()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    // Alice on nodes 1 and 2, Bob on nodes 2 and 3.
+    auto a1 = connectAs(cluster[0], 1), a2 = connectAs(cluster[1], 1);
+    auto b2 = connectAs(cluster[1], 2), b3 = connectAs(cluster[2], 2);
+    QVERIFY(a1 && a2 && b2 && b3);
+    // Node 1 learns that user 2 exists once node 2 has recorded its sign-in (batched, within
+    // about KnownUsers::FLUSH_INTERVAL_MS): until then a message to it is NOT_FOUND.
+    QJsonObject ack;
+    QDeadlineTimer known(5000);
+    do {
+        ack = request(*a1, "send",
+                      {{QStringLiteral("to"), 2},
+                       {QStringLiteral("content"), QStringLiteral("across nodes")}},
+                      "ack");
+    } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
+    QVERIFY2(errorCode(ack).isEmpty(), qPrintable(str(ack, "message")));
+    const qint64 messageId = num(ack, "message_id");
+    for (WsClient *b : {b2.get(), b3.get()}) {
+        QCOMPARE(settledCount(*b, QStringLiteral("message"), 1), 1);
+        const QJsonObject m = b->eventsOfType(QStringLiteral("message")).first();
+        QCOMPARE(num(m, "message_id"), messageId);
+        QCOMPARE(str(m, "content"), QStringLiteral("across nodes"));
+        QCOMPARE(str(m, "stream"), QStringLiteral("u:2"));
+    }
+    // The sender's other device (on another node) gets its copy; the sending one does not.
+    QCOMPARE(settledCount(*a2, QStringLiteral("message"), 1), 1);
+    QCOMPARE(num(a2->eventsOfType(QStringLiteral("message")).first(), "message_id"), messageId);
+    QVERIFY(a1->eventsOfType(QStringLiteral("message")).isEmpty());
+
+    // Typing to a user on another node.
+    a1->send(frame("typing", {{QStringLiteral("to"), 2}, {QStringLiteral("is_typing"), true}}));
+    QCOMPARE(settledCount(*b3, QStringLiteral("typing"), 1), 1);
+    QCOMPARE(num(b3->eventsOfType(QStringLiteral("typing")).first(), "user_id"), 1);
+}
+
+void tst_Cluster::roomsCrossNodes()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    auto a = connectAs(cluster[0], 1), b = connectAs(cluster[1], 2), c = connectAs(cluster[2], 3);
+    QVERIFY(a && b && c);
+    const QJsonObject created
+        = request(*a, "room_create", {{QStringLiteral("room_id"), QStringLiteral("team")}}, "room");
+    QVERIFY2(errorCode(created).isEmpty(), qPrintable(str(created, "message")));
+    QVERIFY(errorCode(joinWhenKnown(*b, QStringLiteral("team"))).isEmpty());
+    QVERIFY(errorCode(joinWhenKnown(*c, QStringLiteral("team"))).isEmpty());
+    // Joins on other nodes are announced to the owner (node 1) once each.
+    QCOMPARE(settledCount(*a, QStringLiteral("user_joined"), 2), 2);
+
+    QJsonObject ack = request(*a, "room_send",
+                              {{QStringLiteral("room_id"), QStringLiteral("team")},
+                               {QStringLiteral("content"), QStringLiteral("from node 1")}},
+                              "ack");
+    QVERIFY2(errorCode(ack).isEmpty(), qPrintable(str(ack, "message")));
+    for (WsClient *m : {b.get(), c.get()}) {
+        QCOMPARE(settledCount(*m, QStringLiteral("room_message"), 1), 1);
+        QCOMPARE(str(m->eventsOfType(QStringLiteral("room_message")).first(), "content"),
+                 QStringLiteral("from node 1"));
+    }
+    // A member who joined on node 3 posts; node 1 (which learnt the membership from the bus)
+    // and node 2 deliver it.
+    ack = request(*c, "room_send",
+                  {{QStringLiteral("room_id"), QStringLiteral("team")},
+                   {QStringLiteral("content"), QStringLiteral("from node 3")}},
+                  "ack");
+    QVERIFY2(errorCode(ack).isEmpty(), qPrintable(str(ack, "message")));
+    QCOMPARE(settledCount(*a, QStringLiteral("room_message"), 1), 1);
+    QCOMPARE(settledCount(*b, QStringLiteral("room_message"), 2), 2);
+
+    // Node 2 knows Bob left: a later post there does not reach him, and Carol on node 3 sees
+    // the leave.
+    QVERIFY(errorCode(request(*b, "room_leave",
+                              {{QStringLiteral("room_id"), QStringLiteral("team")}}, "room_left"))
+                .isEmpty());
+    QCOMPARE(settledCount(*c, QStringLiteral("user_left"), 1), 1);
+    ack = request(*a, "room_send",
+                  {{QStringLiteral("room_id"), QStringLiteral("team")},
+                   {QStringLiteral("content"), QStringLiteral("after bob left")}},
+                  "ack");
+    QVERIFY2(errorCode(ack).isEmpty(), qPrintable(str(ack, "message")));
+    QCOMPARE(settledCount(*c, QStringLiteral("room_message"), 2), 2);
+    QCOMPARE(b->eventsOfType(QStringLiteral("room_message")).size(), 2);
+
+    // The owner deletes the room: members elsewhere hear it, and it is gone on their node.
+    QVERIFY(
+        errorCode(request(*a, "room_delete", {{QStringLiteral("room_id"), QStringLiteral("team")}},
+                          "room_deleted"))
+            .isEmpty());
+    QCOMPARE(settledCount(*c, QStringLiteral("room_deleted"), 1), 1);
+    QDeadlineTimer deadline(5000);
+    QString code;
+    do {
+        code = errorCode(request(
+            *c, "room_join", {{QStringLiteral("room_id"), QStringLiteral("team")}}, "room_joined"));
+    } while (code != QLatin1StringView("NOT_FOUND") && !deadline.hasExpired());
+    QCOMPARE(code, QStringLiteral("NOT_FOUND"));
+}
+
+void tst_Cluster::broadcastAndNotificationReachEveryNode()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    std::vector<std::unique_ptr<WsClient>> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(connectAs(cluster[i], 10 + i));
+        QVERIFY(clients.back());
+    }
+    const QByteArray key = cluster[0].config().apiKey.toUtf8();
+    const HttpResult r
+        = httpJson("POST", cluster[0].httpUrl(QStringLiteral("/api/v1/broadcast")),
+                   {{QStringLiteral("content"), QStringLiteral("to everyone")}}, key);
+    QCOMPARE(r.status, 202);
+    for (auto &c : clients) {
+        QCOMPARE(settledCount(*c, QStringLiteral("broadcast"), 1), 1);
+        QCOMPARE(str(c->eventsOfType(QStringLiteral("broadcast")).first(), "content"),
+                 QStringLiteral("to everyone"));
+    }
+}
+
+void tst_Cluster::disableClosesConnectionsOnEveryNode()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    const qint64 dave = createUser(cluster[0], QStringLiteral("dave"));
+    QVERIFY(dave > 0);
+    auto d1 = connectAs(cluster[0], dave), d2 = connectAs(cluster[1], dave);
+    QVERIFY(d1 && d2);
+    const QByteArray key = cluster[1].config().apiKey.toUtf8();
+    // Disabled through node 2's REST: its connection on node 1 is closed too.
+    QCOMPARE(http("POST", cluster[1].httpUrl(QStringLiteral("/api/v1/users/%1/disable").arg(dave)),
+                  {}, key)
+                 .status,
+             200);
+    QCOMPARE(d2->waitClosed(), Protocol::CloseCode::FORBIDDEN);
+    QCOMPARE(d1->waitClosed(), Protocol::CloseCode::FORBIDDEN);
+}
+
+void tst_Cluster::operatorFeedShowsOtherNodes()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    auto admin = connectAs(cluster[0], ADMIN_ID, true);
+    QVERIFY(admin);
+    QVERIFY(!request(*admin, "admin_subscribe", {}, "admin_snapshot").isEmpty());
+    auto u = connectAs(cluster[1], 77);
+    QVERIFY(u);
+    QVERIFY(!waitEvent(*admin, "connection_opened", forUser(77)).isEmpty());
+    u.reset();
+    QVERIFY(!waitEvent(*admin, "connection_closed", forUser(77)).isEmpty());
+}
+
+void tst_Cluster::sqliteWithRedisRefused()
+{
+    // Configuration alone decides it: no Redis or PostgreSQL needed.
+    TestServer node(QStringLiteral("sqlite"),
+                    [](Config &c) { c.redisUrl = QStringLiteral("redis://127.0.0.1:1"); });
+    QString error;
+    QVERIFY(!node.start(&error));
+    QVERIFY2(error.contains(QLatin1StringView("PostgreSQL")), qPrintable(error));
+}
+
+QTEST_MAIN(tst_Cluster)
+#include "tst_cluster.moc"
