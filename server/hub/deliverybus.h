@@ -60,6 +60,9 @@ public:
     virtual bool closeConnection(quint64 connectionId, int code, const QString &reason) = 0;
     virtual int closeUser(qint64 userId, int code, const QString &reason) = 0;
 
+    // Whether the user has a connection on any node (presence, rooms' online members).
+    virtual bool isOnline(qint64 userId) const = 0;
+
     // This node's name among several (empty: one node), and why events do not cross nodes
     // right now (empty: they do, or there is one node). /readyz and the stats show both.
     virtual QString nodeId() const { return QString(); }

@@ -54,6 +54,11 @@ int LocalBus::closeUser(qint64 userId, int code, const QString &reason)
     return m_hub->closeUser(BusKey(), userId, code, reason);
 }
 
+bool LocalBus::isOnline(qint64 userId) const
+{
+    return m_hub->isOnline(userId);
+}
+
 void LocalBus::applyRoomChange(const RoomChange &change)
 {
     if (m_rooms)

@@ -33,6 +33,9 @@ public:
     void publishRoomChange(const RoomChange &) override { }
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
     int closeUser(qint64 userId, int code, const QString &reason) override;
+    bool isOnline(qint64 userId) const override;
+
+    Hub *hub() const { return m_hub; }
 
     // For a cluster bus: a change another node made, applied to this node's room index.
     void applyRoomChange(const RoomChange &change);

@@ -31,7 +31,7 @@ PresenceService::PresenceService(const Config *config, Hub *hub, DeliveryBus *bu
 
 QString PresenceService::statusOf(qint64 userId) const
 {
-    if (!m_hub->isOnline(userId))
+    if (!m_bus->isOnline(userId))
         return QStringLiteral("offline");
     const auto it = m_status.constFind(userId);
     return it == m_status.cend() ? QStringLiteral("online") : it->status;
@@ -50,7 +50,7 @@ void PresenceService::describe(const Sender &viewer, const QList<qint64> &userId
     for (qint64 id : userIds) {
         if (!m_rooms->presenceVisible(viewer, id))
             hidden.insert(id); // not even the store is asked: "unknown" says nothing
-        else if (!m_hub->isOnline(id))
+        else if (!m_bus->isOnline(id))
             offline << id;
     }
     auto build = [this, userIds, hidden](const QHash<qint64, qint64> &lastSeen) {
@@ -62,7 +62,7 @@ void PresenceService::describe(const Sender &viewer, const QList<qint64> &userId
                                         {QStringLiteral("status"), QStringLiteral("unknown")}});
                 continue;
             }
-            const bool online = m_hub->isOnline(id);
+            const bool online = m_bus->isOnline(id);
             QJsonObject o {{QStringLiteral("user_id"), id},
                            {QStringLiteral("online"), online},
                            {QStringLiteral("status"), statusOf(id)},

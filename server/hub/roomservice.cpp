@@ -231,7 +231,7 @@ RoomView RoomService::viewOf(const Room &room, const Sender &viewer) const
     v.members = int(room.members.size());
     if (viewer.userId == 0 || viewer.admin || room.members.contains(viewer.userId)) {
         for (auto it = room.members.cbegin(); it != room.members.cend(); ++it) {
-            if (m_hub->isOnline(it.key()))
+            if (m_bus->isOnline(it.key()))
                 ++v.onlineMembers;
         }
     } else {
@@ -318,7 +318,7 @@ QJsonArray RoomService::membersJson(const QString &roomId, const Sender &viewer)
     for (const RoomMember &m : members(roomId)) {
         QJsonObject o {{QStringLiteral("user_id"), m.userId}, {QStringLiteral("role"), m.role}};
         if (presenceVisible(viewer, m.userId))
-            o.insert(QStringLiteral("online"), m_hub->isOnline(m.userId));
+            o.insert(QStringLiteral("online"), m_bus->isOnline(m.userId));
         out.append(o);
     }
     return out;

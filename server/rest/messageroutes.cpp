@@ -108,7 +108,7 @@ MessageService::Done replyStored(const ReplyPtr &reply, const Sender &sender,
                           {QStringLiteral("created_at"), outcome->createdAt},
                           {QStringLiteral("duplicate"), outcome->duplicate}};
         if (s->rooms->presenceVisible(sender, to))
-            body.insert(QStringLiteral("recipient_online"), s->hub->isOnline(to));
+            body.insert(QStringLiteral("recipient_online"), s->bus->isOnline(to));
         reply->json(outcome->duplicate ? 200 : 201, body);
     };
 }

@@ -17,7 +17,7 @@ using Protocol::ErrorCode;
 
 namespace {
 
-QJsonObject userJson(const UserRecord &u, const Hub &hub)
+QJsonObject userJson(const UserRecord &u, const DeliveryBus &bus)
 {
     return {{QStringLiteral("user_id"), u.id},
             {QStringLiteral("username"), u.username},
@@ -26,7 +26,7 @@ QJsonObject userJson(const UserRecord &u, const Hub &hub)
             {QStringLiteral("disabled"), u.disabled},
             {QStringLiteral("created_at"), u.createdAt},
             {QStringLiteral("last_seen"), u.lastSeen ? QJsonValue(u.lastSeen) : QJsonValue()},
-            {QStringLiteral("online"), hub.isOnline(u.id)}};
+            {QStringLiteral("online"), bus.isOnline(u.id)}};
 }
 
 } // namespace
@@ -80,7 +80,7 @@ void addUserRoutes(Router &router, RestServices *s)
                     }
                     QJsonArray list;
                     for (qsizetype i = offset; i < users->size() && i < offset + limit; ++i)
-                        list.append(userJson(users->at(i), *s->hub));
+                        list.append(userJson(users->at(i), *s->bus));
                     reply->json(200,
                                 {{QStringLiteral("users"), list},
                                  {QStringLiteral("count"), list.size()},
@@ -133,7 +133,7 @@ void addUserRoutes(Router &router, RestServices *s)
                                              QStringLiteral("user '%1' exists").arg(name));
                             } else {
                                 s->accounts->invalidate((*user)->id);
-                                reply->json(201, userJson(**user, *s->hub));
+                                reply->json(201, userJson(**user, *s->bus));
                             }
                         });
                 });
