@@ -232,7 +232,7 @@ bool Application::start(QString *error, bool *configuration)
             : QStringLiteral("%1:%2")
                   .arg(QHostInfo::localHostName())
                   .arg(QRandomGenerator::system()->generate(), 8, 16, QLatin1Char('0'));
-        auto *cluster = new RedisBus(*redis, node, bus);
+        auto *cluster = new RedisBus(*redis, node, bus, m_store.get());
         bus->setParent(cluster);
         cluster->start();
         m_bus.reset(cluster);

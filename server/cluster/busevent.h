@@ -24,6 +24,7 @@ struct BusEvent
         Operators, // payload = the operator feed's event frame
         RoomChange, // payload = RoomChange::encode()
         CloseUser, // `id` = user, `code`, payload = reason (UTF-8)
+        Presence, // `id` = user, `code` = 1 online anywhere / 0 offline everywhere, `name`
     };
     static constexpr quint8 VERSION = 1;
 

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "redisbus.h"
 
+#include "hub/hub.h"
+#include "hub/messageservice.h"
 #include "hub/localbus.h"
 #include "hub/roomchange.h"
+#include "protocol/events.h"
+#include "protocol/protocol.h"
+#include "store/asyncstore.h"
 
 #include <QLoggingCategory>
 
@@ -14,20 +19,77 @@ namespace {
 
 const QByteArray PREFIX = QByteArrayLiteral("switchboard:");
 const QByteArray ALL = PREFIX + "all";
+const QByteArray PRESENCE = PREFIX + "presence:"; // + user id: hash node -> 1
+const QByteArray ONLINE = PREFIX + "online"; // hash user id -> name, online anywhere
+const QByteArray NODES = PREFIX + "nodes"; // set of node ids
+
+QByteArray nodeKey(const QByteArray &node, const char *what)
+{
+    return PREFIX + "node:" + node + ':' + what;
+}
+
+// KEYS: presence:<user>, node:<id>:users, online; ARGV: node, user, name. Returns how many
+// nodes have the user now (1: it just came online anywhere).
+const QByteArray ONLINE_SCRIPT = QByteArrayLiteral(R"(
+redis.call('HSET', KEYS[1], ARGV[1], '1')
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+local n = redis.call('HLEN', KEYS[1])
+if n == 1 then redis.call('HSET', KEYS[3], ARGV[2], ARGV[3]) end
+return n)");
+
+// The same keys; returns how many nodes still have the user (0: offline everywhere).
+const QByteArray OFFLINE_SCRIPT = QByteArrayLiteral(R"(
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[2])
+local n = redis.call('HLEN', KEYS[1])
+if n == 0 then redis.call('HDEL', KEYS[3], ARGV[2]) end
+return n)");
+
+// KEYS: nodes, online; ARGV: this node, the key prefix, and whether this node itself is to be
+// cleared (its own leftovers). Every other node whose alive key is gone (or this one, with
+// ARGV[3] = 1) is taken out; returns the users left on no node, as user, name, user, name...
+const QByteArray REAP_SCRIPT = QByteArrayLiteral(R"(
+local gone = {}
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local dead
+  if node == ARGV[1] then dead = ARGV[3] == '1'
+  else dead = redis.call('EXISTS', ARGV[2] .. 'node:' .. node .. ':alive') == 0 end
+  if dead then
+    local usersKey = ARGV[2] .. 'node:' .. node .. ':users'
+    local users = redis.call('HGETALL', usersKey)
+    for i = 1, #users, 2 do
+      local key = ARGV[2] .. 'presence:' .. users[i]
+      redis.call('HDEL', key, node)
+      if redis.call('HLEN', key) == 0 then
+        redis.call('HDEL', KEYS[2], users[i])
+        table.insert(gone, users[i])
+        table.insert(gone, users[i + 1])
+      end
+    end
+    redis.call('DEL', usersKey)
+    if node ~= ARGV[1] then redis.call('SREM', KEYS[1], node) end
+  end
+end
+return gone)");
 
 } // namespace
 
 RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &nodeId, LocalBus *local,
-                   QObject *parent)
+                   AsyncStore *store, QObject *parent)
     : DeliveryBus(parent)
     , m_local(local)
     , m_node(nodeId.toUtf8().left(255))
     , m_publisher(endpoint)
     , m_subscriber(endpoint)
+    , m_store(store)
 {
-    // Presence stays each node's own in this version (see the header).
-    connect(local, &DeliveryBus::userOnline, this, &DeliveryBus::userOnline);
-    connect(local, &DeliveryBus::userOffline, this, &DeliveryBus::userOffline);
+    // The local bus reports this node's transitions; the user's are decided in Redis.
+    connect(local, &DeliveryBus::userOnline, this, &RedisBus::localOnline);
+    connect(local, &DeliveryBus::userOffline, this, &RedisBus::localOffline);
+    m_heartbeat.setInterval(HEARTBEAT_MS);
+    connect(&m_heartbeat, &QTimer::timeout, this, &RedisBus::heartbeat);
+    m_reaper.setInterval(HEARTBEAT_MS / 2);
+    connect(&m_reaper, &QTimer::timeout, this, &RedisBus::reapDead);
     connect(&m_subscriber, &RedisClient::patternMessage, this,
             [this](const QByteArray &, const QByteArray &, const QByteArray &payload) {
                 received(payload);
@@ -48,11 +110,17 @@ RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &nodeId, LocalBu
             [lost](const QString &reason) { lost(true, reason); });
     connect(&m_publisher, &RedisClient::disconnected, this,
             [lost](const QString &reason) { lost(false, reason); });
-    connect(&m_publisher, &RedisClient::connected, this, &RedisBus::updateState);
+    connect(&m_publisher, &RedisClient::connected, this, [this]() {
+        register_();
+        updateState();
+    });
+    connect(&m_publisher, &RedisClient::disconnected, this, [this]() { m_registered = false; });
 }
 
 void RedisBus::start()
 {
+    m_heartbeat.start();
+    m_reaper.start();
     m_subscriber.psubscribe(PREFIX + '*');
     m_subscriber.connectToServer();
     m_publisher.connectToServer();
@@ -82,6 +150,8 @@ void RedisBus::updateState()
     m_up = up;
     if (up) {
         qCInfo(lcBus) << "node" << m_node << "on Redis" << m_publisher.endpoint().toDisplayString();
+        if (std::exchange(m_wasUp, true))
+            sweep(); // what other nodes stored meanwhile never came
         emit redisRestored();
     } else {
         emit redisLost(m_publisher.isConnected() ? m_subscriber.lastError()
@@ -109,6 +179,135 @@ void RedisBus::publish(const QByteArray &channel, BusEvent event)
     });
 }
 
+// --- presence across nodes
+
+bool RedisBus::isOnline(qint64 userId) const
+{
+    return m_local->isOnline(userId) || m_online.contains(userId);
+}
+
+void RedisBus::localOnline(qint64 userId, const QString &username)
+{
+    if (!m_registered) {
+        // Redis is away: as one node would (registered again once it is back).
+        emit userOnline(userId, username);
+        return;
+    }
+    const QByteArray user = QByteArray::number(userId);
+    m_publisher.command({"EVAL", ONLINE_SCRIPT, "3", PRESENCE + user, nodeKey(m_node, "users"),
+                         ONLINE, m_node, user, username.toUtf8()},
+                        [this, userId, username](const RedisReply &reply) {
+                            if (reply.isError()) {
+                                emit userOnline(userId, username);
+                                return;
+                            }
+                            if (reply.integer == 1) // replies come in order: an offline
+                                transition(userId, username, true); // follows, if any
+                        });
+}
+
+void RedisBus::localOffline(qint64 userId, const QString &username)
+{
+    if (!m_registered) {
+        emit userOffline(userId, username);
+        return;
+    }
+    const QByteArray user = QByteArray::number(userId);
+    m_publisher.command({"EVAL", OFFLINE_SCRIPT, "3", PRESENCE + user, nodeKey(m_node, "users"),
+                         ONLINE, m_node, user, username.toUtf8()},
+                        [this, userId, username](const RedisReply &reply) {
+                            if (reply.isError()) {
+                                emit userOffline(userId, username);
+                                return;
+                            }
+                            if (reply.integer == 0)
+                                transition(userId, username, false);
+                        });
+}
+
+void RedisBus::transition(qint64 userId, const QString &username, bool online)
+{
+    if (online)
+        m_online.insert(userId, username);
+    else
+        m_online.remove(userId);
+    BusEvent e;
+    e.kind = BusEvent::Kind::Presence;
+    e.id = userId;
+    e.code = online ? 1 : 0;
+    e.name = username;
+    publish(ALL, std::move(e));
+    if (online)
+        emit userOnline(userId, username);
+    else
+        emit userOffline(userId, username);
+}
+
+void RedisBus::heartbeat()
+{
+    if (!m_publisher.isConnected())
+        return;
+    m_publisher.command({"SET", nodeKey(m_node, "alive"),
+                         QByteArray::number(Protocol::Events::nowMs()), "PX",
+                         QByteArray::number(HEARTBEAT_MS * 3 / 2)});
+    m_publisher.command({"SADD", NODES, m_node});
+}
+
+void RedisBus::reapDead()
+{
+    if (!m_registered)
+        return;
+    m_publisher.command({"EVAL", REAP_SCRIPT, "2", NODES, ONLINE, m_node, PREFIX, "0"},
+                        [this](const RedisReply &reply) {
+                            const QList<RedisReply> &gone = reply.elements;
+                            for (qsizetype i = 0; i + 1 < gone.size(); i += 2) {
+                                const qint64 userId = gone[i].string.toLongLong();
+                                if (userId == 0 || m_local->isOnline(userId))
+                                    continue;
+                                qCInfo(lcBus)
+                                    << "user" << userId << "offline: its node stopped beating";
+                                transition(userId, QString::fromUtf8(gone[i + 1].string), false);
+                            }
+                        });
+}
+
+void RedisBus::register_()
+{
+    heartbeat();
+    // Commands run in order on the connection: what follows sees the registration.
+    m_registered = true;
+    // Whatever this node had in Redis goes first: an earlier life's (it may have been killed),
+    // or, after an outage, users who have left meanwhile (announced then, as one node would:
+    // not again). Users connected here now are registered again right after, unannounced.
+    const bool announce = !std::exchange(m_everRegistered, true);
+    m_publisher.command({"EVAL", REAP_SCRIPT, "2", NODES, ONLINE, m_node, PREFIX, "1"},
+                        [this, announce](const RedisReply &reply) {
+                            if (!announce)
+                                return;
+                            const QList<RedisReply> &gone = reply.elements;
+                            for (qsizetype i = 0; i + 1 < gone.size(); i += 2) {
+                                const qint64 userId = gone[i].string.toLongLong();
+                                if (userId != 0 && !m_local->isOnline(userId))
+                                    transition(userId, QString::fromUtf8(gone[i + 1].string),
+                                               false);
+                            }
+                        });
+    // This node's users now (connected while Redis was away, or before it first answered).
+    for (const OnlineUser &u : m_local->hub()->onlineUsers(m_local->hub()->userCount())) {
+        const QByteArray user = QByteArray::number(u.userId);
+        m_publisher.command({"EVAL", ONLINE_SCRIPT, "3", PRESENCE + user, nodeKey(m_node, "users"),
+                             ONLINE, m_node, user, u.username.toUtf8()});
+    }
+    m_publisher.command({"HGETALL", ONLINE}, [this](const RedisReply &reply) {
+        if (reply.isError())
+            return;
+        m_online.clear();
+        const QList<RedisReply> &all = reply.elements;
+        for (qsizetype i = 0; i + 1 < all.size(); i += 2)
+            m_online.insert(all[i].string.toLongLong(), QString::fromUtf8(all[i + 1].string));
+    });
+}
+
 void RedisBus::received(const QByteArray &payload)
 {
     const std::optional<BusEvent> e = BusEvent::decode(payload);
@@ -122,11 +321,12 @@ void RedisBus::received(const QByteArray &payload)
     ++m_received;
     switch (e->kind) {
     case BusEvent::Kind::User:
-        // No connection left out: the one the publisher left out is on its own node.
-        m_local->publishToUser(e->id, e->payload, 0, e->name, e->seq);
-        break;
     case BusEvent::Kind::Room:
-        m_local->publishToRoom(e->name, e->payload, 0, e->seq);
+        // No connection left out: the one the publisher left out is on its own node.
+        if (e->seq > 0)
+            stored(Pending {*e, 0});
+        else
+            deliverHere(Pending {*e, 0});
         break;
     case BusEvent::Kind::All:
         m_local->publishToAll(e->payload);
@@ -145,33 +345,219 @@ void RedisBus::received(const QByteArray &payload)
     case BusEvent::Kind::CloseUser:
         m_local->closeUser(e->id, e->code, QString::fromUtf8(e->payload));
         break;
+    case BusEvent::Kind::Presence:
+        // The node that saw it announced it; this one answers isOnline() by it.
+        if (e->code)
+            m_online.insert(e->id, e->name);
+        else
+            m_online.remove(e->id);
+        break;
     }
 }
 
 void RedisBus::publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                              const QString &stream, qint64 seq)
 {
-    m_local->publishToUser(userId, frame, exceptConnection, stream, seq);
     BusEvent e;
     e.kind = BusEvent::Kind::User;
     e.id = userId;
     e.name = stream;
     e.seq = seq;
     e.payload = frame;
+    if (seq > 0)
+        stored(Pending {e, exceptConnection});
+    else
+        m_local->publishToUser(userId, frame, exceptConnection);
     publish(userChannel(userId), std::move(e));
 }
 
 int RedisBus::publishToRoom(const QString &roomId, const QByteArray &frame,
                             quint64 exceptConnection, qint64 seq)
 {
-    const int here = m_local->publishToRoom(roomId, frame, exceptConnection, seq);
     BusEvent e;
     e.kind = BusEvent::Kind::Room;
     e.name = roomId;
     e.seq = seq;
     e.payload = frame;
+    const int here = seq > 0 ? stored(Pending {e, exceptConnection})
+                             : m_local->publishToRoom(roomId, frame, exceptConnection);
     publish(roomChannel(roomId), std::move(e));
     return here;
+}
+
+// --- gap fill
+
+QString RedisBus::streamOf(const BusEvent &event)
+{
+    return event.kind == BusEvent::Kind::Room ? Protocol::roomStream(event.name) : event.name;
+}
+
+int RedisBus::deliverHere(const Pending &p)
+{
+    const BusEvent &e = p.event;
+    if (e.kind == BusEvent::Kind::Room)
+        return m_local->publishToRoom(e.name, e.payload, p.except, e.seq);
+    m_local->publishToUser(e.id, e.payload, p.except, e.name, e.seq);
+    return 0;
+}
+
+void RedisBus::deliverEntry(const QString &stream, const StreamEntry &entry)
+{
+    const QByteArray frame = MessageService::encodeStored(entry);
+    if (stream.startsWith(QLatin1StringView("r:")))
+        m_local->publishToRoom(stream.mid(2), frame, 0, entry.seq);
+    else if (stream.startsWith(QLatin1StringView("u:")))
+        m_local->publishToUser(stream.mid(2).toLongLong(), frame, 0, stream, entry.seq);
+}
+
+int RedisBus::stored(Pending p)
+{
+    const QString stream = streamOf(p.event);
+    auto it = m_tracks.find(stream);
+    if (it == m_tracks.end()) {
+        if (m_tracks.size() >= MAX_TRACKED_STREAMS) {
+            // Forgetting a stream only loses its baseline: its next event starts a new one.
+            for (auto t = m_tracks.begin(); t != m_tracks.end();)
+                t = t->filling || t->graceRunning ? std::next(t) : m_tracks.erase(t);
+        }
+        it = m_tracks.insert(stream, Track());
+    }
+    Track &t = *it;
+    const qint64 seq = p.event.seq;
+    if (seq <= t.last)
+        return 0; // delivered already (a fill read it from the store)
+    if (!t.filling && (t.last == 0 || seq == t.last + 1)) {
+        t.last = seq;
+        const int here = deliverHere(p);
+        if (!t.held.isEmpty())
+            releaseHeld(stream, t);
+        return here;
+    }
+    // Past a gap: held until the missing events come, or the store is asked for them.
+    if (t.held.size() >= MAX_HELD_PER_STREAM) {
+        t.held.clear(); // the store has them: the fill reads on
+        t.refill = true;
+    } else {
+        t.held.append(std::move(p));
+    }
+    if (!t.filling && !t.graceRunning)
+        fillLater(stream, t);
+    return 0;
+}
+
+void RedisBus::fillLater(const QString &stream, Track &t)
+{
+    t.graceRunning = true;
+    QTimer::singleShot(FILL_GRACE_MS, this, [this, stream]() {
+        const auto it = m_tracks.find(stream);
+        if (it == m_tracks.end())
+            return;
+        it->graceRunning = false;
+        if (!it->filling && (!it->held.isEmpty() || it->refill))
+            fill(stream);
+    });
+}
+
+void RedisBus::releaseHeld(const QString &stream, Track &t)
+{
+    std::stable_sort(t.held.begin(), t.held.end(),
+                     [](const Pending &a, const Pending &b) { return a.event.seq < b.event.seq; });
+    qsizetype i = 0;
+    for (; i < t.held.size(); ++i) {
+        const qint64 seq = t.held[i].event.seq;
+        if (seq <= t.last)
+            continue;
+        if (seq != t.last + 1)
+            break;
+        t.last = seq;
+        deliverHere(t.held[i]);
+    }
+    t.held.remove(0, i);
+    Q_UNUSED(stream);
+}
+
+void RedisBus::fill(const QString &stream)
+{
+    Track &t = m_tracks[stream];
+    t.filling = true;
+    t.refill = false;
+    const qint64 after = t.last;
+    m_store->read<QList<StreamEntry>>(
+        this, [stream, after](Store &store) { return store.readStream(stream, after, FILL_BATCH); },
+        [this, stream](std::optional<QList<StreamEntry>> entries, QString error) {
+            const auto it = m_tracks.find(stream);
+            if (it == m_tracks.end())
+                return;
+            Track &t = *it;
+            t.filling = false;
+            if (!entries) {
+                qCWarning(lcBus) << "reading" << stream << "to fill a gap failed:" << error
+                                 << "(its clients get the missing messages when they resume)";
+                entries.emplace();
+            }
+            for (const StreamEntry &entry : std::as_const(*entries)) {
+                if (entry.seq <= t.last)
+                    continue;
+                t.last = entry.seq;
+                ++m_filled;
+                deliverEntry(stream, entry);
+            }
+            releaseHeld(stream, t);
+            if (entries->size() == FILL_BATCH || t.refill) {
+                fill(stream);
+                return;
+            }
+            if (t.held.isEmpty()) {
+                t.attempts = 0;
+                return;
+            }
+            // The store does not have the missing seqs (yet): ask again a little later; past
+            // FILL_ATTEMPTS they were purged, and the stream goes on from what is held.
+            if (++t.attempts < FILL_ATTEMPTS) {
+                fillLater(stream, t);
+                return;
+            }
+            qCWarning(lcBus) << stream << "has no seq" << t.last + 1 << "to"
+                             << t.held.first().event.seq - 1
+                             << "in the store (purged?): going on from" << t.held.first().event.seq;
+            t.attempts = 0;
+            t.last = t.held.first().event.seq - 1;
+            releaseHeld(stream, t);
+        });
+}
+
+void RedisBus::sweep()
+{
+    QHash<QString, qint64> followed;
+    for (auto it = m_tracks.cbegin(); it != m_tracks.cend(); ++it) {
+        if (!it->filling)
+            followed.insert(it.key(), it->last);
+    }
+    if (followed.isEmpty())
+        return;
+    qCInfo(lcBus) << "Redis is back: comparing" << followed.size()
+                  << "streams with the store for what other nodes stored meanwhile";
+    m_store->read<QStringList>(
+        this,
+        [followed](Store &store) {
+            QStringList behind;
+            for (auto it = followed.cbegin(); it != followed.cend(); ++it) {
+                if (store.lastSeq(it.key()) > it.value())
+                    behind << it.key();
+            }
+            return behind;
+        },
+        [this](std::optional<QStringList> behind, QString error) {
+            if (!behind) {
+                qCWarning(lcBus) << "comparing streams with the store failed:" << error;
+                return;
+            }
+            for (const QString &stream : std::as_const(*behind)) {
+                const auto it = m_tracks.find(stream);
+                if (it != m_tracks.end() && !it->filling)
+                    fill(stream);
+            }
+        });
 }
 
 void RedisBus::publishToAll(const QByteArray &frame)

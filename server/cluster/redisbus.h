@@ -4,9 +4,14 @@
 #include "cluster/busevent.h"
 #include "cluster/redisclient.h"
 #include "hub/deliverybus.h"
+#include "store/store.h"
+
+#include <QHash>
+#include <QTimer>
 
 namespace Switchboard {
 
+class AsyncStore;
 class LocalBus;
 
 // The bus of several nodes on one Redis (issue #15). Every event is delivered to this node's
@@ -21,18 +26,48 @@ class LocalBus;
 // so that subscribing per room and per user shard needs no change on the publishing side.
 // Redis pub/sub is at most once and keeps the order of one publisher's events.
 //
-// Not yet: presence across nodes (each node announces its own first and last connections),
-// kicking a connection of another node by id, and reading back what was published while Redis
-// was away (the gap fill by (stream, seq)).
+// Presence across nodes: each node keeps, in Redis, which of its users are online
+// (`switchboard:presence:<user>`: a hash of the nodes that have the user; `switchboard:node:
+// <id>:users`; `switchboard:online`: every user online anywhere) and a heartbeat key with a
+// time-to-live. A node's first connection of a user that no other node has is the user's
+// online transition, its last one the offline transition (decided atomically by a script);
+// only the node that sees a transition emits userOnline / userOffline (presence, seed 000's
+// announcements and last_seen follow them, once), and it tells the others (isOnline). A node
+// whose heartbeat key expired is dead: the first survivor to notice takes its users out and
+// announces those left with no connection anywhere. Within 2 × HEARTBEAT_MS.
+//
+// Lossless although pub/sub is at most once: stored events carry (stream, seq), and each node
+// follows the last seq it delivered of every stream it has seen (bounded: MAX_TRACKED_STREAMS).
+// An event past the next one (a publish lost while Redis was away, a subscriber Redis dropped,
+// or another node's post that is simply slower) is held; if the missing ones have not come
+// within FILL_GRACE_MS they are read from the store, and everything goes out in order, once.
+// When Redis is back after an outage, every followed stream is compared with the store.
+//
+// Not yet: kicking a connection of another node by id. While Redis is away, a node announces
+// its own presence transitions as a single node would, and registers its users again once it
+// is back.
 class RedisBus : public DeliveryBus
 {
     Q_OBJECT
 
 public:
     static constexpr int USER_SHARDS = 64;
+    // The node's heartbeat: its key is refreshed every HEARTBEAT_MS and lives 1.5 × that;
+    // every node looks for dead ones every HEARTBEAT_MS / 2.
+    static constexpr int HEARTBEAT_MS = 2000;
+    // Gap fill: streams followed, the wait for a missing event before the store is asked, the
+    // entries per read, and the events one stream holds while it fills (past it they are let
+    // go: the store has them, the fill reads on).
+    static constexpr int MAX_TRACKED_STREAMS = 100'000;
+    static constexpr int FILL_GRACE_MS = 50;
+    static constexpr int FILL_BATCH = 500;
+    static constexpr int MAX_HELD_PER_STREAM = 10'000;
+    // A gap the store does not fill either (its messages were purged) is passed after this
+    // many reads, FILL_GRACE_MS apart.
+    static constexpr int FILL_ATTEMPTS = 5;
 
     RedisBus(const RedisEndpoint &endpoint, const QString &nodeId, LocalBus *local,
-             QObject *parent = nullptr);
+             AsyncStore *store, QObject *parent = nullptr);
 
     // Connects both Redis connections (publishing and subscribed); reconnects by itself.
     void start();
@@ -44,6 +79,7 @@ public:
     quint64 published() const { return m_published; }
     quint64 publishFailures() const { return m_publishFailures; }
     quint64 received() const { return m_received; }
+    quint64 filled() const { return m_filled; } // events read from the store by gap fills
 
     void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                        const QString &stream = QString(), qint64 seq = 0) override;
@@ -56,6 +92,7 @@ public:
     // Connection ids are this node's: a connection of another node is not found here.
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
     int closeUser(qint64 userId, int code, const QString &reason) override;
+    bool isOnline(qint64 userId) const override;
 
 Q_SIGNALS:
     // Redis is lost / back (both connections up and subscribed again).
@@ -68,6 +105,42 @@ private:
     void publish(const QByteArray &channel, BusEvent event);
     void received(const QByteArray &payload);
     void updateState();
+    // This node's first / last connection of a user (from the hub, through the LocalBus).
+    void localOnline(qint64 userId, const QString &username);
+    void localOffline(qint64 userId, const QString &username);
+    // The user's online or offline transition across nodes: announced here, told to the others.
+    void transition(qint64 userId, const QString &username, bool online);
+    void heartbeat();
+    void reapDead();
+    // After (re)connecting: this node's leftovers of an earlier life out, its users in again,
+    // and who is online elsewhere.
+    void register_();
+
+    // Gap fill (see above).
+    struct Pending
+    {
+        BusEvent event;
+        quint64 except = 0; // published here: the connection it leaves out
+    };
+    struct Track
+    {
+        qint64 last = 0; // the highest seq delivered here; 0 = none yet
+        bool filling = false; // a store read is out
+        bool graceRunning = false;
+        bool refill = false; // events were let go while filling: read on
+        int attempts = 0; // reads that found the gap still open
+        QList<Pending> held; // past `last + 1`, waiting for the missing ones
+    };
+    static QString streamOf(const BusEvent &event);
+    // A stored event, published here or received: delivered in its stream's order. Returns
+    // how many connections here got it now (0 when it waits).
+    int stored(Pending pending);
+    int deliverHere(const Pending &pending);
+    void deliverEntry(const QString &stream, const StreamEntry &entry);
+    void releaseHeld(const QString &stream, Track &track);
+    void fill(const QString &stream);
+    void fillLater(const QString &stream, Track &track); // after FILL_GRACE_MS
+    void sweep(); // after an outage: every followed stream against the store
 
     LocalBus *m_local;
     QByteArray m_node;
@@ -78,6 +151,16 @@ private:
     quint64 m_published = 0;
     quint64 m_publishFailures = 0;
     quint64 m_received = 0;
+    // Users online on other nodes (and maybe here), by the transitions the others told.
+    QHash<qint64, QString> m_online;
+    AsyncStore *m_store;
+    QHash<QString, Track> m_tracks;
+    quint64 m_filled = 0;
+    bool m_registered = false; // this node's users are in Redis
+    bool m_everRegistered = false;
+    bool m_wasUp = false;
+    QTimer m_heartbeat;
+    QTimer m_reaper;
 };
 
 } // namespace Switchboard

@@ -187,6 +187,11 @@ private:
     void reportStream(const QString &stream, bool complete, QByteArray json);
     // A message this connection posted: it counts as received without being sent back.
     void noteOwnMessage(const QString &stream, qint64 seq);
+    // Own messages noted past a gap (several nodes: another node's earlier message is still on
+    // its way), at most MAX_OWN_AHEAD per stream; past that the position moves on, and what
+    // was missing comes with the client's next resume.
+    static constexpr qsizetype MAX_OWN_AHEAD = 256;
+    void ownAfter(StreamState &state);
     // Hands positions that moved to the stored per-user cursors (coalesced by the store).
     void saveCursors();
     void sendError(Protocol::ErrorCode code, const QString &message, const QJsonValue &id);

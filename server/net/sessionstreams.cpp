@@ -134,9 +134,31 @@ void Session::deliver(const QByteArray &frame, const QString &stream, qint64 seq
             return; // the replay sent it already
         s->seq = seq;
         track(*s, seq, write(frame, true));
+        if (!s->held.isEmpty())
+            ownAfter(*s);
         return;
     }
     sendFrame(frame);
+}
+
+// Messages this connection posted past a seq it has not been sent yet (another node's earlier
+// message still on its way): they count as sent once everything before them was.
+void Session::ownAfter(StreamState &state)
+{
+    std::sort(state.held.begin(), state.held.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
+    qsizetype i = 0;
+    for (; i < state.held.size(); ++i) {
+        const qint64 seq = state.held[i].first;
+        if (seq > state.seq + 1)
+            break;
+        if (seq == state.seq + 1) {
+            state.seq = seq;
+            track(state, seq, m_lastEnd);
+        }
+    }
+    state.held.remove(0, i);
+    m_heldFrames -= i;
 }
 
 bool Session::replaying() const
@@ -192,9 +214,16 @@ void Session::noteOwnMessage(const QString &stream, qint64 seq)
     StreamState *s = streamState(stream, true);
     if (s->replaying) {
         hold(*s, seq, QByteArray());
+    } else if (s->seq > 0 && seq > s->seq + 1 && s->held.size() < MAX_OWN_AHEAD) {
+        // Several nodes: an earlier message of this stream, from another node, is still on its
+        // way here; taking this seq now would make this connection drop that one.
+        s->held.append({seq, QByteArray()});
+        ++m_heldFrames;
     } else if (seq > s->seq) {
         s->seq = seq;
         track(*s, seq, m_lastEnd); // confirmed with the frames sent before it
+        if (!s->held.isEmpty())
+            ownAfter(*s);
     }
 }
 

@@ -4,10 +4,16 @@
 // what one node's logic sends must reach the others' connections once, never twice.
 #include "admintestsupport.h"
 #include "cluster/busevent.h"
+#include "cluster/redisbus.h"
+#include "cluster/redisclient.h"
 #include "protocol/protocol.h"
 #include "testsupport.h"
 
 #include <QDeadlineTimer>
+#include <QProcess>
+#include <QTcpSocket>
+#include <QElapsedTimer>
+#include <QJsonArray>
 #include <QTest>
 
 using namespace Switchboard;
@@ -135,6 +141,10 @@ private slots:
     void broadcastAndNotificationReachEveryNode();
     void disableClosesConnectionsOnEveryNode();
     void operatorFeedShowsOtherNodes();
+    void presenceOnceAcrossNodes();
+    void deadNodesUsersGoOffline();
+    void redisRestartLosesNothing();
+    void eventsOutOfOrderGoOutInOrder();
     void sqliteWithRedisRefused();
 };
 
@@ -325,6 +335,280 @@ void tst_Cluster::operatorFeedShowsOtherNodes()
     QVERIFY(!waitEvent(*admin, "connection_opened", forUser(77)).isEmpty());
     u.reset();
     QVERIFY(!waitEvent(*admin, "connection_closed", forUser(77)).isEmpty());
+}
+
+namespace {
+
+// user_status events about `userId` seen by `c` so far, as "online" / "offline".
+QStringList statusesOf(WsClient &c, qint64 userId)
+{
+    QStringList out;
+    for (const QJsonObject &e : c.eventsOfType(QStringLiteral("user_status"))) {
+        if (num(e, "user_id") == userId)
+            out << str(e, "status");
+    }
+    return out;
+}
+
+// The statuses after the first `skip`, once at least `count` of them arrived (and a moment
+// more, for a second copy to show).
+QStringList settledStatuses(WsClient &c, qint64 userId, int count, int skip = 0, int waitMs = 8000)
+{
+    QDeadlineTimer deadline(waitMs);
+    while (statusesOf(c, userId).size() < skip + count && !deadline.hasExpired())
+        QTest::qWait(10);
+    QTest::qWait(300);
+    return statusesOf(c, userId).mid(skip);
+}
+
+// Waits until the user's last status seen by `c` is "offline"; returns how many it saw.
+qsizetype settledOffline(WsClient &c, qint64 userId)
+{
+    QDeadlineTimer deadline(8000);
+    while ((statusesOf(c, userId).isEmpty()
+            || statusesOf(c, userId).last() != QLatin1StringView("offline"))
+           && !deadline.hasExpired())
+        QTest::qWait(10);
+    QTest::qWait(300);
+    return statusesOf(c, userId).size();
+}
+
+bool onlineAccordingTo(WsClient &c, qint64 userId)
+{
+    const QJsonObject list = request(
+        c, "presence_query", {{QStringLiteral("user_ids"), QJsonArray {userId}}}, "presence_list");
+    const QJsonArray users = list.value(QStringLiteral("users")).toArray();
+    return !users.isEmpty() && users.first().toObject().value(QStringLiteral("online")).toBool();
+}
+
+// Runs one command on the test's Redis and waits for the reply.
+RedisReply redis(RedisClient &client, const QList<QByteArray> &args)
+{
+    std::optional<RedisReply> reply;
+    client.command(args, [&reply](const RedisReply &r) { reply = r; });
+    QDeadlineTimer deadline(5000);
+    while (!reply && !deadline.hasExpired())
+        QTest::qWait(5);
+    return reply.value_or(RedisReply::error("timeout"));
+}
+
+} // namespace
+
+void tst_Cluster::presenceOnceAcrossNodes()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    // Wendy (node 1) shares a room with Uma, so she is told Uma's transitions.
+    auto w = connectAs(cluster[0], 20);
+    QVERIFY(w);
+    QVERIFY(errorCode(request(*w, "room_create", {{QStringLiteral("room_id"), QStringLiteral("p")}},
+                              "room"))
+                .isEmpty());
+    {
+        auto u = connectAs(cluster[1], 21);
+        QVERIFY(u);
+        QVERIFY(errorCode(joinWhenKnown(*u, QStringLiteral("p"))).isEmpty());
+    }
+    // Her "online" may have come before or after the join (the transition is decided in
+    // Redis); her "offline" came after it.
+    const qsizetype seen = settledOffline(*w, 21);
+    QVERIFY(!onlineAccordingTo(*w, 21));
+
+    // Uma on nodes 2 and 3: online once, on the first; Wendy's node knows it.
+    auto u2 = connectAs(cluster[1], 21);
+    QVERIFY(u2);
+    QCOMPARE(settledStatuses(*w, 21, 1, int(seen)), QStringList {QStringLiteral("online")});
+    auto u3 = connectAs(cluster[2], 21);
+    QVERIFY(u3);
+    QVERIFY(onlineAccordingTo(*w, 21));
+    // Leaving node 2 while node 3 has her: nothing to announce; still online.
+    u2.reset();
+    QCOMPARE(settledStatuses(*w, 21, 2, int(seen), 1500), QStringList {QStringLiteral("online")});
+    QVERIFY(onlineAccordingTo(*w, 21));
+    // Her last connection anywhere: offline, once.
+    u3.reset();
+    QCOMPARE(settledStatuses(*w, 21, 2, int(seen)),
+             (QStringList {QStringLiteral("online"), QStringLiteral("offline")}));
+    QVERIFY(!onlineAccordingTo(*w, 21));
+}
+
+void tst_Cluster::deadNodesUsersGoOffline()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    auto w = connectAs(cluster[0], 30);
+    QVERIFY(w);
+    QVERIFY(errorCode(request(*w, "room_create", {{QStringLiteral("room_id"), QStringLiteral("d")}},
+                              "room"))
+                .isEmpty());
+    {
+        auto v = connectAs(cluster[1], 31);
+        QVERIFY(v);
+        QVERIFY(errorCode(joinWhenKnown(*v, QStringLiteral("d"))).isEmpty());
+    }
+    const qsizetype seen = settledOffline(*w, 31);
+
+    // What a node killed with SIGKILL leaves in Redis: Victor online on it, no heartbeat.
+    QString why;
+    const auto endpoint
+        = RedisEndpoint::fromUrl(qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"), &why);
+    QVERIFY2(endpoint, qPrintable(why));
+    RedisClient client(*endpoint);
+    client.connectToServer();
+    QTRY_VERIFY(client.isConnected());
+    QVERIFY(!redis(client, {"HSET", "switchboard:presence:31", "ghost", "1"}).isError());
+    QVERIFY(!redis(client, {"HSET", "switchboard:node:ghost:users", "31", "victor"}).isError());
+    QVERIFY(!redis(client, {"HSET", "switchboard:online", "31", "victor"}).isError());
+    QVERIFY(!redis(client, {"SADD", "switchboard:nodes", "ghost"}).isError());
+    // A survivor takes the dead node out within two heartbeat periods and announces Victor
+    // offline, once; nobody thinks he is online.
+    QElapsedTimer since;
+    since.start();
+    QCOMPARE(settledStatuses(*w, 31, 1, int(seen)), QStringList {QStringLiteral("offline")});
+    QVERIFY2(since.elapsed() < 2 * RedisBus::HEARTBEAT_MS + 1000,
+             qPrintable(QString::number(since.elapsed())));
+    QVERIFY(!onlineAccordingTo(*w, 31));
+    QCOMPARE(redis(client, {"SISMEMBER", "switchboard:nodes", "ghost"}).integer, 0);
+    QCOMPARE(redis(client, {"EXISTS", "switchboard:presence:31"}).integer, 0);
+    QCOMPARE(redis(client, {"HEXISTS", "switchboard:online", "31"}).integer, 0);
+}
+
+namespace {
+
+bool redisListening(quint16 port)
+{
+    QTcpSocket probe;
+    probe.connectToHost(QHostAddress::LocalHost, port);
+    return probe.waitForConnected(1000);
+}
+
+// Starts the with-redis.sh server again (its own options, same port).
+bool startRedis()
+{
+    const QString server = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_SERVER");
+    const QString dir = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_DIR");
+    QProcess process;
+    process.setStandardOutputFile(QProcess::nullDevice()); // not ctest's pipes
+    process.setStandardErrorFile(QProcess::nullDevice());
+    process.start(server,
+                  {dir + QStringLiteral("/redis.conf"), QStringLiteral("--daemonize"),
+                   QStringLiteral("yes")});
+    if (!process.waitForFinished(10000) || process.exitCode() != 0)
+        return false;
+    const quint16 port = quint16(qEnvironmentVariableIntValue("SWITCHBOARD_TEST_REDIS_PORT"));
+    return QTest::qWaitFor([port] { return redisListening(port); }, 10000);
+}
+
+// The direct messages `c` got, as their seqs in `stream`.
+QList<qint64> seqsOf(WsClient &c, const QString &stream)
+{
+    QList<qint64> seqs;
+    for (const QJsonObject &m : c.eventsOfType(QStringLiteral("message"))) {
+        if (str(m, "stream") == stream)
+            seqs << num(m, "seq");
+    }
+    return seqs;
+}
+
+} // namespace
+
+void tst_Cluster::redisRestartLosesNothing()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    if (qEnvironmentVariableIsEmpty("SWITCHBOARD_TEST_REDIS_SERVER"))
+        QSKIP("needs SWITCHBOARD_TEST_REDIS_SERVER and _DIR (scripts/with-redis.sh)");
+    const quint16 port = quint16(qEnvironmentVariableIntValue("SWITCHBOARD_TEST_REDIS_PORT"));
+    auto s = connectAs(cluster[0], 40), r = connectAs(cluster[1], 41);
+    QVERIFY(s && r);
+    int sent = 0;
+    auto send = [&](const QString &text) {
+        QJsonObject ack;
+        QDeadlineTimer known(5000);
+        do {
+            ack = request(*s, "send",
+                          {{QStringLiteral("to"), 41}, {QStringLiteral("content"), text}}, "ack");
+        } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
+        if (errorCode(ack).isEmpty())
+            ++sent;
+        return errorCode(ack);
+    };
+    QCOMPARE(send(QStringLiteral("before")), QString());
+    QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:41")).size(), 1);
+
+    // Redis goes away under traffic: node 1 stores and acknowledges, nothing reaches node 2.
+    {
+        QString why;
+        RedisClient admin(
+            *RedisEndpoint::fromUrl(qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"), &why));
+        admin.connectToServer();
+        QTRY_VERIFY(admin.isConnected());
+        admin.command({"SHUTDOWN", "NOSAVE"});
+        QTRY_VERIFY(!redisListening(port));
+    }
+    QTRY_COMPARE(Cluster::readiness(cluster[1]), QStringLiteral("degraded"));
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(send(QStringLiteral("during %1").arg(i)), QString());
+    QTest::qWait(200);
+    QCOMPARE(seqsOf(*r, QStringLiteral("u:41")).size(), 1);
+
+    // Back: node 2 compares the stream with the store and delivers what it missed, in order;
+    // what follows comes live. Every message once, seqs 1..n without a gap.
+    QVERIFY2(startRedis(), "could not start the Redis server again");
+    QTRY_COMPARE_WITH_TIMEOUT(Cluster::readiness(cluster[1]), QStringLiteral("ready"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(seqsOf(*r, QStringLiteral("u:41")).size(), 6, 10000);
+    QCOMPARE(send(QStringLiteral("after")), QString());
+    QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:41")).size(), 7);
+    QTest::qWait(300);
+    QList<qint64> expected;
+    for (qint64 i = 1; i <= sent; ++i)
+        expected << i;
+    QCOMPARE(seqsOf(*r, QStringLiteral("u:41")), expected);
+}
+
+void tst_Cluster::eventsOutOfOrderGoOutInOrder()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    auto s = connectAs(cluster[0], 50), r = connectAs(cluster[1], 51);
+    QVERIFY(s && r);
+    auto send = [&](const QString &text) {
+        QJsonObject ack;
+        QDeadlineTimer known(5000);
+        do {
+            ack = request(*s, "send",
+                          {{QStringLiteral("to"), 51}, {QStringLiteral("content"), text}}, "ack");
+        } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
+        return ack;
+    };
+    QVERIFY(errorCode(send(QStringLiteral("one"))).isEmpty());
+    QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:51")), QList<qint64> {1});
+
+    // Seq 3 reaches node 2 before seq 2 (as when two nodes publish into one stream and the
+    // later publish travels faster): it waits for 2, and both go out in order, each once.
+    QString why;
+    RedisClient redis(
+        *RedisEndpoint::fromUrl(qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"), &why));
+    redis.connectToServer();
+    QTRY_VERIFY(redis.isConnected());
+    BusEvent early;
+    early.kind = BusEvent::Kind::User;
+    early.origin = "another-node";
+    early.id = 51;
+    early.name = QStringLiteral("u:51");
+    early.seq = 3;
+    early.payload = R"({"type":"message","stream":"u:51","seq":3,"content":"three","from":50})";
+    std::optional<RedisReply> published;
+    redis.publish("switchboard:user:51", early.encode(),
+                  [&](const RedisReply &reply) { published = reply; });
+    QTRY_VERIFY(published);
+    QCOMPARE(published->integer, 2); // both nodes heard it
+    QVERIFY(errorCode(send(QStringLiteral("two"))).isEmpty()); // seq 2
+    QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:51")), (QList<qint64> {1, 2, 3}));
+    // The real seq 3 comes after: not again.
+    QVERIFY(errorCode(send(QStringLiteral("three"))).isEmpty());
+    QTest::qWait(300);
+    QCOMPARE(seqsOf(*r, QStringLiteral("u:51")), (QList<qint64> {1, 2, 3}));
 }
 
 void tst_Cluster::sqliteWithRedisRefused()
