@@ -13,10 +13,11 @@ directory. Then, through nginx:
 - direct messages between users on different nodes, room messages (a room created on one node,
   joined from the others) and a REST broadcast arrive exactly once at every connection;
 - a body just over max_body_bytes gets the node's 413 TOO_LARGE, a far larger one nginx's 413;
-- SIGKILL of the node the receiver is on, with senders sending to it: the receiver reconnects
-  through nginx to a surviving node and resumes; every acknowledged message arrives exactly
-  once without a sequence gap, live and on a fresh device that replays the inbox; REST keeps
-  answering through nginx (proxy_next_upstream).
+- SIGKILL of the node the receiver is on, with senders sending to it (one on that node too):
+  the receiver and that sender reconnect through nginx to surviving nodes, the receiver resumes
+  from its positions; every acknowledged message arrives exactly once without a sequence gap,
+  live and on a fresh device that replays the inbox; REST keeps answering through nginx
+  (proxy_next_upstream).
 
   cluster_e2e.py --server build/release/server/switchboardd [--nginx /usr/sbin/nginx] [-v]
 
@@ -56,6 +57,7 @@ NODES = 3
 USERS = 6  # clients through nginx for the message checks: users BASE_USER..BASE_USER+5
 BASE_USER = 7001
 SETTLE_S = 0.5  # how long to wait after the expected frames for a second copy
+SENDERS = 5  # to faults.RECEIVER in the SIGKILL check: users 101..105
 HEARTBEAT_TIMEOUT_S = 60  # docs/CONFIG.md: heartbeat_timeout's default
 
 
@@ -225,7 +227,9 @@ class Nginx:
             f.write(site)
         d = self.dir
         with open(os.path.join(d, "nginx.conf"), "w") as f:
-            f.write("worker_processes 1;\n"
+            # One process (no master and workers), so that it dies with the test even when
+            # the test is killed: PR_SET_PDEATHSIG is not inherited by nginx's workers.
+            f.write("master_process off;\n"
                     "error_log %s/error.log warn;\n"
                     "pid %s/nginx.pid;\n"
                     "events { worker_connections 1024; }\n"
@@ -264,7 +268,7 @@ class Nginx:
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)  # graceful; its workers go with it
+            self.proc.send_signal(signal.SIGQUIT)  # graceful
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
@@ -553,7 +557,9 @@ def check_sigkill(ck, nginx, nodes):
         if faults.RECEIVER not in where:
             raise Failed("the receiver is on no node")
         victim = where[faults.RECEIVER]
-        senders = [Sender(port_fn, faults.RECEIVER + 1 + i) for i in range(faults.SENDERS)]
+        # With the receiver, two connections per node (least_conn): one sender shares the
+        # receiver's node and must reconnect too.
+        senders = [Sender(port_fn, faults.RECEIVER + 1 + i) for i in range(SENDERS)]
         for s in senders:
             s.start()
         acked = lambda: sum(len(s.acks) for s in senders)  # noqa: E731
@@ -563,6 +569,9 @@ def check_sigkill(ck, nginx, nodes):
         spots = placement(nodes, {s.user for s in senders})
         ck.note("receiver on %s, senders on %s; %d acked before the kill" % (
             victim.node_id, ", ".join(sorted(n.node_id for n in spots.values())), acked()))
+        orphans = [s for s in senders if spots.get(s.user) is victim]
+        ck.expect(orphans, "no sender on the receiver's node %s: %s" % (
+            victim.node_id, {u: n.node_id for u, n in spots.items()}))
         connects_before = receiver.connects
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait(10)
@@ -573,9 +582,16 @@ def check_sigkill(ck, nginx, nodes):
             time.sleep(0.05)
         ck.expect(receiver.connects > connects_before,
                   "the receiver did not reconnect through nginx after the kill")
+        for s in orphans:
+            ck.expect(any(t > killed_at for t in s.ack_times),
+                      "sender %d (on %s) got no ack after the kill" % (s.user, victim.node_id))
         ck.expect(acked() >= acked_at_kill + 150, "only %d acked after the kill"
                   % (acked() - acked_at_kill))
-        now_on = placement(nodes, {faults.RECEIVER}).get(faults.RECEIVER)
+        # Listed once its session is set up, a moment after the upgrade Receiver counts.
+        now_on, deadline = None, time.time() + 5
+        while now_on is None and time.time() < deadline:
+            now_on = placement(nodes, {faults.RECEIVER}).get(faults.RECEIVER)
+            time.sleep(0.05)
         ck.note("receiver back on %s after %d connects; %d acked after the kill (%.1f s)"
                 % (now_on.node_id if now_on else None, receiver.connects,
                    acked() - acked_at_kill, time.time() - killed_at))
