@@ -400,7 +400,7 @@ def check_rest(ck, nginx, nodes):
                                                     body.get("bus")))
 
 
-def check_body_limits(ck, nginx):
+def check_body_limits(ck, nginx, _nodes):
     # Just over max_body_bytes (1MiB): the node's own JSON answer; far over: nginx's.
     status, body, _ = http(nginx.port, "POST", "/api/v1/broadcast",
                            json.dumps({"content": "x", "pad": "y" * (3 << 19)}).encode())
@@ -694,10 +694,7 @@ def main():
                          ("messages", check_messages), ("SIGKILL", check_sigkill)):
             t1 = time.time()
             print("== %s" % name, flush=True)
-            if fn in (check_rest, check_messages, check_sigkill):
-                fn(ck, nginx, nodes)
-            else:
-                fn(ck, nginx)
+            fn(ck, nginx, nodes)
             print("   (%.1f s)" % (time.time() - t1), flush=True)
     except Failed as e:
         ck.fail(str(e))
