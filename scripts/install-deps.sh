@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian 12 packages Switchboard needs, only those missing (idempotent).
 #   scripts/install-deps.sh            build + run dependencies
-#   scripts/install-deps.sh --test     also the servers the test suite starts (PostgreSQL, Redis),
-#                                      systemd-analyze, which checks the installed unit, and the
+#   scripts/install-deps.sh --test     also the servers the test suite starts (PostgreSQL, Redis,
+#                                      nginx), systemd-analyze, which checks the installed unit, and the
 #                                      seed clients' runtimes (Chromium, Node.js)
 set -euo pipefail
 
@@ -17,6 +17,9 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
     packages+=(postgresql redis-server openssl systemd)
+    # tst_cluster_e2e puts packaging/nginx/switchboard.conf in front of three nodes (an nginx
+    # instance of its own; the package's system service is not needed).
+    packages+=(nginx)
     # The conformance suite (tests/conformance) and the libFuzzer targets (scripts/fuzz.sh).
     packages+=(python3 clang libfuzzer-14-dev)
     # tests/docs runs the README's examples, which log in with curl.

@@ -5,7 +5,7 @@
 # configuration is not world-readable (0640, root:switchboard through tmpfiles.d);
 # systemd-analyze accepts the unit; the installed daemon starts with the installed
 # configuration (data dir and port moved to scratch places), answers /healthz and exits 0 on
-# SIGTERM.
+# SIGTERM. The example nginx site is installed with the documentation.
 #   tst_install.sh BUILD_DIR
 set -euo pipefail
 build=$1
@@ -58,6 +58,10 @@ if command -v systemd-analyze > /dev/null; then
 else
     fail "systemd-analyze not found (apt-get install systemd)"
 fi
+
+example=$root$prefix/share/doc/switchboard/examples/nginx/switchboard.conf
+[[ -f $example ]] || fail "no nginx example at $prefix/share/doc/switchboard/examples/nginx"
+grep -q "^upstream switchboard {" "$example" || fail "the nginx example has no upstream switchboard"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$root$daemon" --config "$root$conf" --data-dir "$root/data" --listen "127.0.0.1:$port" \

@@ -1,0 +1,723 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Three switchboardd nodes behind nginx (Python 3 stdlib only; ctest tst_cluster_e2e).
+
+Starts three real switchboardd on one PostgreSQL database (scripts/with-postgres.sh) and one
+Redis (scripts/with-redis.sh), and Debian's nginx with THE shipped packaging/nginx/switchboard.conf
+(only the node ports and the listening port rewritten), an instance of its own in a temporary
+directory. Then, through nginx:
+
+- /healthz, /readyz and REST with the API key answer; a browser's same-origin upgrade passes;
+  WebSocket upgrades succeed after REST calls (no upgrade down a kept-alive REST connection);
+- the clients are spread over the nodes (each node's /api/v1/connections, on the node's port);
+- direct messages between users on different nodes, room messages (a room created on one node,
+  joined from the others) and a REST broadcast arrive exactly once at every connection;
+- a body just over max_body_bytes gets the node's 413 TOO_LARGE, a far larger one nginx's 413;
+- SIGKILL of the node the receiver is on, with senders sending to it (one on that node too):
+  the receiver and that sender reconnect through nginx to surviving nodes, the receiver resumes
+  from its positions; every acknowledged message arrives exactly once without a sequence gap,
+  live and on a fresh device that replays the inbox; REST keeps answering through nginx
+  (proxy_next_upstream).
+
+  cluster_e2e.py --server build/release/server/switchboardd [--nginx /usr/sbin/nginx] [-v]
+
+Exit status 0 when every check passed, 1 on a failure, 77 (skipped) without PostgreSQL
+(SWITCHBOARD_TEST_DATABASE_URL), Redis (SWITCHBOARD_TEST_REDIS_URL) or nginx, unless
+SWITCHBOARD_REQUIRE_POSTGRES=1 / SWITCHBOARD_REQUIRE_REDIS=1 ask for them (then a failure).
+"""
+
+import argparse
+import base64
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "conformance"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "faults"))
+
+import faults  # noqa: E402
+from faults import Postgres, Receiver, Sender, connect, next_json, replay_all  # noqa: E402
+from wsclient import API_KEY, SECRET, TEXT, WsClient, frame, free_port, mint_token  # noqa: E402
+
+SKIP = 77
+NGINX_CONF = os.path.join(ROOT, "packaging", "nginx", "switchboard.conf")
+NODES = 3
+USERS = 6  # clients through nginx for the message checks: users BASE_USER..BASE_USER+5
+BASE_USER = 7001
+SETTLE_S = 0.5  # how long to wait after the expected frames for a second copy
+SENDERS = 5  # to faults.RECEIVER in the SIGKILL check: users 101..105
+HEARTBEAT_TIMEOUT_S = 60  # docs/CONFIG.md: heartbeat_timeout's default
+
+
+class Failed(Exception):
+    pass
+
+
+class Checks:
+    """Collects failures (the shape faults.Run.verify expects: a `fail` method)."""
+
+    def __init__(self, verbose):
+        self.verbose = verbose
+        self.failures = []
+
+    def fail(self, text):
+        self.failures.append(text)
+        print("   !! " + text, flush=True)
+
+    def expect(self, ok, text):
+        if not ok:
+            self.fail(text)
+        return ok
+
+    def note(self, text):
+        print("   " + text, flush=True)
+
+
+def die_with_parent():
+    """In the child: SIGKILL when the test process dies (a ctest timeout leaves nothing)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def http(port, method, path, body=None, token=API_KEY, headers=None, timeout=10):
+    """(status, parsed JSON or raw bytes, headers) of one request to 127.0.0.1:port."""
+    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data,
+                                 method=method)
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            status, payload, head = r.status, r.read(), r.headers
+    except urllib.error.HTTPError as e:
+        status, payload, head = e.code, e.read(), e.headers
+    try:
+        return status, (json.loads(payload) if payload else None), head
+    except ValueError:
+        return status, payload, head
+
+
+# ---------------------------------------------------------------------------------------------
+# The parts: nodes and nginx
+
+
+class Node:
+    def __init__(self, binary, tmp, index, database_url, redis_url):
+        self.index, self.node_id = index, "node-%d" % index
+        self.dir = os.path.join(tmp, self.node_id)
+        self.port = free_port()
+        self.logpath = os.path.join(tmp, self.node_id + ".log")
+        self.args = [binary, "--data-dir", self.dir, "--listen", "127.0.0.1:%d" % self.port,
+                     "--log-level", "warning"]
+        # Secrets and the shared settings through the environment, as an operator would.
+        self.env = dict(os.environ, SWITCHBOARD_JWT_SECRET=SECRET, SWITCHBOARD_API_KEY=API_KEY,
+                        SWITCHBOARD_DATABASE_URL=database_url, SWITCHBOARD_REDIS_URL=redis_url,
+                        SWITCHBOARD_NODE_ID=self.node_id)
+        self.proc = None
+
+    def start(self):
+        with open(self.logpath, "ab") as log:
+            self.proc = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT,
+                                         env=self.env, preexec_fn=die_with_parent)
+
+    def wait_ready(self, timeout=60):
+        """Until /readyz says "ready" (the database answers and Redis is there)."""
+        deadline, last = time.time() + timeout, None
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise Failed("%s exited with %s:\n%s" % (self.node_id, self.proc.returncode,
+                                                          self.log_text()))
+            try:
+                status, body, _ = http(self.port, "GET", "/readyz", token=None, timeout=2)
+                last = (status, body)
+                if status == 200 and isinstance(body, dict) and body.get("status") == "ready":
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise Failed("%s not ready (last /readyz: %s):\n%s" % (self.node_id, last,
+                                                               self.log_text()))
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def user_connections(self):
+        """{user_id: number of its WebSockets on this node} from the node's own REST API."""
+        status, body, _ = http(self.port, "GET", "/api/v1/connections")
+        if status != 200:
+            raise Failed("%s: GET /api/v1/connections answered %s" % (self.node_id, status))
+        out = {}
+        for c in body["connections"]:
+            out[c["user_id"]] = out.get(c["user_id"], 0) + 1
+        return out
+
+    def stop(self):
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def log_text(self):
+        try:
+            with open(self.logpath, "rb") as f:
+                return f.read().decode(errors="replace")[-3000:]
+        except OSError:
+            return ""
+
+
+def site_config(text, node_ports, listen_port):
+    """The shipped site with the example nodes and port 80 replaced; fails when the file no
+    longer has what is replaced (so the test never runs a config it did not mean to)."""
+    examples = sorted(set(re.findall(r"\b127\.0\.0\.1:(808[1-9])\b", text)))
+    if examples != ["8081", "8082", "8083"]:
+        raise Failed("%s: expected the example nodes 127.0.0.1:8081-8083, found %s"
+                     % (NGINX_CONF, examples))
+    text = re.sub(r"\b127\.0\.0\.1:808([1-3])\b",
+                  lambda m: "127.0.0.1:%d" % node_ports[int(m.group(1)) - 1], text)
+    text, n4 = re.subn(r"(?m)^(\s*)listen 80;", r"\g<1>listen 127.0.0.1:%d;" % listen_port, text)
+    text, n6 = re.subn(r"(?m)^\s*listen \[::\]:80;\n", "", text)
+    if n4 != 1 or n6 != 1:
+        raise Failed("%s: expected one `listen 80;` and one `listen [::]:80;`" % NGINX_CONF)
+    if re.search(r"(?m)^\s*listen\s+(?!127\.0\.0\.1:%d;)" % listen_port, text):
+        raise Failed("%s: a `listen` the test does not know" % NGINX_CONF)
+    # A quiet WebSocket lives as long as the node's heartbeat allows, not nginx's timeouts
+    # (the test cannot wait that long: read from the file).
+    timeouts = re.findall(r"(?m)^\s*proxy_(?:read|send)_timeout\s+(\d+)s;", text)
+    if len(timeouts) < 2 or min(int(t) for t in timeouts) <= HEARTBEAT_TIMEOUT_S:
+        raise Failed("%s: proxy_read_timeout/proxy_send_timeout %s, not above the default "
+                     "heartbeat_timeout (%d s)" % (NGINX_CONF, timeouts, HEARTBEAT_TIMEOUT_S))
+    return text
+
+
+class Nginx:
+    """Debian's nginx with a prefix, pid file, logs and temp paths of its own, on a free port."""
+
+    def __init__(self, binary, tmp, node_ports):
+        self.binary = binary
+        self.dir = os.path.join(tmp, "nginx")
+        os.mkdir(self.dir)
+        # Run as root, nginx's workers are `nobody`: they must reach their temp paths.
+        os.chmod(tmp, 0o755)
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        with open(NGINX_CONF) as f:
+            site = site_config(f.read(), node_ports, self.port)
+        with open(os.path.join(self.dir, "switchboard.conf"), "w") as f:
+            f.write(site)
+        d = self.dir
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            # One process (no master and workers), so that it dies with the test even when
+            # the test is killed: PR_SET_PDEATHSIG is not inherited by nginx's workers.
+            f.write("master_process off;\n"
+                    "error_log %s/error.log warn;\n"
+                    "pid %s/nginx.pid;\n"
+                    "events { worker_connections 1024; }\n"
+                    "http {\n"
+                    "    access_log %s/access.log;\n"
+                    "    client_body_temp_path %s/client_body;\n"
+                    "    proxy_temp_path %s/proxy;\n"
+                    "    fastcgi_temp_path %s/fastcgi;\n"
+                    "    uwsgi_temp_path %s/uwsgi;\n"
+                    "    scgi_temp_path %s/scgi;\n"
+                    "    include %s/switchboard.conf;\n"
+                    "}\n" % ((d,) * 9))
+        self.args = [binary, "-p", d + "/", "-c", os.path.join(d, "nginx.conf")]
+        self.proc = None
+
+    def start(self):
+        t = subprocess.run(self.args + ["-t", "-q"], capture_output=True, text=True)
+        if t.returncode != 0:
+            raise Failed("nginx -t refuses the shipped config:\n%s" % t.stderr)
+        log = open(os.path.join(self.dir, "stderr.log"), "ab")
+        self.proc = subprocess.Popen(self.args + ["-g", "daemon off;"], stdout=log,
+                                     stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+        log.close()
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise Failed("nginx exited with %s:\n%s" % (self.proc.returncode,
+                                                            self.log_text()))
+            try:
+                if http(self.port, "GET", "/healthz", token=None, timeout=2)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise Failed("nginx did not answer /healthz:\n" + self.log_text())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)  # graceful
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def log_text(self):
+        out = ""
+        for name in ("stderr.log", "error.log"):
+            try:
+                with open(os.path.join(self.dir, name), "rb") as f:
+                    out += f.read().decode(errors="replace")[-2000:]
+            except OSError:
+                pass
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# A client that keeps every frame it reads
+
+
+class Peer:
+    def __init__(self, port, user, head_extra=b""):
+        self.user = user
+        # As a browser does, the Host names the port (the node's own origin comes from it).
+        key = base64.b64encode(os.urandom(16))
+        request = (b"GET /ws?token=" + mint_token(user).encode() + b" HTTP/1.1\r\n"
+                   b"Host: 127.0.0.1:" + str(port).encode() + b"\r\n"
+                   b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key
+                   + b"\r\nSec-WebSocket-Version: 13\r\n" + head_extra + b"\r\n")
+        self.c = WsClient(port, timeout=10, request=request)
+        self.status = self.c.read_head(10)
+        self.events = []
+        self.welcome = None
+        self.n = 0
+        if self.status == 101:
+            self.welcome = self.until(lambda m: m.get("type") == "connected", 10)
+            self.until(lambda m: m.get("type") == "sync_complete", 10)
+
+    def until(self, match, timeout):
+        """Reads (and keeps) frames until one matches; that frame, or None at the deadline."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = next_json(self.c, max(0.01, deadline - time.time()))
+            if m is None:
+                break
+            self.events.append(m)
+            if match(m):
+                return m
+        return None
+
+    def pump(self, timeout=0.05):
+        """Reads what has arrived (for up to `timeout` of quiet)."""
+        while next_json_into(self, timeout):
+            pass
+
+    def request(self, type_, timeout=10, **fields):
+        """Sends a frame with an id; its answer (ack, error or the reply carrying the id)."""
+        self.n += 1
+        ident = "u%d-%d" % (self.user, self.n)
+        msg = dict(fields, type=type_, id=ident)
+        self.c.send(frame(TEXT, json.dumps(msg)))
+        return self.until(lambda m: m.get("id") == ident, timeout)
+
+    def of_type(self, type_, **fields):
+        return [m for m in self.events if m.get("type") == type_
+                and all(m.get(k) == v for k, v in fields.items())]
+
+    def close(self):
+        self.c.close()
+
+
+def next_json_into(peer, timeout):
+    m = next_json(peer.c, timeout)
+    if m is None:
+        return False
+    peer.events.append(m)
+    return True
+
+
+def request_known(peer, type_, timeout=5, **fields):
+    """A request that another node may answer NOT_FOUND for a moment (a user or a room it has
+    not heard of yet: KnownUsers' flush, the room index following the bus): retried."""
+    deadline = time.time() + timeout
+    while True:
+        answer = peer.request(type_, **fields)
+        if answer is None or answer.get("code") != "NOT_FOUND" or time.time() > deadline:
+            return answer
+        time.sleep(0.05)
+
+
+def settle(peers, done, timeout=10):
+    """Pumps every peer until done() holds, then SETTLE_S longer (a second copy would show)."""
+    deadline = time.time() + timeout
+    while not done() and time.time() < deadline:
+        for p in peers:
+            p.pump(0.01)
+    end = time.time() + SETTLE_S
+    while time.time() < end:
+        for p in peers:
+            p.pump(0.01)
+
+
+# ---------------------------------------------------------------------------------------------
+# The checks
+
+
+def check_rest(ck, nginx, nodes):
+    status, body, _ = http(nginx.port, "GET", "/healthz", token=None)
+    ck.expect(status == 200, "/healthz through nginx: %s %s" % (status, body))
+    status, body, _ = http(nginx.port, "GET", "/readyz", token=None)
+    ck.expect(status == 200 and isinstance(body, dict) and body.get("status") == "ready",
+              "/readyz through nginx: %s %s" % (status, body))
+    # REST with the API key, spread over the nodes by least_conn (idle, every node has 0).
+    seen = set()
+    for _ in range(6):
+        status, body, _ = http(nginx.port, "GET", "/api/v1/stats")
+        if ck.expect(status == 200 and isinstance(body, dict),
+                     "GET /api/v1/stats through nginx: %s %s" % (status, body)):
+            seen.add(body.get("node_id"))
+    ck.expect(seen <= {n.node_id for n in nodes} and seen,
+              "node_id through nginx: %s" % sorted(map(str, seen)))
+    ck.note("REST through nginx reached %s" % sorted(map(str, seen)))
+    for n in nodes:
+        status, body, _ = http(n.port, "GET", "/api/v1/stats")
+        ck.expect(status == 200 and body.get("node_id") == n.node_id
+                  and body.get("bus") == "redis",
+                  "%s stats: node_id %s, bus %s" % (n.node_id, body.get("node_id"),
+                                                    body.get("bus")))
+
+
+def check_body_limits(ck, nginx, _nodes):
+    # Just over max_body_bytes (1MiB): the node's own JSON answer; far over: nginx's.
+    status, body, _ = http(nginx.port, "POST", "/api/v1/broadcast",
+                           json.dumps({"content": "x", "pad": "y" * (3 << 19)}).encode())
+    code = body.get("error", {}).get("code") if isinstance(body, dict) else None
+    ck.expect(status == 413 and code == "TOO_LARGE",
+              "a 1.5 MiB body through nginx: %s %r (expected the node's 413 TOO_LARGE)"
+              % (status, body if isinstance(body, dict) else body[:80]))
+    status, body, _ = http(nginx.port, "POST", "/api/v1/broadcast", b"{" + b" " * (4 << 20) + b"}")
+    ck.expect(status == 413 and not isinstance(body, dict),
+              "a 4 MiB body through nginx: %s (expected nginx's own 413)" % status)
+
+
+def placement(nodes, users):
+    """{user: node} for users with a connection on exactly one node; raises on doubles."""
+    where = {}
+    for n in nodes:
+        if not n.alive():
+            continue
+        for user, count in n.user_connections().items():
+            if user in users:
+                if user in where or count != 1:
+                    raise Failed("user %d has WebSockets on several nodes" % user)
+                where[user] = n
+    return where
+
+
+def check_messages(ck, nginx, nodes):
+    origin = ("Origin: http://127.0.0.1:%d\r\n" % nginx.port).encode()
+    peers = []
+    for i in range(USERS):
+        # The first one as a browser page of this site would: its Origin is the site's own.
+        p = Peer(nginx.port, BASE_USER + i, head_extra=origin if i == 0 else b"")
+        if not ck.expect(p.status == 101 and p.welcome is not None,
+                         "upgrade of user %d through nginx: %s %r"
+                         % (p.user, p.status, p.c.head[:200])):
+            raise Failed("no WebSocket through nginx")
+        peers.append(p)
+        # A REST call between upgrades: the next upgrade must not reuse its connection.
+        http(nginx.port, "GET", "/readyz", token=None)
+    where = placement(nodes, {p.user for p in peers})
+    spread = {}
+    for p in peers:
+        spread.setdefault(where[p.user].node_id, []).append(p.user)
+    ck.note("WebSockets through nginx: %s" % ", ".join(
+        "%s %s" % (k, v) for k, v in sorted(spread.items())))
+    ck.expect(len(where) == USERS, "%d of %d users found on a node" % (len(where), USERS))
+    ck.expect(len(spread) == NODES, "least_conn put %d clients on %d node(s), not all %d: %s"
+              % (USERS, len(spread), NODES, spread))
+
+    # Direct messages: each user to the next one on another node. One at a time, each awaited
+    # before the next send: a recipient's inbox is also its sent box, and events of one stream
+    # that reach a node out of seq order are a case of their own (check_sigkill).
+    sent = {}  # recipient -> message_id
+    by_user = {p.user: p for p in peers}
+    for p in peers:
+        to = next((q for q in peers if where[q.user] is not where[p.user] and q.user not in sent),
+                  None)
+        if to is None:
+            continue
+        ack = request_known(p, "send", to=to.user, content="dm %d->%d" % (p.user, to.user))
+        if ck.expect(ack and ack.get("type") == "ack", "send %d->%d: %s" % (p.user, to.user, ack)):
+            sent[to.user] = ack["message_id"]
+            to.until(lambda m: m.get("message_id") == ack["message_id"], 5)
+    ck.expect(len(sent) >= 2, "only %d direct messages between nodes" % len(sent))
+    settle(peers, lambda: all(by_user[u].of_type("message", message_id=m)
+                              for u, m in sent.items()))
+    for u, mid in sent.items():
+        got = by_user[u].of_type("message", message_id=mid)
+        ck.expect(len(got) == 1, "user %d (%s) got direct message %s %d times"
+                  % (u, where[u].node_id, mid, len(got)))
+    ck.note("%d direct messages across nodes, each received once" % len(sent))
+
+    # A room created on one node, joined through the others.
+    room = "e2e-%d" % os.getpid()
+    created = peers[0].request("room_create", room_id=room, name="e2e")
+    if not ck.expect(created and created.get("type") == "room",
+                     "room_create on %s: %s" % (where[peers[0].user].node_id, created)):
+        raise Failed("no room")
+    for p in peers[1:]:
+        joined = request_known(p, "room_join", room_id=room)
+        ck.expect(joined and joined.get("type") == "room_joined",
+                  "room_join by %d on %s: %s" % (p.user, where[p.user].node_id, joined))
+    posts = {}  # message_id -> poster
+    for p in peers:
+        ack = p.request("room_send", room_id=room, content="room post by %d" % p.user)
+        if ck.expect(ack and ack.get("type") == "ack", "room_send by %d: %s" % (p.user, ack)):
+            posts[ack["message_id"]] = p.user
+            # The next poster after this post reached it (in order, as for direct messages).
+            nxt = peers[(peers.index(p) + 1) % len(peers)]
+            nxt.until(lambda m: m.get("message_id") == ack["message_id"], 5)
+
+    def members_have_all():
+        return all(p.of_type("room_message", message_id=m)
+                   for p in peers for m, poster in posts.items() if poster != p.user)
+
+    settle(peers, members_have_all)
+    for p in peers:
+        for mid, poster in posts.items():
+            n = len(p.of_type("room_message", message_id=mid))
+            want = 0 if poster == p.user else 1  # the poster's connection gets the ack
+            ck.expect(n == want, "member %d (%s) got room message %s (by %d) %d times, not %d"
+                      % (p.user, where[p.user].node_id, mid, poster, n, want))
+    ck.note("%d room messages, each received once by the %d other members"
+            % (len(posts), len(peers) - 1))
+
+    # A REST broadcast through nginx (to one node) reaches the clients of every node.
+    text = "e2e broadcast %f" % time.time()
+    status, body, _ = http(nginx.port, "POST", "/api/v1/broadcast", {"content": text})
+    ck.expect(status == 202, "POST /api/v1/broadcast through nginx: %s %s" % (status, body))
+    settle(peers, lambda: all(p.of_type("broadcast", content=text) for p in peers))
+    for p in peers:
+        n = len(p.of_type("broadcast", content=text))
+        ck.expect(n == 1, "user %d (%s) got the broadcast %d times"
+                  % (p.user, where[p.user].node_id, n))
+    ck.note("the broadcast reached all %d clients once" % len(peers))
+    for p in peers:
+        p.close()
+
+
+def ranges(seqs):
+    """[1, 2, 3, 7] -> "1-3,7"."""
+    out = []
+    for s in seqs:
+        if out and s == out[-1][1] + 1:
+            out[-1][1] = s
+        else:
+            out.append([s, s])
+    return ",".join("%d-%d" % (a, b) if a != b else "%d" % a for a, b in out)
+
+
+def ranges_in_order(seqs):
+    """Arrival order as runs of consecutive seqs: [1, 2, 3, 9, 10, 4] -> "1-3 9-10 4"."""
+    runs = []
+    for s in seqs:
+        if runs and s == runs[-1][1] + 1:
+            runs[-1][1] = s
+        else:
+            runs.append([s, s])
+    return " ".join("%d-%d" % (a, b) if a != b else "%d" % a for a, b in runs)
+
+
+def check_sigkill(ck, nginx, nodes):
+    """faults.py's sigkill scenario, with the node killed for good and nginx in front."""
+    port_fn = lambda: nginx.port  # noqa: E731
+    receiver = Receiver(port_fn, user=faults.RECEIVER)
+    receiver.start()
+    senders = []
+    try:
+        deadline = time.time() + 10
+        where = {}
+        while time.time() < deadline and faults.RECEIVER not in where:
+            time.sleep(0.05)
+            where = placement(nodes, {faults.RECEIVER})
+        if faults.RECEIVER not in where:
+            raise Failed("the receiver is on no node")
+        victim = where[faults.RECEIVER]
+        # With the receiver, two connections per node (least_conn): one sender shares the
+        # receiver's node and must reconnect too.
+        senders = [Sender(port_fn, faults.RECEIVER + 1 + i) for i in range(SENDERS)]
+        for s in senders:
+            s.start()
+        acked = lambda: sum(len(s.acks) for s in senders)  # noqa: E731
+        deadline = time.time() + 20
+        while acked() < 150 and time.time() < deadline:
+            time.sleep(0.05)
+        spots = placement(nodes, {s.user for s in senders})
+        ck.note("receiver on %s, senders on %s; %d acked before the kill" % (
+            victim.node_id, ", ".join(sorted(n.node_id for n in spots.values())), acked()))
+        orphans = [s for s in senders if spots.get(s.user) is victim]
+        ck.expect(orphans, "no sender on the receiver's node %s: %s" % (
+            victim.node_id, {u: n.node_id for u, n in spots.items()}))
+        connects_before = receiver.connects
+        victim.proc.send_signal(signal.SIGKILL)
+        victim.proc.wait(10)
+        killed_at, acked_at_kill = time.time(), acked()
+        deadline = time.time() + 20
+        while (receiver.connects == connects_before or acked() < acked_at_kill + 150) \
+                and time.time() < deadline:
+            time.sleep(0.05)
+        ck.expect(receiver.connects > connects_before,
+                  "the receiver did not reconnect through nginx after the kill")
+        for s in orphans:
+            ck.expect(any(t > killed_at for t in s.ack_times),
+                      "sender %d (on %s) got no ack after the kill" % (s.user, victim.node_id))
+        ck.expect(acked() >= acked_at_kill + 150, "only %d acked after the kill"
+                  % (acked() - acked_at_kill))
+        # Listed once its session is set up, a moment after the upgrade Receiver counts.
+        now_on, deadline = None, time.time() + 5
+        while now_on is None and time.time() < deadline:
+            now_on = placement(nodes, {faults.RECEIVER}).get(faults.RECEIVER)
+            time.sleep(0.05)
+        ck.note("receiver back on %s after %d connects; %d acked after the kill (%.1f s)"
+                % (now_on.node_id if now_on else None, receiver.connects,
+                   acked() - acked_at_kill, time.time() - killed_at))
+        ck.expect(now_on is not None and now_on is not victim,
+                  "the receiver is not on a surviving node")
+        # REST through nginx while one of its nodes is gone: retried on the others.
+        codes = [http(nginx.port, "GET", "/healthz", token=None)[0] for _ in range(6)]
+        ck.expect(codes == [200] * 6, "/healthz through nginx with a node down: %s" % codes)
+    finally:
+        for s in senders:
+            s.stop_flag.set()
+        for s in senders:
+            s.join(30)
+    for s in senders:
+        for key, a, b in s.conflicts:
+            ck.fail("idempotency key %s acknowledged as %s and as %s" % (key, a, b))
+        if s.errors:
+            ck.note("sender %d: %s" % (s.user, ", ".join(
+                "%s x%d" % kv for kv in sorted(s.errors.items()))))
+    acked_ids = {a[0]: key for s in senders for key, a in s.acks.items()}
+    # A fresh device through nginx replays the whole inbox from 0.
+    got, complete, _ = replay_all(nginx.port, user=faults.RECEIVER, timeout=30)
+    faults.Run.verify(ck, "fresh receiver", got, complete, acked_ids, None)
+    # The live receiver resumed from its own positions: it catches up to the end.
+    end_seq = max((s for s, _ in got), default=0)
+    deadline = time.time() + 20
+    while receiver.last < end_seq and time.time() < deadline:
+        time.sleep(0.1)
+    receiver.stop_flag.set()
+    receiver.join(10)
+    live = [x for x in receiver.seqs if x[0] <= end_seq]
+    before = len(ck.failures)
+    faults.Run.verify(ck, "live receiver (%d connects)" % receiver.connects, live, True,
+                      acked_ids, None)
+    if len(ck.failures) > before:
+        have = {s for s, _ in live}
+        holes = [s for s in range(1, end_seq + 1) if s not in have]
+        ck.note("live receiver: missing seqs %s; arrival order around them: %s" % (
+            ranges(holes), ranges_in_order([s for s, _ in live])))
+    ck.note("%d acked, %d in the inbox, %d received live" % (len(acked_ids), len(got),
+                                                           len(receiver.seqs)))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def missing_parts(args):
+    """(what is missing, whether the environment requires it)."""
+    out = []
+    pg = bool(os.environ.get("SWITCHBOARD_TEST_DATABASE_URL"))
+    redis = bool(os.environ.get("SWITCHBOARD_TEST_REDIS_URL"))
+    require_pg = os.environ.get("SWITCHBOARD_REQUIRE_POSTGRES") == "1"
+    require_redis = os.environ.get("SWITCHBOARD_REQUIRE_REDIS") == "1"
+    if not pg:
+        out.append(("SWITCHBOARD_TEST_DATABASE_URL (scripts/with-postgres.sh)", require_pg))
+    if not redis:
+        out.append(("SWITCHBOARD_TEST_REDIS_URL (scripts/with-redis.sh)", require_redis))
+    if not (args.nginx and os.access(args.nginx, os.X_OK)):
+        out.append(("nginx at %r (apt-get install nginx)" % args.nginx,
+                    require_pg or require_redis))
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--server", required=True)
+    p.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx")
+    p.add_argument("-v", dest="verbose", action="store_true")
+    args = p.parse_args()
+    missing = missing_parts(args)
+    if missing:
+        for what, required in missing:
+            print("%s: no %s" % ("FAIL" if required else "skip", what))
+        return 1 if any(required for _, required in missing) else SKIP
+
+    ck = Checks(args.verbose)
+    t0 = time.time()
+    tmp = tempfile.mkdtemp(prefix="sb-cluster-e2e-")
+    pg = Postgres()
+    dbname = "sb_cluster_e2e_%d_%d" % (os.getpid(), int(time.time() * 1000) % 10**9)
+    nodes, nginx = [], None
+    # SIGTERM (ctest's interrupt) ends through the finally below like any failure.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    try:
+        url = pg.create(dbname)
+        nodes = [Node(args.server, tmp, i + 1, url, os.environ["SWITCHBOARD_TEST_REDIS_URL"])
+                 for i in range(NODES)]
+        # The first node migrates the fresh database; then the others start together.
+        nodes[0].start()
+        nodes[0].wait_ready()
+        for n in nodes[1:]:
+            n.start()
+        for n in nodes[1:]:
+            n.wait_ready()
+        nginx = Nginx(args.nginx, tmp, [n.port for n in nodes])
+        nginx.start()
+        ck.note("3 nodes on ports %s, nginx on %d (%.1f s)"
+                % ([n.port for n in nodes], nginx.port, time.time() - t0))
+        for name, fn in (("REST", check_rest), ("body limits", check_body_limits),
+                         ("messages", check_messages), ("SIGKILL", check_sigkill)):
+            t1 = time.time()
+            print("== %s" % name, flush=True)
+            fn(ck, nginx, nodes)
+            print("   (%.1f s)" % (time.time() - t1), flush=True)
+    except Failed as e:
+        ck.fail(str(e))
+    except Exception as e:  # noqa: BLE001 (a check that breaks is a failure, with its trace)
+        import traceback
+        traceback.print_exc()
+        ck.fail("%s: %s" % (type(e).__name__, e))
+    finally:
+        if ck.failures or args.verbose:
+            for n in nodes:
+                print("--- %s log:\n%s" % (n.node_id, n.log_text()))
+            if nginx:
+                print("--- nginx log:\n%s" % nginx.log_text())
+        if nginx:
+            nginx.stop()
+        for n in nodes:
+            n.stop()
+        pg.drop(dbname)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%s: %d failure(s) in %.1f s" % ("FAIL" if ck.failures else "ok", len(ck.failures),
+                                           time.time() - t0))
+    return 1 if ck.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
