@@ -210,10 +210,21 @@ void SqlStore::endReads()
 
 int SqlStore::migrate()
 {
-    execDirect(QStringLiteral("create schema_migrations"),
-               QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                              "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                              "applied_at BIGINT NOT NULL)"));
+    {
+        // Several nodes starting at once on an empty database: PostgreSQL's CREATE TABLE IF
+        // NOT EXISTS is not safe against itself (one fails on pg_type's unique index), so
+        // the creation waits for the migration lock too.
+        Transaction tx(this);
+        if (m_backend == Backend::Postgres)
+            exec(QStringLiteral("lock migrations"),
+                 QStringLiteral("SELECT pg_advisory_xact_lock(?)"), {MIGRATION_LOCK_ID})
+                .finish();
+        execDirect(QStringLiteral("create schema_migrations"),
+                   QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                  "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                                  "applied_at BIGINT NOT NULL)"));
+        tx.commit();
+    }
     const QString dirPath = QStringLiteral(":/switchboard/migrations/%1").arg(backendName());
     QDir dir(dirPath);
     static const QRegularExpression numbered(QStringLiteral("^(\\d+)_[A-Za-z0-9_]+\\.sql$"));

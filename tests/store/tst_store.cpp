@@ -5,6 +5,8 @@
 #include "store/asyncstore.h"
 #include "store/storefactory.h"
 
+#include <thread>
+
 #include <QElapsedTimer>
 #include <QFile>
 #include <QSemaphore>
@@ -16,6 +18,8 @@
 #include <QThread>
 #include <QUrl>
 #include <QTest>
+
+#include <thread>
 
 using namespace Switchboard;
 
@@ -120,6 +124,46 @@ private slots:
             QVERIFY(mode & QFileDevice::ReadOwner);
             QCOMPARE(mode & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
                      QFileDevice::Permissions());
+        }
+    }
+
+    // Several nodes starting at once on one empty PostgreSQL database: each migrates (or waits
+    // for the one that does) and starts; none fails on the tables another is creating.
+    void migrateConcurrently()
+    {
+        QString why;
+        if (!Test::postgresAvailable(&why)) {
+            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))
+                QFAIL(qPrintable(why));
+            QSKIP(qPrintable(why));
+        }
+        for (int round = 0; round < 3; ++round) {
+            Db db(QStringLiteral("postgres"));
+            constexpr int NODES = 6;
+            std::vector<std::thread> nodes;
+            std::vector<QString> errors(NODES);
+            std::vector<int> versions(NODES, -1);
+            for (int i = 0; i < NODES; ++i) {
+                nodes.emplace_back([&, i]() {
+                    try {
+                        QString error;
+                        auto store = openStore(db.settings, &error);
+                        if (!store) {
+                            errors[i] = error;
+                            return;
+                        }
+                        versions[i] = store->migrate();
+                    } catch (const StoreError &e) {
+                        errors[i] = QString::fromUtf8(e.what());
+                    }
+                });
+            }
+            for (std::thread &t : nodes)
+                t.join();
+            for (int i = 0; i < NODES; ++i) {
+                QVERIFY2(errors[i].isEmpty(), qPrintable(errors[i]));
+                QCOMPARE(versions[i], 7);
+            }
         }
     }
 
