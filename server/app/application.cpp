@@ -256,6 +256,10 @@ bool Application::start(QString *error, bool *configuration)
             [this](qint64 userId) { m_store->setLastSeen(userId, Protocol::Events::nowMs()); });
     wireAdminFeed();
     bus->setOperators(m_admin.get());
+    bus->setAccountChanged([this](qint64 userId) {
+        if (m_accounts)
+            m_accounts->invalidate(userId);
+    });
     m_admin->setPublishAlways(redis.has_value()); // operators of other nodes read this one's
     startAuthentication();
 
@@ -282,6 +286,11 @@ bool Application::start(QString *error, bool *configuration)
     admission.exempt = m_config.admissionExempt;
     m_admission = std::make_shared<Io::Admission>(admission);
     m_access = new AccessControl(&m_config, m_store.get(), m_connections, m_admission, this);
+    m_access->setBus(m_bus.get());
+    bus->setAccessRulesChanged([this]() {
+        if (m_access)
+            m_access->reload();
+    });
     if (!m_access->load(error))
         return false;
     m_http->addressRefused = [admission = m_admission](const QHostAddress &peer) {

@@ -25,6 +25,8 @@ struct BusEvent
         RoomChange, // payload = RoomChange::encode()
         CloseUser, // `id` = user, `code`, payload = reason (UTF-8)
         Presence, // `id` = user, `code` = 1 online anywhere / 0 offline everywhere, `name`
+        AccountChange, // `id` = user
+        AccessRules, // the access rules changed
     };
     static constexpr quint8 VERSION = 1;
 

@@ -345,6 +345,12 @@ void RedisBus::received(const QByteArray &payload)
     case BusEvent::Kind::CloseUser:
         m_local->closeUser(e->id, e->code, QString::fromUtf8(e->payload));
         break;
+    case BusEvent::Kind::AccessRules:
+        m_local->applyAccessRulesChange();
+        break;
+    case BusEvent::Kind::AccountChange:
+        m_local->publishAccountChange(e->id);
+        break;
     case BusEvent::Kind::Presence:
         // The node that saw it announced it; this one answers isOnline() by it.
         if (e->code)
@@ -596,6 +602,22 @@ void RedisBus::publishRoomChange(const RoomChange &change)
     e.payload = change.encode();
     // The room's channel: its messages published after the change follow it.
     publish(roomChannel(change.roomId), std::move(e));
+}
+
+void RedisBus::publishAccountChange(qint64 userId)
+{
+    m_local->publishAccountChange(userId);
+    BusEvent e;
+    e.kind = BusEvent::Kind::AccountChange;
+    e.id = userId;
+    publish(ALL, std::move(e));
+}
+
+void RedisBus::publishAccessRulesChange()
+{
+    BusEvent e;
+    e.kind = BusEvent::Kind::AccessRules;
+    publish(ALL, std::move(e));
 }
 
 bool RedisBus::closeConnection(quint64 connectionId, int code, const QString &reason)

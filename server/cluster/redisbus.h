@@ -89,6 +89,8 @@ public:
     void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) override;
     void publishToOperators(const QByteArray &frame) override;
     void publishRoomChange(const RoomChange &change) override;
+    void publishAccountChange(qint64 userId) override;
+    void publishAccessRulesChange() override;
     // Connection ids are this node's: a connection of another node is not found here.
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
     int closeUser(qint64 userId, int code, const QString &reason) override;

@@ -55,6 +55,13 @@ public:
     // to this node's room index: the other nodes apply it to theirs.
     virtual void publishRoomChange(const RoomChange &change) = 0;
 
+    // IP access rules were added or removed here: the other nodes read them again.
+    virtual void publishAccessRulesChange() = 0;
+
+    // An account's state changed (disabled, enabled, deleted, its role, its tokens revoked):
+    // every node forgets what it cached of it (AccountCache) before it next judges a token.
+    virtual void publishAccountChange(qint64 userId) = 0;
+
     // Operators and account changes: closes one connection (false: this node has none by that
     // id) or every connection of a user (returns how many this node closed).
     virtual bool closeConnection(quint64 connectionId, int code, const QString &reason) = 0;

@@ -54,6 +54,12 @@ int LocalBus::closeUser(qint64 userId, int code, const QString &reason)
     return m_hub->closeUser(BusKey(), userId, code, reason);
 }
 
+void LocalBus::publishAccountChange(qint64 userId)
+{
+    if (m_accountChanged)
+        m_accountChanged(userId);
+}
+
 bool LocalBus::isOnline(qint64 userId) const
 {
     return m_hub->isOnline(userId);

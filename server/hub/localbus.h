@@ -3,6 +3,8 @@
 
 #include "hub/deliverybus.h"
 
+#include <functional>
+
 namespace Switchboard {
 
 class AdminFeed;
@@ -21,6 +23,8 @@ public:
 
     void setRooms(RoomService *rooms) { m_rooms = rooms; }
     void setOperators(AdminFeed *operators) { m_operators = operators; }
+    // What forgets a cached account state here (the application hands AccountCache's).
+    void setAccountChanged(std::function<void(qint64)> forget) { m_accountChanged = forget; }
 
     void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                        const QString &stream = QString(), qint64 seq = 0) override;
@@ -31,6 +35,17 @@ public:
     void publishToOperators(const QByteArray &frame) override;
     // This node applied the change already; there is nobody else to tell.
     void publishRoomChange(const RoomChange &) override { }
+    void publishAccountChange(qint64 userId) override;
+    // This node applied its change already.
+    void publishAccessRulesChange() override { }
+    // For a cluster bus: another node changed the access rules; what reads them again here
+    // (the application hands AccessControl's reload).
+    void setAccessRulesChanged(std::function<void()> reload) { m_accessRulesChanged = reload; }
+    void applyAccessRulesChange()
+    {
+        if (m_accessRulesChanged)
+            m_accessRulesChanged();
+    }
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
     int closeUser(qint64 userId, int code, const QString &reason) override;
     bool isOnline(qint64 userId) const override;
@@ -44,6 +59,8 @@ private:
     Hub *m_hub;
     RoomService *m_rooms = nullptr;
     AdminFeed *m_operators = nullptr;
+    std::function<void(qint64)> m_accountChanged;
+    std::function<void()> m_accessRulesChanged;
 };
 
 } // namespace Switchboard

@@ -2,6 +2,7 @@
 #include "accesscontrol.h"
 
 #include "config/config.h"
+#include "hub/deliverybus.h"
 #include "io/admission.h"
 #include "net/connectionmanager.h"
 #include "protocol/events.h"
@@ -61,6 +62,38 @@ bool AccessControl::load(QString *error)
     publish();
     qCInfo(lcAccess) << m_rules.size() << "access rule(s) loaded";
     return true;
+}
+
+void AccessControl::reload()
+{
+    if (m_reloading) {
+        m_reloadAgain = true; // a read is out: one more after it sees every change
+        return;
+    }
+    m_reloading = true;
+    const qint64 now = Protocol::Events::nowMs();
+    m_store->read<QList<AccessRuleRecord>>(
+        this,
+        [now](Store &s) {
+            QList<AccessRuleRecord> rules = s.accessRules();
+            rules.removeIf([now](const auto &r) { return r.expiresAt > 0 && r.expiresAt <= now; });
+            return rules;
+        },
+        [this](std::optional<QList<AccessRuleRecord>> rules, QString error) {
+            m_reloading = false;
+            if (!rules) {
+                qCWarning(lcAccess)
+                    << "reading the access rules another node changed failed:" << error;
+            } else {
+                m_rules = *rules;
+                publish();
+                const int closed = cut();
+                qCInfo(lcAccess) << "access rules changed on another node:" << m_rules.size()
+                                 << "rule(s); closed" << closed << "connection(s)";
+            }
+            if (std::exchange(m_reloadAgain, false))
+                reload();
+        });
 }
 
 std::shared_ptr<const Io::AccessRuleSet>
@@ -146,6 +179,8 @@ void AccessControl::add(const AccessRuleRecord &rule, Added done)
             }
             m_rules.append(*stored);
             publish();
+            if (m_bus)
+                m_bus->publishAccessRulesChange();
             Impact impact = impactOf(*m_set, {});
             cut();
             qCInfo(lcAccess).noquote()
@@ -168,6 +203,8 @@ void AccessControl::remove(qint64 id, std::function<void(std::optional<bool>)> d
                 return;
             }
             const bool known = m_rules.removeIf([id](const auto &r) { return r.id == id; }) > 0;
+            if (m_bus)
+                m_bus->publishAccessRulesChange();
             if (known) {
                 publish();
                 // Removing an allow rule can leave its addresses to a wider deny.

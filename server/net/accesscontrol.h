@@ -16,6 +16,8 @@
 
 namespace Switchboard {
 
+class DeliveryBus;
+
 struct Config;
 class AsyncStore;
 class ConnectionManager;
@@ -39,6 +41,10 @@ public:
 
     // Deletes expired rows and loads the rest (blocking: start-up only).
     bool load(QString *error);
+    // Reads the rules again (another node changed them) and cuts what they now refuse.
+    void reload();
+    // Where a change made here is told to the other nodes (none: one node).
+    void setBus(DeliveryBus *bus) { m_bus = bus; }
 
     // AccessRules (validate() is its static, shared with the operator commands)
     const QList<AccessRuleRecord> &rules() const override { return m_rules; }
@@ -65,6 +71,9 @@ private:
     std::shared_ptr<Io::Admission> m_admission;
     QList<AccessRuleRecord> m_rules; // by id
     std::shared_ptr<const Io::AccessRuleSet> m_set;
+    DeliveryBus *m_bus = nullptr;
+    bool m_reloading = false;
+    bool m_reloadAgain = false;
     int m_adding = 0; // adds on their way to the store, counted against max_access_rules
     QBasicTimer m_expiry;
 };

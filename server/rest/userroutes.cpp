@@ -47,7 +47,7 @@ void changeAccount(RestServices *s, const ReplyPtr &reply, qint64 id,
                 reply->error(ErrorCode::NotFound, QStringLiteral("no user %1").arg(id));
                 return;
             }
-            s->accounts->invalidate(id);
+            s->bus->publishAccountChange(id); // every node forgets its cached state
             int closed = 0;
             if (!closeReason.isEmpty())
                 closed = s->bus->closeUser(id, Protocol::CloseCode::FORBIDDEN, closeReason);
@@ -132,7 +132,7 @@ void addUserRoutes(Router &router, RestServices *s)
                                 reply->error(ErrorCode::Conflict,
                                              QStringLiteral("user '%1' exists").arg(name));
                             } else {
-                                s->accounts->invalidate((*user)->id);
+                                s->bus->publishAccountChange((*user)->id);
                                 reply->json(201, userJson(**user, *s->bus));
                             }
                         });

@@ -140,6 +140,7 @@ private slots:
     void roomsCrossNodes();
     void broadcastAndNotificationReachEveryNode();
     void disableClosesConnectionsOnEveryNode();
+    void accessRulesReachEveryNode();
     void operatorFeedShowsOtherNodes();
     void presenceOnceAcrossNodes();
     void deadNodesUsersGoOffline();
@@ -321,6 +322,49 @@ void tst_Cluster::disableClosesConnectionsOnEveryNode()
              200);
     QCOMPARE(d2->waitClosed(), Protocol::CloseCode::FORBIDDEN);
     QCOMPARE(d1->waitClosed(), Protocol::CloseCode::FORBIDDEN);
+    // Node 1 had Dave's account cached as enabled (he was connected there): it forgot it, so
+    // neither a new connection nor REST gets in with his token there.
+    const QByteArray token = cluster[0].token(dave);
+    QCOMPARE(http("GET", cluster[0].httpUrl(QStringLiteral("/api/v1/rooms")), {}, token).status,
+             403);
+    WsClient again;
+    again.open(cluster[0].wsUrl(QString::fromLatin1(token)));
+    QCOMPARE(again.waitClosed(), Protocol::CloseCode::FORBIDDEN);
+}
+
+void tst_Cluster::accessRulesReachEveryNode()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    const QByteArray key = cluster[0].config().apiKey.toUtf8();
+    auto cidrsOn = [&](TestServer &node) {
+        QStringList cidrs;
+        const HttpResult r
+            = http("GET", node.httpUrl(QStringLiteral("/api/v1/access/rules")), {}, key);
+        for (const QJsonValue &v : r.json.value(QLatin1StringView("rules")).toArray())
+            cidrs << v.toObject().value(QLatin1StringView("cidr")).toString();
+        return cidrs;
+    };
+    const HttpResult added
+        = httpJson("POST", cluster[0].httpUrl(QStringLiteral("/api/v1/access/rules")),
+                   {{QStringLiteral("action"), QStringLiteral("deny")},
+                    {QStringLiteral("cidr"), QStringLiteral("203.0.113.0/24")}},
+                   key);
+    QCOMPARE(added.status, 201);
+    // Nodes 2 and 3 read the rules again at once (they would otherwise at their next start).
+    QTRY_COMPARE(cidrsOn(cluster[1]), QStringList {QStringLiteral("203.0.113.0/24")});
+    QTRY_COMPARE(cidrsOn(cluster[2]), QStringList {QStringLiteral("203.0.113.0/24")});
+    const qint64 id = added.json.value(QStringLiteral("rule"))
+                          .toObject()
+                          .value(QStringLiteral("id"))
+                          .toInteger(added.json.value(QStringLiteral("id")).toInteger());
+    QVERIFY(id > 0);
+    // Removed through node 3: gone on node 1 too.
+    QCOMPARE(http("DELETE", cluster[2].httpUrl(QStringLiteral("/api/v1/access/rules/%1").arg(id)),
+                  {}, key)
+                 .status,
+             204);
+    QTRY_COMPARE(cidrsOn(cluster[0]), QStringList());
 }
 
 void tst_Cluster::operatorFeedShowsOtherNodes()
