@@ -16,15 +16,8 @@ if [[ -z "$pgbin" || ! -x "$pgbin/initdb" ]]; then
     exit 1
 fi
 
-free_port() {
-    python3 - <<'PY'
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-PY
-}
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 workdir=$(mktemp -d /tmp/switchboard-pg.XXXXXX)
 chmod 755 "$workdir"

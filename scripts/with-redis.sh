@@ -20,15 +20,8 @@ if [[ -z "$server" || -z "$cli" ]]; then
     exit 1
 fi
 
-free_port() {
-    python3 - <<'PY'
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-PY
-}
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 workdir=$(mktemp -d /tmp/switchboard-redis.XXXXXX)
 port=

@@ -38,8 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,7 +47,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "faults"))
 
 import faults  # noqa: E402
 from faults import Postgres, Receiver, Sender, connect, next_json, replay_all  # noqa: E402
-from wsclient import API_KEY, SECRET, TEXT, WsClient, frame, free_port, mint_token  # noqa: E402
+from wsclient import API_KEY, SECRET, TEXT, WsClient, frame, free_port, mint_token, rest  # noqa: E402
 
 SKIP = 77
 NGINX_CONF = os.path.join(ROOT, "packaging", "nginx", "switchboard.conf")
@@ -95,24 +93,7 @@ def die_with_parent():
 
 def http(port, method, path, body=None, token=API_KEY, headers=None, timeout=10):
     """(status, parsed JSON or raw bytes, headers) of one request to 127.0.0.1:port."""
-    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data,
-                                 method=method)
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            status, payload, head = r.status, r.read(), r.headers
-    except urllib.error.HTTPError as e:
-        status, payload, head = e.code, e.read(), e.headers
-    try:
-        return status, (json.loads(payload) if payload else None), head
-    except ValueError:
-        return status, payload, head
+    return rest(port, method, path, body, token, headers, timeout)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include "cluster/redisbus.h"
 #include "cluster/redisclient.h"
 #include "protocol/protocol.h"
+#include "redistestsupport.h"
 #include "testsupport.h"
 
 #include <QDeadlineTimer>
@@ -519,30 +520,6 @@ void tst_Cluster::deadNodesUsersGoOffline()
 
 namespace {
 
-bool redisListening(quint16 port)
-{
-    QTcpSocket probe;
-    probe.connectToHost(QHostAddress::LocalHost, port);
-    return probe.waitForConnected(1000);
-}
-
-// Starts the with-redis.sh server again (its own options, same port).
-bool startRedis()
-{
-    const QString server = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_SERVER");
-    const QString dir = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_DIR");
-    QProcess process;
-    process.setStandardOutputFile(QProcess::nullDevice()); // not ctest's pipes
-    process.setStandardErrorFile(QProcess::nullDevice());
-    process.start(server,
-                  {dir + QStringLiteral("/redis.conf"), QStringLiteral("--daemonize"),
-                   QStringLiteral("yes")});
-    if (!process.waitForFinished(10000) || process.exitCode() != 0)
-        return false;
-    const quint16 port = quint16(qEnvironmentVariableIntValue("SWITCHBOARD_TEST_REDIS_PORT"));
-    return QTest::qWaitFor([port] { return redisListening(port); }, 10000);
-}
-
 // The direct messages `c` got, as their seqs in `stream`.
 QList<qint64> seqsOf(WsClient &c, const QString &stream)
 {
@@ -598,7 +575,7 @@ void tst_Cluster::redisRestartLosesNothing()
 
     // Back: node 2 compares the stream with the store and delivers what it missed, in order;
     // what follows comes live. Every message once, seqs 1..n without a gap.
-    QVERIFY2(startRedis(), "could not start the Redis server again");
+    QVERIFY2(restartTestRedis(), "could not start the Redis server again");
     QTRY_COMPARE_WITH_TIMEOUT(Cluster::readiness(cluster[1]), QStringLiteral("ready"), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(seqsOf(*r, QStringLiteral("u:41")).size(), 6, 10000);
     QCOMPARE(send(QStringLiteral("after")), QString());

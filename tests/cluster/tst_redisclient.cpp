@@ -2,6 +2,7 @@
 // RedisClient against a real redis-server (scripts/with-redis.sh): URLs, replies, pub/sub,
 // failing fast while disconnected, and coming back after the server restarts or kills it.
 #include "cluster/redisclient.h"
+#include "redistestsupport.h"
 
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include <QTest>
 
 using namespace Switchboard;
+using namespace Switchboard::Test;
 using namespace std::chrono_literals;
 
 Q_DECLARE_METATYPE(Switchboard::RedisEndpoint)
@@ -83,31 +85,10 @@ private:
         return client;
     }
 
-    bool serverListening() const
-    {
-        QTcpSocket probe;
-        probe.connectToHost(QHostAddress::LocalHost, m_endpoint->port);
-        return probe.waitForConnected(1000);
-    }
+    bool serverListening() const { return redisListening(m_endpoint->port); }
 
     // Starts the with-redis server again, with its own options, on the same port.
-    bool startServer() const
-    {
-        const QString server = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_SERVER");
-        const QString dir = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_DIR");
-        if (server.isEmpty() || dir.isEmpty())
-            return false;
-        QProcess process;
-        // The daemon must not keep ctest's output pipes open.
-        process.setStandardOutputFile(QProcess::nullDevice());
-        process.setStandardErrorFile(QProcess::nullDevice());
-        process.start(server,
-                      {dir + QStringLiteral("/redis.conf"), QStringLiteral("--daemonize"),
-                       QStringLiteral("yes")});
-        if (!process.waitForFinished(10000) || process.exitCode() != 0)
-            return false;
-        return QTest::qWaitFor([this] { return serverListening(); }, 10000);
-    }
+    bool startServer() const { return restartTestRedis(); }
 
 private slots:
     void initTestCase()

@@ -193,6 +193,30 @@ class WsClient:
             pass
 
 
+def rest(port, method, path, body=None, token=API_KEY, headers=None, timeout=10, raw=False):
+    """(status, parsed JSON or raw bytes, headers) of one request to 127.0.0.1:port."""
+    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data,
+                                 method=method)
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            status, payload, head = r.status, r.read(), r.headers
+    except urllib.error.HTTPError as e:
+        status, payload, head = e.code, e.read(), e.headers
+    if raw:
+        return status, payload, head
+    try:
+        return status, (json.loads(payload) if payload else None), head
+    except ValueError:
+        return status, payload, head
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -245,26 +269,8 @@ class Daemon:
 
     def http(self, method, path, body=None, token=API_KEY, headers=None, raw=False):
         """(status, parsed JSON or raw bytes) of one REST request."""
-        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), data=data,
-                                     method=method)
-        if token:
-            req.add_header("Authorization", "Bearer " + token)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        for k, v in (headers or {}).items():
-            req.add_header(k, v)
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                status, payload = r.status, r.read()
-        except urllib.error.HTTPError as e:
-            status, payload = e.code, e.read()
-        if raw:
-            return status, payload
-        try:
-            return status, json.loads(payload) if payload else None
-        except ValueError:
-            return status, payload
+        status, payload, _ = rest(self.port, method, path, body, token, headers, raw=raw)
+        return status, payload
 
     def connect(self, sub=1, admin=False, wait=True, timeout=5.0):
         """An authenticated WebSocket that has seen `connected` and `sync_complete`."""
