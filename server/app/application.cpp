@@ -232,7 +232,7 @@ bool Application::start(QString *error, bool *configuration)
             : QStringLiteral("%1:%2")
                   .arg(QHostInfo::localHostName())
                   .arg(QRandomGenerator::system()->generate(), 8, 16, QLatin1Char('0'));
-        auto *cluster = new RedisBus(*redis, node, bus, m_store.get());
+        auto *cluster = new RedisBus(*redis, m_config.redisPrefix, node, bus, m_store.get());
         bus->setParent(cluster);
         cluster->start();
         m_bus.reset(cluster);
@@ -256,6 +256,7 @@ bool Application::start(QString *error, bool *configuration)
             [this](qint64 userId) { m_store->setLastSeen(userId, Protocol::Events::nowMs()); });
     wireAdminFeed();
     bus->setOperators(m_admin.get());
+    bus->setNodeInfo([this]() { return m_admin->nodeJson(); });
     bus->setAccountChanged([this](qint64 userId) {
         if (m_accounts)
             m_accounts->invalidate(userId);

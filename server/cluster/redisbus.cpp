@@ -9,7 +9,9 @@
 #include "protocol/protocol.h"
 #include "store/asyncstore.h"
 
+#include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QPointer>
 
 Q_LOGGING_CATEGORY(lcBus, "switchboard.bus")
 
@@ -17,16 +19,14 @@ namespace Switchboard {
 
 namespace {
 
-const QByteArray PREFIX = QByteArrayLiteral("switchboard:");
-const QByteArray ALL = PREFIX + "all";
-const QByteArray PRESENCE = PREFIX + "presence:"; // + user id: hash node -> 1
-const QByteArray ONLINE = PREFIX + "online"; // hash user id -> name, online anywhere
-const QByteArray NODES = PREFIX + "nodes"; // set of node ids
-
-QByteArray nodeKey(const QByteArray &node, const char *what)
-{
-    return PREFIX + "node:" + node + ':' + what;
-}
+// Keys and channels, after the deployment's prefix ("switchboard:" by default):
+//   all                       channel: broadcasts, dialects, operators, closes, presence
+//   user:<id mod 64>          channel: a user's events
+//   room:<id>                 channel: a room's events and changes
+//   presence:<user>           hash node -> 1: the nodes that have the user
+//   online                    hash user -> name: online anywhere
+//   nodes                     set of node ids
+//   node:<id>:users, :alive   a node's users (hash user -> name), its heartbeat
 
 // KEYS: presence:<user>, node:<id>:users, online; ARGV: node, user, name. Returns how many
 // nodes have the user now (1: it just came online anywhere).
@@ -74,10 +74,11 @@ return gone)");
 
 } // namespace
 
-RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &nodeId, LocalBus *local,
-                   AsyncStore *store, QObject *parent)
+RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &prefix, const QString &nodeId,
+                   LocalBus *local, AsyncStore *store, QObject *parent)
     : DeliveryBus(parent)
     , m_local(local)
+    , m_prefix(prefix.toUtf8() + ':')
     , m_node(nodeId.toUtf8().left(255))
     , m_publisher(endpoint)
     , m_subscriber(endpoint)
@@ -121,7 +122,7 @@ void RedisBus::start()
 {
     m_heartbeat.start();
     m_reaper.start();
-    m_subscriber.psubscribe(PREFIX + '*');
+    m_subscriber.psubscribe(m_prefix + '*');
     m_subscriber.connectToServer();
     m_publisher.connectToServer();
 }
@@ -159,14 +160,19 @@ void RedisBus::updateState()
     }
 }
 
-QByteArray RedisBus::userChannel(qint64 userId)
+QByteArray RedisBus::userChannel(qint64 userId) const
 {
-    return PREFIX + "user:" + QByteArray::number(quint64(userId) % USER_SHARDS);
+    return m_prefix + "user:" + QByteArray::number(quint64(userId) % USER_SHARDS);
 }
 
-QByteArray RedisBus::roomChannel(const QString &roomId)
+QByteArray RedisBus::roomChannel(const QString &roomId) const
 {
-    return PREFIX + "room:" + roomId.toUtf8();
+    return m_prefix + "room:" + roomId.toUtf8();
+}
+
+QByteArray RedisBus::nodeKey(const QByteArray &node, const char *what) const
+{
+    return m_prefix + "node:" + node + ':' + what;
 }
 
 void RedisBus::publish(const QByteArray &channel, BusEvent event)
@@ -194,8 +200,8 @@ void RedisBus::localOnline(qint64 userId, const QString &username)
         return;
     }
     const QByteArray user = QByteArray::number(userId);
-    m_publisher.command({"EVAL", ONLINE_SCRIPT, "3", PRESENCE + user, nodeKey(m_node, "users"),
-                         ONLINE, m_node, user, username.toUtf8()},
+    m_publisher.command({"EVAL", ONLINE_SCRIPT, "3", key("presence:") + user,
+                         nodeKey(m_node, "users"), key("online"), m_node, user, username.toUtf8()},
                         [this, userId, username](const RedisReply &reply) {
                             if (reply.isError()) {
                                 emit userOnline(userId, username);
@@ -213,8 +219,8 @@ void RedisBus::localOffline(qint64 userId, const QString &username)
         return;
     }
     const QByteArray user = QByteArray::number(userId);
-    m_publisher.command({"EVAL", OFFLINE_SCRIPT, "3", PRESENCE + user, nodeKey(m_node, "users"),
-                         ONLINE, m_node, user, username.toUtf8()},
+    m_publisher.command({"EVAL", OFFLINE_SCRIPT, "3", key("presence:") + user,
+                         nodeKey(m_node, "users"), key("online"), m_node, user, username.toUtf8()},
                         [this, userId, username](const RedisReply &reply) {
                             if (reply.isError()) {
                                 emit userOffline(userId, username);
@@ -236,7 +242,7 @@ void RedisBus::transition(qint64 userId, const QString &username, bool online)
     e.id = userId;
     e.code = online ? 1 : 0;
     e.name = username;
-    publish(ALL, std::move(e));
+    publish(key("all"), std::move(e));
     if (online)
         emit userOnline(userId, username);
     else
@@ -247,28 +253,80 @@ void RedisBus::heartbeat()
 {
     if (!m_publisher.isConnected())
         return;
+    // The key says the node lives, and what operators see of it (nodes()).
+    QJsonObject info = m_local->nodeInfo();
+    info.insert(QStringLiteral("node_id"), nodeId());
+    info.insert(QStringLiteral("updated_at"), Protocol::Events::nowMs());
     m_publisher.command({"SET", nodeKey(m_node, "alive"),
-                         QByteArray::number(Protocol::Events::nowMs()), "PX",
+                         QJsonDocument(info).toJson(QJsonDocument::Compact), "PX",
                          QByteArray::number(HEARTBEAT_MS * 3 / 2)});
-    m_publisher.command({"SADD", NODES, m_node});
+    m_publisher.command({"SADD", key("nodes"), m_node});
+}
+
+void RedisBus::nodes(QObject *context, std::function<void(QJsonArray)> done)
+{
+    QPointer<QObject> guard(context);
+    auto answer = [this, guard, done](QJsonArray list) {
+        if (!guard)
+            return;
+        // This node answers for itself with what it has now, Redis or not.
+        QJsonObject self = m_local->nodeInfo();
+        self.insert(QStringLiteral("node_id"), nodeId());
+        self.insert(QStringLiteral("updated_at"), Protocol::Events::nowMs());
+        bool found = false;
+        for (auto it = list.begin(); it != list.end(); ++it) {
+            if (it->toObject().value(QStringLiteral("node_id")).toString() == nodeId()) {
+                *it = self;
+                found = true;
+            }
+        }
+        if (!found)
+            list.prepend(self);
+        done(list);
+    };
+    m_publisher.command({"SMEMBERS", key("nodes")}, [this, answer](const RedisReply &members) {
+        if (members.isError() || members.elements.isEmpty()) {
+            answer({});
+            return;
+        }
+        QList<QByteArray> args {"MGET"};
+        QList<QByteArray> ids;
+        for (const RedisReply &m : members.elements) {
+            ids << m.string;
+            args << nodeKey(m.string, "alive");
+        }
+        m_publisher.command(args, [ids, answer](const RedisReply &values) {
+            QJsonArray list;
+            for (qsizetype i = 0; i < ids.size(); ++i) {
+                const RedisReply v = i < values.elements.size() ? values.elements[i] : RedisReply();
+                QJsonObject o
+                    = v.isString() ? QJsonDocument::fromJson(v.string).object() : QJsonObject();
+                o.insert(QStringLiteral("node_id"), QString::fromUtf8(ids[i]));
+                // No heartbeat key: stopped beating (a survivor takes it out within a period).
+                o.insert(QStringLiteral("alive"), v.isString());
+                list.append(o);
+            }
+            answer(list);
+        });
+    });
 }
 
 void RedisBus::reapDead()
 {
     if (!m_registered)
         return;
-    m_publisher.command({"EVAL", REAP_SCRIPT, "2", NODES, ONLINE, m_node, PREFIX, "0"},
-                        [this](const RedisReply &reply) {
-                            const QList<RedisReply> &gone = reply.elements;
-                            for (qsizetype i = 0; i + 1 < gone.size(); i += 2) {
-                                const qint64 userId = gone[i].string.toLongLong();
-                                if (userId == 0 || m_local->isOnline(userId))
-                                    continue;
-                                qCInfo(lcBus)
-                                    << "user" << userId << "offline: its node stopped beating";
-                                transition(userId, QString::fromUtf8(gone[i + 1].string), false);
-                            }
-                        });
+    m_publisher.command(
+        {"EVAL", REAP_SCRIPT, "2", key("nodes"), key("online"), m_node, m_prefix, "0"},
+        [this](const RedisReply &reply) {
+            const QList<RedisReply> &gone = reply.elements;
+            for (qsizetype i = 0; i + 1 < gone.size(); i += 2) {
+                const qint64 userId = gone[i].string.toLongLong();
+                if (userId == 0 || m_local->isOnline(userId))
+                    continue;
+                qCInfo(lcBus) << "user" << userId << "offline: its node stopped beating";
+                transition(userId, QString::fromUtf8(gone[i + 1].string), false);
+            }
+        });
 }
 
 void RedisBus::register_()
@@ -280,25 +338,26 @@ void RedisBus::register_()
     // or, after an outage, users who have left meanwhile (announced then, as one node would:
     // not again). Users connected here now are registered again right after, unannounced.
     const bool announce = !std::exchange(m_everRegistered, true);
-    m_publisher.command({"EVAL", REAP_SCRIPT, "2", NODES, ONLINE, m_node, PREFIX, "1"},
-                        [this, announce](const RedisReply &reply) {
-                            if (!announce)
-                                return;
-                            const QList<RedisReply> &gone = reply.elements;
-                            for (qsizetype i = 0; i + 1 < gone.size(); i += 2) {
-                                const qint64 userId = gone[i].string.toLongLong();
-                                if (userId != 0 && !m_local->isOnline(userId))
-                                    transition(userId, QString::fromUtf8(gone[i + 1].string),
-                                               false);
-                            }
-                        });
+    m_publisher.command(
+        {"EVAL", REAP_SCRIPT, "2", key("nodes"), key("online"), m_node, m_prefix, "1"},
+        [this, announce](const RedisReply &reply) {
+            if (!announce)
+                return;
+            const QList<RedisReply> &gone = reply.elements;
+            for (qsizetype i = 0; i + 1 < gone.size(); i += 2) {
+                const qint64 userId = gone[i].string.toLongLong();
+                if (userId != 0 && !m_local->isOnline(userId))
+                    transition(userId, QString::fromUtf8(gone[i + 1].string), false);
+            }
+        });
     // This node's users now (connected while Redis was away, or before it first answered).
     for (const OnlineUser &u : m_local->hub()->onlineUsers(m_local->hub()->userCount())) {
         const QByteArray user = QByteArray::number(u.userId);
-        m_publisher.command({"EVAL", ONLINE_SCRIPT, "3", PRESENCE + user, nodeKey(m_node, "users"),
-                             ONLINE, m_node, user, u.username.toUtf8()});
+        m_publisher.command({"EVAL", ONLINE_SCRIPT, "3", key("presence:") + user,
+                             nodeKey(m_node, "users"), key("online"), m_node, user,
+                             u.username.toUtf8()});
     }
-    m_publisher.command({"HGETALL", ONLINE}, [this](const RedisReply &reply) {
+    m_publisher.command({"HGETALL", key("online")}, [this](const RedisReply &reply) {
         if (reply.isError())
             return;
         m_online.clear();
@@ -572,7 +631,7 @@ void RedisBus::publishToAll(const QByteArray &frame)
     BusEvent e;
     e.kind = BusEvent::Kind::All;
     e.payload = frame;
-    publish(ALL, std::move(e));
+    publish(key("all"), std::move(e));
 }
 
 void RedisBus::publishToDialect(Protocol::Dialect dialect, const QByteArray &frame)
@@ -582,7 +641,7 @@ void RedisBus::publishToDialect(Protocol::Dialect dialect, const QByteArray &fra
     e.kind = BusEvent::Kind::Dialect;
     e.id = qint64(dialect);
     e.payload = frame;
-    publish(ALL, std::move(e));
+    publish(key("all"), std::move(e));
 }
 
 void RedisBus::publishToOperators(const QByteArray &frame)
@@ -591,7 +650,7 @@ void RedisBus::publishToOperators(const QByteArray &frame)
     BusEvent e;
     e.kind = BusEvent::Kind::Operators;
     e.payload = frame;
-    publish(ALL, std::move(e));
+    publish(key("all"), std::move(e));
 }
 
 void RedisBus::publishRoomChange(const RoomChange &change)
@@ -610,14 +669,14 @@ void RedisBus::publishAccountChange(qint64 userId)
     BusEvent e;
     e.kind = BusEvent::Kind::AccountChange;
     e.id = userId;
-    publish(ALL, std::move(e));
+    publish(key("all"), std::move(e));
 }
 
 void RedisBus::publishAccessRulesChange()
 {
     BusEvent e;
     e.kind = BusEvent::Kind::AccessRules;
-    publish(ALL, std::move(e));
+    publish(key("all"), std::move(e));
 }
 
 bool RedisBus::closeConnection(quint64 connectionId, int code, const QString &reason)
@@ -633,7 +692,7 @@ int RedisBus::closeUser(qint64 userId, int code, const QString &reason)
     e.id = userId;
     e.code = code;
     e.payload = reason.toUtf8();
-    publish(ALL, std::move(e));
+    publish(key("all"), std::move(e));
     return here;
 }
 

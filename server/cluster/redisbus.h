@@ -19,8 +19,9 @@ class LocalBus;
 // other node delivers it to its own; a node skips the events it published itself, so no
 // connection gets a frame twice.
 //
-// Channels: `switchboard:user:<user id mod 64>` for a user's events, `switchboard:room:<id>`
-// for a room's events and changes, `switchboard:all` for broadcasts, dialect announcements, the
+// Channels (after the deployment's prefix, redis_prefix: "switchboard:" by default):
+// `user:<user id mod 64>` for a user's events, `room:<id>` for a room's events and changes,
+// `all` for broadcasts, dialect announcements, the
 // operator feed and account closes. This version subscribes to `switchboard:*` (every node
 // hears every event and delivers what concerns its connections); the channels are fine-grained
 // so that subscribing per room and per user shard needs no change on the publishing side.
@@ -66,8 +67,10 @@ public:
     // many reads, FILL_GRACE_MS apart.
     static constexpr int FILL_ATTEMPTS = 5;
 
-    RedisBus(const RedisEndpoint &endpoint, const QString &nodeId, LocalBus *local,
-             AsyncStore *store, QObject *parent = nullptr);
+    // `prefix` starts every channel and key ("switchboard" → "switchboard:all", ...): the
+    // nodes of one deployment share it, another deployment on the same Redis takes another.
+    RedisBus(const RedisEndpoint &endpoint, const QString &prefix, const QString &nodeId,
+             LocalBus *local, AsyncStore *store, QObject *parent = nullptr);
 
     // Connects both Redis connections (publishing and subscribed); reconnects by itself.
     void start();
@@ -95,6 +98,7 @@ public:
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
     int closeUser(qint64 userId, int code, const QString &reason) override;
     bool isOnline(qint64 userId) const override;
+    void nodes(QObject *context, std::function<void(QJsonArray)> done) override;
 
 Q_SIGNALS:
     // Redis is lost / back (both connections up and subscribed again).
@@ -102,8 +106,10 @@ Q_SIGNALS:
     void redisRestored();
 
 private:
-    static QByteArray userChannel(qint64 userId);
-    static QByteArray roomChannel(const QString &roomId);
+    QByteArray key(const char *name) const { return m_prefix + name; }
+    QByteArray userChannel(qint64 userId) const;
+    QByteArray roomChannel(const QString &roomId) const;
+    QByteArray nodeKey(const QByteArray &node, const char *what) const;
     void publish(const QByteArray &channel, BusEvent event);
     void received(const QByteArray &payload);
     void updateState();
@@ -145,6 +151,7 @@ private:
     void sweep(); // after an outage: every followed stream against the store
 
     LocalBus *m_local;
+    QByteArray m_prefix; // with its ':'
     QByteArray m_node;
     RedisClient m_publisher;
     RedisClient m_subscriber;

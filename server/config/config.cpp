@@ -298,6 +298,7 @@ const QList<Key> &keyTable()
         {"data_dir", stringKey(&Config::dataDir)},
         {"database_url", stringKey(&Config::databaseUrl)},
         {"redis_url", stringKey(&Config::redisUrl)},
+        {"redis_prefix", stringKey(&Config::redisPrefix)},
         {"node_id", stringKey(&Config::nodeId)},
         {"jwt_algorithm",
          oneOf(&Config::jwtAlgorithm,
@@ -608,6 +609,12 @@ bool ConfigLoader::load(const Sources &sources, Config *config, QString *error)
         }
         // That several nodes need PostgreSQL is checked at start (Application::start), for
         // every way a configuration is made.
+    }
+    static const QRegularExpression prefixForm(QStringLiteral("^[A-Za-z0-9_.-]{1,64}$"));
+    if (!prefixForm.match(c.redisPrefix).hasMatch()) {
+        *error = QStringLiteral("invalid value for %1: 1 to 64 of A-Z a-z 0-9 _ . -")
+                     .arg(named(from, QStringLiteral("redis_prefix")));
+        return false;
     }
     if (c.nodeId.toUtf8().size() > 255) {
         *error = QStringLiteral("invalid value for %1: at most 255 bytes")

@@ -39,6 +39,7 @@ struct Config
     // several nodes (issue #15): the Redis every node shares (empty = one node), and this
     // node's name among them (empty = host name and port)
     QString redisUrl;
+    QString redisPrefix = QStringLiteral("switchboard"); // of every channel and key
     QString nodeId;
 
     // authentication

@@ -93,6 +93,15 @@ QJsonObject AdminFeed::serverJson() const
             {QStringLiteral("listen"), m_listen}};
 }
 
+QJsonObject AdminFeed::nodeJson() const
+{
+    QJsonObject o = serverJson();
+    o.insert(QStringLiteral("connections"), m_hub->connectionCount());
+    o.insert(QStringLiteral("users_online"), m_hub->userCount());
+    o.insert(QStringLiteral("rss_bytes"), residentBytes());
+    return o;
+}
+
 QJsonObject AdminFeed::connectionJson(const Endpoint &s)
 {
     return Admin::Connection {s.connectionId(), s.address(),   s.client(),

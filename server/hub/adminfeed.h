@@ -73,6 +73,9 @@ public:
 
     // The snapshot's `server` object (also GET /api/v1/server).
     QJsonObject serverJson() const;
+    // This node for the cluster's list (GET /api/v1/nodes): serverJson() with its
+    // connections, users online and resident memory.
+    QJsonObject nodeJson() const;
     static QJsonObject connectionJson(const Endpoint &session);
     // Online users as in the snapshot.
     QJsonArray usersJson() const;

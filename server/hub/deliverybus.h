@@ -3,7 +3,11 @@
 
 #include "protocol/dialect.h"
 
+#include <functional>
+
 #include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QObject>
 #include <QString>
 
@@ -69,6 +73,11 @@ public:
 
     // Whether the user has a connection on any node (presence, rooms' online members).
     virtual bool isOnline(qint64 userId) const = 0;
+
+    // Every node of the service as operators see it (GET /api/v1/nodes): node_id, alive,
+    // listen, version, started_at, connections, users_online, rss_bytes, updated_at. Answers
+    // later (a cluster asks Redis), unless `context` is gone by then.
+    virtual void nodes(QObject *context, std::function<void(QJsonArray)> done) = 0;
 
     // This node's name among several (empty: one node), and why events do not cross nodes
     // right now (empty: they do, or there is one node). /readyz and the stats show both.

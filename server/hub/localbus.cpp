@@ -60,6 +60,19 @@ void LocalBus::publishAccountChange(qint64 userId)
         m_accountChanged(userId);
 }
 
+QJsonObject LocalBus::nodeInfo() const
+{
+    QJsonObject o = m_nodeInfo ? m_nodeInfo() : QJsonObject();
+    o.insert(QStringLiteral("node_id"), nodeId());
+    o.insert(QStringLiteral("alive"), true);
+    return o;
+}
+
+void LocalBus::nodes(QObject *, std::function<void(QJsonArray)> done)
+{
+    done(QJsonArray {nodeInfo()});
+}
+
 bool LocalBus::isOnline(qint64 userId) const
 {
     return m_hub->isOnline(userId);

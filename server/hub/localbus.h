@@ -25,6 +25,9 @@ public:
     void setOperators(AdminFeed *operators) { m_operators = operators; }
     // What forgets a cached account state here (the application hands AccountCache's).
     void setAccountChanged(std::function<void(qint64)> forget) { m_accountChanged = forget; }
+    // This node's entry in the node list (the application hands AdminFeed::nodeJson).
+    void setNodeInfo(std::function<QJsonObject()> info) { m_nodeInfo = info; }
+    QJsonObject nodeInfo() const;
 
     void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                        const QString &stream = QString(), qint64 seq = 0) override;
@@ -49,6 +52,7 @@ public:
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
     int closeUser(qint64 userId, int code, const QString &reason) override;
     bool isOnline(qint64 userId) const override;
+    void nodes(QObject *context, std::function<void(QJsonArray)> done) override;
 
     Hub *hub() const { return m_hub; }
 
@@ -61,6 +65,7 @@ private:
     AdminFeed *m_operators = nullptr;
     std::function<void(qint64)> m_accountChanged;
     std::function<void()> m_accessRulesChanged;
+    std::function<QJsonObject()> m_nodeInfo;
 };
 
 } // namespace Switchboard

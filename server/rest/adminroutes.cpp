@@ -239,6 +239,13 @@ void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &s
 
 void addAdminRoutes(Router &router, RestServices *s)
 {
+    // Every node of the service (one on one node; several nodes: from Redis).
+    router.add("GET", {QStringLiteral("/api/v1/nodes")}, Access::Admin,
+               [s](const RestRequest &, const ReplyPtr &reply) {
+                   s->bus->nodes(s->hub, [reply](QJsonArray nodes) {
+                       reply->json(200, {{QStringLiteral("nodes"), nodes}});
+                   });
+               });
     router.add("GET", {QStringLiteral("/api/v1/server")}, Access::Admin,
                [s](const RestRequest &, const ReplyPtr &reply) {
                    reply->json(200, s->admin->serverJson());

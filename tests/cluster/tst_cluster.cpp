@@ -48,7 +48,7 @@ public:
             m_nodes.pop_back();
     }
 
-    bool start(int count, QString *error)
+    bool start(int count, QString *error, const QString &prefix = QString())
     {
         const QString redis = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL");
         for (int i = 1; i <= count; ++i) {
@@ -56,6 +56,8 @@ public:
             auto node = std::make_unique<TestServer>(
                 i == 1 ? QStringLiteral("postgres") : QStringLiteral("shared"), [=](Config &c) {
                     c.redisUrl = redis;
+                    if (!prefix.isEmpty())
+                        c.redisPrefix = prefix;
                     c.nodeId = QStringLiteral("node-%1").arg(i);
                     if (!database.isEmpty())
                         c.databaseUrl = database;
@@ -143,10 +145,12 @@ private slots:
     void disableClosesConnectionsOnEveryNode();
     void accessRulesReachEveryNode();
     void operatorFeedShowsOtherNodes();
+    void nodesListed();
     void presenceOnceAcrossNodes();
     void deadNodesUsersGoOffline();
     void redisRestartLosesNothing();
     void eventsOutOfOrderGoOutInOrder();
+    void deploymentsApartOnOneRedis();
     void sqliteWithRedisRefused();
 };
 
@@ -366,6 +370,48 @@ void tst_Cluster::accessRulesReachEveryNode()
                  .status,
              204);
     QTRY_COMPARE(cidrsOn(cluster[0]), QStringList());
+}
+
+void tst_Cluster::nodesListed()
+{
+    // One node: itself.
+    {
+        TestServer single(QStringLiteral("sqlite"));
+        QString why;
+        QVERIFY2(single.start(&why), qPrintable(why));
+        const HttpResult r = http("GET", single.httpUrl(QStringLiteral("/api/v1/nodes")), {},
+                                  single.config().apiKey.toUtf8());
+        QCOMPARE(r.status, 200);
+        const QJsonArray nodes = r.json.value(QStringLiteral("nodes")).toArray();
+        QCOMPARE(nodes.size(), 1);
+        QCOMPARE(nodes.first().toObject().value(QStringLiteral("alive")).toBool(), true);
+        QVERIFY(nodes.first().toObject().contains(QStringLiteral("connections")));
+    }
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    auto u = connectAs(cluster[1], 70);
+    QVERIFY(u);
+    // Every node, asked through node 1, with node 2's connection (its heartbeat carries it).
+    auto listed = [&]() {
+        QMap<QString, QJsonObject> byId;
+        const HttpResult r = http("GET", cluster[0].httpUrl(QStringLiteral("/api/v1/nodes")), {},
+                                  cluster[0].config().apiKey.toUtf8());
+        for (const QJsonValue &v : r.json.value(QStringLiteral("nodes")).toArray())
+            byId.insert(v.toObject().value(QStringLiteral("node_id")).toString(), v.toObject());
+        return byId;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(
+        listed().value(QStringLiteral("node-2")).value(QStringLiteral("connections")).toInt(), 1,
+        3 * RedisBus::HEARTBEAT_MS);
+    const auto nodes = listed();
+    QCOMPARE(nodes.keys(),
+             (QStringList {QStringLiteral("node-1"), QStringLiteral("node-2"),
+                           QStringLiteral("node-3")}));
+    for (const QJsonObject &n : nodes) {
+        QVERIFY(n.value(QStringLiteral("alive")).toBool());
+        QVERIFY(n.value(QStringLiteral("rss_bytes")).toInteger() > 0);
+        QVERIFY(!n.value(QStringLiteral("version")).toString().isEmpty());
+    }
 }
 
 void tst_Cluster::operatorFeedShowsOtherNodes()
@@ -630,6 +676,24 @@ void tst_Cluster::eventsOutOfOrderGoOutInOrder()
     QVERIFY(errorCode(send(QStringLiteral("three"))).isEmpty());
     QTest::qWait(300);
     QCOMPARE(seqsOf(*r, QStringLiteral("u:51")), (QList<qint64> {1, 2, 3}));
+}
+
+void tst_Cluster::deploymentsApartOnOneRedis()
+{
+    REQUIRE_CLUSTER();
+    // Two deployments, each with its own database and redis_prefix, on one Redis.
+    Cluster a, b;
+    QString why;
+    QVERIFY2(a.start(2, &why, QStringLiteral("deploy-a")), qPrintable(why));
+    QVERIFY2(b.start(1, &why, QStringLiteral("deploy-b")), qPrintable(why));
+    auto inA = connectAs(a[1], 60), inB = connectAs(b[0], 61);
+    QVERIFY(inA && inB);
+    const HttpResult r = httpJson("POST", a[0].httpUrl(QStringLiteral("/api/v1/broadcast")),
+                                  {{QStringLiteral("content"), QStringLiteral("deployment a")}},
+                                  a[0].config().apiKey.toUtf8());
+    QCOMPARE(r.status, 202);
+    QCOMPARE(settledCount(*inA, QStringLiteral("broadcast"), 1), 1);
+    QVERIFY(inB->eventsOfType(QStringLiteral("broadcast")).isEmpty());
 }
 
 void tst_Cluster::sqliteWithRedisRefused()

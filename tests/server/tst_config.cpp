@@ -155,6 +155,9 @@ void tst_Config::invalidValuesNameTheKey_data()
     QTest::newRow("redis scheme") << "SWITCHBOARD_REDIS_URL"
                                   << "rediss://redis.internal:6380"
                                   << "redis_url";
+    QTest::newRow("redis prefix") << "SWITCHBOARD_REDIS_PREFIX"
+                                  << "two words"
+                                  << "redis_prefix";
     QTest::newRow("node id length")
         << "SWITCHBOARD_NODE_ID" << QString(256, QLatin1Char('n')) << "node_id";
 }
