@@ -249,6 +249,7 @@ bool Application::start(QString *error, bool *configuration)
         return false;
     m_presence = std::make_unique<PresenceService>(&m_config, m_hub.get(), m_bus.get(),
                                                    m_rooms.get(), m_store.get());
+    bus->setPresence(m_presence.get());
     m_announcements = std::make_unique<Announcements>(&m_config, m_bus.get());
     m_history = std::make_unique<HistoryService>(&m_config, m_store.get(), m_rooms.get());
     m_history->startRetention();

@@ -27,6 +27,7 @@ struct BusEvent
         Presence, // `id` = user, `code` = 1 online anywhere / 0 offline everywhere, `name`
         AccountChange, // `id` = user
         AccessRules, // the access rules changed
+        Status, // `id` = user, `name` = status (empty: cleared), payload = its data (JSON)
     };
     static constexpr quint8 VERSION = 1;
 

@@ -404,6 +404,9 @@ void RedisBus::received(const QByteArray &payload)
     case BusEvent::Kind::CloseUser:
         m_local->closeUser(e->id, e->code, QString::fromUtf8(e->payload));
         break;
+    case BusEvent::Kind::Status:
+        m_local->applyStatus(e->id, e->name, QJsonDocument::fromJson(e->payload).object());
+        break;
     case BusEvent::Kind::AccessRules:
         m_local->applyAccessRulesChange();
         break;
@@ -412,10 +415,12 @@ void RedisBus::received(const QByteArray &payload)
         break;
     case BusEvent::Kind::Presence:
         // The node that saw it announced it; this one answers isOnline() by it.
-        if (e->code)
+        if (e->code) {
             m_online.insert(e->id, e->name);
-        else
+        } else {
             m_online.remove(e->id);
+            m_local->applyStatus(e->id, QString(), {}); // a status ends with the user's presence
+        }
         break;
     }
 }
@@ -669,6 +674,16 @@ void RedisBus::publishAccountChange(qint64 userId)
     BusEvent e;
     e.kind = BusEvent::Kind::AccountChange;
     e.id = userId;
+    publish(key("all"), std::move(e));
+}
+
+void RedisBus::publishStatus(qint64 userId, const QString &status, const QJsonObject &data)
+{
+    BusEvent e;
+    e.kind = BusEvent::Kind::Status;
+    e.id = userId;
+    e.name = status;
+    e.payload = QJsonDocument(data).toJson(QJsonDocument::Compact);
     publish(key("all"), std::move(e));
 }
 

@@ -94,6 +94,7 @@ public:
     void publishRoomChange(const RoomChange &change) override;
     void publishAccountChange(qint64 userId) override;
     void publishAccessRulesChange() override;
+    void publishStatus(qint64 userId, const QString &status, const QJsonObject &data) override;
     // Connection ids are this node's: a connection of another node is not found here.
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
     int closeUser(qint64 userId, int code, const QString &reason) override;

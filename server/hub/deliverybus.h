@@ -59,6 +59,10 @@ public:
     // to this node's room index: the other nodes apply it to theirs.
     virtual void publishRoomChange(const RoomChange &change) = 0;
 
+    // A user's status (`presence`: away, busy, its data) as set here: the other nodes answer
+    // presence queries with it. An empty status clears it (the user went offline).
+    virtual void publishStatus(qint64 userId, const QString &status, const QJsonObject &data) = 0;
+
     // IP access rules were added or removed here: the other nodes read them again.
     virtual void publishAccessRulesChange() = 0;
 

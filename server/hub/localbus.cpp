@@ -3,6 +3,7 @@
 
 #include "hub/adminfeed.h"
 #include "hub/hub.h"
+#include "hub/presenceservice.h"
 #include "hub/roomservice.h"
 
 namespace Switchboard {
@@ -71,6 +72,12 @@ QJsonObject LocalBus::nodeInfo() const
 void LocalBus::nodes(QObject *, std::function<void(QJsonArray)> done)
 {
     done(QJsonArray {nodeInfo()});
+}
+
+void LocalBus::applyStatus(qint64 userId, const QString &status, const QJsonObject &data)
+{
+    if (m_presence)
+        m_presence->applyStatus(BusKey(), userId, status, data);
 }
 
 bool LocalBus::isOnline(qint64 userId) const

@@ -9,6 +9,7 @@ namespace Switchboard {
 
 class AdminFeed;
 class Hub;
+class PresenceService;
 class RoomService;
 
 // The single-node bus: every event goes straight to this node's connections. A cluster bus
@@ -23,6 +24,7 @@ public:
 
     void setRooms(RoomService *rooms) { m_rooms = rooms; }
     void setOperators(AdminFeed *operators) { m_operators = operators; }
+    void setPresence(PresenceService *presence) { m_presence = presence; }
     // What forgets a cached account state here (the application hands AccountCache's).
     void setAccountChanged(std::function<void(qint64)> forget) { m_accountChanged = forget; }
     // This node's entry in the node list (the application hands AdminFeed::nodeJson).
@@ -41,6 +43,9 @@ public:
     void publishAccountChange(qint64 userId) override;
     // This node applied its change already.
     void publishAccessRulesChange() override { }
+    void publishStatus(qint64, const QString &, const QJsonObject &) override { }
+    // For a cluster bus: a status another node's user set (empty: cleared).
+    void applyStatus(qint64 userId, const QString &status, const QJsonObject &data);
     // For a cluster bus: another node changed the access rules; what reads them again here
     // (the application hands AccessControl's reload).
     void setAccessRulesChanged(std::function<void()> reload) { m_accessRulesChanged = reload; }
@@ -63,6 +68,7 @@ private:
     Hub *m_hub;
     RoomService *m_rooms = nullptr;
     AdminFeed *m_operators = nullptr;
+    PresenceService *m_presence = nullptr;
     std::function<void(qint64)> m_accountChanged;
     std::function<void()> m_accessRulesChanged;
     std::function<QJsonObject()> m_nodeInfo;

@@ -160,6 +160,7 @@ std::optional<PresenceFailure> PresenceService::setStatus(const Sender &who,
     if (before.status == request.status && before.data == request.data)
         return std::nullopt; // no change, nothing to tell
     m_status.insert(who.userId, Status {request.status, request.data});
+    m_bus->publishStatus(who.userId, request.status, request.data);
     QJsonObject fields {{QStringLiteral("user_id"), who.userId},
                         {QStringLiteral("username"), who.username},
                         {QStringLiteral("status"), request.status},
@@ -172,6 +173,15 @@ std::optional<PresenceFailure> PresenceService::setStatus(const Sender &who,
     m_bus->publishToUser(who.userId, frame, who.connectionId);
     emit statusChanged(who.userId, who.username, request.status, request.data, Events::nowMs());
     return std::nullopt;
+}
+
+void PresenceService::applyStatus(BusKey, qint64 userId, const QString &status,
+                                  const QJsonObject &data)
+{
+    if (status.isEmpty())
+        m_status.remove(userId);
+    else
+        m_status.insert(userId, Status {status, data});
 }
 
 std::optional<PresenceFailure> PresenceService::typing(const Sender &who,

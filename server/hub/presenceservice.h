@@ -18,6 +18,7 @@
 namespace Switchboard {
 
 struct Config;
+class BusKey;
 class DeliveryBus;
 class Hub;
 class RoomService;
@@ -49,6 +50,8 @@ public:
 
     std::optional<PresenceFailure> setStatus(const Sender &who,
                                              const Protocol::PresenceRequest &request);
+    // The bus's delivery of a status another node's user set (empty status: cleared).
+    void applyStatus(BusKey, qint64 userId, const QString &status, const QJsonObject &data);
     std::optional<PresenceFailure> typing(const Sender &who,
                                           const Protocol::TypingRequest &request);
 

@@ -148,6 +148,7 @@ private slots:
     void nodesListed();
     void presenceOnceAcrossNodes();
     void deadNodesUsersGoOffline();
+    void statusAcrossNodes();
     void redisRestartLosesNothing();
     void eventsOutOfOrderGoOutInOrder();
     void deploymentsApartOnOneRedis();
@@ -521,6 +522,48 @@ void tst_Cluster::presenceOnceAcrossNodes()
     QCOMPARE(settledStatuses(*w, 21, 2, int(seen)),
              (QStringList {QStringLiteral("online"), QStringLiteral("offline")}));
     QVERIFY(!onlineAccordingTo(*w, 21));
+}
+
+namespace {
+
+QString statusAccordingTo(WsClient &c, qint64 userId)
+{
+    const QJsonObject list = request(
+        c, "presence_query", {{QStringLiteral("user_ids"), QJsonArray {userId}}}, "presence_list");
+    const QJsonArray users = list.value(QStringLiteral("users")).toArray();
+    return users.isEmpty() ? QString() : str(users.first().toObject(), "status");
+}
+
+} // namespace
+
+void tst_Cluster::statusAcrossNodes()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    auto w = connectAs(cluster[0], 25);
+    QVERIFY(w);
+    QVERIFY(errorCode(request(*w, "room_create", {{QStringLiteral("room_id"), QStringLiteral("s")}},
+                              "room"))
+                .isEmpty());
+    {
+        auto x = connectAs(cluster[1], 26);
+        QVERIFY(x);
+        QVERIFY(errorCode(joinWhenKnown(*x, QStringLiteral("s"))).isEmpty());
+        // A status set on node 2 is what node 1 answers.
+        QVERIFY(
+            errorCode(request(*x, "presence",
+                              {{QStringLiteral("status"), QStringLiteral("away")},
+                               {QStringLiteral("data"),
+                                QJsonObject {{QStringLiteral("note"), QStringLiteral("lunch")}}}},
+                              "ack"))
+                .isEmpty());
+        QTRY_COMPARE(statusAccordingTo(*w, 26), QStringLiteral("away"));
+    }
+    QTRY_COMPARE(statusAccordingTo(*w, 26), QStringLiteral("offline"));
+    // It ended with the user's presence: back on node 3, plain online again.
+    auto x3 = connectAs(cluster[2], 26);
+    QVERIFY(x3);
+    QTRY_COMPARE(statusAccordingTo(*w, 26), QStringLiteral("online"));
 }
 
 void tst_Cluster::deadNodesUsersGoOffline()
