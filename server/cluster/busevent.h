@@ -28,6 +28,7 @@ struct BusEvent
         AccountChange, // `id` = user
         AccessRules, // the access rules changed
         Status, // `id` = user, `name` = status (empty: cleared), payload = its data (JSON)
+        CloseConnection, // `name` = node id, `id` = its connection id, `code`, payload = reason
     };
     static constexpr quint8 VERSION = 1;
 

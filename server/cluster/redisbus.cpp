@@ -404,6 +404,10 @@ void RedisBus::received(const QByteArray &payload)
     case BusEvent::Kind::CloseUser:
         m_local->closeUser(e->id, e->code, QString::fromUtf8(e->payload));
         break;
+    case BusEvent::Kind::CloseConnection:
+        if (e->name == nodeId())
+            m_local->closeConnection(quint64(e->id), e->code, QString::fromUtf8(e->payload));
+        break;
     case BusEvent::Kind::Status:
         m_local->applyStatus(e->id, e->name, QJsonDocument::fromJson(e->payload).object());
         break;
@@ -697,6 +701,22 @@ void RedisBus::publishAccessRulesChange()
 bool RedisBus::closeConnection(quint64 connectionId, int code, const QString &reason)
 {
     return m_local->closeConnection(connectionId, code, reason);
+}
+
+void RedisBus::closeConnectionOn(const QString &nodeId, quint64 connectionId, int code,
+                                 const QString &reason)
+{
+    if (nodeId == this->nodeId()) {
+        m_local->closeConnection(connectionId, code, reason);
+        return;
+    }
+    BusEvent e;
+    e.kind = BusEvent::Kind::CloseConnection;
+    e.name = nodeId;
+    e.id = qint64(connectionId);
+    e.code = code;
+    e.payload = reason.toUtf8();
+    publish(key("all"), std::move(e));
 }
 
 int RedisBus::closeUser(qint64 userId, int code, const QString &reason)

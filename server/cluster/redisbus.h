@@ -98,6 +98,8 @@ public:
     // Connection ids are this node's: a connection of another node is not found here.
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
     int closeUser(qint64 userId, int code, const QString &reason) override;
+    void closeConnectionOn(const QString &nodeId, quint64 connectionId, int code,
+                           const QString &reason) override;
     bool isOnline(qint64 userId) const override;
     void nodes(QObject *context, std::function<void(QJsonArray)> done) override;
 

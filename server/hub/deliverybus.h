@@ -74,6 +74,11 @@ public:
     // id) or every connection of a user (returns how many this node closed).
     virtual bool closeConnection(quint64 connectionId, int code, const QString &reason) = 0;
     virtual int closeUser(qint64 userId, int code, const QString &reason) = 0;
+    // Closes a connection of another node (connection ids are each node's own): it is asked,
+    // and closes it if it still has it.
+    virtual void closeConnectionOn(const QString &nodeId, quint64 connectionId, int code,
+                                   const QString &reason)
+        = 0;
 
     // Whether the user has a connection on any node (presence, rooms' online members).
     virtual bool isOnline(qint64 userId) const = 0;

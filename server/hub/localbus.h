@@ -56,6 +56,8 @@ public:
     }
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
     int closeUser(qint64 userId, int code, const QString &reason) override;
+    // One node: there is no other.
+    void closeConnectionOn(const QString &, quint64, int, const QString &) override { }
     bool isOnline(qint64 userId) const override;
     void nodes(QObject *context, std::function<void(QJsonArray)> done) override;
 

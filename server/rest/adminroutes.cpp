@@ -260,6 +260,7 @@ void addAdminRoutes(Router &router, RestServices *s)
                    QJsonArray list;
                    for (const Endpoint *session : std::as_const(sessions)) {
                        QJsonObject o = AdminFeed::connectionJson(*session);
+                       o.insert(QStringLiteral("node_id"), s->bus->nodeId());
                        o.insert(QStringLiteral("user_id"), session->userId());
                        o.insert(QStringLiteral("name"), session->username());
                        list.append(o);
@@ -274,6 +275,19 @@ void addAdminRoutes(Router &router, RestServices *s)
                    if (!positiveId(request.params.value(0), "the connection id", &id, reply)
                        || !closeReason(request, &reason, reply))
                        return;
+                   // Several nodes: ?node_id= names the node the connection is on (its
+                   // entry in GET /api/v1/connections of that node); that node closes it.
+                   const QString node = request.query.queryItemValue(QStringLiteral("node_id"));
+                   if (!node.isEmpty() && node != s->bus->nodeId()) {
+                       qCInfo(lcAdmin)
+                           << "operator closes connection" << id << "on node" << node << reason;
+                       s->bus->closeConnectionOn(node, quint64(id), CloseCode::KICKED, reason);
+                       reply->json(202,
+                                   {{QStringLiteral("node_id"), node},
+                                    {QStringLiteral("connection_id"), id},
+                                    {QStringLiteral("requested"), true}});
+                       return;
+                   }
                    const Endpoint *session = s->hub->sessions().value(quint64(id));
                    if (!session) {
                        reply->error(ErrorCode::NotFound,

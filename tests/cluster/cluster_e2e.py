@@ -558,8 +558,12 @@ def check_sigkill(ck, nginx, nodes):
         victim.proc.wait(10)
         killed_at, acked_at_kill = time.time(), acked()
         deadline = time.time() + 20
-        while (receiver.connects == connects_before or acked() < acked_at_kill + 150) \
-                and time.time() < deadline:
+        # Every sender of the killed node back too: under load its reconnect (with backoff)
+        # can take longer than the others' next 150 acks.
+        orphan_waiting = lambda: any(  # noqa: E731
+            not any(t > killed_at for t in s.ack_times) for s in orphans)
+        while (receiver.connects == connects_before or acked() < acked_at_kill + 150
+               or orphan_waiting()) and time.time() < deadline:
             time.sleep(0.05)
         ck.expect(receiver.connects > connects_before,
                   "the receiver did not reconnect through nginx after the kill")

@@ -143,6 +143,7 @@ private slots:
     void roomsCrossNodes();
     void broadcastAndNotificationReachEveryNode();
     void disableClosesConnectionsOnEveryNode();
+    void kickConnectionOfAnotherNode();
     void accessRulesReachEveryNode();
     void operatorFeedShowsOtherNodes();
     void nodesListed();
@@ -336,6 +337,32 @@ void tst_Cluster::disableClosesConnectionsOnEveryNode()
     WsClient again;
     again.open(cluster[0].wsUrl(QString::fromLatin1(token)));
     QCOMPARE(again.waitClosed(), Protocol::CloseCode::FORBIDDEN);
+}
+
+void tst_Cluster::kickConnectionOfAnotherNode()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    auto keep = connectAs(cluster[0], 80); // node 1's connection with (likely) the same id
+    auto kicked = connectAs(cluster[1], 81);
+    QVERIFY(keep && kicked);
+    const QByteArray key = cluster[1].config().apiKey.toUtf8();
+    const HttpResult list
+        = http("GET", cluster[1].httpUrl(QStringLiteral("/api/v1/connections")), {}, key);
+    const QJsonArray connections = list.json.value(QStringLiteral("connections")).toArray();
+    QCOMPARE(connections.size(), 1);
+    const QJsonObject entry = connections.first().toObject();
+    QCOMPARE(str(entry, "node_id"), QStringLiteral("node-2"));
+    // Asked through node 1, named by node and id: node 2 closes it; node 1's stays.
+    const HttpResult r
+        = http("POST",
+               cluster[0].httpUrl(QStringLiteral("/api/v1/connections/%1/close?node_id=node-2")
+                                      .arg(str(entry, "connection_id"))),
+               {}, key);
+    QCOMPARE(r.status, 202);
+    QCOMPARE(kicked->waitClosed(), Protocol::CloseCode::KICKED);
+    QTest::qWait(200);
+    QVERIFY(keep->isConnected());
 }
 
 void tst_Cluster::accessRulesReachEveryNode()
