@@ -105,6 +105,12 @@ std::string Options::urls() const
     std::string out;
     for (const Target &t : targets)
         out += (out.empty() ? "" : ", ") + t.url;
+    if (!publisherTargets.empty()) {
+        out += " (publishers: ";
+        for (std::size_t i = 0; i < publisherTargets.size(); ++i)
+            out += (i ? ", " : "") + publisherTargets[i].url;
+        out += ")";
+    }
     return out;
 }
 
@@ -133,6 +139,10 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
     };
     opt("url", "Server WebSocket URL (ws://HOST:PORT/PATH). Repeatable.", "url",
         "ws://127.0.0.1:8000/ws");
+    opt("publisher-url",
+        "Publishers (connections 0 .. P-1) connect here instead of to --url, round robin. "
+        "Repeatable.",
+        "url");
     opt("test-type", "throughput|storm|sustained|fanout|echo|all.", "type", "throughput");
     opt("protocol", "switchboard (the real protocol) or bench (../shared/bench common protocol).",
         "name", "switchboard");
@@ -199,6 +209,12 @@ std::optional<Options> parseOptions(const QStringList &arguments, std::string *e
         if (!parseUrl(url.toStdString(), &t, error))
             return std::nullopt;
         o.targets.push_back(t);
+    }
+    for (const QString &url : p.values(QStringLiteral("publisher-url"))) {
+        Target t;
+        if (!parseUrl(url.toStdString(), &t, error))
+            return std::nullopt;
+        o.publisherTargets.push_back(t);
     }
     const QString type = p.value(QStringLiteral("test-type"));
     const QList<QPair<QString, TestType>> types {

@@ -32,8 +32,13 @@ struct Options
     // Every --url, in the order given: connection i goes to targets[i % targets.size()] (the
     // nodes of a cluster, or one server's endpoints). Never empty once parsed.
     std::vector<Target> targets;
+    // Every --publisher-url: when given, publishers (connections 0 .. publishers-1) go to these
+    // instead, round robin (a cluster's publishers on one node, its subscribers on the others).
+    std::vector<Target> publisherTargets;
     const Target &targetOf(std::uint64_t connection) const
     {
+        if (!publisherTargets.empty() && connection < std::uint64_t(publishers))
+            return publisherTargets[connection % publisherTargets.size()];
         return targets[connection % targets.size()];
     }
     std::string urls() const; // the URLs, comma-separated (for messages)

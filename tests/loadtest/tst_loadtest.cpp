@@ -519,6 +519,25 @@ void tst_LoadTest::severalUrls()
     QCOMPARE(r.exitCode, 3);
     QVERIFY2(r.err.contains(qPrintable(QStringLiteral("to %1, %1 could").arg(closed))),
              r.err.constData());
+
+    // --publisher-url: the publishers (connections 0 .. P-1), and only they, go there.
+    r = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--publisher-url"), closed,
+                  QStringLiteral("--test-type"), QStringLiteral("throughput"),
+                  QStringLiteral("--connections"), QStringLiteral("10"),
+                  QStringLiteral("--publishers"), QStringLiteral("2"), QStringLiteral("--messages"),
+                  QStringLiteral("100"), QStringLiteral("--json")});
+    QCOMPARE(r.results.size(), 1);
+    QCOMPARE(r.results.first().value(QStringLiteral("connections")).toInt(), 8);
+    QCOMPARE(r.results.first().value(QStringLiteral("errors")).toInt(), 2);
+    r = loadtest({QStringLiteral("--url"), url(), QStringLiteral("--publisher-url"), seed002,
+                  QStringLiteral("--test-type"), QStringLiteral("throughput"),
+                  QStringLiteral("--connections"), QStringLiteral("10"),
+                  QStringLiteral("--publishers"), QStringLiteral("2"), QStringLiteral("--messages"),
+                  QStringLiteral("100"), QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.results.first().value(QStringLiteral("connections")).toInt(), 10);
+    QVERIFY(r.results.first().value(QStringLiteral("delivered")).toInteger() > 0);
+    QCOMPARE(r.results.first().value(QStringLiteral("loss")).toInt(), 0);
 }
 
 void tst_LoadTest::missingSecret()
