@@ -148,7 +148,10 @@ void Worker::onControl(Conn &c, std::string_view text, std::uint64_t now)
             ++m_result.roomsDeleted;
         }
     } else if (type == "error") {
-        const std::string_view code = FrameScan::topLevelString(text, "code");
+        // Seed 002's endpoint (/api/v1/ws) names it `error_code`; every other one `code`.
+        std::string_view code = FrameScan::topLevelString(text, "code");
+        if (code.empty())
+            code = FrameScan::topLevelString(text, "error_code");
         const std::string message(FrameScan::topLevelString(text, "message"));
         if (c.setup == Setup::Deleting) {
             c.setup = Setup::Failed;
