@@ -274,6 +274,7 @@ bool Application::start(QString *error, bool *configuration)
                         m_presence.get(), m_history.get(),  m_admin.get()};
     ctx.accounts = m_accounts.get();
     ctx.externalIds = m_externalIds.get();
+    ctx.bus = m_bus.get();
     m_connections = new ConnectionManager(m_http, ctx, this);
     m_http->admitWebSocket = [this]() { return m_connections->admitting(); };
     m_http->storeSaturated = [this]() { return m_store->saturated(); };

@@ -20,9 +20,10 @@ namespace Switchboard {
 namespace {
 
 // Keys and channels, after the deployment's prefix ("switchboard:" by default):
-//   all                       channel: broadcasts, dialects, operators, closes, presence
+//   all                       channel: broadcasts, dialects, operators, closes, presence,
+//                             room changes
 //   user:<id mod 64>          channel: a user's events
-//   room:<id>                 channel: a room's events and changes
+//   room:<id>                 channel: a room's events
 //   presence:<user>           hash node -> 1: the nodes that have the user
 //   online                    hash user -> name: online anywhere
 //   nodes                     set of node ids
@@ -91,10 +92,14 @@ RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &prefix, const Q
     connect(&m_heartbeat, &QTimer::timeout, this, &RedisBus::heartbeat);
     m_reaper.setInterval(HEARTBEAT_MS / 2);
     connect(&m_reaper, &QTimer::timeout, this, &RedisBus::reapDead);
-    connect(&m_subscriber, &RedisClient::patternMessage, this,
-            [this](const QByteArray &, const QByteArray &, const QByteArray &payload) {
-                received(payload);
-            });
+    connect(local, &LocalBus::userFollowed, this, &RedisBus::userFollowed);
+    connect(local, &LocalBus::userUnfollowed, this, &RedisBus::userUnfollowed);
+    connect(local, &LocalBus::membership, this, &RedisBus::membership);
+    connect(&m_subscriber, &RedisClient::message, this,
+            [this](const QByteArray &, const QByteArray &payload) { received(payload); });
+    connect(&m_subscriber, &RedisClient::subscribed, this, &RedisBus::channelConfirmed);
+    m_waiterTimer.setInterval(100);
+    connect(&m_waiterTimer, &QTimer::timeout, this, &RedisBus::checkWaiters);
     connect(&m_subscriber, &RedisClient::resubscribed, this, [this]() {
         m_subscribed = true;
         updateState();
@@ -107,8 +112,15 @@ RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &prefix, const Q
                              << "(events from other nodes stop until it is back)";
         updateState();
     };
-    connect(&m_subscriber, &RedisClient::disconnected, this,
-            [lost](const QString &reason) { lost(true, reason); });
+    connect(&m_subscriber, &RedisClient::disconnected, this, [this, lost](const QString &reason) {
+        lost(true, reason);
+        // Streams that wait for their channel go on without it: the sweep once Redis is back
+        // reads what they missed.
+        for (const QStringList &streams : std::as_const(m_awaitingChannel))
+            for (const QString &stream : streams)
+                baselineLater(stream);
+        m_awaitingChannel.clear();
+    });
     connect(&m_publisher, &RedisClient::disconnected, this,
             [lost](const QString &reason) { lost(false, reason); });
     connect(&m_publisher, &RedisClient::connected, this, [this]() {
@@ -122,7 +134,7 @@ void RedisBus::start()
 {
     m_heartbeat.start();
     m_reaper.start();
-    m_subscriber.psubscribe(m_prefix + '*');
+    m_subscriber.subscribe(key("all"));
     m_subscriber.connectToServer();
     m_publisher.connectToServer();
 }
@@ -381,6 +393,10 @@ void RedisBus::received(const QByteArray &payload)
     switch (e->kind) {
     case BusEvent::Kind::User:
     case BusEvent::Kind::Room:
+        // A shard's or a room's other users (or one that just went): nobody here follows them.
+        if (e->kind == BusEvent::Kind::User ? !m_local->isFollowed(e->id)
+                                            : !m_roomUsers.contains(e->name))
+            return;
         // No connection left out: the one the publisher left out is on its own node.
         if (e->seq > 0)
             stored(Pending {*e, 0});
@@ -487,20 +503,18 @@ void RedisBus::deliverEntry(const QString &stream, const StreamEntry &entry)
 int RedisBus::stored(Pending p)
 {
     const QString stream = streamOf(p.event);
-    auto it = m_tracks.find(stream);
-    if (it == m_tracks.end()) {
-        if (m_tracks.size() >= MAX_TRACKED_STREAMS) {
-            // Forgetting a stream only loses its baseline: its next event starts a new one.
-            for (auto t = m_tracks.begin(); t != m_tracks.end();)
-                t = t->filling || t->graceRunning ? std::next(t) : m_tracks.erase(t);
-        }
-        it = m_tracks.insert(stream, Track());
-    }
+    const auto it = m_tracks.find(stream);
+    if (it == m_tracks.end())
+        return deliverHere(p); // nobody here follows it (published here: to other nodes' users)
     Track &t = *it;
     const qint64 seq = p.event.seq;
-    if (seq <= t.last)
+    if (t.baselining) {
+        t.held.append(std::move(p)); // sorted out once the position is known
+        return 0;
+    }
+    if (t.last >= 0 && seq <= t.last)
         return 0; // delivered already (a fill read it from the store)
-    if (!t.filling && (t.last == 0 || seq == t.last + 1)) {
+    if (!t.filling && (t.last < 0 || seq == t.last + 1)) {
         t.last = seq;
         const int here = deliverHere(p);
         if (!t.held.isEmpty())
@@ -519,12 +533,204 @@ int RedisBus::stored(Pending p)
     return 0;
 }
 
+// --- what this node follows
+
+void RedisBus::userFollowed(qint64 userId)
+{
+    if (m_shardUsers[quint64(userId) % USER_SHARDS]++ == 0)
+        m_subscriber.subscribe(userChannel(userId));
+    follow(Protocol::userStream(userId), userChannel(userId), -1);
+    for (const QString &room : m_local->roomsOf(userId))
+        roomInterest(room, 1, -1);
+}
+
+void RedisBus::userUnfollowed(qint64 userId)
+{
+    for (const QString &room : m_local->roomsOf(userId))
+        roomInterest(room, -1, -1);
+    unfollow(Protocol::userStream(userId));
+    int &users = m_shardUsers[quint64(userId) % USER_SHARDS];
+    if (users > 0 && --users == 0)
+        m_subscriber.unsubscribe(userChannel(userId));
+}
+
+void RedisBus::membership(const QString &roomId, qint64 userId, bool member, qint64 seq)
+{
+    if (m_local->isFollowed(userId))
+        roomInterest(roomId, member ? 1 : -1, seq);
+}
+
+void RedisBus::roomInterest(const QString &roomId, int delta, qint64 seq)
+{
+    const auto it = m_roomUsers.find(roomId);
+    if (delta > 0) {
+        if (it != m_roomUsers.end()) {
+            ++*it;
+            return;
+        }
+        m_roomUsers.insert(roomId, 1);
+        m_subscriber.subscribe(roomChannel(roomId));
+        follow(Protocol::roomStream(roomId), roomChannel(roomId), seq);
+    } else if (it != m_roomUsers.end() && --*it <= 0) {
+        m_roomUsers.erase(it);
+        m_subscriber.unsubscribe(roomChannel(roomId));
+        unfollow(Protocol::roomStream(roomId));
+    }
+}
+
+void RedisBus::follow(const QString &stream, const QByteArray &channel, qint64 since)
+{
+    Track t;
+    t.since = since;
+    t.channel = channel;
+    t.generation = ++m_generation;
+    m_tracks.insert(stream, std::move(t));
+    // Without Redis there is nothing to wait for (the sweep reads what was missed).
+    if (!m_subscriber.isConnected() || m_subscriber.isSubscribed(channel))
+        baselineLater(stream);
+    else
+        m_awaitingChannel[channel].append(stream);
+}
+
+void RedisBus::unfollow(const QString &stream)
+{
+    m_tracks.remove(stream);
+    m_toBaseline.remove(stream);
+}
+
+void RedisBus::channelConfirmed(const QByteArray &channel)
+{
+    for (const QString &stream : m_awaitingChannel.take(channel))
+        baselineLater(stream);
+}
+
+void RedisBus::baselineLater(const QString &stream)
+{
+    m_toBaseline.insert(stream);
+    if (std::exchange(m_baselineQueued, true))
+        return;
+    QTimer::singleShot(0, this, &RedisBus::baselineNow);
+}
+
+// The streams whose channel is confirmed learn where they stand, together in one store read
+// (a join's seq needs none: what followed it is read on).
+void RedisBus::baselineNow()
+{
+    m_baselineQueued = false;
+    QHash<QString, quint64> toRead;
+    for (const QString &stream : std::exchange(m_toBaseline, {})) {
+        const auto it = m_tracks.find(stream);
+        if (it == m_tracks.end() || !it->baselining)
+            continue;
+        if (it->since >= 0) {
+            it->baselining = false;
+            it->last = it->since;
+            fill(stream);
+            continue;
+        }
+        toRead.insert(stream, it->generation);
+    }
+    if (!toRead.isEmpty()) {
+        const QStringList streams = toRead.keys();
+        m_store->read<QHash<QString, qint64>>(
+            this,
+            [streams](Store &store) {
+                QHash<QString, qint64> last;
+                for (const QString &stream : streams)
+                    last.insert(stream, store.lastSeq(stream));
+                return last;
+            },
+            [this, toRead](std::optional<QHash<QString, qint64>> last, QString error) {
+                if (!last)
+                    qCWarning(lcBus)
+                        << "reading where" << toRead.size() << "streams stand failed:" << error
+                        << "(they go on from their next event)";
+                for (auto s = toRead.cbegin(); s != toRead.cend(); ++s) {
+                    const auto it = m_tracks.find(s.key());
+                    if (it == m_tracks.end() || it->generation != s.value() || !it->baselining)
+                        continue;
+                    it->baselining = false;
+                    it->last = last ? last->value(s.key()) : -1;
+                    if (it->last < 0 && !it->held.isEmpty())
+                        it->last = std::min_element(it->held.cbegin(), it->held.cend(),
+                                                    [](const Pending &a, const Pending &b) {
+                                                        return a.event.seq < b.event.seq;
+                                                    })
+                                       ->event.seq
+                            - 1;
+                    releaseHeld(s.key(), *it);
+                    if (!it->held.isEmpty() && !it->filling && !it->graceRunning)
+                        fillLater(s.key(), *it);
+                }
+                checkWaiters();
+            });
+    }
+    checkWaiters();
+}
+
+bool RedisBus::ready(const QString &stream) const
+{
+    const auto it = m_tracks.constFind(stream);
+    return it == m_tracks.cend() || !it->baselining;
+}
+
+void RedisBus::whenFollowing(qint64 userId, const QString &roomId, QObject *context,
+                             std::function<void()> ready)
+{
+    Waiter w {context, {}, std::move(ready), Protocol::Events::nowMs() + FOLLOW_TIMEOUT_MS};
+    if (userId) {
+        w.streams << Protocol::userStream(userId);
+        for (const QString &room : m_local->roomsOf(userId))
+            w.streams << Protocol::roomStream(room);
+    }
+    if (!roomId.isEmpty())
+        w.streams << Protocol::roomStream(roomId);
+    if (std::all_of(w.streams.cbegin(), w.streams.cend(),
+                    [this](const QString &s) { return this->ready(s); })) {
+        w.ready();
+        return;
+    }
+    m_waiters.append(std::move(w));
+    if (!m_waiterTimer.isActive())
+        m_waiterTimer.start();
+}
+
+void RedisBus::checkWaiters()
+{
+    if (m_waiters.isEmpty()) {
+        m_waiterTimer.stop();
+        return;
+    }
+    const qint64 now = Protocol::Events::nowMs();
+    QList<std::function<void()>> due;
+    for (qsizetype i = 0; i < m_waiters.size();) {
+        Waiter &w = m_waiters[i];
+        const bool done = std::all_of(w.streams.cbegin(), w.streams.cend(),
+                                      [this](const QString &s) { return ready(s); });
+        if (!w.context || done || now >= w.deadline) {
+            if (w.context && !done)
+                qCWarning(lcBus) << "Redis did not confirm the subscriptions of" << w.streams
+                                 << "within" << FOLLOW_TIMEOUT_MS
+                                 << "ms: going on (the sweep catches up)";
+            if (w.context)
+                due.append(std::move(w.ready));
+            m_waiters.removeAt(i);
+        } else {
+            ++i;
+        }
+    }
+    if (m_waiters.isEmpty())
+        m_waiterTimer.stop();
+    for (const auto &ready : due)
+        ready();
+}
+
 void RedisBus::fillLater(const QString &stream, Track &t)
 {
     t.graceRunning = true;
-    QTimer::singleShot(FILL_GRACE_MS, this, [this, stream]() {
+    QTimer::singleShot(FILL_GRACE_MS, this, [this, stream, generation = t.generation]() {
         const auto it = m_tracks.find(stream);
-        if (it == m_tracks.end())
+        if (it == m_tracks.end() || it->generation != generation)
             return;
         it->graceRunning = false;
         if (!it->filling && (!it->held.isEmpty() || it->refill))
@@ -556,12 +762,13 @@ void RedisBus::fill(const QString &stream)
     t.filling = true;
     t.refill = false;
     const qint64 after = t.last;
+    const quint64 generation = t.generation;
     m_store->read<QList<StreamEntry>>(
         this, [stream, after](Store &store) { return store.readStream(stream, after, FILL_BATCH); },
-        [this, stream](std::optional<QList<StreamEntry>> entries, QString error) {
+        [this, stream, generation](std::optional<QList<StreamEntry>> entries, QString error) {
             const auto it = m_tracks.find(stream);
-            if (it == m_tracks.end())
-                return;
+            if (it == m_tracks.end() || it->generation != generation)
+                return; // no longer followed (or followed again since)
             Track &t = *it;
             t.filling = false;
             if (!entries) {
@@ -604,7 +811,7 @@ void RedisBus::sweep()
 {
     QHash<QString, qint64> followed;
     for (auto it = m_tracks.cbegin(); it != m_tracks.cend(); ++it) {
-        if (!it->filling)
+        if (!it->filling && !it->baselining && it->last >= 0)
             followed.insert(it.key(), it->last);
     }
     if (followed.isEmpty())
@@ -668,8 +875,10 @@ void RedisBus::publishRoomChange(const RoomChange &change)
     e.kind = BusEvent::Kind::RoomChange;
     e.name = change.roomId;
     e.payload = change.encode();
-    // The room's channel: its messages published after the change follow it.
-    publish(roomChannel(change.roomId), std::move(e));
+    // Every node keeps every room's members (it follows a room once one of its users joins).
+    // Pub/sub keeps one publisher's order across channels: the room's messages published
+    // after the change come after it.
+    publish(key("all"), std::move(e));
 }
 
 void RedisBus::publishAccountChange(qint64 userId)

@@ -6,7 +6,11 @@
 #include "hub/deliverybus.h"
 #include "store/store.h"
 
+#include <array>
+
 #include <QHash>
+#include <QPointer>
+#include <QSet>
 #include <QTimer>
 
 namespace Switchboard {
@@ -20,11 +24,16 @@ class LocalBus;
 // connection gets a frame twice.
 //
 // Channels (after the deployment's prefix, redis_prefix: "switchboard:" by default):
-// `user:<user id mod 64>` for a user's events, `room:<id>` for a room's events and changes,
-// `all` for broadcasts, dialect announcements, the
-// operator feed and account closes. This version subscribes to `switchboard:*` (every node
-// hears every event and delivers what concerns its connections); the channels are fine-grained
-// so that subscribing per room and per user shard needs no change on the publishing side.
+// `user:<user id mod 64>` for a user's events, `room:<id>` for a room's events, `all` for
+// broadcasts, dialect announcements, the operator feed, room changes, presence and closes. A
+// node subscribes to `all`, to the shards of the users connected to it (live or activating)
+// and to the rooms those users are members of, and drops a channel when its last such user
+// goes; what it receives of other users and rooms is dropped.
+// Starting to follow a stream (a user's inbox, a room) is lossless: the node subscribes, and
+// once Redis confirms it reads where the stream stands in the store (or takes the seq a join
+// was stored at, RoomChange::seq, and reads on from there); events that come meanwhile wait.
+// whenFollowing() tells a connection when its replay may read the store, and a join when it
+// may be stored: what is stored after that comes through the subscription.
 // Redis pub/sub is at most once and keeps the order of one publisher's events.
 //
 // Presence across nodes: each node keeps, in Redis, which of its users are online
@@ -38,15 +47,14 @@ class LocalBus;
 // announces those left with no connection anywhere. Within 2 × HEARTBEAT_MS.
 //
 // Lossless although pub/sub is at most once: stored events carry (stream, seq), and each node
-// follows the last seq it delivered of every stream it has seen (bounded: MAX_TRACKED_STREAMS).
+// follows the last seq it delivered of every stream it follows (those of its connections).
 // An event past the next one (a publish lost while Redis was away, a subscriber Redis dropped,
 // or another node's post that is simply slower) is held; if the missing ones have not come
 // within FILL_GRACE_MS they are read from the store, and everything goes out in order, once.
 // When Redis is back after an outage, every followed stream is compared with the store.
 //
-// Not yet: kicking a connection of another node by id. While Redis is away, a node announces
-// its own presence transitions as a single node would, and registers its users again once it
-// is back.
+// While Redis is away, a node announces its own presence transitions as a single node would,
+// and registers its users again once it is back.
 class RedisBus : public DeliveryBus
 {
     Q_OBJECT
@@ -56,16 +64,18 @@ public:
     // The node's heartbeat: its key is refreshed every HEARTBEAT_MS and lives 1.5 × that;
     // every node looks for dead ones every HEARTBEAT_MS / 2.
     static constexpr int HEARTBEAT_MS = 2000;
-    // Gap fill: streams followed, the wait for a missing event before the store is asked, the
-    // entries per read, and the events one stream holds while it fills (past it they are let
-    // go: the store has them, the fill reads on).
-    static constexpr int MAX_TRACKED_STREAMS = 100'000;
+    // Gap fill: the wait for a missing event before the store is asked, the entries per read,
+    // and the events one stream holds while it fills (past it they are let go: the store has
+    // them, the fill reads on). The streams followed are those of this node's connections.
     static constexpr int FILL_GRACE_MS = 50;
     static constexpr int FILL_BATCH = 500;
     static constexpr int MAX_HELD_PER_STREAM = 10'000;
     // A gap the store does not fill either (its messages were purged) is passed after this
     // many reads, FILL_GRACE_MS apart.
     static constexpr int FILL_ATTEMPTS = 5;
+    // whenFollowing() answers after this long even if Redis has not confirmed (a hung Redis
+    // must not hold connections; the sweep after it is back catches up).
+    static constexpr int FOLLOW_TIMEOUT_MS = 3000;
 
     // `prefix` starts every channel and key ("switchboard" → "switchboard:all", ...): the
     // nodes of one deployment share it, another deployment on the same Redis takes another.
@@ -83,6 +93,9 @@ public:
     quint64 publishFailures() const { return m_publishFailures; }
     quint64 received() const { return m_received; }
     quint64 filled() const { return m_filled; } // events read from the store by gap fills
+    // The channels this node subscribes to (after the prefix), and the streams it follows.
+    QSet<QByteArray> channels() const { return m_subscriber.channels(); }
+    int followedStreams() const { return int(m_tracks.size()); }
 
     void publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,
                        const QString &stream = QString(), qint64 seq = 0) override;
@@ -101,6 +114,8 @@ public:
     void closeConnectionOn(const QString &nodeId, quint64 connectionId, int code,
                            const QString &reason) override;
     bool isOnline(qint64 userId) const override;
+    void whenFollowing(qint64 userId, const QString &roomId, QObject *context,
+                       std::function<void()> ready) override;
     void nodes(QObject *context, std::function<void(QJsonArray)> done) override;
 
 Q_SIGNALS:
@@ -127,6 +142,19 @@ private:
     // and who is online elsewhere.
     void register_();
 
+    // What this node follows (see above).
+    void userFollowed(qint64 userId);
+    void userUnfollowed(qint64 userId);
+    void membership(const QString &roomId, qint64 userId, bool member, qint64 seq);
+    void roomInterest(const QString &roomId, int delta, qint64 seq);
+    void follow(const QString &stream, const QByteArray &channel, qint64 since);
+    void unfollow(const QString &stream);
+    void channelConfirmed(const QByteArray &channel);
+    void baselineLater(const QString &stream);
+    void baselineNow();
+    void checkWaiters();
+    bool ready(const QString &stream) const;
+
     // Gap fill (see above).
     struct Pending
     {
@@ -141,6 +169,19 @@ private:
         bool refill = false; // events were let go while filling: read on
         int attempts = 0; // reads that found the gap still open
         QList<Pending> held; // past `last + 1`, waiting for the missing ones
+        // Following starts: until the channel is confirmed and the position known, every
+        // event is held. `since`: a join's seq to read on from (-1: the store's last seq).
+        bool baselining = true;
+        qint64 since = -1;
+        QByteArray channel;
+        quint64 generation = 0; // a store read answering for an earlier follow is void
+    };
+    struct Waiter
+    {
+        QPointer<QObject> context;
+        QStringList streams;
+        std::function<void()> ready;
+        qint64 deadline = 0;
     };
     static QString streamOf(const BusEvent &event);
     // A stored event, published here or received: delivered in its stream's order. Returns
@@ -166,7 +207,15 @@ private:
     // Users online on other nodes (and maybe here), by the transitions the others told.
     QHash<qint64, QString> m_online;
     AsyncStore *m_store;
-    QHash<QString, Track> m_tracks;
+    QHash<QString, Track> m_tracks; // the streams followed here
+    std::array<int, USER_SHARDS> m_shardUsers {}; // users followed here, per shard
+    QHash<QString, int> m_roomUsers; // rooms: their members followed here
+    QSet<QString> m_toBaseline; // read together on the next turn of the event loop
+    bool m_baselineQueued = false;
+    quint64 m_generation = 0;
+    QList<Waiter> m_waiters;
+    QHash<QByteArray, QStringList> m_awaitingChannel; // streams waiting for a SUBSCRIBE
+    QTimer m_waiterTimer;
     quint64 m_filled = 0;
     bool m_registered = false; // this node's users are in Redis
     bool m_everRegistered = false;

@@ -267,6 +267,7 @@ void RedisClient::lose(const QString &reason)
     m_restoring = false;
     m_awaitingChannels.clear();
     m_awaitingPatterns.clear();
+    m_unconfirmed.clear();
     if (!m_wanted) // disconnectFromServer()
         qCInfo(lcRedis).noquote() << m_endpoint.toDisplayString() << "closed:" << reason;
     else if (wasConnected || reason != m_lastError)

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QSet>
@@ -94,6 +95,13 @@ public:
     void psubscribe(const QByteArray &pattern);
     void punsubscribe(const QByteArray &pattern);
     QSet<QByteArray> channels() const { return m_channels; }
+    // Redis confirmed the channel's latest SUBSCRIBE on this connection: it hears every
+    // message published from here on (until unsubscribe() or a lost connection).
+    bool isSubscribed(const QByteArray &channel) const
+    {
+        return m_state == State::Connected && m_channels.contains(channel)
+            && !m_unconfirmed.contains(channel);
+    }
     QSet<QByteArray> patterns() const { return m_patterns; }
 
 signals:
@@ -102,7 +110,8 @@ signals:
     // A connection that was connected() is lost (or closed by disconnectFromServer()); failed
     // attempts in between do not emit it (see lastError()).
     void disconnected(const QString &reason);
-    // Redis confirmed a subscription to a channel or pattern on the current connection.
+    // Redis confirmed a subscription to a channel or pattern on the current connection (a
+    // channel subscribed, dropped and subscribed again: once the last SUBSCRIBE is).
     void subscribed(const QByteArray &channelOrPattern);
     // Every remembered channel and pattern is subscribed again on a new connection.
     void resubscribed();
@@ -156,6 +165,8 @@ private:
     QSet<QByteArray> m_patterns;
     // Names sent with the subscriptions of a new connection and not yet confirmed.
     QSet<QByteArray> m_awaitingChannels;
+    // SUBSCRIBEs sent on this connection and not confirmed yet, per channel.
+    QHash<QByteArray, int> m_unconfirmed;
     QSet<QByteArray> m_awaitingPatterns;
     bool m_restoring = false;
 };

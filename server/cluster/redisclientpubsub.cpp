@@ -70,9 +70,12 @@ void RedisClient::sendSubscriptions(const char *command, const QSet<QByteArray> 
         return;
     std::vector<const char *> argv {command};
     std::vector<size_t> lengths {qstrlen(command)};
+    const bool channels = qstrcmp(command, "SUBSCRIBE") == 0;
     for (const QByteArray &name : names) {
         argv.push_back(name.constData());
         lengths.push_back(size_t(name.size()));
+        if (channels)
+            ++m_unconfirmed[name];
     }
     // hiredis keeps the callback per channel or pattern and hands it every message and
     // confirmation; an UNSUBSCRIBE while it has no subscription is refused (and needless).
@@ -100,7 +103,14 @@ void RedisClient::onPubSub(redisAsyncContext *ac, void *reply, void *)
         if (self->m_patterns.contains(pattern))
             emit self->patternMessage(pattern, bytes(r->element[2]), bytes(r->element[3]));
     } else if (kindIs(kind, "subscribe", 9)) {
-        self->confirmed(bytes(r->element[1]), false);
+        const QByteArray channel = bytes(r->element[1]);
+        // Only the last of several SUBSCRIBEs (dropped and subscribed again meanwhile) counts.
+        if (const auto it = self->m_unconfirmed.find(channel); it != self->m_unconfirmed.end()) {
+            if (--*it > 0)
+                return;
+            self->m_unconfirmed.erase(it);
+        }
+        self->confirmed(channel, false);
     } else if (kindIs(kind, "psubscribe", 10)) {
         self->confirmed(bytes(r->element[1]), true);
     }

@@ -80,6 +80,20 @@ public:
                                    const QString &reason)
         = 0;
 
+    // Calls `ready` once this node receives every event of the streams named, so that a store
+    // read made after it and the events that follow miss nothing between them: a user's inbox
+    // and rooms (a connection before its replay reads the store: `userId`), or one room (a
+    // join before it is stored: `roomId`). One node receives everything: at once. A cluster
+    // bus subscribes first; not past `context`'s life.
+    virtual void whenFollowing(qint64 userId, const QString &roomId, QObject *context,
+                               std::function<void()> ready)
+    {
+        Q_UNUSED(userId);
+        Q_UNUSED(roomId);
+        Q_UNUSED(context);
+        ready();
+    }
+
     // Whether the user has a connection on any node (presence, rooms' online members).
     virtual bool isOnline(qint64 userId) const = 0;
 

@@ -23,7 +23,10 @@ Hub::Hub(QObject *parent)
 
 void Hub::reserve(Endpoint *session)
 {
+    const bool first = !isFollowed(session->userId());
     m_reserved[session->userId()].append(session);
+    if (first)
+        emit userFollowed(session->userId());
 }
 
 bool Hub::unreserve(Endpoint *session)
@@ -38,6 +41,7 @@ bool Hub::unreserve(Endpoint *session)
 
 void Hub::attach(Endpoint *session)
 {
+    const bool first = !isFollowed(session->userId());
     unreserve(session);
     auto &list = m_users[session->userId()];
     list.append(session);
@@ -46,6 +50,8 @@ void Hub::attach(Endpoint *session)
     ++m_perDialect[int(session->dialect())];
     if (session->isAdmin())
         m_admins[session->userId()]++;
+    if (first)
+        emit userFollowed(session->userId());
     if (list.size() == 1) {
         qCInfo(lcHub) << "user" << session->userId() << "online";
         emit userOnline(session->userId(), session->username());
@@ -54,8 +60,11 @@ void Hub::attach(Endpoint *session)
 
 void Hub::detach(Endpoint *session)
 {
-    if (unreserve(session))
+    if (unreserve(session)) {
+        if (!isFollowed(session->userId()))
+            emit userUnfollowed(session->userId());
         return;
+    }
     if (!m_sessions.remove(session->connectionId()))
         return;
     --m_perDialect[int(session->dialect())];
@@ -73,6 +82,8 @@ void Hub::detach(Endpoint *session)
         m_users.erase(it);
         qCInfo(lcHub) << "user" << userId << "offline";
         emit userOffline(userId, session->username());
+        if (!isFollowed(userId))
+            emit userUnfollowed(userId);
     }
 }
 

@@ -80,6 +80,11 @@ public:
     int connectionCount() const { return m_sessions.size(); }
     int userCount() const { return static_cast<int>(m_users.size()); }
     bool isOnline(qint64 userId) const { return m_users.contains(userId); }
+    // A connection of the user is here, live or still activating (it gets stored deliveries).
+    bool isFollowed(qint64 userId) const
+    {
+        return m_users.contains(userId) || m_reserved.contains(userId);
+    }
     int connectionsOf(qint64 userId) const;
     // Users with an admin token connected (they see every presence change).
     QList<qint64> onlineAdmins() const;
@@ -102,6 +107,10 @@ Q_SIGNALS:
     // turns them into the user's transitions, which presence announces).
     void userOnline(qint64 userId, const QString &username);
     void userOffline(qint64 userId, const QString &username);
+    // The user's first connection here, live or activating, came / its last one went: what a
+    // cluster bus receives follows them (isFollowed()).
+    void userFollowed(qint64 userId);
+    void userUnfollowed(qint64 userId);
 
 private:
     QHash<quint64, Endpoint *> m_sessions;

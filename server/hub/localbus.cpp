@@ -15,6 +15,24 @@ LocalBus::LocalBus(Hub *hub, QObject *parent)
     // On one node, the node's first and last connections are the user's.
     connect(hub, &Hub::userOnline, this, &DeliveryBus::userOnline);
     connect(hub, &Hub::userOffline, this, &DeliveryBus::userOffline);
+    connect(hub, &Hub::userFollowed, this, &LocalBus::userFollowed);
+    connect(hub, &Hub::userUnfollowed, this, &LocalBus::userUnfollowed);
+}
+
+void LocalBus::setRooms(RoomService *rooms)
+{
+    m_rooms = rooms;
+    connect(rooms, &RoomService::membership, this, &LocalBus::membership);
+}
+
+QStringList LocalBus::roomsOf(qint64 userId) const
+{
+    return m_rooms ? m_rooms->roomsOf(userId) : QStringList();
+}
+
+bool LocalBus::isFollowed(qint64 userId) const
+{
+    return m_hub->isFollowed(userId);
 }
 
 void LocalBus::publishToUser(qint64 userId, const QByteArray &frame, quint64 exceptConnection,

@@ -22,7 +22,7 @@ class LocalBus : public DeliveryBus
 public:
     explicit LocalBus(Hub *hub, QObject *parent = nullptr);
 
-    void setRooms(RoomService *rooms) { m_rooms = rooms; }
+    void setRooms(RoomService *rooms);
     void setOperators(AdminFeed *operators) { m_operators = operators; }
     void setPresence(PresenceService *presence) { m_presence = presence; }
     // What forgets a cached account state here (the application hands AccountCache's).
@@ -62,7 +62,18 @@ public:
     void nodes(QObject *context, std::function<void(QJsonArray)> done) override;
 
     Hub *hub() const { return m_hub; }
+    // For a cluster bus: the rooms the user is a member of, and whether a connection of the
+    // user is here (live or activating).
+    QStringList roomsOf(qint64 userId) const;
+    bool isFollowed(qint64 userId) const;
 
+Q_SIGNALS:
+    // For a cluster bus (see Hub::userFollowed and RoomService::membership).
+    void userFollowed(qint64 userId);
+    void userUnfollowed(qint64 userId);
+    void membership(const QString &roomId, qint64 userId, bool member, qint64 seq);
+
+public:
     // For a cluster bus: a change another node made, applied to this node's room index.
     void applyRoomChange(const RoomChange &change);
 

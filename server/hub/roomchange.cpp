@@ -32,6 +32,8 @@ QByteArray RoomChange::encode() const
     case Kind::Member:
         o.insert(QStringLiteral("role"), role);
         o.insert(QStringLiteral("joined_at"), joinedAt);
+        if (seq >= 0)
+            o.insert(QStringLiteral("seq"), seq);
         Q_FALLTHROUGH();
     case Kind::Left:
         o.insert(QStringLiteral("user"), userId);
@@ -62,6 +64,7 @@ std::optional<RoomChange> RoomChange::decode(const QByteArray &bytes)
     c.role = o.value(QStringLiteral("role")).toString();
     c.joinedAt = o.value(QStringLiteral("joined_at")).toInteger();
     c.invited = o.value(QStringLiteral("invited")).toBool();
+    c.seq = o.value(QStringLiteral("seq")).toInteger(-1);
     if (c.kind == Kind::Record) {
         c.record.id = c.roomId;
         c.record.name = o.value(QStringLiteral("name")).toString();

@@ -18,7 +18,7 @@ struct RoomChange
     enum class Kind : quint8 {
         Record, // created or updated: `record` (the members are separate changes)
         Deleted,
-        Member, // joined, or a role changed: `userId`, `role`, `joinedAt`
+        Member, // joined, or a role changed: `userId`, `role`, `joinedAt`, `seq`
         Left, // `userId`
         Invite, // `userId`, `invited`
     };
@@ -36,6 +36,9 @@ struct RoomChange
     QString role;
     qint64 joinedAt = 0;
     bool invited = false;
+    // A join: the room's last seq when it was stored (the new member gets what follows; a
+    // node that starts following the room reads on from here). -1: not known.
+    qint64 seq = -1;
 
     QByteArray encode() const;
     static std::optional<RoomChange> decode(const QByteArray &bytes);

@@ -94,25 +94,32 @@ bool RoomService::load(QString *error)
 // --- the in-memory index
 
 void RoomService::addMemberLocally(const QString &roomId, qint64 userId, const QString &role,
-                                   qint64 joinedAt)
+                                   qint64 joinedAt, qint64 seq)
 {
     auto it = m_rooms.find(roomId);
     if (it == m_rooms.end())
         return;
+    const bool added = !it->members.contains(userId);
     it->members.insert(userId, Member {role, joinedAt});
     it->invites.remove(userId);
+    it->lastSeq = std::max(it->lastSeq, seq);
     m_userRooms[userId].insert(roomId);
+    if (added)
+        emit membership(roomId, userId, true, seq);
 }
 
 void RoomService::removeMemberLocally(const QString &roomId, qint64 userId)
 {
+    bool removed = false;
     if (auto it = m_rooms.find(roomId); it != m_rooms.end())
-        it->members.remove(userId);
+        removed = it->members.remove(userId);
     if (auto it = m_userRooms.find(userId); it != m_userRooms.end()) {
         it->remove(roomId);
         if (it->isEmpty())
             m_userRooms.erase(it);
     }
+    if (removed)
+        emit membership(roomId, userId, false, -1);
 }
 
 void RoomService::setRoleLocally(const QString &roomId, qint64 userId, const QString &role)
@@ -350,7 +357,7 @@ void RoomService::applyChange(BusKey, const RoomChange &c)
     case RoomChange::Kind::Member: {
         if (it == m_rooms.end())
             return;
-        addMemberLocally(c.roomId, c.userId, c.role, c.joinedAt);
+        addMemberLocally(c.roomId, c.userId, c.role, c.joinedAt, c.seq);
         return;
     }
     case RoomChange::Kind::Left:

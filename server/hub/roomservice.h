@@ -119,6 +119,10 @@ Q_SIGNALS:
     void roomUpdated(const QString &roomId);
     void roomDeleted(const QString &roomId);
     void memberChanged(const QString &roomId, qint64 userId, bool joined);
+    // Every change of the index's members, stored yet or not, here or applied from another
+    // node (a cluster bus follows the rooms of this node's users by it). `seq`: a join's
+    // position in the room's stream when another node stored it (RoomChange::seq), else -1.
+    void membership(const QString &roomId, qint64 userId, bool member, qint64 seq);
 
 private:
     struct Member
@@ -152,7 +156,7 @@ private:
     RoomView viewOf(const Room &room, const Sender &viewer) const;
     std::optional<RoomFailure> checkCanManage(const Room &room, const Sender &actor) const;
     void addMemberLocally(const QString &roomId, qint64 userId, const QString &role,
-                          qint64 joinedAt);
+                          qint64 joinedAt, qint64 seq = -1);
     static bool hasOwner(const Room &room);
     // The member who inherits the room when `leaving` goes: 0 unless `leaving` is its last
     // owner and others remain; then the oldest member (earliest join, then lowest id).
@@ -160,8 +164,11 @@ private:
     void setRoleLocally(const QString &roomId, qint64 userId, const QString &role);
     void countCreated(qint64 creator, int delta);
     void removeMemberLocally(const QString &roomId, qint64 userId);
+    void joinStore(const RoomMember &member, bool wasInvited, const Sender &actor,
+                   const QPointer<QObject> &guard, const Done &done);
+    // `seq`: a join's last seq of the room when it was stored (-1: not known).
     void membershipStored(const QString &roomId, const Sender &actor, bool joined,
-                          const QPointer<QObject> &guard, const Done &done);
+                          const QPointer<QObject> &guard, const Done &done, qint64 seq = -1);
     void announce(const Room &room, QLatin1StringView type, const Sender &who,
                   quint64 exceptConnection);
     int limitOf(const Room &room) const;

@@ -69,21 +69,35 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
     const QString role = reclaim ? QStringLiteral("owner") : QStringLiteral("member");
     const RoomMember member {roomId, actor.userId, role, Events::nowMs()};
     addMemberLocally(roomId, actor.userId, role, member.joinedAt);
-    // A new member's offline delivery starts here: earlier messages are history, not backlog.
-    const StreamCursor joinedAt {actor.userId, roomStream(roomId), it->lastSeq};
     QPointer<QObject> guard(context);
-    m_store->run<bool>(
+    // Stored once this node receives the room's events (several nodes: it subscribes first),
+    // so that no message stored after the join is missed on its way here.
+    m_bus->whenFollowing(0, roomId, this, [this, member, wasInvited, roomId, actor, guard, done] {
+        joinStore(member, wasInvited, actor, guard, done);
+    });
+}
+
+void RoomService::joinStore(const RoomMember &member, bool wasInvited, const Sender &actor,
+                            const QPointer<QObject> &guard, const Done &done)
+{
+    const QString roomId = member.roomId;
+    m_store->run<qint64>(
         this,
-        [member, wasInvited, joinedAt](Store &store) {
+        [member, wasInvited](Store &store) -> qint64 {
             const bool added = store.addRoomMember(member);
             if (wasInvited)
                 store.setRoomInvite(member.roomId, member.userId, false);
-            if (added)
-                store.advanceCursors({joinedAt});
-            return added;
+            if (!added)
+                return -1;
+            // A new member's offline delivery starts here: earlier messages are history, not
+            // backlog. The store's last seq, not this node's (another node may post faster).
+            const QString stream = roomStream(member.roomId);
+            const qint64 seq = store.lastSeq(stream);
+            store.advanceCursors({StreamCursor {member.userId, stream, seq}});
+            return seq;
         },
-        [this, roomId, actor, wasInvited, guard, done](std::optional<bool> ok, QString error) {
-            if (!ok) {
+        [this, roomId, actor, wasInvited, guard, done](std::optional<qint64> seq, QString error) {
+            if (!seq) {
                 removeMemberLocally(roomId, actor.userId);
                 if (wasInvited)
                     if (auto it = m_rooms.find(roomId); it != m_rooms.end())
@@ -97,17 +111,17 @@ void RoomService::join(const Sender &actor, const QString &roomId, QObject *cont
                                      QStringLiteral("the membership could not be stored"))));
                 return;
             }
-            membershipStored(roomId, actor, true, guard, done);
+            membershipStored(roomId, actor, true, guard, done, *seq);
         });
 }
 
 // A join or leave is stored: tell the room (a joiner's own connection gets its answer
 // instead), the console, and the caller, unless the room went away meanwhile.
 void RoomService::membershipStored(const QString &roomId, const Sender &actor, bool joined,
-                                   const QPointer<QObject> &guard, const Done &done)
+                                   const QPointer<QObject> &guard, const Done &done, qint64 seq)
 {
-    const auto it = m_rooms.constFind(roomId);
-    if (it == m_rooms.cend()) {
+    const auto it = m_rooms.find(roomId);
+    if (it == m_rooms.end()) {
         if (guard)
             done(std::nullopt, failure(ErrorCode::NotFound, notFound(roomId)));
         return;
@@ -118,6 +132,8 @@ void RoomService::membershipStored(const QString &roomId, const Sender &actor, b
     if (const auto m = it->members.constFind(actor.userId); joined && m != it->members.cend()) {
         change.role = m->role;
         change.joinedAt = m->joinedAt;
+        change.seq = seq;
+        it->lastSeq = std::max(it->lastSeq, seq);
     }
     m_bus->publishRoomChange(change);
     if (joined)

@@ -28,6 +28,7 @@ class AdminFeed;
 class AccountCache;
 class ExternalIds;
 class AsyncStore;
+class DeliveryBus;
 class Hub;
 class MessageService;
 class RoomService;
@@ -71,6 +72,8 @@ struct SessionContext
     // Re-encodes shared frames once per dialect for the connections in a seed's dialect
     // (optional: without it each such connection re-encodes its own).
     Protocol::DialectCache *dialects = nullptr;
+    // Asked before the replay reads the store (DeliveryBus::whenFollowing; optional).
+    DeliveryBus *bus = nullptr;
     // Told once when a session has closed (it may be deleted from the next event-loop turn
     // on). A call rather than a signal: a connection per session cost ~290 bytes each.
     std::function<void(Session *)> finished = nullptr;
@@ -136,6 +139,7 @@ private:
     void beginActivation();
     // Checks the account and reads the first replay round in one store read, then goes live.
     void activate();
+    void readActivation(QList<ReplayItem> items);
     Sender sender() const;
     MessageService::Done acknowledge(const QJsonValue &id);
 

@@ -330,8 +330,23 @@ void Session::activate()
     // The session gets its user's stored deliveries from here on (held until the replay of
     // their stream is done) before the store is read, so nothing committed meanwhile is
     // missed. One read then both checks the account and reads the first replay round.
-    const QList<ReplayItem> items = prepareSync();
+    QList<ReplayItem> items = prepareSync();
     m_ctx.hub->reserve(this);
+    if (!m_ctx.bus) {
+        readActivation(std::move(items));
+        return;
+    }
+    // Several nodes: the store is read once this node receives the user's events (its inbox
+    // and rooms), so that nothing stored between the read and the first live event is missed.
+    QPointer<Session> self(this);
+    m_ctx.bus->whenFollowing(m_claims.userId, QString(), this, [self, items] {
+        if (self && self->m_state == State::Activating)
+            self->readActivation(items);
+    });
+}
+
+void Session::readActivation(QList<ReplayItem> items)
+{
     struct Activation
     {
         std::optional<UserRecord> user;

@@ -152,6 +152,8 @@ private slots:
     void statusAcrossNodes();
     void redisRestartLosesNothing();
     void eventsOutOfOrderGoOutInOrder();
+    void subscriptionsFollowConnectionsAndRooms();
+    void firstEventsAfterFollowingInOrder();
     void deploymentsApartOnOneRedis();
     void sqliteWithRedisRefused();
 };
@@ -647,6 +649,56 @@ QList<qint64> seqsOf(WsClient &c, const QString &stream)
     return seqs;
 }
 
+// The room messages `c` got in `roomId`, as their seqs.
+QList<qint64> roomSeqsOf(WsClient &c, const QString &roomId)
+{
+    QList<qint64> seqs;
+    for (const QJsonObject &m : c.eventsOfType(QStringLiteral("room_message"))) {
+        if (str(m, "room_id") == roomId)
+            seqs << num(m, "seq");
+    }
+    return seqs;
+}
+
+// Redis's own answers, on a connection of the test's.
+class RedisProbe
+{
+public:
+    RedisProbe()
+        : m_redis(
+            *RedisEndpoint::fromUrl(qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"), nullptr))
+    {
+        m_redis.connectToServer();
+    }
+    // How many connections (nodes) subscribe to the channel; -1 when Redis did not answer.
+    int subscribers(const QByteArray &channel)
+    {
+        const std::optional<RedisReply> r = call({"PUBSUB", "NUMSUB", channel});
+        return r && r->elements.size() == 2 ? int(r->elements[1].integer) : -1;
+    }
+    // Publishes as if another node had; returns how many nodes heard it.
+    int publish(const QByteArray &channel, BusEvent e)
+    {
+        e.origin = "another-node";
+        const std::optional<RedisReply> r = call({"PUBLISH", channel, e.encode()});
+        return r ? int(r->integer) : -1;
+    }
+
+private:
+    std::optional<RedisReply> call(const QList<QByteArray> &args)
+    {
+        QDeadlineTimer deadline(5000);
+        while (!m_redis.isConnected() && !deadline.hasExpired())
+            QTest::qWait(10);
+        std::optional<RedisReply> reply;
+        m_redis.command(args, [&reply](const RedisReply &r) { reply = r; });
+        while (!reply && !deadline.hasExpired())
+            QTest::qWait(5);
+        return reply;
+    }
+    RedisClient m_redis;
+};
+
 } // namespace
 
 void tst_Cluster::redisRestartLosesNothing()
@@ -739,13 +791,151 @@ void tst_Cluster::eventsOutOfOrderGoOutInOrder()
     redis.publish("switchboard:user:51", early.encode(),
                   [&](const RedisReply &reply) { published = reply; });
     QTRY_VERIFY(published);
-    QCOMPARE(published->integer, 2); // both nodes heard it
+    QCOMPARE(published->integer, 1); // node 2 alone follows user 51's shard
     QVERIFY(errorCode(send(QStringLiteral("two"))).isEmpty()); // seq 2
     QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:51")), (QList<qint64> {1, 2, 3}));
     // The real seq 3 comes after: not again.
     QVERIFY(errorCode(send(QStringLiteral("three"))).isEmpty());
     QTest::qWait(300);
     QCOMPARE(seqsOf(*r, QStringLiteral("u:51")), (QList<qint64> {1, 2, 3}));
+}
+
+// A node subscribes to the shards of its users and to their rooms, and drops them when they go
+// (issue #15: not every event to every node).
+void tst_Cluster::subscriptionsFollowConnectionsAndRooms()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    RedisProbe redis;
+    // Users 201, 202, 203 are in shards 9, 10 and 11 (id mod 64); nobody is in shard 12.
+    auto a = connectAs(cluster[0], 201), b = connectAs(cluster[1], 202),
+         c = connectAs(cluster[2], 203);
+    QVERIFY(a && b && c);
+    QCOMPARE(redis.subscribers("switchboard:all"), 3);
+    QCOMPARE(redis.subscribers("switchboard:user:9"), 1);
+    QCOMPARE(redis.subscribers("switchboard:user:10"), 1);
+    QCOMPARE(redis.subscribers("switchboard:user:11"), 1);
+    QCOMPARE(redis.subscribers("switchboard:user:12"), 0);
+
+    const QString room = QStringLiteral("subs");
+    QVERIFY(errorCode(request(*a, "room_create", {{QStringLiteral("room_id"), room}}, "room"))
+                .isEmpty());
+    QTRY_COMPARE(redis.subscribers("switchboard:room:subs"), 1);
+    // A join here is stored once this node hears the room: subscribed by the time it answers.
+    QVERIFY(errorCode(joinWhenKnown(*b, room)).isEmpty());
+    QCOMPARE(redis.subscribers("switchboard:room:subs"), 2);
+    // Node 3 has no member: it does not hear the room.
+    QTest::qWait(100);
+    QCOMPARE(redis.subscribers("switchboard:room:subs"), 2);
+    // Joined through node 1's REST for a user connected to node 3: node 3 follows the room.
+    const HttpResult joined
+        = httpJson("POST", cluster[0].httpUrl(QStringLiteral("/api/v1/rooms/subs/join")),
+                   {{QStringLiteral("user_id"), 203}}, apiKey(cluster[0]));
+    QVERIFY2(joined.status == 200, joined.body.constData());
+    QTRY_COMPARE(redis.subscribers("switchboard:room:subs"), 3);
+    QJsonObject ack = request(*a, "room_send",
+                              {{QStringLiteral("room_id"), room},
+                               {QStringLiteral("content"), QStringLiteral("to all three")}},
+                              "ack");
+    QVERIFY2(errorCode(ack).isEmpty(), qPrintable(str(ack, "message")));
+    QCOMPARE(settledCount(*b, QStringLiteral("room_message"), 1), 1);
+    QCOMPARE(settledCount(*c, QStringLiteral("room_message"), 1), 1);
+
+    // Bob's last connection goes: node 2 drops his shard and the room.
+    b.reset();
+    QTRY_COMPARE(redis.subscribers("switchboard:user:10"), 0);
+    QTRY_COMPARE(redis.subscribers("switchboard:room:subs"), 2);
+    // Carol leaves: node 3 drops the room, keeps her shard.
+    QVERIFY(errorCode(request(*c, "room_leave", {{QStringLiteral("room_id"), room}}, "room_left"))
+                .isEmpty());
+    QTRY_COMPARE(redis.subscribers("switchboard:room:subs"), 1);
+    QCOMPARE(redis.subscribers("switchboard:user:11"), 1);
+    // Bob back on node 2: his shard and the room again, before his connection is live.
+    b = connectAs(cluster[1], 202);
+    QVERIFY(b);
+    QCOMPARE(redis.subscribers("switchboard:user:10"), 1);
+    QCOMPARE(redis.subscribers("switchboard:room:subs"), 2);
+}
+
+// The first events of a stream a node starts to follow may arrive out of order (two nodes
+// publish into it): the node knows where the stream stood, so an early later one waits for
+// the one before it instead of passing it.
+void tst_Cluster::firstEventsAfterFollowingInOrder()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    RedisProbe redis;
+    auto s = connectAs(cluster[0], 220);
+    QVERIFY(s);
+
+    // A connection: node 2 follows user 221's inbox (shard 29) from where it stands.
+    auto r = connectAs(cluster[1], 221);
+    QVERIFY(r);
+    BusEvent early;
+    early.kind = BusEvent::Kind::User;
+    early.id = 221;
+    early.name = QStringLiteral("u:221");
+    early.seq = 2;
+    early.payload = R"({"type":"message","stream":"u:221","seq":2,"content":"two","from":220})";
+    QCOMPARE(redis.publish("switchboard:user:29", early), 1);
+    QJsonObject ack;
+    QDeadlineTimer known(5000);
+    do {
+        ack = request(
+            *s, "send",
+            {{QStringLiteral("to"), 221}, {QStringLiteral("content"), QStringLiteral("one")}},
+            "ack");
+    } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
+    QVERIFY2(errorCode(ack).isEmpty(), qPrintable(str(ack, "message")));
+    QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:221")), (QList<qint64> {1, 2}));
+
+    // A join on node 2: it follows the room from the join on.
+    const QString room = QStringLiteral("order");
+    QVERIFY(errorCode(request(*s, "room_create", {{QStringLiteral("room_id"), room}}, "room"))
+                .isEmpty());
+    auto post = [&](const QString &content) {
+        return errorCode(request(
+            *s, "room_send",
+            {{QStringLiteral("room_id"), room}, {QStringLiteral("content"), content}}, "ack"));
+    };
+    QCOMPARE(post(QStringLiteral("1")), QString());
+    QCOMPARE(post(QStringLiteral("2")), QString());
+    QVERIFY(errorCode(joinWhenKnown(*r, room)).isEmpty());
+    BusEvent roomEarly;
+    roomEarly.kind = BusEvent::Kind::Room;
+    roomEarly.name = room;
+    roomEarly.seq = 4;
+    roomEarly.payload = R"({"type":"room_message","room_id":"order","seq":4,"content":"4"})";
+    QCOMPARE(redis.publish("switchboard:room:order", roomEarly), 2); // nodes 1 and 2
+    QCOMPARE(post(QStringLiteral("3")), QString());
+    QTRY_COMPARE(roomSeqsOf(*r, room), (QList<qint64> {3, 4}));
+
+    // A join through node 1's REST for a user on node 3: node 3 follows from the join's seq.
+    const QString room2 = QStringLiteral("order2");
+    QVERIFY(errorCode(request(*s, "room_create", {{QStringLiteral("room_id"), room2}}, "room"))
+                .isEmpty());
+    auto post2 = [&](const QString &content) {
+        return errorCode(request(
+            *s, "room_send",
+            {{QStringLiteral("room_id"), room2}, {QStringLiteral("content"), content}}, "ack"));
+    };
+    QCOMPARE(post2(QStringLiteral("1")), QString());
+    QCOMPARE(post2(QStringLiteral("2")), QString());
+    auto t = connectAs(cluster[2], 222);
+    QVERIFY(t);
+    const HttpResult joined
+        = httpJson("POST", cluster[0].httpUrl(QStringLiteral("/api/v1/rooms/order2/join")),
+                   {{QStringLiteral("user_id"), 222}}, apiKey(cluster[0]));
+    QVERIFY2(joined.status == 200, joined.body.constData());
+    QTRY_COMPARE(redis.subscribers("switchboard:room:order2"), 2);
+    roomEarly.name = room2;
+    roomEarly.payload = R"({"type":"room_message","room_id":"order2","seq":4,"content":"4"})";
+    QCOMPARE(redis.publish("switchboard:room:order2", roomEarly), 2);
+    QCOMPARE(post2(QStringLiteral("3")), QString());
+    QTRY_COMPARE(roomSeqsOf(*t, room2), (QList<qint64> {3, 4}));
+    QTest::qWait(200);
+    QCOMPARE(roomSeqsOf(*t, room2), (QList<qint64> {3, 4}));
+    QCOMPARE(roomSeqsOf(*r, room), (QList<qint64> {3, 4}));
 }
 
 void tst_Cluster::deploymentsApartOnOneRedis()
