@@ -397,6 +397,39 @@ private slots:
         QVERIFY(subscriber->isConnected());
     }
 
+    // Subscribed, dropped and subscribed again before Redis answered: the first SUBSCRIBE's
+    // confirmation does not count (Redis has not seen the last one yet); the last one's does,
+    // once, and only then is the channel isSubscribed().
+    void subscribeDropSubscribeConfirmsTheLast()
+    {
+        REQUIRE_REDIS();
+        auto subscriber = makeClient(*m_endpoint);
+        const QByteArray other = key("other");
+        QSignalSpy subscribed(subscriber.get(), &RedisClient::subscribed);
+        subscriber->subscribe(other);
+        subscriber->connectToServer();
+        QTRY_COMPARE_WITH_TIMEOUT(subscribed.count(), 1, REPLY_TIMEOUT_MS);
+        const QByteArray channel = key("again");
+        QList<bool> subscribedWhenConfirmed;
+        connect(subscriber.get(), &RedisClient::subscribed, this, [&](const QByteArray &name) {
+            if (name == channel)
+                subscribedWhenConfirmed << subscriber->isSubscribed(channel);
+        });
+        subscriber->subscribe(channel);
+        subscriber->unsubscribe(channel);
+        subscriber->subscribe(channel);
+        QVERIFY(!subscriber->isSubscribed(channel));
+        QTRY_COMPARE_WITH_TIMEOUT(subscribed.count(), 2, REPLY_TIMEOUT_MS);
+        // A marker behind it: every confirmation of the channel has come by its own.
+        subscriber->subscribe(key("marker"));
+        QTRY_COMPARE_WITH_TIMEOUT(subscribed.count(), 3, REPLY_TIMEOUT_MS);
+        QCOMPARE(subscribedWhenConfirmed, QList<bool> {true});
+        QVERIFY(subscriber->isSubscribed(channel));
+        QVERIFY(subscriber->isSubscribed(other));
+        subscriber->unsubscribe(channel);
+        QVERIFY(!subscriber->isSubscribed(channel));
+    }
+
     void patternSubscribe()
     {
         REQUIRE_REDIS();
