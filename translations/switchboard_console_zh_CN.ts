@@ -1397,6 +1397,10 @@
         <source>showing the first %1 of %2 nodes</source>
         <translation>仅显示 %2 个节点中的前 %1 个</translation>
     </message>
+    <message>
+        <source>only this node is known while it cannot reach Redis</source>
+        <translation>无法连接 Redis 时只知道此节点</translation>
+    </message>
 </context>
 <context>
     <name>Switchboard::Console::RoomDialog</name>

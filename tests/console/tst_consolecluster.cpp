@@ -149,12 +149,20 @@ void TestConsoleCluster::nodesViewAndDegradedBanner()
              qPrintable(w->healthBanner()->text()));
     QVERIFY(!f.session->health()->reason().isEmpty());
     qInfo() << "banner:" << w->healthBanner()->text() << "/readyz reason:" << reason;
+    // Without Redis the node knows only itself; the nodes view says why the others went.
+    QTRY_COMPARE_WITH_TIMEOUT(nodes->rowCount(), 1, 15000);
+    QCOMPARE(nodes->index(0, NodesModel::NodeId).data().toString(),
+             QStringLiteral("console-node-1"));
+    QVERIFY2(w->nodesView()->summaryText().contains(QStringLiteral("only this node")),
+             qPrintable(w->nodesView()->summaryText()));
 
     // Back: the banner goes.
     QVERIFY2(restartTestRedis(), "could not start the Redis server again");
     QTRY_COMPARE_WITH_TIMEOUT(readiness(f.server), QStringLiteral("ready"), 15000);
     QTRY_VERIFY_WITH_TIMEOUT(w->healthBanner()->isHidden(), 15000);
     QCOMPARE(f.session->health()->state(), Console::ServerHealth::State::Ready);
+    QTRY_COMPARE_WITH_TIMEOUT(nodes->rowCount(), 2, 15000);
+    QVERIFY(!w->nodesView()->summaryText().contains(QStringLiteral("only this node")));
 }
 
 QTEST_MAIN(TestConsoleCluster)

@@ -3,6 +3,7 @@
 
 #include "model/adminsession.h"
 #include "model/nodesmodel.h"
+#include "model/serverhealth.h"
 
 #include <QEvent>
 #include <QHeaderView>
@@ -45,6 +46,7 @@ NodesView::NodesView(AdminSession *session, QWidget *parent)
         updateColumns();
         retranslateUi();
     });
+    connect(m_session->health(), &ServerHealth::changed, this, &NodesView::retranslateUi);
     m_clock.setInterval(1000);
     connect(&m_clock, &QTimer::timeout, m_session->nodes(), &NodesModel::tick);
     m_clock.start();
@@ -82,6 +84,10 @@ void NodesView::retranslateUi()
             text += QStringLiteral(" · ")
                 + tr("showing the first %1 of %2 nodes")
                       .arg(locale.toString(nodes->rowCount()), locale.toString(nodes->reported()));
+        // A node without its Redis lists itself alone: the others did not go away.
+        if (m_session->health()->state() == ServerHealth::State::Degraded)
+            text += QStringLiteral(" · ")
+                + tr("only this node is known while it cannot reach Redis");
     }
     m_summary->setText(text);
 }
