@@ -8,6 +8,7 @@
 #include "consoletestsupport.h"
 #include "redistestsupport.h"
 
+#include "model/languagemanager.h"
 #include "model/nodesmodel.h"
 #include "model/serverhealth.h"
 #include "model/usersmodel.h"
@@ -149,6 +150,13 @@ void TestConsoleCluster::nodesViewAndDegradedBanner()
              qPrintable(w->healthBanner()->text()));
     QVERIFY(!f.session->health()->reason().isEmpty());
     qInfo() << "banner:" << w->healthBanner()->text() << "/readyz reason:" << reason;
+    // The banner follows a language switch, the server's reason as it said it.
+    QVERIFY(f.languages->setLanguage(QStringLiteral("zh_CN")));
+    QTRY_VERIFY(w->healthBanner()->text().startsWith(QStringLiteral("降级")));
+    QVERIFY(w->healthBanner()->text().contains(f.session->health()->reason()));
+    QVERIFY(f.languages->setLanguage(QStringLiteral("en")));
+    QTRY_VERIFY(w->healthBanner()->text().startsWith(QStringLiteral("Degraded:")));
+
     // Without Redis the node knows only itself; the nodes view says why the others went.
     QTRY_COMPARE_WITH_TIMEOUT(nodes->rowCount(), 1, 15000);
     QCOMPARE(nodes->index(0, NodesModel::NodeId).data().toString(),
