@@ -1307,6 +1307,100 @@
         <source>&amp;Access</source>
         <translation>访问规则(&amp;A)</translation>
     </message>
+    <message>
+        <source>&amp;Nodes</source>
+        <translation>节点(&amp;N)</translation>
+    </message>
+</context>
+<context>
+    <name>Switchboard::Console::NodesModel</name>
+    <message>
+        <source>No heartbeat from this node: it stopped, or lost Redis. A surviving node takes it out of the list.</source>
+        <translation>没有收到此节点的心跳：它已停止，或与 Redis 断开。仍在运行的节点会将它移出列表。</translation>
+    </message>
+    <message>
+        <source>(this server)</source>
+        <translation>（此服务器）</translation>
+    </message>
+    <message>
+        <source>alive</source>
+        <translation>存活</translation>
+    </message>
+    <message>
+        <source>stale</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <source>%1 ago</source>
+        <translation>%1 前</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>Users online</source>
+        <translation>在线用户</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>Uptime</source>
+        <translation>运行时间</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Storage</source>
+        <translation>存储</translation>
+    </message>
+    <message>
+        <source>Last heartbeat</source>
+        <translation>上次心跳</translation>
+    </message>
+</context>
+<context>
+    <name>Switchboard::Console::NodesView</name>
+    <message>
+        <source>No nodes yet: the list comes from the server once connected.</source>
+        <translation>暂无节点：连接后由服务器提供列表。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n node(s)</source>
+        <translation>
+            <numerusform>%n 个节点</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n stale</source>
+        <translation>
+            <numerusform>%n 个失联</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>showing the first %1 of %2 nodes</source>
+        <translation>仅显示 %2 个节点中的前 %1 个</translation>
+    </message>
+    <message>
+        <source>only this node is known while it cannot reach Redis</source>
+        <translation>无法连接 Redis 时只知道此节点</translation>
+    </message>
 </context>
 <context>
     <name>Switchboard::Console::RoomDialog</name>
@@ -1444,6 +1538,21 @@
     </message>
 </context>
 <context>
+    <name>Switchboard::Console::ServerHealth</name>
+    <message>
+        <source>Degraded: this node has lost the other nodes (Redis); it serves its own connections only.</source>
+        <translation>降级：此节点已与其他节点失去联系（Redis），只为自己的连接提供服务。</translation>
+    </message>
+    <message>
+        <source>Degraded: this node has lost the other nodes (Redis); it serves its own connections only. The server says: %1</source>
+        <translation>降级：此节点已与其他节点失去联系（Redis），只为自己的连接提供服务。服务器报告：%1</translation>
+    </message>
+    <message>
+        <source>The server is not ready: %1</source>
+        <translation>服务器未就绪：%1</translation>
+    </message>
+</context>
+<context>
     <name>Switchboard::Console::UsersModel</name>
     <message>
         <source>online</source>
@@ -1520,6 +1629,10 @@
     <message>
         <source>Send queue</source>
         <translation>发送队列</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
     </message>
 </context>
 <context>

@@ -7,7 +7,9 @@
 
 namespace Switchboard::Test {
 
-ConsoleFixture::ConsoleFixture() = default;
+ConsoleFixture::ConsoleFixture(const QString &backend, std::function<void(Config &)> tweak)
+    : server(backend, std::move(tweak))
+{ }
 
 ConsoleFixture::~ConsoleFixture()
 {

@@ -7,6 +7,7 @@
 #include "model/languagemanager.h"
 #include "model/serverprofile.h"
 
+#include <functional>
 #include <memory>
 
 #include <QSettings>
@@ -26,7 +27,10 @@ public:
     static constexpr const char *ADMIN_PASSWORD = "admin-password-1";
     static constexpr const char *USER_PASSWORD = "user-password-1";
 
-    ConsoleFixture();
+    // One node on SQLite by default; a backend and a tweak of its config for the others
+    // (several nodes: PostgreSQL and a redis_url).
+    explicit ConsoleFixture(const QString &backend = QStringLiteral("sqlite"),
+                            std::function<void(Config &)> tweak = {});
     ~ConsoleFixture();
 
     // Starts the server, creates admin/alice/bob and builds the window; false + why on failure.
@@ -36,7 +40,7 @@ public:
     // Connects the console and waits for the admin snapshot.
     bool connectConsole(bool apiKey = false);
 
-    TestServer server {QStringLiteral("sqlite")};
+    TestServer server;
     QTemporaryDir dir;
     std::unique_ptr<QSettings> settings;
     std::unique_ptr<Console::LanguageManager> languages;

@@ -5,6 +5,7 @@
 
 #include "model/chatsession.h"
 #include "model/eventlogmodel.h"
+#include "model/nodesmodel.h"
 #include "model/roomsmodel.h"
 #include "model/statshistory.h"
 #include "model/usersmodel.h"
@@ -13,11 +14,15 @@
 #include "ui/dashboardview.h"
 #include "ui/eventlogview.h"
 #include "ui/mainwindow.h"
+#include "ui/nodesview.h"
 #include "ui/usersview.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QSignalSpy>
@@ -40,6 +45,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void logsInAndShowsServer();
+    void nodesViewShowsTheServersNode();
     void userComesOnlineWithinASecond();
     void broadcastReachesClient_data();
     void broadcastReachesClient();
@@ -87,6 +93,50 @@ void TestConsole::logsInAndShowsServer()
     // Stats ticks (1 s) become points of the graphs.
     QTRY_VERIFY_WITH_TIMEOUT(dash->sampleCount() >= 2, 10000);
     QVERIFY(m_f->session->rooms()->rowOfRoom(QStringLiteral("general")) >= 0);
+}
+
+void TestConsole::nodesViewShowsTheServersNode()
+{
+    // What the server itself says about its nodes: one node, no Redis.
+    const HttpResult r = http("GET", m_f->server.httpUrl(QStringLiteral("/api/v1/nodes")), {},
+                              m_f->server.config().apiKey.toUtf8());
+    QCOMPARE(r.status, 200);
+    const QJsonArray nodes = r.json.value(QStringLiteral("nodes")).toArray();
+    QCOMPARE(nodes.size(), 1);
+    const QJsonObject node = nodes.first().toObject();
+
+    Console::MainWindow *w = m_f->window.get();
+    w->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(w));
+    QTest::keyClick(w, Qt::Key_7, Qt::ControlModifier);
+    QCOMPARE(w->tabs()->currentIndex(), int(Console::MainWindow::NodesTab));
+    QCOMPARE(w->tabs()->tabText(Console::MainWindow::NodesTab), QStringLiteral("&Nodes"));
+    QTableView *table = w->nodesView()->table();
+    QTRY_COMPARE(table->model()->rowCount(), 1);
+    auto cell = [table](int column, int role = Qt::DisplayRole) {
+        return table->model()->index(0, column).data(role);
+    };
+    using Nodes = Console::NodesModel;
+    // The node id the server reports (empty on one node), shown as "this server".
+    QCOMPARE(cell(Nodes::NodeId, Nodes::SortRole).toString(), str(node, "node_id"));
+    QCOMPARE(cell(Nodes::NodeId).toString(), QStringLiteral("(this server)"));
+    QCOMPARE(cell(Nodes::State).toString(), QStringLiteral("alive"));
+    QVERIFY(!str(node, "listen").isEmpty());
+    QCOMPARE(cell(Nodes::Address).toString(), str(node, "listen"));
+    QCOMPARE(cell(Nodes::Version).toString(), QStringLiteral(SWITCHBOARD_VERSION));
+    QCOMPARE(cell(Nodes::Storage).toString(), QStringLiteral("SQLite"));
+    QVERIFY(cell(Nodes::Connections, Nodes::SortRole).toInt() >= 1); // the console's own
+    QVERIFY(!cell(Nodes::Memory).toString().isEmpty());
+    // One node answers for itself without a heartbeat: no age to show, so no column for it.
+    QVERIFY(!node.contains(QStringLiteral("updated_at")));
+    QVERIFY(table->isColumnHidden(Nodes::HeartbeatAge));
+    QVERIFY(!table->isColumnHidden(Nodes::Address));
+    // English plurals are the source string's "(s)", as everywhere in the console.
+    QCOMPARE(w->nodesView()->summaryText(), QStringLiteral("1 node(s)"));
+    // One node is never degraded, and names no node for its connections.
+    QVERIFY(w->healthBanner()->isHidden());
+    QVERIFY(w->usersView()->tree()->isColumnHidden(UsersModel::Node));
+    QTest::keyClick(w, Qt::Key_1, Qt::ControlModifier);
 }
 
 void TestConsole::userComesOnlineWithinASecond()
@@ -361,6 +411,14 @@ void TestConsole::switchesLanguageAtRunTime()
     // The log is described when painted: its rows follow the language too.
     const QModelIndex first = m_f->session->log()->index(0, Console::EventLogModel::Category);
     QCOMPARE(first.data().toString(), QStringLiteral("会话"));
+    // The nodes view follows too: its tab, header, rows and summary.
+    QCOMPARE(w->tabs()->tabText(Console::MainWindow::NodesTab), QStringLiteral("节点(&N)"));
+    QTableView *nodes = w->nodesView()->table();
+    QCOMPARE(nodes->model()->headerData(Console::NodesModel::State, Qt::Horizontal).toString(),
+             QStringLiteral("状态"));
+    QCOMPARE(nodes->model()->index(0, Console::NodesModel::State).data().toString(),
+             QStringLiteral("存活"));
+    QCOMPARE(w->nodesView()->summaryText(), QStringLiteral("1 个节点"));
 
     QVERIFY(m_f->languages->setLanguage(QStringLiteral("en")));
     QTRY_COMPARE(w->windowTitle(), QStringLiteral("Switchboard Console"));

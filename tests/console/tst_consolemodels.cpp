@@ -7,16 +7,21 @@
 #include "model/chatsession.h"
 #include "model/eventlogfilter.h"
 #include "model/eventlogmodel.h"
+#include "model/nodesmodel.h"
 #include "model/profilestore.h"
 #include "model/roomsmodel.h"
+#include "model/serverhealth.h"
 #include "model/usersmodel.h"
+#include "ui/nodesview.h"
 
 #include "hub/adminfeed.h"
 
 #include <QAbstractItemModelTester>
 #include <QCoreApplication>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QLocale>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
@@ -35,7 +40,34 @@ private slots:
     void eventLogFilterAndJsonExport();
     void modelsStayConsistentUnderLiveEvents();
     void pagedSnapshotListsEveryUserOnce();
+    void nodesModelShowsWhatNodesCarry();
+    void nodesModelIsCapped();
+    void serverHealthFollowsReadyz();
 };
+
+namespace {
+
+// Captured from real servers (tst_consolecluster's two nodes on PostgreSQL and Redis): what
+// GET /api/v1/nodes answered with both nodes up, and /readyz of node 1 with Redis stopped.
+constexpr const char *CLUSTER_NODES
+    = R"({"nodes":[{"alive":true,"connections":0,)"
+      R"("listen":"http://127.0.0.1:38431","node_id":"console-node-2","rss_bytes":124661760,)"
+      R"("started_at":1796642257306,"storage":"postgres","updated_at":1796642257375,)"
+      R"("uptime_ms":68,"users_online":0,"version":"0.1.0"},{"alive":true,"connections":1,)"
+      R"("listen":"http://127.0.0.1:32913","node_id":"console-node-1","rss_bytes":59215872,)"
+      R"("started_at":1796642256902,"storage":"postgres","updated_at":1796642257630,)"
+      R"("uptime_ms":727,"users_online":1,"version":"0.1.0"}]})";
+constexpr const char *DEGRADED_READYZ
+    = R"({"reason":"Redis redis://127.0.0.1:44493/0 )"
+      R"(unreachable (Server closed the connection): events from other nodes are not received",)"
+      R"("status":"degraded"})";
+
+QJsonObject parse(const char *json)
+{
+    return QJsonDocument::fromJson(json).object();
+}
+
+} // namespace
 
 void TestConsoleModels::profilesKeepSecretsOnlyWhenAsked()
 {
@@ -236,6 +268,129 @@ void TestConsoleModels::pagedSnapshotListsEveryUserOnce()
     QTRY_COMPARE_WITH_TIMEOUT(users->rowCount(), N + 1 - 10, 10000);
     QVERIFY(!users->isOnline(FIRST_ID + N - 1));
     QVERIFY(users->isOnline(FIRST_ID));
+}
+
+void TestConsoleModels::nodesModelShowsWhatNodesCarry()
+{
+    using Console::NodesModel;
+    NodesModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QJsonArray nodes = parse(CLUSTER_NODES).value(QStringLiteral("nodes")).toArray();
+    const qint64 receivedAt = 1796642258000;
+    model.setNodes(nodes, receivedAt);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(reset.size(), 1);
+    const int one = model.rowOfNode(QStringLiteral("console-node-1"));
+    const int two = model.rowOfNode(QStringLiteral("console-node-2"));
+    QVERIFY(one >= 0 && two >= 0);
+    QCOMPARE(model.index(two, NodesModel::Address).data().toString(),
+             QStringLiteral("http://127.0.0.1:38431"));
+    QCOMPARE(model.index(two, NodesModel::Storage).data().toString(), QStringLiteral("PostgreSQL"));
+    QCOMPARE(model.index(one, NodesModel::Connections).data(NodesModel::SortRole).toInt(), 1);
+    QCOMPARE(model.index(one, NodesModel::State).data().toString(), QStringLiteral("alive"));
+    QVERIFY(!model.index(one, NodesModel::Memory).data().toString().isEmpty());
+    // Heartbeat ages against the answering node's clock (its own entry is the newest), not this
+    // machine's: node 2 beat 255 ms before node 1 answered.
+    QCOMPARE(model.heartbeatAgeMs(one, receivedAt), 0);
+    QCOMPARE(model.heartbeatAgeMs(two, receivedAt), 255);
+    QCOMPARE(model.heartbeatAgeMs(two, receivedAt + 2000), 2255);
+    for (int column = 0; column < NodesModel::ColumnCount; ++column)
+        QVERIFY2(model.hasData(column), qPrintable(QString::number(column)));
+
+    // The same nodes again: changed in place, no reset (the view keeps its selection).
+    model.setNodes(nodes, receivedAt + 5000);
+    QCOMPARE(reset.size(), 1);
+
+    // A node that stopped beating, as RedisBus lists it (no heartbeat key: id and alive only).
+    nodes.append(QJsonObject {{QStringLiteral("node_id"), QStringLiteral("console-node-3")},
+                              {QStringLiteral("alive"), false}});
+    model.setNodes(nodes, receivedAt);
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.staleCount(), 1);
+    const int three = model.rowOfNode(QStringLiteral("console-node-3"));
+    QCOMPARE(model.index(three, NodesModel::State).data().toString(), QStringLiteral("stale"));
+    QVERIFY(model.index(three, NodesModel::Address).data().toString().isEmpty());
+    QVERIFY(model.index(three, NodesModel::Memory).data().toString().isEmpty());
+    QCOMPARE(model.heartbeatAgeMs(three, receivedAt), -1);
+    QVERIFY(model.index(three, NodesModel::HeartbeatAge).data().toString().isEmpty());
+
+    // One node answers for itself, without a heartbeat or an id: no age column to show.
+    QJsonObject single = nodes.at(1).toObject();
+    single.insert(QStringLiteral("node_id"), QString());
+    single.remove(QStringLiteral("updated_at"));
+    model.setNodes(QJsonArray {single}, receivedAt);
+    QCOMPARE(model.index(0, NodesModel::NodeId).data().toString(), QStringLiteral("(this server)"));
+    QVERIFY(!model.hasData(NodesModel::HeartbeatAge));
+    QVERIFY(model.hasData(NodesModel::Address));
+
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestConsoleModels::nodesModelIsCapped()
+{
+    using Console::NodesModel;
+    Console::AdminSession session;
+    Console::NodesView view(&session);
+    NodesModel *model = session.nodes();
+    const QJsonObject real
+        = parse(CLUSTER_NODES).value(QStringLiteral("nodes")).toArray().first().toObject();
+    const auto list = [&real](int count) {
+        QJsonArray nodes;
+        for (int i = 0; i < count; ++i) {
+            QJsonObject n = real;
+            n.insert(QStringLiteral("node_id"),
+                     QStringLiteral("node-%1").arg(i, 4, 10, QLatin1Char('0')));
+            nodes.append(n);
+        }
+        return nodes;
+    };
+    model->setNodes(list(NodesModel::MAX_NODES), 0);
+    QCOMPARE(model->rowCount(), NodesModel::MAX_NODES);
+    QVERIFY(!model->capped());
+    QVERIFY(!view.summaryText().contains(QStringLiteral("showing the first")));
+
+    model->setNodes(list(NodesModel::MAX_NODES + 500), 0);
+    QCOMPARE(model->rowCount(), NodesModel::MAX_NODES);
+    QVERIFY(model->capped());
+    QCOMPARE(model->reported(), NodesModel::MAX_NODES + 500);
+    const QLocale locale;
+    QCOMPARE(view.summaryText(),
+             QStringLiteral("1500 node(s) · showing the first %1 of %2 nodes")
+                 .arg(locale.toString(NodesModel::MAX_NODES),
+                      locale.toString(NodesModel::MAX_NODES + 500)));
+}
+
+void TestConsoleModels::serverHealthFollowsReadyz()
+{
+    using Console::ServerHealth;
+    ServerHealth health;
+    QSignalSpy changed(&health, &ServerHealth::changed);
+    health.applyReadiness(true, {{QStringLiteral("status"), QStringLiteral("ready")}}, {});
+    QCOMPARE(health.state(), ServerHealth::State::Ready);
+    QVERIFY(health.text().isEmpty());
+
+    const QJsonObject degraded = parse(DEGRADED_READYZ);
+    health.applyReadiness(true, degraded, {});
+    QCOMPARE(health.state(), ServerHealth::State::Degraded);
+    QCOMPARE(health.reason(), str(degraded, "reason"));
+    QVERIFY(health.text().startsWith(QStringLiteral("Degraded:")));
+    QVERIFY(health.text().endsWith(str(degraded, "reason")));
+    QCOMPARE(changed.size(), 2);
+    health.applyReadiness(true, degraded, {}); // the same again: no change to tell
+    QCOMPARE(changed.size(), 2);
+
+    // 503 (or no answer): the error text as restErrorText words it.
+    health.applyReadiness(false, {}, QStringLiteral("the server is not available right now"));
+    QCOMPARE(health.state(), ServerHealth::State::NotReady);
+    QVERIFY(health.text().contains(QStringLiteral("not available right now")));
+
+    health.applyReadiness(true, {{QStringLiteral("status"), QStringLiteral("ready")}}, {});
+    QCOMPARE(health.state(), ServerHealth::State::Ready);
+    QVERIFY(health.text().isEmpty());
+    health.clear();
+    QCOMPARE(health.state(), ServerHealth::State::Unknown);
 }
 
 QTEST_MAIN(TestConsoleModels)

@@ -5,7 +5,9 @@
 #include "eventdescriber.h"
 #include "eventlogmodel.h"
 #include "jsonfields.h"
+#include "nodesmodel.h"
 #include "roomsmodel.h"
+#include "serverhealth.h"
 #include "usersmodel.h"
 
 #include <QDateTime>
@@ -209,6 +211,31 @@ void AdminSession::refreshConnectionMetrics()
                      json.value(QLatin1StringView("connections")).toArray());
          });
     refreshRoomCounters();
+    refreshNodes();
+    refreshHealth();
+}
+
+void AdminSession::refreshNodes()
+{
+    if (!m_subscribed)
+        return;
+    rest("GET", QStringLiteral("/api/v1/nodes"), {},
+         [this](bool ok, const QJsonObject &json, const QString &) {
+             if (ok && m_subscribed)
+                 m_nodes->setNodes(json.value(QLatin1StringView("nodes")).toArray(),
+                                   QDateTime::currentMSecsSinceEpoch());
+         });
+}
+
+void AdminSession::refreshHealth()
+{
+    if (!m_subscribed)
+        return;
+    rest("GET", QStringLiteral("/readyz"), {},
+         [this](bool ok, const QJsonObject &json, const QString &error) {
+             if (m_subscribed)
+                 m_health->applyReadiness(ok, json, error);
+         });
 }
 
 void AdminSession::refreshRoomCounters()

@@ -4,8 +4,10 @@
 #include "consolelogging.h"
 #include "eventlogmodel.h"
 #include "jsonfields.h"
+#include "nodesmodel.h"
 #include "roomsmodel.h"
 #include "servererror.h"
+#include "serverhealth.h"
 #include "statshistory.h"
 #include "usersmodel.h"
 
@@ -33,10 +35,13 @@ AdminSession::AdminSession(QObject *parent)
     , m_rooms(new RoomsModel(this))
     , m_stats(new StatsHistory(this))
     , m_log(new EventLogModel(this))
+    , m_nodes(new NodesModel(this))
+    , m_health(new ServerHealth(this))
     , m_network(new QNetworkAccessManager(this))
 {
     // Round-trip times and send queues change all the time and are not events; counters of
-    // rooms neither. A slow refresh keeps them honest without flooding the feed.
+    // rooms, the nodes' heartbeats and the server's readiness neither. A slow refresh keeps
+    // them honest without flooding the feed.
     m_metricsTimer.setInterval(METRICS_INTERVAL_MS);
     connect(&m_metricsTimer, &QTimer::timeout, this, &AdminSession::refreshConnectionMetrics);
     // A local +1/-1 on room_member keeps the view quick, but a counter fetched just before the
@@ -165,6 +170,8 @@ void AdminSession::close()
     m_users->clear();
     m_rooms->clear();
     m_stats->clear();
+    m_nodes->clear();
+    m_health->clear();
     setState(State::Disconnected);
 }
 
@@ -291,6 +298,9 @@ void AdminSession::snapshotComplete()
 {
     m_subscribed = true;
     m_metricsTimer.start();
+    // The slow refresh's views filled at once, not a period later.
+    refreshNodes();
+    refreshHealth();
     Q_EMIT snapshotReceived();
 }
 

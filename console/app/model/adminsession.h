@@ -17,7 +17,9 @@ class QNetworkAccessManager;
 namespace Switchboard::Console {
 
 class EventLogModel;
+class NodesModel;
 class RoomsModel;
+class ServerHealth;
 class StatsHistory;
 class UsersModel;
 
@@ -74,6 +76,8 @@ public:
     RoomsModel *rooms() const { return m_rooms; }
     StatsHistory *stats() const { return m_stats; }
     EventLogModel *log() const { return m_log; }
+    NodesModel *nodes() const { return m_nodes; }
+    ServerHealth *health() const { return m_health; }
 
     // Operator actions (REST, admin token). Each logs its outcome and reports it.
     void sendMessage(qint64 userId, const QString &text);
@@ -91,6 +95,10 @@ public:
     void refreshConnectionMetrics();
     // GET /api/v1/rooms: sets the rooms' counters to the server's values.
     void refreshRoomCounters();
+    // GET /api/v1/nodes: the nodes of the service, into nodes().
+    void refreshNodes();
+    // GET /readyz: whether the server is degraded (several nodes without Redis), into health().
+    void refreshHealth();
     // Mints a token for another user with the profile's API key (chat test windows).
     void mintToken(const QString &username, JsonCallback done);
     // Any REST call with the session's credentials (caller handles the answer).
@@ -134,6 +142,8 @@ private:
     RoomsModel *m_rooms;
     StatsHistory *m_stats;
     EventLogModel *m_log;
+    NodesModel *m_nodes;
+    ServerHealth *m_health;
     State m_state = State::Disconnected;
     QString m_lastError;
     QString m_subscribeId;

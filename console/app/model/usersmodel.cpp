@@ -165,6 +165,8 @@ QVariant UsersModel::connectionData(const ConnectionRow &c, int column, int role
         return c.rttMs < 0 ? tr("not measured") : QLocale().toString(c.rttMs);
     case Queue:
         return Json::bytes(c.queueBytes);
+    case Node:
+        return c.node;
     default:
         return {};
     }
@@ -216,6 +218,8 @@ QVariant UsersModel::headerData(int section, Qt::Orientation orientation, int ro
         return tr("RTT (ms)");
     case Queue:
         return tr("Send queue");
+    case Node:
+        return tr("Node");
     default:
         return {};
     }
@@ -230,6 +234,7 @@ UsersModel::ConnectionRow UsersModel::connectionFromJson(const QJsonObject &c)
     row.connectedAt = Json::num(c, "connected_at");
     row.rttMs = c.value(QLatin1StringView("rtt_ms")).isDouble() ? Json::num(c, "rtt_ms") : -1;
     row.queueBytes = Json::num(c, "queue_bytes");
+    row.node = Json::str(c, "node_id");
     return row;
 }
 
@@ -307,6 +312,10 @@ void UsersModel::addSnapshotPage(const QJsonArray &users)
 void UsersModel::clear()
 {
     m_snapshotLastSeen.clear();
+    if (m_hasNodeIds) {
+        m_hasNodeIds = false;
+        Q_EMIT hasNodeIdsChanged(false);
+    }
     if (m_users.empty())
         return;
     beginResetModel();
@@ -350,6 +359,7 @@ void UsersModel::emitUserChanged(int row)
 
 void UsersModel::updateConnectionMetrics(const QJsonArray &connections)
 {
+    bool nodeIds = false;
     for (const QJsonValue &v : connections) {
         const QJsonObject o = v.toObject();
         UserRow *u = m_byId.value(Json::id(o, "user_id"));
@@ -360,14 +370,21 @@ void UsersModel::updateConnectionMetrics(const QJsonArray &connections)
         for (int i = 0; i < conns.size(); ++i) {
             if (conns.at(i).id != fresh.id)
                 continue;
-            if (conns.at(i).rttMs != fresh.rttMs || conns.at(i).queueBytes != fresh.queueBytes) {
+            if (conns.at(i).rttMs != fresh.rttMs || conns.at(i).queueBytes != fresh.queueBytes
+                || conns.at(i).node != fresh.node) {
                 conns[i].rttMs = fresh.rttMs;
                 conns[i].queueBytes = fresh.queueBytes;
+                conns[i].node = fresh.node;
                 const QModelIndex parent = index(rowOf(u), 0);
-                Q_EMIT dataChanged(index(i, Rtt, parent), index(i, Queue, parent));
+                Q_EMIT dataChanged(index(i, Rtt, parent), index(i, Node, parent));
             }
+            nodeIds = nodeIds || !fresh.node.isEmpty();
             break;
         }
+    }
+    if (nodeIds && !m_hasNodeIds) {
+        m_hasNodeIds = true;
+        Q_EMIT hasNodeIdsChanged(true);
     }
 }
 

@@ -35,6 +35,8 @@ public:
         Since,
         Rtt,
         Queue,
+        // The node the connection is on (several nodes; GET /api/v1/connections names it).
+        Node,
         ColumnCount
     };
     enum Role {
@@ -83,7 +85,8 @@ public:
     void userStatus(const QJsonObject &event);
     void roomMember(const QJsonObject &event);
     void roomDeleted(const QString &roomId);
-    // rtt_ms / queue_bytes of GET /api/v1/connections, applied to the rows that exist.
+    // rtt_ms / queue_bytes / node_id of GET /api/v1/connections, applied to the rows that
+    // exist.
     void updateConnectionMetrics(const QJsonArray &connections);
     void clear();
     // Header and status words are translated in data(); tell the views after a language switch.
@@ -96,7 +99,13 @@ public:
     qint64 userIdByName(const QString &name) const;
     QStringList userRooms(qint64 userId) const;
     int connectionCount() const { return m_connectionCount; }
+    // Whether the server named a node for some connection (it does with several nodes only).
+    bool hasNodeIds() const { return m_hasNodeIds; }
     static QString statusText(const QString &status);
+
+Q_SIGNALS:
+    // hasNodeIds() changed: the views show or hide the node column.
+    void hasNodeIdsChanged(bool has);
 
 private:
     struct ConnectionRow
@@ -107,6 +116,7 @@ private:
         qint64 connectedAt = 0;
         qint64 rttMs = -1; // -1 = not measured yet
         qint64 queueBytes = 0;
+        QString node; // empty on one node
     };
     struct UserRow
     {
@@ -149,6 +159,7 @@ private:
     // "Last seen" of the users the current snapshot replaced, for its later pages.
     QHash<qint64, qint64> m_snapshotLastSeen;
     int m_connectionCount = 0;
+    bool m_hasNodeIds = false;
     // Rows below this index sit where their `row` says; removals lower it, rowOf() renumbers
     // lazily (once per batch at most) instead of each removal renumbering every row after it.
     mutable int m_rowsValidBelow = 0;

@@ -9,6 +9,7 @@
 #include "dashboardview.h"
 #include "eventlogview.h"
 #include "icons.h"
+#include "nodesview.h"
 #include "roomsview.h"
 #include "usersview.h"
 
@@ -17,12 +18,14 @@
 #include "model/languagemanager.h"
 #include "model/profilestore.h"
 #include "model/secretstore.h"
+#include "model/serverhealth.h"
 
 #include <QCloseEvent>
 #include <QLabel>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QVBoxLayout>
 
 namespace Switchboard::Console {
 
@@ -39,6 +42,8 @@ MainWindow::MainWindow(AdminSession *session, LanguageManager *languages, QSetti
     , m_broadcast(new BroadcastView(session, this))
     , m_log(new EventLogView(session, this))
     , m_access(new AccessView(session, this))
+    , m_nodes(new NodesView(session, this))
+    , m_healthBanner(new QLabel(this))
     , m_stateLabel(new QLabel(this))
     , m_serverLabel(new QLabel(this))
 {
@@ -51,12 +56,32 @@ MainWindow::MainWindow(AdminSession *session, LanguageManager *languages, QSetti
     m_tabs->addTab(m_broadcast, QString());
     m_tabs->addTab(m_log, QString());
     m_tabs->addTab(m_access, QString());
-    setCentralWidget(m_tabs);
+    m_tabs->addTab(m_nodes, QString());
+    // Above every tab: a degraded server serves only its own node's connections, which changes
+    // what every view means.
+    m_healthBanner->setObjectName(QStringLiteral("healthBanner"));
+    m_healthBanner->setWordWrap(true);
+    m_healthBanner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_healthBanner->setMargin(6);
+    m_healthBanner->setAutoFillBackground(true);
+    QPalette warning = m_healthBanner->palette();
+    warning.setColor(QPalette::Window, QColor(0xff, 0xe0, 0x82));
+    warning.setColor(QPalette::WindowText, Qt::black);
+    m_healthBanner->setPalette(warning);
+    m_healthBanner->hide();
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_healthBanner);
+    layout->addWidget(m_tabs, 1);
+    setCentralWidget(central);
     statusBar()->addWidget(m_stateLabel);
     statusBar()->addPermanentWidget(m_serverLabel);
     createMenus();
 
     connect(m_session, &AdminSession::stateChanged, this, &MainWindow::updateState);
+    connect(m_session->health(), &ServerHealth::changed, this, &MainWindow::updateHealth);
     connect(m_session, &AdminSession::failed, this,
             [this](const QString &message) { statusBar()->showMessage(message, 15000); });
     // What was done, as the event log words it ("Broadcast to room general: done").
@@ -107,8 +132,10 @@ void MainWindow::retranslateUi()
     m_tabs->setTabText(BroadcastTab, tr("&Broadcast"));
     m_tabs->setTabText(EventLogTab, tr("Event lo&g"));
     m_tabs->setTabText(AccessTab, tr("&Access"));
+    m_tabs->setTabText(NodesTab, tr("&Nodes"));
     retranslateMenus();
     updateState();
+    updateHealth();
 }
 
 void MainWindow::changeEvent(QEvent *event)
@@ -142,6 +169,13 @@ void MainWindow::updateState()
                   .arg(m_session->profile().url.toString(), m_session->profile().username));
     if (m_disconnectAction)
         m_disconnectAction->setEnabled(state != AdminSession::State::Disconnected);
+}
+
+void MainWindow::updateHealth()
+{
+    const QString text = m_session->health()->text();
+    m_healthBanner->setText(text);
+    m_healthBanner->setVisible(!text.isEmpty());
 }
 
 void MainWindow::showConnectDialog()

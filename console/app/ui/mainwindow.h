@@ -21,6 +21,7 @@ class ChatWindow;
 class DashboardView;
 class EventLogView;
 class LanguageManager;
+class NodesView;
 class RoomsView;
 class UsersView;
 struct ServerProfile;
@@ -37,7 +38,7 @@ public:
                QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    enum Tab { DashboardTab, UsersTab, RoomsTab, BroadcastTab, EventLogTab, AccessTab };
+    enum Tab { DashboardTab, UsersTab, RoomsTab, BroadcastTab, EventLogTab, AccessTab, NodesTab };
     void showTab(Tab tab);
     QTabWidget *tabs() const { return m_tabs; }
     DashboardView *dashboard() const { return m_dashboard; }
@@ -46,6 +47,9 @@ public:
     BroadcastView *broadcastView() const { return m_broadcast; }
     EventLogView *eventLogView() const { return m_log; }
     AccessView *accessView() const { return m_access; }
+    NodesView *nodesView() const { return m_nodes; }
+    // The line above the tabs while the server is degraded or not ready (hidden otherwise).
+    QLabel *healthBanner() const { return m_healthBanner; }
     QList<ChatWindow *> chatWindows() const;
 
     // Opens a chat test window logged in as this user (password, or a token minted with the
@@ -67,6 +71,7 @@ private:
     void retranslateUi();
     void retranslateMenus();
     void updateState();
+    void updateHealth();
     void exportLog();
     void showAbout();
 
@@ -80,6 +85,8 @@ private:
     BroadcastView *m_broadcast;
     EventLogView *m_log;
     AccessView *m_access;
+    NodesView *m_nodes;
+    QLabel *m_healthBanner;
     QLabel *m_stateLabel;
     QLabel *m_serverLabel;
     QList<QPointer<ChatWindow>> m_chats;

@@ -39,7 +39,7 @@ void MainWindow::createMenus()
     m_quitAction->setShortcut(QKeySequence::Quit);
 
     m_viewMenu = menuBar()->addMenu(QString());
-    for (int tab = DashboardTab; tab <= AccessTab; ++tab) {
+    for (int tab = DashboardTab; tab <= NodesTab; ++tab) {
         QAction *a = m_viewMenu->addAction(QString(), this, [this, tab]() { showTab(Tab(tab)); });
         a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + tab)));
         m_tabActions.append(a);
@@ -116,8 +116,8 @@ void MainWindow::retranslateMenus()
     m_exportAction->setText(tr("&Export event log…"));
     m_quitAction->setText(tr("&Quit"));
     m_viewMenu->setTitle(tr("&View"));
-    const QStringList tabNames {tr("&Dashboard"), tr("&Users"),     tr("&Rooms"),
-                                tr("&Broadcast"), tr("Event lo&g"), tr("&Access")};
+    const QStringList tabNames {tr("&Dashboard"), tr("&Users"),  tr("&Rooms"), tr("&Broadcast"),
+                                tr("Event lo&g"), tr("&Access"), tr("&Nodes")};
     for (int i = 0; i < m_tabActions.size(); ++i)
         m_tabActions.at(i)->setText(tabNames.at(i));
     m_toolsMenu->setTitle(tr("&Tools"));

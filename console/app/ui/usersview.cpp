@@ -80,6 +80,10 @@ UsersView::UsersView(AdminSession *session, QWidget *parent)
     connect(m_tree->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &UsersView::updateButtons);
     UsersModel *users = m_session->users();
+    // One node names no node: the column appears when the server names one.
+    m_tree->setColumnHidden(UsersModel::Node, !users->hasNodeIds());
+    connect(users, &UsersModel::hasNodeIdsChanged, this,
+            [this](bool has) { m_tree->setColumnHidden(UsersModel::Node, !has); });
     for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
         connect(users, signal, this, &UsersView::retranslateUi);
     connect(users, &QAbstractItemModel::modelReset, this, &UsersView::retranslateUi);

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+// The console against several nodes (issue #15): two in-process nodes on one PostgreSQL
+// database and one Redis, the real main window (offscreen) connected to the first. The Nodes
+// view lists both with their ids and heartbeats, connections name their node, and the banner
+// says "degraded" while Redis is away and goes when it is back. Skipped without PostgreSQL or
+// Redis (scripts/with-postgres.sh scripts/with-redis.sh), failed instead under
+// SWITCHBOARD_REQUIRE_POSTGRES/REDIS=1.
+#include "consoletestsupport.h"
+#include "redistestsupport.h"
+
+#include "model/languagemanager.h"
+#include "model/nodesmodel.h"
+#include "model/serverhealth.h"
+#include "model/usersmodel.h"
+#include "ui/mainwindow.h"
+#include "ui/nodesview.h"
+#include "ui/usersview.h"
+
+#include <QJsonArray>
+#include <QLabel>
+#include <QTableView>
+#include <QTcpSocket>
+#include <QTest>
+#include <QTreeView>
+#include <QUrl>
+
+using namespace Switchboard;
+using namespace Switchboard::Test;
+using Console::NodesModel;
+
+class TestConsoleCluster : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void nodesViewAndDegradedBanner();
+
+private:
+    static QString readiness(TestServer &node, QString *reason = nullptr);
+    static bool waitReady(TestServer &node);
+};
+
+QString TestConsoleCluster::readiness(TestServer &node, QString *reason)
+{
+    const HttpResult r = http("GET", node.httpUrl(QStringLiteral("/readyz")));
+    if (reason)
+        *reason = str(r.json, "reason");
+    return str(r.json, "status");
+}
+
+bool TestConsoleCluster::waitReady(TestServer &node)
+{
+    return QTest::qWaitFor([&node] { return readiness(node) == QLatin1StringView("ready"); },
+                           10000);
+}
+
+void TestConsoleCluster::nodesViewAndDegradedBanner()
+{
+    QString why;
+    if (!postgresAvailable(&why)) {
+        if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))
+            QFAIL(qPrintable(why));
+        QSKIP(qPrintable(why));
+    }
+    const QString redis = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL");
+    if (redis.isEmpty() || qEnvironmentVariableIsEmpty("SWITCHBOARD_TEST_REDIS_SERVER")) {
+        if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_REDIS"))
+            QFAIL("SWITCHBOARD_TEST_REDIS_URL is not set (scripts/with-redis.sh)");
+        QSKIP("SWITCHBOARD_TEST_REDIS_URL is not set (scripts/with-redis.sh)");
+    }
+    // A prefix of its own: another cluster on the same Redis must not show up as a node here.
+    const QString prefix = QStringLiteral("console-%1").arg(QCoreApplication::applicationPid());
+    ConsoleFixture f(QStringLiteral("postgres"), [&](Config &c) {
+        c.redisUrl = redis;
+        c.redisPrefix = prefix;
+        c.nodeId = QStringLiteral("console-node-1");
+    });
+    QVERIFY2(f.start(&why), qPrintable(why));
+    TestServer second(QStringLiteral("shared"), [&](Config &c) {
+        c.redisUrl = redis;
+        c.redisPrefix = prefix;
+        c.nodeId = QStringLiteral("console-node-2");
+        c.databaseUrl = f.server.config().databaseUrl;
+    });
+    QVERIFY2(second.start(&why), qPrintable(why));
+    QVERIFY(waitReady(f.server));
+    QVERIFY(waitReady(second));
+    QVERIFY(f.connectConsole());
+
+    // Both nodes, by the ids the servers report, each with a heartbeat.
+    Console::MainWindow *w = f.window.get();
+    w->showTab(Console::MainWindow::NodesTab);
+    NodesModel *nodes = f.session->nodes();
+    QTRY_COMPARE_WITH_TIMEOUT(nodes->rowCount(), 2, 15000);
+    for (const char *name : {"console-node-1", "console-node-2"}) {
+        const QString id = QString::fromLatin1(name);
+        const int row = nodes->rowOfNode(id);
+        QVERIFY2(row >= 0, qPrintable(id));
+        QCOMPARE(nodes->index(row, NodesModel::NodeId).data().toString(), id);
+        QCOMPARE(nodes->index(row, NodesModel::State).data().toString(), QStringLiteral("alive"));
+        QCOMPARE(nodes->index(row, NodesModel::Storage).data().toString(),
+                 QStringLiteral("PostgreSQL"));
+        QVERIFY(nodes->heartbeatAgeMs(row, QDateTime::currentMSecsSinceEpoch()) >= 0);
+        QVERIFY(nodes->index(row, NodesModel::HeartbeatAge)
+                    .data()
+                    .toString()
+                    .endsWith(QStringLiteral(" ago")));
+    }
+    const QString secondListen = str(http("GET", second.httpUrl(QStringLiteral("/api/v1/server")),
+                                          {}, second.config().apiKey.toUtf8())
+                                         .json,
+                                     "listen");
+    QVERIFY(!secondListen.isEmpty());
+    QCOMPARE(nodes->index(nodes->rowOfNode(QStringLiteral("console-node-2")), NodesModel::Address)
+                 .data()
+                 .toString(),
+             secondListen);
+    QVERIFY(!w->nodesView()->table()->isColumnHidden(NodesModel::HeartbeatAge));
+    QCOMPARE(w->nodesView()->summaryText(), QStringLiteral("2 node(s)"));
+    QVERIFY(w->healthBanner()->isHidden());
+
+    // The console's own connection (the admin's) names its node (GET /api/v1/connections).
+    Console::UsersModel *users = f.session->users();
+    const int adminRow = users->rowOfUser(f.adminId);
+    QVERIFY(adminRow >= 0);
+    const QModelIndex admin = users->index(adminRow, 0);
+    QVERIFY(users->rowCount(admin) >= 1);
+    QTRY_COMPARE_WITH_TIMEOUT(users->index(0, Console::UsersModel::Node, admin).data().toString(),
+                              QStringLiteral("console-node-1"), 15000);
+    QTRY_VERIFY(!w->usersView()->tree()->isColumnHidden(Console::UsersModel::Node));
+
+    // Redis goes away: the node says "degraded", and so does the console, with its reason.
+    const quint16 port = quint16(QUrl(redis).port());
+    {
+        QTcpSocket admin;
+        admin.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(admin.waitForConnected(5000));
+        admin.write("*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n");
+        QVERIFY(admin.waitForBytesWritten(5000));
+        QTRY_VERIFY(!redisListening(port));
+    }
+    QString reason;
+    QTRY_COMPARE_WITH_TIMEOUT(readiness(f.server, &reason), QStringLiteral("degraded"), 10000);
+    QVERIFY(!reason.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(w->healthBanner()->isVisible(), 15000);
+    QCOMPARE(f.session->health()->state(), Console::ServerHealth::State::Degraded);
+    QVERIFY2(w->healthBanner()->text().startsWith(QStringLiteral("Degraded:")),
+             qPrintable(w->healthBanner()->text()));
+    QVERIFY2(w->healthBanner()->text().contains(f.session->health()->reason()),
+             qPrintable(w->healthBanner()->text()));
+    QVERIFY(!f.session->health()->reason().isEmpty());
+    qInfo() << "banner:" << w->healthBanner()->text() << "/readyz reason:" << reason;
+    // The banner follows a language switch, the server's reason as it said it.
+    QVERIFY(f.languages->setLanguage(QStringLiteral("zh_CN")));
+    QTRY_VERIFY(w->healthBanner()->text().startsWith(QStringLiteral("降级")));
+    QVERIFY(w->healthBanner()->text().contains(f.session->health()->reason()));
+    QVERIFY(f.languages->setLanguage(QStringLiteral("en")));
+    QTRY_VERIFY(w->healthBanner()->text().startsWith(QStringLiteral("Degraded:")));
+
+    // Without Redis the node knows only itself; the nodes view says why the others went.
+    QTRY_COMPARE_WITH_TIMEOUT(nodes->rowCount(), 1, 15000);
+    QCOMPARE(nodes->index(0, NodesModel::NodeId).data().toString(),
+             QStringLiteral("console-node-1"));
+    QVERIFY2(w->nodesView()->summaryText().contains(QStringLiteral("only this node")),
+             qPrintable(w->nodesView()->summaryText()));
+
+    // Back: the banner goes.
+    QVERIFY2(restartTestRedis(), "could not start the Redis server again");
+    QTRY_COMPARE_WITH_TIMEOUT(readiness(f.server), QStringLiteral("ready"), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->healthBanner()->isHidden(), 15000);
+    QCOMPARE(f.session->health()->state(), Console::ServerHealth::State::Ready);
+    QTRY_COMPARE_WITH_TIMEOUT(nodes->rowCount(), 2, 15000);
+    QVERIFY(!w->nodesView()->summaryText().contains(QStringLiteral("only this node")));
+}
+
+QTEST_MAIN(TestConsoleCluster)
+#include "tst_consolecluster.moc"
