@@ -1359,6 +1359,18 @@
         <translation>内存</translation>
     </message>
     <message>
+        <source>Messages/s</source>
+        <translation>消息/秒</translation>
+    </message>
+    <message>
+        <source>Frames in/s</source>
+        <translation>入帧/秒</translation>
+    </message>
+    <message>
+        <source>Frames out/s</source>
+        <translation>出帧/秒</translation>
+    </message>
+    <message>
         <source>Uptime</source>
         <translation>运行时间</translation>
     </message>

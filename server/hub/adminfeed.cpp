@@ -80,6 +80,17 @@ AdminFeed::AdminFeed(Hub *hub, DeliveryBus *bus, RoomService *rooms, PresenceSer
     m_batchTimer->setSingleShot(true);
     m_batchTimer->setInterval(BATCH_INTERVAL_MS);
     connect(m_batchTimer.get(), &QTimer::timeout, this, &AdminFeed::onBatchTimer);
+    // The node's rates (nodeJson: the node list, a cluster node's heartbeat).
+    const HubCounters &c = m_hub->counters();
+    m_nodeRates.lastMessages = c.messagesStored;
+    m_nodeRates.lastFramesIn = c.framesIn;
+    m_nodeRates.lastFramesOut = c.framesOut;
+    m_nodeRates.lastConnects = c.connectionsTotal;
+    m_nodeRatesSince.start();
+    m_nodeRatesTimer = std::make_unique<QTimer>();
+    m_nodeRatesTimer->setInterval(NODE_RATES_MS);
+    connect(m_nodeRatesTimer.get(), &QTimer::timeout, this, &AdminFeed::measureNodeRates);
+    m_nodeRatesTimer->start();
 }
 
 AdminFeed::~AdminFeed() = default;
@@ -99,14 +110,37 @@ QJsonObject AdminFeed::nodeJson() const
     o.insert(QStringLiteral("connections"), m_hub->connectionCount());
     o.insert(QStringLiteral("users_online"), m_hub->userCount());
     o.insert(QStringLiteral("rss_bytes"), residentBytes());
+    o.insert(QStringLiteral("messages_per_sec"), m_nodeRates.messages);
+    o.insert(QStringLiteral("frames_in_per_sec"), m_nodeRates.framesIn);
+    o.insert(QStringLiteral("frames_out_per_sec"), m_nodeRates.framesOut);
+    o.insert(QStringLiteral("connects_per_sec"), m_nodeRates.connects);
     return o;
 }
 
-QJsonObject AdminFeed::connectionJson(const Endpoint &s)
+void AdminFeed::measureNodeRates()
 {
-    return Admin::Connection {s.connectionId(), s.address(),   s.client(),
-                              s.connectedAt(),  s.lastRttMs(), s.queueBytes()}
-        .toJson();
+    const double seconds = double(std::max<qint64>(m_nodeRatesSince.restart(), 1)) / 1000.0;
+    const HubCounters &c = m_hub->counters();
+    NodeRates &r = m_nodeRates;
+    r.messages = perSecond(c.messagesStored, r.lastMessages, seconds);
+    r.framesIn = perSecond(c.framesIn, r.lastFramesIn, seconds);
+    r.framesOut = perSecond(c.framesOut, r.lastFramesOut, seconds);
+    r.connects = perSecond(c.connectionsTotal, r.lastConnects, seconds);
+    r.lastMessages = c.messagesStored;
+    r.lastFramesIn = c.framesIn;
+    r.lastFramesOut = c.framesOut;
+    r.lastConnects = c.connectionsTotal;
+}
+
+QJsonObject AdminFeed::connectionJson(const Endpoint &s) const
+{
+    QJsonObject o = Admin::Connection {s.connectionId(), s.address(),   s.client(),
+                                       s.connectedAt(),  s.lastRttMs(), s.queueBytes()}
+                        .toJson();
+    // Several nodes: which one has it (connection ids are each node's own).
+    if (const QString node = m_bus->nodeId(); !node.isEmpty())
+        o.insert(QStringLiteral("node_id"), node);
+    return o;
 }
 
 QJsonObject AdminFeed::userJson(const OnlineUser &u, qint64 now) const

@@ -41,6 +41,8 @@ class AdminFeed : public QObject
 public:
     // Feed 2: events due within this long of the last frame sent wait for the next batch.
     static constexpr int BATCH_INTERVAL_MS = 100;
+    // nodeJson()'s rates are over this period (the last one measured).
+    static constexpr int NODE_RATES_MS = 2000;
     // A batch goes out at once, before its interval ends, when it holds this many events or
     // one more would make its frame larger than MAX_BATCH_BYTES (a larger event goes alone).
     static constexpr int MAX_BATCH_EVENTS = 1000;
@@ -74,9 +76,9 @@ public:
     // The snapshot's `server` object (also GET /api/v1/server).
     QJsonObject serverJson() const;
     // This node for the cluster's list (GET /api/v1/nodes): serverJson() with its
-    // connections, users online and resident memory.
+    // connections, users online, resident memory and rates (over the last NODE_RATES_MS).
     QJsonObject nodeJson() const;
-    static QJsonObject connectionJson(const Endpoint &session);
+    QJsonObject connectionJson(const Endpoint &session) const;
     // Online users as in the snapshot.
     QJsonArray usersJson() const;
 
@@ -138,6 +140,15 @@ private:
     QList<QByteArray> m_pendingEvents;
     qsizetype m_pendingBytes = 0;
     std::unique_ptr<QTimer> m_batchTimer;
+    struct NodeRates
+    {
+        double messages = 0, framesIn = 0, framesOut = 0, connects = 0;
+        quint64 lastMessages = 0, lastFramesIn = 0, lastFramesOut = 0, lastConnects = 0;
+    };
+    void measureNodeRates();
+    NodeRates m_nodeRates;
+    QElapsedTimer m_nodeRatesSince;
+    std::unique_ptr<QTimer> m_nodeRatesTimer;
     // messages_stored = the store's count at the last refresh + what the hub counted since.
     qint64 m_storedBase = 0;
     quint64 m_storedCounterBase = 0;

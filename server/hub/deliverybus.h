@@ -98,7 +98,8 @@ public:
     virtual bool isOnline(qint64 userId) const = 0;
 
     // Every node of the service as operators see it (GET /api/v1/nodes): node_id, alive,
-    // listen, version, started_at, connections, users_online, rss_bytes, updated_at. Answers
+    // listen, version, started_at, connections, users_online, rss_bytes, messages_per_sec,
+    // frames_in_per_sec, frames_out_per_sec, connects_per_sec, updated_at. Answers
     // later (a cluster asks Redis), unless `context` is gone by then.
     virtual void nodes(QObject *context, std::function<void(QJsonArray)> done) = 0;
 

@@ -259,7 +259,7 @@ void addAdminRoutes(Router &router, RestServices *s)
                    });
                    QJsonArray list;
                    for (const Endpoint *session : std::as_const(sessions)) {
-                       QJsonObject o = AdminFeed::connectionJson(*session);
+                       QJsonObject o = s->admin->connectionJson(*session);
                        o.insert(QStringLiteral("node_id"), s->bus->nodeId());
                        o.insert(QStringLiteral("user_id"), session->userId());
                        o.insert(QStringLiteral("name"), session->username());

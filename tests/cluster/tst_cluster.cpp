@@ -441,7 +441,33 @@ void tst_Cluster::nodesListed()
         QVERIFY(n.value(QStringLiteral("alive")).toBool());
         QVERIFY(n.value(QStringLiteral("rss_bytes")).toInteger() > 0);
         QVERIFY(!n.value(QStringLiteral("version")).toString().isEmpty());
+        for (const char *rate :
+             {"messages_per_sec", "frames_in_per_sec", "frames_out_per_sec", "connects_per_sec"})
+            QVERIFY2(n.value(QLatin1StringView(rate)).isDouble(), rate);
     }
+    // Node 2's rates, as its heartbeat carries them: its user sends for a while.
+    auto v = connectAs(cluster[1], 71);
+    QVERIFY(v);
+    QDeadlineTimer busy(3 * RedisBus::HEARTBEAT_MS);
+    double messages = 0, framesIn = 0;
+    while (!busy.hasExpired() && (messages <= 0 || framesIn <= 0)) {
+        for (int i = 0; i < 5; ++i)
+            request(*u, "send",
+                    {{QStringLiteral("to"), 71}, {QStringLiteral("content"), QStringLiteral("r")}},
+                    "ack");
+        const QJsonObject n2 = listed().value(QStringLiteral("node-2"));
+        messages = n2.value(QStringLiteral("messages_per_sec")).toDouble();
+        framesIn = n2.value(QStringLiteral("frames_in_per_sec")).toDouble();
+    }
+    QVERIFY2(
+        messages > 0 && framesIn > 0,
+        qPrintable(
+            QStringLiteral("node 2: %1 messages/s, %2 frames in/s").arg(messages).arg(framesIn)));
+    QCOMPARE(listed()
+                 .value(QStringLiteral("node-3"))
+                 .value(QStringLiteral("messages_per_sec"))
+                 .toDouble(),
+             0.0);
 }
 
 void tst_Cluster::operatorFeedShowsOtherNodes()
@@ -453,7 +479,14 @@ void tst_Cluster::operatorFeedShowsOtherNodes()
     QVERIFY(!request(*admin, "admin_subscribe", {}, "admin_snapshot").isEmpty());
     auto u = connectAs(cluster[1], 77);
     QVERIFY(u);
-    QVERIFY(!waitEvent(*admin, "connection_opened", forUser(77)).isEmpty());
+    const QJsonObject opened = waitEvent(*admin, "connection_opened", forUser(77));
+    QVERIFY(!opened.isEmpty());
+    // Which node has it (connection ids are each node's own).
+    QCOMPARE(opened.value(QStringLiteral("connection"))
+                 .toObject()
+                 .value(QStringLiteral("node_id"))
+                 .toString(),
+             QStringLiteral("node-2"));
     u.reset();
     QVERIFY(!waitEvent(*admin, "connection_closed", forUser(77)).isEmpty());
 }

@@ -131,6 +131,11 @@ void TestConsole::nodesViewShowsTheServersNode()
     QVERIFY(!node.contains(QStringLiteral("updated_at")));
     QVERIFY(table->isColumnHidden(Nodes::HeartbeatAge));
     QVERIFY(!table->isColumnHidden(Nodes::Address));
+    // The node's rates (over its last 2 s): shown, numbers.
+    for (int rate : {Nodes::MessagesPerSec, Nodes::FramesInPerSec, Nodes::FramesOutPerSec}) {
+        QVERIFY(!table->isColumnHidden(rate));
+        QVERIFY(cell(rate).toString().contains(QLocale().decimalPoint()));
+    }
     // English plurals are the source string's "(s)", as everywhere in the console.
     QCOMPARE(w->nodesView()->summaryText(), QStringLiteral("1 node(s)"));
     // One node is never degraded, and names no node for its connections.

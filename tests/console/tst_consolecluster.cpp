@@ -129,6 +129,24 @@ void TestConsoleCluster::nodesViewAndDegradedBanner()
                               QStringLiteral("console-node-1"), 15000);
     QTRY_VERIFY(!w->usersView()->tree()->isColumnHidden(Console::UsersModel::Node));
 
+    // A connection on node 2, listed with its node (the operator feed crosses nodes), closed
+    // from the console through node 1: node 2 closes it (?node_id=).
+    auto remote = connectAs(second, 501);
+    QVERIFY(remote);
+    const QString remoteId
+        = str(remote->eventsOfType(QStringLiteral("connected")).value(0), "connection_id");
+    QVERIFY(!remoteId.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(w->usersView()->selectConnection(501, remoteId), 10000);
+    QCOMPARE(w->usersView()
+                 ->tree()
+                 ->currentIndex()
+                 .siblingAtColumn(Console::UsersModel::Node)
+                 .data()
+                 .toString(),
+             QStringLiteral("console-node-2"));
+    w->usersView()->disconnectSelected(QStringLiteral("maintenance"));
+    QCOMPARE(remote->waitClosed(5000), 4004);
+
     // Redis goes away: the node says "degraded", and so does the console, with its reason.
     const quint16 port = quint16(QUrl(redis).port());
     {

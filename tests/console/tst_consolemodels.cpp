@@ -49,11 +49,16 @@ namespace {
 
 // Captured from real servers (tst_consolecluster's two nodes on PostgreSQL and Redis): what
 // GET /api/v1/nodes answered with both nodes up, and /readyz of node 1 with Redis stopped.
+// (The rates were added to a capture made before nodes carried them, in the shape a real
+// node gives them: {"connects_per_sec":0,"frames_in_per_sec":0,...}; node 1's values set here.)
 constexpr const char *CLUSTER_NODES
-    = R"({"nodes":[{"alive":true,"connections":0,)"
+    = R"({"nodes":[{"alive":true,"connections":0,"connects_per_sec":0,"frames_in_per_sec":0,)"
+      R"("frames_out_per_sec":0,"messages_per_sec":0,)"
       R"("listen":"http://127.0.0.1:38431","node_id":"console-node-2","rss_bytes":124661760,)"
       R"("started_at":1796642257306,"storage":"postgres","updated_at":1796642257375,)"
       R"("uptime_ms":68,"users_online":0,"version":"0.1.0"},{"alive":true,"connections":1,)"
+      R"("connects_per_sec":0.5,"frames_in_per_sec":13,"frames_out_per_sec":26.5,)"
+      R"("messages_per_sec":12.5,)"
       R"("listen":"http://127.0.0.1:32913","node_id":"console-node-1","rss_bytes":59215872,)"
       R"("started_at":1796642256902,"storage":"postgres","updated_at":1796642257630,)"
       R"("uptime_ms":727,"users_online":1,"version":"0.1.0"}]})";
@@ -290,6 +295,14 @@ void TestConsoleModels::nodesModelShowsWhatNodesCarry()
     QCOMPARE(model.index(one, NodesModel::Connections).data(NodesModel::SortRole).toInt(), 1);
     QCOMPARE(model.index(one, NodesModel::State).data().toString(), QStringLiteral("alive"));
     QVERIFY(!model.index(one, NodesModel::Memory).data().toString().isEmpty());
+    QCOMPARE(model.index(one, NodesModel::MessagesPerSec).data(NodesModel::SortRole).toDouble(),
+             12.5);
+    QCOMPARE(model.index(one, NodesModel::MessagesPerSec).data().toString(),
+             QLocale().toString(12.5, 'f', 1));
+    QCOMPARE(model.index(one, NodesModel::FramesOutPerSec).data().toString(),
+             QLocale().toString(26.5, 'f', 1));
+    QCOMPARE(model.index(two, NodesModel::FramesInPerSec).data().toString(),
+             QLocale().toString(0.0, 'f', 1));
     // Heartbeat ages against the answering node's clock (its own entry is the newest), not this
     // machine's: node 2 beat 255 ms before node 1 answered.
     QCOMPARE(model.heartbeatAgeMs(one, receivedAt), 0);

@@ -16,6 +16,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QUrl>
 #include <QUrlQuery>
 
 namespace Switchboard::Console {
@@ -118,10 +119,13 @@ void AdminSession::disconnectUser(qint64 userId, const QString &reason)
            {{QStringLiteral("reason"), reason}});
 }
 
-void AdminSession::closeConnection(const QString &connectionId, const QString &reason)
+void AdminSession::closeConnection(const QString &connectionId, const QString &reason,
+                                   const QString &node)
 {
-    action(QStringLiteral("disconnect"), QStringLiteral("connection"), connectionId, "POST",
-           QStringLiteral("/api/v1/connections/%1/close").arg(connectionId),
+    QString path = QStringLiteral("/api/v1/connections/%1/close").arg(connectionId);
+    if (!node.isEmpty())
+        path += QStringLiteral("?node_id=") + QString::fromLatin1(QUrl::toPercentEncoding(node));
+    action(QStringLiteral("disconnect"), QStringLiteral("connection"), connectionId, "POST", path,
            {{QStringLiteral("reason"), reason}});
 }
 

@@ -82,7 +82,9 @@ public:
     // Operator actions (REST, admin token). Each logs its outcome and reports it.
     void sendMessage(qint64 userId, const QString &text);
     void disconnectUser(qint64 userId, const QString &reason);
-    void closeConnection(const QString &connectionId, const QString &reason);
+    // `node`: the node that has it, with several (empty: the one the console talks to).
+    void closeConnection(const QString &connectionId, const QString &reason,
+                         const QString &node = QString());
     void disableUser(qint64 userId);
     void enableUser(qint64 userId);
     void createRoom(const QJsonObject &room);

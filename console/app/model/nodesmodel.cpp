@@ -37,6 +37,12 @@ const char *NodesModel::key(int column)
         return "users_online";
     case Memory:
         return "rss_bytes";
+    case MessagesPerSec:
+        return "messages_per_sec";
+    case FramesInPerSec:
+        return "frames_in_per_sec";
+    case FramesOutPerSec:
+        return "frames_out_per_sec";
     case Uptime:
         return "uptime_ms";
     case Version:
@@ -109,6 +115,9 @@ QVariant NodesModel::data(const QModelIndex &index, int role) const
         case Connections:
         case UsersOnline:
         case Memory:
+        case MessagesPerSec:
+        case FramesInPerSec:
+        case FramesOutPerSec:
         case Uptime:
         case HeartbeatAge:
             return int(Qt::AlignRight | Qt::AlignVCenter);
@@ -132,6 +141,11 @@ QVariant NodesModel::data(const QModelIndex &index, int role) const
     case Memory:
         return present && Json::num(n, "rss_bytes") > 0 ? Json::bytes(Json::num(n, "rss_bytes"))
                                                         : QString();
+    case MessagesPerSec:
+    case FramesInPerSec:
+    case FramesOutPerSec:
+        // Over the node's last 2 s (its heartbeat's rates).
+        return present ? QLocale().toString(v.toDouble(), 'f', 1) : QString();
     case Uptime:
         return present ? Json::duration(Json::num(n, "uptime_ms")) : QString();
     case Storage: {
@@ -166,6 +180,12 @@ QVariant NodesModel::headerData(int section, Qt::Orientation orientation, int ro
         return tr("Users online");
     case Memory:
         return tr("Memory");
+    case MessagesPerSec:
+        return tr("Messages/s");
+    case FramesInPerSec:
+        return tr("Frames in/s");
+    case FramesOutPerSec:
+        return tr("Frames out/s");
     case Uptime:
         return tr("Uptime");
     case Version:

@@ -292,6 +292,18 @@ void UsersModel::applySnapshot(const QJsonArray &users)
         m_users.push_back(userFromSnapshot(v.toObject()));
     reindex();
     endResetModel();
+    for (const auto &u : m_users)
+        for (const ConnectionRow &c : std::as_const(u->connections))
+            noteNodeId(c.node);
+}
+
+// Several nodes: a connection that names its node shows the users view's Node column.
+void UsersModel::noteNodeId(const QString &node)
+{
+    if (node.isEmpty() || m_hasNodeIds)
+        return;
+    m_hasNodeIds = true;
+    Q_EMIT hasNodeIdsChanged(true);
 }
 
 void UsersModel::addSnapshotPage(const QJsonArray &users)
@@ -304,6 +316,8 @@ void UsersModel::addSnapshotPage(const QJsonArray &users)
         if (m_byId.contains(u->id) || seen.contains(u->id))
             continue;
         seen.insert(u->id);
+        for (const ConnectionRow &c : std::as_const(u->connections))
+            noteNodeId(c.node);
         rows.push_back(std::move(u));
     }
     appendUsers(std::move(rows));
@@ -359,7 +373,6 @@ void UsersModel::emitUserChanged(int row)
 
 void UsersModel::updateConnectionMetrics(const QJsonArray &connections)
 {
-    bool nodeIds = false;
     for (const QJsonValue &v : connections) {
         const QJsonObject o = v.toObject();
         UserRow *u = m_byId.value(Json::id(o, "user_id"));
@@ -378,13 +391,9 @@ void UsersModel::updateConnectionMetrics(const QJsonArray &connections)
                 const QModelIndex parent = index(rowOf(u), 0);
                 Q_EMIT dataChanged(index(i, Rtt, parent), index(i, Node, parent));
             }
-            nodeIds = nodeIds || !fresh.node.isEmpty();
+            noteNodeId(fresh.node);
             break;
         }
-    }
-    if (nodeIds && !m_hasNodeIds) {
-        m_hasNodeIds = true;
-        Q_EMIT hasNodeIdsChanged(true);
     }
 }
 

@@ -144,6 +144,7 @@ private:
     static ConnectionRow connectionFromJson(const QJsonObject &c);
     std::unique_ptr<UserRow> userFromSnapshot(const QJsonObject &o) const;
     static void applyEvent(Pending &p, const QJsonObject &event);
+    void noteNodeId(const QString &node);
     static void updateSearchText(UserRow &u);
     QVariant userData(const UserRow &u, int column, int role) const;
     QVariant connectionData(const ConnectionRow &c, int column, int role) const;

@@ -85,6 +85,9 @@ UsersModel::OnlineChanges UsersModel::applyEvents(const QList<QJsonObject> &even
             order.append(userId);
         }
         applyEvent(*it, event);
+        if (Json::str(event, "event") == QLatin1StringView("connection_opened"))
+            noteNodeId(
+                Json::str(event.value(QLatin1StringView("connection")).toObject(), "node_id"));
     }
 
     OnlineChanges changes;

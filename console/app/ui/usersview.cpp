@@ -150,6 +150,24 @@ bool UsersView::selectUser(qint64 userId)
     return index.isValid();
 }
 
+bool UsersView::selectConnection(qint64 userId, const QString &connectionId)
+{
+    UsersModel *users = m_session->users();
+    const int row = users->rowOfUser(userId);
+    if (row < 0)
+        return false;
+    const QModelIndex user = users->index(row, 0);
+    for (int i = 0; i < users->rowCount(user); ++i) {
+        const QModelIndex c = users->index(i, 0, user);
+        if (c.data(UsersModel::ConnectionIdRole).toString() != connectionId)
+            continue;
+        const QModelIndex index = m_proxy->mapFromSource(c);
+        m_tree->setCurrentIndex(index);
+        return index.isValid();
+    }
+    return false;
+}
+
 void UsersView::updateButtons()
 {
     const bool any = selectedUserId() > 0;
@@ -167,9 +185,14 @@ void UsersView::messageSelected(const QString &text)
 void UsersView::disconnectSelected(const QString &reason)
 {
     const QString connectionId = selectedConnectionId();
-    if (!connectionId.isEmpty())
-        m_session->closeConnection(connectionId, reason);
-    else if (selectedUserId() > 0)
+    if (!connectionId.isEmpty()) {
+        // Several nodes: the node that has it closes it (connection ids are each node's own).
+        const QModelIndex index = m_tree->currentIndex();
+        const QString node = index.siblingAtColumn(UsersModel::Node).data().toString();
+        m_session->closeConnection(connectionId, reason, node);
+        return;
+    }
+    if (selectedUserId() > 0)
         m_session->disconnectUser(selectedUserId(), reason);
 }
 

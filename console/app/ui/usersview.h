@@ -36,6 +36,8 @@ public:
 
     // The actions, with their texts given (the buttons ask the operator for them).
     void messageSelected(const QString &text);
+    // Selects one connection of the user (false: not listed).
+    bool selectConnection(qint64 userId, const QString &connectionId);
     void disconnectSelected(const QString &reason);
     void disableSelected();
 
