@@ -2,7 +2,9 @@
 #include "sqlstore.h"
 #include "sqlstore_p.h"
 
+#include <algorithm>
 #include <array>
+
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -377,8 +379,10 @@ void SqlStore::setLastSeen(const QList<QPair<qint64, qint64>> &userIdAndMs)
 {
     if (userIdAndMs.isEmpty())
         return;
+    QList<QPair<qint64, qint64>> sorted = userIdAndMs; // rows in one order (advanceCursors)
+    std::sort(sorted.begin(), sorted.end());
     Transaction tx(this);
-    for (const auto &[userId, ms] : userIdAndMs) {
+    for (const auto &[userId, ms] : std::as_const(sorted)) {
         exec(QStringLiteral("set last seen"),
              QStringLiteral("UPDATE users SET last_seen = ? WHERE id = ? AND last_seen < ?"),
              {ms, userId, ms});
@@ -397,10 +401,12 @@ bool SqlStore::isKnownUser(qint64 id)
     return known;
 }
 
-void SqlStore::addPrincipals(const QList<qint64> &ids, const QString &source)
+void SqlStore::addPrincipals(const QList<qint64> &given, const QString &source)
 {
-    if (ids.isEmpty())
+    if (given.isEmpty())
         return;
+    QList<qint64> ids = given; // rows in one order (advanceCursors)
+    std::sort(ids.begin(), ids.end());
     const qint64 now = nowMs();
     // Many rows per statement (a reconnect storm records thousands of new ids at once): a
     // statement per id cost more in binding and dispatch than the insert itself. Three shapes
@@ -619,8 +625,14 @@ void SqlStore::advanceCursors(const QList<StreamCursor> &cursors)
 {
     if (cursors.isEmpty())
         return;
+    // Rows in one order (user, stream) on every node: two nodes' batches that share rows wait
+    // for each other instead of deadlocking (PostgreSQL).
+    QList<StreamCursor> sorted = cursors;
+    std::sort(sorted.begin(), sorted.end(), [](const StreamCursor &a, const StreamCursor &b) {
+        return a.userId != b.userId ? a.userId < b.userId : a.stream < b.stream;
+    });
     Transaction tx(this);
-    for (const StreamCursor &c : cursors) {
+    for (const StreamCursor &c : std::as_const(sorted)) {
         exec(QStringLiteral("advance cursor"),
              QStringLiteral("INSERT INTO cursors (user_id, stream, seq) VALUES (?, ?, ?) "
                             "ON CONFLICT (user_id, stream) DO UPDATE SET seq = excluded.seq "

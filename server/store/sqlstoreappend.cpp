@@ -173,7 +173,7 @@ QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
 
         // 4. Sequence numbers: each stream's last_seq rises by the entries it gets here.
         QHash<QString, qint64> count; // stream -> entries in this batch, then the next seq
-        QStringList order; // streams in first-seen order (a stable statement per batch)
+        QStringList order; // the batch's streams, sorted below
         for (qsizetype i : fresh) {
             for (const QString &stream : messages[i].streams) {
                 qint64 &n = count[stream];
@@ -181,6 +181,9 @@ QList<AppendResult> SqlStore::appendOnce(const QList<NewMessage> &messages)
                     order << stream;
             }
         }
+        // Rows in one order on every node: a conversation's two inboxes, taken in either order
+        // by two nodes at once, would deadlock (PostgreSQL).
+        std::sort(order.begin(), order.end());
         const QString streamHead = QStringLiteral("INSERT INTO streams (name, last_seq)");
         const QString streamTail
             = QStringLiteral(" ON CONFLICT (name) DO UPDATE SET last_seq = streams.last_seq + "

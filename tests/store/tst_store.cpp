@@ -5,6 +5,7 @@
 #include "store/asyncstore.h"
 #include "store/storefactory.h"
 
+#include <barrier>
 #include <thread>
 
 #include <QElapsedTimer>
@@ -19,6 +20,7 @@
 #include <QUrl>
 #include <QTest>
 
+#include <barrier>
 #include <thread>
 
 using namespace Switchboard;
@@ -164,6 +166,97 @@ private slots:
                 QVERIFY2(errors[i].isEmpty(), qPrintable(errors[i]));
                 QCOMPARE(versions[i], 7);
             }
+        }
+    }
+
+    // Several nodes write batches that touch the same rows (cursors of one user, streams of one
+    // conversation, users' last_seen, principals) at the same time, each in its own order (a
+    // QHash's, or a conversation seen from either side): the store takes the rows in one order,
+    // so PostgreSQL never finds two such transactions waiting for each other (deadlock).
+    void concurrentBatchesInOppositeOrders_data()
+    {
+        QTest::addColumn<QString>("batch");
+        for (const char *b : {"cursors", "last_seen", "principals", "append"})
+            QTest::newRow(b) << QString::fromLatin1(b);
+    }
+    void concurrentBatchesInOppositeOrders()
+    {
+        QString why;
+        if (!Test::postgresAvailable(&why)) {
+            if (qEnvironmentVariableIntValue("SWITCHBOARD_REQUIRE_POSTGRES"))
+                QFAIL(qPrintable(why));
+            QSKIP(qPrintable(why));
+        }
+        QFETCH(QString, batch);
+        Db db(QStringLiteral("postgres"));
+        QList<qint64> users;
+        {
+            auto store = db.open();
+            for (int i = 0; i < 40; ++i)
+                users << store->createUser(QStringLiteral("u%1").arg(i), {}, false)->id;
+        }
+        constexpr int NODES = 2;
+        constexpr int ROUNDS = 40;
+        std::barrier together(NODES); // each round's batches start at the same moment
+        std::vector<std::thread> nodes;
+        std::vector<QString> errors(NODES);
+        for (int n = 0; n < NODES; ++n) {
+            nodes.emplace_back([&, n]() {
+                QString error;
+                auto store = openStore(db.settings, &error);
+                const bool reversed = n % 2 == 1;
+                for (int round = 1; round <= ROUNDS; ++round) {
+                    QList<qint64> order = users;
+                    if (reversed)
+                        std::reverse(order.begin(), order.end());
+                    const qint64 value = round * 10 + n;
+                    together.arrive_and_wait();
+                    if (!store || !errors[n].isEmpty())
+                        continue; // keeps the barrier's count
+                    try {
+                        if (batch == QLatin1StringView("cursors")) {
+                            QList<StreamCursor> cursors;
+                            for (qint64 u : order)
+                                for (int k = 0; k < 3; ++k)
+                                    cursors << StreamCursor {u, QStringLiteral("r:room%1").arg(k),
+                                                             value};
+                            store->advanceCursors(cursors);
+                        } else if (batch == QLatin1StringView("last_seen")) {
+                            QList<QPair<qint64, qint64>> seen;
+                            for (qint64 u : order)
+                                seen << qMakePair(u, value);
+                            store->setLastSeen(seen);
+                        } else if (batch == QLatin1StringView("principals")) {
+                            QList<qint64> ids;
+                            for (qint64 u : order)
+                                ids << 1'000'000 + round * 100 + u;
+                            store->addPrincipals(ids, QStringLiteral("test"));
+                        } else {
+                            // Conversations seen from either side: inboxes in opposite orders.
+                            QList<NewMessage> messages;
+                            for (int i = 0; i + 1 < order.size(); i += 2)
+                                messages << message(order[i],
+                                                    {QStringLiteral("u:%1").arg(order[i]),
+                                                     QStringLiteral("u:%1").arg(order[i + 1])});
+                            store->append(messages);
+                        }
+                    } catch (const StoreError &e) {
+                        errors[n] = QString::fromUtf8(e.what());
+                    }
+                }
+                if (!store)
+                    errors[n] = error;
+            });
+        }
+        for (std::thread &t : nodes)
+            t.join();
+        for (int n = 0; n < NODES; ++n)
+            QVERIFY2(errors[n].isEmpty(), qPrintable(errors[n]));
+        if (batch == QLatin1StringView("append")) {
+            auto store = db.open();
+            // Every append got its seqs: each inbox holds one message per node and round.
+            QCOMPARE(store->lastSeq(QStringLiteral("u:%1").arg(users.first())),
+                     qint64(NODES * ROUNDS));
         }
     }
 
