@@ -47,7 +47,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "faults"))
 
 import faults  # noqa: E402
 from faults import Postgres, Receiver, Sender, connect, next_json, replay_all  # noqa: E402
-from wsclient import API_KEY, SECRET, TEXT, WsClient, frame, free_port, mint_token, rest  # noqa: E402
+from wsclient import (API_KEY, SECRET, TEXT, Closed, WsClient, frame, free_port,  # noqa: E402
+                      mint_token, rest)
 
 SKIP = 77
 NGINX_CONF = os.path.join(ROOT, "packaging", "nginx", "switchboard.conf")
@@ -57,6 +58,14 @@ BASE_USER = 7001
 SETTLE_S = 0.5  # how long to wait after the expected frames for a second copy
 SENDERS = 5  # to faults.RECEIVER in the SIGKILL check: users 101..105
 HEARTBEAT_TIMEOUT_S = 60  # docs/CONFIG.md: heartbeat_timeout's default
+PRESENCE_USER = 7101  # check_presence: watcher and user, +10 per attempt
+TYPING_USER = 7201  # check_typing: watcher and typist
+OPERATOR_USER = 7301  # check_operator: one user per node, the kicked and the disconnected
+KILL_USERS = (8101, 8102, 8103)  # check_sigkill's presence: A (killed node), B (two nodes), W
+QUIET_S = 1.0  # how long a node's silence must last to count as "no such event"
+# RedisBus::HEARTBEAT_MS is 2 s: a killed node's users go offline within 2 heartbeat periods
+# once its key (1.5 periods) has expired; the bound leaves room for a loaded machine.
+KILL_OFFLINE_BOUND_S = 8.0
 
 
 class Failed(Exception):
@@ -140,13 +149,17 @@ class Node:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def user_connections(self):
-        """{user_id: number of its WebSockets on this node} from the node's own REST API."""
+    def connections(self):
+        """The node's own GET /api/v1/connections (on its port, not through nginx)."""
         status, body, _ = http(self.port, "GET", "/api/v1/connections")
         if status != 200:
             raise Failed("%s: GET /api/v1/connections answered %s" % (self.node_id, status))
+        return body["connections"]
+
+    def user_connections(self):
+        """{user_id: number of its WebSockets on this node} from the node's own REST API."""
         out = {}
-        for c in body["connections"]:
+        for c in self.connections():
             out[c["user_id"]] = out.get(c["user_id"], 0) + 1
         return out
 
@@ -285,6 +298,7 @@ class Peer:
         self.events = []
         self.welcome = None
         self.n = 0
+        self.node, self.conn_id = None, None  # where open_on() found it
         if self.status == 101:
             self.welcome = self.until(lambda m: m.get("type") == "connected", 10)
             self.until(lambda m: m.get("type") == "sync_complete", 10)
@@ -408,6 +422,176 @@ def placement(nodes, users):
     return where
 
 
+class Misplaced(Exception):
+    """A connection nginx put on a node the check cannot use (the check starts again)."""
+
+
+def connections_of(nodes, user):
+    """{(node, connection_id)} of the user's WebSockets, from each live node's own list."""
+    out = set()
+    for n in nodes:
+        if n.alive():
+            out |= {(n, str(c["connection_id"])) for c in n.connections()
+                    if c["user_id"] == user}
+    return out
+
+
+def open_on(nginx, nodes, user, want, parked=None, tries=10):
+    """A Peer of `user` through nginx on one of the nodes `want` (nginx picks with least_conn;
+    its node is the one whose list gains the connection). One that lands elsewhere stays open
+    in `parked`, so that least_conn sends the next one to another node; without `parked` it
+    raises Misplaced instead."""
+    for _ in range(tries):
+        before = connections_of(nodes, user)
+        p = Peer(nginx.port, user)
+        if p.status != 101 or p.welcome is None:
+            p.close()
+            raise Failed("upgrade of user %d through nginx: %s %r" % (user, p.status,
+                                                                     p.c.head[:200]))
+        new, deadline = set(), time.time() + 5
+        while time.time() < deadline:
+            new = connections_of(nodes, user) - before
+            if new:
+                break
+            time.sleep(0.05)
+        if len(new) != 1:
+            p.close()
+            raise Failed("user %d: one upgrade through nginx, %d new connections listed: %s"
+                         % (user, len(new), sorted((n.node_id, c) for n, c in new)))
+        p.node, p.conn_id = next(iter(new))
+        if str(p.welcome.get("connection_id")) != p.conn_id:
+            p.close()
+            raise Failed("user %d: welcome names connection %s, %s lists %s"
+                         % (user, p.welcome.get("connection_id"), p.node.node_id, p.conn_id))
+        if p.node in want:
+            return p
+        if parked is None:
+            p.close()
+            raise Misplaced("user %d landed on %s, not on %s" % (
+                user, p.node.node_id, "/".join(sorted(n.node_id for n in want))))
+        parked.append(p)
+    raise Failed("user %d: no connection on %s in %d upgrades through nginx" % (
+        user, "/".join(sorted(n.node_id for n in want)), tries))
+
+
+def close_all(nodes, peers, timeout=5):
+    """Closes the peers and waits until their nodes no longer list them."""
+    for p in peers:
+        p.close()
+    gone = {(p.node, p.conn_id) for p in peers if p.node is not None}
+    deadline = time.time() + timeout
+    while True:
+        left = {(n, c) for n, c in gone if n.alive()
+                and c in {str(x["connection_id"]) for x in n.connections()}}
+        if not left:
+            return
+        if time.time() > deadline:
+            raise Failed("connections still listed after their close: %s"
+                         % sorted((n.node_id, c) for n, c in left))
+        time.sleep(0.05)
+
+
+def shared_room(nginx, nodes, room, owner, members):
+    """A room `owner` creates and `members` join, each through REST (nginx) with its own token,
+    before any of them connects; returns once every node's room index lists them all."""
+    status, body, _ = http(nginx.port, "POST", "/api/v1/rooms", {"room_id": room, "name": room},
+                           token=mint_token(owner))
+    if status != 201:
+        raise Failed("POST /api/v1/rooms %s as user %d: %s %s" % (room, owner, status, body))
+    for m in members:
+        deadline = time.time() + 5
+        while True:  # through a node that has not heard of the room yet: 404 for a moment
+            status, body, _ = http(nginx.port, "POST", "/api/v1/rooms/%s/join" % room,
+                                   token=mint_token(m))
+            if status != 404 or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        if status != 200:
+            raise Failed("join %s as user %d: %s %s" % (room, m, status, body))
+    want = {owner} | set(members)
+    for n in nodes:
+        deadline, have = time.time() + 5, set()
+        while time.time() < deadline:
+            status, body, _ = http(n.port, "GET", "/api/v1/rooms/%s" % room)
+            have = ({x["user_id"] for x in body.get("members", [])}
+                    if status == 200 and isinstance(body, dict) else set())
+            if have >= want:
+                break
+            time.sleep(0.05)
+        if not have >= want:
+            raise Failed("%s lists %s as members of %s, not %s" % (n.node_id, sorted(have), room,
+                                                                  sorted(want)))
+
+
+def close_code(peer, timeout=10):
+    """The close code the server sends the peer (what comes before it is kept); "EOF" when
+    the TCP connection ends without a close frame, None when nothing ends in time."""
+    try:
+        m = peer.until(lambda m: m.get("type") == "__close", timeout)
+    except (Closed, OSError):
+        return "EOF"
+    return m["code"] if m else None
+
+
+def still_open(peer):
+    """True when the peer's connection answers a ping (it was not closed)."""
+    try:
+        answer = peer.request("ping", timeout=5)
+    except (Closed, OSError):
+        return False
+    return answer is not None and answer.get("type") == "pong"
+
+
+def user_status(peer, user, status):
+    """The `user_status` events of `user` with `status` the peer got."""
+    return peer.of_type("user_status", user_id=user, status=status)
+
+
+def is_status(user, status):
+    """A match for Peer.until: a `user_status` of `user` with `status`."""
+    return lambda m: (m.get("type") == "user_status" and m.get("user_id") == user
+                      and m.get("status") == status)
+
+
+def quiet(peers, seconds=QUIET_S):
+    """Reads what arrives at the peers for `seconds` (a frame that should not come would)."""
+    end = time.time() + seconds
+    while time.time() < end:
+        for p in peers:
+            p.pump(0.01)
+
+
+def presence_of(peer, user):
+    """The entry for `user` in the peer's presence_query answer, or the answer itself."""
+    answer = peer.request("presence_query", user_ids=[user])
+    if answer and answer.get("type") == "presence_list":
+        for u in answer.get("users", []):
+            if u.get("user_id") == user:
+                return u
+    return answer
+
+
+def rest_status(port, user):
+    status, body, _ = http(port, "GET", "/api/v1/status/%d" % user)
+    return body if status == 200 and isinstance(body, dict) else {"http": status, "body": body}
+
+
+def expect_rest_online(ck, nginx, nodes, user, online, timeout=3):
+    """GET /api/v1/status/{user} through nginx and on every live node says `online` (a node
+    that learns it from the bus may take a moment)."""
+    ports = [("nginx", nginx.port)] + [(n.node_id, n.port) for n in nodes if n.alive()]
+    for name, port in ports:
+        deadline = time.time() + timeout
+        body = rest_status(port, user)
+        while body.get("online") is not online and time.time() < deadline:
+            time.sleep(0.05)
+            body = rest_status(port, user)
+        ck.expect(body.get("online") is online and body.get("status") ==
+                  ("online" if online else "offline"),
+                  "GET /api/v1/status/%d via %s: %s, expected online=%s"
+                  % (user, name, body, online))
+
+
 def check_messages(ck, nginx, nodes):
     origin = ("Origin: http://127.0.0.1:%d\r\n" % nginx.port).encode()
     peers = []
@@ -499,6 +683,129 @@ def check_messages(ck, nginx, nodes):
     ck.note("the broadcast reached all %d clients once" % len(peers))
     for p in peers:
         p.close()
+
+
+def check_presence(ck, nginx, nodes):
+    """A watcher W on node X, a user U of W's room with a connection on node Y and one on Z."""
+    for attempt in range(3):
+        try:
+            return presence_across_nodes(ck, nginx, nodes, PRESENCE_USER + 10 * attempt)
+        except Misplaced as e:
+            ck.note("%s: again with other users" % e)
+    raise Failed("nginx never put the presence check's connections on three nodes")
+
+
+def presence_across_nodes(ck, nginx, nodes, w_user):
+    u_user = w_user + 1
+    room = "e2e-presence-%d-%d" % (os.getpid(), w_user)
+    # Neither has a WebSocket yet: U's first connection is its first news for W.
+    shared_room(nginx, nodes, room, u_user, [w_user])
+    peers, parked = [], []
+    try:
+        w = open_on(nginx, nodes, w_user, set(nodes))
+        peers.append(w)
+        # least_conn sends U's first connection to a node without W: else the check starts
+        # again with other users (a closed connection would be news for W).
+        u1 = open_on(nginx, nodes, u_user, set(nodes) - {w.node})
+        peers.append(u1)
+        t = time.time()
+        ck.expect(w.until(is_status(u_user, "online"), 10),
+                  "W (user %d on %s) got no user_status online for U (user %d on %s)"
+                  % (w_user, w.node.node_id, u_user, u1.node.node_id))
+        ck.note("W on %s: U online through %s in %.2f s" % (w.node.node_id, u1.node.node_id,
+                                                             time.time() - t))
+        # U's second connection is no news (connections parked on the way are U's too).
+        u2 = open_on(nginx, nodes, u_user, set(nodes) - {w.node, u1.node}, parked)
+        peers.append(u2)
+        close_all(nodes, parked)
+        quiet([w])
+        got = (len(user_status(w, u_user, "online")), len(user_status(w, u_user, "offline")))
+        ck.expect(got == (1, 0), "U online on %s and %s (%d more connections opened and closed "
+                  "on the way): W got %d online and %d offline user_status, not 1 and 0"
+                  % (u1.node.node_id, u2.node.node_id, len(parked), got[0], got[1]))
+        for who in (w, u1):
+            p = presence_of(who, u_user)
+            ck.expect(isinstance(p, dict) and p.get("online") is True
+                      and p.get("status") == "online",
+                      "presence_query for U (on %s and %s) by user %d on %s: %s"
+                      % (u1.node.node_id, u2.node.node_id, who.user, who.node.node_id, p))
+        expect_rest_online(ck, nginx, nodes, u_user, True)
+
+        # U's first connection closes: U is still online on Z.
+        close_all(nodes, [u1])
+        peers.remove(u1)
+        quiet([w])
+        got = len(user_status(w, u_user, "offline"))
+        ck.expect(got == 0, "U's connection on %s closed, U still on %s: W (on %s) got %d "
+                  "offline user_status" % (u1.node.node_id, u2.node.node_id, w.node.node_id,
+                                           got))
+        p = presence_of(w, u_user)
+        ck.expect(isinstance(p, dict) and p.get("online") is True,
+                  "presence_query by W on %s for U, still on %s: %s"
+                  % (w.node.node_id, u2.node.node_id, p))
+        expect_rest_online(ck, nginx, nodes, u_user, True)
+
+        # Its last one closes: one offline.
+        t = time.time()
+        close_all(nodes, [u2])
+        peers.remove(u2)
+        ck.expect(w.until(is_status(u_user, "offline"), 10),
+                  "U's last connection (on %s) closed: W on %s got no offline user_status"
+                  % (u2.node.node_id, w.node.node_id))
+        ck.note("U closed on %s: W offline in %.2f s" % (u2.node.node_id, time.time() - t))
+        quiet([w])
+        got = (len(user_status(w, u_user, "online")), len(user_status(w, u_user, "offline")))
+        ck.expect(got == (1, 1), "after U's last connection: W got %d online and %d offline "
+                  "user_status, not 1 and 1" % got)
+        off = [m for m in user_status(w, u_user, "offline")]
+        ck.expect(off and isinstance(off[0].get("last_seen"), int),
+                  "offline user_status without last_seen: %s" % off)
+        p = presence_of(w, u_user)
+        ck.expect(isinstance(p, dict) and p.get("online") is False,
+                  "presence_query by W on %s for U, gone: %s" % (w.node.node_id, p))
+        expect_rest_online(ck, nginx, nodes, u_user, False)
+    finally:
+        for p in peers + parked:
+            p.close()
+
+
+def check_typing(ck, nginx, nodes):
+    """U on node Y types to W on node X, directly and in their room: W sees each once."""
+    w_user, u_user = TYPING_USER, TYPING_USER + 1
+    room = "e2e-typing-%d" % os.getpid()
+    shared_room(nginx, nodes, room, u_user, [w_user])
+    peers, parked = [], []
+    try:
+        w = open_on(nginx, nodes, w_user, set(nodes))
+        peers.append(w)
+        u = open_on(nginx, nodes, u_user, set(nodes) - {w.node}, parked)
+        peers.append(u)
+        close_all(nodes, parked)
+        contexts = (("user:%d" % u_user, {"to": w_user}),
+                    ("room:%s" % room, {"room_id": room}))
+        for is_typing in (True, False):
+            for context, fields in contexts:
+                u.n += 1
+                u.c.send(frame(TEXT, json.dumps(dict(fields, type="typing", id="t%d" % u.n,
+                                                     is_typing=is_typing))))
+            settle([w, u], lambda: all(w.of_type("typing", context=c, is_typing=is_typing)
+                                       for c, _ in contexts))
+            for context, _ in contexts:
+                got = w.of_type("typing", context=context, is_typing=is_typing)
+                ck.expect(len(got) == 1 and all(m.get("user_id") == u_user for m in got),
+                          "U (user %d on %s) typing %s in %s: W on %s got %d: %s"
+                          % (u_user, u.node.node_id, is_typing, context, w.node.node_id,
+                             len(got), got))
+        ck.expect(not u.of_type("typing") and not u.of_type("error"),
+                  "the typist got %s" % (u.of_type("typing") + u.of_type("error")))
+        room_events = w.of_type("typing", context="room:%s" % room)
+        ck.expect(all(m.get("room_id") == room for m in room_events),
+                  "room typing without its room_id: %s" % room_events)
+        ck.note("U on %s typing to W on %s (direct and %s): started and stopped, once each"
+                % (u.node.node_id, w.node.node_id, room))
+    finally:
+        for p in peers + parked:
+            p.close()
 
 
 def ranges(seqs):
@@ -676,7 +983,8 @@ def main():
         ck.note("3 nodes on ports %s, nginx on %d (%.1f s)"
                 % ([n.port for n in nodes], nginx.port, time.time() - t0))
         for name, fn in (("REST", check_rest), ("body limits", check_body_limits),
-                         ("messages", check_messages), ("SIGKILL", check_sigkill)):
+                         ("messages", check_messages), ("presence", check_presence),
+                         ("typing", check_typing), ("SIGKILL", check_sigkill)):
             t1 = time.time()
             print("== %s" % name, flush=True)
             fn(ck, nginx, nodes)
