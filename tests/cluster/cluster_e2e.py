@@ -808,6 +808,160 @@ def check_typing(ck, nginx, nodes):
             p.close()
 
 
+def on_every_node(nginx, nodes, user, parked):
+    """One connection of `user` on each node, through nginx (the others parked)."""
+    peers = []
+    for n in nodes:
+        peers.append(open_on(nginx, nodes, user, {n}, parked))
+    return peers
+
+
+def check_operator(ck, nginx, nodes):
+    """Operator actions through nginx (REST with the API key) reach every node."""
+    peers, parked = [], []
+    try:
+        # One user per node: broadcasts reach each once.
+        users = on_every_node(nginx, nodes, OPERATOR_USER, parked)
+        users = [users[0]] + [open_on(nginx, nodes, OPERATOR_USER + 1 + i, {p.node}, parked)
+                              for i, p in enumerate(users[1:])]
+        peers += users
+        close_all(nodes, parked)
+        del parked[:]
+        text = "e2e operator broadcast %f" % time.time()
+        status, body, _ = http(nginx.port, "POST", "/api/v1/broadcast", {"content": text})
+        ck.expect(status == 202, "POST /api/v1/broadcast through nginx: %s %s" % (status, body))
+        title = "e2e notification %f" % time.time()
+        status, body, _ = http(nginx.port, "POST", "/api/v1/broadcast",
+                               {"target": "all", "kind": "notification", "title": title})
+        ck.expect(status == 202, "POST /api/v1/broadcast target all through nginx: %s %s"
+                  % (status, body))
+
+        def noticed(p):
+            return [m for m in p.of_type("notification")
+                    if (m.get("data") or {}).get("title") == title]
+
+        settle(users, lambda: all(p.of_type("broadcast", content=text) and noticed(p)
+                                  for p in users))
+        for p in users:
+            got = (len(p.of_type("broadcast", content=text)), len(noticed(p)))
+            ck.expect(got == (1, 1), "user %d on %s got the broadcast %d and the notification "
+                      "to all %d times" % (p.user, p.node.node_id, got[0], got[1]))
+        ck.note("a broadcast and a notification to all reached users %s once" % ", ".join(
+            "%d (%s)" % (p.user, p.node.node_id) for p in users))
+
+        # Kick: the connection on node N closed through whichever node nginx picks; 202 when
+        # that is another node (which hands it to N over Redis), 200 when it is N itself.
+        kicked = OPERATOR_USER + 10
+        remote = 0
+        for round_ in range(3):
+            ks = on_every_node(nginx, nodes, kicked, parked)
+            close_all(nodes, parked)
+            del parked[:]
+            peers += ks
+            for k in ks[round_ % 3:] + ks[:round_ % 3]:
+                reason = "e2e kick %s/%s" % (k.node.node_id, k.conn_id)
+                status, body, _ = http(nginx.port, "POST",
+                                       "/api/v1/connections/%s/close?node_id=%s"
+                                       % (k.conn_id, k.node.node_id), {"reason": reason})
+                if status == 202:
+                    remote += 1
+                    ck.expect(body == {"node_id": k.node.node_id, "connection_id":
+                                       int(k.conn_id), "requested": True},
+                              "kick of %s/%s through another node: %s"
+                              % (k.node.node_id, k.conn_id, body))
+                else:
+                    ck.expect(status == 200 and body == {"closed": 1},
+                              "kick of %s/%s through nginx: %s %s"
+                              % (k.node.node_id, k.conn_id, status, body))
+                code = close_code(k)
+                ck.expect(code == 4004, "kicked connection %s/%s (answer %d): close %s, not 4004"
+                          % (k.node.node_id, k.conn_id, status, code))
+                ck.note("kick of user %d's connection on %s through nginx: %d, closed %s" % (
+                    kicked, k.node.node_id, status, code))
+                peers.remove(k)
+                k.close()
+                for other in ks:
+                    if other in peers:
+                        ck.expect(still_open(other), "kick of %s/%s closed %s/%s too" % (
+                            k.node.node_id, k.conn_id, other.node.node_id, other.conn_id))
+            if remote:
+                break
+        ck.expect(remote >= 1, "nginx never sent a kick to a node other than the connection's")
+
+        # Disconnect: every connection of the user, on every node.
+        gone = OPERATOR_USER + 11
+        ds = on_every_node(nginx, nodes, gone, parked)
+        peers += ds
+        status, body, _ = http(nginx.port, "POST", "/api/v1/users/%d/disconnect" % gone)
+        ck.expect(status == 200, "POST /api/v1/users/%d/disconnect through nginx: %s %s"
+                  % (gone, status, body))
+        codes = {"%s/%s" % (p.node.node_id, p.conn_id): close_code(p) for p in ds + parked}
+        ck.expect(set(codes.values()) == {4004}, "disconnect of user %d through nginx: close "
+                  "codes %s, not 4004 everywhere" % (gone, codes))
+        ck.note("disconnect of user %d through nginx closed %s with %s"
+                % (gone, ", ".join(sorted(codes)), sorted(set(map(str, codes.values())))))
+        for p in ds + parked:
+            p.close()
+            if p in peers:
+                peers.remove(p)
+        del parked[:]
+        check_disable(ck, nginx, nodes, peers, parked)
+    finally:
+        for p in peers + parked:
+            p.close()
+
+
+def check_disable(ck, nginx, nodes, peers, parked):
+    """A stored user disabled through nginx: closed on every node, its token refused."""
+    name = "e2e-disabled-%d" % os.getpid()
+    status, body, _ = http(nginx.port, "POST", "/api/v1/users",
+                           {"username": name, "password": "e2e password 1"})
+    if not ck.expect(status == 201 and isinstance(body, dict) and body.get("user_id"),
+                     "POST /api/v1/users through nginx: %s %s" % (status, body)):
+        return
+    user = body["user_id"]
+    token = mint_token(user)
+    ds = on_every_node(nginx, nodes, user, parked)
+    peers += ds
+    # Every node has the account's state cached before the change (what must be forgotten).
+    for n in nodes:
+        status, body, _ = http(n.port, "GET", "/api/v1/online/count", token=token)
+        ck.expect(status == 200, "user %d's token on %s before the disable: %s %s"
+                  % (user, n.node_id, status, body))
+    status, body, _ = http(nginx.port, "POST", "/api/v1/users/%d/disable" % user)
+    ck.expect(status == 200 and isinstance(body, dict) and body.get("disabled") is True,
+              "POST /api/v1/users/%d/disable through nginx: %s %s" % (user, status, body))
+    codes = {"%s/%s" % (p.node.node_id, p.conn_id): close_code(p) for p in ds + parked}
+    ck.expect(set(codes.values()) == {4003}, "disabled user %d: close codes %s, not 4003 "
+              "everywhere" % (user, codes))
+    for name_, port in [("nginx", nginx.port)] + [(n.node_id, n.port) for n in nodes]:
+        status, body, _ = http(port, "GET", "/api/v1/online/count", token=token)
+        code = (body.get("error") or {}).get("code") if isinstance(body, dict) else None
+        ck.expect(status == 403 and code == "FORBIDDEN",
+                  "disabled user %d's token via %s: %s %s, not 403 FORBIDDEN"
+                  % (user, name_, status, body))
+    # A new WebSocket through nginx: refused before the upgrade, or closed with 4003 after it.
+    c = WsClient(nginx.port, path="/ws?token=" + token, timeout=10)
+    head = c.read_head(10)
+    code = None
+    if head == 101:
+        try:
+            while code is None:
+                m = next_json(c, 10)
+                if m is None:
+                    break
+                if m.get("type") == "__close":
+                    code = m["code"]
+        except (Closed, OSError):
+            code = "EOF"
+    c.close()
+    ck.expect(head in (401, 403) or code == 4003, "disabled user %d's new WebSocket through "
+              "nginx: HTTP %s, close %s" % (user, head, code))
+    ck.note("disabled user %d through nginx: closed %s; its token refused on every node; a new "
+            "WebSocket: HTTP %s%s" % (user, sorted(set(map(str, codes.values()))), head,
+                                       ", close %s" % code if head == 101 else ""))
+
+
 def ranges(seqs):
     """[1, 2, 3, 7] -> "1-3,7"."""
     out = []
@@ -984,7 +1138,8 @@ def main():
                 % ([n.port for n in nodes], nginx.port, time.time() - t0))
         for name, fn in (("REST", check_rest), ("body limits", check_body_limits),
                          ("messages", check_messages), ("presence", check_presence),
-                         ("typing", check_typing), ("SIGKILL", check_sigkill)):
+                         ("typing", check_typing), ("operator", check_operator),
+                         ("SIGKILL", check_sigkill)):
             t1 = time.time()
             print("== %s" % name, flush=True)
             fn(ck, nginx, nodes)
