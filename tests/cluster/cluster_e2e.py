@@ -984,12 +984,88 @@ def ranges_in_order(seqs):
     return " ".join("%d-%d" % (a, b) if a != b else "%d" % a for a, b in runs)
 
 
+def presence_before_kill(ck, nginx, nodes, victim, peers):
+    """A only on the node to be killed, B on it and on a survivor, and their watcher W on a
+    survivor (all in one room): (A's, B's first, B's second, W's peer)."""
+    a, b, w = KILL_USERS
+    shared_room(nginx, nodes, "e2e-kill-%d" % os.getpid(), a, [b, w])
+    survivors = set(nodes) - {victim}
+    parked = []
+    try:
+        placed = [open_on(nginx, nodes, a, {victim}, parked)]
+        peers.append(placed[-1])
+        placed.append(open_on(nginx, nodes, b, {victim}, parked))
+        peers.append(placed[-1])
+        placed.append(open_on(nginx, nodes, b, survivors, parked))
+        peers.append(placed[-1])
+        close_all(nodes, parked)
+        del parked[:]
+        # W comes last: what A and B did so far is no news to it.
+        placed.append(open_on(nginx, nodes, w, survivors, parked))
+        peers.append(placed[-1])
+        close_all(nodes, parked)
+    finally:
+        for p in parked:
+            p.close()
+    pa, pb1, pb2, pw = placed
+    want = {a: {(victim, pa.conn_id)}, b: {(victim, pb1.conn_id), (pb2.node, pb2.conn_id)}}
+    for user, spots in want.items():
+        have = connections_of(nodes, user)
+        ck.expect(have == spots, "user %d before the kill: on %s, not %s" % (
+            user, sorted((n.node_id, c) for n, c in have),
+            sorted((n.node_id, c) for n, c in spots)))
+        p = presence_of(pw, user)
+        ck.expect(isinstance(p, dict) and p.get("online") is True,
+                  "presence_query by W on %s for user %d before the kill: %s"
+                  % (pw.node.node_id, user, p))
+    ck.note("A (%d) on %s; B (%d) on %s and %s; W (%d) on %s" % (
+        a, victim.node_id, b, victim.node_id, pb2.node.node_id, w, pw.node.node_id))
+    return placed
+
+
+def presence_after_kill(ck, nginx, nodes, placed, killed_at):
+    """W heard A's offline once (within KILL_OFFLINE_BOUND_S), and nothing of B."""
+    a, b, w = KILL_USERS
+    pa, pb1, pb2, pw = placed
+    got = pw.until(is_status(a, "offline"), KILL_OFFLINE_BOUND_S + 10)
+    took = time.time() - killed_at
+    ck.expect(got is not None and took <= KILL_OFFLINE_BOUND_S,
+              "A (%d) was only on the killed %s: W on %s got its offline user_status %s"
+              % (a, pa.node.node_id, pw.node.node_id,
+                 "after %.1f s (bound %.1f s)" % (took, KILL_OFFLINE_BOUND_S) if got else
+                 "not in %.1f s" % took))
+    ck.note("W on %s: A offline %.2f s after the kill" % (pw.node.node_id, took))
+    return took
+
+
+def presence_final(ck, nginx, nodes, placed, offline_at):
+    """Later: still one offline for A, nothing for B, and every node agrees."""
+    a, b, w = KILL_USERS
+    pa, pb1, pb2, pw = placed
+    # The node that took the killed one out announced its users at once: two heartbeat periods
+    # after A's offline, an offline of B would have come too.
+    quiet([pw], max(QUIET_S, offline_at + 4.0 - time.time()))
+    got = {u: {s: len(user_status(pw, u, s)) for s in ("online", "offline")} for u in (a, b)}
+    ck.expect(got[a] == {"online": 0, "offline": 1},
+              "W got %s user_status for A (only on the killed node), not one offline"
+              % got[a])
+    ck.expect(got[b] == {"online": 0, "offline": 0},
+              "W got %s user_status for B (still on %s), not none" % (got[b], pb2.node.node_id))
+    for user, online in ((a, False), (b, True)):
+        p = presence_of(pw, user)
+        ck.expect(isinstance(p, dict) and p.get("online") is online,
+                  "presence_query by W on %s for user %d after the kill: %s, expected online=%s"
+                  % (pw.node.node_id, user, p, online))
+        expect_rest_online(ck, nginx, nodes, user, online)
+    ck.expect(still_open(pb2), "B's connection on the surviving %s" % pb2.node.node_id)
+
+
 def check_sigkill(ck, nginx, nodes):
     """faults.py's sigkill scenario, with the node killed for good and nginx in front."""
     port_fn = lambda: nginx.port  # noqa: E731
     receiver = Receiver(port_fn, user=faults.RECEIVER)
     receiver.start()
-    senders = []
+    senders, peers, placed = [], [], None
     try:
         deadline = time.time() + 10
         where = {}
@@ -1014,10 +1090,12 @@ def check_sigkill(ck, nginx, nodes):
         orphans = [s for s in senders if spots.get(s.user) is victim]
         ck.expect(orphans, "no sender on the receiver's node %s: %s" % (
             victim.node_id, {u: n.node_id for u, n in spots.items()}))
+        placed = presence_before_kill(ck, nginx, nodes, victim, peers)
         connects_before = receiver.connects
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait(10)
         killed_at, acked_at_kill = time.time(), acked()
+        offline_at = killed_at + presence_after_kill(ck, nginx, nodes, placed, killed_at)
         deadline = time.time() + 20
         # Every sender of the killed node back too: under load its reconnect (with backoff)
         # can take longer than the others' next 150 acks.
@@ -1046,7 +1124,14 @@ def check_sigkill(ck, nginx, nodes):
         # REST through nginx while one of its nodes is gone: retried on the others.
         codes = [http(nginx.port, "GET", "/healthz", token=None)[0] for _ in range(6)]
         ck.expect(codes == [200] * 6, "/healthz through nginx with a node down: %s" % codes)
+        for s in senders:  # no more messages to replay while presence settles
+            s.stop_flag.set()
+        for s in senders:
+            s.join(30)
+        presence_final(ck, nginx, nodes, placed, offline_at)
     finally:
+        for p in peers:
+            p.close()
         for s in senders:
             s.stop_flag.set()
         for s in senders:
