@@ -722,14 +722,14 @@ def presence_across_nodes(ck, nginx, nodes, w_user):
         peers.append(w)
         # least_conn sends U's first connection to a node without W: else the check starts
         # again with other users (a closed connection would be news for W).
+        t = time.time()
         u1 = open_on(nginx, nodes, u_user, set(nodes) - {w.node})
         peers.append(u1)
-        t = time.time()
         ck.expect(w.until(is_status(u_user, "online"), 10),
                   "W (user %d on %s) got no user_status online for U (user %d on %s)"
                   % (w_user, w.node.node_id, u_user, u1.node.node_id))
-        ck.note("W on %s: U online through %s in %.2f s" % (w.node.node_id, u1.node.node_id,
-                                                             time.time() - t))
+        ck.note("W on %s: U online through %s within %.2f s of its upgrade"
+                % (w.node.node_id, u1.node.node_id, time.time() - t))
         # U's second connection is no news (connections parked on the way are U's too).
         u2 = open_on(nginx, nodes, u_user, set(nodes) - {w.node, u1.node}, parked)
         peers.append(u2)
