@@ -79,7 +79,7 @@ BASE_USER = 7001
 SETTLE_S = 0.5  # how long to wait after the expected frames for a second copy
 SENDERS = 5  # to faults.RECEIVER in the SIGKILL check: users 101..105
 HEARTBEAT_TIMEOUT_S = 60  # docs/CONFIG.md: heartbeat_timeout's default
-PRESENCE_USER = 7101  # check_presence: watcher and user, +10 per attempt
+PRESENCE_USER = 7101  # check_presence: the watcher, +10 per attempt (its user is stored)
 TYPING_USER = 7201  # check_typing: watcher and typist
 OPERATOR_USER = 7301  # check_operator: one user per node, the kicked and the disconnected
 STORM_USER, STORM_USERS, STORM_DEVICES, STORM_WAVES = 9001, 40, 3, 6  # check_connect_storm
@@ -606,20 +606,28 @@ def rest_status(port, user):
     return body if status == 200 and isinstance(body, dict) else {"http": status, "body": body}
 
 
-def expect_rest_online(ck, nginx, nodes, user, online, timeout=3):
+def expect_rest_online(ck, nginx, nodes, user, online, timeout=3, seen_after=None):
     """GET /api/v1/status/{user} through nginx and on every live node says `online` (a node
-    that learns it from the bus may take a moment)."""
+    that learns it from the bus may take a moment); with `seen_after` (ms), an offline user's
+    last_seen is that late or later on every node (a stored user: its row, or the pending
+    write of the node it left)."""
     ports = [("nginx", nginx.port)] + [(n.node_id, n.port) for n in nodes if n.alive()]
+
+    def right(body):
+        seen = body.get("last_seen")
+        return (body.get("online") is online
+                and body.get("status") == ("online" if online else "offline")
+                and (seen_after is None or isinstance(seen, int) and seen >= seen_after))
+
     for name, port in ports:
         deadline = time.time() + timeout
         body = rest_status(port, user)
-        while body.get("online") is not online and time.time() < deadline:
+        while not right(body) and time.time() < deadline:
             time.sleep(0.05)
             body = rest_status(port, user)
-        ck.expect(body.get("online") is online and body.get("status") ==
-                  ("online" if online else "offline"),
-                  "GET /api/v1/status/%d via %s: %s, expected online=%s"
-                  % (user, name, body, online))
+        ck.expect(right(body), "GET /api/v1/status/%d via %s: %s, expected online=%s%s"
+                  % (user, name, body, online,
+                     ", last_seen >= %d" % seen_after if seen_after else ""))
 
 
 def check_messages(ck, nginx, nodes):
@@ -726,8 +734,14 @@ def check_presence(ck, nginx, nodes):
 
 
 def presence_across_nodes(ck, nginx, nodes, w_user):
-    u_user = w_user + 1
-    room = "e2e-presence-%d-%d" % (os.getpid(), w_user)
+    # U is a stored user (its last_seen is kept), W one a backend's token names.
+    name = "e2e-presence-%d-%d" % (os.getpid(), w_user)
+    status, body, _ = http(nginx.port, "POST", "/api/v1/users",
+                           {"username": name, "password": "e2e password 1"})
+    if status != 201 or not isinstance(body, dict) or not body.get("user_id"):
+        raise Failed("POST /api/v1/users through nginx: %s %s" % (status, body))
+    u_user = body["user_id"]
+    room = name
     # Neither has a WebSocket yet: U's first connection is its first news for W.
     shared_room(nginx, nodes, room, u_user, [w_user])
     peers, parked = [], []
@@ -777,6 +791,7 @@ def presence_across_nodes(ck, nginx, nodes, w_user):
 
         # Its last one closes: one offline.
         t = time.time()
+        closed_ms = int(t * 1000)
         close_all(nodes, [u2])
         peers.remove(u2)
         ck.expect(w.until(is_status(u_user, "offline"), 10),
@@ -793,7 +808,7 @@ def presence_across_nodes(ck, nginx, nodes, w_user):
         p = presence_of(w, u_user)
         ck.expect(isinstance(p, dict) and p.get("online") is False,
                   "presence_query by W on %s for U, gone: %s" % (w.node.node_id, p))
-        expect_rest_online(ck, nginx, nodes, u_user, False)
+        expect_rest_online(ck, nginx, nodes, u_user, False, seen_after=closed_ms)
     finally:
         for p in peers + parked:
             p.close()
