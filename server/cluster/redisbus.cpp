@@ -674,6 +674,28 @@ bool RedisBus::ready(const QString &stream) const
     return it == m_tracks.cend() || !it->baselining;
 }
 
+void RedisBus::claimOnce(const QString &name, int ttlMs, QObject *context,
+                         std::function<void(bool)> done)
+{
+    if (!m_publisher.isConnected()) {
+        done(true);
+        return;
+    }
+    QPointer<QObject> guard(context);
+    m_publisher.command({"SET", key("claim:") + name.toUtf8(), "1", "NX", "PX",
+                         QByteArray::number(std::max(1, ttlMs))},
+                        [guard, done](const RedisReply &reply) {
+                            if (guard) // nil: claimed already; an error: as one node would
+                                done(!reply.isNil());
+                        });
+}
+
+void RedisBus::release(const QString &name)
+{
+    if (m_publisher.isConnected())
+        m_publisher.command({"DEL", key("claim:") + name.toUtf8()});
+}
+
 void RedisBus::whenFollowing(qint64 userId, const QString &roomId, QObject *context,
                              std::function<void()> ready)
 {

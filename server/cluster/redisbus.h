@@ -116,6 +116,10 @@ public:
     bool isOnline(qint64 userId) const override;
     void whenFollowing(qint64 userId, const QString &roomId, QObject *context,
                        std::function<void()> ready) override;
+    // `<prefix>:claim:<name>`, SET NX PX (without Redis: true, as one node would).
+    void claimOnce(const QString &name, int ttlMs, QObject *context,
+                   std::function<void(bool)> done) override;
+    void release(const QString &name) override;
     void nodes(QObject *context, std::function<void(QJsonArray)> done) override;
 
 Q_SIGNALS:

@@ -94,6 +94,20 @@ public:
         ready();
     }
 
+    // Once per `ttlMs` across the service: `done(true)` for the first claim of `name` in that
+    // time, `done(false)` for the others (typing's typing_interval when a user types on two
+    // nodes at once). One node: always true (its callers keep the time themselves). release()
+    // ends a claim early. Not past `context`'s life.
+    virtual void claimOnce(const QString &name, int ttlMs, QObject *context,
+                           std::function<void(bool)> done)
+    {
+        Q_UNUSED(name);
+        Q_UNUSED(ttlMs);
+        Q_UNUSED(context);
+        done(true);
+    }
+    virtual void release(const QString &name) { Q_UNUSED(name); }
+
     // Whether the user has a connection on any node (presence, rooms' online members).
     virtual bool isOnline(qint64 userId) const = 0;
 

@@ -222,8 +222,20 @@ std::optional<PresenceFailure> PresenceService::typing(const Sender &who,
         if (!m_typingTimer.isActive())
             m_typingTimer.start(250, Qt::CoarseTimer, this);
     }
-    sendTyping(who.userId, who.username, context, true);
+    // The user may type on another node too (two devices): once per interval across nodes.
+    m_bus->claimOnce(typingClaim(key), m_config->typingIntervalMs, this,
+                     [this, userId = who.userId, username = who.username, context](bool first) {
+                         if (first)
+                             sendTyping(userId, username, context, true);
+                         else
+                             ++m_typingDropped;
+                     });
     return std::nullopt;
+}
+
+QString PresenceService::typingClaim(const TypingKey &key)
+{
+    return QStringLiteral("typing:%1:%2").arg(key.first).arg(key.second);
 }
 
 void PresenceService::stopTyping(const TypingKey &key)
@@ -233,6 +245,7 @@ void PresenceService::stopTyping(const TypingKey &key)
         return;
     const QString username = it->username;
     m_typing.erase(it);
+    m_bus->release(typingClaim(key)); // typing again right after a stop is news
     sendTyping(key.first, username, key.second, false);
 }
 

@@ -90,6 +90,7 @@ private:
     void publishPresence(qint64 userId, const QByteArray &frame);
     void sendTyping(qint64 userId, const QString &username, const QString &context, bool isTyping);
     void stopTyping(const TypingKey &key);
+    static QString typingClaim(const TypingKey &key); // DeliveryBus::claimOnce
 
     const Config *m_config;
     Hub *m_hub;

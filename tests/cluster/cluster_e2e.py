@@ -37,10 +37,6 @@ the ones that landed elsewhere open until one lands right (open_on).
 
   cluster_e2e.py --server build/release/server/switchboardd [--nginx /usr/sbin/nginx] [-v]
 
-Two checks find server bugs open today; SWITCHBOARD_E2E_KNOWN_BUG_TYPING_NODES=1 skips the
-typing from two nodes, SWITCHBOARD_E2E_KNOWN_BUG_CURSOR_DEADLOCK=1 the connect storm (and lets
-the other checks reconnect after a 1013 that bug causes).
-
 Exit status 0 when every check passed, 1 on a failure, 77 (skipped) without PostgreSQL
 (SWITCHBOARD_TEST_DATABASE_URL), Redis (SWITCHBOARD_TEST_REDIS_URL) or nginx, unless
 SWITCHBOARD_REQUIRE_POSTGRES=1 / SWITCHBOARD_REQUIRE_REDIS=1 ask for them (then a failure).
@@ -469,11 +465,6 @@ def open_on(nginx, nodes, user, want, parked=None, tries=10):
     for _ in range(tries):
         before = connections_of(nodes, user)
         p = Peer(nginx.port, user)
-        if (p.welcome is None and p.of_type("__close", code=1013)
-                and os.environ.get("SWITCHBOARD_E2E_KNOWN_BUG_CURSOR_DEADLOCK") == "1"):
-            p.close()  # the store's fail-fast window after the deadlock (check_connect_storm)
-            time.sleep(1.1)
-            continue
         if p.status != 101 or p.welcome is None:
             p.close()
             raise Failed("upgrade of user %d through nginx: %s %r, then %s" % (
@@ -848,10 +839,6 @@ def check_typing(ck, nginx, nodes):
                   "room typing without its room_id: %s" % room_events)
         ck.note("U on %s typing to W on %s (direct and %s): started and stopped, once each"
                 % (u.node.node_id, w.node.node_id, room))
-        if os.environ.get("SWITCHBOARD_E2E_KNOWN_BUG_TYPING_NODES") == "1":
-            ck.note("typing from two nodes at once: skipped "
-                    "(SWITCHBOARD_E2E_KNOWN_BUG_TYPING_NODES=1)")
-            return
         # U's two devices on two nodes type at once: "at most once per typing_interval per
         # user and context" (PROTOCOL.md) holds across nodes too.
         u2 = open_on(nginx, nodes, u_user, set(nodes) - {w.node, u.node}, parked)
@@ -1064,12 +1051,9 @@ def check_connect_storm(ck, nginx, nodes):
     """Waves of STORM_USERS new users with STORM_DEVICES connections each through nginx (so on
     several nodes), all at once, as a reconnect storm: every connection is welcomed, in every
     wave and right after the last. (Each node saves its new connections' stream positions in
-    one transaction: two nodes saving the same users' rows in different orders deadlock, the
-    node's store stalls for deadlock_timeout, 1 s, then closes new connections with 1013 for
-    AsyncStore::FAIL_FAST_MS.)"""
-    if os.environ.get("SWITCHBOARD_E2E_KNOWN_BUG_CURSOR_DEADLOCK") == "1":
-        ck.note("skipped (SWITCHBOARD_E2E_KNOWN_BUG_CURSOR_DEADLOCK=1)")
-        return
+    one transaction; two nodes saving the same users' rows in different orders deadlocked, the
+    node's store stalled for deadlock_timeout, 1 s, then closed new connections with 1013: the
+    store now takes rows in one order, tst_store concurrentBatchesInOppositeOrders.)"""
     t0, refused, several = time.time(), {}, 0
     for wave in range(STORM_WAVES):
         users = [STORM_USER + wave * STORM_USERS + i for i in range(STORM_USERS)]

@@ -229,6 +229,27 @@ void tst_Cluster::directMessagesCrossNodesOnce()
     a1->send(frame("typing", {{QStringLiteral("to"), 2}, {QStringLiteral("is_typing"), true}}));
     QCOMPARE(settledCount(*b3, QStringLiteral("typing"), 1), 1);
     QCOMPARE(num(b3->eventsOfType(QStringLiteral("typing")).first(), "user_id"), 1);
+
+    // Alice types on both devices (nodes 1 and 2) at once: typing_interval holds across nodes,
+    // so Bob hears it once, as from one device on one node. After she stops, typing again is
+    // news at once.
+    const QJsonObject startTyping = frame("typing", {{QStringLiteral("to"), 2}});
+    auto typingToBob = [&](bool isTyping) {
+        int n = 0;
+        for (const QJsonObject &t : b3->eventsOfType(QStringLiteral("typing")))
+            n += t.value(QStringLiteral("is_typing")).toBool() == isTyping ? 1 : 0;
+        return n;
+    };
+    a1->send(frame("typing", {{QStringLiteral("to"), 2}, {QStringLiteral("is_typing"), false}}));
+    QTRY_COMPARE(typingToBob(false), 1);
+    a1->send(startTyping);
+    a2->send(startTyping);
+    QCOMPARE(settledCount(*b3, QStringLiteral("typing"), 3), 3);
+    QCOMPARE(typingToBob(true), 2);
+    a1->send(frame("typing", {{QStringLiteral("to"), 2}, {QStringLiteral("is_typing"), false}}));
+    QTRY_COMPARE(typingToBob(false), 2);
+    a1->send(startTyping);
+    QTRY_COMPARE(typingToBob(true), 3);
 }
 
 void tst_Cluster::roomsCrossNodes()
