@@ -243,6 +243,10 @@ bool Application::start(QString *error, bool *configuration)
     m_messages->setMaxMessageBytes(m_config.maxMessageBytes);
     m_knownUsers = std::make_unique<KnownUsers>(m_store.get());
     m_messages->setKnownUsers(m_knownUsers.get(), m_config.acceptUnknownRecipients);
+    if (redis) // a miss waits for the other nodes' next batch of sign-ins before NOT_FOUND
+        m_knownUsers->setOtherNodes(
+            2 * KnownUsers::FLUSH_INTERVAL_MS,
+            [bus = m_bus.get()](qint64 userId) { return bus->isOnline(userId); });
     m_rooms = std::make_unique<RoomService>(&m_config, m_store.get(), m_hub.get(), m_bus.get());
     bus->setRooms(m_rooms.get());
     if (!m_rooms->load(error))

@@ -77,8 +77,29 @@ void KnownUsers::check(qint64 userId, bool reserve, QObject *context, Done done)
                   done(known, error);
           };
     if (!reserve) {
+        if (m_recheckMs <= 0) {
+            m_store->read<bool>(
+                this, [userId](Store &store) { return store.isKnownUser(userId); },
+                std::move(finish));
+            return;
+        }
+        // Several nodes: a miss may be an id another node has not recorded yet.
         m_store->read<bool>(
-            this, [userId](Store &store) { return store.isKnownUser(userId); }, std::move(finish));
+            this, [userId](Store &store) { return store.isKnownUser(userId); },
+            [this, userId, finish = std::move(finish)](std::optional<bool> known, QString error) {
+                if (!known || *known) {
+                    finish(known, error);
+                    return;
+                }
+                if (m_onlineAnywhere && m_onlineAnywhere(userId)) {
+                    finish(true, QString());
+                    return;
+                }
+                QTimer::singleShot(m_recheckMs, this, [this, userId, finish]() {
+                    m_store->read<bool>(
+                        this, [userId](Store &store) { return store.isKnownUser(userId); }, finish);
+                });
+            });
         return;
     }
     m_store->run<bool>(

@@ -45,6 +45,15 @@ public:
     // Queues the recording of the ids noted since the last batch (also at shutdown).
     void flush();
 
+    // Several nodes: another node records an id that signed in there within its own
+    // FLUSH_INTERVAL_MS. A miss is then answered by `onlineAnywhere` (a user connected to any
+    // node authenticated), else read again after `recheckMs` before it is final.
+    void setOtherNodes(int recheckMs, std::function<bool(qint64)> onlineAnywhere)
+    {
+        m_recheckMs = recheckMs;
+        m_onlineAnywhere = std::move(onlineAnywhere);
+    }
+
 private:
     void remember(qint64 userId);
 
@@ -52,6 +61,8 @@ private:
     QSet<qint64> m_known;
     QList<qint64> m_pending;
     QTimer m_flushTimer;
+    int m_recheckMs = 0;
+    std::function<bool(qint64)> m_onlineAnywhere;
 };
 
 } // namespace Switchboard
