@@ -24,19 +24,33 @@ namespace {
 //                             room changes
 //   user:<id mod 64>          channel: a user's events
 //   room:<id>                 channel: a room's events
-//   presence:<user>           hash node -> 1: the nodes that have the user
-//   online                    hash user -> name: online anywhere
+//   presence:<user>           hash node -> connections: the nodes that have the user
+//   online                    hash user -> "<online since> <name>": online anywhere
 //   nodes                     set of node ids
 //   node:<id>:users, :alive   a node's users (hash user -> name), its heartbeat
 
-// KEYS: presence:<user>, node:<id>:users, online; ARGV: node, user, name. Returns how many
-// nodes have the user now (1: it just came online anywhere).
+// KEYS: presence:<user>, node:<id>:users, online; ARGV: node, user, name, the user's
+// connections on this node, online since (ms). Returns how many nodes have the user now (1: it
+// just came online anywhere).
 const QByteArray ONLINE_SCRIPT = QByteArrayLiteral(R"(
-redis.call('HSET', KEYS[1], ARGV[1], '1')
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 local n = redis.call('HLEN', KEYS[1])
-if n == 1 then redis.call('HSET', KEYS[3], ARGV[2], ARGV[3]) end
+if n == 1 then redis.call('HSET', KEYS[3], ARGV[2], ARGV[5] .. ' ' .. ARGV[3]) end
 return n)");
+
+// KEYS: presence:<user>...; ARGV: this node. Each user's connections on the other nodes.
+const QByteArray COUNT_SCRIPT = QByteArrayLiteral(R"(
+local out = {}
+for i, k in ipairs(KEYS) do
+  local n = 0
+  local h = redis.call('HGETALL', k)
+  for j = 1, #h, 2 do
+    if h[j] ~= ARGV[1] then n = n + (tonumber(h[j + 1]) or 1) end
+  end
+  out[i] = n
+end
+return out)");
 
 // The same keys; returns how many nodes still have the user (0: offline everywhere).
 const QByteArray OFFLINE_SCRIPT = QByteArrayLiteral(R"(
@@ -88,6 +102,7 @@ RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &prefix, const Q
     // The local bus reports this node's transitions; the user's are decided in Redis.
     connect(local, &DeliveryBus::userOnline, this, &RedisBus::localOnline);
     connect(local, &DeliveryBus::userOffline, this, &RedisBus::localOffline);
+    connect(local->hub(), &Hub::connectionsChanged, this, &RedisBus::localConnections);
     m_heartbeat.setInterval(HEARTBEAT_MS);
     connect(&m_heartbeat, &QTimer::timeout, this, &RedisBus::heartbeat);
     m_reaper.setInterval(HEARTBEAT_MS / 2);
@@ -212,16 +227,26 @@ void RedisBus::localOnline(qint64 userId, const QString &username)
         return;
     }
     const QByteArray user = QByteArray::number(userId);
+    const qint64 since = Protocol::Events::nowMs();
     m_publisher.command({"EVAL", ONLINE_SCRIPT, "3", key("presence:") + user,
-                         nodeKey(m_node, "users"), key("online"), m_node, user, username.toUtf8()},
-                        [this, userId, username](const RedisReply &reply) {
+                         nodeKey(m_node, "users"), key("online"), m_node, user, username.toUtf8(),
+                         QByteArray::number(m_local->hub()->connectionsOf(userId)),
+                         QByteArray::number(since)},
+                        [this, userId, username, since](const RedisReply &reply) {
                             if (reply.isError()) {
                                 emit userOnline(userId, username);
                                 return;
                             }
                             if (reply.integer == 1) // replies come in order: an offline
-                                transition(userId, username, true); // follows, if any
+                                transition(userId, username, true, since); // follows, if any
                         });
+}
+
+void RedisBus::localConnections(qint64 userId, int count)
+{
+    if (m_registered)
+        m_publisher.command({"HSET", key("presence:") + QByteArray::number(userId), m_node,
+                             QByteArray::number(count)});
 }
 
 void RedisBus::localOffline(qint64 userId, const QString &username)
@@ -239,14 +264,14 @@ void RedisBus::localOffline(qint64 userId, const QString &username)
                                 return;
                             }
                             if (reply.integer == 0)
-                                transition(userId, username, false);
+                                transition(userId, username, false, 0);
                         });
 }
 
-void RedisBus::transition(qint64 userId, const QString &username, bool online)
+void RedisBus::transition(qint64 userId, const QString &username, bool online, qint64 since)
 {
     if (online)
-        m_online.insert(userId, username);
+        m_online.insert(userId, Remote {username, since});
     else
         m_online.remove(userId);
     BusEvent e;
@@ -254,6 +279,7 @@ void RedisBus::transition(qint64 userId, const QString &username, bool online)
     e.id = userId;
     e.code = online ? 1 : 0;
     e.name = username;
+    e.seq = since;
     publish(key("all"), std::move(e));
     if (online)
         emit userOnline(userId, username);
@@ -336,7 +362,7 @@ void RedisBus::reapDead()
                 if (userId == 0 || m_local->isOnline(userId))
                     continue;
                 qCInfo(lcBus) << "user" << userId << "offline: its node stopped beating";
-                transition(userId, QString::fromUtf8(gone[i + 1].string), false);
+                transition(userId, QString::fromUtf8(gone[i + 1].string), false, 0);
             }
         });
 }
@@ -359,7 +385,7 @@ void RedisBus::register_()
             for (qsizetype i = 0; i + 1 < gone.size(); i += 2) {
                 const qint64 userId = gone[i].string.toLongLong();
                 if (userId != 0 && !m_local->isOnline(userId))
-                    transition(userId, QString::fromUtf8(gone[i + 1].string), false);
+                    transition(userId, QString::fromUtf8(gone[i + 1].string), false, 0);
             }
         });
     // This node's users now (connected while Redis was away, or before it first answered).
@@ -367,15 +393,73 @@ void RedisBus::register_()
         const QByteArray user = QByteArray::number(u.userId);
         m_publisher.command({"EVAL", ONLINE_SCRIPT, "3", key("presence:") + user,
                              nodeKey(m_node, "users"), key("online"), m_node, user,
-                             u.username.toUtf8()});
+                             u.username.toUtf8(), QByteArray::number(u.connections),
+                             QByteArray::number(u.onlineSince)});
     }
     m_publisher.command({"HGETALL", key("online")}, [this](const RedisReply &reply) {
         if (reply.isError())
             return;
         m_online.clear();
         const QList<RedisReply> &all = reply.elements;
-        for (qsizetype i = 0; i + 1 < all.size(); i += 2)
-            m_online.insert(all[i].string.toLongLong(), QString::fromUtf8(all[i + 1].string));
+        for (qsizetype i = 0; i + 1 < all.size(); i += 2) {
+            const QByteArray &value = all[i + 1].string; // "<since> <name>"
+            const qsizetype space = value.indexOf(' ');
+            m_online.insert(all[i].string.toLongLong(),
+                            Remote {QString::fromUtf8(value.mid(space + 1)),
+                                    space > 0 ? value.left(space).toLongLong() : 0});
+        }
+    });
+}
+
+QList<OnlineUser> RedisBus::onlineUsers(int limit) const
+{
+    // Sorted by id over every node, then cut (as one node's list is).
+    QList<OnlineUser> users = m_local->onlineUsers(limit);
+    for (auto it = m_online.cbegin(); it != m_online.cend(); ++it) {
+        if (!m_local->isOnline(it.key()))
+            users.append(OnlineUser {it.key(), it->name, 0, it->since});
+    }
+    std::sort(users.begin(), users.end(),
+              [](const OnlineUser &a, const OnlineUser &b) { return a.userId < b.userId; });
+    if (users.size() > limit)
+        users.resize(std::max(0, limit));
+    return users;
+}
+
+int RedisBus::onlineCount() const
+{
+    int count = m_local->onlineCount();
+    for (auto it = m_online.cbegin(); it != m_online.cend(); ++it)
+        count += m_local->isOnline(it.key()) ? 0 : 1;
+    return count;
+}
+
+void RedisBus::connectionCounts(const QList<qint64> &userIds, QObject *context,
+                                std::function<void(QHash<qint64, int>)> done)
+{
+    QHash<qint64, int> here;
+    for (qint64 id : userIds)
+        here.insert(id, m_local->hub()->connectionsOf(id));
+    if (userIds.isEmpty() || !m_registered) {
+        // Without Redis: this node's, and at least one where another node has the user.
+        for (qint64 id : userIds)
+            if (here.value(id) == 0 && m_online.contains(id))
+                here[id] = 1;
+        done(here);
+        return;
+    }
+    QList<QByteArray> args {"EVAL", COUNT_SCRIPT, QByteArray::number(userIds.size())};
+    for (qint64 id : userIds)
+        args << key("presence:") + QByteArray::number(id);
+    args << m_node;
+    QPointer<QObject> guard(context);
+    m_publisher.command(args, [guard, userIds, here, done](const RedisReply &reply) {
+        if (!guard)
+            return;
+        QHash<qint64, int> counts = here;
+        for (qsizetype i = 0; i < userIds.size() && i < reply.elements.size(); ++i)
+            counts[userIds[i]] += int(reply.elements[i].integer);
+        done(counts);
     });
 }
 
@@ -436,7 +520,7 @@ void RedisBus::received(const QByteArray &payload)
     case BusEvent::Kind::Presence:
         // The node that saw it announced it; this one answers isOnline() by it.
         if (e->code) {
-            m_online.insert(e->id, e->name);
+            m_online.insert(e->id, Remote {e->name, e->seq});
         } else {
             m_online.remove(e->id);
             m_local->applyStatus(e->id, QString(), {}); // a status ends with the user's presence

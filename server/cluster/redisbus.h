@@ -114,6 +114,10 @@ public:
     void closeConnectionOn(const QString &nodeId, quint64 connectionId, int code,
                            const QString &reason) override;
     bool isOnline(qint64 userId) const override;
+    QList<OnlineUser> onlineUsers(int limit) const override;
+    int onlineCount() const override;
+    void connectionCounts(const QList<qint64> &userIds, QObject *context,
+                          std::function<void(QHash<qint64, int>)> done) override;
     void whenFollowing(qint64 userId, const QString &roomId, QObject *context,
                        std::function<void()> ready) override;
     // `<prefix>:claim:<name>`, SET NX PX (without Redis: true, as one node would).
@@ -139,7 +143,8 @@ private:
     void localOnline(qint64 userId, const QString &username);
     void localOffline(qint64 userId, const QString &username);
     // The user's online or offline transition across nodes: announced here, told to the others.
-    void transition(qint64 userId, const QString &username, bool online);
+    void transition(qint64 userId, const QString &username, bool online, qint64 since);
+    void localConnections(qint64 userId, int count); // a change that leaves some
     void heartbeat();
     void reapDead();
     // After (re)connecting: this node's leftovers of an earlier life out, its users in again,
@@ -209,7 +214,12 @@ private:
     quint64 m_publishFailures = 0;
     quint64 m_received = 0;
     // Users online on other nodes (and maybe here), by the transitions the others told.
-    QHash<qint64, QString> m_online;
+    struct Remote
+    {
+        QString name;
+        qint64 since = 0; // online since (ms), as the node that saw it said
+    };
+    QHash<qint64, Remote> m_online;
     AsyncStore *m_store;
     QHash<QString, Track> m_tracks; // the streams followed here
     std::array<int, USER_SHARDS> m_shardUsers {}; // users followed here, per shard

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include <QByteArray>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
@@ -17,6 +18,7 @@ namespace Switchboard {
 // local deliveries take one, and only LocalBus can make one: the services cannot reach a
 // connection of another user except through the bus (docs/ARCHITECTURE.md, "one bus").
 struct RoomChange;
+struct OnlineUser;
 
 class BusKey
 {
@@ -110,6 +112,15 @@ public:
 
     // Whether the user has a connection on any node (presence, rooms' online members).
     virtual bool isOnline(qint64 userId) const = 0;
+    // Users online on any node (this node's first), at most `limit`, and how many there are.
+    // With several nodes, another node's user has `connections` 0: connectionCounts() says.
+    virtual QList<OnlineUser> onlineUsers(int limit) const = 0;
+    virtual int onlineCount() const = 0;
+    // Each user's connections on every node (0: none). Answers later with several nodes
+    // (Redis keeps each node's count), unless `context` is gone by then.
+    virtual void connectionCounts(const QList<qint64> &userIds, QObject *context,
+                                  std::function<void(QHash<qint64, int>)> done)
+        = 0;
 
     // Every node of the service as operators see it (GET /api/v1/nodes): node_id, alive,
     // listen, version, started_at, connections, users_online, rss_bytes, messages_per_sec,

@@ -55,6 +55,8 @@ void Hub::attach(Endpoint *session)
     if (list.size() == 1) {
         qCInfo(lcHub) << "user" << session->userId() << "online";
         emit userOnline(session->userId(), session->username());
+    } else {
+        emit connectionsChanged(session->userId(), int(list.size()));
     }
 }
 
@@ -77,6 +79,8 @@ void Hub::detach(Endpoint *session)
     if (it == m_users.end())
         return;
     it->removeOne(session);
+    if (!it->isEmpty())
+        emit connectionsChanged(session->userId(), int(it->size()));
     if (it->isEmpty()) {
         const qint64 userId = session->userId();
         m_users.erase(it);

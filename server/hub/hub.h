@@ -111,6 +111,9 @@ Q_SIGNALS:
     // cluster bus receives follows them (isFollowed()).
     void userFollowed(qint64 userId);
     void userUnfollowed(qint64 userId);
+    // The user's live connections here changed and some remain (a cluster bus keeps the
+    // count of every node).
+    void connectionsChanged(qint64 userId, int count);
 
 private:
     QHash<quint64, Endpoint *> m_sessions;

@@ -103,6 +103,25 @@ bool LocalBus::isOnline(qint64 userId) const
     return m_hub->isOnline(userId);
 }
 
+QList<OnlineUser> LocalBus::onlineUsers(int limit) const
+{
+    return m_hub->onlineUsers(limit);
+}
+
+int LocalBus::onlineCount() const
+{
+    return m_hub->userCount();
+}
+
+void LocalBus::connectionCounts(const QList<qint64> &userIds, QObject *,
+                                std::function<void(QHash<qint64, int>)> done)
+{
+    QHash<qint64, int> counts;
+    for (qint64 id : userIds)
+        counts.insert(id, m_hub->connectionsOf(id));
+    done(counts);
+}
+
 void LocalBus::applyRoomChange(const RoomChange &change)
 {
     if (m_rooms)

@@ -59,6 +59,10 @@ public:
     // One node: there is no other.
     void closeConnectionOn(const QString &, quint64, int, const QString &) override { }
     bool isOnline(qint64 userId) const override;
+    QList<OnlineUser> onlineUsers(int limit) const override;
+    int onlineCount() const override;
+    void connectionCounts(const QList<qint64> &userIds, QObject *context,
+                          std::function<void(QHash<qint64, int>)> done) override;
     void nodes(QObject *context, std::function<void(QJsonArray)> done) override;
 
     Hub *hub() const { return m_hub; }

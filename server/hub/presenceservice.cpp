@@ -53,7 +53,8 @@ void PresenceService::describe(const Sender &viewer, const QList<qint64> &userId
         else if (!m_bus->isOnline(id))
             offline << id;
     }
-    auto build = [this, userIds, hidden](const QHash<qint64, qint64> &lastSeen) {
+    auto build = [this, userIds, hidden](const QHash<qint64, qint64> &lastSeen,
+                                         const QHash<qint64, int> &connections) {
         QJsonArray out;
         const qint64 now = Events::nowMs();
         for (qint64 id : userIds) {
@@ -66,7 +67,8 @@ void PresenceService::describe(const Sender &viewer, const QList<qint64> &userId
             QJsonObject o {{QStringLiteral("user_id"), id},
                            {QStringLiteral("online"), online},
                            {QStringLiteral("status"), statusOf(id)},
-                           {QStringLiteral("connections_count"), m_hub->connectionsOf(id)}};
+                           {QStringLiteral("connections_count"),
+                            online ? std::max(1, connections.value(id)) : 0}};
             const qint64 seen = online ? now : lastSeen.value(id);
             o.insert(QStringLiteral("last_seen"), seen ? QJsonValue(seen) : QJsonValue());
             const QJsonObject data = dataOf(id);
@@ -76,8 +78,25 @@ void PresenceService::describe(const Sender &viewer, const QList<qint64> &userId
         }
         return out;
     };
+    // Connections on every node (several nodes: from Redis), then last_seen of the others.
+    QList<qint64> online;
+    for (qint64 id : userIds)
+        if (!hidden.contains(id) && !offline.contains(id))
+            online << id;
+    m_bus->connectionCounts(
+        online, context, [this, context, offline, build, done](QHash<qint64, int> connections) {
+            lastSeenOf(offline, context,
+                       [build, done, connections](const QHash<qint64, qint64> &lastSeen) {
+                           done(build(lastSeen, connections));
+                       });
+        });
+}
+
+void PresenceService::lastSeenOf(const QList<qint64> &offline, QObject *context,
+                                 std::function<void(QHash<qint64, qint64>)> done) const
+{
     if (offline.isEmpty()) {
-        done(build({}));
+        done({});
         return;
     }
     m_store->read<QHash<qint64, qint64>>(
@@ -95,8 +114,8 @@ void PresenceService::describe(const Sender &viewer, const QList<qint64> &userId
             }
             return seen;
         },
-        [build, done](std::optional<QHash<qint64, qint64>> seen, QString) {
-            done(build(seen.value_or(QHash<qint64, qint64>())));
+        [done](std::optional<QHash<qint64, qint64>> seen, QString) {
+            done(seen.value_or(QHash<qint64, qint64>()));
         });
 }
 

@@ -77,6 +77,9 @@ protected:
     void timerEvent(QTimerEvent *event) override;
 
 private:
+    // last_seen of offline users (the store's, or one not written yet).
+    void lastSeenOf(const QList<qint64> &offline, QObject *context,
+                    std::function<void(QHash<qint64, qint64>)> done) const;
     struct Typing
     {
         QString username;

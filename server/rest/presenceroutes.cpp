@@ -40,13 +40,14 @@ bool mayListOnline(const RestServices *s, const RestRequest &request)
 // The online users the caller may name: all of them for admins (or with public_online_list),
 // otherwise the presence rule's audience (itself and the users it shares a room with), so the
 // list and presence queries never disagree.
+// Every node's (DeliveryBus::onlineUsers).
 QList<OnlineUser> visibleOnline(const RestServices *s, const RestRequest &request, int limit)
 {
     if (mayListOnline(s, request))
-        return s->hub->onlineUsers(limit);
+        return s->bus->onlineUsers(limit);
     const Sender viewer = viewerOf(request);
     QList<OnlineUser> visible;
-    for (const OnlineUser &u : s->hub->onlineUsers(s->hub->userCount())) {
+    for (const OnlineUser &u : s->bus->onlineUsers(s->bus->onlineCount())) {
         if (visible.size() >= limit)
             break;
         if (s->rooms->presenceVisible(viewer, u.userId))
@@ -83,32 +84,49 @@ void addPresenceRoutes(Router &router, RestServices *s)
                    qint64 limit = 0;
                    if (!intParam(request, QStringLiteral("limit"), 100, 10000, &limit, reply))
                        return;
-                   QJsonArray users;
-                   QList<qint64> ids;
                    const QList<OnlineUser> online = visibleOnline(s, request, int(limit));
-                   for (const OnlineUser &u : online) {
-                       users.append(
-                           QJsonObject {{QStringLiteral("user_id"), u.userId},
-                                        {QStringLiteral("username"), u.username},
-                                        {QStringLiteral("status"), s->presence->statusOf(u.userId)},
-                                        {QStringLiteral("connections_count"), u.connections},
-                                        {QStringLiteral("online_since"), u.onlineSince}});
+                   QList<qint64> ids;
+                   for (const OnlineUser &u : online)
                        ids.append(u.userId);
-                   }
-                   const int count = s->hub->userCount();
-                   showUsers(s, ids, [reply, users, count](const UserNames &names) {
-                       reply->json(200,
-                                   {{QStringLiteral("count"), count},
-                                    {QStringLiteral("users"),
-                                     names.shownIn(users, QStringLiteral("user_id"))}});
-                   });
+                   const int count = s->bus->onlineCount();
+                   // Connections on every node (several nodes: from Redis).
+                   s->bus->connectionCounts(
+                       ids, s->hub, [s, reply, online, ids, count](QHash<qint64, int> counts) {
+                           QJsonArray users;
+                           for (const OnlineUser &u : online)
+                               users.append(QJsonObject {
+                                   {QStringLiteral("user_id"), u.userId},
+                                   {QStringLiteral("username"), u.username},
+                                   {QStringLiteral("status"), s->presence->statusOf(u.userId)},
+                                   {QStringLiteral("connections_count"),
+                                    std::max(1, counts.value(u.userId, u.connections))},
+                                   {QStringLiteral("online_since"), u.onlineSince}});
+                           showUsers(s, ids, [reply, users, count](const UserNames &names) {
+                               reply->json(200,
+                                           {{QStringLiteral("count"), count},
+                                            {QStringLiteral("users"),
+                                             names.shownIn(users, QStringLiteral("user_id"))}});
+                           });
+                       });
                });
 
+    // Users and connections on every node (connections: the nodes' last heartbeats).
     router.add("GET", {QStringLiteral("/api/v1/online/count")}, Access::User,
                [s](const RestRequest &, const ReplyPtr &reply) {
-                   reply->json(200,
-                               {{QStringLiteral("count"), s->hub->userCount()},
-                                {QStringLiteral("connections"), s->hub->connectionCount()}});
+                   const int count = s->bus->onlineCount();
+                   s->bus->nodes(s->hub, [s, reply, count](const QJsonArray &nodes) {
+                       qint64 connections = 0;
+                       for (const QJsonValue &n : nodes) {
+                           const QJsonObject o = n.toObject();
+                           if (o.value(QStringLiteral("alive")).toBool())
+                               connections += o.value(QStringLiteral("connections")).toInteger();
+                       }
+                       // This node's own count is current; the others' up to a heartbeat old.
+                       connections = std::max<qint64>(connections, s->hub->connectionCount());
+                       reply->json(200,
+                                   {{QStringLiteral("count"), count},
+                                    {QStringLiteral("connections"), connections}});
+                   });
                });
 
     // Seed 004: GET /api/ws/status -> {online_count, online_users}.
@@ -117,7 +135,7 @@ void addPresenceRoutes(Router &router, RestServices *s)
                    QList<qint64> ids;
                    for (const OnlineUser &u : visibleOnline(s, request, 10000))
                        ids.append(u.userId);
-                   const int count = s->hub->userCount();
+                   const int count = s->bus->onlineCount();
                    showUsers(s, ids, [reply, ids, count](const UserNames &names) {
                        QJsonArray shown;
                        for (const qint64 id : ids)

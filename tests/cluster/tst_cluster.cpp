@@ -148,6 +148,7 @@ private slots:
     void operatorFeedShowsOtherNodes();
     void nodesListed();
     void presenceOnceAcrossNodes();
+    void onlineListsEveryNode();
     void deadNodesUsersGoOffline();
     void statusAcrossNodes();
     void redisRestartLosesNothing();
@@ -606,6 +607,54 @@ void tst_Cluster::presenceOnceAcrossNodes()
     QCOMPARE(settledStatuses(*w, 21, 2, int(seen)),
              (QStringList {QStringLiteral("online"), QStringLiteral("offline")}));
     QVERIFY(!onlineAccordingTo(*w, 21));
+}
+
+// REST's online list and count, /api/v1/status and presence_query answer for every node, the
+// same through any node (seed 002's GET /api/v1/online, /online/count, /status/{id}).
+void tst_Cluster::onlineListsEveryNode()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    // User 260 on nodes 1 (twice) and 2, user 261 on node 2; nobody on node 3.
+    auto a1 = connectAs(cluster[0], 260), a2 = connectAs(cluster[0], 260),
+         a3 = connectAs(cluster[1], 260), b = connectAs(cluster[1], 261);
+    QVERIFY(a1 && a2 && a3 && b);
+    const QByteArray key = apiKey(cluster[2]);
+    auto online = [&](int node) {
+        const HttpResult r
+            = http("GET", cluster[node].httpUrl(QStringLiteral("/api/v1/online")), {}, key);
+        QMap<qint64, int> connections;
+        for (const QJsonValue &u : r.json.value(QStringLiteral("users")).toArray())
+            connections.insert(u.toObject().value(QStringLiteral("user_id")).toInteger(),
+                               u.toObject().value(QStringLiteral("connections_count")).toInt());
+        return qMakePair(r.json.value(QStringLiteral("count")).toInt(), connections);
+    };
+    const QMap<qint64, int> expected {{260, 3}, {261, 1}};
+    for (int node = 0; node < 3; ++node) {
+        QTRY_COMPARE(online(node).first, 2);
+        QCOMPARE(online(node).second, expected);
+        const HttpResult status
+            = http("GET", cluster[node].httpUrl(QStringLiteral("/api/v1/status/260")), {}, key);
+        QCOMPARE(status.json.value(QStringLiteral("online")).toBool(), true);
+        QCOMPARE(status.json.value(QStringLiteral("connections_count")).toInt(), 3);
+    }
+    // Connections, by the nodes' heartbeats (at most one period old).
+    auto counted = [&]() {
+        return http("GET", cluster[2].httpUrl(QStringLiteral("/api/v1/online/count")), {}, key)
+            .json;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(counted().value(QStringLiteral("connections")).toInt(), 4,
+                              3 * RedisBus::HEARTBEAT_MS);
+    QCOMPARE(counted().value(QStringLiteral("count")).toInt(), 2);
+    // A connection less on node 1: every node counts 2 for user 260.
+    a2.reset();
+    for (int node = 0; node < 3; ++node)
+        QTRY_COMPARE(online(node).second.value(260), 2);
+    b.reset();
+    for (int node = 0; node < 3; ++node) {
+        QTRY_COMPARE(online(node).first, 1);
+        QCOMPARE(online(node).second.keys(), QList<qint64> {260});
+    }
 }
 
 namespace {
