@@ -29,6 +29,7 @@ struct BusEvent
         AccessRules, // the access rules changed
         Status, // `id` = user, `name` = status (empty: cleared), payload = its data (JSON)
         CloseConnection, // `name` = node id, `id` = its connection id, `code`, payload = reason
+        Admins, // `id` = the user it is about, payload = a presence frame for admins
     };
     static constexpr quint8 VERSION = 1;
 

@@ -497,6 +497,9 @@ void RedisBus::received(const QByteArray &payload)
     case BusEvent::Kind::Operators:
         m_local->publishToOperators(e->payload);
         break;
+    case BusEvent::Kind::Admins:
+        m_local->publishToAdmins(e->id, e->payload);
+        break;
     case BusEvent::Kind::RoomChange:
         if (const auto change = RoomChange::decode(e->payload))
             m_local->applyRoomChange(*change);
@@ -971,6 +974,16 @@ void RedisBus::publishToOperators(const QByteArray &frame)
     m_local->publishToOperators(frame);
     BusEvent e;
     e.kind = BusEvent::Kind::Operators;
+    e.payload = frame;
+    publish(key("all"), std::move(e));
+}
+
+void RedisBus::publishToAdmins(qint64 aboutUser, const QByteArray &frame)
+{
+    m_local->publishToAdmins(aboutUser, frame);
+    BusEvent e;
+    e.kind = BusEvent::Kind::Admins;
+    e.id = aboutUser;
     e.payload = frame;
     publish(key("all"), std::move(e));
 }

@@ -56,6 +56,9 @@ public:
     virtual void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) = 0;
     // The operator feed's events, to every subscribed operator on every node.
     virtual void publishToOperators(const QByteArray &frame) = 0;
+    // A presence change of `aboutUser` to every admin connected on any node who does not share
+    // a room with that user (room peers get it with publishToUser) and is not that user.
+    virtual void publishToAdmins(qint64 aboutUser, const QByteArray &frame) = 0;
 
     // A committed change to a room (members, roles, invitations, settings), already applied
     // to this node's room index: the other nodes apply it to theirs.

@@ -63,6 +63,14 @@ void LocalBus::publishToOperators(const QByteArray &frame)
         m_operators->deliverToOperators(BusKey(), frame);
 }
 
+void LocalBus::publishToAdmins(qint64 aboutUser, const QByteArray &frame)
+{
+    for (qint64 admin : m_hub->onlineAdmins()) {
+        if (admin != aboutUser && !(m_rooms && m_rooms->shareRoom(admin, aboutUser)))
+            m_hub->deliverToUser(BusKey(), admin, frame, 0);
+    }
+}
+
 bool LocalBus::closeConnection(quint64 connectionId, int code, const QString &reason)
 {
     return m_hub->closeConnection(BusKey(), connectionId, code, reason);

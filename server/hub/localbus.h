@@ -38,6 +38,7 @@ public:
     void publishToAll(const QByteArray &frame) override;
     void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) override;
     void publishToOperators(const QByteArray &frame) override;
+    void publishToAdmins(qint64 aboutUser, const QByteArray &frame) override;
     // This node applied the change already; there is nobody else to tell.
     void publishRoomChange(const RoomChange &) override { }
     void publishAccountChange(qint64 userId) override;

@@ -119,23 +119,19 @@ void PresenceService::lastSeenOf(const QList<qint64> &offline, QObject *context,
         });
 }
 
-QSet<qint64> PresenceService::audienceOf(qint64 userId) const
-{
-    QSet<qint64> audience;
-    for (const QString &roomId : m_rooms->roomsOf(userId)) {
-        for (const RoomMember &m : m_rooms->members(roomId))
-            audience.insert(m.userId);
-    }
-    for (qint64 admin : m_hub->onlineAdmins())
-        audience.insert(admin);
-    audience.remove(userId);
-    return audience;
-}
-
 void PresenceService::publishPresence(qint64 userId, const QByteArray &frame)
 {
-    for (qint64 to : audienceOf(userId))
+    // Room peers by user (on every node); admins on every node through the bus, those who
+    // are no peer (a peer admin gets it once, as a peer).
+    QSet<qint64> peers;
+    for (const QString &roomId : m_rooms->roomsOf(userId)) {
+        for (const RoomMember &m : m_rooms->members(roomId))
+            peers.insert(m.userId);
+    }
+    peers.remove(userId);
+    for (qint64 to : std::as_const(peers))
         m_bus->publishToUser(to, frame, 0);
+    m_bus->publishToAdmins(userId, frame);
 }
 
 void PresenceService::onUserOnline(qint64 userId, const QString &username)

@@ -62,9 +62,6 @@ public:
     void describe(const Sender &viewer, const QList<qint64> &userIds, QObject *context,
                   std::function<void(QJsonArray)> done) const;
 
-    // Users who hear about this user's presence (room peers and admins; not the user).
-    QSet<qint64> audienceOf(qint64 userId) const;
-
     // Typing frames dropped by the rate limit since start (for stats and tests).
     quint64 typingDropped() const { return m_typingDropped; }
 
@@ -90,6 +87,8 @@ private:
 
     void onUserOnline(qint64 userId, const QString &username);
     void onUserOffline(qint64 userId, const QString &username);
+    // To the user's room peers and to the admins connected anywhere (DeliveryBus::
+    // publishToAdmins), each once; not to the user.
     void publishPresence(qint64 userId, const QByteArray &frame);
     void sendTyping(qint64 userId, const QString &username, const QString &context, bool isTyping);
     void stopTyping(const TypingKey &key);

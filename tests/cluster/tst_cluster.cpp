@@ -149,6 +149,7 @@ private slots:
     void nodesListed();
     void presenceOnceAcrossNodes();
     void onlineListsEveryNode();
+    void adminsOnEveryNodeSeePresence();
     void deadNodesUsersGoOffline();
     void statusAcrossNodes();
     void redisRestartLosesNothing();
@@ -655,6 +656,34 @@ void tst_Cluster::onlineListsEveryNode()
         QTRY_COMPARE(online(node).first, 1);
         QCOMPARE(online(node).second.keys(), QList<qint64> {260});
     }
+}
+
+// Admins see every presence change (PROTOCOL.md, "Presence"), whichever node they and the
+// user are on; an admin who shares a room with the user hears it once, as a peer.
+void tst_Cluster::adminsOnEveryNodeSeePresence()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    auto far = connectAs(cluster[2], ADMIN_ID, true); // no room with the user, node 3
+    auto near = connectAs(cluster[0], ADMIN_ID + 1, true); // same node as the user
+    auto peer = connectAs(cluster[1], ADMIN_ID + 2, true); // shares a room with the user
+    QVERIFY(far && near && peer);
+    QVERIFY(errorCode(request(*peer, "room_create",
+                              {{QStringLiteral("room_id"), QStringLiteral("ap")}}, "room"))
+                .isEmpty());
+    {
+        auto u = connectAs(cluster[0], 280);
+        QVERIFY(u);
+        QVERIFY(errorCode(joinWhenKnown(*u, QStringLiteral("ap"))).isEmpty());
+    }
+    // User 280's first session: each admin heard online and offline, once each.
+    for (WsClient *admin : {far.get(), near.get(), peer.get()})
+        QCOMPARE(settledStatuses(*admin, 280, 2),
+                 (QStringList {QStringLiteral("online"), QStringLiteral("offline")}));
+    auto again = connectAs(cluster[0], 280);
+    QVERIFY(again);
+    for (WsClient *admin : {far.get(), near.get(), peer.get()})
+        QCOMPARE(settledStatuses(*admin, 280, 1, 2), QStringList {QStringLiteral("online")});
 }
 
 namespace {
