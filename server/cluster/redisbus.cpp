@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QRandomGenerator>
 
 Q_LOGGING_CATEGORY(lcBus, "switchboard.bus")
 
@@ -38,6 +39,17 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 local n = redis.call('HLEN', KEYS[1])
 if n == 1 then redis.call('HSET', KEYS[3], ARGV[2], ARGV[5] .. ' ' .. ARGV[3]) end
 return n)");
+
+// KEYS: node:<id>:alive, node:<id>:owner, nodes; ARGV: the node's entry (JSON), time to live
+// (ms), this process's instance token, the node id. Returns the owner token it replaced ('' for
+// none): another process's, once this one has written its own, means two running nodes share
+// the node id.
+const QByteArray HEARTBEAT_SCRIPT = QByteArrayLiteral(R"(
+local previous = redis.call('GET', KEYS[2])
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[4])
+return previous or '')");
 
 // KEYS: presence:<user>...; ARGV: this node. Each user's connections on the other nodes.
 const QByteArray COUNT_SCRIPT = QByteArrayLiteral(R"(
@@ -98,6 +110,7 @@ RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &prefix, const Q
     , m_publisher(endpoint)
     , m_subscriber(endpoint)
     , m_store(store)
+    , m_instance(QByteArray::number(QRandomGenerator::system()->generate64(), 16))
 {
     // The local bus reports this node's transitions; the user's are decided in Redis.
     connect(local, &DeliveryBus::userOnline, this, &RedisBus::localOnline);
@@ -161,6 +174,10 @@ bool RedisBus::connected() const
 
 QString RedisBus::degradedReason() const
 {
+    if (m_sharedIdUntil > Protocol::Events::nowMs())
+        return QStringLiteral("node_id '%1' is also used by another running node: give each "
+                              "node its own node_id (they ignore each other's events)")
+            .arg(nodeId());
     if (connected())
         return QString();
     const QString why
@@ -295,10 +312,26 @@ void RedisBus::heartbeat()
     QJsonObject info = m_local->nodeInfo();
     info.insert(QStringLiteral("node_id"), nodeId());
     info.insert(QStringLiteral("updated_at"), Protocol::Events::nowMs());
-    m_publisher.command({"SET", nodeKey(m_node, "alive"),
-                         QJsonDocument(info).toJson(QJsonDocument::Compact), "PX",
-                         QByteArray::number(HEARTBEAT_MS * 3 / 2)});
-    m_publisher.command({"SADD", key("nodes"), m_node});
+    m_publisher.command(
+        {"EVAL", HEARTBEAT_SCRIPT, "3", nodeKey(m_node, "alive"), nodeKey(m_node, "owner"),
+         key("nodes"), QJsonDocument(info).toJson(QJsonDocument::Compact),
+         QByteArray::number(HEARTBEAT_MS * 3 / 2), m_instance, m_node},
+        [this](const RedisReply &reply) {
+            if (!reply.isString())
+                return;
+            // An earlier life's token (killed, restarted within the key's life) is replaced
+            // once; another's after this process wrote its own is a second running node.
+            const bool other = !reply.string.isEmpty() && reply.string != m_instance;
+            if (other && m_beats > 0) {
+                if (!m_sharedIdUntil)
+                    qCCritical(lcBus).noquote()
+                        << "node_id" << nodeId()
+                        << "is also used by another running node: give each node its own "
+                           "node_id (they ignore each other's events)";
+                m_sharedIdUntil = Protocol::Events::nowMs() + 3 * HEARTBEAT_MS;
+            }
+            ++m_beats;
+        });
 }
 
 void RedisBus::nodes(QObject *context, std::function<void(QJsonArray)> done)

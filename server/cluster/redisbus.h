@@ -236,6 +236,11 @@ private:
     bool m_everRegistered = false;
     bool m_wasUp = false;
     QTimer m_heartbeat;
+    // This process among nodes with the same node_id (HEARTBEAT_SCRIPT): a second running one
+    // is reported (degradedReason) until 3 heartbeats after it was last seen.
+    QByteArray m_instance;
+    quint64 m_beats = 0;
+    qint64 m_sharedIdUntil = 0;
     QTimer m_reaper;
 };
 

@@ -158,6 +158,7 @@ private slots:
     void firstSignInKnownOnEveryNode();
     void firstEventsAfterFollowingInOrder();
     void deploymentsApartOnOneRedis();
+    void sharedNodeIdReported();
     void sqliteWithRedisRefused();
 };
 
@@ -1096,6 +1097,58 @@ void tst_Cluster::firstEventsAfterFollowingInOrder()
     QTest::qWait(200);
     QCOMPARE(roomSeqsOf(*t, room2), (QList<qint64> {3, 4}));
     QCOMPARE(roomSeqsOf(*r, room), (QList<qint64> {3, 4}));
+}
+
+// Two running nodes with one node_id would ignore each other's events: both say so (/readyz
+// degraded, with why). A node that restarts with its id (its earlier life's heartbeat key
+// still there) is not taken for a second one.
+void tst_Cluster::sharedNodeIdReported()
+{
+    REQUIRE_CLUSTER();
+    const QString redis = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL");
+    auto node = [&](const QString &id, const QString &database) {
+        return std::make_unique<TestServer>(database.isEmpty() ? QStringLiteral("postgres")
+                                                               : QStringLiteral("shared"),
+                                            [=](Config &c) {
+                                                c.redisUrl = redis;
+                                                c.nodeId = id;
+                                                if (!database.isEmpty())
+                                                    c.databaseUrl = database;
+                                            });
+    };
+    auto reason = [](TestServer &n) {
+        const HttpResult r = http("GET", n.httpUrl(QStringLiteral("/readyz")));
+        return r.json.value(QStringLiteral("status")).toString() + QLatin1Char(' ')
+            + r.json.value(QStringLiteral("reason")).toString();
+    };
+    QString why;
+    auto owner = node(QStringLiteral("owner"), QString()); // creates (and drops) the database
+    QVERIFY2(owner->start(&why), qPrintable(why));
+    const QString database = owner->config().databaseUrl;
+
+    // A restart under the same id, right away: ready, and it stays so.
+    auto first = node(QStringLiteral("twin"), database);
+    QVERIFY2(first->start(&why), qPrintable(why));
+    QTRY_VERIFY(reason(*first).startsWith(QStringLiteral("ready")));
+    first.reset();
+    auto again = node(QStringLiteral("twin"), database);
+    QVERIFY2(again->start(&why), qPrintable(why));
+    QTRY_VERIFY(reason(*again).startsWith(QStringLiteral("ready")));
+    QTest::qWait(3 * RedisBus::HEARTBEAT_MS / 2);
+    QVERIFY2(reason(*again).startsWith(QStringLiteral("ready")), qPrintable(reason(*again)));
+
+    // A second running node with that id: both say so, until it goes.
+    auto second = node(QStringLiteral("twin"), database);
+    QVERIFY2(second->start(&why), qPrintable(why));
+    for (TestServer *n : {again.get(), second.get()})
+        QTRY_VERIFY_WITH_TIMEOUT(
+            reason(*n).startsWith(
+                QStringLiteral("degraded node_id 'twin' is also used by another running node")),
+            4 * RedisBus::HEARTBEAT_MS);
+    QVERIFY(reason(*owner).startsWith(QStringLiteral("ready")));
+    second.reset();
+    QTRY_VERIFY_WITH_TIMEOUT(reason(*again).startsWith(QStringLiteral("ready")),
+                             5 * RedisBus::HEARTBEAT_MS);
 }
 
 void tst_Cluster::deploymentsApartOnOneRedis()
