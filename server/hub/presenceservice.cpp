@@ -176,17 +176,25 @@ std::optional<PresenceFailure> PresenceService::setStatus(const Sender &who,
         return std::nullopt; // no change, nothing to tell
     m_status.insert(who.userId, Status {request.status, request.data});
     m_bus->publishStatus(who.userId, request.status, request.data);
-    QJsonObject fields {{QStringLiteral("user_id"), who.userId},
-                        {QStringLiteral("username"), who.username},
-                        {QStringLiteral("status"), request.status},
-                        {QStringLiteral("connections_count"), m_hub->connectionsOf(who.userId)}};
-    if (!request.data.isEmpty())
-        fields.insert(QStringLiteral("data"), request.data);
-    const QByteArray frame = Events::encode(ServerType::PRESENCE, fields);
-    publishPresence(who.userId, frame);
-    // The user's other devices learn it too.
-    m_bus->publishToUser(who.userId, frame, who.connectionId);
     emit statusChanged(who.userId, who.username, request.status, request.data, Events::nowMs());
+    // connections_count: the user's connections on every node (several: asked of Redis; its
+    // answers come in order, so do the frames of quick successive changes).
+    m_bus->connectionCounts(
+        {who.userId}, this,
+        [this, who, status = request.status, data = request.data](QHash<qint64, int> counts) {
+            QJsonObject fields {
+                {QStringLiteral("user_id"), who.userId},
+                {QStringLiteral("username"), who.username},
+                {QStringLiteral("status"), status},
+                {QStringLiteral("connections_count"),
+                 std::max(counts.value(who.userId), m_hub->connectionsOf(who.userId))}};
+            if (!data.isEmpty())
+                fields.insert(QStringLiteral("data"), data);
+            const QByteArray frame = Events::encode(ServerType::PRESENCE, fields);
+            publishPresence(who.userId, frame);
+            // The user's other devices learn it too.
+            m_bus->publishToUser(who.userId, frame, who.connectionId);
+        });
     return std::nullopt;
 }
 

@@ -727,6 +727,26 @@ void tst_Cluster::statusAcrossNodes()
     auto x3 = connectAs(cluster[2], 26);
     QVERIFY(x3);
     QTRY_COMPARE(statusAccordingTo(*w, 26), QStringLiteral("online"));
+    // With a second connection on node 2, a status set on node 3: its presence frame counts
+    // the connections on every node.
+    auto x2 = connectAs(cluster[1], 26);
+    QVERIFY(x2);
+    QTRY_COMPARE(
+        http("GET", cluster[0].httpUrl(QStringLiteral("/api/v1/status/26")), {}, apiKey(cluster[0]))
+            .json.value(QStringLiteral("connections_count"))
+            .toInt(),
+        2);
+    QVERIFY(errorCode(request(*x3, "presence", {{QStringLiteral("status"), QStringLiteral("busy")}},
+                              "ack"))
+                .isEmpty());
+    auto busy = [&w]() {
+        for (const QJsonObject &p : w->eventsOfType(QStringLiteral("presence")))
+            if (str(p, "status") == QLatin1StringView("busy"))
+                return p;
+        return QJsonObject();
+    };
+    QTRY_VERIFY(!busy().isEmpty());
+    QCOMPARE(num(busy(), "connections_count"), 2);
 }
 
 void tst_Cluster::deadNodesUsersGoOffline()
