@@ -1070,17 +1070,22 @@ void tst_Cluster::firstEventsAfterFollowingInOrder()
     QVERIFY2(errorCode(ack).isEmpty(), qPrintable(str(ack, "message")));
     QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:221")), (QList<qint64> {1, 2}));
 
-    // A join on node 2: it follows the room from the join on.
-    const QString room = QStringLiteral("order");
-    QVERIFY(errorCode(request(*s, "room_create", {{QStringLiteral("room_id"), room}}, "room"))
-                .isEmpty());
-    auto post = [&](const QString &content) {
+    // Rooms of two messages, and a third post, by user 220 on node 1.
+    auto post = [&](const QString &roomId, const QString &content) {
         return errorCode(request(
             *s, "room_send",
-            {{QStringLiteral("room_id"), room}, {QStringLiteral("content"), content}}, "ack"));
+            {{QStringLiteral("room_id"), roomId}, {QStringLiteral("content"), content}}, "ack"));
     };
-    QCOMPARE(post(QStringLiteral("1")), QString());
-    QCOMPARE(post(QStringLiteral("2")), QString());
+    auto roomOfTwo = [&](const QString &roomId) {
+        return errorCode(request(*s, "room_create", {{QStringLiteral("room_id"), roomId}}, "room"))
+                   .isEmpty()
+            && post(roomId, QStringLiteral("1")).isEmpty()
+            && post(roomId, QStringLiteral("2")).isEmpty();
+    };
+
+    // A join on node 2: it follows the room from the join on.
+    const QString room = QStringLiteral("order");
+    QVERIFY(roomOfTwo(room));
     QVERIFY(errorCode(joinWhenKnown(*r, room)).isEmpty());
     BusEvent roomEarly;
     roomEarly.kind = BusEvent::Kind::Room;
@@ -1088,20 +1093,12 @@ void tst_Cluster::firstEventsAfterFollowingInOrder()
     roomEarly.seq = 4;
     roomEarly.payload = R"({"type":"room_message","room_id":"order","seq":4,"content":"4"})";
     QCOMPARE(redis.publish("switchboard:room:order", roomEarly), 2); // nodes 1 and 2
-    QCOMPARE(post(QStringLiteral("3")), QString());
+    QCOMPARE(post(room, QStringLiteral("3")), QString());
     QTRY_COMPARE(roomSeqsOf(*r, room), (QList<qint64> {3, 4}));
 
     // A join through node 1's REST for a user on node 3: node 3 follows from the join's seq.
     const QString room2 = QStringLiteral("order2");
-    QVERIFY(errorCode(request(*s, "room_create", {{QStringLiteral("room_id"), room2}}, "room"))
-                .isEmpty());
-    auto post2 = [&](const QString &content) {
-        return errorCode(request(
-            *s, "room_send",
-            {{QStringLiteral("room_id"), room2}, {QStringLiteral("content"), content}}, "ack"));
-    };
-    QCOMPARE(post2(QStringLiteral("1")), QString());
-    QCOMPARE(post2(QStringLiteral("2")), QString());
+    QVERIFY(roomOfTwo(room2));
     auto t = connectAs(cluster[2], 222);
     QVERIFY(t);
     const HttpResult joined
@@ -1112,7 +1109,7 @@ void tst_Cluster::firstEventsAfterFollowingInOrder()
     roomEarly.name = room2;
     roomEarly.payload = R"({"type":"room_message","room_id":"order2","seq":4,"content":"4"})";
     QCOMPARE(redis.publish("switchboard:room:order2", roomEarly), 2);
-    QCOMPARE(post2(QStringLiteral("3")), QString());
+    QCOMPARE(post(room2, QStringLiteral("3")), QString());
     QTRY_COMPARE(roomSeqsOf(*t, room2), (QList<qint64> {3, 4}));
     QTest::qWait(200);
     QCOMPARE(roomSeqsOf(*t, room2), (QList<qint64> {3, 4}));
