@@ -357,11 +357,25 @@ void AdminFeed::tick(int intervalMs)
     g.framesIn = c.framesIn;
     g.framesOut = c.framesOut;
     g.connects = c.connectionsTotal;
-    const QByteArray frame = Admin::stats(stats);
-    const QList<Endpoint *> sessions = g.sessions.values(); // g may go while sending
-    for (Endpoint *s : sessions) {
-        if (m_subscribers.value(s).statsIntervalMs == intervalMs)
-            s->sendFrame(frame);
+    auto send = [this, intervalMs](const QByteArray &frame) {
+        const auto group = m_groups.find(intervalMs);
+        if (group == m_groups.end())
+            return; // nobody subscribes at this interval any more
+        const QList<Endpoint *> sessions = group->second.sessions.values(); // may go meanwhile
+        for (Endpoint *s : sessions) {
+            if (m_subscribers.value(s).statsIntervalMs == intervalMs)
+                s->sendFrame(frame);
+        }
+    };
+    if (m_bus->nodeId().isEmpty()) {
+        send(Admin::stats(stats));
+    } else {
+        // Several nodes: with every node's entry (GET /api/v1/nodes), from their heartbeats.
+        m_bus->nodes(this, [send, fields = stats.toJson()](const QJsonArray &nodes) {
+            QJsonObject withNodes = fields;
+            withNodes.insert(QStringLiteral("nodes"), nodes);
+            send(Events::encode(ServerType::ADMIN_STATS, withNodes));
+        });
     }
     // Retention purges and other nodes' writes drift from the counter: recount now and then.
     if (m_storedRefreshed.elapsed() > 60'000)

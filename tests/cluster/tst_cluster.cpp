@@ -501,7 +501,22 @@ void tst_Cluster::operatorFeedShowsOtherNodes()
     START_CLUSTER(cluster, 2);
     auto admin = connectAs(cluster[0], ADMIN_ID, true);
     QVERIFY(admin);
-    QVERIFY(!request(*admin, "admin_subscribe", {}, "admin_snapshot").isEmpty());
+    QVERIFY(!request(*admin, "admin_subscribe", {{QStringLiteral("stats_interval_ms"), 250}},
+                     "admin_snapshot")
+                 .isEmpty());
+    // Its stats list every node (from their heartbeats).
+    auto nodesInStats = [&admin]() {
+        QStringList ids;
+        const QList<QJsonObject> stats = admin->eventsOfType(QStringLiteral("admin_stats"));
+        if (!stats.isEmpty())
+            for (const QJsonValue &n : stats.last().value(QStringLiteral("nodes")).toArray())
+                ids << n.toObject().value(QStringLiteral("node_id")).toString();
+        ids.sort();
+        return ids;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(nodesInStats(),
+                              (QStringList {QStringLiteral("node-1"), QStringLiteral("node-2")}),
+                              3 * RedisBus::HEARTBEAT_MS);
     auto u = connectAs(cluster[1], 77);
     QVERIFY(u);
     const QJsonObject opened = waitEvent(*admin, "connection_opened", forUser(77));
