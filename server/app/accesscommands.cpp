@@ -124,8 +124,15 @@ int runAccessCommand(const Config &config, const QStringList &args)
             return 1;
         if (command == QLatin1StringView("list") && args.size() == 1)
             return list(*store, now);
-        if (command == QLatin1StringView("add"))
-            return add(config, *store, args.mid(1), now);
+        // Without Redis a running server reads the rules at its next start.
+        const QString later = QStringLiteral("a running server applies this at its next start; "
+                                             "with redis_url set, its nodes are told at once");
+        if (command == QLatin1StringView("add")) {
+            const int rc = add(config, *store, args.mid(1), now);
+            if (rc == 0)
+                tellRunningNodes(config, {0, QString(), true}, later);
+            return rc;
+        }
         if (command == QLatin1StringView("remove") && args.size() == 2) {
             bool ok = false;
             const qint64 id = args.at(1).toLongLong(&ok);
@@ -138,6 +145,7 @@ int runAccessCommand(const Config &config, const QStringList &args)
                 return 1;
             }
             out() << "removed access rule " << id << Qt::endl;
+            tellRunningNodes(config, {0, QString(), true}, later);
             return 0;
         }
     } catch (const StoreError &e) {

@@ -52,6 +52,11 @@ QByteArray readPassword(const QString &prompt)
     return line;
 }
 
+// Without redis_url (or Redis), what a running server sees of an account change, and when.
+const QString LATER = QStringLiteral(
+    "a running server applies this within account_cache_ttl (30 s by default); with redis_url "
+    "set, its nodes are told at once");
+
 int usage()
 {
     err()
@@ -149,18 +154,22 @@ int runUserCommand(const Config &config, const QStringList &args)
                 return 1;
             store->setPasswordHash(user->id, PasswordHasher::hash(pw));
             out() << "password of " << name << " changed" << Qt::endl;
+            tellRunningNodes(config, {user->id, QStringLiteral("password changed"), false}, LATER);
             return 0;
         }
         if (command == QLatin1StringView("signout")) {
-            // A running server sees it within account_cache_ttl (its own routes at once).
             store->setTokensValidAfter(user->id, QDateTime::currentMSecsSinceEpoch());
             out() << "tokens of " << name << " issued until now are revoked" << Qt::endl;
+            tellRunningNodes(config, {user->id, QStringLiteral("signed out"), false}, LATER);
             return 0;
         }
         if (command == QLatin1StringView("disable") || command == QLatin1StringView("enable")) {
             const bool disable = command == QLatin1StringView("disable");
             store->setDisabled(user->id, disable);
             out() << name << (disable ? " disabled" : " enabled") << Qt::endl;
+            tellRunningNodes(
+                config, {user->id, disable ? QStringLiteral("account disabled") : QString(), false},
+                LATER);
             return 0;
         }
     } catch (const StoreError &e) {

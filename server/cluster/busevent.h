@@ -30,6 +30,11 @@ struct BusEvent
         Status, // `id` = user, `name` = status (empty: cleared), payload = its data (JSON)
         CloseConnection, // `name` = node id, `id` = its connection id, `code`, payload = reason
         Admins, // `id` = the user it is about, payload = a presence frame for admins
+        // A question to every node (DeliveryBus::askNodes): `id` = the asker's number for it,
+        // `name` = the question, payload = its arguments (JSON). Answered on the asker's
+        // channel `to:<node>`: `id` = the same number, `name` = the question, payload = JSON.
+        Request,
+        Answer,
     };
     static constexpr quint8 VERSION = 1;
 

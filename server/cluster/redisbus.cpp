@@ -126,6 +126,24 @@ RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &prefix, const Q
     connect(&m_subscriber, &RedisClient::message, this,
             [this](const QByteArray &, const QByteArray &payload) { received(payload); });
     connect(&m_subscriber, &RedisClient::subscribed, this, &RedisBus::channelConfirmed);
+    // What the other nodes ask of this one (askNodes).
+    setAnswerer(QStringLiteral("close_user"), [this](const QJsonObject &args) {
+        return QJsonObject {
+            {QStringLiteral("closed"),
+             m_local->closeUserHere(args.value(QStringLiteral("user_id")).toInteger(),
+                                    args.value(QStringLiteral("code")).toInt(),
+                                    args.value(QStringLiteral("reason")).toString())}};
+    });
+    setAnswerer(QStringLiteral("close_connection"), [this](const QJsonObject &args) {
+        return QJsonObject {{QStringLiteral("closed"),
+                             m_local->closeConnection(
+                                 quint64(args.value(QStringLiteral("connection_id")).toInteger()),
+                                 args.value(QStringLiteral("code")).toInt(),
+                                 args.value(QStringLiteral("reason")).toString())}};
+    });
+    setAnswerer(QStringLiteral("connection_count"), [this](const QJsonObject &) {
+        return QJsonObject {{QStringLiteral("connections"), m_local->hub()->connectionCount()}};
+    });
     m_waiterTimer.setInterval(100);
     connect(&m_waiterTimer, &QTimer::timeout, this, &RedisBus::checkWaiters);
     connect(&m_subscriber, &RedisClient::resubscribed, this, [this]() {
@@ -163,6 +181,7 @@ void RedisBus::start()
     m_heartbeat.start();
     m_reaper.start();
     m_subscriber.subscribe(key("all"));
+    m_subscriber.subscribe(key("to:") + m_node); // answers to this node's questions
     m_subscriber.connectToServer();
     m_publisher.connectToServer();
 }
@@ -306,6 +325,10 @@ void RedisBus::transition(qint64 userId, const QString &username, bool online, q
 
 void RedisBus::heartbeat()
 {
+    // Rooms gone quiet let go of their recent events.
+    const qint64 now = Protocol::Events::nowMs();
+    for (Track &t : m_tracks)
+        forgetOld(t, now);
     if (!m_publisher.isConnected())
         return;
     // The key says the node lives, and what operators see of it (nodes()).
@@ -529,6 +552,13 @@ void RedisBus::received(const QByteArray &payload)
         break;
     case BusEvent::Kind::Operators:
         m_local->publishToOperators(e->payload);
+        recordOperatorEvent(e->origin, e->payload);
+        break;
+    case BusEvent::Kind::Request:
+        requested(*e);
+        break;
+    case BusEvent::Kind::Answer:
+        answered(*e);
         break;
     case BusEvent::Kind::Admins:
         m_local->publishToAdmins(e->id, e->payload);
@@ -538,7 +568,7 @@ void RedisBus::received(const QByteArray &payload)
             m_local->applyRoomChange(*change);
         break;
     case BusEvent::Kind::CloseUser:
-        m_local->closeUser(e->id, e->code, QString::fromUtf8(e->payload));
+        m_local->closeUserHere(e->id, e->code, QString::fromUtf8(e->payload));
         break;
     case BusEvent::Kind::CloseConnection:
         if (e->name == nodeId())
@@ -605,8 +635,12 @@ QString RedisBus::streamOf(const BusEvent &event)
 int RedisBus::deliverHere(const Pending &p)
 {
     const BusEvent &e = p.event;
-    if (e.kind == BusEvent::Kind::Room)
+    if (e.kind == BusEvent::Kind::Room) {
+        if (e.seq > 0)
+            if (const auto it = m_tracks.find(Protocol::roomStream(e.name)); it != m_tracks.end())
+                remember(*it, e.seq, e.payload);
         return m_local->publishToRoom(e.name, e.payload, p.except, e.seq);
+    }
     m_local->publishToUser(e.id, e.payload, p.except, e.name, e.seq);
     return 0;
 }
@@ -614,9 +648,11 @@ int RedisBus::deliverHere(const Pending &p)
 void RedisBus::deliverEntry(const QString &stream, const StreamEntry &entry)
 {
     const QByteArray frame = MessageService::encodeStored(entry);
-    if (stream.startsWith(QLatin1StringView("r:")))
+    if (stream.startsWith(QLatin1StringView("r:"))) {
+        if (const auto it = m_tracks.find(stream); it != m_tracks.end())
+            remember(*it, entry.seq, frame);
         m_local->publishToRoom(stream.mid(2), frame, 0, entry.seq);
-    else if (stream.startsWith(QLatin1StringView("u:")))
+    } else if (stream.startsWith(QLatin1StringView("u:")))
         m_local->publishToUser(stream.mid(2).toLongLong(), frame, 0, stream, entry.seq);
 }
 
@@ -676,8 +712,63 @@ void RedisBus::userUnfollowed(qint64 userId)
 
 void RedisBus::membership(const QString &roomId, qint64 userId, bool member, qint64 seq)
 {
-    if (m_local->isFollowed(userId))
-        roomInterest(roomId, member ? 1 : -1, seq);
+    if (!m_local->isFollowed(userId))
+        return;
+    roomInterest(roomId, member ? 1 : -1, seq);
+    if (member && seq >= 0)
+        catchUp(roomId, userId, seq);
+}
+
+void RedisBus::catchUp(const QString &roomId, qint64 userId, qint64 joinSeq)
+{
+    const QString stream = Protocol::roomStream(roomId);
+    const auto it = m_tracks.find(stream);
+    // Followed from the join on (baselining reads on from its seq), or nothing overtook it.
+    if (it == m_tracks.end() || it->baselining || it->last <= joinSeq)
+        return;
+    qint64 next = joinSeq + 1;
+    for (const Track::Recent &r : std::as_const(it->recent)) {
+        if (r.seq < next)
+            continue;
+        if (r.seq > next)
+            break;
+        m_local->publishToUser(userId, r.frame, 0, stream, r.seq);
+        ++m_caughtUp;
+        ++next;
+    }
+    if (next <= it->last) {
+        m_notCaughtUp += quint64(it->last - next + 1);
+        qCWarning(lcBus) << "user" << userId << "joined" << roomId << "at seq" << joinSeq
+                         << "through another node, but seq" << next << "to" << it->last
+                         << "were delivered here before the join arrived and are no longer at "
+                            "hand: its clients get them when they resume";
+    }
+}
+
+void RedisBus::remember(Track &t, qint64 seq, const QByteArray &frame)
+{
+    const qint64 now = Protocol::Events::nowMs();
+    forgetOld(t, now);
+    while (!t.recent.isEmpty()
+           && (t.recent.size() >= RECENT_PER_ROOM
+               || m_recentBytes + frame.size() > RECENT_MAX_BYTES)) {
+        m_recentBytes -= t.recent.first().frame.size();
+        t.recent.removeFirst();
+    }
+    if (m_recentBytes + frame.size() > RECENT_MAX_BYTES)
+        return; // other rooms hold the budget: a late join here catches up on resume
+    m_recentBytes += frame.size();
+    t.recent.append(Track::Recent {seq, now, frame});
+}
+
+void RedisBus::forgetOld(Track &t, qint64 now)
+{
+    qsizetype old = 0;
+    while (old < t.recent.size() && now - t.recent[old].at > RECENT_MS) {
+        m_recentBytes -= t.recent[old].frame.size();
+        ++old;
+    }
+    t.recent.remove(0, old);
 }
 
 void RedisBus::roomInterest(const QString &roomId, int delta, qint64 seq)
@@ -704,6 +795,7 @@ void RedisBus::follow(const QString &stream, const QByteArray &channel, qint64 s
     t.since = since;
     t.channel = channel;
     t.generation = ++m_generation;
+    unfollow(stream); // (its recent events' bytes)
     m_tracks.insert(stream, std::move(t));
     // Without Redis there is nothing to wait for (the sweep reads what was missed).
     if (!m_subscriber.isConnected() || m_subscriber.isSubscribed(channel))
@@ -714,6 +806,9 @@ void RedisBus::follow(const QString &stream, const QByteArray &channel, qint64 s
 
 void RedisBus::unfollow(const QString &stream)
 {
+    if (const auto it = m_tracks.find(stream); it != m_tracks.end())
+        for (const Track::Recent &r : std::as_const(it->recent))
+            m_recentBytes -= r.frame.size();
     m_tracks.remove(stream);
     m_toBaseline.remove(stream);
 }
@@ -1065,31 +1160,154 @@ bool RedisBus::closeConnection(quint64 connectionId, int code, const QString &re
 }
 
 void RedisBus::closeConnectionOn(const QString &nodeId, quint64 connectionId, int code,
-                                 const QString &reason)
+                                 const QString &reason, QObject *context,
+                                 std::function<void(std::optional<bool>)> done)
 {
-    if (nodeId == this->nodeId()) {
-        m_local->closeConnection(connectionId, code, reason);
+    if (nodeId.isEmpty() || nodeId == this->nodeId()) {
+        done(m_local->closeConnection(connectionId, code, reason));
         return;
     }
-    BusEvent e;
-    e.kind = BusEvent::Kind::CloseConnection;
-    e.name = nodeId;
-    e.id = qint64(connectionId);
-    e.code = code;
-    e.payload = reason.toUtf8();
-    publish(key("all"), std::move(e));
+    askNodes(QStringLiteral("close_connection"),
+             {{QStringLiteral("node_id"), nodeId},
+              {QStringLiteral("connection_id"), qint64(connectionId)},
+              {QStringLiteral("code"), code},
+              {QStringLiteral("reason"), reason}},
+             context, [done](const QList<NodeAnswer> &answers, bool) {
+                 if (answers.isEmpty())
+                     done(std::nullopt);
+                 else
+                     done(answers.first().answer.value(QStringLiteral("closed")).toBool());
+             });
 }
 
-int RedisBus::closeUser(qint64 userId, int code, const QString &reason)
+void RedisBus::closeUser(qint64 userId, int code, const QString &reason, QObject *context,
+                         std::function<void(int, bool)> done)
 {
-    const int here = m_local->closeUser(userId, code, reason);
+    const int here = m_local->closeUserHere(userId, code, reason);
+    askNodes(QStringLiteral("close_user"),
+             {{QStringLiteral("user_id"), userId},
+              {QStringLiteral("code"), code},
+              {QStringLiteral("reason"), reason}},
+             context, [here, done](const QList<NodeAnswer> &answers, bool complete) {
+                 int closed = here;
+                 for (const NodeAnswer &a : answers)
+                     closed += a.answer.value(QStringLiteral("closed")).toInt();
+                 done(closed, complete);
+             });
+}
+
+void RedisBus::connectionTotal(QObject *context, std::function<void(int, bool)> done)
+{
+    const int here = m_local->hub()->connectionCount();
+    askNodes(QStringLiteral("connection_count"), {}, context,
+             [here, done](const QList<NodeAnswer> &answers, bool complete) {
+                 int total = here;
+                 for (const NodeAnswer &a : answers)
+                     total += a.answer.value(QStringLiteral("connections")).toInt();
+                 done(total, complete);
+             });
+}
+
+// --- questions to every node
+
+void RedisBus::askNodes(const QString &question, const QJsonObject &args, QObject *context,
+                        std::function<void(QList<NodeAnswer>, bool)> done, bool withOperatorEvents)
+{
+    if (!connected()) {
+        done({}, false); // no answer could come
+        return;
+    }
+    const quint64 id = ++m_nextAsk;
+    const bool one = !args.value(QStringLiteral("node_id")).toString().isEmpty();
+    m_asks.insert(id, Ask {context, std::move(done), {}, -1, withOperatorEvents, 0});
     BusEvent e;
-    e.kind = BusEvent::Kind::CloseUser;
-    e.id = userId;
-    e.code = code;
-    e.payload = reason.toUtf8();
-    publish(key("all"), std::move(e));
-    return here;
+    e.kind = BusEvent::Kind::Request;
+    e.origin = m_node;
+    e.id = qint64(id);
+    e.name = question;
+    e.payload = QJsonDocument(args).toJson(QJsonDocument::Compact);
+    ++m_published;
+    m_publisher.publish(key("all"), e.encode(), [this, id, one](const RedisReply &reply) {
+        const auto it = m_asks.find(id);
+        if (it == m_asks.end())
+            return;
+        if (reply.isError()) {
+            ++m_publishFailures;
+            finishAsk(id, false);
+            return;
+        }
+        // Every node's subscriber got it, this node's own among them (which ignores it).
+        it->expected = one ? 1 : int(std::max<qint64>(0, reply.integer - 1));
+        if (it->answers.size() >= it->expected)
+            finishAsk(id, true);
+    });
+    QTimer::singleShot(ASK_TIMEOUT_MS, this, [this, id]() { finishAsk(id, false); });
+}
+
+void RedisBus::requested(const BusEvent &request)
+{
+    const QJsonObject args = QJsonDocument::fromJson(request.payload).object();
+    const QString to = args.value(QStringLiteral("node_id")).toString();
+    if (!to.isEmpty() && to != nodeId())
+        return; // asked of another node
+    BusEvent a;
+    a.kind = BusEvent::Kind::Answer;
+    a.id = request.id;
+    a.name = request.name;
+    a.payload = QJsonDocument(answer(request.name, args)).toJson(QJsonDocument::Compact);
+    publish(key("to:") + request.origin, std::move(a));
+}
+
+void RedisBus::answered(const BusEvent &answer)
+{
+    const auto it = m_asks.find(quint64(answer.id));
+    if (it == m_asks.end())
+        return; // answered too late
+    it->answers.append(NodeAnswer {
+        QString::fromUtf8(answer.origin), QJsonDocument::fromJson(answer.payload).object(), {}});
+    if (it->expected >= 0 && it->answers.size() >= it->expected)
+        finishAsk(quint64(answer.id), true);
+}
+
+void RedisBus::recordOperatorEvent(const QByteArray &origin, const QByteArray &frame)
+{
+    // Pub/sub keeps one publisher's order across channels: an event of a node that answered
+    // already was published after its answer.
+    const QString node = QString::fromUtf8(origin);
+    for (Ask &ask : m_asks) {
+        if (!ask.withOperatorEvents)
+            continue;
+        for (NodeAnswer &a : ask.answers) {
+            if (a.nodeId != node)
+                continue;
+            if (ask.laterEvents < MAX_LATER_EVENTS) {
+                a.laterOperatorEvents.append(frame);
+                ++ask.laterEvents;
+            }
+        }
+    }
+}
+
+void RedisBus::finishAsk(quint64 id, bool complete)
+{
+    const auto it = m_asks.find(id);
+    if (it == m_asks.end())
+        return;
+    Ask ask = std::move(*it);
+    m_asks.erase(it);
+    if (ask.laterEvents >= MAX_LATER_EVENTS) {
+        qCWarning(lcBus) << "more than" << MAX_LATER_EVENTS
+                         << "operator events came while the nodes answered: the rest are not in "
+                            "the answers";
+        complete = false;
+    }
+    if (!complete)
+        qCWarning(lcBus).nospace()
+            << ask.answers.size() << " of "
+            << (ask.expected < 0 ? QStringLiteral("?") : QString::number(ask.expected))
+            << " nodes answered within " << ASK_TIMEOUT_MS << " ms";
+    if (ask.context)
+        ask.done(std::move(ask.answers), complete);
 }
 
 } // namespace Switchboard

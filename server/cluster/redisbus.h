@@ -25,7 +25,8 @@ class LocalBus;
 //
 // Channels (after the deployment's prefix, redis_prefix: "switchboard:" by default):
 // `user:<user id mod 64>` for a user's events, `room:<id>` for a room's events, `all` for
-// broadcasts, dialect announcements, the operator feed, room changes, presence and closes. A
+// broadcasts, dialect announcements, the operator feed, room changes, presence, closes and
+// questions to every node (askNodes: each answers on the asker's `to:<node id>`). A
 // node subscribes to `all`, to the shards of the users connected to it (live or activating)
 // and to the rooms those users are members of, and drops a channel when its last such user
 // goes; what it receives of other users and rooms is dropped.
@@ -76,6 +77,13 @@ public:
     // whenFollowing() answers after this long even if Redis has not confirmed (a hung Redis
     // must not hold connections; the sweep after it is back catches up).
     static constexpr int FOLLOW_TIMEOUT_MS = 3000;
+    // A room's events delivered here lately (younger than RECENT_MS, at most RECENT_PER_ROOM,
+    // RECENT_MAX_BYTES of frames over all rooms): a join made through another node that
+    // arrives after a post it precedes (the post came faster, through a third node) gets the
+    // member what it missed from these, in order, before the room's next event.
+    static constexpr int RECENT_MS = 2000;
+    static constexpr int RECENT_PER_ROOM = 256;
+    static constexpr qint64 RECENT_MAX_BYTES = 16 * 1024 * 1024;
 
     // `prefix` starts every channel and key ("switchboard" → "switchboard:all", ...): the
     // nodes of one deployment share it, another deployment on the same Redis takes another.
@@ -93,6 +101,10 @@ public:
     quint64 publishFailures() const { return m_publishFailures; }
     quint64 received() const { return m_received; }
     quint64 filled() const { return m_filled; } // events read from the store by gap fills
+    // Events a late join's member got from the room's recent events, and those it could not
+    // (no longer at hand: its clients get them when they resume).
+    quint64 caughtUp() const { return m_caughtUp; }
+    quint64 notCaughtUp() const { return m_notCaughtUp; }
     // The channels this node subscribes to (after the prefix), and the streams it follows.
     QSet<QByteArray> channels() const { return m_subscriber.channels(); }
     int followedStreams() const { return int(m_tracks.size()); }
@@ -111,9 +123,19 @@ public:
     void publishStatus(qint64 userId, const QString &status, const QJsonObject &data) override;
     // Connection ids are this node's: a connection of another node is not found here.
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
-    int closeUser(qint64 userId, int code, const QString &reason) override;
+    void closeUser(qint64 userId, int code, const QString &reason, QObject *context,
+                   std::function<void(int closed, bool complete)> done) override;
     void closeConnectionOn(const QString &nodeId, quint64 connectionId, int code,
-                           const QString &reason) override;
+                           const QString &reason, QObject *context,
+                           std::function<void(std::optional<bool>)> done) override;
+    void connectionTotal(QObject *context, std::function<void(int, bool)> done) override;
+    // A Request on `all`; PUBLISH's reply says how many nodes got it (this one's subscriber
+    // among them), so the asker knows how many answers to wait for.
+    void askNodes(const QString &question, const QJsonObject &args, QObject *context,
+                  std::function<void(QList<NodeAnswer>, bool complete)> done,
+                  bool withOperatorEvents = false) override;
+    // Operator events kept for one question's NodeAnswer::laterOperatorEvents, at most.
+    static constexpr int MAX_LATER_EVENTS = 100'000;
     bool isOnline(qint64 userId) const override;
     QList<OnlineUser> onlineUsers(int limit) const override;
     int onlineCount() const override;
@@ -185,6 +207,13 @@ private:
         qint64 since = -1;
         QByteArray channel;
         quint64 generation = 0; // a store read answering for an earlier follow is void
+        struct Recent
+        {
+            qint64 seq = 0;
+            qint64 at = 0; // delivered (ms)
+            QByteArray frame;
+        };
+        QList<Recent> recent; // a room's: see RECENT_MS
     };
     struct Waiter
     {
@@ -203,6 +232,27 @@ private:
     void fill(const QString &stream);
     void fillLater(const QString &stream, Track &track); // after FILL_GRACE_MS
     void sweep(); // after an outage: every followed stream against the store
+    // A room's event delivered here (see RECENT_MS), and what is too old to keep.
+    void remember(Track &track, qint64 seq, const QByteArray &frame);
+    void forgetOld(Track &track, qint64 now);
+    // A member who joined at `joinSeq` (as the joining node stored it) gets what this node
+    // delivered of the room after that seq before it heard of the join.
+    void catchUp(const QString &roomId, qint64 userId, qint64 joinSeq);
+
+    // askNodes(): the questions out, by number.
+    struct Ask
+    {
+        QPointer<QObject> context;
+        std::function<void(QList<NodeAnswer>, bool)> done;
+        QList<NodeAnswer> answers;
+        int expected = -1; // answers to wait for (-1: PUBLISH has not replied yet)
+        bool withOperatorEvents = false;
+        int laterEvents = 0;
+    };
+    void answered(const BusEvent &answer);
+    void requested(const BusEvent &request);
+    void finishAsk(quint64 id, bool complete);
+    void recordOperatorEvent(const QByteArray &origin, const QByteArray &frame);
 
     LocalBus *m_local;
     QByteArray m_prefix; // with its ':'
@@ -232,6 +282,9 @@ private:
     QHash<QByteArray, QStringList> m_awaitingChannel; // streams waiting for a SUBSCRIBE
     QTimer m_waiterTimer;
     quint64 m_filled = 0;
+    quint64 m_caughtUp = 0;
+    quint64 m_notCaughtUp = 0;
+    qint64 m_recentBytes = 0;
     bool m_registered = false; // this node's users are in Redis
     bool m_everRegistered = false;
     bool m_wasUp = false;
@@ -242,6 +295,8 @@ private:
     quint64 m_beats = 0;
     qint64 m_sharedIdUntil = 0;
     QTimer m_reaper;
+    QHash<quint64, Ask> m_asks;
+    quint64 m_nextAsk = 0;
 };
 
 } // namespace Switchboard

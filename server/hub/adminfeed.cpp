@@ -91,6 +91,14 @@ AdminFeed::AdminFeed(Hub *hub, DeliveryBus *bus, RoomService *rooms, PresenceSer
     m_nodeRatesTimer->setInterval(NODE_RATES_MS);
     connect(m_nodeRatesTimer.get(), &QTimer::timeout, this, &AdminFeed::measureNodeRates);
     m_nodeRatesTimer->start();
+    // What other nodes ask of this one (several nodes): the snapshot's users, the connections.
+    m_bus->setAnswerer(QStringLiteral("operator_users"), [this](const QJsonObject &) {
+        return QJsonObject {{QStringLiteral("users"), usersJson()},
+                            {QStringLiteral("connections"), m_hub->connectionCount()}};
+    });
+    m_bus->setAnswerer(QStringLiteral("connections"), [this](const QJsonObject &) {
+        return QJsonObject {{QStringLiteral("connections"), connectionsJson()}};
+    });
 }
 
 AdminFeed::~AdminFeed() = default;
@@ -168,6 +176,93 @@ QJsonArray AdminFeed::usersJson() const
     return users;
 }
 
+QJsonArray AdminFeed::connectionsJson() const
+{
+    QList<Endpoint *> sessions = m_hub->sessions().values();
+    std::sort(sessions.begin(), sessions.end(),
+              [](Endpoint *a, Endpoint *b) { return a->connectionId() < b->connectionId(); });
+    QJsonArray list;
+    for (const Endpoint *session : std::as_const(sessions)) {
+        QJsonObject o = connectionJson(*session);
+        o.insert(QStringLiteral("node_id"), m_bus->nodeId());
+        o.insert(QStringLiteral("user_id"), session->userId());
+        o.insert(QStringLiteral("name"), session->username());
+        list.append(o);
+    }
+    return list;
+}
+
+void AdminFeed::sendClusterSnapshot(Endpoint *session, QJsonObject totals, const QJsonArray &rooms,
+                                    const QJsonValue &id, bool batched,
+                                    const QList<NodeAnswer> &answers, bool complete)
+{
+    // One entry per user: a user with connections on several nodes has them all.
+    QMap<qint64, QJsonObject> users;
+    const auto merge = [&users](const QJsonArray &list) {
+        for (const QJsonValue &v : list) {
+            const QJsonObject u = v.toObject();
+            const qint64 userId = u.value(QStringLiteral("user_id")).toInteger();
+            const auto it = users.find(userId);
+            if (it == users.end()) {
+                users.insert(userId, u);
+                continue;
+            }
+            QJsonArray connections = it->value(QStringLiteral("connections")).toArray();
+            for (const QJsonValue &c : u.value(QStringLiteral("connections")).toArray())
+                connections.append(c);
+            it->insert(QStringLiteral("connections"), connections);
+            if (u.value(QStringLiteral("role")).toString() == QLatin1StringView("admin"))
+                it->insert(QStringLiteral("role"), QStringLiteral("admin"));
+        }
+    };
+    merge(usersJson());
+    int connections = m_hub->connectionCount();
+    for (const NodeAnswer &a : answers) {
+        merge(a.answer.value(QStringLiteral("users")).toArray());
+        connections += a.answer.value(QStringLiteral("connections")).toInt();
+    }
+    totals.insert(QStringLiteral("connections"), connections);
+    totals.insert(QStringLiteral("users_online"), int(users.size()));
+    if (!complete)
+        totals.insert(QStringLiteral("incomplete"), true);
+    const QList<QJsonObject> list = users.values();
+    if (!batched) {
+        QJsonArray all;
+        for (const QJsonObject &u : list)
+            all.append(u);
+        session->sendFrame(Admin::snapshot(serverJson(), totals, all, rooms, id));
+    } else {
+        const int pages
+            = std::max(1, int((list.size() + SNAPSHOT_PAGE_USERS - 1) / SNAPSHOT_PAGE_USERS));
+        const auto page = [&list](int index) {
+            QJsonArray users;
+            const qsizetype end
+                = std::min<qsizetype>(list.size(), qsizetype(index + 1) * SNAPSHOT_PAGE_USERS);
+            for (qsizetype i = qsizetype(index) * SNAPSHOT_PAGE_USERS; i < end; ++i)
+                users.append(list.at(i));
+            return users;
+        };
+        session->sendFrame(Admin::snapshot(serverJson(), totals, page(0), rooms, id, pages));
+        for (int p = 1; p < pages && session->attached(); ++p)
+            session->sendFrame(Admin::snapshotPage(page(p), p + 1, pages, id));
+    }
+    // What the other nodes did after they answered, in each node's order.
+    QList<QByteArray> later;
+    for (const NodeAnswer &a : answers)
+        later += a.laterOperatorEvents;
+    if (later.isEmpty() || !session->attached())
+        return;
+    if (!batched) {
+        for (const QByteArray &frame : std::as_const(later))
+            session->sendFrame(frame);
+        return;
+    }
+    for (qsizetype i = 0; i < later.size(); i += MAX_BATCH_EVENTS) {
+        const QList<QByteArray> part = later.mid(i, MAX_BATCH_EVENTS);
+        session->sendFrame(part.size() == 1 ? part.first() : Admin::eventBatch(part));
+    }
+}
+
 void AdminFeed::sendPagedSnapshot(Endpoint *session, const QJsonObject &totals,
                                   const QJsonArray &rooms, const QJsonValue &id)
 {
@@ -214,43 +309,61 @@ void AdminFeed::subscribe(Endpoint *session, int statsIntervalMs, int feed, cons
             } else {
                 qCWarning(lcAdmin) << "counting stored messages failed:" << error;
             }
-            // Events waiting for a batch are older than the snapshot: they go to the sessions
-            // subscribed when they happened, not to a snapshot that already holds them.
-            flushEvents();
-            unsubscribe(session); // a second subscribe: leave the old interval's group
-            QJsonArray rooms;
-            for (const RoomView &v : m_rooms->list(operatorView()))
-                rooms.append(RoomService::toJson(v));
-            const QJsonObject totals {{QStringLiteral("connections"), m_hub->connectionCount()},
-                                      {QStringLiteral("users_online"), m_hub->userCount()},
-                                      {QStringLiteral("rooms"), m_rooms->roomCount()},
-                                      {QStringLiteral("messages_stored"), messagesStored()}};
-            const bool batched = feed == Admin::FEED_BATCHED;
-            if (batched)
-                sendPagedSnapshot(session, totals, rooms, id);
-            else
-                session->sendFrame(Admin::snapshot(serverJson(), totals, usersJson(), rooms, id));
-            m_subscribers.insert(session, {statsIntervalMs, batched});
-            m_batchedCount += batched;
-            StatsGroup &group = m_groups[statsIntervalMs];
-            if (!group.timer) {
-                const HubCounters &c = m_hub->counters();
-                group.messages = c.messagesStored;
-                group.framesIn = c.framesIn;
-                group.framesOut = c.framesOut;
-                group.connects = c.connectionsTotal;
-                group.since.start();
-                group.timer = std::make_unique<QTimer>();
-                group.timer->setTimerType(Qt::PreciseTimer);
-                connect(group.timer.get(), &QTimer::timeout, this,
-                        [this, statsIntervalMs]() { tick(statsIntervalMs); });
-                group.timer->start(statsIntervalMs);
-            }
-            group.sessions.insert(session);
-            qCInfo(lcAdmin) << "connection" << session->connectionId() << "of user"
-                            << session->userId() << "subscribed, stats every" << statsIntervalMs
-                            << "ms, feed" << (batched ? Admin::FEED_BATCHED : Admin::FEED_SINGLE);
+            // Several nodes: the other nodes' users too (one node: answered at once, nobody
+            // else to ask).
+            m_bus->askNodes(
+                QStringLiteral("operator_users"), {}, this,
+                [this, session, closed, statsIntervalMs, feed, id](const QList<NodeAnswer> &answers,
+                                                                   bool complete) {
+                    if (closed->load(std::memory_order_acquire) || !session->attached())
+                        return;
+                    subscribed(session, statsIntervalMs, feed, id, answers, complete);
+                },
+                true);
         });
+}
+
+void AdminFeed::subscribed(Endpoint *session, int statsIntervalMs, int feed, const QJsonValue &id,
+                           const QList<NodeAnswer> &answers, bool complete)
+{
+    // Events waiting for a batch are older than the snapshot: they go to the sessions
+    // subscribed when they happened, not to a snapshot that already holds them.
+    flushEvents();
+    unsubscribe(session); // a second subscribe: leave the old interval's group
+    QJsonArray rooms;
+    for (const RoomView &v : m_rooms->list(operatorView()))
+        rooms.append(RoomService::toJson(v));
+    const QJsonObject totals {{QStringLiteral("connections"), m_hub->connectionCount()},
+                              {QStringLiteral("users_online"), m_hub->userCount()},
+                              {QStringLiteral("rooms"), m_rooms->roomCount()},
+                              {QStringLiteral("messages_stored"), messagesStored()}};
+    const bool batched = feed == Admin::FEED_BATCHED;
+    if (!answers.isEmpty() || !complete)
+        sendClusterSnapshot(session, totals, rooms, id, batched, answers, complete);
+    else if (batched)
+        sendPagedSnapshot(session, totals, rooms, id);
+    else
+        session->sendFrame(Admin::snapshot(serverJson(), totals, usersJson(), rooms, id));
+    m_subscribers.insert(session, {statsIntervalMs, batched});
+    m_batchedCount += batched;
+    StatsGroup &group = m_groups[statsIntervalMs];
+    if (!group.timer) {
+        const HubCounters &c = m_hub->counters();
+        group.messages = c.messagesStored;
+        group.framesIn = c.framesIn;
+        group.framesOut = c.framesOut;
+        group.connects = c.connectionsTotal;
+        group.since.start();
+        group.timer = std::make_unique<QTimer>();
+        group.timer->setTimerType(Qt::PreciseTimer);
+        connect(group.timer.get(), &QTimer::timeout, this,
+                [this, statsIntervalMs]() { tick(statsIntervalMs); });
+        group.timer->start(statsIntervalMs);
+    }
+    group.sessions.insert(session);
+    qCInfo(lcAdmin) << "connection" << session->connectionId() << "of user" << session->userId()
+                    << "subscribed, stats every" << statsIntervalMs << "ms, feed"
+                    << (batched ? Admin::FEED_BATCHED : Admin::FEED_SINGLE);
 }
 
 void AdminFeed::unsubscribe(Endpoint *session)
@@ -419,8 +532,10 @@ void AdminFeed::connectionClosed(const Endpoint *s, int code, const QString &rea
 {
     if (!active())
         return;
-    publish(Admin::event(AdminEvent::CONNECTION_CLOSED,
-                         Admin::connectionClosed(s->userId(), s->connectionId(), code, reason)));
+    QJsonObject e = Admin::connectionClosed(s->userId(), s->connectionId(), code, reason);
+    if (const QString node = m_bus->nodeId(); !node.isEmpty())
+        e.insert(QStringLiteral("node_id"), node); // connection ids are each node's own
+    publish(Admin::event(AdminEvent::CONNECTION_CLOSED, e));
 }
 
 void AdminFeed::userStatus(qint64 userId, const QString &name, const QString &status,
@@ -486,7 +601,10 @@ void AdminFeed::errorSent(qint64 userId, quint64 connectionId, ErrorCode code)
 {
     if (!active())
         return;
-    publish(Admin::event(AdminEvent::ERROR_SENT, Admin::errorSent(userId, connectionId, code)));
+    QJsonObject e = Admin::errorSent(userId, connectionId, code);
+    if (const QString node = m_bus->nodeId(); !node.isEmpty())
+        e.insert(QStringLiteral("node_id"), node);
+    publish(Admin::event(AdminEvent::ERROR_SENT, e));
 }
 
 } // namespace Switchboard

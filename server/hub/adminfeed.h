@@ -81,6 +81,9 @@ public:
     QJsonObject connectionJson(const Endpoint &session) const;
     // Online users as in the snapshot.
     QJsonArray usersJson() const;
+    // This node's connections as GET /api/v1/connections lists them (connectionJson() with
+    // user_id and name), by connection id.
+    QJsonArray connectionsJson() const;
 
     // Events (each a no-op without subscribers).
     void connectionOpened(const Endpoint *session);
@@ -119,6 +122,13 @@ private:
     QJsonObject userJson(const OnlineUser &user, qint64 now) const;
     void sendPagedSnapshot(Endpoint *session, const QJsonObject &totals, const QJsonArray &rooms,
                            const QJsonValue &id);
+    // The snapshot once the other nodes answered (several nodes): their users merged with this
+    // node's, then the events they published after answering.
+    void sendClusterSnapshot(Endpoint *session, QJsonObject totals, const QJsonArray &rooms,
+                             const QJsonValue &id, bool batched, const QList<NodeAnswer> &answers,
+                             bool complete);
+    void subscribed(Endpoint *session, int statsIntervalMs, int feed, const QJsonValue &id,
+                    const QList<NodeAnswer> &answers, bool complete);
     void room(QLatin1StringView event, const QString &roomId);
     void tick(int intervalMs);
     void refreshStoredBase();

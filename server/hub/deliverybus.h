@@ -4,6 +4,7 @@
 #include "protocol/dialect.h"
 
 #include <functional>
+#include <optional>
 
 #include <QByteArray>
 #include <QHash>
@@ -19,6 +20,17 @@ namespace Switchboard {
 // connection of another user except through the bus (docs/ARCHITECTURE.md, "one bus").
 struct RoomChange;
 struct OnlineUser;
+
+// One other node's answer to DeliveryBus::askNodes(), and the operator feed's events that node
+// published after it answered which reached this node before the last answer came (asked
+// for): a snapshot made of the answers and followed by these events misses nothing and
+// repeats nothing.
+struct NodeAnswer
+{
+    QString nodeId;
+    QJsonObject answer;
+    QList<QByteArray> laterOperatorEvents;
+};
 
 class BusKey
 {
@@ -75,14 +87,52 @@ public:
     // every node forgets what it cached of it (AccountCache) before it next judges a token.
     virtual void publishAccountChange(qint64 userId) = 0;
 
-    // Operators and account changes: closes one connection (false: this node has none by that
-    // id) or every connection of a user (returns how many this node closed).
+    // Operators and account changes: closes one connection of this node (false: it has none
+    // by that id).
     virtual bool closeConnection(quint64 connectionId, int code, const QString &reason) = 0;
-    virtual int closeUser(qint64 userId, int code, const QString &reason) = 0;
-    // Closes a connection of another node (connection ids are each node's own): it is asked,
-    // and closes it if it still has it.
+    // Closes every connection of a user on every node; `done` gets how many were closed, and
+    // whether every node answered (false: the count leaves out the connections of a node that
+    // did not answer within ASK_TIMEOUT_MS, or of every other node while Redis is away). Not
+    // past `context`'s life (the closes happen regardless).
+    virtual void closeUser(qint64 userId, int code, const QString &reason, QObject *context,
+                           std::function<void(int closed, bool complete)> done)
+        = 0;
+    // Closes a connection of the node named (connection ids are each node's own; empty or
+    // this node's id: here): `done(true)` once it closed it, `done(false)` when that node has
+    // no such connection (or there is no such node), `done(std::nullopt)` when the node did not
+    // answer within ASK_TIMEOUT_MS.
     virtual void closeConnectionOn(const QString &nodeId, quint64 connectionId, int code,
-                                   const QString &reason)
+                                   const QString &reason, QObject *context,
+                                   std::function<void(std::optional<bool> closed)> done)
+        = 0;
+
+    // How long askNodes() waits for the nodes' answers.
+    static constexpr int ASK_TIMEOUT_MS = 2000;
+    // Asks the other nodes (args "node_id": only that one) a question about their own state;
+    // each answers with what its answerer for the question (setAnswerer) returns for `args`.
+    // `done` gets the answers that came, and whether every node asked answered within
+    // ASK_TIMEOUT_MS (false also while Redis is away: there are no answers). With
+    // `withOperatorEvents`, each answer carries the operator feed's events its node published
+    // after answering, until the last answer came (see NodeAnswer). One node: nobody else to
+    // ask, done({}, true) at once. Not past `context`'s life.
+    virtual void askNodes(const QString &question, const QJsonObject &args, QObject *context,
+                          std::function<void(QList<NodeAnswer>, bool complete)> done,
+                          bool withOperatorEvents = false)
+    {
+        Q_UNUSED(question);
+        Q_UNUSED(args);
+        Q_UNUSED(context);
+        Q_UNUSED(withOperatorEvents);
+        done({}, true);
+    }
+    // What this node answers to a question (called with its args, on this node's thread).
+    using Answerer = std::function<QJsonObject(const QJsonObject &args)>;
+    void setAnswerer(const QString &question, Answerer answerer)
+    {
+        m_answerers.insert(question, std::move(answerer));
+    }
+    // Every connection on every node: `done(total, complete)` (see askNodes).
+    virtual void connectionTotal(QObject *context, std::function<void(int, bool complete)> done)
         = 0;
 
     // Calls `ready` once this node receives every event of the streams named, so that a store
@@ -136,11 +186,24 @@ public:
     virtual QString nodeId() const { return QString(); }
     virtual QString degradedReason() const { return QString(); }
 
+protected:
+    // This node's answer to a question (an error object for one it has no answerer for).
+    QJsonObject answer(const QString &question, const QJsonObject &args) const
+    {
+        const auto it = m_answerers.constFind(question);
+        if (it == m_answerers.cend())
+            return {{QStringLiteral("error"), QStringLiteral("unknown question")}};
+        return (*it)(args);
+    }
+
 Q_SIGNALS:
     // The user's first connection anywhere opened / its last one anywhere closed (presence,
     // announcements and last_seen follow these, never a node's own transitions).
     void userOnline(qint64 userId, const QString &username);
     void userOffline(qint64 userId, const QString &username);
+
+private:
+    QHash<QString, Answerer> m_answerers;
 };
 
 } // namespace Switchboard

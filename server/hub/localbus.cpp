@@ -76,9 +76,28 @@ bool LocalBus::closeConnection(quint64 connectionId, int code, const QString &re
     return m_hub->closeConnection(BusKey(), connectionId, code, reason);
 }
 
-int LocalBus::closeUser(qint64 userId, int code, const QString &reason)
+int LocalBus::closeUserHere(qint64 userId, int code, const QString &reason)
 {
     return m_hub->closeUser(BusKey(), userId, code, reason);
+}
+
+void LocalBus::closeUser(qint64 userId, int code, const QString &reason, QObject *,
+                         std::function<void(int, bool)> done)
+{
+    done(closeUserHere(userId, code, reason), true);
+}
+
+void LocalBus::closeConnectionOn(const QString &nodeId, quint64 connectionId, int code,
+                                 const QString &reason, QObject *,
+                                 std::function<void(std::optional<bool>)> done)
+{
+    done(nodeId.isEmpty() || nodeId == this->nodeId() ? closeConnection(connectionId, code, reason)
+                                                      : false);
+}
+
+void LocalBus::connectionTotal(QObject *, std::function<void(int, bool)> done)
+{
+    done(m_hub->connectionCount(), true);
 }
 
 void LocalBus::publishAccountChange(qint64 userId)

@@ -56,9 +56,15 @@ public:
             m_accessRulesChanged();
     }
     bool closeConnection(quint64 connectionId, int code, const QString &reason) override;
-    int closeUser(qint64 userId, int code, const QString &reason) override;
-    // One node: there is no other.
-    void closeConnectionOn(const QString &, quint64, int, const QString &) override { }
+    void closeUser(qint64 userId, int code, const QString &reason, QObject *context,
+                   std::function<void(int closed, bool complete)> done) override;
+    // This node's connections of the user closed: how many.
+    int closeUserHere(qint64 userId, int code, const QString &reason);
+    // One node: a connection here (an empty node id or this one's), else no such node.
+    void closeConnectionOn(const QString &nodeId, quint64 connectionId, int code,
+                           const QString &reason, QObject *context,
+                           std::function<void(std::optional<bool>)> done) override;
+    void connectionTotal(QObject *context, std::function<void(int, bool)> done) override;
     bool isOnline(qint64 userId) const override;
     QList<OnlineUser> onlineUsers(int limit) const override;
     int onlineCount() const override;

@@ -72,39 +72,60 @@ bool positiveId(const QString &text, const char *what, qint64 *out, const ReplyP
     return false;
 }
 
-// Who would get a broadcast to this target now: {users, connections}; false (answered) if bad.
-bool audienceOf(RestServices *s, const QString &target, const QString &roomId, qint64 userId,
-                QJsonObject *out, const ReplyPtr &reply)
+// Whether the target names an audience: false (answered) if not.
+bool validAudience(RestServices *s, const QString &target, const QString &roomId, qint64 userId,
+                   const ReplyPtr &reply)
 {
-    int users = 0, connections = 0;
+    if (target == QLatin1StringView("all"))
+        return true;
+    if (target == QLatin1StringView("room")) {
+        if (validRoomId(roomId) && s->rooms->exists(roomId))
+            return true;
+        reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId.left(64)));
+        return false;
+    }
+    if (target == QLatin1StringView("user")) {
+        if (userId > 0)
+            return true;
+        reply->error(ErrorCode::ValidationError,
+                     QStringLiteral("'user_id' must be a positive integer"));
+        return false;
+    }
+    reply->error(ErrorCode::ValidationError, QStringLiteral("'target' must be all, room or user"));
+    return false;
+}
+
+// Who gets a broadcast to this (valid) target now, on every node: {users, connections}, and
+// "incomplete": true when a node did not answer in time (its connections are not counted).
+void countAudience(RestServices *s, const QString &target, const QString &roomId, qint64 userId,
+                   std::function<void(QJsonObject)> done)
+{
     if (target == QLatin1StringView("all")) {
-        users = s->hub->userCount();
-        connections = s->hub->connectionCount();
-    } else if (target == QLatin1StringView("room")) {
-        if (!validRoomId(roomId) || !s->rooms->exists(roomId)) {
-            reply->error(ErrorCode::NotFound, QStringLiteral("no room '%1'").arg(roomId.left(64)));
-            return false;
-        }
-        for (const RoomMember &m : s->rooms->members(roomId)) {
-            const int n = s->hub->connectionsOf(m.userId);
+        const int users = s->bus->onlineCount();
+        s->bus->connectionTotal(s->hub, [users, done](int connections, bool complete) {
+            QJsonObject out {{QStringLiteral("users"), users},
+                             {QStringLiteral("connections"), connections}};
+            if (!complete)
+                out.insert(QStringLiteral("incomplete"), true);
+            done(out);
+        });
+        return;
+    }
+    QList<qint64> ids;
+    if (target == QLatin1StringView("room")) {
+        for (const RoomMember &m : s->rooms->members(roomId))
+            ids << m.userId;
+    } else {
+        ids << userId;
+    }
+    s->bus->connectionCounts(ids, s->hub, [done](const QHash<qint64, int> &counts) {
+        int users = 0, connections = 0;
+        for (int n : counts) {
             users += n > 0 ? 1 : 0;
             connections += n;
         }
-    } else if (target == QLatin1StringView("user")) {
-        if (userId <= 0) {
-            reply->error(ErrorCode::ValidationError,
-                         QStringLiteral("'user_id' must be a positive integer"));
-            return false;
-        }
-        connections = s->hub->connectionsOf(userId);
-        users = connections > 0 ? 1 : 0;
-    } else {
-        reply->error(ErrorCode::ValidationError,
-                     QStringLiteral("'target' must be all, room or user"));
-        return false;
-    }
-    *out = {{QStringLiteral("users"), users}, {QStringLiteral("connections"), connections}};
-    return true;
+        done({{QStringLiteral("users"), users}, {QStringLiteral("connections"), connections}});
+    });
 }
 
 // The live notification event, in notifyAll()'s shape, for a room's members.
@@ -138,8 +159,7 @@ void targetedBroadcastTo(RestServices *s, const QJsonObject &body, const Sender 
         return;
     }
     const QString roomId = body.value(QStringLiteral("room_id")).toString();
-    QJsonObject audience;
-    if (!audienceOf(s, target, roomId, userId, &audience, reply))
+    if (!validAudience(s, target, roomId, userId, reply))
         return;
     const QJsonObject data = body.value(QStringLiteral("data")).toObject();
     NotifyRequest n;
@@ -165,19 +185,33 @@ void targetedBroadcastTo(RestServices *s, const QJsonObject &body, const Sender 
                          .arg(s->config->maxContentChars));
         return;
     }
-    const int recipients = audience.value(QStringLiteral("connections")).toInt();
-    QJsonObject answer {{QStringLiteral("target"), target},
-                        {QStringLiteral("kind"), kind},
-                        {QStringLiteral("recipients"), recipients}};
+    QJsonObject answer {{QStringLiteral("target"), target}, {QStringLiteral("kind"), kind}};
+    // recipients: the audience's connections on every node, counted once it is sent.
+    const auto answerWith
+        = [s, reply, target, roomId, userId, sender, kind](QJsonObject answer, int status) {
+              countAudience(s, target, roomId, userId,
+                            [s, reply, target, roomId, userId, sender, kind, answer,
+                             status](const QJsonObject &audience) mutable {
+                                const int recipients
+                                    = audience.value(QStringLiteral("connections")).toInt();
+                                answer.insert(QStringLiteral("recipients"), recipients);
+                                if (audience.contains(QStringLiteral("incomplete")))
+                                    answer.insert(QStringLiteral("incomplete"), true);
+                                // The message service tells the feed itself of a send to all.
+                                if (s->admin && target != QLatin1StringView("all"))
+                                    s->admin->broadcast(sender.userId, target, roomId, userId,
+                                                        recipients, kind);
+                                reply->json(status, answer);
+                            });
+          };
     if (target == QLatin1StringView("all")) {
-        // The message service tells the feed itself (as for every send to all).
         const auto failure = system ? s->messages->systemToAll(n.message, data)
                                     : s->messages->notifyAll(sender, n);
         if (failure) {
             reply->failure(*failure);
             return;
         }
-        reply->json(202, answer);
+        answerWith(answer, 202);
     } else if (target == QLatin1StringView("room")) {
         QJsonObject fields {{QStringLiteral("content"), n.message},
                             {QStringLiteral("room_id"), roomId}};
@@ -191,20 +225,17 @@ void targetedBroadcastTo(RestServices *s, const QJsonObject &body, const Sender 
             return;
         }
         s->hub->counters().broadcasts++;
-        const int reached = s->bus->publishToRoom(roomId, frame, 0);
-        answer.insert(QStringLiteral("recipients"), reached);
+        s->bus->publishToRoom(roomId, frame, 0);
         answer.insert(QStringLiteral("room_id"), roomId);
-        if (s->admin)
-            s->admin->broadcast(sender.userId, target, roomId, 0, reached, kind);
-        reply->json(202, answer);
+        answerWith(answer, 202);
     } else {
         QJsonObject stored = system ? MessageService::directBody(sender, userId, n.message, data)
                                     : MessageService::notificationBody(sender, userId, n);
         s->messages->sendToUser(
             sender, userId, system ? MessageKind::System : MessageKind::Notification, stored,
             QString(), s->hub,
-            [s, reply, answer, sender, userId, shownUser, recipients,
-             kind](std::optional<SendOutcome> outcome, std::optional<SendFailure> failure) {
+            [reply, answer, userId, shownUser, answerWith](std::optional<SendOutcome> outcome,
+                                                           std::optional<SendFailure> failure) {
                 if (failure) {
                     reply->failure(*failure);
                     return;
@@ -214,15 +245,23 @@ void targetedBroadcastTo(RestServices *s, const QJsonObject &body, const Sender 
                 a.insert(QStringLiteral("message_id"), outcome->messageId);
                 a.insert(QStringLiteral("stream"), outcome->stream);
                 a.insert(QStringLiteral("seq"), outcome->seq);
-                if (s->admin)
-                    s->admin->broadcast(sender.userId, QStringLiteral("user"), QString(), userId,
-                                        recipients, kind);
-                reply->json(201, a);
+                Q_UNUSED(userId);
+                answerWith(a, 201);
             });
     }
 }
 
 } // namespace
+
+void replyRecipients(RestServices *s, const ReplyPtr &reply, int status)
+{
+    s->bus->connectionTotal(s->hub, [reply, status](int recipients, bool complete) {
+        QJsonObject out {{QStringLiteral("recipients"), recipients}};
+        if (!complete)
+            out.insert(QStringLiteral("incomplete"), true);
+        reply->json(status, out);
+    });
+}
 
 void targetedBroadcast(RestServices *s, const QJsonObject &body, const Sender &sender,
                        const ReplyPtr &reply)
@@ -253,19 +292,36 @@ void addAdminRoutes(Router &router, RestServices *s)
 
     router.add("GET", {QStringLiteral("/api/v1/connections")}, Access::Admin,
                [s](const RestRequest &, const ReplyPtr &reply) {
-                   QList<Endpoint *> sessions = s->hub->sessions().values();
-                   std::sort(sessions.begin(), sessions.end(), [](Endpoint *a, Endpoint *b) {
-                       return a->connectionId() < b->connectionId();
-                   });
-                   QJsonArray list;
-                   for (const Endpoint *session : std::as_const(sessions)) {
-                       QJsonObject o = s->admin->connectionJson(*session);
-                       o.insert(QStringLiteral("node_id"), s->bus->nodeId());
-                       o.insert(QStringLiteral("user_id"), session->userId());
-                       o.insert(QStringLiteral("name"), session->username());
-                       list.append(o);
-                   }
-                   reply->json(200, {{QStringLiteral("connections"), list}});
+                   // Every node's (several nodes: each answers for its own).
+                   const QJsonArray here = s->admin->connectionsJson();
+                   s->bus->askNodes(
+                       QStringLiteral("connections"), {}, s->hub,
+                       [reply, here](const QList<NodeAnswer> &answers, bool complete) {
+                           QJsonObject out {{QStringLiteral("connections"), here}};
+                           if (!answers.isEmpty()) {
+                               QList<QJsonObject> all;
+                               for (const QJsonValue &v : here)
+                                   all << v.toObject();
+                               for (const NodeAnswer &a : answers)
+                                   for (const QJsonValue &v :
+                                        a.answer.value(QStringLiteral("connections")).toArray())
+                                       all << v.toObject();
+                               // By node, then by connection id within each.
+                               std::stable_sort(
+                                   all.begin(), all.end(),
+                                   [](const QJsonObject &a, const QJsonObject &b) {
+                                       return a.value(QStringLiteral("node_id")).toString()
+                                           < b.value(QStringLiteral("node_id")).toString();
+                                   });
+                               QJsonArray list;
+                               for (const QJsonObject &o : std::as_const(all))
+                                   list.append(o);
+                               out.insert(QStringLiteral("connections"), list);
+                           }
+                           if (!complete)
+                               out.insert(QStringLiteral("incomplete"), true);
+                           reply->json(200, out);
+                       });
                });
 
     router.add("POST", {QStringLiteral("/api/v1/connections/{id}/close")}, Access::Admin,
@@ -281,11 +337,25 @@ void addAdminRoutes(Router &router, RestServices *s)
                    if (!node.isEmpty() && node != s->bus->nodeId()) {
                        qCInfo(lcAdmin)
                            << "operator closes connection" << id << "on node" << node << reason;
-                       s->bus->closeConnectionOn(node, quint64(id), CloseCode::KICKED, reason);
-                       reply->json(202,
-                                   {{QStringLiteral("node_id"), node},
-                                    {QStringLiteral("connection_id"), id},
-                                    {QStringLiteral("requested"), true}});
+                       s->bus->closeConnectionOn(
+                           node, quint64(id), CloseCode::KICKED, reason, s->hub,
+                           [reply, node, id](std::optional<bool> closed) {
+                               if (!closed)
+                                   reply->error(ErrorCode::Unavailable,
+                                                QStringLiteral("node '%1' did not answer within "
+                                                               "%2 ms (is it running?)")
+                                                    .arg(node.left(255))
+                                                    .arg(DeliveryBus::ASK_TIMEOUT_MS));
+                               else if (!*closed)
+                                   reply->error(ErrorCode::NotFound,
+                                                QStringLiteral("no connection %1 on node '%2'")
+                                                    .arg(id)
+                                                    .arg(node.left(255)));
+                               else
+                                   reply->json(200,
+                                               {{QStringLiteral("closed"), 1},
+                                                {QStringLiteral("node_id"), node}});
+                           });
                        return;
                    }
                    const Endpoint *session = s->hub->sessions().value(quint64(id));
@@ -300,21 +370,26 @@ void addAdminRoutes(Router &router, RestServices *s)
                    reply->json(200, {{QStringLiteral("closed"), 1}});
                });
 
-    router.add("POST", {QStringLiteral("/api/v1/users/{id}/disconnect")}, Access::Admin,
-               [s](const RestRequest &request, const ReplyPtr &reply) {
-                   QString reason;
-                   if (!closeReason(request, &reason, reply))
-                       return;
-                   withUser(s, request.params.value(0), QStringLiteral("user_id"), false, reply,
-                            [s, reply, reason](const ExternalIds::Lookup &user) {
-                                qCInfo(lcAdmin) << "operator disconnects user" << user.userId
-                                                << "from" << s->hub->connectionsOf(user.userId)
-                                                << "connections:" << reason;
-                                const int closed
-                                    = s->bus->closeUser(user.userId, CloseCode::KICKED, reason);
-                                reply->json(200, {{QStringLiteral("closed"), closed}});
-                            });
-               });
+    router.add(
+        "POST", {QStringLiteral("/api/v1/users/{id}/disconnect")}, Access::Admin,
+        [s](const RestRequest &request, const ReplyPtr &reply) {
+            QString reason;
+            if (!closeReason(request, &reason, reply))
+                return;
+            withUser(s, request.params.value(0), QStringLiteral("user_id"), false, reply,
+                     [s, reply, reason](const ExternalIds::Lookup &user) {
+                         qCInfo(lcAdmin)
+                             << "operator disconnects user" << user.userId << "from"
+                             << s->hub->connectionsOf(user.userId) << "connections:" << reason;
+                         s->bus->closeUser(user.userId, CloseCode::KICKED, reason, s->hub,
+                                           [reply](int closed, bool complete) {
+                                               QJsonObject out {{QStringLiteral("closed"), closed}};
+                                               if (!complete)
+                                                   out.insert(QStringLiteral("incomplete"), true);
+                                               reply->json(200, out);
+                                           });
+                     });
+        });
 
     router.add("GET", {QStringLiteral("/api/v1/audience")}, Access::Admin,
                [s](const RestRequest &request, const ReplyPtr &reply) {
@@ -324,9 +399,10 @@ void addAdminRoutes(Router &router, RestServices *s)
                        : QStringLiteral("all");
                    const QString roomId = q.queryItemValue(QStringLiteral("room_id"));
                    const auto answer = [s, reply, target, roomId](qint64 userId) {
-                       QJsonObject out;
-                       if (audienceOf(s, target, roomId, userId, &out, reply))
-                           reply->json(200, out);
+                       if (validAudience(s, target, roomId, userId, reply))
+                           countAudience(
+                               s, target, roomId, userId,
+                               [reply](const QJsonObject &out) { reply->json(200, out); });
                    };
                    if (target != QLatin1StringView("user")) {
                        answer(0);

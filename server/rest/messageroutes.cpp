@@ -207,12 +207,11 @@ void send(RestServices *s, const RestRequest &request, const QJsonObject &body,
     if (!checkLength(n.title + n.message, *s->config, reply))
         return;
     if (toAll) {
-        const int recipients = s->hub->connectionCount();
         if (const auto failure = s->messages->notifyAll(sender, n)) {
             reply->failure(*failure);
             return;
         }
-        reply->json(202, {{QStringLiteral("recipients"), recipients}});
+        replyRecipients(s, reply, 202);
         return;
     }
     const QString key = body.value(QStringLiteral("idempotency_key")).toString().left(128);
@@ -238,7 +237,6 @@ void broadcast(RestServices *s, const QJsonObject &body, const Sender &sender,
     const QString content = contentOf(body);
     QJsonObject data = body.value(QStringLiteral("data")).toObject();
     data.remove(QStringLiteral("content"));
-    const int recipients = s->hub->connectionCount();
     std::optional<Failure> failure;
     if (type == QLatin1StringView("notification")) {
         const NotifyRequest n = notifyOf(body, type);
@@ -267,7 +265,7 @@ void broadcast(RestServices *s, const QJsonObject &body, const Sender &sender,
         reply->failure(*failure);
         return;
     }
-    reply->json(202, {{QStringLiteral("recipients"), recipients}});
+    replyRecipients(s, reply, 202);
 }
 
 } // namespace

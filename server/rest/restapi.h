@@ -64,6 +64,9 @@ void addRoomRoutes(Router &router, RestServices *services);
 void addHistoryRoutes(Router &router, RestServices *services);
 void addAdminRoutes(Router &router, RestServices *services);
 void addAccessRoutes(Router &router, RestServices *services);
+// A send to every connection went out: answers {recipients: the connections of every node}
+// (and "incomplete": true when a node did not answer in time: its connections are not counted).
+void replyRecipients(RestServices *services, const ReplyPtr &reply, int status);
 // POST /api/v1/broadcast with a `target` (adminroutes.cpp): all, a room or a user.
 void targetedBroadcast(RestServices *services, const QJsonObject &body, const Sender &sender,
                        const ReplyPtr &reply);

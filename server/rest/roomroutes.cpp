@@ -332,13 +332,12 @@ void addRoomRoutes(Router &router, RestServices *s)
                        }
                        withActor(s, request, body, QStringLiteral("from_user_id"), false, reply,
                                  [s, reply, content, data](const Sender &actor) {
-                                     const int recipients = s->hub->connectionCount();
                                      if (const auto failure
                                          = s->messages->broadcast(actor, content, data)) {
                                          reply->failure(*failure);
                                          return;
                                      }
-                                     reply->json(200, {{QStringLiteral("recipients"), recipients}});
+                                     replyRecipients(s, reply, 200);
                                  });
                        return;
                    }

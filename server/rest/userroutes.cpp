@@ -48,10 +48,13 @@ void changeAccount(RestServices *s, const ReplyPtr &reply, qint64 id,
                 return;
             }
             s->bus->publishAccountChange(id); // every node forgets its cached state
-            int closed = 0;
-            if (!closeReason.isEmpty())
-                closed = s->bus->closeUser(id, Protocol::CloseCode::FORBIDDEN, closeReason);
-            changed(closed);
+            if (closeReason.isEmpty()) {
+                changed(0);
+                return;
+            }
+            // On every node; the count once they answered.
+            s->bus->closeUser(id, Protocol::CloseCode::FORBIDDEN, closeReason, s->hub,
+                              [changed](int closed, bool) { changed(closed); });
         });
 }
 

@@ -168,11 +168,12 @@ class Node:
         return self.proc is not None and self.proc.poll() is None
 
     def connections(self):
-        """The node's own GET /api/v1/connections (on its port, not through nginx)."""
+        """The node's own connections: GET /api/v1/connections on its port (not through
+        nginx) lists every node's, each with its node_id."""
         status, body, _ = http(self.port, "GET", "/api/v1/connections")
         if status != 200:
             raise Failed("%s: GET /api/v1/connections answered %s" % (self.node_id, status))
-        return body["connections"]
+        return [c for c in body["connections"] if c.get("node_id") == self.node_id]
 
     def user_connections(self):
         """{user_id: number of its WebSockets on this node} from the node's own REST API."""
@@ -909,8 +910,8 @@ def check_operator(ck, nginx, nodes):
         ck.note("a broadcast and a notification to all reached users %s once" % ", ".join(
             "%d (%s)" % (p.user, p.node.node_id) for p in users))
 
-        # Kick: the connection on node N closed through whichever node nginx picks; 202 when
-        # that is another node (which hands it to N over Redis), 200 when it is N itself.
+        # Kick: the connection on node N closed through whichever node nginx picks; when that
+        # is another node, it asks N over Redis and answers once N closed it (with its node_id).
         kicked = OPERATOR_USER + 10
         remote = 0
         for round_ in range(3):
@@ -923,10 +924,9 @@ def check_operator(ck, nginx, nodes):
                 status, body, _ = http(nginx.port, "POST",
                                        "/api/v1/connections/%s/close?node_id=%s"
                                        % (k.conn_id, k.node.node_id), {"reason": reason})
-                if status == 202:
+                if status == 200 and "node_id" in body:
                     remote += 1
-                    ck.expect(body == {"node_id": k.node.node_id, "connection_id":
-                                       int(k.conn_id), "requested": True},
+                    ck.expect(body == {"closed": 1, "node_id": k.node.node_id},
                               "kick of %s/%s through another node: %s"
                               % (k.node.node_id, k.conn_id, body))
                 else:
@@ -958,6 +958,10 @@ def check_operator(ck, nginx, nodes):
         codes = {"%s/%s" % (p.node.node_id, p.conn_id): close_code(p) for p in ds + parked}
         ck.expect(set(codes.values()) == {4004}, "disconnect of user %d through nginx: close "
                   "codes %s, not 4004 everywhere" % (gone, codes))
+        # Counted on every node (each node asked answers for its own).
+        ck.expect(body.get("closed") == len(codes) and "incomplete" not in body,
+                  "disconnect of user %d through nginx answered %s for %d connections"
+                  % (gone, body, len(codes)))
         ck.note("disconnect of user %d through nginx closed %s with %s"
                 % (gone, ", ".join(sorted(codes)), sorted(set(map(str, codes.values())))))
         for p in ds + parked:

@@ -6,6 +6,8 @@
 #include "cluster/busevent.h"
 #include "cluster/redisbus.h"
 #include "cluster/redisclient.h"
+#include "hub/roomchange.h"
+#include "protocol/events.h"
 #include "protocol/protocol.h"
 #include "redistestsupport.h"
 #include "testsupport.h"
@@ -13,6 +15,7 @@
 #include <QDeadlineTimer>
 #include <QProcess>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QTest>
@@ -107,6 +110,45 @@ private:
         QVERIFY2((cluster).start(count, &why_), qPrintable(why_));                                 \
     } while (false)
 
+// Redis's own answers, on a connection of the test's.
+class RedisProbe
+{
+public:
+    RedisProbe()
+        : m_redis(
+            *RedisEndpoint::fromUrl(qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"), nullptr))
+    {
+        m_redis.connectToServer();
+    }
+    // How many connections (nodes) subscribe to the channel; -1 when Redis did not answer.
+    int subscribers(const QByteArray &channel)
+    {
+        const std::optional<RedisReply> r = call({"PUBSUB", "NUMSUB", channel});
+        return r && r->elements.size() == 2 ? int(r->elements[1].integer) : -1;
+    }
+    // Publishes as if another node had; returns how many nodes heard it.
+    int publish(const QByteArray &channel, BusEvent e)
+    {
+        e.origin = "another-node";
+        const std::optional<RedisReply> r = call({"PUBLISH", channel, e.encode()});
+        return r ? int(r->integer) : -1;
+    }
+
+private:
+    std::optional<RedisReply> call(const QList<QByteArray> &args)
+    {
+        QDeadlineTimer deadline(5000);
+        while (!m_redis.isConnected() && !deadline.hasExpired())
+            QTest::qWait(10);
+        std::optional<RedisReply> reply;
+        m_redis.command(args, [&reply](const RedisReply &r) { reply = r; });
+        while (!reply && !deadline.hasExpired())
+            QTest::qWait(5);
+        return reply;
+    }
+    RedisClient m_redis;
+};
+
 // Waits until `c` has `count` events of `type`, then a little longer: a second copy would show.
 int settledCount(WsClient &c, const QString &type, int count)
 {
@@ -144,7 +186,10 @@ private slots:
     void broadcastAndNotificationReachEveryNode();
     void disableClosesConnectionsOnEveryNode();
     void kickConnectionOfAnotherNode();
+    void operatorsCountEveryNode();
+    void operatorSnapshotThenLaterEvents();
     void accessRulesReachEveryNode();
+    void commandsReachRunningNodes();
     void operatorFeedShowsOtherNodes();
     void nodesListed();
     void presenceOnceAcrossNodes();
@@ -157,6 +202,7 @@ private slots:
     void subscriptionsFollowConnectionsAndRooms();
     void firstSignInKnownOnEveryNode();
     void firstEventsAfterFollowingInOrder();
+    void lateJoinGetsWhatOvertookIt();
     void deploymentsApartOnOneRedis();
     void sharedNodeIdReported();
     void sqliteWithRedisRefused();
@@ -376,20 +422,268 @@ void tst_Cluster::kickConnectionOfAnotherNode()
     const QByteArray key = cluster[1].config().apiKey.toUtf8();
     const HttpResult list
         = http("GET", cluster[1].httpUrl(QStringLiteral("/api/v1/connections")), {}, key);
+    // Every node's, by node: node 1's first.
     const QJsonArray connections = list.json.value(QStringLiteral("connections")).toArray();
-    QCOMPARE(connections.size(), 1);
-    const QJsonObject entry = connections.first().toObject();
+    QCOMPARE(connections.size(), 2);
+    QCOMPARE(str(connections.first().toObject(), "node_id"), QStringLiteral("node-1"));
+    const QJsonObject entry = connections.last().toObject();
     QCOMPARE(str(entry, "node_id"), QStringLiteral("node-2"));
+    QCOMPARE(num(entry, "user_id"), 81);
     // Asked through node 1, named by node and id: node 2 closes it; node 1's stays.
     const HttpResult r
         = http("POST",
                cluster[0].httpUrl(QStringLiteral("/api/v1/connections/%1/close?node_id=node-2")
                                       .arg(str(entry, "connection_id"))),
                {}, key);
-    QCOMPARE(r.status, 202);
+    // Node 2 answers once it closed it.
+    QCOMPARE(r.status, 200);
+    QCOMPARE(num(r.json, "closed"), 1);
     QCOMPARE(kicked->waitClosed(), Protocol::CloseCode::KICKED);
     QTest::qWait(200);
     QVERIFY(keep->isConnected());
+}
+
+namespace {
+
+// A user's connections in an operator snapshot (or its list), as "node:connection id".
+QStringList connectionsIn(const QJsonObject &user)
+{
+    QStringList out;
+    for (const QJsonValue &v : user.value(QStringLiteral("connections")).toArray())
+        out << QStringLiteral("%1:%2").arg(str(v.toObject(), "node_id"),
+                                           str(v.toObject(), "connection_id"));
+    out.sort();
+    return out;
+}
+
+} // namespace
+
+// Operators, through any node, see and act on every node's connections: the list, the
+// snapshot, the counts of broadcasts and closes (each node is asked and answers for its own).
+void tst_Cluster::operatorsCountEveryNode()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    const QByteArray key = cluster[0].config().apiKey.toUtf8();
+    const qint64 dave = createUser(cluster[0], QStringLiteral("dave"));
+    QVERIFY(dave > 0);
+    // 90 on nodes 2 and 3, 91 on node 3, Dave on node 1.
+    auto a2 = connectAs(cluster[1], 90), a3 = connectAs(cluster[2], 90),
+         b3 = connectAs(cluster[2], 91), d1 = connectAs(cluster[0], dave);
+    QVERIFY(a2 && a3 && b3 && d1);
+
+    const HttpResult list
+        = http("GET", cluster[0].httpUrl(QStringLiteral("/api/v1/connections")), {}, key);
+    QCOMPARE(list.status, 200);
+    QVERIFY(!list.json.contains(QStringLiteral("incomplete")));
+    QStringList listed;
+    for (const QJsonValue &v : list.json.value(QStringLiteral("connections")).toArray())
+        listed << QStringLiteral("%1 %2")
+                      .arg(str(v.toObject(), "node_id"))
+                      .arg(num(v.toObject(), "user_id"));
+    QCOMPARE(listed,
+             (QStringList {QStringLiteral("node-1 %1").arg(dave), QStringLiteral("node-2 90"),
+                           QStringLiteral("node-3 90"), QStringLiteral("node-3 91")}));
+
+    // The snapshot of an operator on node 1: one entry for 90, with both connections.
+    for (const int feed : {1, 2}) {
+        auto admin = connectAs(cluster[0], ADMIN_ID, true);
+        QVERIFY(admin);
+        const QJsonObject snapshot = request(
+            *admin, "admin_subscribe",
+            {{QStringLiteral("feed"), feed}, {QStringLiteral("stats_interval_ms"), 60000}},
+            "admin_snapshot");
+        QVERIFY(!snapshot.isEmpty());
+        const QJsonObject totals = snapshot.value(QStringLiteral("totals")).toObject();
+        QCOMPARE(num(totals, "connections"), 5); // the admin's own too
+        QCOMPARE(num(totals, "users_online"), 4);
+        QVERIFY(!totals.contains(QStringLiteral("incomplete")));
+        const QJsonArray users = snapshot.value(QStringLiteral("users")).toArray();
+        QCOMPARE(users.size(), 4);
+        const QStringList of90 = connectionsIn(findUser(users, 90));
+        QCOMPARE(of90.size(), 2);
+        QVERIFY2(of90[0].startsWith(QStringLiteral("node-2:"))
+                     && of90[1].startsWith(QStringLiteral("node-3:")),
+                 qPrintable(of90.join(QLatin1Char(' '))));
+        QCOMPARE(connectionsIn(findUser(users, 91)).size(), 1);
+        QCOMPARE(connectionsIn(findUser(users, dave)).size(), 1);
+    }
+
+    // Broadcasts count every node's connections.
+    const HttpResult cast
+        = httpJson("POST", cluster[0].httpUrl(QStringLiteral("/api/v1/broadcast")),
+                   {{QStringLiteral("content"), QStringLiteral("hello")}}, key);
+    QCOMPARE(cast.status, 202);
+    QCOMPARE(num(cast.json, "recipients"), 4);
+    const HttpResult toUser
+        = httpJson("POST", cluster[0].httpUrl(QStringLiteral("/api/v1/broadcast")),
+                   {{QStringLiteral("target"), QStringLiteral("user")},
+                    {QStringLiteral("user_id"), 90},
+                    {QStringLiteral("message"), QStringLiteral("to 90")}},
+                   key);
+    QCOMPARE(toUser.status, 201);
+    QCOMPARE(num(toUser.json, "recipients"), 2);
+    const HttpResult audience
+        = http("GET", cluster[0].httpUrl(QStringLiteral("/api/v1/audience?target=all")), {}, key);
+    QCOMPARE(num(audience.json, "connections"), 4);
+    QCOMPARE(num(audience.json, "users"), 3);
+
+    // A connection of node 3 closed through node 1: closed once, then not found.
+    QString b3Id;
+    for (const QJsonValue &v : list.json.value(QStringLiteral("connections")).toArray())
+        if (num(v.toObject(), "user_id") == 91)
+            b3Id = str(v.toObject(), "connection_id");
+    QVERIFY(!b3Id.isEmpty());
+    const QString path = QStringLiteral("/api/v1/connections/%1/close?node_id=node-3").arg(b3Id);
+    HttpResult closed = http("POST", cluster[0].httpUrl(path), {}, key);
+    QCOMPARE(closed.status, 200);
+    QCOMPARE(num(closed.json, "closed"), 1);
+    QCOMPARE(b3->waitClosed(), Protocol::CloseCode::KICKED);
+    closed = http("POST", cluster[0].httpUrl(path), {}, key);
+    QCOMPARE(closed.status, 404);
+    // A node that does not answer.
+    closed = http(
+        "POST",
+        cluster[0].httpUrl(QStringLiteral("/api/v1/connections/%1/close?node_id=node-9").arg(b3Id)),
+        {}, key);
+    QCOMPARE(closed.status, 503);
+
+    // A user disconnected through node 1: both of its connections, on nodes 2 and 3, counted.
+    const HttpResult out
+        = http("POST", cluster[0].httpUrl(QStringLiteral("/api/v1/users/90/disconnect")), {}, key);
+    QCOMPARE(out.status, 200);
+    QCOMPARE(num(out.json, "closed"), 2);
+    QCOMPARE(a2->waitClosed(), Protocol::CloseCode::KICKED);
+    QCOMPARE(a3->waitClosed(), Protocol::CloseCode::KICKED);
+    // Disabled through node 3: Dave's connection on node 1 counted.
+    const HttpResult disabled = http(
+        "POST", cluster[2].httpUrl(QStringLiteral("/api/v1/users/%1/disable").arg(dave)), {}, key);
+    QCOMPARE(disabled.status, 200);
+    QCOMPARE(num(disabled.json, "connections_closed"), 1);
+    QCOMPARE(d1->waitClosed(), Protocol::CloseCode::FORBIDDEN);
+}
+
+// While the nodes answer for an operator's snapshot, what another node does after it answered
+// follows the snapshot, once: here a fourth subscriber of `all` that never answers holds the
+// snapshot for the whole ASK_TIMEOUT_MS while node 2 opens connections.
+void tst_Cluster::operatorSnapshotThenLaterEvents()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    RedisClient silent(
+        *RedisEndpoint::fromUrl(qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"), nullptr));
+    silent.subscribe("switchboard:all");
+    silent.connectToServer();
+    RedisProbe redis;
+    QTRY_COMPARE(redis.subscribers("switchboard:all"), 3);
+    auto before = connectAs(cluster[1], 60);
+    QVERIFY(before);
+    auto admin = connectAs(cluster[0], ADMIN_ID, true);
+    QVERIFY(admin);
+    QElapsedTimer since;
+    since.start();
+    admin->send(frame("admin_subscribe",
+                      {{QStringLiteral("feed"), 2}, {QStringLiteral("stats_interval_ms"), 60000}}));
+    QTest::qWait(300); // node 2 has answered; the silent one holds the snapshot
+    QVERIFY(admin->eventsOfType(QStringLiteral("admin_snapshot")).isEmpty());
+    auto later = connectAs(cluster[1], 61);
+    QVERIFY(later);
+    before.reset(); // 60 leaves: after the answer that listed it
+    const QJsonObject snapshot = admin->waitFor(QStringLiteral("admin_snapshot"), 5000);
+    QVERIFY(!snapshot.isEmpty());
+    QVERIFY(since.elapsed() >= DeliveryBus::ASK_TIMEOUT_MS - 100);
+    QVERIFY(snapshot.value(QStringLiteral("totals"))
+                .toObject()
+                .value(QStringLiteral("incomplete"))
+                .toBool());
+    const QJsonArray users = snapshot.value(QStringLiteral("users")).toArray();
+    QVERIFY(!findUser(users, 60).isEmpty()); // as node 2 answered
+    QVERIFY(findUser(users, 61).isEmpty());
+    // What node 2 did after answering comes after the snapshot, once.
+    QVERIFY(!waitEvent(*admin, "connection_opened", forUser(61)).isEmpty());
+    QVERIFY(!waitEvent(*admin, "connection_closed", forUser(60)).isEmpty());
+    QTest::qWait(300);
+    int opened61 = 0, closed60 = 0, anyBefore = 0;
+    bool afterSnapshot = false;
+    for (const QJsonObject &e : admin->events()) {
+        const QString type = str(e, "type");
+        if (type == QLatin1StringView("admin_snapshot"))
+            afterSnapshot = true;
+        QList<QJsonObject> inside;
+        if (type == QLatin1StringView("admin_event"))
+            inside << e;
+        else if (type == QLatin1StringView("admin_events"))
+            for (const QJsonValue &v : e.value(QStringLiteral("events")).toArray())
+                inside << v.toObject();
+        for (const QJsonObject &x : std::as_const(inside)) {
+            anyBefore += afterSnapshot ? 0 : 1;
+            if (str(x, "event") == QLatin1StringView("connection_opened")
+                && num(x, "user_id") == 61)
+                ++opened61;
+            if (str(x, "event") == QLatin1StringView("connection_closed")
+                && num(x, "user_id") == 60)
+                ++closed60;
+        }
+    }
+    QCOMPARE(anyBefore, 0);
+    QCOMPARE(opened61, 1);
+    QCOMPARE(closed60, 1);
+}
+
+// The daemon's offline commands, run on a host with the nodes' configuration, reach the running
+// nodes at once through Redis (before: within account_cache_ttl, or at their next start).
+void tst_Cluster::commandsReachRunningNodes()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    const qint64 erin = createUser(cluster[0], QStringLiteral("erin"));
+    QVERIFY(erin > 0);
+    auto e1 = connectAs(cluster[0], erin), e2 = connectAs(cluster[1], erin);
+    QVERIFY(e1 && e2);
+    const QByteArray token = cluster[1].token(erin);
+    // Node 2 has Erin's account cached as enabled (account_cache_ttl is 30 s).
+    QCOMPARE(http("GET", cluster[1].httpUrl(QStringLiteral("/api/v1/rooms")), {}, token).status,
+             200);
+    QTemporaryDir dir;
+    const QString configFile = dir.filePath(QStringLiteral("switchboard.conf"));
+    {
+        QFile f(configFile);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QStringLiteral("database_url = %1\nredis_url = %2\n")
+                    .arg(cluster[0].config().databaseUrl,
+                         qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"))
+                    .toUtf8());
+    }
+    const auto command = [&configFile](const QStringList &args) {
+        QProcess p;
+        p.start(QStringLiteral(SWITCHBOARDD_PATH),
+                QStringList {QStringLiteral("--config"), configFile} + args);
+        p.closeWriteChannel();
+        const bool finished = p.waitForFinished(30000);
+        return std::make_pair(
+            finished && p.exitCode() == 0,
+            QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError()));
+    };
+    auto [ok, output]
+        = command({QStringLiteral("user"), QStringLiteral("disable"), QStringLiteral("erin")});
+    QVERIFY2(ok, qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("running nodes told: 2")), qPrintable(output));
+    QCOMPARE(e1->waitClosed(), Protocol::CloseCode::FORBIDDEN);
+    QCOMPARE(e2->waitClosed(), Protocol::CloseCode::FORBIDDEN);
+    QCOMPARE(http("GET", cluster[1].httpUrl(QStringLiteral("/api/v1/rooms")), {}, token).status,
+             403);
+
+    std::tie(ok, output) = command({QStringLiteral("access"), QStringLiteral("add"),
+                                    QStringLiteral("deny"), QStringLiteral("198.51.100.0/24")});
+    QVERIFY2(ok, qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("running nodes told: 2")), qPrintable(output));
+    const QByteArray key = cluster[0].config().apiKey.toUtf8();
+    for (int i = 0; i < 2; ++i) {
+        QTRY_VERIFY_WITH_TIMEOUT(
+            http("GET", cluster[i].httpUrl(QStringLiteral("/api/v1/access/rules")), {}, key)
+                .body.contains("198.51.100.0/24"),
+            3000);
+    }
 }
 
 void tst_Cluster::accessRulesReachEveryNode()
@@ -829,45 +1123,6 @@ QList<qint64> roomSeqsOf(WsClient &c, const QString &roomId)
     return seqs;
 }
 
-// Redis's own answers, on a connection of the test's.
-class RedisProbe
-{
-public:
-    RedisProbe()
-        : m_redis(
-            *RedisEndpoint::fromUrl(qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"), nullptr))
-    {
-        m_redis.connectToServer();
-    }
-    // How many connections (nodes) subscribe to the channel; -1 when Redis did not answer.
-    int subscribers(const QByteArray &channel)
-    {
-        const std::optional<RedisReply> r = call({"PUBSUB", "NUMSUB", channel});
-        return r && r->elements.size() == 2 ? int(r->elements[1].integer) : -1;
-    }
-    // Publishes as if another node had; returns how many nodes heard it.
-    int publish(const QByteArray &channel, BusEvent e)
-    {
-        e.origin = "another-node";
-        const std::optional<RedisReply> r = call({"PUBLISH", channel, e.encode()});
-        return r ? int(r->integer) : -1;
-    }
-
-private:
-    std::optional<RedisReply> call(const QList<QByteArray> &args)
-    {
-        QDeadlineTimer deadline(5000);
-        while (!m_redis.isConnected() && !deadline.hasExpired())
-            QTest::qWait(10);
-        std::optional<RedisReply> reply;
-        m_redis.command(args, [&reply](const RedisReply &r) { reply = r; });
-        while (!reply && !deadline.hasExpired())
-            QTest::qWait(5);
-        return reply;
-    }
-    RedisClient m_redis;
-};
-
 } // namespace
 
 void tst_Cluster::redisRestartLosesNothing()
@@ -1129,6 +1384,52 @@ void tst_Cluster::firstEventsAfterFollowingInOrder()
     QTest::qWait(200);
     QCOMPARE(roomSeqsOf(*t, room2), (QList<qint64> {3, 4}));
     QCOMPARE(roomSeqsOf(*r, room), (QList<qint64> {3, 4}));
+}
+
+// A join through one node that reaches a third node after a post it precedes (the post came
+// faster, through another node): the third node already delivered the post to the room's other
+// members there; the new member gets it too, at once, in order.
+void tst_Cluster::lateJoinGetsWhatOvertookIt()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 3);
+    RedisProbe redis;
+    auto owner = connectAs(cluster[0], 240), x = connectAs(cluster[2], 241),
+         u = connectAs(cluster[2], 242);
+    QVERIFY(owner && x && u);
+    const QString room = QStringLiteral("overtaken");
+    QVERIFY(errorCode(request(*owner, "room_create", {{QStringLiteral("room_id"), room}}, "room"))
+                .isEmpty());
+    QVERIFY(errorCode(joinWhenKnown(*x, room)).isEmpty()); // node 3 follows the room
+    for (const char *content : {"1", "2"})
+        QVERIFY(errorCode(request(*owner, "room_send",
+                                  {{QStringLiteral("room_id"), room},
+                                   {QStringLiteral("content"), QString::fromLatin1(content)}},
+                                  "ack"))
+                    .isEmpty());
+    QTRY_COMPARE(roomSeqsOf(*x, room), (QList<qint64> {1, 2}));
+    // Seq 3, posted through some node, reaches node 3 first ...
+    BusEvent post;
+    post.kind = BusEvent::Kind::Room;
+    post.name = room;
+    post.seq = 3;
+    post.payload = R"({"type":"room_message","room_id":"overtaken","seq":3,"content":"3"})";
+    QCOMPARE(redis.publish("switchboard:room:overtaken", post), 2); // nodes 1 and 3
+    QTRY_COMPARE(roomSeqsOf(*x, room), (QList<qint64> {1, 2, 3}));
+    // ... then 242's join, stored before it (at seq 2) through another node.
+    RoomChange join {RoomChange::Kind::Member, room};
+    join.userId = 242;
+    join.role = QStringLiteral("member");
+    join.joinedAt = Protocol::Events::nowMs();
+    join.seq = 2;
+    BusEvent change;
+    change.kind = BusEvent::Kind::RoomChange;
+    change.name = room;
+    change.payload = join.encode();
+    QCOMPARE(redis.publish("switchboard:all", change), 3);
+    QTRY_COMPARE(roomSeqsOf(*u, room), (QList<qint64> {3}));
+    QTest::qWait(200);
+    QCOMPARE(roomSeqsOf(*u, room), (QList<qint64> {3}));
 }
 
 // Two running nodes with one node_id would ignore each other's events: both say so (/readyz
