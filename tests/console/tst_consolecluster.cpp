@@ -147,6 +147,57 @@ void TestConsoleCluster::nodesViewAndDegradedBanner()
     w->usersView()->disconnectSelected(QStringLiteral("maintenance"));
     QCOMPARE(remote->waitClosed(5000), 4004);
 
+    // Connection ids are each node's own: one user with the same id on both nodes has two
+    // rows, each keeps its node through a refresh of the metrics, and closing node 2's leaves
+    // node 1's.
+    std::vector<std::unique_ptr<WsClient>> on1, on2;
+    QString shared;
+    qsizetype sharedOn2 = -1;
+    const auto idOf = [](WsClient &c) {
+        return str(c.eventsOfType(QStringLiteral("connected")).value(0), "connection_id");
+    };
+    for (int i = 0; i < 16 && shared.isEmpty(); ++i) {
+        on1.push_back(connectAs(f.server, 502));
+        on2.push_back(connectAs(second, 502));
+        QVERIFY(on1.back() && on2.back());
+        for (qsizetype k = 0; k < qsizetype(on2.size()) && shared.isEmpty(); ++k)
+            for (auto &c : on1)
+                if (idOf(*c) == idOf(*on2[size_t(k)])) {
+                    shared = idOf(*c);
+                    sharedOn2 = k;
+                }
+    }
+    QVERIFY2(!shared.isEmpty(), "no connection id in common on the two nodes");
+    const int total = int(on1.size() + on2.size());
+    const auto rowsOf502 = [users]() {
+        QStringList rows;
+        const int row = users->rowOfUser(502);
+        if (row < 0)
+            return rows;
+        const QModelIndex user = users->index(row, 0);
+        for (int i = 0; i < users->rowCount(user); ++i)
+            rows << users->index(i, Console::UsersModel::Node, user).data().toString()
+                    + QLatin1Char('/')
+                    + users->index(i, 0, user)
+                          .data(Console::UsersModel::ConnectionIdRole)
+                          .toString();
+        rows.sort();
+        return rows;
+    };
+    const QString on1Row = QStringLiteral("console-node-1/") + shared;
+    const QString on2Row = QStringLiteral("console-node-2/") + shared;
+    QTRY_COMPARE_WITH_TIMEOUT(rowsOf502().size(), total, 10000);
+    f.session->refreshConnectionMetrics();
+    QTest::qWait(1000); // its answer applied
+    QVERIFY2(rowsOf502().contains(on1Row) && rowsOf502().contains(on2Row),
+             qPrintable(rowsOf502().join(QLatin1Char(' '))));
+    on2[size_t(sharedOn2)].reset();
+    QTRY_COMPARE_WITH_TIMEOUT(rowsOf502().size(), total - 1, 10000);
+    QVERIFY2(rowsOf502().contains(on1Row) && !rowsOf502().contains(on2Row),
+             qPrintable(rowsOf502().join(QLatin1Char(' '))));
+    on1.clear();
+    on2.clear();
+
     // Redis goes away: the node says "degraded", and so does the console, with its reason.
     const quint16 port = quint16(QUrl(redis).port());
     {

@@ -381,15 +381,14 @@ void UsersModel::updateConnectionMetrics(const QJsonArray &connections)
         const ConnectionRow fresh = connectionFromJson(o);
         QList<ConnectionRow> &conns = u->connections;
         for (int i = 0; i < conns.size(); ++i) {
-            if (conns.at(i).id != fresh.id)
+            // Connection ids are each node's own: the same id on two nodes is two connections.
+            if (conns.at(i).id != fresh.id || conns.at(i).node != fresh.node)
                 continue;
-            if (conns.at(i).rttMs != fresh.rttMs || conns.at(i).queueBytes != fresh.queueBytes
-                || conns.at(i).node != fresh.node) {
+            if (conns.at(i).rttMs != fresh.rttMs || conns.at(i).queueBytes != fresh.queueBytes) {
                 conns[i].rttMs = fresh.rttMs;
                 conns[i].queueBytes = fresh.queueBytes;
-                conns[i].node = fresh.node;
                 const QModelIndex parent = index(rowOf(u), 0);
-                Q_EMIT dataChanged(index(i, Rtt, parent), index(i, Node, parent));
+                Q_EMIT dataChanged(index(i, Rtt, parent), index(i, Queue, parent));
             }
             noteNodeId(fresh.node);
             break;

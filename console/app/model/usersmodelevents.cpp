@@ -31,15 +31,18 @@ void UsersModel::applyEvent(Pending &p, const QJsonObject &event)
                 u.rooms.append(r.toString());
         }
         for (const ConnectionRow &c : std::as_const(u.connections)) {
-            if (c.id == conn.id)
+            if (c.id == conn.id && c.node == conn.node)
                 return; // already known from the snapshot
         }
         u.connections.append(conn);
     } else if (e == QLatin1StringView("connection_closed")) {
         if (!p.online)
             return;
+        // Connection ids are each node's own (with several nodes, events name the node).
         const QString connectionId = Json::str(event, "connection_id");
-        u.connections.removeIf([&](const ConnectionRow &c) { return c.id == connectionId; });
+        const QString node = Json::str(event, "node_id");
+        u.connections.removeIf(
+            [&](const ConnectionRow &c) { return c.id == connectionId && c.node == node; });
         // The users view lists who is online: a user without connections leaves it.
         if (u.connections.isEmpty())
             p.online = false;
@@ -119,9 +122,11 @@ void UsersModel::updateUser(UserRow &u, const UserRow &fresh)
     const int row = rowOf(&u);
     const QModelIndex parent = index(row, 0);
     for (int i = int(u.connections.size()) - 1; i >= 0; --i) {
-        const QString id = u.connections.at(i).id;
-        const bool kept = std::any_of(fresh.connections.begin(), fresh.connections.end(),
-                                      [&](const ConnectionRow &c) { return c.id == id; });
+        // A connection is its id and its node (ids are each node's own).
+        const ConnectionRow &old = u.connections.at(i);
+        const bool kept = std::any_of(
+            fresh.connections.begin(), fresh.connections.end(),
+            [&](const ConnectionRow &c) { return c.id == old.id && c.node == old.node; });
         if (kept)
             continue;
         beginRemoveRows(parent, i, i);
@@ -131,8 +136,9 @@ void UsersModel::updateUser(UserRow &u, const UserRow &fresh)
     }
     QList<ConnectionRow> newOnes;
     for (const ConnectionRow &c : fresh.connections) {
-        const bool known = std::any_of(u.connections.begin(), u.connections.end(),
-                                       [&](const ConnectionRow &k) { return k.id == c.id; });
+        const bool known
+            = std::any_of(u.connections.begin(), u.connections.end(),
+                          [&](const ConnectionRow &k) { return k.id == c.id && k.node == c.node; });
         if (!known)
             newOnes.append(c);
     }
