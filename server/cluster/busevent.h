@@ -35,6 +35,9 @@ struct BusEvent
         // channel `to:<node>`: `id` = the same number, `name` = the question, payload = JSON.
         Request,
         Answer,
+        // A node's push-back measurements (RedisBus::LOAD_REPORT_MS): payload = JSON
+        // {room id: [recipients, above high, above low]}.
+        RoomLoad,
     };
     static constexpr quint8 VERSION = 1;
 

@@ -144,6 +144,8 @@ RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &prefix, const Q
     setAnswerer(QStringLiteral("connection_count"), [this](const QJsonObject &) {
         return QJsonObject {{QStringLiteral("connections"), m_local->hub()->connectionCount()}};
     });
+    m_loadTimer.setInterval(LOAD_REPORT_MS);
+    connect(&m_loadTimer, &QTimer::timeout, this, &RedisBus::reportLoads);
     m_waiterTimer.setInterval(100);
     connect(&m_waiterTimer, &QTimer::timeout, this, &RedisBus::checkWaiters);
     connect(&m_subscriber, &RedisClient::resubscribed, this, [this]() {
@@ -556,6 +558,9 @@ void RedisBus::received(const QByteArray &payload)
         break;
     case BusEvent::Kind::Request:
         requested(*e);
+        break;
+    case BusEvent::Kind::RoomLoad:
+        loadsReported(*e);
         break;
     case BusEvent::Kind::Answer:
         answered(*e);
@@ -1206,6 +1211,101 @@ void RedisBus::connectionTotal(QObject *context, std::function<void(int, bool)> 
                      total += a.answer.value(QStringLiteral("connections")).toInt();
                  done(total, complete);
              });
+}
+
+// --- push-back across nodes
+
+void RedisBus::noteRoomLoad(const QString &roomId, const FanoutLoad &load)
+{
+    if (load.aboveLow == 0 && (m_ownLoads.isEmpty() || !m_ownLoads.contains(roomId)))
+        return; // nobody behind here, and nothing reported: the common case
+    const bool first = !m_ownLoads.contains(roomId);
+    m_ownLoads.insert(
+        roomId,
+        RoomLoad {load.recipients, load.aboveHigh, load.aboveLow, Protocol::Events::nowMs()});
+    if (first)
+        reportLoads(); // at once: the other nodes' publishers are held back from now on
+    else if (!m_loadTimer.isActive())
+        m_loadTimer.start();
+}
+
+void RedisBus::addOtherNodesLoad(const QString &roomId, FanoutLoad &load) const
+{
+    if (m_otherLoads.isEmpty())
+        return;
+    const auto it = m_otherLoads.constFind(roomId);
+    if (it == m_otherLoads.cend())
+        return;
+    const qint64 now = Protocol::Events::nowMs();
+    for (const RoomLoad &r : *it) {
+        if (now - r.at > 3 * LOAD_REPORT_MS)
+            continue;
+        load.recipients += r.recipients;
+        load.aboveHigh += r.aboveHigh;
+        load.aboveLow += r.aboveLow;
+    }
+}
+
+void RedisBus::reportLoads()
+{
+    const qint64 now = Protocol::Events::nowMs();
+    // The rooms to report: those with members behind here (or just caught up), and those other
+    // nodes report members behind in (this node's recipients count there too).
+    QSet<QString> rooms;
+    for (auto it = m_ownLoads.cbegin(); it != m_ownLoads.cend(); ++it)
+        rooms.insert(it.key());
+    for (auto it = m_otherLoads.begin(); it != m_otherLoads.end();) {
+        for (auto n = it->begin(); n != it->end();) {
+            if (now - n->at > 3 * LOAD_REPORT_MS) {
+                n = it->erase(n);
+                continue;
+            }
+            if (n->aboveLow > 0)
+                rooms.insert(it.key());
+            ++n;
+        }
+        it = it->isEmpty() ? m_otherLoads.erase(it) : std::next(it);
+    }
+    QJsonObject report;
+    for (const QString &room : std::as_const(rooms)) {
+        // Measured now: nothing is fanned out while publishers are held back, and the queues
+        // drain meanwhile.
+        const FanoutLoad load = m_local->measureRoom(room);
+        const bool reported = m_ownLoads.contains(room);
+        if (load.aboveLow > 0)
+            m_ownLoads.insert(room, RoomLoad {load.recipients, load.aboveHigh, load.aboveLow, now});
+        else
+            m_ownLoads.remove(room);
+        if (load.recipients == 0 && !reported)
+            continue;
+        report.insert(room, QJsonArray {load.recipients, load.aboveHigh, load.aboveLow});
+    }
+    if (!report.isEmpty() && m_publisher.isConnected()) {
+        BusEvent e;
+        e.kind = BusEvent::Kind::RoomLoad;
+        e.payload = QJsonDocument(report).toJson(QJsonDocument::Compact);
+        publish(key("all"), std::move(e));
+    }
+    if (m_ownLoads.isEmpty() && m_otherLoads.isEmpty())
+        m_loadTimer.stop();
+    else if (!m_loadTimer.isActive())
+        m_loadTimer.start();
+}
+
+void RedisBus::loadsReported(const BusEvent &e)
+{
+    const QJsonObject report = QJsonDocument::fromJson(e.payload).object();
+    const qint64 now = Protocol::Events::nowMs();
+    bool behind = false;
+    for (auto it = report.constBegin(); it != report.constEnd(); ++it) {
+        const QJsonArray counts = it->toArray();
+        const RoomLoad load {counts.at(0).toInt(), counts.at(1).toInt(), counts.at(2).toInt(), now};
+        behind = behind || load.aboveLow > 0;
+        m_otherLoads[it.key()].insert(e.origin, load);
+    }
+    // This node's members of those rooms count too: it reports them from now on.
+    if (behind && !m_loadTimer.isActive())
+        m_loadTimer.start();
 }
 
 // --- questions to every node

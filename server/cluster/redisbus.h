@@ -81,6 +81,12 @@ public:
     // RECENT_MAX_BYTES of frames over all rooms): a join made through another node that
     // arrives after a post it precedes (the post came faster, through a third node) gets the
     // member what it missed from these, in order, before the room's next event.
+    // A room's push-back across nodes: a node whose members of a room are behind reports
+    // them at once and every LOAD_REPORT_MS while they are (measured again each time, as
+    // their queues drain), then once more when they caught up; while any node reports a room,
+    // every node with members in it reports its recipients too. A report older than
+    // 3 × LOAD_REPORT_MS no longer counts (its node stopped, or Redis is away).
+    static constexpr int LOAD_REPORT_MS = 100;
     static constexpr int RECENT_MS = 2000;
     static constexpr int RECENT_PER_ROOM = 256;
     static constexpr qint64 RECENT_MAX_BYTES = 16 * 1024 * 1024;
@@ -129,6 +135,8 @@ public:
                            const QString &reason, QObject *context,
                            std::function<void(std::optional<bool>)> done) override;
     void connectionTotal(QObject *context, std::function<void(int, bool)> done) override;
+    void noteRoomLoad(const QString &roomId, const FanoutLoad &load) override;
+    void addOtherNodesLoad(const QString &roomId, FanoutLoad &load) const override;
     // A Request on `all`; PUBLISH's reply says how many nodes got it (this one's subscriber
     // among them), so the asker knows how many answers to wait for.
     void askNodes(const QString &question, const QJsonObject &args, QObject *context,
@@ -254,6 +262,17 @@ private:
     void finishAsk(quint64 id, bool complete);
     void recordOperatorEvent(const QByteArray &origin, const QByteArray &frame);
 
+    // Push-back across nodes (LOAD_REPORT_MS).
+    struct RoomLoad
+    {
+        int recipients = 0;
+        int aboveHigh = 0;
+        int aboveLow = 0;
+        qint64 at = 0;
+    };
+    void reportLoads();
+    void loadsReported(const BusEvent &event);
+
     LocalBus *m_local;
     QByteArray m_prefix; // with its ':'
     QByteArray m_node;
@@ -295,6 +314,9 @@ private:
     quint64 m_beats = 0;
     qint64 m_sharedIdUntil = 0;
     QTimer m_reaper;
+    QHash<QString, RoomLoad> m_ownLoads; // rooms with members here behind (or just caught up)
+    QHash<QString, QHash<QByteArray, RoomLoad>> m_otherLoads; // room -> node -> its report
+    QTimer m_loadTimer;
     QHash<quint64, Ask> m_asks;
     quint64 m_nextAsk = 0;
 };

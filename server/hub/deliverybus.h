@@ -20,6 +20,7 @@ namespace Switchboard {
 // connection of another user except through the bus (docs/ARCHITECTURE.md, "one bus").
 struct RoomChange;
 struct OnlineUser;
+struct FanoutLoad;
 
 // One other node's answer to DeliveryBus::askNodes(), and the operator feed's events that node
 // published after it answered which reached this node before the last answer came (asked
@@ -162,6 +163,22 @@ public:
         done(true);
     }
     virtual void release(const QString &name) { Q_UNUSED(name); }
+
+    // A room's push-back across nodes (docs/RELIABILITY.md, "Overload"): this node's last
+    // measurement of its members' queues for the room (a stored message's fan-out), and the
+    // other nodes' last reports of theirs added into `load` (their recipients, and how many of
+    // them are behind), so that the room pushes back on its publishers for members on every
+    // node. One node: there is no other.
+    virtual void noteRoomLoad(const QString &roomId, const FanoutLoad &load)
+    {
+        Q_UNUSED(roomId);
+        Q_UNUSED(load);
+    }
+    virtual void addOtherNodesLoad(const QString &roomId, FanoutLoad &load) const
+    {
+        Q_UNUSED(roomId);
+        Q_UNUSED(load);
+    }
 
     // Whether the user has a connection on any node (presence, rooms' online members).
     virtual bool isOnline(qint64 userId) const = 0;

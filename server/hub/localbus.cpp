@@ -149,6 +149,11 @@ void LocalBus::connectionCounts(const QList<qint64> &userIds, QObject *,
     done(counts);
 }
 
+FanoutLoad LocalBus::measureRoom(const QString &roomId) const
+{
+    return m_rooms ? m_rooms->measureRoom(roomId) : FanoutLoad {};
+}
+
 void LocalBus::applyRoomChange(const RoomChange &change)
 {
     if (m_rooms)

@@ -73,6 +73,8 @@ public:
     void nodes(QObject *context, std::function<void(QJsonArray)> done) override;
 
     Hub *hub() const { return m_hub; }
+    // For a cluster bus: how far behind this node's members of the room are now.
+    FanoutLoad measureRoom(const QString &roomId) const;
     // For a cluster bus: the rooms the user is a member of, and whether a connection of the
     // user is here (live or activating).
     QStringList roomsOf(qint64 userId) const;

@@ -11,6 +11,7 @@
 
 #include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QTimer>
 #include <QPointer>
 
 Q_LOGGING_CATEGORY(lcRooms, "switchboard.rooms")
@@ -88,7 +89,32 @@ bool RoomService::load(QString *error)
             it->invites.insert(userId);
     }
     qCInfo(lcRooms) << m_rooms.size() << "rooms," << snapshot->members.size() << "memberships";
+    if (!m_bus->nodeId().isEmpty() && !m_seqRefresh) {
+        m_seqRefresh = new QTimer(this);
+        m_seqRefresh->setInterval(SEQ_REFRESH_MS);
+        connect(m_seqRefresh, &QTimer::timeout, this, &RoomService::refreshLastSeqs);
+        m_seqRefresh->start();
+    }
     return true;
+}
+
+void RoomService::refreshLastSeqs()
+{
+    if (std::exchange(m_refreshingSeqs, true))
+        return; // the last read is still out
+    m_store->read<QHash<QString, qint64>>(
+        this, [](Store &store) { return store.lastSeqs(QStringLiteral("r:")); },
+        [this](std::optional<QHash<QString, qint64>> seqs, QString error) {
+            m_refreshingSeqs = false;
+            if (!seqs) {
+                qCDebug(lcRooms) << "reading the rooms' last seqs failed:" << error;
+                return;
+            }
+            for (auto s = seqs->cbegin(); s != seqs->cend(); ++s) {
+                if (const auto it = m_rooms.find(s.key().mid(2)); it != m_rooms.end())
+                    it->lastSeq = std::max(it->lastSeq, s.value());
+            }
+        });
 }
 
 // --- the in-memory index
@@ -393,6 +419,9 @@ int RoomService::deliverToRoom(BusKey key, const QString &roomId, const QByteArr
     for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
         count += m_hub->deliverToUser(key, m.key(), frame, exceptConnection, stream, seq, measured);
     if (measured) {
+        // Several nodes: the others' members count too (one node: no-ops).
+        m_bus->noteRoomLoad(roomId, load);
+        m_bus->addOtherNodesLoad(roomId, load);
         RoomPressure &pressure = m_rooms.find(roomId)->pressure;
         const bool before = pressure.pushingBack();
         pressure.measured(load, Events::nowMs(), settings.membersPercent);
@@ -437,6 +466,7 @@ std::optional<RoomFailure> RoomService::admitPublish(Room &room, quint64 exceptC
         FanoutLoad load {settings.high, settings.low, settings.highFrames, settings.lowFrames};
         for (auto m = room.members.cbegin(); m != room.members.cend(); ++m)
             m_hub->measure(m.key(), exceptConnection, load);
+        m_bus->addOtherNodesLoad(room.record.id, load);
         return load;
     });
     if (before && !room.pressure.pushingBack())
@@ -449,6 +479,18 @@ std::optional<RoomFailure> RoomService::admitPublish(Room &room, quint64 exceptC
     return RoomFailure {
         ErrorCode::RateLimited,
         (why + QStringLiteral("; retry after %2 ms")).arg(room.record.id).arg(retry), retry};
+}
+
+FanoutLoad RoomService::measureRoom(const QString &roomId) const
+{
+    const RoomPressure::Settings settings = pressureSettings();
+    FanoutLoad load {settings.high, settings.low, settings.highFrames, settings.lowFrames};
+    const auto it = m_rooms.constFind(roomId);
+    if (it == m_rooms.cend() || settings.high <= 0)
+        return load;
+    for (auto m = it->members.cbegin(); m != it->members.cend(); ++m)
+        m_hub->measure(m.key(), 0, load);
+    return load;
 }
 
 qint64 RoomService::lastSeq(const QString &roomId) const

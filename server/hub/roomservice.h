@@ -19,6 +19,8 @@
 #include <QPointer>
 #include <QSet>
 
+class QTimer;
+
 namespace Switchboard {
 
 struct Config;
@@ -112,6 +114,14 @@ public:
 
     // The room's last sequence number (0 for no room or no message).
     qint64 lastSeq(const QString &roomId) const;
+    // How far behind this node's connections of the room's members are now (push-back's
+    // measure; recipients 0 for no room, or with push-back off).
+    FanoutLoad measureRoom(const QString &roomId) const;
+
+    // Several nodes: a room's messages reach this node only while one of its users is a
+    // member (it follows the room), so every SEQ_REFRESH_MS every room's last seq is read from
+    // the store (one read): `messages` stays current on every node.
+    static constexpr int SEQ_REFRESH_MS = 2000;
 
 Q_SIGNALS:
     // Committed changes, for the operator feed.
@@ -177,10 +187,14 @@ private:
     // its publish budget (docs/RELIABILITY.md, "Overload").
     std::optional<RoomFailure> admitPublish(Room &room, quint64 exceptConnection);
 
+    void refreshLastSeqs();
+
     const Config *m_config;
     AsyncStore *m_store;
     Hub *m_hub;
     DeliveryBus *m_bus;
+    QTimer *m_seqRefresh = nullptr;
+    bool m_refreshingSeqs = false;
     QHash<QString, Room> m_rooms;
     QHash<qint64, QSet<QString>> m_userRooms;
     QHash<qint64, int> m_created; // creator -> rooms it created that still exist

@@ -53,6 +53,43 @@ QJsonObject retentionJson(const RestServices *s)
             {QStringLiteral("last_run_at"), t.lastRunAt ? QJsonValue(t.lastRunAt) : QJsonValue()}};
 }
 
+// GET /api/v1/stats: this node's counts.
+QJsonObject statsJson(const RestServices *s, std::optional<qint64> stored)
+{
+    const HubCounters &c = s->hub->counters();
+    QJsonArray perRoom;
+    for (const RoomView &v : s->rooms->list(Sender {0, {}, true, 0}))
+        perRoom.append(QJsonObject {{QStringLiteral("room_id"), v.record.id},
+                                    {QStringLiteral("name"), v.record.name},
+                                    {QStringLiteral("members"), v.members},
+                                    {QStringLiteral("online_members"), v.onlineMembers},
+                                    {QStringLiteral("messages"), v.messages}});
+    return {{QStringLiteral("connections"), s->connections->sessionCount()},
+            {QStringLiteral("authenticated_connections"), s->hub->connectionCount()},
+            {QStringLiteral("users_online"), s->hub->userCount()},
+            {QStringLiteral("online_users"), s->hub->userCount()},
+            {QStringLiteral("connections_total"), qint64(c.connectionsTotal)},
+            {QStringLiteral("messages_stored"), stored.value_or(-1)},
+            {QStringLiteral("total_messages"), stored.value_or(-1)},
+            {QStringLiteral("messages_since_start"), qint64(c.messagesStored)},
+            {QStringLiteral("broadcasts"), qint64(c.broadcasts)},
+            {QStringLiteral("frames_in"), qint64(c.framesIn)},
+            {QStringLiteral("frames_out"), qint64(c.framesOut)},
+            {QStringLiteral("errors_sent"), qint64(c.errorsSent)},
+            {QStringLiteral("uptime_seconds"), s->uptime.elapsed() / 1000},
+            {QStringLiteral("rooms"), s->rooms->roomCount()},
+            {QStringLiteral("total_rooms"), s->rooms->roomCount()},
+            {QStringLiteral("room_stats"), perRoom},
+            {QStringLiteral("retention"), retentionJson(s)},
+            {QStringLiteral("storage"), s->store->backendName()},
+            {QStringLiteral("node_id"), s->bus->nodeId()},
+            {QStringLiteral("bus"),
+             s->bus->nodeId().isEmpty()               ? QStringLiteral("local")
+                 : s->bus->degradedReason().isEmpty() ? QStringLiteral("redis")
+                                                      : QStringLiteral("degraded")},
+            {QStringLiteral("version"), QCoreApplication::applicationVersion()}};
+}
+
 } // namespace
 
 void addHealthRoutes(Router &router, RestServices *s)
@@ -90,49 +127,24 @@ void addHealthRoutes(Router &router, RestServices *s)
                            reply->json(200, {{QStringLiteral("status"), QStringLiteral("ready")}});
                        });
                });
-    router.add(
-        "GET", {QStringLiteral("/api/v1/stats"), QStringLiteral("/ws/stats")}, Access::Admin,
-        [s](const RestRequest &, const ReplyPtr &reply) {
-            s->store->run<qint64>(
-                s->hub, [](Store &store) { return store.messageCount(); },
-                [s, reply](std::optional<qint64> stored, QString) {
-                    const HubCounters &c = s->hub->counters();
-                    QJsonArray perRoom;
-                    for (const RoomView &v : s->rooms->list(Sender {0, {}, true, 0}))
-                        perRoom.append(
-                            QJsonObject {{QStringLiteral("room_id"), v.record.id},
-                                         {QStringLiteral("name"), v.record.name},
-                                         {QStringLiteral("members"), v.members},
-                                         {QStringLiteral("online_members"), v.onlineMembers},
-                                         {QStringLiteral("messages"), v.messages}});
-                    reply->json(
-                        200,
-                        {{QStringLiteral("connections"), s->connections->sessionCount()},
-                         {QStringLiteral("authenticated_connections"), s->hub->connectionCount()},
-                         {QStringLiteral("users_online"), s->hub->userCount()},
-                         {QStringLiteral("online_users"), s->hub->userCount()},
-                         {QStringLiteral("connections_total"), qint64(c.connectionsTotal)},
-                         {QStringLiteral("messages_stored"), stored.value_or(-1)},
-                         {QStringLiteral("total_messages"), stored.value_or(-1)},
-                         {QStringLiteral("messages_since_start"), qint64(c.messagesStored)},
-                         {QStringLiteral("broadcasts"), qint64(c.broadcasts)},
-                         {QStringLiteral("frames_in"), qint64(c.framesIn)},
-                         {QStringLiteral("frames_out"), qint64(c.framesOut)},
-                         {QStringLiteral("errors_sent"), qint64(c.errorsSent)},
-                         {QStringLiteral("uptime_seconds"), s->uptime.elapsed() / 1000},
-                         {QStringLiteral("rooms"), s->rooms->roomCount()},
-                         {QStringLiteral("total_rooms"), s->rooms->roomCount()},
-                         {QStringLiteral("room_stats"), perRoom},
-                         {QStringLiteral("retention"), retentionJson(s)},
-                         {QStringLiteral("storage"), s->store->backendName()},
-                         {QStringLiteral("node_id"), s->bus->nodeId()},
-                         {QStringLiteral("bus"),
-                          s->bus->nodeId().isEmpty()               ? QStringLiteral("local")
-                              : s->bus->degradedReason().isEmpty() ? QStringLiteral("redis")
-                                                                   : QStringLiteral("degraded")},
-                         {QStringLiteral("version"), QCoreApplication::applicationVersion()}});
-                });
-        });
+    router.add("GET", {QStringLiteral("/api/v1/stats"), QStringLiteral("/ws/stats")}, Access::Admin,
+               [s](const RestRequest &, const ReplyPtr &reply) {
+                   s->store->run<qint64>(
+                       s->hub, [](Store &store) { return store.messageCount(); },
+                       [s, reply](std::optional<qint64> stored, QString) {
+                           // Several nodes: the counts are this node's, `nodes` lists every node
+                           // (as GET /api/v1/nodes: their connections, users, rates, memory).
+                           if (s->bus->nodeId().isEmpty()) {
+                               reply->json(200, statsJson(s, stored));
+                               return;
+                           }
+                           s->bus->nodes(s->hub, [s, reply, stored](const QJsonArray &nodes) {
+                               QJsonObject out = statsJson(s, stored);
+                               out.insert(QStringLiteral("nodes"), nodes);
+                               reply->json(200, out);
+                           });
+                       });
+               });
 }
 
 } // namespace Switchboard::RestApi

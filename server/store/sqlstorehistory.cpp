@@ -79,6 +79,27 @@ qint64 SqlStore::lastSeq(const QString &stream)
     return v;
 }
 
+QHash<QString, qint64> SqlStore::lastSeqs(const QString &prefix)
+{
+    // LIKE, not a range: a collation other than C need not order names byte by byte.
+    QString pattern = prefix;
+    pattern.replace(QLatin1Char('\\'), QStringLiteral("\\\\"))
+        .replace(QLatin1Char('%'), QStringLiteral("\\%"))
+        .replace(QLatin1Char('_'), QStringLiteral("\\_"));
+    QSqlQuery &q = exec(QStringLiteral("read last sequence numbers"),
+                        QStringLiteral("SELECT name, last_seq FROM streams WHERE name LIKE ? "
+                                       "ESCAPE '\\' AND last_seq > 0"),
+                        {pattern + QLatin1Char('%')});
+    QHash<QString, qint64> out;
+    while (q.next()) {
+        const QString name = q.value(0).toString();
+        if (name.startsWith(prefix)) // SQLite's LIKE ignores ASCII case
+            out.insert(name, q.value(1).toLongLong());
+    }
+    q.finish();
+    return out;
+}
+
 StreamBounds SqlStore::streamBounds(const QString &stream)
 {
     QSqlQuery &q

@@ -3,10 +3,15 @@
 // and one Redis (scripts/with-postgres.sh, scripts/with-redis.sh), each with its own clients;
 // what one node's logic sends must reach the others' connections once, never twice.
 #include "admintestsupport.h"
+#include "app/application.h"
+#include "hub/endpoint.h"
+#include "hub/hub.h"
+#include "pacedreader.h"
 #include "cluster/busevent.h"
 #include "cluster/redisbus.h"
 #include "cluster/redisclient.h"
 #include "hub/roomchange.h"
+#include "hub/roomservice.h"
 #include "protocol/events.h"
 #include "protocol/protocol.h"
 #include "redistestsupport.h"
@@ -17,6 +22,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QElapsedTimer>
+#include <QJsonDocument>
 #include <QJsonArray>
 #include <QTest>
 
@@ -51,7 +57,8 @@ public:
             m_nodes.pop_back();
     }
 
-    bool start(int count, QString *error, const QString &prefix = QString())
+    bool start(int count, QString *error, const QString &prefix = QString(),
+               const std::function<void(Config &)> &tweak = {})
     {
         const QString redis = qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL");
         for (int i = 1; i <= count; ++i) {
@@ -64,6 +71,8 @@ public:
                     c.nodeId = QStringLiteral("node-%1").arg(i);
                     if (!database.isEmpty())
                         c.databaseUrl = database;
+                    if (tweak)
+                        tweak(c);
                 });
             if (!node->start(error))
                 return false;
@@ -203,6 +212,8 @@ private slots:
     void firstSignInKnownOnEveryNode();
     void firstEventsAfterFollowingInOrder();
     void lateJoinGetsWhatOvertookIt();
+    void roomMessagesCountedOnEveryNode();
+    void pushBackCountsEveryNode();
     void deploymentsApartOnOneRedis();
     void sharedNodeIdReported();
     void sqliteWithRedisRefused();
@@ -523,6 +534,11 @@ void tst_Cluster::operatorsCountEveryNode()
                    key);
     QCOMPARE(toUser.status, 201);
     QCOMPARE(num(toUser.json, "recipients"), 2);
+    // The stats are node 1's, and list every node.
+    const HttpResult stats
+        = http("GET", cluster[0].httpUrl(QStringLiteral("/api/v1/stats")), {}, key);
+    QCOMPARE(num(stats.json, "authenticated_connections"), 1);
+    QCOMPARE(stats.json.value(QStringLiteral("nodes")).toArray().size(), 3);
     const HttpResult audience
         = http("GET", cluster[0].httpUrl(QStringLiteral("/api/v1/audience?target=all")), {}, key);
     QCOMPARE(num(audience.json, "connections"), 4);
@@ -1384,6 +1400,127 @@ void tst_Cluster::firstEventsAfterFollowingInOrder()
     QTest::qWait(200);
     QCOMPARE(roomSeqsOf(*t, room2), (QList<qint64> {3, 4}));
     QCOMPARE(roomSeqsOf(*r, room), (QList<qint64> {3, 4}));
+}
+
+// A room pushes back on its publishers for members behind on another node: the publisher on
+// node 1 is refused (RATE_LIMITED, "behind") once the two members on node 2 that do not read
+// are behind, long before their queues reach max_send_queue_bytes (4029).
+void tst_Cluster::pushBackCountsEveryNode()
+{
+    REQUIRE_CLUSTER();
+    Cluster cluster;
+    QString why;
+    QVERIFY2(cluster.start(2, &why, QString(),
+                           [](Config &c) {
+                               c.maxSendQueueBytes = 512 * 1024;
+                               c.slowConsumerGraceMs = 60000; // the idle members stay
+                               c.connByteRate = 0; // every refusal is the room's
+                               c.connFrameRate = 0;
+                               c.userFrameRate = 0;
+                           }),
+             qPrintable(why));
+    auto publisher = connectAs(cluster[0], 1);
+    QVERIFY(publisher);
+    const QString room = QStringLiteral("pressed");
+    QVERIFY(
+        errorCode(request(*publisher, "room_create", {{QStringLiteral("room_id"), room}}, "room"))
+            .isEmpty());
+    QTest::qWait(300); // known on node 2
+    const QByteArray query = "&room_id=pressed";
+    PacedReader idle1(4 * 1024), idle2(4 * 1024);
+    QVERIFY(idle1.open(cluster[1].port(), "/ws?token=" + cluster[1].token(301) + query));
+    QVERIFY(idle2.open(cluster[1].port(), "/ws?token=" + cluster[1].token(302) + query));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const HttpResult r
+                = http("GET", cluster[0].httpUrl(QStringLiteral("/api/v1/rooms/pressed")), {},
+                       cluster[0].config().apiKey.toUtf8());
+            const QJsonObject o = r.json.value(QStringLiteral("room")).toObject();
+            return num(o.isEmpty() ? r.json : o, "members") == 3;
+        }(),
+        10000);
+    const QJsonObject filler {{QStringLiteral("filler"), QString(4096, QLatin1Char('x'))}};
+    int nextId = 1000; // ids of their own
+    // One 4 KiB post: the answer (ack, or an error).
+    const auto post = [&]() {
+        const int id = ++nextId;
+        publisher->send(frame("room_send",
+                              {{QStringLiteral("id"), id},
+                               {QStringLiteral("room_id"), room},
+                               {QStringLiteral("data"), filler}}));
+        QDeadlineTimer deadline(10000);
+        while (!deadline.hasExpired()) {
+            for (const QJsonObject &e : publisher->events())
+                if (e.value(QLatin1StringView("id")).toInt() == id)
+                    return e;
+            QTest::qWait(1);
+        }
+        return QJsonObject();
+    };
+    Hub *hub2 = cluster[1].app()->hub();
+    const auto idleBacklog = [hub2]() {
+        qint64 most = 0;
+        for (const qint64 user : {301, 302})
+            for (const Endpoint *e : hub2->sessionsOf(user))
+                most = std::max(most, e->backlog().bytes);
+        return most;
+    };
+    // First what the kernel's socket buffers take for the two (counted as written), until
+    // node 2 queues for them.
+    int filled = 0;
+    while (idleBacklog() == 0 && filled < 4000) {
+        QCOMPARE(str(post(), "type"), QStringLiteral("ack"));
+        ++filled;
+    }
+    QVERIFY(idleBacklog() > 0);
+    // Then the room must push back before their queues reach max_send_queue_bytes (128 posts;
+    // the mark is a quarter of it).
+    int acked = 0;
+    QJsonObject refusal;
+    while (refusal.isEmpty() && acked < 128) {
+        const QJsonObject answer = post();
+        if (str(answer, "type") == QLatin1StringView("ack"))
+            ++acked;
+        else
+            refusal = answer;
+    }
+    qInfo() << "node 2 queued after" << filled << "posts; refused after" << acked << "more";
+    QVERIFY2(!refusal.isEmpty(),
+             qPrintable(QStringLiteral("%1 posts acknowledged, none refused").arg(acked)));
+    QVERIFY2(errorCode(refusal) == QLatin1StringView("RATE_LIMITED")
+                 && str(refusal, "message").contains(QLatin1StringView("behind")),
+             qPrintable(QString::fromUtf8(QJsonDocument(refusal).toJson())));
+    // Nobody was dropped for it: the idle members are still there.
+    QTest::qWait(200);
+    QCOMPARE(hub2->connectionCount(), 2);
+}
+
+// A room's message count is current on a node that does not follow the room (none of its users
+// is a member): it reads every room's last seq from the store every SEQ_REFRESH_MS.
+void tst_Cluster::roomMessagesCountedOnEveryNode()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    auto owner = connectAs(cluster[0], 250);
+    QVERIFY(owner);
+    const QString room = QStringLiteral("counted");
+    QVERIFY(errorCode(request(*owner, "room_create", {{QStringLiteral("room_id"), room}}, "room"))
+                .isEmpty());
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(errorCode(request(*owner, "room_send",
+                                  {{QStringLiteral("room_id"), room},
+                                   {QStringLiteral("content"), QString::number(i)}},
+                                  "ack"))
+                    .isEmpty());
+    const QByteArray key = cluster[0].config().apiKey.toUtf8();
+    const auto messagesOn = [&](TestServer &node) {
+        const HttpResult r
+            = http("GET", node.httpUrl(QStringLiteral("/api/v1/rooms/counted")), {}, key);
+        const QJsonObject o = r.json.value(QStringLiteral("room")).toObject();
+        return num(o.isEmpty() ? r.json : o, "messages");
+    };
+    QCOMPARE(messagesOn(cluster[0]), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(messagesOn(cluster[1]), 3, 3 * RoomService::SEQ_REFRESH_MS);
 }
 
 // A join through one node that reaches a third node after a post it precedes (the post came

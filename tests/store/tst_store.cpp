@@ -498,6 +498,30 @@ private slots:
 
     // One transaction of 300 messages goes in chunks of 128, 64, ..., 1 rows: every message,
     // entry and number lands once, in order, whatever chunk it fell in.
+    void lastSeqsOfAPrefix_data()
+    {
+        Test::addBackendRows();
+    }
+    // Every stream of a prefix in one read (a cluster node's rooms' counts), the prefix taken
+    // literally ('_' and '%' are not patterns), case and all.
+    void lastSeqsOfAPrefix()
+    {
+        BACKEND();
+        auto store = db.open();
+        store->append({message(1, {QStringLiteral("u:2"), QStringLiteral("u:1")}),
+                       message(1, {QStringLiteral("u:2")}),
+                       message(1, {QStringLiteral("r:a_b"), QStringLiteral("r:axb")}),
+                       message(1, {QStringLiteral("r:axb"), QStringLiteral("R:axb")})});
+        QCOMPARE(store->lastSeqs(QStringLiteral("u:")),
+                 (QHash<QString, qint64> {{QStringLiteral("u:1"), 1}, {QStringLiteral("u:2"), 2}}));
+        QCOMPARE(
+            store->lastSeqs(QStringLiteral("r:")),
+            (QHash<QString, qint64> {{QStringLiteral("r:a_b"), 1}, {QStringLiteral("r:axb"), 2}}));
+        QCOMPARE(store->lastSeqs(QStringLiteral("r:a_")),
+                 (QHash<QString, qint64> {{QStringLiteral("r:a_b"), 1}}));
+        QCOMPARE(store->lastSeqs(QStringLiteral("r:%")), (QHash<QString, qint64> {}));
+    }
+
     void appendLargeBatch_data()
     {
         Test::addBackendRows();
