@@ -1219,14 +1219,15 @@ void RedisBus::noteRoomLoad(const QString &roomId, const FanoutLoad &load)
 {
     if (load.aboveLow == 0 && (m_ownLoads.isEmpty() || !m_ownLoads.contains(roomId)))
         return; // nobody behind here, and nothing reported: the common case
-    const bool first = !m_ownLoads.contains(roomId);
-    m_ownLoads.insert(
-        roomId,
-        RoomLoad {load.recipients, load.aboveHigh, load.aboveLow, Protocol::Events::nowMs()});
-    if (first)
-        reportLoads(); // at once: the other nodes' publishers are held back from now on
-    else if (!m_loadTimer.isActive())
-        m_loadTimer.start();
+    const qint64 now = Protocol::Events::nowMs();
+    const RoomLoad before = m_ownLoads.value(roomId);
+    m_ownLoads.insert(roomId, RoomLoad {load.recipients, load.aboveHigh, load.aboveLow, now});
+    // A change goes out at once (the other nodes' publishers act on it), but not more often
+    // than every LOAD_REPORT_MIN_MS: a room whose members hover at a mark would report at
+    // every fan-out. The timer reports every LOAD_REPORT_MS meanwhile.
+    const bool changed = before.aboveHigh != load.aboveHigh || before.aboveLow != load.aboveLow;
+    if (!m_loadTimer.isActive() || (changed && now - m_lastLoadReport >= LOAD_REPORT_MIN_MS))
+        reportLoads();
 }
 
 void RedisBus::addOtherNodesLoad(const QString &roomId, FanoutLoad &load) const
@@ -1281,6 +1282,7 @@ void RedisBus::reportLoads()
         report.insert(room, QJsonArray {load.recipients, load.aboveHigh, load.aboveLow});
     }
     if (!report.isEmpty() && m_publisher.isConnected()) {
+        m_lastLoadReport = now;
         BusEvent e;
         e.kind = BusEvent::Kind::RoomLoad;
         e.payload = QJsonDocument(report).toJson(QJsonDocument::Compact);

@@ -82,11 +82,14 @@ public:
     // arrives after a post it precedes (the post came faster, through a third node) gets the
     // member what it missed from these, in order, before the room's next event.
     // A room's push-back across nodes: a node whose members of a room are behind reports
-    // them at once and every LOAD_REPORT_MS while they are (measured again each time, as
-    // their queues drain), then once more when they caught up; while any node reports a room,
+    // them at once, each change at once (at most every LOAD_REPORT_MIN_MS) and every
+    // LOAD_REPORT_MS while they are (measured again each time, as their queues drain), then
+    // once more when they caught up; while any node reports a room,
     // every node with members in it reports its recipients too. A report older than
     // 3 × LOAD_REPORT_MS no longer counts (its node stopped, or Redis is away).
     static constexpr int LOAD_REPORT_MS = 100;
+    static constexpr int LOAD_REPORT_MIN_MS
+        = 10; // a change is reported at once, at most this often
     static constexpr int RECENT_MS = 2000;
     static constexpr int RECENT_PER_ROOM = 256;
     static constexpr qint64 RECENT_MAX_BYTES = 16 * 1024 * 1024;
@@ -317,6 +320,7 @@ private:
     QHash<QString, RoomLoad> m_ownLoads; // rooms with members here behind (or just caught up)
     QHash<QString, QHash<QByteArray, RoomLoad>> m_otherLoads; // room -> node -> its report
     QTimer m_loadTimer;
+    qint64 m_lastLoadReport = 0;
     QHash<quint64, Ask> m_asks;
     quint64 m_nextAsk = 0;
 };
