@@ -266,7 +266,7 @@ bool Application::start(QString *error, bool *configuration)
         if (m_accounts)
             m_accounts->invalidate(userId);
     });
-    m_admin->setPublishAlways(redis.has_value()); // operators of other nodes read this one's
+    m_admin->setClustered(redis.has_value()); // operators of other nodes read this one's
     startAuthentication();
 
     m_http = new HttpFrontend(m_config, *m_tokens, m_router, this);

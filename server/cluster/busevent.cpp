@@ -77,7 +77,7 @@ std::optional<BusEvent> BusEvent::decode(const QByteArray &bytes)
     BusEvent e;
     QByteArray nameBytes;
     if (!in.get(&magic) || magic != quint8(MAGIC) || !in.get(&version) || version != VERSION
-        || !in.get(&kind) || kind < quint8(Kind::User) || kind > quint8(Kind::RoomLoad)
+        || !in.get(&kind) || kind < quint8(Kind::User) || kind > quint8(Kind::OperatorsListening)
         || !in.get(&nodeSize) || !in.get(&e.origin, nodeSize) || !in.get(&e.id) || !in.get(&e.seq)
         || !in.get(&e.code) || !in.get(&nameSize) || !in.get(&nameBytes, nameSize))
         return std::nullopt;

@@ -38,6 +38,9 @@ struct BusEvent
         // A node's push-back measurements (RedisBus::LOAD_REPORT_MS): payload = JSON
         // {room id: [recipients, above high, above low]}.
         RoomLoad,
+        // An operator is subscribed on the publishing node (every AdminFeed::KEEPALIVE_MS):
+        // the others keep publishing their operator events.
+        OperatorsListening,
     };
     static constexpr quint8 VERSION = 1;
 

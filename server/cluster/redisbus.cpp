@@ -562,6 +562,9 @@ void RedisBus::received(const QByteArray &payload)
     case BusEvent::Kind::RoomLoad:
         loadsReported(*e);
         break;
+    case BusEvent::Kind::OperatorsListening:
+        m_local->applyOperatorsListening();
+        break;
     case BusEvent::Kind::Answer:
         answered(*e);
         break;
@@ -1108,6 +1111,13 @@ void RedisBus::publishToOperators(const QByteArray &frame)
     BusEvent e;
     e.kind = BusEvent::Kind::Operators;
     e.payload = frame;
+    publish(key("all"), std::move(e));
+}
+
+void RedisBus::publishOperatorsListening()
+{
+    BusEvent e;
+    e.kind = BusEvent::Kind::OperatorsListening;
     publish(key("all"), std::move(e));
 }
 

@@ -125,6 +125,7 @@ public:
     void publishToAll(const QByteArray &frame) override;
     void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) override;
     void publishToOperators(const QByteArray &frame) override;
+    void publishOperatorsListening() override;
     void publishToAdmins(qint64 aboutUser, const QByteArray &frame) override;
     void publishRoomChange(const RoomChange &change) override;
     void publishAccountChange(qint64 userId) override;

@@ -93,6 +93,8 @@ AdminFeed::AdminFeed(Hub *hub, DeliveryBus *bus, RoomService *rooms, PresenceSer
     m_nodeRatesTimer->start();
     // What other nodes ask of this one (several nodes): the snapshot's users, the connections.
     m_bus->setAnswerer(QStringLiteral("operator_users"), [this](const QJsonObject &) {
+        // An operator subscribes on the asking node: this node's events from now on go out.
+        remoteOperatorsHeard();
         return QJsonObject {{QStringLiteral("users"), usersJson()},
                             {QStringLiteral("connections"), m_hub->connectionCount()}};
     });
@@ -102,6 +104,22 @@ AdminFeed::AdminFeed(Hub *hub, DeliveryBus *bus, RoomService *rooms, PresenceSer
 }
 
 AdminFeed::~AdminFeed() = default;
+
+qint64 AdminFeed::remoteClock()
+{
+    return Events::nowMs();
+}
+
+void AdminFeed::remoteOperatorsHeard()
+{
+    if (m_clustered)
+        m_remoteOperatorsUntil = remoteClock() + REMOTE_OPERATORS_MS;
+}
+
+void AdminFeed::operatorsListeningElsewhere(BusKey)
+{
+    remoteOperatorsHeard();
+}
 
 QJsonObject AdminFeed::serverJson() const
 {
@@ -346,6 +364,14 @@ void AdminFeed::subscribed(Endpoint *session, int statsIntervalMs, int feed, con
         session->sendFrame(Admin::snapshot(serverJson(), totals, usersJson(), rooms, id));
     m_subscribers.insert(session, {statsIntervalMs, batched});
     m_batchedCount += batched;
+    if (m_clustered && !m_keepalive) {
+        // The other nodes publish their events while they hear from an operator.
+        m_keepalive = std::make_unique<QTimer>();
+        m_keepalive->setInterval(KEEPALIVE_MS);
+        connect(m_keepalive.get(), &QTimer::timeout, this,
+                [this]() { m_bus->publishOperatorsListening(); });
+        m_keepalive->start();
+    }
     StatsGroup &group = m_groups[statsIntervalMs];
     if (!group.timer) {
         const HubCounters &c = m_hub->counters();
@@ -378,6 +404,8 @@ void AdminFeed::unsubscribe(Endpoint *session)
         m_batchTimer->stop();
     }
     m_subscribers.erase(it);
+    if (m_subscribers.isEmpty())
+        m_keepalive.reset();
     if (group == m_groups.end())
         return;
     group->second.sessions.remove(session);

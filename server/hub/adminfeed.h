@@ -62,10 +62,21 @@ public:
 
     // The listening URL shown in `server.listen` (set once the socket is bound).
     void setListen(const QString &listen) { m_listen = listen; }
-    // Events are encoded and published while an operator here subscribes, or always when
-    // operators of other nodes may (several nodes: setPublishAlways(true)).
-    bool active() const { return m_publishAlways || !m_subscribers.isEmpty(); }
-    void setPublishAlways(bool always) { m_publishAlways = always; }
+    // Several nodes: an operator subscribed on a node asks every other node for its users
+    // first (the answer starts their publishing), then tells them every KEEPALIVE_MS that it
+    // still listens; a node stops publishing REMOTE_OPERATORS_MS after it last heard so.
+    static constexpr int KEEPALIVE_MS = 2000;
+    static constexpr int REMOTE_OPERATORS_MS = 3 * KEEPALIVE_MS;
+    // Events are encoded and published while an operator here subscribes, or (several nodes:
+    // setClustered(true)) while one on another node does.
+    bool active() const
+    {
+        return !m_subscribers.isEmpty()
+            || (m_remoteOperatorsUntil > 0 && m_remoteOperatorsUntil > remoteClock());
+    }
+    void setClustered(bool clustered) { m_clustered = clustered; }
+    // The bus: an operator is subscribed on another node.
+    void operatorsListeningElsewhere(BusKey);
     int subscriberCount() const { return int(m_subscribers.size()); }
 
     // Sends the snapshot (echoing `id`), then live events and stats every interval. A second
@@ -136,7 +147,11 @@ private:
 
     Hub *m_hub;
     DeliveryBus *m_bus;
-    bool m_publishAlways = false;
+    bool m_clustered = false;
+    qint64 m_remoteOperatorsUntil = 0; // remoteClock() ms; 0 = none heard of
+    std::unique_ptr<QTimer> m_keepalive; // while an operator here subscribes (several nodes)
+    static qint64 remoteClock();
+    void remoteOperatorsHeard();
     RoomService *m_rooms;
     PresenceService *m_presence;
     AsyncStore *m_store;

@@ -69,6 +69,9 @@ public:
     virtual void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) = 0;
     // The operator feed's events, to every subscribed operator on every node.
     virtual void publishToOperators(const QByteArray &frame) = 0;
+    // Several nodes: an operator is subscribed here (sent every AdminFeed::KEEPALIVE_MS while
+    // one is), so the other nodes go on publishing their operator events. One node: no-op.
+    virtual void publishOperatorsListening() { }
     // A presence change of `aboutUser` to every admin connected on any node who does not share
     // a room with that user (room peers get it with publishToUser) and is not that user.
     virtual void publishToAdmins(qint64 aboutUser, const QByteArray &frame) = 0;

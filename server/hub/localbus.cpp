@@ -63,6 +63,12 @@ void LocalBus::publishToOperators(const QByteArray &frame)
         m_operators->deliverToOperators(BusKey(), frame);
 }
 
+void LocalBus::applyOperatorsListening()
+{
+    if (m_operators)
+        m_operators->operatorsListeningElsewhere(BusKey());
+}
+
 void LocalBus::publishToAdmins(qint64 aboutUser, const QByteArray &frame)
 {
     for (qint64 admin : m_hub->onlineAdmins()) {

@@ -45,6 +45,8 @@ public:
     // This node applied its change already.
     void publishAccessRulesChange() override { }
     void publishStatus(qint64, const QString &, const QJsonObject &) override { }
+    // For a cluster bus: an operator is subscribed on another node.
+    void applyOperatorsListening();
     // For a cluster bus: a status another node's user set (empty: cleared).
     void applyStatus(qint64 userId, const QString &status, const QJsonObject &data);
     // For a cluster bus: another node changed the access rules; what reads them again here

@@ -4,6 +4,7 @@
 // what one node's logic sends must reach the others' connections once, never twice.
 #include "admintestsupport.h"
 #include "app/application.h"
+#include "hub/adminfeed.h"
 #include "hub/endpoint.h"
 #include "hub/hub.h"
 #include "pacedreader.h"
@@ -201,6 +202,7 @@ private slots:
     void commandsReachRunningNodes();
     void operatorFeedShowsOtherNodes();
     void nodesListed();
+    void operatorEventsOnlyWhileSomeoneListens();
     void presenceOnceAcrossNodes();
     void onlineListsEveryNode();
     void adminsOnEveryNodeSeePresence();
@@ -735,6 +737,51 @@ void tst_Cluster::accessRulesReachEveryNode()
                  .status,
              204);
     QTRY_COMPARE(cidrsOn(cluster[0]), QStringList());
+}
+
+// Several nodes publish their operator events on Redis only while an operator is subscribed
+// somewhere: a storm of connects or of refused posts costs Redis nothing when nobody watches.
+void tst_Cluster::operatorEventsOnlyWhileSomeoneListens()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    RedisClient listener(
+        *RedisEndpoint::fromUrl(qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"), nullptr));
+    int operatorEvents = 0;
+    connect(&listener, &RedisClient::message, this,
+            [&operatorEvents](const QByteArray &, const QByteArray &payload) {
+                const auto e = BusEvent::decode(payload);
+                if (e && e->kind == BusEvent::Kind::Operators)
+                    ++operatorEvents;
+            });
+    listener.subscribe("switchboard:all");
+    listener.connectToServer();
+    RedisProbe redis;
+    QTRY_COMPARE(redis.subscribers("switchboard:all"), 3);
+    // Nobody listens: a connection and its close on node 2 are not published.
+    connectAs(cluster[1], 70).reset();
+    QTest::qWait(300);
+    QCOMPARE(operatorEvents, 0);
+    // An operator subscribes on node 1: node 2's events come, from its answer on.
+    auto admin = connectAs(cluster[0], ADMIN_ID, true);
+    QVERIFY(admin);
+    QVERIFY(!request(*admin, "admin_subscribe", {}, "admin_snapshot").isEmpty());
+    auto u = connectAs(cluster[1], 71);
+    QVERIFY(u);
+    QVERIFY(!waitEvent(*admin, "connection_opened", forUser(71)).isEmpty());
+    QVERIFY(operatorEvents > 0);
+    // Still, past the time the others would stop without its keepalive.
+    QTest::qWait(AdminFeed::REMOTE_OPERATORS_MS + 500);
+    auto v = connectAs(cluster[1], 72);
+    QVERIFY(v);
+    QVERIFY(!waitEvent(*admin, "connection_opened", forUser(72)).isEmpty());
+    // The operator leaves: node 2 stops within REMOTE_OPERATORS_MS.
+    admin.reset();
+    QTest::qWait(AdminFeed::REMOTE_OPERATORS_MS + 500);
+    operatorEvents = 0;
+    connectAs(cluster[1], 73).reset();
+    QTest::qWait(300);
+    QCOMPARE(operatorEvents, 0);
 }
 
 void tst_Cluster::nodesListed()
