@@ -1211,6 +1211,22 @@ void tst_Cluster::redisRestartLosesNothing()
     };
     QCOMPARE(send(QStringLiteral("before")), QString());
     QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:41")).size(), 1);
+    // And a room: 40 posts on node 1, 41 reads on node 2.
+    const QString room = QStringLiteral("outage");
+    QVERIFY(errorCode(request(*s, "room_create", {{QStringLiteral("room_id"), room}}, "room"))
+                .isEmpty());
+    QVERIFY(errorCode(joinWhenKnown(*r, room)).isEmpty());
+    QList<qint64> posted; // the seqs node 1 acknowledged
+    auto post = [&](const QString &text) {
+        const QJsonObject ack = request(
+            *s, "room_send", {{QStringLiteral("room_id"), room}, {QStringLiteral("content"), text}},
+            "ack");
+        if (errorCode(ack).isEmpty())
+            posted << num(ack, "seq");
+        return errorCode(ack);
+    };
+    QCOMPARE(post(QStringLiteral("before")), QString());
+    QTRY_COMPARE(roomSeqsOf(*r, room), posted);
 
     // Redis goes away under traffic: node 1 stores and acknowledges, nothing reaches node 2.
     {
@@ -1223,10 +1239,13 @@ void tst_Cluster::redisRestartLosesNothing()
         QTRY_VERIFY(!redisListening(port));
     }
     QTRY_COMPARE(Cluster::readiness(cluster[1]), QStringLiteral("degraded"));
-    for (int i = 0; i < 5; ++i)
+    for (int i = 0; i < 5; ++i) {
         QCOMPARE(send(QStringLiteral("during %1").arg(i)), QString());
+        QCOMPARE(post(QStringLiteral("during %1").arg(i)), QString());
+    }
     QTest::qWait(200);
     QCOMPARE(seqsOf(*r, QStringLiteral("u:41")).size(), 1);
+    QCOMPARE(roomSeqsOf(*r, room).size(), 1);
 
     // Back: node 2 compares the stream with the store and delivers what it missed, in order;
     // what follows comes live. Every message once, seqs 1..n without a gap.
@@ -1234,12 +1253,16 @@ void tst_Cluster::redisRestartLosesNothing()
     QTRY_COMPARE_WITH_TIMEOUT(Cluster::readiness(cluster[1]), QStringLiteral("ready"), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(seqsOf(*r, QStringLiteral("u:41")).size(), 6, 10000);
     QCOMPARE(send(QStringLiteral("after")), QString());
+    QCOMPARE(post(QStringLiteral("after")), QString());
     QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:41")).size(), 7);
+    QTRY_COMPARE(roomSeqsOf(*r, room).size(), posted.size());
     QTest::qWait(300);
     QList<qint64> expected;
     for (qint64 i = 1; i <= sent; ++i)
         expected << i;
     QCOMPARE(seqsOf(*r, QStringLiteral("u:41")), expected);
+    // The room's posts: each once, in the order node 1 stored them.
+    QCOMPARE(roomSeqsOf(*r, room), posted);
 }
 
 void tst_Cluster::eventsOutOfOrderGoOutInOrder()
