@@ -102,8 +102,12 @@ void RoomService::refreshLastSeqs()
 {
     if (std::exchange(m_refreshingSeqs, true))
         return; // the last read is still out
+    QStringList streams;
+    streams.reserve(m_rooms.size());
+    for (const Room &r : std::as_const(m_rooms))
+        streams << r.stream;
     m_store->read<QHash<QString, qint64>>(
-        this, [](Store &store) { return store.lastSeqs(QStringLiteral("r:")); },
+        this, [streams](Store &store) { return store.lastSeqs(streams); },
         [this](std::optional<QHash<QString, qint64>> seqs, QString error) {
             m_refreshingSeqs = false;
             if (!seqs) {

@@ -120,7 +120,7 @@ public:
 
     // Several nodes: a room's messages reach this node only while one of its users is a
     // member (it follows the room), so every SEQ_REFRESH_MS every room's last seq is read from
-    // the store (one read): `messages` stays current on every node.
+    // the store (by key, a few hundred rooms a statement): `messages` stays current on every node.
     static constexpr int SEQ_REFRESH_MS = 2000;
 
 Q_SIGNALS:

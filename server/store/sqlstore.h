@@ -43,7 +43,7 @@ public:
     QList<AppendResult> append(const QList<NewMessage> &messages) override;
     QList<StreamEntry> readStream(const QString &stream, qint64 afterSeq, int limit) override;
     qint64 lastSeq(const QString &stream) override;
-    QHash<QString, qint64> lastSeqs(const QString &prefix) override;
+    QHash<QString, qint64> lastSeqs(const QStringList &streams) override;
     StreamBounds streamBounds(const QString &stream) override;
     QList<StreamEntry> readHistory(const HistoryQuery &query) override;
     PurgeResult purge(const RetentionPolicy &policy) override;

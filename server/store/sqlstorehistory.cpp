@@ -79,24 +79,29 @@ qint64 SqlStore::lastSeq(const QString &stream)
     return v;
 }
 
-QHash<QString, qint64> SqlStore::lastSeqs(const QString &prefix)
+QHash<QString, qint64> SqlStore::lastSeqs(const QStringList &streams)
 {
-    // LIKE, not a range: a collation other than C need not order names byte by byte.
-    QString pattern = prefix;
-    pattern.replace(QLatin1Char('\\'), QStringLiteral("\\\\"))
-        .replace(QLatin1Char('%'), QStringLiteral("\\%"))
-        .replace(QLatin1Char('_'), QStringLiteral("\\_"));
-    QSqlQuery &q = exec(QStringLiteral("read last sequence numbers"),
-                        QStringLiteral("SELECT name, last_seq FROM streams WHERE name LIKE ? "
-                                       "ESCAPE '\\' AND last_seq > 0"),
-                        {pattern + QLatin1Char('%')});
+    // One statement of CHUNK names (the last chunk repeats its last name): index lookups, not
+    // a scan of every user's stream.
+    constexpr qsizetype CHUNK = 256;
+    static const QString sql = [] {
+        QStringList marks;
+        for (qsizetype i = 0; i < CHUNK; ++i)
+            marks << QStringLiteral("?");
+        return QStringLiteral(
+                   "SELECT name, last_seq FROM streams WHERE last_seq > 0 AND name IN (%1)")
+            .arg(marks.join(QLatin1Char(',')));
+    }();
     QHash<QString, qint64> out;
-    while (q.next()) {
-        const QString name = q.value(0).toString();
-        if (name.startsWith(prefix)) // SQLite's LIKE ignores ASCII case
-            out.insert(name, q.value(1).toLongLong());
+    for (qsizetype from = 0; from < streams.size(); from += CHUNK) {
+        QVariantList names;
+        for (qsizetype i = from; i < from + CHUNK; ++i)
+            names << streams.at(std::min(i, streams.size() - 1));
+        QSqlQuery &q = exec(QStringLiteral("read last sequence numbers"), sql, names);
+        while (q.next())
+            out.insert(q.value(0).toString(), q.value(1).toLongLong());
+        q.finish();
     }
-    q.finish();
     return out;
 }
 

@@ -198,9 +198,9 @@ public:
     virtual QList<StreamEntry> readStream(const QString &stream, qint64 afterSeq, int limit) = 0;
     // Highest seq of a stream, 0 when empty.
     virtual qint64 lastSeq(const QString &stream) = 0;
-    // The highest seq of every stream whose name starts with `prefix` ("r:": every room's),
-    // in one read; streams without a message are left out.
-    virtual QHash<QString, qint64> lastSeqs(const QString &prefix) = 0;
+    // The highest seq of each of these streams (every room's, for a cluster node), by primary
+    // key in reads of a few hundred; streams without a message are left out.
+    virtual QHash<QString, qint64> lastSeqs(const QStringList &streams) = 0;
     virtual StreamBounds streamBounds(const QString &stream) = 0;
     virtual QList<StreamEntry> readHistory(const HistoryQuery &query) = 0;
     virtual PurgeResult purge(const RetentionPolicy &policy) = 0;

@@ -498,28 +498,34 @@ private slots:
 
     // One transaction of 300 messages goes in chunks of 128, 64, ..., 1 rows: every message,
     // entry and number lands once, in order, whatever chunk it fell in.
-    void lastSeqsOfAPrefix_data()
+    void lastSeqsOfStreams_data()
     {
         Test::addBackendRows();
     }
-    // Every stream of a prefix in one read (a cluster node's rooms' counts), the prefix taken
-    // literally ('_' and '%' are not patterns), case and all.
-    void lastSeqsOfAPrefix()
+    // The last seqs of many streams in reads of a few hundred (a cluster node's rooms' counts):
+    // each stream with a message once, the others left out.
+    void lastSeqsOfStreams()
     {
         BACKEND();
         auto store = db.open();
-        store->append({message(1, {QStringLiteral("u:2"), QStringLiteral("u:1")}),
-                       message(1, {QStringLiteral("u:2")}),
-                       message(1, {QStringLiteral("r:a_b"), QStringLiteral("r:axb")}),
-                       message(1, {QStringLiteral("r:axb"), QStringLiteral("R:axb")})});
-        QCOMPARE(store->lastSeqs(QStringLiteral("u:")),
-                 (QHash<QString, qint64> {{QStringLiteral("u:1"), 1}, {QStringLiteral("u:2"), 2}}));
-        QCOMPARE(
-            store->lastSeqs(QStringLiteral("r:")),
-            (QHash<QString, qint64> {{QStringLiteral("r:a_b"), 1}, {QStringLiteral("r:axb"), 2}}));
-        QCOMPARE(store->lastSeqs(QStringLiteral("r:a_")),
-                 (QHash<QString, qint64> {{QStringLiteral("r:a_b"), 1}}));
-        QCOMPARE(store->lastSeqs(QStringLiteral("r:%")), (QHash<QString, qint64> {}));
+        QStringList rooms;
+        QList<NewMessage> batch;
+        for (int i = 0; i < 600; ++i) {
+            rooms << QStringLiteral("r:room%1").arg(i);
+            if (i % 3 == 0) // every third room has i / 3 + 1 messages
+                for (int k = 0; k <= i / 3; ++k)
+                    batch << message(1, {rooms.last()});
+        }
+        batch << message(1, {QStringLiteral("u:1")});
+        store->append(batch);
+        const QHash<QString, qint64> seqs = store->lastSeqs(rooms);
+        QCOMPARE(seqs.size(), 200);
+        for (int i = 0; i < 600; i += 3)
+            QCOMPARE(seqs.value(rooms[i]), i / 3 + 1);
+        QVERIFY(!seqs.contains(QStringLiteral("u:1")));
+        QCOMPARE(store->lastSeqs({QStringLiteral("r:room3")}),
+                 (QHash<QString, qint64> {{QStringLiteral("r:room3"), 2}}));
+        QVERIFY(store->lastSeqs({}).isEmpty());
     }
 
     void appendLargeBatch_data()
