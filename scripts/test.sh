@@ -21,13 +21,26 @@ export SWITCHBOARD_REQUIRE_POSTGRES=1
 export SWITCHBOARD_REQUIRE_REDIS=1
 export QT_QPA_PLATFORM=offscreen
 status=0
+failed=()
 for c in "${configs[@]}"; do
     echo "=== tests: $c ==="
-    scripts/with-postgres.sh scripts/with-redis.sh \
-        ctest --test-dir "build/$c" --output-on-failure -j2 "$@" || status=1
+    if ! scripts/with-postgres.sh scripts/with-redis.sh \
+        ctest --test-dir "build/$c" --output-on-failure -j2 "$@"; then
+        status=1
+        failed+=("$c")
+    fi
 done
 if [[ " ${configs[*]} " == *" asan "* ]]; then
     echo "=== fuzz: ${FUZZ_SECONDS:-20}s per target ==="
     scripts/fuzz.sh "${FUZZ_SECONDS:-20}" || status=1
 fi
+# The failures again, last, so that the end of a long log names them: each failed test, and each
+# failed check (Qt Test's FAIL! line, its location and the sanitizers' reports).
+for c in "${failed[@]}"; do
+    echo "=== failed in $c ==="
+    log="build/$c/Testing/Temporary/LastTestsFailed.log"
+    [[ -f $log ]] && cat "$log"
+    grep -E -A3 '^FAIL!|^(==[0-9]+==)?ERROR: AddressSanitizer|runtime error:|^QFATAL' \
+        "build/$c/Testing/Temporary/LastTest.log" | head -60 || true
+done
 exit $status

@@ -17,15 +17,16 @@ namespace Switchboard::Test {
 class PacedReader
 {
 public:
-    explicit PacedReader(qint64 readBuffer = 16 * 1024)
-    {
-        m_socket.setReadBufferSize(readBuffer);
-        m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 8 * 1024);
-    }
+    explicit PacedReader(qint64 readBuffer = 16 * 1024) { m_socket.setReadBufferSize(readBuffer); }
 
     // Upgrades; false when the answer is not 101.
     bool open(quint16 port, const QByteArray &pathAndQuery)
     {
+        // A small kernel receive buffer, set before connecting (Qt ignores socket options
+        // until the socket exists, so bind first): the window it announces stays small, and
+        // the kernel cannot take megabytes for a client that does not read.
+        m_socket.bind(QHostAddress::LocalHost);
+        m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 8 * 1024);
         m_socket.connectToHost(QHostAddress::LocalHost, port);
         QDeadlineTimer deadline(10000);
         while (m_socket.state() != QAbstractSocket::ConnectedState && !deadline.hasExpired())
