@@ -21,7 +21,9 @@ struct BusEvent
         Room, // `name` = room, `seq`, payload = frame
         All, // payload = frame
         Dialect, // `id` = dialect, payload = frame
-        Operators, // payload = the operator feed's event frame
+        // payload = the operator feed's event frame (`code` 0), or `code` frames, each after
+        // its length (4 bytes, big-endian): RedisBus::flushOperatorEvents
+        Operators,
         RoomChange, // payload = RoomChange::encode()
         CloseUser, // `id` = user, `code`, payload = reason (UTF-8)
         Presence, // `id` = user, `code` = 1 online anywhere / 0 offline everywhere, `name`

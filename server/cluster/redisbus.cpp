@@ -144,6 +144,10 @@ RedisBus::RedisBus(const RedisEndpoint &endpoint, const QString &prefix, const Q
     setAnswerer(QStringLiteral("connection_count"), [this](const QJsonObject &) {
         return QJsonObject {{QStringLiteral("connections"), m_local->hub()->connectionCount()}};
     });
+    m_operatorTimer.setSingleShot(true);
+    m_operatorTimer.setTimerType(Qt::PreciseTimer);
+    m_operatorTimer.setInterval(OPERATOR_BATCH_MS);
+    connect(&m_operatorTimer, &QTimer::timeout, this, &RedisBus::flushOperatorEvents);
     m_loadTimer.setInterval(LOAD_REPORT_MS);
     connect(&m_loadTimer, &QTimer::timeout, this, &RedisBus::reportLoads);
     m_waiterTimer.setInterval(100);
@@ -242,6 +246,10 @@ QByteArray RedisBus::nodeKey(const QByteArray &node, const char *what) const
 
 void RedisBus::publish(const QByteArray &channel, BusEvent event)
 {
+    // An answer to an operator's snapshot must follow the events its node published before
+    // it (RedisBus::recordOperatorEvent counts what follows as later).
+    if (event.kind == BusEvent::Kind::Answer && !m_operatorBatch.isEmpty())
+        flushOperatorEvents();
     event.origin = m_node;
     ++m_published;
     m_publisher.publish(channel, event.encode(), [this](const RedisReply &reply) {
@@ -553,8 +561,23 @@ void RedisBus::received(const QByteArray &payload)
             m_local->publishToDialect(Protocol::Dialect(e->id), e->payload);
         break;
     case BusEvent::Kind::Operators:
-        m_local->publishToOperators(e->payload);
-        recordOperatorEvent(e->origin, e->payload);
+        if (e->code == 0) {
+            m_local->publishToOperators(e->payload);
+            recordOperatorEvent(e->origin, e->payload);
+            break;
+        }
+        // A batch (flushOperatorEvents): every length is checked against what came.
+        for (qsizetype at = 0, n = 0; n < e->code && e->payload.size() - at >= 4; ++n) {
+            const auto *p = reinterpret_cast<const uchar *>(e->payload.constData() + at);
+            const qsizetype size = qsizetype((quint32(p[0]) << 24) | (quint32(p[1]) << 16)
+                                             | (quint32(p[2]) << 8) | quint32(p[3]));
+            if (size > e->payload.size() - at - 4)
+                break;
+            const QByteArray frame = e->payload.mid(at + 4, size);
+            at += 4 + size;
+            m_local->publishToOperators(frame);
+            recordOperatorEvent(e->origin, frame);
+        }
         break;
     case BusEvent::Kind::Request:
         requested(*e);
@@ -1108,9 +1131,39 @@ void RedisBus::publishToDialect(Protocol::Dialect dialect, const QByteArray &fra
 void RedisBus::publishToOperators(const QByteArray &frame)
 {
     m_local->publishToOperators(frame);
+    m_operatorBatch.append(frame);
+    m_operatorBatchBytes += frame.size();
+    if (m_operatorBatchBytes >= OPERATOR_BATCH_BYTES) {
+        flushOperatorEvents();
+    } else if (!m_operatorTimer.isActive()) {
+        m_operatorTimer.start();
+    }
+}
+
+// One frame as it was (`code` 0); several as `code` = their count, each after its length (4
+// bytes, big-endian).
+void RedisBus::flushOperatorEvents()
+{
+    m_operatorTimer.stop();
+    if (m_operatorBatch.isEmpty())
+        return;
     BusEvent e;
     e.kind = BusEvent::Kind::Operators;
-    e.payload = frame;
+    if (m_operatorBatch.size() == 1) {
+        e.payload = m_operatorBatch.constFirst();
+    } else {
+        e.code = qint32(m_operatorBatch.size());
+        e.payload.reserve(m_operatorBatchBytes + 4 * m_operatorBatch.size());
+        for (const QByteArray &frame : std::as_const(m_operatorBatch)) {
+            const quint32 size = quint32(frame.size());
+            const char length[4]
+                = {char(size >> 24), char(size >> 16), char(size >> 8), char(size)};
+            e.payload.append(length, 4);
+            e.payload.append(frame);
+        }
+    }
+    m_operatorBatch.clear();
+    m_operatorBatchBytes = 0;
     publish(key("all"), std::move(e));
 }
 
@@ -1338,6 +1391,8 @@ void RedisBus::askNodes(const QString &question, const QJsonObject &args, QObjec
     e.id = qint64(id);
     e.name = question;
     e.payload = QJsonDocument(args).toJson(QJsonDocument::Compact);
+    if (!m_operatorBatch.isEmpty())
+        flushOperatorEvents(); // earlier: published first
     ++m_published;
     m_publisher.publish(key("all"), e.encode(), [this, id, one](const RedisReply &reply) {
         const auto it = m_asks.find(id);

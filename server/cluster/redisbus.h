@@ -124,7 +124,14 @@ public:
                       qint64 seq = 0) override;
     void publishToAll(const QByteArray &frame) override;
     void publishToDialect(Protocol::Dialect dialect, const QByteArray &frame) override;
+    // Operator events are gathered for OPERATOR_BATCH_MS from the first (at most
+    // OPERATOR_BATCH_BYTES) and cross Redis as one message: a storm of refused posts is a
+    // hundred PUBLISHes a second while an operator watches, not one per refusal. An answer to
+    // a question sends them first: a snapshot's "later events" (recordOperatorEvent) stay
+    // exact.
     void publishToOperators(const QByteArray &frame) override;
+    static constexpr int OPERATOR_BATCH_MS = 10;
+    static constexpr qsizetype OPERATOR_BATCH_BYTES = 64 * 1024;
     void publishOperatorsListening() override;
     void publishToAdmins(qint64 aboutUser, const QByteArray &frame) override;
     void publishRoomChange(const RoomChange &change) override;
@@ -284,6 +291,10 @@ private:
     RedisClient m_subscriber;
     bool m_subscribed = false;
     bool m_up = false;
+    void flushOperatorEvents();
+    QList<QByteArray> m_operatorBatch;
+    qsizetype m_operatorBatchBytes = 0;
+    QTimer m_operatorTimer;
     quint64 m_published = 0;
     quint64 m_publishFailures = 0;
     quint64 m_received = 0;

@@ -203,6 +203,8 @@ private slots:
     void operatorFeedShowsOtherNodes();
     void nodesListed();
     void operatorEventsOnlyWhileSomeoneListens();
+    void operatorEventsCrossRedisInBatches();
+    void answerFollowsEarlierOperatorEvents();
     void presenceOnceAcrossNodes();
     void onlineListsEveryNode();
     void adminsOnEveryNodeSeePresence();
@@ -782,6 +784,100 @@ void tst_Cluster::operatorEventsOnlyWhileSomeoneListens()
     connectAs(cluster[1], 73).reset();
     QTest::qWait(300);
     QCOMPARE(operatorEvents, 0);
+}
+
+// While an operator watches, a node's operator events of OPERATOR_BATCH_MS cross Redis as one
+// message (RedisBus::flushOperatorEvents): a burst of refused frames on node 2 reaches
+// the operator on node 1 whole and in order, in far fewer PUBLISHes than events.
+void tst_Cluster::operatorEventsCrossRedisInBatches()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    RedisClient listener(
+        *RedisEndpoint::fromUrl(qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"), nullptr));
+    int messages = 0, events = 0;
+    connect(&listener, &RedisClient::message, this,
+            [&](const QByteArray &, const QByteArray &payload) {
+                const auto e = BusEvent::decode(payload);
+                if (!e || e->kind != BusEvent::Kind::Operators
+                    || e->origin != QByteArrayLiteral("node-2"))
+                    return;
+                ++messages;
+                events += e->code == 0 ? 1 : e->code;
+            });
+    listener.subscribe("switchboard:all");
+    listener.connectToServer();
+    RedisProbe redis;
+    QTRY_COMPARE(redis.subscribers("switchboard:all"), 3);
+    auto admin = connectAs(cluster[0], ADMIN_ID, true);
+    QVERIFY(admin);
+    QVERIFY(!request(*admin, "admin_subscribe", {}, "admin_snapshot").isEmpty());
+    auto u = connectAs(cluster[1], 80);
+    QVERIFY(u);
+    QVERIFY(!waitEvent(*admin, "connection_opened", forUser(80)).isEmpty());
+    QTest::qWait(200);
+    messages = 0;
+    events = 0;
+    // 300 frames in one go, two kinds of refusal in a known pattern.
+    constexpr int sent = 300;
+    for (int i = 0; i < sent; ++i) {
+        if (i % 3 == 0)
+            u->send(frame("no_such_frame"));
+        else
+            u->send(frame("room_send",
+                          {{QStringLiteral("room_id"), QStringLiteral("none")},
+                           {QStringLiteral("content"), QStringLiteral("x")}}));
+    }
+    const auto refusals = [&]() {
+        QStringList codes;
+        for (const QJsonObject &e : adminEvents(*admin))
+            if (str(e, "event") == QLatin1StringView("error_sent") && num(e, "user_id") == 80)
+                codes << str(e, "code");
+        return codes;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(refusals().size(), sent, 10000);
+    // As node 2 sent them to the user, once each.
+    QStringList answered;
+    for (const QJsonObject &e : u->events())
+        if (str(e, "type") == QLatin1StringView("error"))
+            answered << errorCode(e);
+    QCOMPARE(answered.size(), sent);
+    QCOMPARE(refusals(), answered);
+    QVERIFY2(answered.count(QStringLiteral("UNKNOWN_MESSAGE_TYPE")) == sent / 3,
+             qPrintable(answered.join(QLatin1Char(','))));
+    QCOMPARE(events, sent);
+    qInfo() << sent << "operator events of node 2 in" << messages << "Redis messages";
+    QVERIFY2(messages <= sent / 10, qPrintable(QString::number(messages)));
+    // A lone event goes alone, RedisBus::OPERATOR_BATCH_MS after it happened.
+    messages = 0;
+    u->send(frame("no_such_frame"));
+    QTRY_COMPARE(refusals().size(), sent + 1);
+    QCOMPARE(messages, 1);
+}
+
+// An operator event that node 2 still holds for its next batch when a snapshot's question
+// comes was before the answer: it is published before it, so the new subscriber does not get it
+// as one of node 2's later events (it is older than the snapshot).
+void tst_Cluster::answerFollowsEarlierOperatorEvents()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    // A first operator: node 2 publishes its operator events.
+    auto first = connectAs(cluster[0], ADMIN_ID, true);
+    QVERIFY(first);
+    QVERIFY(!request(*first, "admin_subscribe", {}, "admin_snapshot").isEmpty());
+    auto second = connectAs(cluster[0], ADMIN_ID + 1, true);
+    QVERIFY(second);
+    QTest::qWait(100);
+    // The event, then at once the second operator's question: it reaches node 2 well within
+    // RedisBus::OPERATOR_BATCH_MS over loopback, while the event waits for its batch.
+    cluster[1].app()->adminFeed()->errorSent(4242, 1, Protocol::ErrorCode::Forbidden);
+    second->send(frame("admin_subscribe", {{QStringLiteral("id"), 7001}}));
+    QVERIFY(!second->waitFor(QStringLiteral("admin_snapshot"), 5000).isEmpty());
+    // The first operator gets it; the second, subscribed after it, does not.
+    QVERIFY(!waitEvent(*first, "error_sent", forUser(4242)).isEmpty());
+    QTest::qWait(300);
+    QVERIFY(waitEvent(*second, "error_sent", forUser(4242), 0).isEmpty());
 }
 
 void tst_Cluster::nodesListed()
