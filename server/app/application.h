@@ -63,6 +63,7 @@ public:
     const TokenService *tokens() const { return m_tokens.get(); }
     ConnectionManager *connections() const { return m_connections; }
     AdminFeed *adminFeed() const { return m_admin.get(); }
+    DeliveryBus *bus() const { return m_bus.get(); } // a RedisBus with redis_url
     AccessControl *access() const { return m_access; }
 
     // Token settings from the config: the secret (generated once into the data dir when unset)

@@ -20,6 +20,7 @@
 
 #include <QDeadlineTimer>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QElapsedTimer>
@@ -211,6 +212,7 @@ private slots:
     void deadNodesUsersGoOffline();
     void statusAcrossNodes();
     void redisRestartLosesNothing();
+    void subscriptionDroppedLosesNothing();
     void eventsOutOfOrderGoOutInOrder();
     void subscriptionsFollowConnectionsAndRooms();
     void firstSignInKnownOnEveryNode();
@@ -1359,6 +1361,86 @@ void tst_Cluster::redisRestartLosesNothing()
     QCOMPARE(seqsOf(*r, QStringLiteral("u:41")), expected);
     // The room's posts: each once, in the order node 1 stored them.
     QCOMPARE(roomSeqsOf(*r, room), posted);
+}
+
+// Redis drops a node's subscribed connection (as it does to a subscriber past its
+// client-output-buffer-limit, or with CLIENT KILL) while the publishing connections stay:
+// what was published until the node subscribed again never reaches it. Once subscribed again,
+// it compares its streams with the store and delivers what it missed, in order, each once.
+void tst_Cluster::subscriptionDroppedLosesNothing()
+{
+    Cluster cluster;
+    START_CLUSTER(cluster, 2);
+    auto s = connectAs(cluster[0], 46), r = connectAs(cluster[1], 47);
+    QVERIFY(s && r);
+    const QString room = QStringLiteral("dropped");
+    QVERIFY(errorCode(request(*s, "room_create", {{QStringLiteral("room_id"), room}}, "room"))
+                .isEmpty());
+    QVERIFY(errorCode(joinWhenKnown(*r, room)).isEmpty());
+    int sent = 0;
+    QList<qint64> posted;
+    auto both = [&](const QString &text) {
+        QJsonObject ack;
+        QDeadlineTimer known(5000);
+        do {
+            ack = request(*s, "send",
+                          {{QStringLiteral("to"), 47}, {QStringLiteral("content"), text}}, "ack");
+        } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
+        QVERIFY2(errorCode(ack).isEmpty(), qPrintable(errorCode(ack)));
+        ++sent;
+        ack = request(*s, "room_send",
+                      {{QStringLiteral("room_id"), room}, {QStringLiteral("content"), text}},
+                      "ack");
+        QVERIFY2(errorCode(ack).isEmpty(), qPrintable(errorCode(ack)));
+        posted << num(ack, "seq");
+    };
+    both(QStringLiteral("before"));
+    QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:47")).size(), 1);
+    QTRY_COMPARE(roomSeqsOf(*r, room), posted);
+    auto *bus2 = qobject_cast<RedisBus *>(cluster[1].app()->bus());
+    QVERIFY(bus2);
+    const quint64 filledBefore = bus2->filled();
+
+    // Every subscribed connection dropped, and kept out (Redis takes no new client while
+    // maxclients are connected) while node 1 publishes.
+    RedisClient admin(
+        *RedisEndpoint::fromUrl(qEnvironmentVariable("SWITCHBOARD_TEST_REDIS_URL"), nullptr));
+    admin.connectToServer();
+    QTRY_VERIFY(admin.isConnected());
+    const auto redis = [&admin](const QList<QByteArray> &command) {
+        std::optional<RedisReply> answer;
+        admin.command(command, [&answer](const RedisReply &reply) { answer = reply; });
+        if (!QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000))
+            return RedisReply();
+        return *answer;
+    };
+    const QByteArray maxClients = redis({"CONFIG", "GET", "maxclients"}).elements.value(1).string;
+    QVERIFY(!maxClients.isEmpty());
+    const qint64 killed = redis({"CLIENT", "KILL", "TYPE", "pubsub"}).integer;
+    QVERIFY2(killed >= 2, qPrintable(QString::number(killed)));
+    const RedisReply list = redis({"CLIENT", "LIST"});
+    const qsizetype left = list.string.count('\n');
+    QVERIFY(left > 0);
+    QVERIFY(!redis({"CONFIG", "SET", "maxclients", QByteArray::number(left)}).isError());
+    const auto restore = qScopeGuard([&] { redis({"CONFIG", "SET", "maxclients", maxClients}); });
+    QTest::qWait(300); // a reconnect or two refused
+    QVERIFY(!bus2->connected());
+    // Nothing follows them: no later event shows node 2 a gap; it must look for itself.
+    for (int i = 0; i < 3; ++i)
+        both(QStringLiteral("meanwhile %1").arg(i));
+    QTest::qWait(100);
+    QCOMPARE(seqsOf(*r, QStringLiteral("u:47")).size(), 1);
+    QVERIFY(!redis({"CONFIG", "SET", "maxclients", maxClients}).isError());
+    QTRY_COMPARE_WITH_TIMEOUT(seqsOf(*r, QStringLiteral("u:47")).size(), sent, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(roomSeqsOf(*r, room).size(), posted.size(), 10000);
+    QTest::qWait(300);
+    QList<qint64> expected;
+    for (qint64 i = 1; i <= sent; ++i)
+        expected << i;
+    QCOMPARE(seqsOf(*r, QStringLiteral("u:47")), expected);
+    QCOMPARE(roomSeqsOf(*r, room), posted);
+    // Some of it came from the store: the drop did lose publishes.
+    QVERIFY(bus2->filled() > filledBefore);
 }
 
 void tst_Cluster::eventsOutOfOrderGoOutInOrder()
