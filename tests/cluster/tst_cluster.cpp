@@ -184,6 +184,38 @@ QJsonObject joinWhenKnown(WsClient &c, const QString &roomId)
     return reply;
 }
 
+// A direct message from `c` to `to`, sent again while the recipient is not yet known to the
+// sender's node (NOT_FOUND: its first sign-in on another node is on its way); the answer.
+QJsonObject sendWhenKnown(WsClient &c, qint64 to, const QString &content)
+{
+    QDeadlineTimer known(5000);
+    QJsonObject ack;
+    do {
+        ack = request(c, "send", {{QStringLiteral("to"), to}, {QStringLiteral("content"), content}},
+                      "ack");
+    } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
+    return ack;
+}
+
+// 1, 2, ..., n: a stream's seqs without a gap.
+QList<qint64> seqsUpTo(qint64 n)
+{
+    QList<qint64> seqs;
+    for (qint64 i = 1; i <= n; ++i)
+        seqs << i;
+    return seqs;
+}
+
+// An operator connected to `node` and subscribed to its feed (its snapshot read); null when
+// either failed.
+std::unique_ptr<WsClient> subscribedOperator(TestServer &node, qint64 id = ADMIN_ID)
+{
+    auto admin = connectAs(node, id, true);
+    if (admin && request(*admin, "admin_subscribe", {}, "admin_snapshot").isEmpty())
+        admin.reset();
+    return admin;
+}
+
 } // namespace
 
 class tst_Cluster : public QObject
@@ -270,14 +302,7 @@ void tst_Cluster::directMessagesCrossNodesOnce()
     QVERIFY(a1 && a2 && b2 && b3);
     // (A NOT_FOUND would be a regression of firstSignInKnownOnEveryNode; retried here so that
     // this test checks delivery alone.)
-    QJsonObject ack;
-    QDeadlineTimer known(5000);
-    do {
-        ack = request(*a1, "send",
-                      {{QStringLiteral("to"), 2},
-                       {QStringLiteral("content"), QStringLiteral("across nodes")}},
-                      "ack");
-    } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
+    const QJsonObject ack = sendWhenKnown(*a1, 2, QStringLiteral("across nodes"));
     QVERIFY2(errorCode(ack).isEmpty(), qPrintable(str(ack, "message")));
     const qint64 messageId = num(ack, "message_id");
     for (WsClient *b : {b2.get(), b3.get()}) {
@@ -767,9 +792,8 @@ void tst_Cluster::operatorEventsOnlyWhileSomeoneListens()
     QTest::qWait(300);
     QCOMPARE(operatorEvents, 0);
     // An operator subscribes on node 1: node 2's events come, from its answer on.
-    auto admin = connectAs(cluster[0], ADMIN_ID, true);
+    auto admin = subscribedOperator(cluster[0]);
     QVERIFY(admin);
-    QVERIFY(!request(*admin, "admin_subscribe", {}, "admin_snapshot").isEmpty());
     auto u = connectAs(cluster[1], 71);
     QVERIFY(u);
     QVERIFY(!waitEvent(*admin, "connection_opened", forUser(71)).isEmpty());
@@ -811,9 +835,8 @@ void tst_Cluster::operatorEventsCrossRedisInBatches()
     listener.connectToServer();
     RedisProbe redis;
     QTRY_COMPARE(redis.subscribers("switchboard:all"), 3);
-    auto admin = connectAs(cluster[0], ADMIN_ID, true);
+    auto admin = subscribedOperator(cluster[0]);
     QVERIFY(admin);
-    QVERIFY(!request(*admin, "admin_subscribe", {}, "admin_snapshot").isEmpty());
     auto u = connectAs(cluster[1], 80);
     QVERIFY(u);
     QVERIFY(!waitEvent(*admin, "connection_opened", forUser(80)).isEmpty());
@@ -865,9 +888,8 @@ void tst_Cluster::answerFollowsEarlierOperatorEvents()
     Cluster cluster;
     START_CLUSTER(cluster, 2);
     // A first operator: node 2 publishes its operator events.
-    auto first = connectAs(cluster[0], ADMIN_ID, true);
+    auto first = subscribedOperator(cluster[0]);
     QVERIFY(first);
-    QVERIFY(!request(*first, "admin_subscribe", {}, "admin_snapshot").isEmpty());
     auto second = connectAs(cluster[0], ADMIN_ID + 1, true);
     QVERIFY(second);
     QTest::qWait(100);
@@ -1297,12 +1319,7 @@ void tst_Cluster::redisRestartLosesNothing()
     QVERIFY(s && r);
     int sent = 0;
     auto send = [&](const QString &text) {
-        QJsonObject ack;
-        QDeadlineTimer known(5000);
-        do {
-            ack = request(*s, "send",
-                          {{QStringLiteral("to"), 41}, {QStringLiteral("content"), text}}, "ack");
-        } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
+        const QJsonObject ack = sendWhenKnown(*s, 41, text);
         if (errorCode(ack).isEmpty())
             ++sent;
         return errorCode(ack);
@@ -1355,10 +1372,7 @@ void tst_Cluster::redisRestartLosesNothing()
     QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:41")).size(), 7);
     QTRY_COMPARE(roomSeqsOf(*r, room).size(), posted.size());
     QTest::qWait(300);
-    QList<qint64> expected;
-    for (qint64 i = 1; i <= sent; ++i)
-        expected << i;
-    QCOMPARE(seqsOf(*r, QStringLiteral("u:41")), expected);
+    QCOMPARE(seqsOf(*r, QStringLiteral("u:41")), seqsUpTo(sent));
     // The room's posts: each once, in the order node 1 stored them.
     QCOMPARE(roomSeqsOf(*r, room), posted);
 }
@@ -1380,12 +1394,7 @@ void tst_Cluster::subscriptionDroppedLosesNothing()
     int sent = 0;
     QList<qint64> posted;
     auto both = [&](const QString &text) {
-        QJsonObject ack;
-        QDeadlineTimer known(5000);
-        do {
-            ack = request(*s, "send",
-                          {{QStringLiteral("to"), 47}, {QStringLiteral("content"), text}}, "ack");
-        } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
+        QJsonObject ack = sendWhenKnown(*s, 47, text);
         QVERIFY2(errorCode(ack).isEmpty(), qPrintable(errorCode(ack)));
         ++sent;
         ack = request(*s, "room_send",
@@ -1434,10 +1443,7 @@ void tst_Cluster::subscriptionDroppedLosesNothing()
     QTRY_COMPARE_WITH_TIMEOUT(seqsOf(*r, QStringLiteral("u:47")).size(), sent, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(roomSeqsOf(*r, room).size(), posted.size(), 10000);
     QTest::qWait(300);
-    QList<qint64> expected;
-    for (qint64 i = 1; i <= sent; ++i)
-        expected << i;
-    QCOMPARE(seqsOf(*r, QStringLiteral("u:47")), expected);
+    QCOMPARE(seqsOf(*r, QStringLiteral("u:47")), seqsUpTo(sent));
     QCOMPARE(roomSeqsOf(*r, room), posted);
     // Some of it came from the store: the drop did lose publishes.
     QVERIFY(bus2->filled() > filledBefore);
@@ -1449,15 +1455,7 @@ void tst_Cluster::eventsOutOfOrderGoOutInOrder()
     START_CLUSTER(cluster, 2);
     auto s = connectAs(cluster[0], 50), r = connectAs(cluster[1], 51);
     QVERIFY(s && r);
-    auto send = [&](const QString &text) {
-        QJsonObject ack;
-        QDeadlineTimer known(5000);
-        do {
-            ack = request(*s, "send",
-                          {{QStringLiteral("to"), 51}, {QStringLiteral("content"), text}}, "ack");
-        } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
-        return ack;
-    };
+    auto send = [&](const QString &text) { return sendWhenKnown(*s, 51, text); };
     QVERIFY(errorCode(send(QStringLiteral("one"))).isEmpty());
     QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:51")), QList<qint64> {1});
 
@@ -1593,14 +1591,7 @@ void tst_Cluster::firstEventsAfterFollowingInOrder()
     early.seq = 2;
     early.payload = R"({"type":"message","stream":"u:221","seq":2,"content":"two","from":220})";
     QCOMPARE(redis.publish("switchboard:user:29", early), 1);
-    QJsonObject ack;
-    QDeadlineTimer known(5000);
-    do {
-        ack = request(
-            *s, "send",
-            {{QStringLiteral("to"), 221}, {QStringLiteral("content"), QStringLiteral("one")}},
-            "ack");
-    } while (errorCode(ack) == QLatin1StringView("NOT_FOUND") && !known.hasExpired());
+    QJsonObject ack = sendWhenKnown(*s, 221, QStringLiteral("one"));
     QVERIFY2(errorCode(ack).isEmpty(), qPrintable(str(ack, "message")));
     QTRY_COMPARE(seqsOf(*r, QStringLiteral("u:221")), (QList<qint64> {1, 2}));
 
