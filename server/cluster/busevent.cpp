@@ -87,4 +87,29 @@ std::optional<BusEvent> BusEvent::decode(const QByteArray &bytes)
     return e;
 }
 
+QByteArray BusEvent::packFrames(const QList<QByteArray> &frames)
+{
+    qsizetype size = 0;
+    for (const QByteArray &frame : frames)
+        size += 4 + frame.size();
+    QByteArray out;
+    out.reserve(size);
+    for (const QByteArray &frame : frames) {
+        put<quint32>(out, quint32(frame.size()));
+        out.append(frame);
+    }
+    return out;
+}
+
+QList<QByteArray> BusEvent::unpackFrames(const QByteArray &payload, qint32 count)
+{
+    Reader in(payload);
+    QList<QByteArray> frames;
+    quint32 size = 0;
+    QByteArray frame;
+    while (frames.size() < count && in.get(&size) && in.get(&frame, qsizetype(size)))
+        frames.append(frame);
+    return frames;
+}
+
 } // namespace Switchboard

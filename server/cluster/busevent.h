@@ -4,6 +4,7 @@
 #include <optional>
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 
 namespace Switchboard {
@@ -21,8 +22,8 @@ struct BusEvent
         Room, // `name` = room, `seq`, payload = frame
         All, // payload = frame
         Dialect, // `id` = dialect, payload = frame
-        // payload = the operator feed's event frame (`code` 0), or `code` frames, each after
-        // its length (4 bytes, big-endian): RedisBus::flushOperatorEvents
+        // payload = the operator feed's event frame (`code` 0), or `code` frames packed by
+        // packFrames (RedisBus::flushOperatorEvents)
         Operators,
         RoomChange, // payload = RoomChange::encode()
         CloseUser, // `id` = user, `code`, payload = reason (UTF-8)
@@ -56,6 +57,11 @@ struct BusEvent
 
     QByteArray encode() const;
     static std::optional<BusEvent> decode(const QByteArray &bytes);
+
+    // Several frames in one payload, each after its length (4 bytes); unpacking checks every
+    // length against the bytes and stops at the first that does not fit (or after `count`).
+    static QByteArray packFrames(const QList<QByteArray> &frames);
+    static QList<QByteArray> unpackFrames(const QByteArray &payload, qint32 count);
 };
 
 } // namespace Switchboard

@@ -566,15 +566,7 @@ void RedisBus::received(const QByteArray &payload)
             recordOperatorEvent(e->origin, e->payload);
             break;
         }
-        // A batch (flushOperatorEvents): every length is checked against what came.
-        for (qsizetype at = 0, n = 0; n < e->code && e->payload.size() - at >= 4; ++n) {
-            const auto *p = reinterpret_cast<const uchar *>(e->payload.constData() + at);
-            const qsizetype size = qsizetype((quint32(p[0]) << 24) | (quint32(p[1]) << 16)
-                                             | (quint32(p[2]) << 8) | quint32(p[3]));
-            if (size > e->payload.size() - at - 4)
-                break;
-            const QByteArray frame = e->payload.mid(at + 4, size);
-            at += 4 + size;
+        for (const QByteArray &frame : BusEvent::unpackFrames(e->payload, e->code)) {
             m_local->publishToOperators(frame);
             recordOperatorEvent(e->origin, frame);
         }
@@ -1140,8 +1132,7 @@ void RedisBus::publishToOperators(const QByteArray &frame)
     }
 }
 
-// One frame as it was (`code` 0); several as `code` = their count, each after its length (4
-// bytes, big-endian).
+// One frame as it was (`code` 0); several as `code` = their count (BusEvent::packFrames).
 void RedisBus::flushOperatorEvents()
 {
     m_operatorTimer.stop();
@@ -1153,14 +1144,7 @@ void RedisBus::flushOperatorEvents()
         e.payload = m_operatorBatch.constFirst();
     } else {
         e.code = qint32(m_operatorBatch.size());
-        e.payload.reserve(m_operatorBatchBytes + 4 * m_operatorBatch.size());
-        for (const QByteArray &frame : std::as_const(m_operatorBatch)) {
-            const quint32 size = quint32(frame.size());
-            const char length[4]
-                = {char(size >> 24), char(size >> 16), char(size >> 8), char(size)};
-            e.payload.append(length, 4);
-            e.payload.append(frame);
-        }
+        e.payload = BusEvent::packFrames(m_operatorBatch);
     }
     m_operatorBatch.clear();
     m_operatorBatchBytes = 0;

@@ -290,6 +290,22 @@ void tst_Cluster::busEventEncoding()
     longName[lengthAt] = char(0xff);
     longName[lengthAt + 1] = char(0xff);
     QVERIFY(!BusEvent::decode(longName));
+
+    // A batch of operator events: every frame back, in order; a truncated batch gives the
+    // frames that fit whole, never bytes past the end; at most `count` frames.
+    const QList<QByteArray> frames {QByteArray("{\"a\":1}"), QByteArray(), QByteArray(300, 'x')};
+    const QByteArray packed = BusEvent::packFrames(frames);
+    QCOMPARE(BusEvent::unpackFrames(packed, 3), frames);
+    QCOMPARE(BusEvent::unpackFrames(packed, 2), frames.mid(0, 2));
+    for (qsizetype n = 0; n < packed.size(); ++n) {
+        const QList<QByteArray> got = BusEvent::unpackFrames(packed.left(n), 3);
+        QVERIFY(got.size() < 3);
+        QCOMPARE(got, frames.mid(0, got.size()));
+    }
+    QByteArray huge = packed;
+    huge[0] = char(0xff); // a first length far past the end
+    huge[3] = char(0x7f);
+    QVERIFY(BusEvent::unpackFrames(huge, 3).isEmpty());
 }
 
 void tst_Cluster::directMessagesCrossNodesOnce()
